@@ -1,0 +1,1 @@
+"""lanchat's desktop side: it owns the main thread and the window."""

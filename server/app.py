@@ -1,0 +1,112 @@
+"""create_app(config): the HTTP API, the room socket and the built UI."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query, WebSocket
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from . import __version__
+from .chat import ChatRooms, error_frame, stored_frame
+from .config import ServerConfig
+from .history import HistoryStore
+from .hub import ConnectionManager
+from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
+from .rules import Refused, validate_after, validate_room, validate_sender, validate_version
+from .static import PLACEHOLDER_HTML, ui_dir
+
+__all__ = ["create_app"]
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = HistoryStore(config.data_dir)
+        manager = ConnectionManager()
+        app.state.manager = manager
+        app.state.rooms = ChatRooms(store, manager)
+        try:
+            yield
+        finally:
+            manager.close_all()
+            store.close()
+
+    app = FastAPI(title="lanchat", version=__version__, lifespan=lifespan)
+
+    @app.get("/api/health")
+    def health() -> dict:
+        return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
+
+    @app.get("/api/rooms")
+    def list_rooms() -> dict:
+        """Rooms with stored messages or members, busiest first."""
+        rooms: ChatRooms = app.state.rooms
+        sizes = rooms.manager.room_sizes()
+        counts = rooms.store.rooms()
+        listed = [
+            {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)}
+            for name in sizes.keys() | counts.keys()
+        ]
+        listed.sort(key=lambda room: (-room["members"], -room["messages"], room["name"]))
+        return {"rooms": listed}
+
+    @app.get("/api/rooms/{room}/messages")
+    def room_history(
+        room: str,
+        before: Annotated[int | None, Query(ge=1)] = None,
+        limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
+    ) -> dict:
+        """A page of history, oldest first: the `limit` messages before id `before` (or the newest)."""
+        try:
+            validate_room(room)
+        except Refused as refusal:
+            raise HTTPException(400, detail={"code": refusal.code, "detail": refusal.detail}) from None
+        store: HistoryStore = app.state.rooms.store
+        page = store.before(room, before, limit)
+        return {
+            "room": room,
+            "messages": [stored_frame(message) for message in page],
+            "has_more": bool(page) and page[0].id > 1,
+        }
+
+    @app.websocket("/ws/{room}")
+    async def room_socket(websocket: WebSocket, room: str) -> None:
+        rooms: ChatRooms = websocket.app.state.rooms
+        query = websocket.query_params
+        try:
+            validate_room(room)
+            rich = validate_version(query.get("v")) >= 2
+            name = validate_sender(query.get("name"), missing_ok=True)
+            after = validate_after(query.get("after"))
+        except Refused as refusal:
+            # Accept first so the client can read why, then close.
+            await websocket.accept()
+            await websocket.send_json(error_frame(refusal))
+            code = CloseCode.ROOM_INVALID if refusal.code == ErrorCode.ROOM_INVALID else CloseCode.QUERY_INVALID
+            await websocket.close(code, refusal.detail[:120])
+            return
+        await websocket.accept()
+        session = rooms.join(websocket, room, name=name, rich=rich, after=after)
+        try:
+            while True:
+                event = await websocket.receive()
+                if event["type"] == "websocket.disconnect":
+                    break
+                rooms.receive(session, event.get("text"))
+        finally:
+            rooms.leave(session)
+
+    ui = config.ui_dir or ui_dir()
+    if (ui / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=ui, html=True), name="ui")
+    else:
+
+        @app.get("/", response_class=HTMLResponse)
+        def placeholder() -> str:
+            return PLACEHOLDER_HTML
+
+    return app
+

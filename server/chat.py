@@ -1,0 +1,164 @@
+"""What happens when someone joins a room or sends a frame: the rules, the store and the fan-out together.
+
+The endpoint hands over decoded WebSocket events; this module never awaits a socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from starlette.websockets import WebSocket
+
+from .history import HistoryStore, StoredMessage
+from .hub import ConnectionManager, Member
+from .protocol import (
+    HISTORY_ON_JOIN,
+    MAX_SENDER_CHARS,
+    MAX_TEXT_CHARS,
+    RATE_LIMIT_BURST,
+    RATE_LIMIT_PER_SECOND,
+    AckFrame,
+    ErrorCode,
+    ErrorFrame,
+    TypingFrame,
+    WelcomeFrame,
+    encode,
+    message_frame,
+)
+from .rules import ChatMessage, RateLimiter, Refused, Typing, decode_frame, parse_client_frame
+
+__all__ = ["ChatRooms", "Session", "error_frame"]
+
+log = logging.getLogger("lanchat.chat")
+
+# History is replayed from the store in pages so a long resume never sits in memory whole.
+REPLAY_PAGE = 200
+
+
+def error_frame(refusal: Refused) -> ErrorFrame:
+    frame: ErrorFrame = {"type": "error", "code": refusal.code, "detail": refusal.detail}
+    frame.update(refusal.extra)  # type: ignore[typeddict-item]
+    return frame
+
+
+def stored_frame(message: StoredMessage):
+    return message_frame(
+        room=message.room,
+        id=message.id,
+        sender=message.sender,
+        text=message.text,
+        timestamp=message.timestamp,
+        client_id=message.client_id,
+    )
+
+
+@dataclass
+class Session:
+    """A member plus what the rules track per connection."""
+
+    member: Member
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+
+
+class ChatRooms:
+    def __init__(self, store: HistoryStore, manager: ConnectionManager) -> None:
+        self.store = store
+        self.manager = manager
+
+    def join(self, websocket: WebSocket, room: str, *, name: str | None, rich: bool, after: int | None) -> Session:
+        """Register an accepted socket. History after `after` (or the recent history) comes first."""
+        until = self.store.last_id(room)
+        start = max(0, until - HISTORY_ON_JOIN) if after is None else min(after, until)
+
+        def replay() -> Iterator[str]:
+            cursor = start
+            while cursor < until:
+                page = self.store.after(room, cursor, min(REPLAY_PAGE, until - cursor))
+                if not page:
+                    return
+                for message in page:
+                    yield encode(stored_frame(message))
+                cursor = page[-1].id
+
+        def welcome() -> WelcomeFrame:
+            return {
+                "type": "welcome",
+                "room": room,
+                "members": self.manager.members_of(room),
+                "first_id": start + 1 if start < until else 0,
+                "last_id": until,
+                "limits": {
+                    "max_text_chars": MAX_TEXT_CHARS,
+                    "max_sender_chars": MAX_SENDER_CHARS,
+                    "rate_limit_burst": RATE_LIMIT_BURST,
+                    "rate_limit_per_second": RATE_LIMIT_PER_SECOND,
+                },
+            }
+
+        member = self.manager.connect(
+            websocket, room, name=name, rich=rich, replay=replay, welcome=welcome if rich else None
+        )
+        return Session(member)
+
+    def leave(self, session: Session) -> None:
+        self.manager.disconnect(session.member.websocket, session.member.room)
+
+    def receive(self, session: Session, text: str | None) -> None:
+        """One incoming frame: `text` is None for a binary frame."""
+        member = session.member
+        try:
+            session.limiter.take()
+            if text is None:
+                raise Refused(ErrorCode.BINARY_NOT_SUPPORTED, "Binary frames are not supported; send JSON text.")
+            frame = parse_client_frame(decode_frame(text), member.room)
+            if isinstance(frame, Typing):
+                self._typing(member, frame)
+            else:
+                self._post(member, frame)
+        except Refused as refusal:
+            self.manager.send(member, error_frame(refusal))
+
+    def _typing(self, member: Member, typing: Typing) -> None:
+        if typing.sender is not None:
+            self.manager.name_member(member, typing.sender)
+        if member.name is None:
+            raise Refused(ErrorCode.SENDER_MISSING, "A typing notice needs a sender (or ?name= when connecting).")
+        frame: TypingFrame = {"type": "typing", "room": member.room, "sender": member.name}
+        self.manager.broadcast(frame, member.room, rich_only=True, exclude=member)
+
+    def _post(self, member: Member, message: ChatMessage) -> None:
+        room = member.room
+        try:
+            if message.client_id is not None:
+                existing = self.store.find_client_id(room, message.client_id)
+                if existing is not None:
+                    # A re-send after a lost acknowledgement: confirm, do not repeat.
+                    self.manager.send(member, _ack(existing, duplicate=True))
+                    return
+            stored = self.store.append(room, message.sender, message.text, message.client_id)
+        except sqlite3.Error as exc:
+            log.error("could not store a message in %r: %s", room, exc)
+            raise Refused(
+                ErrorCode.STORAGE_FAILED,
+                "The server could not store the message, so it was not sent. Try again.",
+                **({"client_id": message.client_id} if message.client_id else {}),
+            ) from exc
+        if member.name is None:
+            self.manager.name_member(member, message.sender)
+        self.manager.broadcast(stored_frame(stored), room)
+        if message.client_id is not None:
+            self.manager.send(member, _ack(stored, duplicate=False))
+
+
+def _ack(message: StoredMessage, *, duplicate: bool) -> AckFrame:
+    assert message.client_id is not None
+    return {
+        "type": "ack",
+        "client_id": message.client_id,
+        "id": message.id,
+        "timestamp": message.timestamp,
+        "duplicate": duplicate,
+    }

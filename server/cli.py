@@ -1,0 +1,92 @@
+"""`lanchat serve`: the room server alone, no window."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .config import ServerConfig, default_data_dir
+from .netinfo import lan_addresses
+from .runner import ServerStartError, ServerThread
+
+__all__ = ["add_serve_arguments", "config_from_args", "serve"]
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = ServerConfig()
+    parser.add_argument(
+        "--host",
+        default=defaults.host,
+        help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 hosts on the network)",
+    )
+    parser.add_argument("--port", type=int, default=defaults.port, help="port to listen on; 0 picks a free one (default: %(default)s)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder for the message history (default: {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=defaults.ping_interval,
+        metavar="SECONDS",
+        help="how often to ping each connection to notice ones that vanished (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ping-timeout",
+        type=float,
+        default=defaults.ping_timeout,
+        metavar="SECONDS",
+        help="how long a ping may go unanswered before the connection is dropped (default: %(default)s)",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    extra = {"data_dir": args.data} if args.data is not None else {}
+    return ServerConfig(
+        host=args.host, port=args.port, ping_interval=args.ping_interval, ping_timeout=args.ping_timeout, **extra
+    )
+
+
+def serve(config: ServerConfig) -> int:
+    """Serve until SIGINT or SIGTERM; 0 after a clean stop."""
+    server = ServerThread(config)
+    try:
+        server.start()
+    except ServerStartError as exc:
+        print(f"lanchat: {exc}", file=sys.stderr)
+        return 1
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    print(f"lanchat is serving at {server.url}", flush=True)
+    if config.host in ("0.0.0.0", ""):
+        for address in lan_addresses():
+            print(f"  on the network: http://{address}:{server.port}/", flush=True)
+    print(f"history: {config.data_dir}", flush=True)
+    print("press Ctrl+C to stop", flush=True)
+
+    while not stop.wait(0.5):
+        if not server.running:
+            print("lanchat: the server stopped unexpectedly", file=sys.stderr)
+            return 1
+    server.stop()
+    print("lanchat stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lanchat serve", description="Run the lanchat room server without a window.")
+    add_serve_arguments(parser)
+    return serve(config_from_args(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Fan-out: who is in which room, and getting frames to them without one slow reader holding up the rest.
+
+The seed's `ConnectionManager` (connect, disconnect, broadcast, active_connections)
+keeps its names. What changed is how a frame reaches a member: broadcast encodes
+it once and appends the text to each member's bounded outbox; a per-member pump
+task writes the outbox to the socket. Broadcast never awaits a socket, so a member
+whose socket is full only grows its own outbox, and past OUTBOX_MAX_FRAMES or
+OUTBOX_MAX_BYTES it is dropped from the room and closed with CloseCode.TOO_SLOW.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from .protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode, PresenceFrame, encode
+
+__all__ = ["Member", "ConnectionManager"]
+
+log = logging.getLogger("lanchat.hub")
+
+# Produces the encoded history frames a member must receive before live ones.
+Replay = Callable[[], Iterator[str]]
+
+
+class Member:
+    """One connection in one room."""
+
+    __slots__ = ("websocket", "room", "name", "rich", "outbox", "outbox_bytes", "wake", "pump", "dropped", "__weakref__")
+
+    def __init__(self, websocket: WebSocket, room: str, name: str | None, rich: bool) -> None:
+        self.websocket = websocket
+        self.room = room
+        self.name = name  # None until the member says who it is
+        self.rich = rich  # asked for v2 frames (presence, typing, welcome)
+        self.outbox: deque[str] = deque()
+        self.outbox_bytes = 0
+        self.wake = asyncio.Event()
+        self.pump: asyncio.Task[None] | None = None
+        self.dropped = False  # fell too far behind: no longer in the room
+
+
+class ConnectionManager:
+    def __init__(self, outbox_max_frames: int = OUTBOX_MAX_FRAMES, outbox_max_bytes: int = OUTBOX_MAX_BYTES) -> None:
+        self.outbox_max_frames = outbox_max_frames
+        self.outbox_max_bytes = outbox_max_bytes
+        # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
+        self._rooms: dict[str, dict[WebSocket, Member]] = {}
+        self._names: dict[str, Counter[str]] = {}
+
+    # The seed's view: room -> its connections.
+    @property
+    def active_connections(self) -> dict[str, list[WebSocket]]:
+        return {room: list(members) for room, members in self._rooms.items()}
+
+    def connect(
+        self,
+        websocket: WebSocket,
+        room: str,
+        *,
+        name: str | None = None,
+        rich: bool = False,
+        replay: Replay | None = None,
+        welcome: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> Member:
+        """Add an accepted socket to a room.
+
+        `replay` yields the history frames to send before anything live; it is
+        called from the member's pump, so frames published from now on queue up
+        behind it and nothing falls in between. `welcome` builds the frame sent
+        right after the replay.
+        """
+        member = Member(websocket, room, None, rich)
+        self._rooms.setdefault(room, {})[websocket] = member
+        if name is not None:
+            self.name_member(member, name)
+        member.pump = asyncio.get_running_loop().create_task(self._pump(member, replay, welcome))
+        return member
+
+    def disconnect(self, websocket: WebSocket, room: str) -> None:
+        members = self._rooms.get(room)
+        member = members.pop(websocket, None) if members else None
+        if member is None:
+            return
+        if not members:
+            del self._rooms[room]
+        if member.pump is not None and member.pump is not asyncio.current_task():
+            member.pump.cancel()
+        member.outbox.clear()
+        self._forget_name(member)
+
+    def broadcast(self, message: Mapping[str, Any], room: str, *, rich_only: bool = False, exclude: Member | None = None) -> None:
+        """Queue a frame for every member of the room, in the same order for all."""
+        members = self._rooms.get(room)
+        if not members:
+            return
+        text = encode(message)
+        # A slow member is removed while we iterate, so iterate over a copy.
+        for member in list(members.values()):
+            if member is exclude or (rich_only and not member.rich):
+                continue
+            self._enqueue(member, text)
+
+    def send(self, member: Member, message: Mapping[str, Any]) -> None:
+        """Queue a frame for one member, behind everything already queued for it."""
+        self._enqueue(member, encode(message))
+
+    def name_member(self, member: Member, name: str) -> None:
+        """Record who a member is; the first connection under a name announces a join."""
+        if member.name == name or member.dropped:
+            return
+        self._forget_name(member)
+        member.name = name
+        names = self._names.setdefault(member.room, Counter())
+        names[name] += 1
+        if names[name] == 1:
+            self._announce(member.room, "join", name)
+
+    def members_of(self, room: str) -> list[str]:
+        return sorted(self._names.get(room, ()))
+
+    def room_sizes(self) -> dict[str, int]:
+        """Connections per room, for rooms with any."""
+        return {room: len(members) for room, members in self._rooms.items()}
+
+    def close_all(self) -> None:
+        for members in list(self._rooms.values()):
+            for member in list(members.values()):
+                if member.pump is not None:
+                    member.pump.cancel()
+
+    # Internals -------------------------------------------------------------
+
+    def _forget_name(self, member: Member) -> None:
+        if member.name is None:
+            return
+        names = self._names.get(member.room)
+        name, member.name = member.name, None
+        if names is None:
+            return
+        names[name] -= 1
+        if names[name] <= 0:
+            del names[name]
+            if not names:
+                del self._names[member.room]
+            self._announce(member.room, "leave", name)
+
+    def _announce(self, room: str, event: str, name: str) -> None:
+        frame: PresenceFrame = {
+            "type": "presence",
+            "room": room,
+            "event": event,  # type: ignore[typeddict-item]
+            "name": name,
+            "members": self.members_of(room),
+        }
+        self.broadcast(frame, room, rich_only=True)
+
+    def _enqueue(self, member: Member, text: str) -> None:
+        if member.dropped:
+            return
+        member.outbox.append(text)
+        member.outbox_bytes += len(text)
+        if len(member.outbox) > self.outbox_max_frames or member.outbox_bytes > self.outbox_max_bytes:
+            self._drop_slow(member)
+            return
+        member.wake.set()
+
+    def _drop_slow(self, member: Member) -> None:
+        log.warning("dropping a member of %r that stopped reading (%d frames queued)", member.room, len(member.outbox))
+        member.dropped = True
+        member.outbox.clear()
+        member.outbox_bytes = 0
+        members = self._rooms.get(member.room)
+        if members is not None and members.get(member.websocket) is member:
+            del members[member.websocket]
+            if not members:
+                del self._rooms[member.room]
+        self._forget_name(member)
+        # The pump is blocked in a send to this member; once the socket takes data
+        # again it sees `dropped` and sends the close frame. If it never does, the
+        # keepalive ping times out and the server closes the transport.
+        member.wake.set()
+
+    async def _pump(self, member: Member, replay: Replay | None, welcome: Callable[[], Mapping[str, Any]] | None) -> None:
+        send = member.websocket.send_text
+        try:
+            if replay is not None:
+                for text in replay():
+                    await send(text)
+            if welcome is not None and not member.dropped:
+                await send(encode(welcome()))
+            outbox = member.outbox
+            while not member.dropped:
+                while outbox:
+                    text = outbox.popleft()
+                    member.outbox_bytes -= len(text)
+                    await send(text)
+                if member.dropped:
+                    break
+                member.wake.clear()
+                await member.wake.wait()
+            await member.websocket.close(CloseCode.TOO_SLOW, "too slow: stopped reading")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The socket is gone; the endpoint's receive loop sees the disconnect and cleans up.
+            log.debug("pump for a member of %r ended", member.room, exc_info=True)

@@ -1,0 +1,211 @@
+"""Every frame lanchat's room socket sends or accepts, with its limits and codes.
+
+The prose version, with examples, is PROTOCOL.md beside this file; the UI mirrors
+this module in ui/src/protocol.js. Server, tests and benchmarks import from here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired, TypedDict
+
+_dumps = json.dumps
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "MAX_TEXT_CHARS",
+    "MAX_SENDER_CHARS",
+    "MAX_ROOM_CHARS",
+    "MAX_CLIENT_ID_CHARS",
+    "MAX_FRAME_BYTES",
+    "TRANSPORT_MAX_FRAME_BYTES",
+    "RATE_LIMIT_BURST",
+    "RATE_LIMIT_PER_SECOND",
+    "HISTORY_ON_JOIN",
+    "HISTORY_PAGE_MAX",
+    "OUTBOX_MAX_FRAMES",
+    "OUTBOX_MAX_BYTES",
+    "ErrorCode",
+    "CloseCode",
+    "ClientMessage",
+    "ClientTyping",
+    "MessageFrame",
+    "AckFrame",
+    "ErrorFrame",
+    "WelcomeFrame",
+    "PresenceFrame",
+    "TypingFrame",
+    "message_frame",
+    "encode",
+]
+
+# A client opts into the frames beyond the seed's (welcome, ack, presence,
+# typing) by connecting to /ws/{room}?v=2.
+PROTOCOL_VERSION = 2
+
+# Limits. Text and sender are measured in characters after trimming whitespace.
+MAX_TEXT_CHARS = 4000
+MAX_SENDER_CHARS = 32
+MAX_ROOM_CHARS = 64
+MAX_CLIENT_ID_CHARS = 64
+# A text frame larger than this (UTF-8 bytes) is refused with an error frame and
+# the connection stays open.
+MAX_FRAME_BYTES = 64 * 1024
+# Frames larger than this are cut off by the WebSocket layer itself (close 1009):
+# past it we would have to buffer the whole frame just to refuse it.
+TRANSPORT_MAX_FRAME_BYTES = 1024 * 1024
+
+# Per connection token bucket: a burst of frames, refilled at a steady rate.
+# Sized so a client flushing a long offline outbox is slowed, not refused for good.
+RATE_LIMIT_BURST = 30
+RATE_LIMIT_PER_SECOND = 10.0
+
+# A member joining without `after` first receives the room's last N messages.
+HISTORY_ON_JOIN = 100
+# The HTTP history endpoint returns at most this many messages a page.
+HISTORY_PAGE_MAX = 200
+
+# A member whose unsent frames exceed either bound is disconnected with
+# CloseCode.TOO_SLOW, so one reader that stops never delays the room.
+OUTBOX_MAX_FRAMES = 2000
+OUTBOX_MAX_BYTES = 1024 * 1024
+
+
+class ErrorCode:
+    """The `code` of an error frame. Each names what was refused."""
+
+    INVALID_JSON = "invalid_json"  # text frame that is not JSON
+    INVALID_FRAME = "invalid_frame"  # JSON, but not an object
+    BINARY_NOT_SUPPORTED = "binary_not_supported"
+    FRAME_TOO_LARGE = "frame_too_large"
+    UNKNOWN_TYPE = "unknown_type"
+    TEXT_MISSING = "text_missing"
+    TEXT_EMPTY = "text_empty"
+    TEXT_TOO_LONG = "text_too_long"
+    SENDER_MISSING = "sender_missing"
+    SENDER_EMPTY = "sender_empty"
+    SENDER_TOO_LONG = "sender_too_long"
+    CLIENT_ID_INVALID = "client_id_invalid"
+    ROOM_INVALID = "room_invalid"
+    ROOM_MISMATCH = "room_mismatch"
+    QUERY_INVALID = "query_invalid"
+    RATE_LIMITED = "rate_limited"
+    STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
+
+
+class CloseCode:
+    """WebSocket close codes the server uses (4000-4999 are ours by RFC 6455)."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001  # server shutting down
+    MESSAGE_TOO_BIG = 1009  # frame over TRANSPORT_MAX_FRAME_BYTES (closed by the WebSocket layer)
+    ROOM_INVALID = 4001  # the room in the URL breaks the naming rules; an error frame says why
+    QUERY_INVALID = 4002  # a query parameter (v, name, after) is malformed; an error frame says why
+    TOO_SLOW = 4008  # the member stopped reading and its outbox overflowed
+
+
+# Client -> server ----------------------------------------------------------
+
+
+class ClientMessage(TypedDict):
+    """A chat message. The seed's shape; `type` and `client_id` are optional."""
+
+    text: str
+    sender: str
+    room: NotRequired[str]  # must equal the room in the URL when present
+    type: NotRequired[Literal["message"]]
+    client_id: NotRequired[str]  # the client's own id: a repeat is acknowledged, never stored twice
+
+
+class ClientTyping(TypedDict):
+    type: Literal["typing"]
+    sender: NotRequired[str]
+
+
+# Server -> client ----------------------------------------------------------
+
+
+class MessageFrame(TypedDict):
+    """A stored chat message, live or from history. Every client gets these."""
+
+    text: str
+    sender: str
+    room: str
+    timestamp: float  # seconds since the epoch, the server's clock
+    type: Literal["message"]
+    id: int  # increases by one per message within a room
+    client_id: NotRequired[str]
+
+
+class AckFrame(TypedDict):
+    """v2: the message with this client_id is stored as `id`."""
+
+    type: Literal["ack"]
+    client_id: str
+    id: int
+    timestamp: float
+    duplicate: bool  # True when the client_id was already stored (a re-send)
+
+
+class ErrorFrame(TypedDict):
+    """A refusal. Sent to every client, seed clients included."""
+
+    type: Literal["error"]
+    code: str  # one of ErrorCode
+    detail: str  # a sentence for people
+    client_id: NotRequired[str]  # the message this error concerns, when known
+    retry_after: NotRequired[float]  # seconds, with RATE_LIMITED
+
+
+class WelcomeFrame(TypedDict):
+    """v2: history replay is complete; live messages follow."""
+
+    type: Literal["welcome"]
+    room: str
+    members: list[str]
+    last_id: int  # id of the newest message in the room (0 when empty)
+    first_id: int  # id of the oldest message replayed (0 when none)
+    limits: dict[str, float]
+
+
+class PresenceFrame(TypedDict):
+    """v2: someone joined or left; `members` is the room's list after the change."""
+
+    type: Literal["presence"]
+    room: str
+    event: Literal["join", "leave"]
+    name: str
+    members: list[str]
+
+
+class TypingFrame(TypedDict):
+    """v2: relayed to the other v2 members of the room."""
+
+    type: Literal["typing"]
+    room: str
+    sender: str
+
+
+# Building and encoding frames --------------------------------------------------
+
+
+def message_frame(
+    *, room: str, id: int, sender: str, text: str, timestamp: float, client_id: str | None = None
+) -> MessageFrame:
+    frame: MessageFrame = {
+        "type": "message",
+        "id": id,
+        "room": room,
+        "sender": sender,
+        "text": text,
+        "timestamp": timestamp,
+    }
+    if client_id is not None:
+        frame["client_id"] = client_id
+    return frame
+
+
+def encode(frame: Mapping[str, Any]) -> str:
+    """The text of a frame: compact JSON, non-ASCII kept as is (Cyrillic stays 2 bytes a letter)."""
+    return _dumps(frame, ensure_ascii=False, separators=(",", ":"))

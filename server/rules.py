@@ -1,0 +1,226 @@
+"""Room rules: what a valid room, sender and message are, and how fast one may send.
+
+Plain Python that never touches a socket. A refusal is a `Refused` carrying an
+error code from the protocol; the endpoint turns it into an error frame.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .protocol import (
+    MAX_CLIENT_ID_CHARS,
+    MAX_FRAME_BYTES,
+    MAX_ROOM_CHARS,
+    MAX_SENDER_CHARS,
+    MAX_TEXT_CHARS,
+    RATE_LIMIT_BURST,
+    RATE_LIMIT_PER_SECOND,
+    ErrorCode,
+)
+
+__all__ = [
+    "Refused",
+    "ChatMessage",
+    "Typing",
+    "validate_room",
+    "validate_sender",
+    "validate_after",
+    "validate_version",
+    "decode_frame",
+    "parse_client_frame",
+    "RateLimiter",
+]
+
+
+class Refused(ValueError):
+    """Input the rules do not accept. `code` is an ErrorCode, `detail` a sentence for people."""
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    text: str
+    sender: str
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    sender: str | None
+
+
+# Letters of any script (Cyrillic included), digits, space, '-', '_' and '.'.
+# \w would also admit combining marks and connector punctuation, so spell it out.
+_ROOM_CHAR = re.compile(r"[^\W_]|[ \-_.]")
+
+
+def validate_room(room: str) -> str:
+    if not room:
+        raise Refused(ErrorCode.ROOM_INVALID, "The room name is empty.")
+    if len(room) > MAX_ROOM_CHARS:
+        raise Refused(
+            ErrorCode.ROOM_INVALID,
+            f"The room name has {len(room)} characters; at most {MAX_ROOM_CHARS} are allowed.",
+        )
+    bad = [ch for ch in room if not _ROOM_CHAR.fullmatch(ch)]
+    if bad:
+        raise Refused(
+            ErrorCode.ROOM_INVALID,
+            f"The room name contains {bad[0]!r}; use letters, digits, spaces, '-', '_' and '.'.",
+        )
+    if room != room.strip():
+        raise Refused(ErrorCode.ROOM_INVALID, "The room name starts or ends with a space.")
+    if set(room) == {"."}:
+        raise Refused(ErrorCode.ROOM_INVALID, "The room name cannot be only dots.")
+    return room
+
+
+def validate_sender(sender: Any, *, missing_ok: bool = False) -> str | None:
+    if sender is None:
+        if missing_ok:
+            return None
+        raise Refused(ErrorCode.SENDER_MISSING, "The message has no sender.")
+    if not isinstance(sender, str):
+        raise Refused(ErrorCode.SENDER_MISSING, f"The sender must be a string, not {type(sender).__name__}.")
+    sender = sender.strip()
+    if not sender:
+        raise Refused(ErrorCode.SENDER_EMPTY, "The sender name is empty.")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise Refused(
+            ErrorCode.SENDER_TOO_LONG,
+            f"The sender name has {len(sender)} characters; at most {MAX_SENDER_CHARS} are allowed.",
+        )
+    return sender
+
+
+def validate_after(after: str | None) -> int | None:
+    """The `after` query parameter: the last message id a reconnecting client saw."""
+    if after is None or after == "":
+        return None
+    if not after.isascii() or not after.isdigit():
+        raise Refused(ErrorCode.QUERY_INVALID, f"'after' must be a message id (a whole number >= 0), not {after!r}.")
+    return int(after)
+
+
+def validate_version(value: str | None) -> int:
+    """The `v` query parameter; absent means the seed protocol (1)."""
+    if value is None or value == "":
+        return 1
+    if not value.isascii() or not value.isdigit():
+        raise Refused(ErrorCode.QUERY_INVALID, f"'v' must be a protocol version number, not {value!r}.")
+    return int(value)
+
+
+def _validate_text(text: Any) -> str:
+    if text is None:
+        raise Refused(ErrorCode.TEXT_MISSING, "The message has no text.")
+    if not isinstance(text, str):
+        raise Refused(ErrorCode.TEXT_MISSING, f"The text must be a string, not {type(text).__name__}.")
+    text = text.strip()
+    if not text:
+        raise Refused(ErrorCode.TEXT_EMPTY, "The message is empty.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise Refused(
+            ErrorCode.TEXT_TOO_LONG,
+            f"The message has {len(text)} characters; at most {MAX_TEXT_CHARS} are allowed.",
+        )
+    return text
+
+
+def _validate_client_id(client_id: Any) -> str | None:
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+        raise Refused(
+            ErrorCode.CLIENT_ID_INVALID,
+            f"client_id must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters.",
+        )
+    return client_id
+
+
+def decode_frame(text: str) -> dict[str, Any]:
+    """A text frame as a JSON object, or Refused."""
+    # len(text) <= bytes, so only long frames pay for the encode.
+    if len(text) * 4 > MAX_FRAME_BYTES and len(text.encode()) > MAX_FRAME_BYTES:
+        raise Refused(
+            ErrorCode.FRAME_TOO_LARGE,
+            f"The frame has {len(text.encode())} bytes; at most {MAX_FRAME_BYTES} are allowed.",
+        )
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise Refused(ErrorCode.INVALID_JSON, "The frame is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise Refused(ErrorCode.INVALID_FRAME, f"The frame must be a JSON object, not {type(data).__name__}.")
+    return data
+
+
+def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing:
+    """What a decoded client frame asks for, checked against the room in the URL."""
+    kind = data.get("type", "message")
+    if kind == "typing":
+        return Typing(sender=validate_sender(data.get("sender"), missing_ok=True))
+    if kind != "message":
+        raise Refused(ErrorCode.UNKNOWN_TYPE, f"Unknown frame type {kind!r}; expected 'message' or 'typing'.")
+    client_id = data.get("client_id")
+    try:
+        # The URL names the room; a body naming another must never reach it.
+        body_room = data.get("room")
+        if body_room is not None and body_room != room:
+            raise Refused(
+                ErrorCode.ROOM_MISMATCH,
+                f"The message names room {body_room!r} but this connection is in room {room!r}.",
+            )
+        return ChatMessage(
+            text=_validate_text(data.get("text")),
+            sender=validate_sender(data.get("sender")),  # type: ignore[arg-type]
+            client_id=_validate_client_id(client_id),
+        )
+    except Refused as refusal:
+        # Let the client pin the error on the message it concerns.
+        if isinstance(client_id, str) and len(client_id) <= MAX_CLIENT_ID_CHARS:
+            refusal.extra.setdefault("client_id", client_id)
+        raise
+
+
+class RateLimiter:
+    """A token bucket: `burst` frames at once, refilled at `per_second`."""
+
+    __slots__ = ("burst", "per_second", "_tokens", "_updated", "_clock")
+
+    def __init__(
+        self,
+        burst: int = RATE_LIMIT_BURST,
+        per_second: float = RATE_LIMIT_PER_SECOND,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.burst = burst
+        self.per_second = per_second
+        self._clock = clock
+        self._tokens = float(burst)
+        self._updated = clock()
+
+    def take(self) -> None:
+        """Spend one token, or raise Refused(RATE_LIMITED) saying when to retry."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.per_second)
+        self._updated = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return
+        retry_after = round((1.0 - self._tokens) / self.per_second, 3)
+        raise Refused(
+            ErrorCode.RATE_LIMITED,
+            f"Too many frames; at most {self.per_second:g} a second. Retry in {retry_after:g} s.",
+            retry_after=retry_after,
+        )

@@ -1,0 +1,107 @@
+"""Run the app under uvicorn in a background thread: for `lanchat serve` and the desktop window alike."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from .app import create_app
+from .config import ServerConfig
+from .protocol import TRANSPORT_MAX_FRAME_BYTES
+
+__all__ = ["ServerThread", "ServerStartError"]
+
+# How long shutdown waits for open connections before closing them.
+GRACEFUL_SHUTDOWN_SECONDS = 1
+STARTUP_TIMEOUT_SECONDS = 15.0
+
+
+class ServerStartError(RuntimeError):
+    """The server could not start listening (port taken, address not available, ...)."""
+
+
+class ServerThread:
+    """A uvicorn server on its own thread. Off the main thread uvicorn installs no signal handlers,
+    so whoever owns the main thread decides when to stop."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port: int | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        host = self.config.host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return f"http://{shown}:{self.port}/"
+
+    def start(self) -> None:
+        """Bind, start serving, and return once connections are accepted."""
+        try:
+            sock = _bind(self.config.host, self.config.port)
+        except OSError as exc:
+            raise ServerStartError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from exc
+        self.port = sock.getsockname()[1]
+        uv_config = uvicorn.Config(
+            create_app(self.config),
+            log_level="warning",
+            ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
+            ws_ping_interval=self.config.ping_interval,
+            ws_ping_timeout=self.config.ping_timeout,
+            # Chat frames are small: compressing them costs CPU and a zlib context per
+            # connection for little gain on a LAN.
+            ws_per_message_deflate=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        self._server = uvicorn.Server(uv_config)
+        self._thread = threading.Thread(target=self._run, args=(sock,), name="lanchat-server", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise ServerStartError(f"the server stopped while starting: {self._error!r}")
+            if time.monotonic() > deadline:
+                raise ServerStartError("the server did not start in time")
+            time.sleep(0.01)
+
+    def _run(self, sock: socket.socket) -> None:
+        try:
+            assert self._server is not None
+            self._server.run(sockets=[sock])
+        except BaseException as exc:  # reported by start()
+            self._error = exc
+        finally:
+            sock.close()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close connections, flush the history store and wait for the thread."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # Not SO_REUSEPORT: a second lanchat on the same port must fail, not share it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(512)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
