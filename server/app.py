@@ -72,7 +72,8 @@ def create_app(config: ServerConfig) -> FastAPI:
             "has_more": bool(page) and page[0].id > 1,
         }
 
-    @app.websocket("/ws/{room}")
+    # {room:path} so a name with "/" reaches the rules and gets a clear error, not a bare 403.
+    @app.websocket("/ws/{room:path}")
     async def room_socket(websocket: WebSocket, room: str) -> None:
         rooms: ChatRooms = websocket.app.state.rooms
         query = websocket.query_params

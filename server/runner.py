@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import errno
 import socket
 import threading
 import time
+from typing import ClassVar
 
 import uvicorn
 
@@ -12,7 +16,7 @@ from .app import create_app
 from .config import ServerConfig
 from .protocol import TRANSPORT_MAX_FRAME_BYTES
 
-__all__ = ["ServerThread", "ServerStartError"]
+__all__ = ["ServerThread", "ServerStartError", "PortTakenError"]
 
 # How long shutdown waits for open connections before closing them.
 GRACEFUL_SHUTDOWN_SECONDS = 1
@@ -21,6 +25,10 @@ STARTUP_TIMEOUT_SECONDS = 15.0
 
 class ServerStartError(RuntimeError):
     """The server could not start listening (port taken, address not available, ...)."""
+
+
+class PortTakenError(ServerStartError):
+    """Another program (or another lanchat) already listens on that port."""
 
 
 class ServerThread:
@@ -90,6 +98,86 @@ class ServerThread:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    # An extra listener (hosting on the network) is a second uvicorn.Server for the same app, run as
+    # a task on this thread's event loop: the app and its state (rooms, members, history) are shared,
+    # and stopping it closes only its own socket and connections. Lifespan is off for it because the
+    # first server already started the app.
+    _listener: uvicorn.Server | None = None
+    _listener_task: concurrent.futures.Future | None = None
+    _listener_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @property
+    def listener_port(self) -> int | None:
+        """The port of the extra listener, or None when there is none."""
+        listener = self._listener
+        if listener is None or not listener.started:
+            return None
+        return listener.servers[0].sockets[0].getsockname()[1]
+
+    def start_listener(self, host: str, port: int) -> int:
+        """Also accept connections on host:port (0.0.0.0 hosts on the network); returns the port.
+
+        Raises PortTakenError when the port is in use, ServerStartError for other failures. Stop a
+        running extra listener first: there is at most one.
+        """
+        with self._listener_lock:
+            if self._server is None or not self._server.started or not self.running:
+                raise ServerStartError("the server is not running")
+            if self._listener is not None:
+                raise ServerStartError("an extra listener is already running")
+            try:
+                sock = _bind(host, port)
+            except OSError as exc:
+                reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortTakenError(reason) from exc
+                raise ServerStartError(reason) from exc
+            main = self._server.config
+            listener = uvicorn.Server(
+                uvicorn.Config(
+                    main.app,
+                    lifespan="off",
+                    log_level=main.log_level,
+                    ws_max_size=main.ws_max_size,
+                    ws_ping_interval=main.ws_ping_interval,
+                    ws_ping_timeout=main.ws_ping_timeout,
+                    ws_per_message_deflate=main.ws_per_message_deflate,
+                    timeout_graceful_shutdown=main.timeout_graceful_shutdown,
+                )
+            )
+            loop = self._server.servers[0].get_loop()
+            task = asyncio.run_coroutine_threadsafe(_serve_then_close(listener, sock), loop)
+            deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+            while not listener.started:
+                if task.done():
+                    raise ServerStartError(f"the listener stopped while starting: {task.exception()!r}")
+                if time.monotonic() > deadline:
+                    listener.should_exit = True
+                    raise ServerStartError("the listener did not start in time")
+                time.sleep(0.01)
+            self._listener, self._listener_task = listener, task
+            return sock.getsockname()[1]
+
+    def stop_listener(self, timeout: float = 5.0) -> None:
+        """Close the extra listener and its connections; the main listener keeps serving."""
+        with self._listener_lock:
+            listener, task = self._listener, self._listener_task
+            self._listener = self._listener_task = None
+            if listener is None or task is None:
+                return
+            listener.should_exit = True
+            try:
+                task.result(timeout)
+            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+                pass  # the loop is gone or slow; the process is stopping anyway
+
+
+async def _serve_then_close(server: uvicorn.Server, sock: socket.socket) -> None:
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        sock.close()
 
 
 def _bind(host: str, port: int) -> socket.socket:

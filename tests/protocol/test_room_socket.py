@@ -1,0 +1,173 @@
+"""The room socket and HTTP API in-process, through Starlette's TestClient."""
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from server.protocol import HISTORY_ON_JOIN, MAX_TEXT_CHARS, RATE_LIMIT_BURST, CloseCode, ErrorCode
+
+SEED_FIELDS = {"text", "sender", "room", "timestamp"}
+
+
+def seed(text, sender="Аня", room="general"):
+    return {"text": text, "sender": sender, "room": room}
+
+
+def test_a_seed_message_comes_back_to_everyone_with_a_timestamp(client):
+    with client.websocket_connect("/ws/general") as alice, client.websocket_connect("/ws/general") as bob:
+        alice.send_json(seed("Привет"))
+        for ws in (alice, bob):
+            frame = ws.receive_json()
+            assert SEED_FIELDS <= frame.keys()
+            assert (frame["text"], frame["sender"], frame["room"]) == ("Привет", "Аня", "general")
+            assert isinstance(frame["timestamp"], float) and frame["id"] == 1
+
+
+def test_a_seed_client_gets_only_message_frames_in_normal_chat(client):
+    with client.websocket_connect("/ws/general") as plain, client.websocket_connect("/ws/general?v=2&name=Bob") as rich:
+        rich.send_json({"type": "typing"})
+        rich.send_json({"text": "hi", "sender": "Bob", "client_id": "c-1"})
+        plain.send_json(seed("hello"))
+        frames = [plain.receive_json(), plain.receive_json()]
+        assert all(SEED_FIELDS <= frame.keys() and frame["type"] == "message" for frame in frames)
+        assert [frame["text"] for frame in frames] == ["hi", "hello"]
+
+
+def test_a_rich_client_gets_welcome_presence_ack_and_typing(client):
+    with client.websocket_connect("/ws/general?v=2&name=Bob") as bob:
+        welcome = bob.receive_json()
+        assert welcome["type"] == "welcome" and welcome["members"] == ["Bob"] and welcome["last_id"] == 0
+        assert bob.receive_json() == {
+            "type": "presence", "room": "general", "event": "join", "name": "Bob", "members": ["Bob"]
+        }
+        with client.websocket_connect("/ws/general?v=2&name=Аня") as anya:
+            assert anya.receive_json()["members"] == ["Bob", "Аня"]
+            assert bob.receive_json()["event"] == "join"
+            anya.send_json({"type": "typing"})
+            assert bob.receive_json() == {"type": "typing", "room": "general", "sender": "Аня"}
+            anya.send_json({"text": "hi", "sender": "Аня", "client_id": "c-1"})
+            assert anya.receive_json()["type"] == "presence"  # her own join
+            assert anya.receive_json()["client_id"] == "c-1"
+            ack = anya.receive_json()
+            assert ack["type"] == "ack" and ack["id"] == 1 and ack["duplicate"] is False
+            assert bob.receive_json()["text"] == "hi"
+        assert bob.receive_json() == {
+            "type": "presence", "room": "general", "event": "leave", "name": "Аня", "members": ["Bob"]
+        }
+
+
+def test_a_repeated_client_id_is_acknowledged_again_but_stored_once(client):
+    with client.websocket_connect("/ws/general?v=2&name=Bob") as bob:
+        bob.receive_json(), bob.receive_json()  # welcome, own join
+        message = {"text": "once", "sender": "Bob", "client_id": "c-42"}
+        bob.send_json(message)
+        assert bob.receive_json()["type"] == "message"
+        assert bob.receive_json()["duplicate"] is False
+        bob.send_json(message)
+        again = bob.receive_json()
+        assert again == {**again, "type": "ack", "id": 1, "duplicate": True}
+    page = client.get("/api/rooms/general/messages").json()
+    assert [m["text"] for m in page["messages"]] == ["once"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (seed(""), ErrorCode.TEXT_EMPTY),
+        (seed("x" * (MAX_TEXT_CHARS + 1)), ErrorCode.TEXT_TOO_LONG),
+        (seed("hi", sender=""), ErrorCode.SENDER_EMPTY),
+        (seed("hi", sender="s" * 33), ErrorCode.SENDER_TOO_LONG),
+        (seed("hi", room="elsewhere"), ErrorCode.ROOM_MISMATCH),
+        ({"type": "shout", "text": "hi", "sender": "a"}, ErrorCode.UNKNOWN_TYPE),
+        ([1, 2, 3], ErrorCode.INVALID_FRAME),
+    ],
+)
+def test_refused_frames_get_an_error_and_the_connection_stays_open(client, frame, code):
+    with client.websocket_connect("/ws/general") as ws:
+        ws.send_json(frame)
+        error = ws.receive_json()
+        assert error["type"] == "error" and error["code"] == code and error["detail"]
+        ws.send_json(seed("still here"))
+        assert ws.receive_json()["text"] == "still here"
+    assert [m["text"] for m in client.get("/api/rooms/general/messages").json()["messages"]] == ["still here"]
+
+
+def test_binary_and_non_json_frames_are_refused_with_errors(client):
+    with client.websocket_connect("/ws/general") as ws:
+        ws.send_bytes(b"\x00\x01")
+        assert ws.receive_json()["code"] == ErrorCode.BINARY_NOT_SUPPORTED
+        ws.send_text("{not json")
+        assert ws.receive_json()["code"] == ErrorCode.INVALID_JSON
+        ws.send_text("x" * (64 * 1024 + 1))
+        assert ws.receive_json()["code"] == ErrorCode.FRAME_TOO_LARGE
+
+
+def test_going_past_the_rate_limit_gets_an_error_with_retry_after(client):
+    with client.websocket_connect("/ws/general") as ws:
+        for i in range(RATE_LIMIT_BURST + 1):
+            ws.send_json(seed(f"m{i}"))
+        received = [ws.receive_json() for _ in range(RATE_LIMIT_BURST + 1)]
+        errors = [frame for frame in received if frame["type"] == "error"]
+        assert len(errors) == 1 and errors[0]["code"] == ErrorCode.RATE_LIMITED and errors[0]["retry_after"] > 0
+        assert len([frame for frame in received if frame["type"] == "message"]) == RATE_LIMIT_BURST
+
+
+def test_an_invalid_room_gets_an_error_then_a_named_close_code(client):
+    with client.websocket_connect("/ws/bad%2Fname") as ws:
+        assert ws.receive_json()["code"] == ErrorCode.ROOM_INVALID
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == CloseCode.ROOM_INVALID
+
+
+def test_a_malformed_query_gets_an_error_then_a_named_close_code(client):
+    with client.websocket_connect("/ws/general?after=yesterday") as ws:
+        assert ws.receive_json()["code"] == ErrorCode.QUERY_INVALID
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == CloseCode.QUERY_INVALID
+
+
+def fill(client, room, count):
+    # One connection a burst, to stay inside the rate limit.
+    for start in range(0, count, RATE_LIMIT_BURST):
+        with client.websocket_connect(f"/ws/{room}") as ws:
+            for i in range(start, min(start + RATE_LIMIT_BURST, count)):
+                ws.send_json(seed(f"m{i + 1}", room=room))
+                while ws.receive_json()["text"] != f"m{i + 1}":
+                    pass  # history replayed on join
+
+
+def test_a_joiner_first_receives_the_recent_history_in_order(client):
+    fill(client, "busy", HISTORY_ON_JOIN + 5)
+    with client.websocket_connect("/ws/busy?v=2") as ws:
+        history = [ws.receive_json() for _ in range(HISTORY_ON_JOIN)]
+        assert [m["id"] for m in history] == list(range(6, HISTORY_ON_JOIN + 6))
+        welcome = ws.receive_json()
+        assert welcome["type"] == "welcome" and welcome["first_id"] == 6 and welcome["last_id"] == HISTORY_ON_JOIN + 5
+
+
+def test_resuming_after_an_id_replays_exactly_what_followed(client):
+    fill(client, "busy", 10)
+    with client.websocket_connect("/ws/busy?v=2&after=7") as ws:
+        assert [ws.receive_json()["id"] for _ in range(3)] == [8, 9, 10]
+        assert ws.receive_json()["type"] == "welcome"
+
+
+def test_http_lists_rooms_and_pages_history(client):
+    fill(client, "Общий", 7)
+    assert client.get("/api/health").json()["status"] == "ok"
+    with client.websocket_connect("/ws/general"):
+        rooms = client.get("/api/rooms").json()["rooms"]
+        assert {"name": "general", "members": 1, "messages": 0} in rooms
+        assert {"name": "Общий", "members": 0, "messages": 7} in rooms
+    page = client.get("/api/rooms/Общий/messages", params={"limit": 3}).json()
+    assert [m["id"] for m in page["messages"]] == [5, 6, 7] and page["has_more"]
+    older = client.get("/api/rooms/Общий/messages", params={"before": 5, "limit": 10}).json()
+    assert [m["id"] for m in older["messages"]] == [1, 2, 3, 4] and not older["has_more"]
+    bad = client.get("/api/rooms/a%2Fb/messages")
+    assert bad.status_code in (400, 404)
+
+
+def test_the_root_serves_a_page(client):
+    response = client.get("/")
+    assert response.status_code == 200 and "lanchat" in response.text

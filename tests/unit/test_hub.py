@@ -1,0 +1,107 @@
+"""ConnectionManager's fan-out and slow-reader policy, with sockets faked at the boundary."""
+
+import asyncio
+import json
+
+from server.hub import ConnectionManager
+from server.protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode
+
+
+class FakeSocket:
+    """Records what is sent; `stalled` makes sends block like a socket whose reader stopped."""
+
+    def __init__(self, stalled: bool = False) -> None:
+        self.sent: list[dict] = []
+        self.closed_with: int | None = None
+        self.unblock = asyncio.Event()
+        if not stalled:
+            self.unblock.set()
+
+    async def send_text(self, text: str) -> None:
+        await self.unblock.wait()
+        self.sent.append(json.loads(text))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.closed_with = code
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_broadcast_reaches_every_member_in_the_same_order():
+    async def scenario():
+        manager = ConnectionManager()
+        sockets = [FakeSocket() for _ in range(3)]
+        for socket in sockets:
+            manager.connect(socket, "room")
+        for i in range(5):
+            manager.broadcast({"text": str(i)}, "room")
+        await settle()
+        assert all([m["text"] for m in s.sent] == ["0", "1", "2", "3", "4"] for s in sockets)
+        assert manager.active_connections == {"room": sockets}
+
+    run(scenario())
+
+
+def test_a_stalled_member_is_dropped_one_frame_past_the_bound_and_others_keep_receiving():
+    async def scenario():
+        manager = ConnectionManager()
+        stalled, healthy = FakeSocket(stalled=True), FakeSocket()
+        manager.connect(stalled, "room")
+        manager.connect(healthy, "room")
+        # The stalled pump holds the first frame in its pending send; the outbox holds the rest.
+        for i in range(OUTBOX_MAX_FRAMES + 1):
+            manager.broadcast({"text": str(i)}, "room")
+            await asyncio.sleep(0)
+        assert manager.active_connections["room"] == [stalled, healthy]
+        manager.broadcast({"text": "one too many"}, "room")
+        assert manager.active_connections["room"] == [healthy]
+        await settle()
+        assert len(healthy.sent) == OUTBOX_MAX_FRAMES + 2
+        # Once the stalled reader takes data again it is told why it was dropped.
+        stalled.unblock.set()
+        await settle()
+        assert stalled.closed_with == CloseCode.TOO_SLOW
+
+    run(scenario())
+
+
+def test_the_outbox_byte_bound_drops_a_member_too():
+    async def scenario():
+        manager = ConnectionManager()
+        stalled = FakeSocket(stalled=True)
+        manager.connect(stalled, "room")
+        big = "x" * 1000
+        frames_within = OUTBOX_MAX_BYTES // (len(big) + 20)
+        for _ in range(frames_within):
+            manager.broadcast({"text": big}, "room")
+        assert manager.active_connections["room"] == [stalled]
+        for _ in range(30):
+            manager.broadcast({"text": big}, "room")
+        assert manager.active_connections == {}
+
+    run(scenario())
+
+
+def test_presence_counts_names_not_connections():
+    async def scenario():
+        manager = ConnectionManager()
+        watcher, tab1, tab2 = FakeSocket(), FakeSocket(), FakeSocket()
+        manager.connect(watcher, "room", name="Watcher", rich=True)
+        manager.connect(tab1, "room", name="Аня", rich=True)
+        manager.connect(tab2, "room", name="Аня", rich=True)
+        manager.disconnect(tab1, "room")
+        await settle()
+        events = [(m["event"], m["name"]) for m in watcher.sent if m.get("type") == "presence"]
+        assert events == [("join", "Watcher"), ("join", "Аня")]
+        manager.disconnect(tab2, "room")
+        await settle()
+        assert watcher.sent[-1]["event"] == "leave" and watcher.sent[-1]["members"] == ["Watcher"]
+
+    run(scenario())
