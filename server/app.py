@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, WebSocket
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -35,6 +36,9 @@ def create_app(config: ServerConfig) -> FastAPI:
             store.close()
 
     app = FastAPI(title="lanchat", version=__version__, lifespan=lifespan)
+    # A window served by one lanchat lists the rooms of another it joins by address.
+    # The API is read-only and the same data anyone on the network can already fetch.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
 
     @app.get("/api/health")
     def health() -> dict:

@@ -3,7 +3,7 @@
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from server.protocol import HISTORY_ON_JOIN, MAX_TEXT_CHARS, RATE_LIMIT_BURST, CloseCode, ErrorCode
+from server.protocol import HISTORY_ON_JOIN, HISTORY_PAGE_MAX, MAX_TEXT_CHARS, RATE_LIMIT_BURST, CloseCode, ErrorCode
 
 SEED_FIELDS = {"text", "sender", "room", "timestamp"}
 
@@ -171,3 +171,13 @@ def test_http_lists_rooms_and_pages_history(client):
 def test_the_root_serves_a_page(client):
     response = client.get("/")
     assert response.status_code == 200 and "lanchat" in response.text
+
+
+def test_the_read_only_api_can_be_read_by_a_window_from_another_host(client):
+    response = client.get("/api/rooms", headers={"Origin": "http://192.0.2.10:8765"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_history_pages_are_capped_at_their_maximum(client):
+    assert client.get("/api/rooms/general/messages", params={"limit": HISTORY_PAGE_MAX}).status_code == 200
+    assert client.get("/api/rooms/general/messages", params={"limit": HISTORY_PAGE_MAX + 1}).status_code == 422
