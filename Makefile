@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-ui test-py ui bench clean
+.PHONY: run serve test test-ui test-py ui app app-onefile bench clean
 
 run: $(STAMP) ui
 	$(VENV)/bin/lanchat
@@ -12,7 +12,7 @@ run: $(STAMP) ui
 serve: $(STAMP) ui
 	$(VENV)/bin/lanchat serve
 
-test: $(STAMP) ui test-ui test-py
+test: $(STAMP) ui app test-ui test-py
 
 test-py: $(STAMP)
 	$(PY) -m pytest
@@ -20,7 +20,7 @@ test-py: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: on Debian, install python3-venv (sudo apt install python3-venv)."; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[desktop,test,package]'
 	touch $@
 
 # The UI: node_modules from the lock file, then the production build the server serves.
@@ -37,6 +37,17 @@ ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 
 test-ui: ui/node_modules/.package-lock.json
 	cd ui && npm test
+
+# The frozen one-folder app in dist/lanchat (LANCHAT_ONEFILE=1 for a single file, see build.spec).
+APP_SOURCES := $(shell find server desktop -name '*.py' -o -name '*.png' -o -name '*.md' 2>/dev/null)
+
+app: dist/lanchat/lanchat
+
+dist/lanchat/lanchat: $(STAMP) ui/dist/index.html build.spec $(APP_SOURCES)
+	$(PY) -m PyInstaller --noconfirm --log-level WARN build.spec
+
+app-onefile: $(STAMP) ui
+	LANCHAT_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist/onefile build.spec
 
 bench: $(STAMP)
 	$(PY) tests/bench/bench_server.py

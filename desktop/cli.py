@@ -1,30 +1,88 @@
-"""The `lanchat` command."""
+"""The `lanchat` command: the window by default, `lanchat serve` for the server alone."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import logging
+import os
 import sys
+from pathlib import Path
 
+from server import __version__
 from server.cli import add_serve_arguments, config_from_args, serve
+from server.config import ServerConfig, default_data_dir
 
-__all__ = ["main"]
+from .settings import default_config_dir
+
+__all__ = ["main", "build_parser", "display_problem"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lanchat", description="Chat in rooms over the local network.")
+    parser = argparse.ArgumentParser(
+        prog="lanchat",
+        description=(
+            "Chat in rooms over the local network. Without a command, opens the lanchat window; its "
+            "server listens on this machine only until you choose to host. Without a display, runs "
+            "`lanchat serve` instead."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"lanchat {__version__}")
+    parser.add_argument(
+        "--data",
+        dest="window_data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder for the message history and the window's stored data (default: {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--config",
+        dest="window_config",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder for settings.json: name, language, hosting port, notifications, recent rooms and hosts (default: {default_config_dir()})",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="allow the web inspector in the window (right-click > Inspect); implies --verbose",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log what the app does to standard error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser("serve", help="run the room server alone, without a window")
     add_serve_arguments(serve_parser)
     return parser
 
 
+def display_problem() -> str | None:
+    """Why a window cannot open here, or None if it can."""
+    if importlib.util.find_spec("webview") is None or importlib.util.find_spec("PyQt6") is None:
+        return "the desktop window is not installed (pip install 'lanchat[desktop]')"
+    if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
+        # Any QT_QPA_PLATFORM (offscreen, vnc, eglfs, ...) is the user's explicit choice of a screen.
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+            return "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.debug or args.verbose else logging.WARNING, format="lanchat: %(message)s")
     if args.command == "serve":
         return serve(config_from_args(args))
-    # The desktop window arrives with its own issue; until then the app is its server.
-    print("lanchat: the desktop window is not built yet; running `lanchat serve`.", file=sys.stderr)
-    return serve(config_from_args(build_parser().parse_args(["serve"])))
+
+    data_dir = args.window_data or default_data_dir()
+    problem = display_problem()
+    if problem is not None:
+        print(f"lanchat: {problem}; running `lanchat serve` instead.", file=sys.stderr, flush=True)
+        return serve(ServerConfig(data_dir=data_dir))
+
+    from .app import DesktopOptions, run
+
+    return run(DesktopOptions(data_dir=data_dir, config_dir=args.window_config or default_config_dir(), debug=args.debug))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ class ServerThread:
         """Close connections, flush the history store and wait for the thread."""
         if self._server is None or self._thread is None:
             return
+        self.stop_listener(timeout)
         self._server.should_exit = True
         self._thread.join(timeout)
 

@@ -1,0 +1,95 @@
+"""Hosting: open the embedded server to the local network on a port, and close it again."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from typing import TypedDict
+
+from server.netinfo import lan_addresses
+from server.runner import PortTakenError, ServerStartError, ServerThread
+
+__all__ = ["HostStatus", "Hosting", "HostError", "NETWORK_HOST"]
+
+log = logging.getLogger("lanchat.desktop")
+
+NETWORK_HOST = "0.0.0.0"
+# How far past a taken port to look for a free one to suggest.
+SUGGEST_SPAN = 100
+
+
+class HostError:
+    """The error codes `start_hosting` can return; the UI translates them."""
+
+    PORT_TAKEN = "port_taken"  # comes with suggested_port
+    PORT_INVALID = "port_invalid"  # not an integer from 1 to 65535
+    PORT_FORBIDDEN = "port_forbidden"  # the OS refused it (ports below 1024 need privileges)
+    LISTEN_FAILED = "listen_failed"  # anything else
+
+
+class HostStatus(TypedDict):
+    hosting: bool
+    port: int | None
+    addresses: list[str]  # every non-loopback IPv4 address of this machine; peers use ADDRESS:port
+    error: str | None
+    suggested_port: int | None
+
+
+class Hosting:
+    def __init__(self, server: ServerThread) -> None:
+        self._server = server
+        self._lock = threading.Lock()
+
+    def status(self, error: str | None = None, suggested_port: int | None = None) -> HostStatus:
+        port = self._server.listener_port
+        return {
+            "hosting": port is not None,
+            "port": port,
+            "addresses": lan_addresses() if port is not None else [],
+            "error": error,
+            "suggested_port": suggested_port,
+        }
+
+    def start(self, port: object) -> HostStatus:
+        """Accept peers from the network on `port`; hosting on another port moves there."""
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            return self.status(HostError.PORT_INVALID)
+        with self._lock:
+            current = self._server.listener_port
+            if current == port:
+                return self.status()
+            if current is not None:
+                self._server.stop_listener()
+            try:
+                self._server.start_listener(NETWORK_HOST, port)
+            except PortTakenError:
+                return self.status(HostError.PORT_TAKEN, next_free_port(port))
+            except ServerStartError as exc:
+                log.warning("could not host on port %d: %s", port, exc)
+                cause = exc.__cause__
+                forbidden = isinstance(cause, PermissionError)
+                return self.status(HostError.PORT_FORBIDDEN if forbidden else HostError.LISTEN_FAILED)
+            log.info("hosting on port %d", port)
+            return self.status()
+
+    def stop(self) -> HostStatus:
+        """Close the network listener and disconnect remote members; the window keeps its connection."""
+        with self._lock:
+            if self._server.listener_port is not None:
+                self._server.stop_listener()
+                log.info("stopped hosting")
+            return self.status()
+
+
+def next_free_port(taken: int) -> int | None:
+    """The first port after `taken` that can be listened on from the network right now."""
+    for candidate in range(taken + 1, min(taken + SUGGEST_SPAN, 65535) + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((NETWORK_HOST, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None

@@ -1,0 +1,123 @@
+"""The window's settings: a small JSON file in the platform's config folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+__all__ = ["Settings", "SettingsStore", "default_config_dir", "DEFAULT_HOST_PORT"]
+
+log = logging.getLogger("lanchat.desktop")
+
+DEFAULT_HOST_PORT = 8765
+MAX_RECENT = 10
+MAX_NAME_CHARS = 32
+MAX_ROOM_CHARS = 64
+MAX_HOST_CHARS = 261  # a 253-character name, ":" and a port
+SETTINGS_FILE = "settings.json"
+
+
+def default_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir("lanchat", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = ""
+    language: str = ""  # "" follows the system's language
+    port: int = DEFAULT_HOST_PORT  # where hosting listens
+    notifications: bool = True
+    # Rooms joined lately, most recent first: {"host": "name:port" or None for this app's own
+    # server, "room": "general"}. Remembering the host with its room is what lets the UI offer
+    # "general on 192.168.1.20:8765" again.
+    recent: list[dict[str, str | None]] = field(default_factory=list)
+
+
+def _checked(key: str, value: Any) -> Any:
+    """The value as stored, or ValueError saying what was expected and what arrived."""
+    if key == "name":
+        if not isinstance(value, str) or len(value.strip()) > MAX_NAME_CHARS:
+            raise ValueError(f"name must be a string of at most {MAX_NAME_CHARS} characters, got {value!r}")
+        return value.strip()
+    if key == "language":
+        if not isinstance(value, str) or len(value) > 16:
+            raise ValueError(f"language must be a language tag such as 'en' or 'ru', got {value!r}")
+        return value
+    if key == "port":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            raise ValueError(f"port must be an integer from 1 to 65535, got {value!r}")
+        return value
+    if key == "notifications":
+        if not isinstance(value, bool):
+            raise ValueError(f"notifications must be true or false, got {value!r}")
+        return value
+    if key == "recent":
+        if not isinstance(value, list) or not all(_is_recent_entry(entry) for entry in value):
+            raise ValueError(f'recent must be a list of {{"host": "name:port" or null, "room": "name"}}, got {value!r}')
+        unique = {(entry["host"], entry["room"]): None for entry in value}
+        return [{"host": host, "room": room} for host, room in unique][:MAX_RECENT]
+    raise ValueError(f"unknown setting {key!r}; known: {', '.join(f.name for f in fields(Settings))}")
+
+
+def _is_recent_entry(entry: Any) -> bool:
+    if not isinstance(entry, dict) or set(entry) != {"host", "room"}:
+        return False
+    host, room = entry["host"], entry["room"]
+    host_ok = host is None or (isinstance(host, str) and 0 < len(host) <= MAX_HOST_CHARS)
+    return host_ok and isinstance(room, str) and 0 < len(room) <= MAX_ROOM_CHARS
+
+
+class SettingsStore:
+    """Loads once, saves on every change (atomically: a crash never leaves half a file)."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self.path = config_dir / SETTINGS_FILE
+        self._lock = threading.Lock()
+        self._settings = self._load()
+
+    @property
+    def current(self) -> Settings:
+        return self._settings
+
+    def update(self, changes: dict[str, Any]) -> Settings:
+        """Apply and persist a partial update; ValueError (nothing saved) if any value is invalid."""
+        if not isinstance(changes, dict):
+            raise ValueError(f"settings must be an object, got {type(changes).__name__}")
+        checked = {key: _checked(key, value) for key, value in changes.items()}
+        with self._lock:
+            self._settings = replace(self._settings, **checked)
+            self._write(self._settings)
+            return self._settings
+
+    def _load(self) -> Settings:
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable settings in %s: %s", self.path, exc)
+            return Settings()
+        if not isinstance(stored, dict):
+            log.warning("ignoring settings in %s: not a JSON object", self.path)
+            return Settings()
+        # One bad or unknown value (an older or newer version wrote it) costs that value, not the file.
+        valid = {}
+        for key, value in stored.items():
+            try:
+                valid[key] = _checked(key, value)
+            except ValueError as exc:
+                log.warning("ignoring a stored setting: %s", exc)
+        return replace(Settings(), **valid)
+
+    def _write(self, settings: Settings) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".json.tmp")
+        partial.write_text(json.dumps(asdict(settings), ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(partial, self.path)

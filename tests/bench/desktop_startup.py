@@ -1,0 +1,163 @@
+"""Benchmark: process start to UI ready in the lanchat window, against a bare pywebview window.
+
+Run by hand from the repository root (not part of the test suite), with no display needed:
+
+    .venv/bin/python tests/bench/desktop_startup.py            # 7 runs of each, about 1 minute
+    .venv/bin/python tests/bench/desktop_startup.py --runs 3
+
+The floor is a bare pywebview window (Qt backend, same storage settings) showing a static page
+from a string: the least any pywebview app can do. A second reference, "bare pywebview, built UI",
+loads ui/dist/index.html as static files through pywebview's own HTTP server, so the difference
+to lanchat is the embedded FastAPI server and the JS bridge, not the UI's own weight. lanchat is the real app (`desktop.app.run`, as
+the `lanchat` command runs it) with its embedded server and the built UI; "ready" means the page
+has loaded, the JS bridge is in place and the Vue app has rendered into #app (with the placeholder
+page, when ui/dist is not built, the page's first element). Runs alternate between the two; the
+first run of each is a discarded warm-up (Qt WebEngine's first start on a machine is far slower).
+Memory is sampled 1 s after ready: the Python process's RSS, and the PSS summed over it and
+Qt WebEngine's helper processes (PSS shares shared pages out fairly, so the sum does not overcount).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY = "READY"
+STATIC_PAGE = "<!doctype html><html><head><title>floor</title></head><body><h1>floor</h1></body></html>"
+RENDERED = "document.querySelector('#app') ? document.querySelector('#app').childElementCount > 0 : document.body.childElementCount > 0"
+
+
+def child_bare(storage: Path) -> None:
+    import webview
+
+    window = webview.create_window("floor", html=STATIC_PAGE)
+
+    def ready():
+        window.events.loaded.wait()
+        print(READY, flush=True)
+
+    webview.start(ready, gui="qt", private_mode=False, storage_path=str(storage))
+
+
+def child_bare_ui(storage: Path) -> None:
+    import webview
+
+    # pywebview serves a local file through its own small HTTP server (bottle).
+    window = webview.create_window("floor", str(REPO_ROOT / "ui" / "dist" / "index.html"))
+
+    def ready():
+        window.events.loaded.wait()
+        while not window.evaluate_js(RENDERED):
+            time.sleep(0.005)
+        print(READY, flush=True)
+
+    webview.start(ready, gui="qt", private_mode=False, storage_path=str(storage), http_port=0)
+
+
+def child_app(data: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    from desktop.app import DesktopOptions, run
+
+    def ready(app):
+        while not app.window.evaluate_js(RENDERED):
+            time.sleep(0.005)
+        print(READY, flush=True)
+
+    sys.exit(run(DesktopOptions(data_dir=data / "data", config_dir=data / "config"), on_ready=ready))
+
+
+def measure(kind: str, folder: Path) -> tuple[float, int, int]:
+    """(seconds from process start to ready, Python RSS, PSS of the whole tree) for one run."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    if os.geteuid() == 0:  # as the app does for itself (desktop/app.py); the floor needs it too
+        env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+    began = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == READY:
+                break
+        else:
+            raise RuntimeError(f"{kind} exited ({proc.wait()}) before it was ready")
+        seconds = time.monotonic() - began
+        time.sleep(1.0)
+        main = psutil.Process(proc.pid)
+        rss = main.memory_info().rss
+        pss = sum(p.memory_full_info().pss for p in [main, *main.children(recursive=True)])
+        return seconds, rss, pss
+    finally:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        for leftover in tree:
+            if leftover.is_running():
+                leftover.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="measured runs of each (after one warm-up)")
+    parser.add_argument("--child", choices=["bare", "bare-ui", "app"], help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "bare":
+        return child_bare(args.folder)
+    if args.child == "bare-ui":
+        return child_bare_ui(args.folder)
+    if args.child == "app":
+        return child_app(args.folder)
+
+    ui = "built UI (ui/dist)" if (REPO_ROOT / "ui" / "dist" / "index.html").is_file() else "placeholder page (ui/dist not built)"
+    print(f"lanchat window startup, Qt offscreen, {args.runs} runs each after a warm-up; lanchat shows the {ui}")
+    kinds = ["bare", "app"]
+    if (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        kinds.insert(1, "bare-ui")
+    results: dict[str, list[tuple[float, int, int]]] = {kind: [] for kind in kinds}
+    with tempfile.TemporaryDirectory(prefix="lanchat-bench-") as scratch:
+        folders = {kind: Path(scratch) / kind for kind in results}
+        for kind in results:
+            measure(kind, folders[kind])  # warm-up: first profile creation, cold caches
+        for _ in range(args.runs):
+            for kind in results:
+                results[kind].append(measure(kind, folders[kind]))
+
+    def median(kind: str, index: int) -> float:
+        return statistics.median(run[index] for run in results[kind])
+
+    mib = 1024 * 1024
+    labels = {"bare": "bare pywebview, static page (floor)", "bare-ui": "bare pywebview, built UI", "app": "lanchat"}
+    for kind, label in labels.items():
+        if kind not in results:
+            continue
+        times = ", ".join(f"{run[0]:.2f}" for run in results[kind])
+        print(f"{label:38} median {median(kind, 0):.2f} s  [{times}]")
+        print(f"{'':38} RSS {median(kind, 1) / mib:.0f} MiB (Python process), PSS {median(kind, 2) / mib:.0f} MiB (with Qt WebEngine helpers)")
+    print(f"ratio lanchat / floor: {median('app', 0) / median('bare', 0):.2f} (target at most 1.30)")
+    if "bare-ui" in results:
+        print(f"ratio lanchat / bare pywebview with the built UI: {median('app', 0) / median('bare-ui', 0):.2f}")
+
+
+if __name__ == "__main__":
+    main()

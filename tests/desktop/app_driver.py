@@ -1,0 +1,114 @@
+"""Runs the real desktop app and lets a test drive it over stdin/stdout, one JSON object a line.
+
+Usage: python tests/desktop/app_driver.py --data DIR --config DIR
+
+It calls `desktop.app.run` exactly as `lanchat` does, with an `on_ready` hook (pywebview's own test
+suite works the same way: a function on a thread, given the window). Once the UI has loaded it
+prints {"event": "ready", ...}; then for each command line it prints {"id": ..., "result": ...} or
+{"id": ..., "error": ...}:
+
+  {"id": 1, "op": "js", "code": "document.title"}        evaluate in the page
+  {"id": 2, "op": "js_async", "code": "fetch('/').then(r => r.status)"}   wait for a Promise
+  {"id": 3, "op": "title"}                                the window's title
+  {"id": 4, "op": "close"}                                close the window (as the user would)
+
+End of input closes the window too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from desktop.app import DesktopApp, DesktopOptions, run  # noqa: E402
+
+JS_TIMEOUT_SECONDS = 20
+_out_lock = threading.Lock()
+
+
+def emit(message: dict) -> None:
+    with _out_lock:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+
+def evaluate_async(window, code: str):
+    done = threading.Event()
+    box = {}
+
+    def resolved(value):
+        box["value"] = value
+        done.set()
+
+    # pywebview hands a rejection to the callback like a value: tell them apart here.
+    settled = (
+        f"Promise.resolve(eval({json.dumps(code)})).then("
+        "(value) => ({fulfilled: value === undefined ? null : value}), "
+        "(error) => ({rejected: String((error && error.message) || error)}))"
+    )
+    window.evaluate_js(settled, resolved)
+    if not done.wait(JS_TIMEOUT_SECONDS):
+        raise TimeoutError(f"the promise did not settle in {JS_TIMEOUT_SECONDS} s: {code[:80]}")
+    outcome = box["value"]
+    if "rejected" in outcome:
+        raise RuntimeError(f"rejected: {outcome['rejected']}")
+    return outcome["fulfilled"]
+
+
+def perform(app: DesktopApp, command: dict):
+    window = app.window
+    op = command["op"]
+    if op == "js":
+        return window.evaluate_js(command["code"])
+    if op == "js_async":
+        return evaluate_async(window, command["code"])
+    if op == "title":
+        return window.title
+    if op == "close":
+        window.destroy()
+        return True
+    raise ValueError(f"unknown op {op!r}")
+
+
+def drive(app: DesktopApp) -> None:
+    emit(
+        {
+            "event": "ready",
+            "pid": os.getpid(),
+            "url": app.server.url,
+            "port": app.server.port,
+            "seconds": time.monotonic() - app.started_at,
+        }
+    )
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        command = json.loads(line)
+        try:
+            emit({"id": command.get("id"), "result": perform(app, command)})
+        except Exception as exc:  # reported to the test, which fails with it
+            emit({"id": command.get("id"), "error": f"{type(exc).__name__}: {exc}"})
+        if command["op"] == "close":
+            return
+    app.window.destroy()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--config", type=Path, required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="lanchat: %(message)s", stream=sys.stderr)
+    return run(DesktopOptions(data_dir=args.data, config_dir=args.config), on_ready=drive)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

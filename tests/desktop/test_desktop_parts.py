@@ -1,0 +1,157 @@
+"""The desktop side's plain parts, without a window: settings, the instance lock, hosting."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+
+import pytest
+import websockets
+
+from desktop.hosting import Hosting
+from desktop.notifications import Notifier
+from desktop.settings import Settings, SettingsStore
+from desktop.single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
+from server.config import ServerConfig
+from server.runner import ServerThread
+
+from .app_process import listening_ports
+
+
+def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
+    store = SettingsStore(tmp_path)
+    assert store.current == Settings()
+
+    store.update({"name": "  Аня ", "recent": [{"host": "pc.local:8765", "room": "general"}, {"host": "pc.local:8765", "room": "general"}]})
+
+    reloaded = SettingsStore(tmp_path).current
+    assert reloaded.name == "Аня"
+    assert reloaded.recent == [{"host": "pc.local:8765", "room": "general"}]
+    assert reloaded.port == 8765 and reloaded.notifications is True
+
+
+@pytest.mark.parametrize(
+    "changes, complaint",
+    [
+        ({"port": 0}, "port must be an integer from 1 to 65535"),
+        ({"port": True}, "port must be an integer"),
+        ({"notifications": "yes"}, "notifications must be true or false"),
+        ({"recent": ["pc.local:8765"]}, "recent must be a list of"),
+        ({"colour": "blue"}, "unknown setting 'colour'"),
+    ],
+)
+def test_an_invalid_setting_is_refused_and_nothing_is_saved(tmp_path, changes, complaint):
+    store = SettingsStore(tmp_path)
+
+    with pytest.raises(ValueError, match=complaint):
+        store.update({"name": "Bob", **changes})
+
+    assert store.current == Settings()
+    assert not (tmp_path / "settings.json").exists()
+
+
+def test_a_damaged_settings_file_costs_only_the_bad_values(tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({"name": "Bob", "port": "x", "future": 1}))
+
+    assert SettingsStore(tmp_path).current == Settings(name="Bob")
+    (tmp_path / "settings.json").write_text("{not json")
+    assert SettingsStore(tmp_path).current == Settings()
+
+
+def test_only_one_instance_holds_the_lock_and_a_second_asks_it_to_show(tmp_path):
+    first, second = InstanceLock(tmp_path), InstanceLock(tmp_path)
+    shown = threading.Event()
+    assert first.acquire()
+    requests = ShowRequests(tmp_path, on_show=shown.set)
+    requests.start()
+    try:
+        assert not second.acquire()
+        assert ask_running_instance_to_show(tmp_path, wait=5)
+        assert shown.is_set()
+    finally:
+        requests.close()
+        first.release()
+    assert second.acquire(), "the lock is free once the first instance is gone"
+    assert not ask_running_instance_to_show(tmp_path, wait=0.2)
+    second.release()
+
+
+def test_notifications_without_a_notification_service_return_false_instead_of_failing(monkeypatch):
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    notifier = Notifier()
+    try:
+        assert notifier.show("Anna", "hello") is False
+        assert notifier.show("Anna", "again") is False
+    finally:
+        notifier.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path))
+    server.start()
+    yield server
+    server.stop_listener()
+    server.stop()
+
+
+def test_hosting_adds_a_network_listener_beside_the_loopback_one_and_removes_it(server):
+    hosting = Hosting(server)
+
+    status = hosting.start(_free_port())
+
+    port = status["port"]
+    assert status["hosting"] and ("0.0.0.0", port) in _own_listeners()
+    assert ("127.0.0.1", server.port) in _own_listeners()
+    assert hosting.stop()["hosting"] is False
+    assert ("0.0.0.0", port) not in _own_listeners()
+    assert ("127.0.0.1", server.port) in _own_listeners()
+
+
+def test_members_on_both_listeners_share_one_room_until_hosting_stops(server):
+    hosting = Hosting(server)
+    port = hosting.start(_free_port())["port"]
+
+    async def scenario():
+        async with (
+            websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general?v=2&name=Local") as local,
+            websockets.connect(f"ws://127.0.0.1:{port}/ws/general?v=2&name=Remote") as remote,
+        ):
+            await remote.send(json.dumps({"text": "hello over the network", "sender": "Remote"}))
+            assert await _next_message(local) == "hello over the network"
+            await asyncio.to_thread(hosting.stop)
+            await asyncio.wait_for(remote.wait_closed(), 5)
+            await local.send(json.dumps({"text": "still here", "sender": "Local"}))
+            assert await _next_message(local) == "still here"
+
+    asyncio.run(scenario())
+
+
+def test_moving_hosting_to_another_port_closes_the_first(server):
+    hosting = Hosting(server)
+    first = hosting.start(_free_port())["port"]
+    second = hosting.start(_free_port())["port"]
+
+    assert ("0.0.0.0", second) in _own_listeners()
+    assert ("0.0.0.0", first) not in _own_listeners()
+
+
+async def _next_message(client) -> str:
+    while True:
+        frame = json.loads(await asyncio.wait_for(client.recv(), 5))
+        if frame["type"] == "message":
+            return frame["text"]
+
+
+def _own_listeners():
+    return listening_ports(os.getpid())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        return probe.getsockname()[1]

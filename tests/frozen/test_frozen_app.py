@@ -1,0 +1,115 @@
+"""The frozen one-folder app (dist/lanchat, built by `make app`), run as a user would run it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import websockets
+
+from tests.conftest import REPO_ROOT
+
+APP_DIR = REPO_ROOT / "dist" / "lanchat"
+APP = APP_DIR / "lanchat"
+
+pytestmark = pytest.mark.skipif(not APP.exists(), reason=f"{APP} is not built: run `make app` (make test builds it)")
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def untouched_app_folder():
+    """Every test in this module runs the app; none of them may change its folder."""
+    before = snapshot(APP_DIR)
+    yield
+    after = snapshot(APP_DIR)
+    added = sorted(after.keys() - before.keys())
+    changed = sorted(name for name in before.keys() & after.keys() if before[name] != after[name])
+    assert not added and not changed, f"the frozen app wrote into its own folder: {added[:5]} {changed[:5]}"
+
+
+def start_serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [str(APP), "serve", "--port", "0", "--data", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=data_dir.parent,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        match = re.search(r"serving at (http://\S+)", line)
+        if match:
+            return proc, match.group(1).rstrip("/")
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError("the frozen lanchat serve did not start")
+
+
+def test_frozen_serve_answers_health_and_carries_a_seed_message(tmp_path, untouched_app_folder):
+    proc, url = start_serve(tmp_path / "data")
+    try:
+        with urllib.request.urlopen(url + "/api/health", timeout=10) as response:
+            assert json.load(response)["status"] == "ok"
+        with urllib.request.urlopen(url + "/", timeout=10) as response:
+            page = response.read().decode()
+        # The built UI is inside the bundle, not the placeholder for an unbuilt checkout.
+        assert "/assets/" in page and "has not been built" not in page
+
+        async def chat():
+            ws_url = url.replace("http://", "ws://") + "/ws/general"
+            async with websockets.connect(ws_url) as a, websockets.connect(ws_url) as b:
+                await a.send(json.dumps({"text": "из замороженного", "sender": "Аня", "room": "general"}))
+                frame = json.loads(await asyncio.wait_for(b.recv(), 10))
+                assert (frame["text"], frame["sender"], frame["room"]) == ("из замороженного", "Аня", "general")
+                assert isinstance(frame["timestamp"], float)
+
+        asyncio.run(chat())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+
+
+def test_frozen_window_opens_the_ui_offscreen_and_exits_0_when_closed(tmp_path, untouched_app_folder):
+    pytest.importorskip("PyQt6.QtWebEngineWidgets", reason="Qt WebEngine is not installed")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [str(APP), "--verbose", "--data", str(tmp_path / "data"), "--config", str(tmp_path / "config")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "UI loaded" in line:
+                break
+        assert any("UI loaded" in line for line in lines), "".join(lines)
+        # SIGTERM closes the window exactly as the user closing it does (window.destroy()).
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=15)
+        assert proc.returncode == 0, "".join(lines) + out
+        assert "closed in order" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
