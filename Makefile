@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-ui test-py ui app app-onefile bench clean
+.PHONY: run serve test test-ui test-py ui app app-onefile install-linux bench clean
 
 run: $(STAMP) ui
 	$(VENV)/bin/lanchat
@@ -48,6 +48,17 @@ dist/lanchat/lanchat: $(STAMP) ui/dist/index.html build.spec $(APP_SOURCES)
 
 app-onefile: $(STAMP) ui
 	LANCHAT_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist/onefile build.spec
+
+# Put the one-folder app in the desktop menus (Linux): ~/.local by default, PREFIX=/usr/local for all users.
+PREFIX ?= $(HOME)/.local
+
+install-linux: app
+	mkdir -p $(PREFIX)/opt $(PREFIX)/share/applications $(PREFIX)/share/icons/hicolor/256x256/apps
+	rm -rf $(PREFIX)/opt/lanchat
+	cp -r dist/lanchat $(PREFIX)/opt/lanchat
+	cp desktop/icons/lanchat.png $(PREFIX)/share/icons/hicolor/256x256/apps/lanchat.png
+	sed 's|@EXEC@|$(PREFIX)/opt/lanchat/lanchat|' desktop/linux/lanchat.desktop > $(PREFIX)/share/applications/lanchat.desktop
+	@echo "lanchat is in your applications menu; launcher: $(PREFIX)/share/applications/lanchat.desktop"
 
 bench: $(STAMP)
 	$(PY) tests/bench/bench_server.py

@@ -4,6 +4,7 @@ Run by hand from the repository root (not part of the test suite), with no displ
 
     .venv/bin/python tests/bench/desktop_startup.py            # 7 runs of each, about 1 minute
     .venv/bin/python tests/bench/desktop_startup.py --runs 3
+    .venv/bin/python tests/bench/desktop_startup.py --frozen   # adds the frozen builds (make app app-onefile)
 
 The floor is a bare pywebview window (Qt backend, same storage settings) showing a static page
 from a string: the least any pywebview app can do. A second reference, "bare pywebview, built UI",
@@ -13,6 +14,9 @@ the `lanchat` command runs it) with its embedded server and the built UI; "ready
 has loaded, the JS bridge is in place and the Vue app has rendered into #app (with the placeholder
 page, when ui/dist is not built, the page's first element). Runs alternate between the two; the
 first run of each is a discarded warm-up (Qt WebEngine's first start on a machine is far slower).
+With --frozen, the `lanchat` command from source, the frozen one-folder build (dist/lanchat) and
+the one-file build (dist/onefile/lanchat) are measured too, all three the same way: from process
+start to the app's own "UI loaded" log line (the window's loaded event, before Vue renders).
 Memory is sampled 1 s after ready: the Python process's RSS, and the PSS summed over it and
 Qt WebEngine's helper processes (PSS shares shared pages out fairly, so the sum does not overcount).
 """
@@ -76,17 +80,33 @@ def child_app(data: Path) -> None:
     sys.exit(run(DesktopOptions(data_dir=data / "data", config_dir=data / "config"), on_ready=ready))
 
 
+# The `lanchat` command, run as a user runs it; ready when it logs that the window loaded the UI.
+COMMANDS = {
+    "source": [str(REPO_ROOT / ".venv" / "bin" / "lanchat")],
+    "frozen": [str(REPO_ROOT / "dist" / "lanchat" / "lanchat")],
+    "onefile": [str(REPO_ROOT / "dist" / "onefile" / "lanchat")],
+}
+UI_LOADED = "UI loaded"
+
+
+def command_for(kind: str, folder: Path) -> tuple[list[str], str]:
+    if kind in COMMANDS:
+        return COMMANDS[kind] + ["--verbose", "--data", str(folder / "data"), "--config", str(folder / "config")], UI_LOADED
+    return [sys.executable, __file__, "--child", kind, str(folder)], READY
+
+
 def measure(kind: str, folder: Path) -> tuple[float, int, int]:
     """(seconds from process start to ready, Python RSS, PSS of the whole tree) for one run."""
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     if os.geteuid() == 0:  # as the app does for itself (desktop/app.py); the floor needs it too
         env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+    command, ready_mark = command_for(kind, folder)
     began = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", kind, str(folder)],
+        command,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if ready_mark == UI_LOADED else subprocess.DEVNULL,
         text=True,
         env=env,
         cwd=REPO_ROOT,
@@ -94,7 +114,7 @@ def measure(kind: str, folder: Path) -> tuple[float, int, int]:
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
-            if line.strip() == READY:
+            if ready_mark in line:
                 break
         else:
             raise RuntimeError(f"{kind} exited ({proc.wait()}) before it was ready")
@@ -119,6 +139,7 @@ def measure(kind: str, folder: Path) -> tuple[float, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs of each (after one warm-up)")
+    parser.add_argument("--frozen", action="store_true", help="also measure `lanchat` from source and the frozen builds")
     parser.add_argument("--child", choices=["bare", "bare-ui", "app"], help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -134,6 +155,8 @@ def main() -> None:
     kinds = ["bare", "app"]
     if (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
         kinds.insert(1, "bare-ui")
+    if args.frozen:
+        kinds += [kind for kind, command in COMMANDS.items() if Path(command[0]).exists()]
     results: dict[str, list[tuple[float, int, int]]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="lanchat-bench-") as scratch:
         folders = {kind: Path(scratch) / kind for kind in results}
@@ -147,7 +170,14 @@ def main() -> None:
         return statistics.median(run[index] for run in results[kind])
 
     mib = 1024 * 1024
-    labels = {"bare": "bare pywebview, static page (floor)", "bare-ui": "bare pywebview, built UI", "app": "lanchat"}
+    labels = {
+        "bare": "bare pywebview, static page (floor)",
+        "bare-ui": "bare pywebview, built UI",
+        "app": "lanchat",
+        "source": "`lanchat` from source (UI loaded)",
+        "frozen": "frozen one-folder (UI loaded)",
+        "onefile": "frozen one-file (UI loaded)",
+    }
     for kind, label in labels.items():
         if kind not in results:
             continue
@@ -157,6 +187,9 @@ def main() -> None:
     print(f"ratio lanchat / floor: {median('app', 0) / median('bare', 0):.2f} (target at most 1.30)")
     if "bare-ui" in results:
         print(f"ratio lanchat / bare pywebview with the built UI: {median('app', 0) / median('bare-ui', 0):.2f}")
+    for kind in ("source", "frozen", "onefile"):
+        if kind in results:
+            print(f"ratio {labels[kind].split(' (')[0]} / floor: {median(kind, 0) / median('bare', 0):.2f}")
 
 
 if __name__ == "__main__":
