@@ -78,6 +78,9 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
 
 def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None, started_at: float) -> int:
     _allow_webengine_as_root()
+    # The server thread imports FastAPI and starts while this thread brings up Qt: the page's
+    # first request waits in the listening socket's backlog until the server answers.
+    server = _start_server(options.data_dir)
     import webview  # only now: importing Qt is the slow part, and `lanchat serve` never needs it
 
     # In debug mode pywebview would open the inspector as a second window, and Qt keeps running
@@ -85,7 +88,6 @@ def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] 
     # still opens it.
     webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
 
-    server = _start_server(options.data_dir)
     notifier = Notifier()
     hosting = Hosting(server)
     bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier)
@@ -135,13 +137,13 @@ def _start_server(data_dir: Path) -> ServerThread:
         preferred = 0
     server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir))
     try:
-        server.start()
+        server.start(wait=False)
     except ServerStartError:
         if preferred == 0:
             raise
         log.warning("port %d is taken: the window gets a new one (its stored settings start empty)", preferred)
         server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir))
-        server.start()
+        server.start(wait=False)
     if server.port != preferred:
         data_dir.mkdir(parents=True, exist_ok=True)
         remembered.write_text(str(server.port))

@@ -8,13 +8,13 @@ import errno
 import socket
 import threading
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import uvicorn
-
-from .app import create_app
 from .config import ServerConfig
 from .protocol import TRANSPORT_MAX_FRAME_BYTES
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["ServerThread", "ServerStartError", "PortTakenError"]
 
@@ -41,6 +41,8 @@ class ServerThread:
         self._thread: threading.Thread | None = None
         self.port: int | None = None
         self._error: BaseException | None = None
+        self._stop_lock = threading.Lock()
+        self._stop_requested = False
 
     @property
     def url(self) -> str:
@@ -50,30 +52,26 @@ class ServerThread:
             shown = f"[{shown}]"
         return f"http://{shown}:{self.port}/"
 
-    def start(self) -> None:
-        """Bind, start serving, and return once connections are accepted."""
+    def start(self, wait: bool = True) -> None:
+        """Bind, then serve on the server thread; with `wait`, return once requests are answered.
+
+        Without `wait` this returns as soon as the socket listens: connections queue in its
+        backlog until the server thread is up, so a window can start loading the page meanwhile.
+        """
         try:
             sock = _bind(self.config.host, self.config.port)
         except OSError as exc:
             raise ServerStartError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from exc
         self.port = sock.getsockname()[1]
-        uv_config = uvicorn.Config(
-            create_app(self.config),
-            log_level="warning",
-            ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
-            ws_ping_interval=self.config.ping_interval,
-            ws_ping_timeout=self.config.ping_timeout,
-            # Chat frames are small: compressing them costs CPU and a zlib context per
-            # connection for little gain on a LAN.
-            ws_per_message_deflate=False,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        )
-        self._server = uvicorn.Server(uv_config)
         self._thread = threading.Thread(target=self._run, args=(sock,), name="lanchat-server", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not self._server.started:
-            if not self._thread.is_alive():
+        if wait:
+            self.wait_started()
+
+    def wait_started(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while self._server is None or not self._server.started:
+            if self._thread is None or not self._thread.is_alive():
                 raise ServerStartError(f"the server stopped while starting: {self._error!r}")
             if time.monotonic() > deadline:
                 raise ServerStartError("the server did not start in time")
@@ -81,19 +79,43 @@ class ServerThread:
 
     def _run(self, sock: socket.socket) -> None:
         try:
-            assert self._server is not None
-            self._server.run(sockets=[sock])
-        except BaseException as exc:  # reported by start()
+            # Imported here, on the server thread: FastAPI and uvicorn take a few tenths of a
+            # second to import, and the desktop window starts up meanwhile.
+            import uvicorn
+
+            from .app import create_app
+
+            uv_config = uvicorn.Config(
+                create_app(self.config),
+                log_level="warning",
+                ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
+                ws_ping_interval=self.config.ping_interval,
+                ws_ping_timeout=self.config.ping_timeout,
+                # Chat frames are small: compressing them costs CPU and a zlib context per
+                # connection for little gain on a LAN.
+                ws_per_message_deflate=False,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            )
+            server = uvicorn.Server(uv_config)
+            with self._stop_lock:
+                if self._stop_requested:
+                    return
+                self._server = server
+            server.run(sockets=[sock])
+        except BaseException as exc:  # reported by wait_started()
             self._error = exc
         finally:
             sock.close()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Close connections, flush the history store and wait for the thread."""
-        if self._server is None or self._thread is None:
+        if self._thread is None:
             return
         self.stop_listener(timeout)
-        self._server.should_exit = True
+        with self._stop_lock:
+            self._stop_requested = True
+            if self._server is not None:
+                self._server.should_exit = True
         self._thread.join(timeout)
 
     @property
@@ -134,6 +156,8 @@ class ServerThread:
                 if exc.errno == errno.EADDRINUSE:
                     raise PortTakenError(reason) from exc
                 raise ServerStartError(reason) from exc
+            import uvicorn
+
             main = self._server.config
             listener = uvicorn.Server(
                 uvicorn.Config(
