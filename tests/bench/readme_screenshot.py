@@ -1,0 +1,74 @@
+"""Make docs/screenshot.png: a room in use, as the README shows it.
+
+    .venv/bin/python tests/bench/readme_screenshot.py
+
+Needs the built UI. Three people chat through the real server in Chromium; the picture
+is Anna's window. Nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from lanchat_browser import CHROMIUM, CHROMIUM_ARGS, LanchatServer, join_room, send_message  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshot.png"
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        server = LanchatServer(data_dir=Path(tmp) / "data")
+        server.start()
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            pages = {}
+            for name, room in (("Anna", "design"), ("Bob", "design"), ("Chen", "design")):
+                context = browser.new_context(viewport={"width": 1100, "height": 680}, locale="en-GB")
+                pages[name] = context.new_page()
+                join_room(pages[name], server.url, name, room)
+            anna, bob, chen = pages["Anna"], pages["Bob"], pages["Chen"]
+            # A second room for Anna, so the side list shows more than one.
+            anna.get_by_role("button", name="Join a room").click()
+            anna.get_by_label("Room", exact=True).first.fill("lunch")
+            anna.get_by_role("button", name="Join", exact=True).first.click()
+            anna.get_by_role("heading", name="lunch").wait_for()
+            anna.get_by_role("navigation", name="Your rooms").get_by_role("button", name="design", exact=True).click()
+
+            script = [
+                (bob, "Morning! The new mock-ups are on the shared drive."),
+                (chen, "Nice. Is the dark theme in there too?"),
+                (bob, "Yes, both themes. Spec: https://example.com/spec/chat-v2"),
+                (anna, "Looks great. Two notes:\n1. the composer could be taller\n2. unread badges need more contrast"),
+                (chen, "Agreed on the badges."),
+                (bob, "I'll fix both before the review at 3."),
+                (anna, "Thanks! <b>bold</b> stays text, by the way"),
+            ]
+            for page, text in script:
+                send_message(page, text)
+                anna.get_by_text(text.split("\n")[0], exact=False).first.wait_for()
+            lunch_context = browser.new_context()
+            dana = lunch_context.new_page()
+            join_room(dana, server.url, "Dana", "lunch")
+            send_message(dana, "Pizza at 12:30?")
+            send_message(dana, "Or the noodle place")
+            anna.get_by_test_id("unread").wait_for()
+            chen.get_by_label("Message", exact=True).press_sequentially("On my way", delay=20)
+            anna.get_by_text("Chen is typing…").wait_for()
+            OUT.parent.mkdir(exist_ok=True)
+            anna.screenshot(path=str(OUT))
+            browser.close()
+        finally:
+            server.stop()
+    print(f"{OUT.relative_to(ROOT)}: {OUT.stat().st_size / 1024:.0f} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

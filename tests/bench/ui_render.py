@@ -1,0 +1,174 @@
+"""How fast the chat UI shows a room with 5,000 messages, in Debian's Chromium against a real server.
+
+Run by hand after building the UI (`cd ui && npm run build`):
+
+    .venv/bin/python tests/bench/ui_render.py [--messages 5000]
+
+It seeds a fresh history folder, starts `python -m server` on a free loopback port, and
+prints: join to newest message on screen; scrolling up until all older history is
+loaded; switching back to the room with every message in memory (a full re-render of
+the list); scroll frame times across the whole history; rows in the DOM; and the gzip
+size of the built JavaScript. Nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from lanchat_browser import CHROMIUM, CHROMIUM_ARGS, LanchatServer, wait_connected  # noqa: E402
+from server.history import HistoryStore  # noqa: E402
+
+ROOM = "bench"
+SENDERS = ["Anna", "Bob", "Carol", "Dmitri", "Ёжик"]
+
+WAIT_FOR_ROW = """async ([key, started]) => {
+  const t0 = started ?? performance.now()
+  while (!document.querySelector(`[data-key="${key}"]`)) await new Promise(requestAnimationFrame)
+  await new Promise(requestAnimationFrame)
+  return performance.now() - t0
+}"""
+
+CLICK_AND_WAIT = """async ([selector, key]) => {
+  const t0 = performance.now()
+  document.querySelector(selector).click()
+  while (!document.querySelector(`[data-key="${key}"]`)) await new Promise(requestAnimationFrame)
+  await new Promise(requestAnimationFrame)
+  return performance.now() - t0
+}"""
+
+LOAD_ALL = """async () => {
+  const list = document.querySelector('[data-testid="message-list"]')
+  const t0 = performance.now()
+  while (!document.querySelector('[data-key="beginning"]')) {
+    list.scrollTop = 0
+    list.dispatchEvent(new Event('scroll'))
+    await new Promise(requestAnimationFrame)
+    if (performance.now() - t0 > 120000) throw new Error('older history did not finish loading')
+  }
+  await new Promise(requestAnimationFrame)
+  return performance.now() - t0
+}"""
+
+SCROLL_THROUGH = """async () => {
+  const list = document.querySelector('[data-testid="message-list"]')
+  const steps = []
+  let rows = 0
+  list.scrollTop = 0
+  await new Promise(requestAnimationFrame)
+  while (list.scrollTop + list.clientHeight < list.scrollHeight - 2) {
+    const t0 = performance.now()
+    list.scrollTop += list.clientHeight
+    await new Promise(requestAnimationFrame)
+    await new Promise(requestAnimationFrame)
+    steps.push(performance.now() - t0)
+    rows = Math.max(rows, list.querySelectorAll('[data-key]').length)
+  }
+  return { steps, rows }
+}"""
+
+
+def seed(data_dir: Path, count: int) -> None:
+    store = HistoryStore(data_dir)
+    try:
+        for number in range(1, count + 1):
+            sender = SENDERS[number % len(SENDERS)]
+            if number % 7 == 0:
+                text = f"Message {number}: a longer one that wraps over several lines in a normal window. " * 3
+            elif number % 11 == 0:
+                text = f"Message {number}\nwith a second line\nand a link https://example.com/{number}"
+            else:
+                text = f"Message {number}"
+            store.append(ROOM, sender, text)
+    finally:
+        store.close()
+
+
+def js_gzip_sizes() -> list[tuple[str, int, int]]:
+    sizes = []
+    for path in sorted((ROOT / "ui" / "dist" / "assets").glob("*.js")):
+        raw = path.read_bytes()
+        sizes.append((path.name, len(raw), len(gzip.compress(raw, compresslevel=9))))
+    return sizes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    args = parser.parse_args()
+    if not (ROOT / "ui" / "dist" / "index.html").is_file():
+        print("build the UI first: cd ui && npm ci && npm run build", file=sys.stderr)
+        return 1
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        started = time.perf_counter()
+        seed(data, args.messages)
+        print(f"seeded {args.messages} messages in {time.perf_counter() - started:.1f} s")
+        server = LanchatServer(data_dir=data)
+        server.start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(server.url)
+                page.get_by_label("Name").fill("Bench")
+                page.get_by_label("Room", exact=True).first.fill(ROOM)
+                t0 = page.evaluate("performance.now()")
+                page.get_by_role("button", name="Join", exact=True).first.click()
+                join_ms = page.evaluate(WAIT_FOR_ROW, [f"m{args.messages}", t0])
+                wait_connected(page)
+                print(f"join -> newest message on screen ({min(100, args.messages)} replayed): {join_ms:.0f} ms")
+
+                load_ms = page.evaluate(LOAD_ALL)
+                held = page.evaluate("document.querySelectorAll('[data-key]').length")
+                print(f"scroll up until all {args.messages} messages are loaded (HTTP pages of 200): {load_ms:.0f} ms")
+                print(f"rows in the DOM with {args.messages} loaded: {held}")
+
+                scrolled = page.evaluate(SCROLL_THROUGH)
+                steps = sorted(scrolled["steps"])
+                print(
+                    f"scrolling the whole history a screen at a time: {len(steps)} steps, "
+                    f"median {statistics.median(steps):.1f} ms, p95 {steps[int(len(steps) * 0.95)]:.1f} ms, "
+                    f"max {steps[-1]:.1f} ms (two frames each), at most {scrolled['rows']} rows in the DOM"
+                )
+
+                # Another room, then back: the list is rebuilt from all messages in memory.
+                page.get_by_role("button", name="Join a room").click()
+                page.get_by_label("Room", exact=True).first.fill("elsewhere")
+                page.get_by_role("button", name="Join", exact=True).first.click()
+                wait_connected(page)
+                page.get_by_role("heading", name="elsewhere").wait_for()
+                samples = []
+                for _ in range(5):
+                    samples.append(
+                        page.evaluate(CLICK_AND_WAIT, ['[data-testid="joined-rooms"] li:nth-child(1) button', f"m{args.messages}"])
+                    )
+                    page.get_by_role("heading", name=ROOM).wait_for()
+                    page.evaluate(CLICK_AND_WAIT, ['[data-testid="joined-rooms"] li:nth-child(2) button', "beginning"])
+                print(
+                    f"switch to the room with {args.messages} messages in memory -> list rendered: "
+                    f"median {statistics.median(samples):.0f} ms (of {', '.join(f'{s:.0f}' for s in samples)})"
+                )
+                browser.close()
+        finally:
+            server.stop()
+
+    for name, raw, packed in js_gzip_sizes():
+        print(f"built JavaScript {name}: {raw / 1024:.1f} KiB, gzip {packed / 1024:.1f} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

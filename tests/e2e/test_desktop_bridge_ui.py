@@ -1,0 +1,73 @@
+"""The UI side of the desktop window, in Chromium: a stand-in for pywebview's `window.pywebview.api`.
+
+The real window is tested by the desktop suite; here the JavaScript API it injects is
+replaced at that boundary, so the Host panel and the calls the UI makes can be seen.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lanchat_browser import join_room, screenshot, send_message
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="the Python package `playwright` is not installed").expect
+
+FAKE_PYWEBVIEW = """
+window.bridgeCalls = [];
+const record = (name, result) => (...args) => { window.bridgeCalls.push([name, ...args]); return Promise.resolve(result(...args)); };
+let hosting = { hosting: false, port: null, addresses: [], error: null, suggested_port: null };
+setTimeout(() => {
+  window.pywebview = { api: {
+    host_status: record('host_status', () => hosting),
+    start_hosting: record('start_hosting', (port) => (port === 8765
+      ? { hosting: false, port: null, addresses: [], error: 'port_taken', suggested_port: 8766 }
+      : (hosting = { hosting: true, port, addresses: ['192.0.2.10', 'fd00::10'], error: null, suggested_port: null }))),
+    stop_hosting: record('stop_hosting', () => (hosting = { hosting: false, port: null, addresses: [], error: null, suggested_port: null })),
+    notify: record('notify', () => null),
+    set_unread: record('set_unread', () => null),
+    open_external: record('open_external', () => null),
+    get_settings: record('get_settings', () => ({ name: 'Desk' })),
+    save_settings: record('save_settings', () => null),
+  } };
+  window.dispatchEvent(new Event('pywebviewready'));
+}, 50);
+"""
+
+
+def calls(page, name):
+    return [call[1:] for call in page.evaluate("window.bridgeCalls") if call[0] == name]
+
+
+def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_page):
+    page = new_page()
+    page.add_init_script(FAKE_PYWEBVIEW)
+    page.goto(lanchat.url)
+    # Settings come from the window once it is ready.
+    expect(page.get_by_label("Name")).to_have_value("Desk")
+    panel = page.get_by_test_id("host-panel")
+    expect(panel.get_by_label("Port")).to_have_value("8765")
+    panel.get_by_role("button", name="Host").click()
+    expect(panel).to_contain_text("Port 8765 is already in use.")
+    panel.get_by_role("button", name="Use port 8766").click()
+    expect(panel.get_by_role("button", name="Copy http://192.0.2.10:8766/")).to_be_visible()
+    expect(panel.get_by_role("button", name="Copy http://[fd00::10]:8766/")).to_be_visible()
+    expect(panel).to_contain_text("firewall")
+    assert calls(page, "start_hosting") == [[8765], [8766]]
+
+    page.get_by_label("Room", exact=True).first.fill("desk")
+    page.get_by_role("button", name="Join", exact=True).first.click()
+    page.get_by_role("log").wait_for()
+    assert any(call[0]["name"] == "Desk" for call in calls(page, "save_settings"))
+    screenshot(page, "desktop-host-panel")
+
+    other = new_page()
+    join_room(other, lanchat.url, "Bob", "desk")
+    send_message(other, "read https://example.com/doc please")
+    page.get_by_role("link", name="https://example.com/doc").click()
+    assert calls(page, "open_external") == [["https://example.com/doc"]]
+    assert calls(page, "notify")[-1] == ["Bob · desk", "read https://example.com/doc please"]
+    # A plain browser has no Host panel.
+    expect(other.get_by_test_id("host-panel")).to_have_count(0)
+
+    panel.get_by_role("button", name="Stop hosting").click()
+    expect(panel.get_by_role("button", name="Host")).to_be_visible()

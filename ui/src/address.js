@@ -1,0 +1,32 @@
+// Reading the address of another host as people type or paste it:
+// "192.168.1.20:8765", "pc-anna.local:8765", "[fe80::1]:8765" or the
+// "http://ADDRESS:PORT/" the Host panel copies.
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+const IPV6 = /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/
+
+/**
+ * `{ host: "name:port" }` for a usable address, or `{ problem }` naming what is wrong
+ * (address_empty, address_port_missing, address_port_invalid, address_host_invalid).
+ */
+export function parseAddress(input) {
+  let text = (input ?? '').trim()
+  if (!text) return { problem: 'address_empty' }
+  text = text.replace(/^(?:https?|wss?):\/\//i, '').replace(/\/.*$/, '')
+  const match = /^(\[[^\]]+\]|[^:]+):(.*)$/.exec(text)
+  if (!match) return { problem: 'address_port_missing' }
+  const [, hostPart, portPart] = match
+  if (!/^\d{1,5}$/.test(portPart) || Number(portPart) < 1 || Number(portPart) > 65535) {
+    return { problem: 'address_port_invalid' }
+  }
+  if (!validHost(hostPart)) return { problem: 'address_host_invalid' }
+  return { host: `${hostPart.toLowerCase()}:${Number(portPart)}` }
+}
+
+function validHost(host) {
+  if (host.startsWith('[')) return IPV6.test(host.slice(1, -1)) && host.includes(':')
+  const v4 = IPV4.exec(host)
+  if (v4) return v4.slice(1).every((part) => Number(part) <= 255)
+  return HOSTNAME.test(host) && !/^\d+$/.test(host.split('.').pop())
+}

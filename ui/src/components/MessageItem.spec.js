@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import MessageItem from './MessageItem.vue'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+
+const base = { kind: 'message', key: 'm1', id: 1, sender: 'Bob', text: 'hi', timestamp: 1764147600 }
+
+describe('MessageItem', () => {
+  it('shows the sender, the text and the local time', () => {
+    const wrapper = mountWithI18n(MessageItem, { props: { item: base } })
+    expect(wrapper.get('[data-testid="sender"]').text()).toBe('Bob')
+    expect(wrapper.get('[data-testid="text"]').text()).toBe('hi')
+    expect(wrapper.get('time').attributes('datetime')).toBe('2025-11-26T09:00:00.000Z')
+  })
+
+  it('sets our own messages apart and does not repeat our name', () => {
+    const wrapper = mountWithI18n(MessageItem, { props: { item: base, own: true } })
+    expect(wrapper.classes()).toContain('own')
+    expect(wrapper.find('[data-testid="sender"]').exists()).toBe(false)
+  })
+
+  it('marks a message waiting to be sent', () => {
+    const item = { kind: 'pending', key: 'cx', clientId: 'x', sender: 'Anna', text: 'later', createdAt: 1, state: 'pending' }
+    const wrapper = mountWithI18n(MessageItem, { props: { item, own: true } })
+    expect(wrapper.attributes('data-state')).toBe('pending')
+    expect(wrapper.find('[data-testid="pending"]').exists()).toBe(true)
+  })
+
+  it('explains a refused message in plain words next to it, with retry and delete', async () => {
+    const item = { kind: 'pending', key: 'cx', clientId: 'x', sender: 'Anna', text: 'big', createdAt: 1, state: 'failed', error: 'storage_failed' }
+    const wrapper = mountWithI18n(MessageItem, { props: { item, own: true } })
+    expect(wrapper.get('[role="alert"]').text()).toContain('The server could not save this message, so it was not sent.')
+    const [retry, discard] = wrapper.findAll('button')
+    await retry.trigger('click')
+    await discard.trigger('click')
+    expect(wrapper.emitted('retry')).toEqual([['x']])
+    expect(wrapper.emitted('discard')).toEqual([['x']])
+  })
+
+  it('shows join notices', () => {
+    const wrapper = mountWithI18n(MessageItem, { props: { item: { kind: 'notice', key: 'n1', event: 'join', name: 'Bob', timestamp: 1 } } }, 'ru')
+    expect(wrapper.text()).toBe('Bob вошёл(ла)')
+  })
+})

@@ -1,0 +1,118 @@
+// The rooms this window has joined, on this host or others: which one is shown,
+// unread counts, drafts and scroll positions. Each room's socket is its own
+// useRoomConnection; this only keeps the list and what the list shows.
+import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue'
+import { useRoomConnection } from './useRoomConnection.js'
+import { notify, setUnread } from '../desktopBridge.js'
+
+const ROOMS_KEY = 'lanchat.rooms'
+const draftKey = (key) => `lanchat.draft.${key}`
+
+export function roomKey(host, room) {
+  return `${host}/${room}`
+}
+
+/**
+ * @param {object} options
+ * @param {import('vue').Ref<string>} options.name  who we are, used by every room
+ * @param {string} options.localHost  the host that served this page
+ */
+export function useJoinedRooms({ name, localHost, storage = globalThis.localStorage, connect = useRoomConnection }) {
+  const rooms = shallowRef([])
+  const activeKey = ref(null)
+  // A room shows in the list once it has welcomed us (or was restored after a reload).
+  const listed = computed(() => rooms.value.filter((entry) => entry.restored || entry.connection.joined.value))
+  const active = computed(() => rooms.value.find((entry) => entry.key === activeKey.value) ?? null)
+  const totalUnread = computed(() => rooms.value.reduce((sum, entry) => sum + entry.unread, 0))
+
+  function restore() {
+    let saved
+    try {
+      saved = JSON.parse(storage.getItem(ROOMS_KEY)) ?? {}
+    } catch {
+      saved = {}
+    }
+    for (const { host, room } of saved.rooms ?? []) add(host, room, { keepTrying: true })
+    activeKey.value = rooms.value.some((entry) => entry.key === saved.active) ? saved.active : rooms.value[0]?.key ?? null
+  }
+
+  function persist() {
+    const list = rooms.value.filter((entry) => entry.connection.joined.value || entry.restored)
+    storage.setItem(
+      ROOMS_KEY,
+      JSON.stringify({ rooms: list.map(({ host, room }) => ({ host, room })), active: activeKey.value }),
+    )
+  }
+
+  function add(host, room, { keepTrying = false } = {}) {
+    const key = roomKey(host, room)
+    const existing = rooms.value.find((entry) => entry.key === key)
+    if (existing) return existing
+    const entry = reactive({
+      key,
+      host,
+      room,
+      local: host === localHost,
+      restored: keepTrying,
+      unread: 0,
+      draft: storage.getItem(draftKey(key)) ?? '',
+      // Where the message list was scrolled to; plain data, the list restores it when shown again.
+      scroll: null,
+      connection: null,
+    })
+    // markRaw: the connection's refs must stay refs, not be unwrapped by `reactive`.
+    entry.connection = markRaw(connect({
+      host,
+      room,
+      name,
+      keepTrying,
+      onLiveMessage: (item) => {
+        if (entry.key !== activeKey.value || document.hidden) entry.unread += 1
+        notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
+      },
+    }))
+    watch(entry.connection.joined, (joined) => joined && persist())
+    rooms.value = [...rooms.value, entry]
+    return entry
+  }
+
+  /** Start joining a room; its connection's `joined` and `failure` tell how it went. */
+  function join(host, room) {
+    return add(host, room)
+  }
+
+  function select(key) {
+    const entry = rooms.value.find((candidate) => candidate.key === key)
+    if (!entry) return
+    activeKey.value = key
+    entry.unread = 0
+    persist()
+  }
+
+  function leave(key) {
+    const entry = rooms.value.find((candidate) => candidate.key === key)
+    if (!entry) return
+    entry.connection.forget()
+    storage.removeItem(draftKey(key))
+    rooms.value = rooms.value.filter((candidate) => candidate !== entry)
+    if (activeKey.value === key) activeKey.value = rooms.value[0]?.key ?? null
+    persist()
+  }
+
+  function setDraft(entry, text) {
+    entry.draft = text
+    if (text) storage.setItem(draftKey(entry.key), text)
+    else storage.removeItem(draftKey(entry.key))
+  }
+
+  function markRead() {
+    if (active.value) active.value.unread = 0
+  }
+
+  watch(totalUnread, (count) => setUnread(count))
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) markRead()
+  })
+
+  return { rooms, listed, active, activeKey, totalUnread, restore, persist, join, select, leave, setDraft }
+}

@@ -1,0 +1,358 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ref } from 'vue'
+import {
+  BACKOFF_MAX_MS,
+  CONNECT_TIMEOUT_MS,
+  ConnectionStatus,
+  TYPING_SHOW_MS,
+  backoffDelay,
+  outboxKey,
+  useRoomConnection,
+} from './useRoomConnection.js'
+import { FakeWebSocket, memoryStorage, message, welcome } from '../testing/FakeWebSocket.js'
+
+let storage
+
+function connect(options = {}) {
+  return useRoomConnection({
+    host: '127.0.0.1:8765',
+    room: 'general',
+    name: ref('Anna'),
+    storage,
+    WebSocketImpl: FakeWebSocket,
+    random: () => 0.5,
+    ...options,
+  })
+}
+
+/** Open the last socket and finish its history replay. */
+function joinWith(history = [], extra = {}) {
+  const socket = FakeWebSocket.last
+  socket.accept()
+  for (const frame of history) socket.receive(frame)
+  const lastId = history.at(-1)?.id ?? 0
+  socket.receive(welcome({ first_id: history[0]?.id ?? 0, last_id: lastId, ...extra }))
+  return socket
+}
+
+beforeEach(() => {
+  vi.useFakeTimers()
+  FakeWebSocket.reset()
+  storage = memoryStorage()
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('backoffDelay', () => {
+  it('doubles with each attempt, stays within half to all of the ceiling, and is capped', () => {
+    expect(backoffDelay(0, () => 0)).toBe(250)
+    expect(backoffDelay(0, () => 1)).toBe(500)
+    expect(backoffDelay(3, () => 0)).toBe(2000)
+    expect(backoffDelay(3, () => 1)).toBe(4000)
+    expect(backoffDelay(30, () => 1)).toBe(BACKOFF_MAX_MS)
+  })
+})
+
+describe('useRoomConnection', () => {
+  it('connects with the v2 protocol and our name, and shows history only once the welcome says it is complete', () => {
+    const room = connect()
+    const socket = FakeWebSocket.last
+    expect(socket.url).toBe('ws://127.0.0.1:8765/ws/general?v=2&name=Anna')
+    expect(room.status.value).toBe(ConnectionStatus.CONNECTING)
+
+    socket.accept()
+    socket.receive(message(1))
+    socket.receive(message(2))
+    expect(room.timeline.value).toEqual([])
+
+    socket.receive(welcome({ first_id: 1, last_id: 2, members: ['Anna', 'Bob'] }))
+    expect(room.timeline.value.map((item) => item.id)).toEqual([1, 2])
+    expect(room.members.value).toEqual(['Anna', 'Bob'])
+    expect(room.status.value).toBe(ConnectionStatus.CONNECTED)
+    expect(room.joined.value).toBe(true)
+    expect(room.hasOlder.value).toBe(false)
+  })
+
+  it('says older history exists when the replay did not start at the first message', () => {
+    const room = connect()
+    joinWith([message(401), message(402)])
+    expect(room.hasOlder.value).toBe(true)
+  })
+
+  it('sends a message with a client_id and forgets it from the outbox when the server confirms it', () => {
+    const room = connect()
+    const socket = joinWith()
+    expect(room.send('  hello  ')).toBe(true)
+    const [frame] = socket.frames
+    expect(frame).toMatchObject({ type: 'message', text: 'hello', sender: 'Anna', room: 'general' })
+    expect(frame.client_id).toMatch(/^c-.{1,62}$/)
+    expect(room.outbox.value).toHaveLength(1)
+
+    socket.receive(message(1, { sender: 'Anna', text: 'hello', client_id: frame.client_id }))
+    socket.receive({ type: 'ack', client_id: frame.client_id, id: 1, timestamp: 1, duplicate: false })
+    expect(room.outbox.value).toEqual([])
+    expect(room.timeline.value.map((item) => item.text)).toEqual(['hello'])
+  })
+
+  it('refuses to queue blank text or text over the limit', () => {
+    const room = connect()
+    joinWith()
+    expect(room.send('   ')).toBe(false)
+    expect(room.send('x'.repeat(4001))).toBe(false)
+    expect(room.send('я'.repeat(4000))).toBe(true)
+  })
+
+  it('keeps messages typed while offline, persists them, and sends them once each, in order, after reconnecting', () => {
+    const room = connect()
+    const first = joinWith([message(1), message(2)])
+    first.serverClose(1012)
+    expect(room.status.value).toBe(ConnectionStatus.RECONNECTING)
+
+    room.send('one')
+    room.send('two')
+    expect(room.outbox.value.map((item) => item.text)).toEqual(['one', 'two'])
+    expect(JSON.parse(storage.getItem(outboxKey('127.0.0.1:8765', 'general')))).toHaveLength(2)
+
+    vi.advanceTimersByTime(backoffDelay(0, () => 0.5))
+    const second = FakeWebSocket.last
+    expect(second).not.toBe(first)
+    expect(second.params.get('after')).toBe('2')
+    joinWith([], { last_id: 2 })
+
+    // One at a time: the second waits for the first one's acknowledgement.
+    expect(second.frames.map((frame) => frame.text)).toEqual(['one'])
+    const [one] = second.frames
+    second.receive(message(3, { sender: 'Anna', text: 'one', client_id: one.client_id }))
+    second.receive({ type: 'ack', client_id: one.client_id, id: 3, timestamp: 3, duplicate: false })
+    expect(second.frames.map((frame) => frame.text)).toEqual(['one', 'two'])
+    const two = second.frames[1]
+    second.receive({ type: 'ack', client_id: two.client_id, id: 4, timestamp: 4, duplicate: false })
+    expect(room.outbox.value).toEqual([])
+    expect(storage.getItem(outboxKey('127.0.0.1:8765', 'general'))).toBeNull()
+  })
+
+  it('restores the outbox saved before a reload and sends it after joining', () => {
+    storage.setItem(
+      outboxKey('127.0.0.1:8765', 'general'),
+      JSON.stringify([{ clientId: 'c-saved', text: 'from before', sender: 'Anna', createdAt: 1, state: 'pending', error: null }]),
+    )
+    const room = connect()
+    expect(room.outbox.value.map((item) => item.text)).toEqual(['from before'])
+    const socket = joinWith()
+    expect(socket.frames).toEqual([{ type: 'message', text: 'from before', sender: 'Anna', room: 'general', client_id: 'c-saved' }])
+  })
+
+  it('does not show a message twice when a resend is acknowledged as a duplicate after a resume', () => {
+    const room = connect()
+    const first = joinWith()
+    room.send('only once')
+    const clientId = first.frames[0].client_id
+    // Stored by the server, but the connection drops before the ack arrives.
+    first.serverClose(1006)
+    vi.advanceTimersByTime(1000)
+    const second = FakeWebSocket.last
+    second.accept()
+    second.receive(message(1, { sender: 'Anna', text: 'only once', client_id: clientId }))
+    second.receive(welcome({ last_id: 1 }))
+    // The replay already confirmed it: nothing is sent again.
+    expect(second.frames).toEqual([])
+    second.receive(message(1, { sender: 'Anna', text: 'only once', client_id: clientId }))
+    expect(room.timeline.value.map((item) => item.text)).toEqual(['only once'])
+    expect(room.outbox.value).toEqual([])
+  })
+
+  it('backs off exponentially between failed reconnects and counts down the seconds', () => {
+    const room = connect()
+    joinWith()
+    FakeWebSocket.last.serverClose(1006)
+    const delays = []
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const before = FakeWebSocket.instances.length
+      let waited = 0
+      while (FakeWebSocket.instances.length === before) {
+        vi.advanceTimersByTime(50)
+        waited += 50
+      }
+      delays.push(waited)
+      FakeWebSocket.last.serverClose(1006) // refused again
+    }
+    expect(delays).toEqual([400, 750, 1500, 3000])
+    expect(room.status.value).toBe(ConnectionStatus.RECONNECTING)
+    expect(room.retryIn.value).toBe(6)
+    vi.advanceTimersByTime(2000)
+    expect(room.retryIn.value).toBe(4)
+  })
+
+  it('reconnects at once when asked, instead of waiting out the backoff', () => {
+    const room = connect()
+    joinWith()
+    FakeWebSocket.last.serverClose(1006)
+    const count = FakeWebSocket.instances.length
+    room.reconnect()
+    expect(FakeWebSocket.instances.length).toBe(count + 1)
+  })
+
+  it('explains a first connection that was refused, and does not retry by itself', () => {
+    const room = connect()
+    vi.advanceTimersByTime(20)
+    FakeWebSocket.last.serverClose(1006)
+    expect(room.status.value).toBe(ConnectionStatus.FAILED)
+    expect(room.failure.value).toEqual({ reason: 'refused' })
+    vi.advanceTimersByTime(60_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+
+  it('explains a first connection that failed slowly as unreachable', () => {
+    const room = connect()
+    vi.advanceTimersByTime(3000)
+    FakeWebSocket.last.serverClose(1006)
+    expect(room.failure.value).toEqual({ reason: 'unreachable' })
+  })
+
+  it('gives up on a first connection that does not answer in time', () => {
+    const room = connect()
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS)
+    expect(room.failure.value).toEqual({ reason: 'timeout' })
+    room.reconnect()
+    expect(FakeWebSocket.instances).toHaveLength(2)
+    expect(room.status.value).toBe(ConnectionStatus.CONNECTING)
+  })
+
+  it('keeps trying a restored room even when the host is down at first', () => {
+    const room = connect({ keepTrying: true })
+    FakeWebSocket.last.serverClose(1006)
+    expect(room.status.value).toBe(ConnectionStatus.RECONNECTING)
+  })
+
+  it('stops for good when the server rejects the room name', () => {
+    const room = connect()
+    const socket = FakeWebSocket.last
+    socket.accept()
+    socket.receive({ type: 'error', code: 'room_invalid', detail: 'The room name contains "/".' })
+    socket.serverClose(4001)
+    expect(room.failure.value).toEqual({ reason: 'rejected', code: 'room_invalid' })
+    vi.advanceTimersByTime(60_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+
+  it('waits as long as the server asks when rate limited, then sends the refused message again', () => {
+    const room = connect()
+    const socket = joinWith()
+    room.send('hi')
+    const clientId = socket.frames[0].client_id
+    socket.receive({ type: 'error', code: 'rate_limited', detail: 'slow down', client_id: clientId, retry_after: 2 })
+    expect(room.outbox.value[0].state).toBe('pending')
+    vi.advanceTimersByTime(1900)
+    expect(socket.frames).toHaveLength(1)
+    vi.advanceTimersByTime(200)
+    expect(socket.frames).toHaveLength(2)
+    expect(socket.frames[1].client_id).toBe(clientId)
+  })
+
+  it('marks a refused message as failed with the error code, and moves on to the next', () => {
+    const room = connect()
+    const socket = joinWith()
+    room.send('first')
+    room.send('second')
+    const clientId = socket.frames[0].client_id
+    socket.receive({ type: 'error', code: 'storage_failed', detail: 'disk full', client_id: clientId })
+    expect(room.outbox.value[0]).toMatchObject({ state: 'failed', error: 'storage_failed' })
+    expect(socket.frames.map((frame) => frame.text)).toEqual(['first', 'second'])
+    room.discard(clientId)
+    expect(room.outbox.value.map((item) => item.text)).toEqual(['second'])
+  })
+
+  it('shows an error that concerns none of our messages for the room', () => {
+    const room = connect()
+    const socket = joinWith()
+    socket.receive({ type: 'error', code: 'invalid_json', detail: 'not JSON' })
+    expect(room.roomError.value).toEqual({ code: 'invalid_json' })
+    room.dismissError()
+    expect(room.roomError.value).toBeNull()
+  })
+
+  it('reports an unknown frame type loudly and keeps working', () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const room = connect()
+    const socket = joinWith()
+    socket.receive({ type: 'reaction', emoji: '👍' })
+    socket.receive('not json')
+    socket.receive(message(1))
+    expect(errors).toHaveBeenCalledTimes(2)
+    expect(errors.mock.calls[0][0]).toContain('unknown frame type "reaction"')
+    expect(room.timeline.value).toHaveLength(1)
+  })
+
+  it('shows who is typing for a few seconds, and not after their message arrives', () => {
+    const room = connect()
+    const socket = joinWith()
+    socket.receive({ type: 'typing', room: 'general', sender: 'Bob' })
+    expect(room.typingNames.value).toEqual(['Bob'])
+    vi.advanceTimersByTime(TYPING_SHOW_MS + 10)
+    expect(room.typingNames.value).toEqual([])
+    socket.receive({ type: 'typing', room: 'general', sender: 'Bob' })
+    socket.receive(message(1))
+    expect(room.typingNames.value).toEqual([])
+  })
+
+  it('sends a typing notice at most every few seconds', () => {
+    const room = connect()
+    const socket = joinWith()
+    room.typing()
+    room.typing()
+    vi.advanceTimersByTime(1000)
+    room.typing()
+    expect(socket.frames).toEqual([{ type: 'typing', sender: 'Anna' }])
+    vi.advanceTimersByTime(2500)
+    room.typing()
+    expect(socket.frames).toHaveLength(2)
+  })
+
+  it('turns presence into the member list and join/leave notices, without announcing ourselves', () => {
+    const room = connect()
+    const socket = joinWith()
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Anna', members: ['Anna'] })
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Bob', members: ['Anna', 'Bob'] })
+    socket.receive({ type: 'presence', room: 'general', event: 'leave', name: 'Bob', members: ['Anna'] })
+    expect(room.members.value).toEqual(['Anna'])
+    expect(room.timeline.value.map((item) => `${item.kind}:${item.event}:${item.name}`)).toEqual([
+      'notice:join:Bob',
+      'notice:leave:Bob',
+    ])
+  })
+
+  it('tells about live messages from others, not history and not our own', () => {
+    const onLiveMessage = vi.fn()
+    connect({ onLiveMessage })
+    const socket = joinWith([message(1)])
+    socket.receive(message(2, { sender: 'Anna' }))
+    socket.receive(message(3, { sender: 'Bob', text: 'hey' }))
+    expect(onLiveMessage).toHaveBeenCalledTimes(1)
+    expect(onLiveMessage.mock.calls[0][0]).toMatchObject({ id: 3, text: 'hey' })
+  })
+
+  it('loads older history over HTTP and puts it before what is shown', async () => {
+    const fetchImpl = vi.fn(async () => ({
+      ok: true,
+      json: async () => ({ room: 'general', messages: [message(99), message(100)], has_more: true }),
+    }))
+    const room = connect({ fetchImpl })
+    joinWith([message(101), message(102)])
+    await room.loadOlder()
+    expect(fetchImpl).toHaveBeenCalledWith('http://127.0.0.1:8765/api/rooms/general/messages?limit=200&before=101')
+    expect(room.timeline.value.map((item) => item.id)).toEqual([99, 100, 101, 102])
+    expect(room.hasOlder.value).toBe(true)
+  })
+
+  it('closes the socket and stops retrying when we leave', () => {
+    const room = connect()
+    const socket = joinWith()
+    room.leave()
+    expect(socket.readyState).toBe(FakeWebSocket.CLOSED)
+    expect(room.status.value).toBe(ConnectionStatus.CLOSED)
+    vi.advanceTimersByTime(60_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+})

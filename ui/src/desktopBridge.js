@@ -1,0 +1,79 @@
+// Everything the UI may ask of the desktop window, feature-detected in one place.
+// In the pywebview window `window.pywebview.api` appears (announced by the
+// `pywebviewready` event); in a plain browser it never does and every function
+// here falls back to what a browser can do.
+import { shallowRef } from 'vue'
+
+const SETTINGS_KEY = 'lanchat.settings'
+
+/** The pywebview API once it is ready, else null. Reactive, so the Host panel appears when it does. */
+export const desktopApi = shallowRef(null)
+
+function detect() {
+  const api = globalThis.window?.pywebview?.api
+  if (api && typeof api.host_status === 'function') desktopApi.value = api
+}
+
+export function watchForDesktop() {
+  detect()
+  if (!desktopApi.value) window.addEventListener('pywebviewready', detect, { once: true })
+}
+
+/** What this browser remembers, available at once (the window's copy comes later). */
+export function localSettings() {
+  try {
+    return JSON.parse(localStorage.getItem(SETTINGS_KEY)) ?? {}
+  } catch {
+    return {}
+  }
+}
+
+/** Settings kept by the window when there is one, else by this browser. */
+export async function loadSettings() {
+  const saved = localSettings()
+  if (!desktopApi.value) return saved
+  try {
+    return { ...saved, ...((await desktopApi.value.get_settings()) ?? {}) }
+  } catch (error) {
+    console.error('lanchat: could not read the window settings', error)
+    return saved
+  }
+}
+
+export async function saveSettings(settings) {
+  localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings))
+  if (!desktopApi.value) return
+  try {
+    await desktopApi.value.save_settings(settings)
+  } catch (error) {
+    console.error('lanchat: could not save the window settings', error)
+  }
+}
+
+/** Open a link in the system browser from the window; in a browser the link's own target does it. */
+export function openExternal(url) {
+  if (!desktopApi.value) return false
+  desktopApi.value.open_external(url)
+  return true
+}
+
+export function notify(title, body) {
+  desktopApi.value?.notify(title, body)
+}
+
+export function setUnread(count) {
+  if (desktopApi.value) desktopApi.value.set_unread(count)
+  else document.title = count > 0 ? `(${count}) lanchat` : 'lanchat'
+}
+
+export async function hostStatus() {
+  return desktopApi.value.host_status()
+}
+
+export async function startHosting(port) {
+  return desktopApi.value.start_hosting(port)
+}
+
+export async function stopHosting() {
+  return desktopApi.value.stop_hosting()
+}

@@ -1,0 +1,41 @@
+// Russian and English, chosen from the system language unless the person picked one.
+import { createI18n } from 'vue-i18n'
+import en from './locales/en.js'
+import ru from './locales/ru.js'
+
+export const LANGUAGES = Object.freeze([
+  { code: 'en', label: 'English' },
+  { code: 'ru', label: 'Русский' },
+])
+
+export function systemLanguage(languages = globalThis.navigator?.languages ?? []) {
+  const first = languages.find((tag) => /^(en|ru)\b/i.test(tag)) ?? 'en'
+  return first.slice(0, 2).toLowerCase()
+}
+
+// Russian picks among three forms (1 участник, 2 участника, 5 участников); the
+// messages put "nobody" first, so choice 0 is its own form.
+function russianPlural(choice, choicesLength) {
+  if (choice === 0 && choicesLength === 4) return 0
+  const offset = choicesLength === 4 ? 1 : 0
+  const tens = choice % 100
+  const ones = choice % 10
+  if (ones === 1 && tens !== 11) return offset
+  if (ones >= 2 && ones <= 4 && (tens < 10 || tens >= 20)) return offset + 1
+  return offset + 2
+}
+
+export function createAppI18n(locale = systemLanguage()) {
+  return createI18n({
+    legacy: false,
+    locale,
+    fallbackLocale: 'en',
+    messages: { en, ru },
+    pluralRules: { ru: russianPlural },
+  })
+}
+
+/** A server error code as a sentence in the current language. */
+export function errorText(t, te, code) {
+  return te(`error.${code}`) ? t(`error.${code}`) : t('error.unknown', { code })
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it, vi } from 'vitest'
+import { charCount, dispatchFrame, roomProblem, roomSocketUrl } from './protocol.js'
+
+describe('protocol', () => {
+  it('counts characters as the server does, not UTF-16 units', () => {
+    expect(charCount('😀😀')).toBe(2)
+  })
+
+  it('applies the server room-name rules', () => {
+    expect(roomProblem('Общая комната-1')).toBeNull()
+    expect(roomProblem('')).toBe('room_empty')
+    expect(roomProblem('a/b')).toBe('room_chars')
+    expect(roomProblem(' lead')).toBe('room_spaces')
+    expect(roomProblem('..')).toBe('room_dots')
+    expect(roomProblem('x'.repeat(65))).toBe('room_too_long')
+  })
+
+  it('puts the room in the path, escaped, and the resume point in the query', () => {
+    expect(roomSocketUrl('h:1', 'my room', { name: 'Аня', after: 0 })).toBe(
+      'ws://h:1/ws/my%20room?v=2&name=%D0%90%D0%BD%D1%8F&after=0',
+    )
+  })
+
+  it('dispatches by type and reports what it cannot handle without throwing', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const message = vi.fn()
+    dispatchFrame('{"type":"message","id":1}', { message })
+    dispatchFrame('{"type":"mystery"}', { message })
+    dispatchFrame('[1,2]', { message })
+    dispatchFrame('{', { message })
+    expect(message).toHaveBeenCalledWith({ type: 'message', id: 1 })
+    expect(error).toHaveBeenCalledTimes(3)
+  })
+})

@@ -1,0 +1,33 @@
+// Times in the reader's own time zone and language. Formatters are costly to
+// build, and a long history formats thousands of times, so they are cached.
+const cache = new Map()
+
+function formatter(language, options) {
+  const key = `${language}|${JSON.stringify(options)}`
+  if (!cache.has(key)) cache.set(key, new Intl.DateTimeFormat(regionalLocale(language), options))
+  return cache.get(key)
+}
+
+// The UI speaks "en" or "ru", but clocks follow the system's region: en-GB reads 14:05, en-US 2:05 PM.
+function regionalLocale(language) {
+  const system = globalThis.navigator?.languages ?? []
+  return system.find((tag) => tag.toLowerCase().startsWith(`${language}-`)) ?? language
+}
+
+export function clockTime(seconds, locale) {
+  return formatter(locale, { hour: '2-digit', minute: '2-digit' }).format(seconds * 1000)
+}
+
+export function fullTime(seconds, locale) {
+  return formatter(locale, { dateStyle: 'full', timeStyle: 'medium' }).format(seconds * 1000)
+}
+
+export function dayLabel(seconds, locale) {
+  return formatter(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(seconds * 1000)
+}
+
+/** A value that differs between two calendar days in the local time zone. */
+export function localDay(seconds) {
+  const date = new Date(seconds * 1000)
+  return date.getFullYear() * 10000 + date.getMonth() * 100 + date.getDate()
+}
