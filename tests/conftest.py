@@ -28,6 +28,16 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under CI, which must run every test: {reason}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    # The same for a whole module skipped at import (pytest.importorskip at the top).
+    if os.environ.get("CI") and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run every test: {report.longrepr}"
+
+
 _SERVING = re.compile(r"serving at (http://[^\s]+)")
 
 

@@ -348,3 +348,27 @@ def test_health_answers_with_status_and_version(serve_process):
     server = serve_process()
     health = get_json(server, "/api/health")
     assert health["status"] == "ok" and health["version"]
+
+
+def test_a_burst_from_many_senders_reaches_every_reader_without_dropping_anyone(serve_process):
+    server = serve_process()
+    text = "ы" * (MAX_TEXT_CHARS - 10)  # 8 KB a frame
+    writers, per_writer, readers = 12, RATE_LIMIT_BURST - 5, 12  # 2.4 MB to each member: past the outbox bound
+
+    async def scenario():
+        url = room_url(server, "burst", after=10**9)
+        members = [await websockets.connect(url, max_size=None, max_queue=None) for _ in range(writers + readers)]
+
+        async def read_all(ws):
+            return [(await recv_json(ws))["id"] for _ in range(writers * per_writer)]
+
+        reading = [asyncio.create_task(read_all(ws)) for ws in members]
+        await asyncio.gather(
+            *(ws.send(json.dumps({"text": f"{w}:{i} {text}", "sender": f"w{w}"})) for w, ws in enumerate(members[:writers]) for i in range(per_writer))
+        )
+        seen = await asyncio.wait_for(asyncio.gather(*reading), TIMEOUT * 2)
+        assert all(ids == list(range(1, writers * per_writer + 1)) for ids in seen)
+        for ws in members:
+            await ws.close()
+
+    run(scenario())
