@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -101,6 +102,10 @@ def create_app(config: ServerConfig) -> FastAPI:
                 if event["type"] == "websocket.disconnect":
                     break
                 rooms.receive(session, event.get("text"))
+                # Frames already read from the socket come back from receive() without a pause:
+                # give the members' pumps a turn after each, so a burst is written out as it
+                # arrives instead of piling up in every outbox.
+                await asyncio.sleep(0)
         finally:
             rooms.leave(session)
 

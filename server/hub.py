@@ -5,7 +5,8 @@ keeps its names. What changed is how a frame reaches a member: broadcast encodes
 it once and appends the text to each member's bounded outbox; a per-member pump
 task writes the outbox to the socket. Broadcast never awaits a socket, so a member
 whose socket is full only grows its own outbox, and past OUTBOX_MAX_FRAMES or
-OUTBOX_MAX_BYTES it is dropped from the room and closed with CloseCode.TOO_SLOW.
+OUTBOX_MAX_BYTES, while its socket takes no more data, it is dropped from the room and
+closed with CloseCode.TOO_SLOW.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ Replay = Callable[[], Iterator[str]]
 class Member:
     """One connection in one room."""
 
-    __slots__ = ("websocket", "room", "name", "rich", "outbox", "outbox_bytes", "wake", "pump", "dropped", "__weakref__")
+    __slots__ = (
+        "websocket", "room", "name", "rich", "outbox", "outbox_bytes", "wake", "pump", "sending", "dropped", "__weakref__"
+    )
 
     def __init__(self, websocket: WebSocket, room: str, name: str | None, rich: bool) -> None:
         self.websocket = websocket
@@ -42,6 +45,9 @@ class Member:
         self.outbox_bytes = 0
         self.wake = asyncio.Event()
         self.pump: asyncio.Task[None] | None = None
+        # True while the pump is inside a send. Seen from another task, that means the send is
+        # waiting for the socket to drain: the reader is slow, not the server busy.
+        self.sending = False
         self.dropped = False  # fell too far behind: no longer in the room
 
 
@@ -165,7 +171,11 @@ class ConnectionManager:
             return
         member.outbox.append(text)
         member.outbox_bytes += len(text)
-        if len(member.outbox) > self.outbox_max_frames or member.outbox_bytes > self.outbox_max_bytes:
+        # A burst can fill outboxes faster than the pumps get a turn; only a member whose socket
+        # has stopped taking data is too slow. (The endpoint yields after every frame it reads,
+        # so between two turns of a pump each connection adds at most one frame.)
+        over = len(member.outbox) > self.outbox_max_frames or member.outbox_bytes > self.outbox_max_bytes
+        if over and member.sending:
             self._drop_slow(member)
             return
         member.wake.set()
@@ -187,7 +197,13 @@ class ConnectionManager:
         member.wake.set()
 
     async def _pump(self, member: Member, replay: Replay | None, welcome: Callable[[], Mapping[str, Any]] | None) -> None:
-        send = member.websocket.send_text
+        send_text = member.websocket.send_text
+
+        async def send(text: str) -> None:
+            member.sending = True
+            await send_text(text)
+            member.sending = False
+
         try:
             if replay is not None:
                 for text in replay():

@@ -46,7 +46,9 @@ def lanchat(tmp_path: Path, start_lanchat) -> LanchatServer:
     return start_lanchat(tmp_path / "data")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a running sync_playwright keeps an asyncio loop alive in this
+# thread, and every later test that calls asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import sync_playwright

@@ -77,6 +77,8 @@ def test_the_outbox_byte_bound_drops_a_member_too():
         manager = ConnectionManager()
         stalled = FakeSocket(stalled=True)
         manager.connect(stalled, "room")
+        manager.broadcast({"text": "first"}, "room")
+        await settle()  # the pump is now blocked sending "first"
         big = "x" * 1000
         frames_within = OUTBOX_MAX_BYTES // (len(big) + 20)
         for _ in range(frames_within):
@@ -103,5 +105,19 @@ def test_presence_counts_names_not_connections():
         manager.disconnect(tab2, "room")
         await settle()
         assert watcher.sent[-1]["event"] == "leave" and watcher.sent[-1]["members"] == ["Watcher"]
+
+    run(scenario())
+
+
+def test_a_member_whose_pump_has_not_had_a_turn_is_not_dropped_by_a_burst():
+    async def scenario():
+        manager = ConnectionManager()
+        busy = FakeSocket()
+        manager.connect(busy, "room")
+        for i in range(OUTBOX_MAX_FRAMES * 2):
+            manager.broadcast({"text": str(i)}, "room")
+        assert manager.active_connections["room"] == [busy]
+        await settle()
+        assert len(busy.sent) == OUTBOX_MAX_FRAMES * 2
 
     run(scenario())
