@@ -48,6 +48,9 @@ def child_bare(storage: Path) -> None:
 
     def ready():
         window.events.loaded.wait()
+        # The same check as for lanchat, so both pay for one evaluate_js round trip.
+        while not window.evaluate_js(RENDERED):
+            time.sleep(0.005)
         print(READY, flush=True)
 
     webview.start(ready, gui="qt", private_mode=False, storage_path=str(storage))
