@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-__all__ = ["ui_dir"]
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+__all__ = ["ui_dir", "UiFiles"]
 
 
 def ui_dir() -> Path:
@@ -25,3 +30,20 @@ PLACEHOLDER_HTML = """<!doctype html>
 <p>Chat clients connect to <code>/ws/ROOM</code>; see <code>server/PROTOCOL.md</code>.</p>
 </body></html>
 """
+
+
+class UiFiles(StaticFiles):
+    """The built UI, with cache headers that let a window start from its cache.
+
+    Vite names everything under assets/ by a hash of its content, so those files never change
+    under their name and are cached for good; index.html is revalidated on every load so a new
+    build is picked up at once.
+    """
+
+    def file_response(
+        self, full_path: str | os.PathLike[str], stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        hashed = Path(full_path).parent.name == "assets"
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if hashed else "no-cache"
+        return response

@@ -181,3 +181,26 @@ def test_the_read_only_api_can_be_read_by_a_window_from_another_host(client):
 def test_history_pages_are_capped_at_their_maximum(client):
     assert client.get("/api/rooms/general/messages", params={"limit": HISTORY_PAGE_MAX}).status_code == 200
     assert client.get("/api/rooms/general/messages", params={"limit": HISTORY_PAGE_MAX + 1}).status_code == 422
+
+
+@pytest.fixture
+def built_ui(tmp_path):
+    ui = tmp_path / "ui"
+    (ui / "assets").mkdir(parents=True)
+    (ui / "index.html").write_text('<!doctype html><title>lanchat</title><script src="/assets/app-1a2b.js"></script>')
+    (ui / "assets" / "app-1a2b.js").write_text("console.log('lanchat');\n" * 200)
+    return ui
+
+
+def test_the_built_ui_is_served_with_cache_headers_and_gzip(tmp_path, built_ui):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import ServerConfig
+
+    with TestClient(create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui))) as ui_client:
+        index = ui_client.get("/")
+        assert "app-1a2b.js" in index.text and index.headers["cache-control"] == "no-cache"
+        script = ui_client.get("/assets/app-1a2b.js", headers={"Accept-Encoding": "gzip"})
+        assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert script.headers["content-encoding"] == "gzip" and script.text.startswith("console.log")
