@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -43,12 +42,14 @@ def create_app(config: ServerConfig) -> FastAPI:
     # The UI's JavaScript is 218 KB, 79 KB gzipped: it matters to a browser on the LAN.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
+    # The handlers are `async def` on purpose: FastAPI would run plain functions on a worker
+    # thread, and the store and the hub belong to the event loop's thread.
     @app.get("/api/health")
-    def health() -> dict:
+    async def health() -> dict:
         return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
 
     @app.get("/api/rooms")
-    def list_rooms() -> dict:
+    async def list_rooms() -> dict:
         """Rooms with stored messages or members, busiest first."""
         rooms: ChatRooms = app.state.rooms
         sizes = rooms.manager.room_sizes()
@@ -61,7 +62,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         return {"rooms": listed}
 
     @app.get("/api/rooms/{room}/messages")
-    def room_history(
+    async def room_history(
         room: str,
         before: Annotated[int | None, Query(ge=1)] = None,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
@@ -104,10 +105,6 @@ def create_app(config: ServerConfig) -> FastAPI:
                 if event["type"] == "websocket.disconnect":
                     break
                 rooms.receive(session, event.get("text"))
-                # Frames already read from the socket come back from receive() without a pause:
-                # give the members' pumps a turn after each, so a burst is written out as it
-                # arrives instead of piling up in every outbox.
-                await asyncio.sleep(0)
         finally:
             rooms.leave(session)
 
@@ -117,7 +114,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     else:
 
         @app.get("/", response_class=HTMLResponse)
-        def placeholder() -> str:
+        async def placeholder() -> str:
             return PLACEHOLDER_HTML
 
     return app

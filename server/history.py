@@ -49,8 +49,9 @@ class HistoryStore:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / self.FILENAME
-        # isolation_level=None: we commit explicitly, one message one transaction.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # isolation_level=None: autocommit, one message one transaction. The connection stays
+        # on the thread that opened it (the event loop's): sqlite3 refuses any other.
+        self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)

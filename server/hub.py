@@ -172,8 +172,7 @@ class ConnectionManager:
         member.outbox.append(text)
         member.outbox_bytes += len(text)
         # A burst can fill outboxes faster than the pumps get a turn; only a member whose socket
-        # has stopped taking data is too slow. (The endpoint yields after every frame it reads,
-        # so between two turns of a pump each connection adds at most one frame.)
+        # has stopped taking data is too slow. What a burst can add is bounded by the rate limit.
         over = len(member.outbox) > self.outbox_max_frames or member.outbox_bytes > self.outbox_max_bytes
         if over and member.sending:
             self._drop_slow(member)
@@ -197,25 +196,25 @@ class ConnectionManager:
         member.wake.set()
 
     async def _pump(self, member: Member, replay: Replay | None, welcome: Callable[[], Mapping[str, Any]] | None) -> None:
-        send_text = member.websocket.send_text
-
-        async def send(text: str) -> None:
-            member.sending = True
-            await send_text(text)
-            member.sending = False
-
+        send = member.websocket.send_text
         try:
+            # `sending` is True while a send is awaited: seen from another task, the send is
+            # waiting for the socket to drain. (Set inline: this loop is the hot path.)
+            member.sending = True
             if replay is not None:
                 for text in replay():
                     await send(text)
             if welcome is not None and not member.dropped:
                 await send(encode(welcome()))
+            member.sending = False
             outbox = member.outbox
             while not member.dropped:
                 while outbox:
                     text = outbox.popleft()
                     member.outbox_bytes -= len(text)
+                    member.sending = True
                     await send(text)
+                    member.sending = False
                 if member.dropped:
                     break
                 member.wake.clear()
