@@ -6,15 +6,15 @@ Used by the e2e tests' fixtures and by tests/bench/ui_render.py.
 from __future__ import annotations
 
 import os
-import re
-import signal
-import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script from tests/bench as well as under pytest
+    sys.path.insert(0, str(ROOT))
+
+from tests.lanchat_process import ServeProcess as LanchatServer  # noqa: E402
+
 UI_INDEX = ROOT / "ui" / "dist" / "index.html"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("LANCHAT_CHROMIUM", "/usr/bin/chromium")
@@ -27,63 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVING = re.compile(r"lanchat is serving at (http://\S+?)/?$")
-START_TIMEOUT = 20.0
-
-
-@dataclass
-class LanchatServer:
-    """One `python -m server` process on loopback, stoppable and restartable on the same port and data."""
-
-    data_dir: Path
-    port: int = 0
-    process: subprocess.Popen | None = None
-    url: str = ""
-    output: list[str] = field(default_factory=list)
-
-    @property
-    def host(self) -> str:
-        return self.url.removeprefix("http://").rstrip("/")
-
-    def start(self) -> None:
-        command = [sys.executable, "-m", "server", "--port", str(self.port), "--data", str(self.data_dir)]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        found = threading.Event()
-
-        def read() -> None:
-            assert self.process is not None and self.process.stdout is not None
-            for line in self.process.stdout:
-                self.output.append(line.rstrip())
-                match = SERVING.search(line.strip())
-                if match and not found.is_set():
-                    self.url = match.group(1) + "/"
-                    found.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not found.wait(START_TIMEOUT):
-            self.stop()
-            raise RuntimeError("lanchat did not start:\n" + "\n".join(self.output))
-        self.port = int(self.url.rstrip("/").rsplit(":", 1)[1])
-
-    def stop(self) -> None:
-        """SIGTERM, as a service manager would, and wait for a clean exit."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
 
 
 def screenshot(page, name: str) -> Path:

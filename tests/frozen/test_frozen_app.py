@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.conftest import REPO_ROOT
+from tests.lanchat_process import REPO_ROOT, ServeProcess
 
 APP_DIR = REPO_ROOT / "dist" / "lanchat"
 APP = APP_DIR / "lanchat"
@@ -38,28 +37,9 @@ def untouched_app_folder():
     assert not added and not changed, f"the frozen app wrote into its own folder: {added[:5]} {changed[:5]}"
 
 
-def start_serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [str(APP), "serve", "--port", "0", "--data", str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=data_dir.parent,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        match = re.search(r"serving at (http://\S+)", line)
-        if match:
-            return proc, match.group(1).rstrip("/")
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise AssertionError("the frozen lanchat serve did not start")
-
-
 def test_frozen_serve_answers_health_and_carries_a_seed_message(tmp_path, untouched_app_folder):
-    proc, url = start_serve(tmp_path / "data")
+    server = ServeProcess(tmp_path / "data", command=(str(APP), "serve")).start(timeout=60)
+    url = server.url.rstrip("/")
     try:
         with urllib.request.urlopen(url + "/api/health", timeout=10) as response:
             assert json.load(response)["status"] == "ok"
@@ -78,8 +58,7 @@ def test_frozen_serve_answers_health_and_carries_a_seed_message(tmp_path, untouc
 
         asyncio.run(chat())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
+        assert server.stop(timeout=15) == 0
 
 
 def test_frozen_window_opens_the_ui_offscreen_and_exits_0_when_closed(tmp_path, untouched_app_folder):
