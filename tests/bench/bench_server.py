@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import json
 import os
 import signal
@@ -419,7 +420,15 @@ async def run_on_both(
             server.start()
             print(f"  {label}: {kind} ...", end="", flush=True)
             started = time.perf_counter()
-            results[kind] = await scenario(server)
+            # The client process's own garbage collection would show up as server latency, and
+            # land on whichever server happens to be measured then: collect first, pause it
+            # for the (bounded) scenario.
+            gc.collect()
+            gc.disable()
+            try:
+                results[kind] = await scenario(server)
+            finally:
+                gc.enable()
             print(f" {time.perf_counter() - started:.1f} s", flush=True)
         finally:
             # A baseline wedged behind a stalled reader may not stop on SIGTERM: then it is killed.
