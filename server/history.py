@@ -55,7 +55,11 @@ class HistoryStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._last_ids: dict[str, int] = {}
+        # Ids run 1, 2, 3... per room and nothing is deleted, so a room's last id is also its
+        # message count. Read once here: the room list and every append use it.
+        self._last_ids: dict[str, int] = dict(
+            self._db.execute("SELECT room, MAX(id) FROM messages GROUP BY room").fetchall()
+        )
 
     def close(self) -> None:
         # A checkpoint folds the WAL into the main file so a copy of it alone is complete.
@@ -63,11 +67,8 @@ class HistoryStore:
         self._db.close()
 
     def last_id(self, room: str) -> int:
-        last = self._last_ids.get(room)
-        if last is None:
-            row = self._db.execute("SELECT MAX(id) FROM messages WHERE room = ?", (room,)).fetchone()
-            last = self._last_ids[room] = row[0] or 0
-        return last
+        """The id of the room's newest message; 0 for a room with none."""
+        return self._last_ids.get(room, 0)
 
     def find_client_id(self, room: str, client_id: str) -> StoredMessage | None:
         row = self._db.execute(
@@ -105,4 +106,4 @@ class HistoryStore:
 
     def rooms(self) -> dict[str, int]:
         """Every room with stored messages, with its message count."""
-        return dict(self._db.execute("SELECT room, COUNT(*) FROM messages GROUP BY room").fetchall())
+        return dict(self._last_ids)
