@@ -82,7 +82,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from .app import DesktopOptions, run
 
-    return run(DesktopOptions(data_dir=data_dir, config_dir=args.window_config or default_config_dir(), debug=args.debug))
+    code = run(DesktopOptions(data_dir=data_dir, config_dir=args.window_config or default_config_dir(), debug=args.debug))
+    # pywebview answers each call from the page (set_unread, notify, ...) on a thread of its own,
+    # not a daemon, and such a call that waits on the window as it closes never returns: Python's
+    # exit then waits for it forever (seen about once in ten closes right after the page loaded).
+    # The servers are stopped and the history flushed by now, so leave without waiting.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
