@@ -94,6 +94,10 @@ class ServerThread:
                 # Chat frames are small: compressing them costs CPU and a zlib context per
                 # connection for little gain on a LAN.
                 ws_per_message_deflate=False,
+                # Peers connect directly, never through a reverse proxy: trusting X-Forwarded-*
+                # would let a local page spoof its address, and the middleware costs every
+                # idle member a frame on its stack.
+                proxy_headers=False,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
             server = uvicorn.Server(uv_config)
@@ -168,6 +172,7 @@ class ServerThread:
                     ws_ping_interval=main.ws_ping_interval,
                     ws_ping_timeout=main.ws_ping_timeout,
                     ws_per_message_deflate=main.ws_per_message_deflate,
+                    proxy_headers=main.proxy_headers,
                     timeout_graceful_shutdown=main.timeout_graceful_shutdown,
                 )
             )
