@@ -78,8 +78,8 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
 
 def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None, started_at: float) -> int:
     _allow_webengine_as_root()
-    # The server thread imports FastAPI and starts while this thread brings up Qt: the page's
-    # first request waits in the listening socket's backlog until the server answers.
+    # The server thread imports uvicorn while this one imports pywebview; the page's files are
+    # served before FastAPI is imported (server.startup), so the window does not wait for it.
     server = _start_server(options.data_dir)
     import webview  # only now: importing Qt is the slow part, and `lanchat serve` never needs it
 
@@ -101,6 +101,9 @@ def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] 
         # pywebview's Qt backend installs its own SIGINT handler (quit the Qt loop) and a timer that
         # lets Python signal handlers run while the C++ event loop spins.
         _close_window_on(signal.SIGINT, window)
+        # Let the server start before Qt does: beside Qt WebEngine's start-up on a two-core machine
+        # its few tens of milliseconds stretch to a few tenths, and the page's request would wait.
+        server.wait_started()
         webview.start(
             _when_loaded,
             (app, on_ready),
@@ -135,14 +138,14 @@ def _start_server(data_dir: Path) -> ServerThread:
         preferred = int(remembered.read_text().strip())
     except (OSError, ValueError):
         preferred = 0
-    server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir))
+    server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir), ui_first=True)
     try:
         server.start(wait=False)
     except ServerStartError:
         if preferred == 0:
             raise
         log.warning("port %d is taken: the window gets a new one (its stored settings start empty)", preferred)
-        server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir))
+        server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir), ui_first=True)
         server.start(wait=False)
     if server.port != preferred:
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -219,6 +219,8 @@ class ConnectionManager:
                     await send(text)
             if welcome is not None and not member.dropped:
                 await send(encode(welcome()))
+            # The pump outlives the join by hours: let go of what only the join needed.
+            replay = welcome = None
             member.sending = False
             loop = asyncio.get_running_loop()
             while not member.dropped:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 
-import ifaddr
-
 __all__ = ["lan_addresses"]
 
 
 def lan_addresses() -> list[str]:
     """Every non-loopback, non-link-local IPv4 address of this machine's interfaces."""
+    import ifaddr  # 20 ms to import, and only hosting needs it: not on the window's start-up path
+
     found: list[str] = []
     for adapter in ifaddr.get_adapters():
         for ip in adapter.ips:

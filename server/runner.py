@@ -35,8 +35,10 @@ class ServerThread:
     """A uvicorn server on its own thread. Off the main thread uvicorn installs no signal handlers,
     so whoever owns the main thread decides when to stop."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, *, ui_first: bool = False) -> None:
+        """`ui_first`: answer the UI's files before the full app has imported (see server.startup)."""
         self.config = config
+        self.ui_first = ui_first
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
@@ -83,10 +85,16 @@ class ServerThread:
             # second to import, and the desktop window starts up meanwhile.
             import uvicorn
 
-            from .app import create_app
+            if self.ui_first:
+                from .startup import StartingApp
 
+                app = StartingApp(self.config)
+            else:
+                from .app import create_app
+
+                app = create_app(self.config)
             uv_config = uvicorn.Config(
-                create_app(self.config),
+                app,
                 log_level="warning",
                 ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
                 ws_ping_interval=self.config.ping_interval,

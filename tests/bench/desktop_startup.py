@@ -12,7 +12,9 @@ loads ui/dist/index.html as static files through pywebview's own HTTP server, so
 to lanchat is the embedded FastAPI server and the JS bridge, not the UI's own weight. lanchat is the real app (`desktop.app.run`, as
 the `lanchat` command runs it) with its embedded server and the built UI; "ready" means the page
 has loaded, the JS bridge is in place and the Vue app has rendered into #app (with the placeholder
-page, when ui/dist is not built, the page's first element). Runs alternate between the two; the
+page, when ui/dist is not built, the page's first element). The server answers the page's
+files before FastAPI is imported (server/startup.py), so lanchat's API comes a little later: its
+time to a first /api/health answer is printed as well. Runs alternate between the two; the
 first run of each is a discarded warm-up (Qt WebEngine's first start on a machine is far slower).
 With --frozen, the `lanchat` command from source, the frozen one-folder build (dist/lanchat) and
 the one-file build (dist/onefile/lanchat) are measured too, all three the same way: from process
@@ -37,6 +39,7 @@ import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY = "READY"
+API_READY = "API READY"
 STATIC_PAGE = "<!doctype html><html><head><title>floor</title></head><body><h1>floor</h1></body></html>"
 RENDERED = "document.querySelector('#app') ? document.querySelector('#app').childElementCount > 0 : document.body.childElementCount > 0"
 
@@ -79,6 +82,11 @@ def child_app(data: Path) -> None:
         while not app.window.evaluate_js(RENDERED):
             time.sleep(0.005)
         print(READY, flush=True)
+        # The UI is up; its server's API (FastAPI, imported once the page first calls it) follows.
+        import urllib.request
+
+        with urllib.request.urlopen(app.server.url + "api/health", timeout=30):
+            print(API_READY, flush=True)
 
     sys.exit(run(DesktopOptions(data_dir=data / "data", config_dir=data / "config"), on_ready=ready))
 
@@ -98,8 +106,9 @@ def command_for(kind: str, folder: Path) -> tuple[list[str], str]:
     return [sys.executable, __file__, "--child", kind, str(folder)], READY
 
 
-def measure(kind: str, folder: Path) -> tuple[float, int, int]:
-    """(seconds from process start to ready, Python RSS, PSS of the whole tree) for one run."""
+def measure(kind: str, folder: Path) -> tuple[float, int, int, float | None]:
+    """(seconds from process start to ready, Python RSS, PSS of the whole tree, seconds to the
+    API answering or None) for one run."""
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     if os.geteuid() == 0:  # as the app does for itself (desktop/app.py); the floor needs it too
@@ -122,11 +131,17 @@ def measure(kind: str, folder: Path) -> tuple[float, int, int]:
         else:
             raise RuntimeError(f"{kind} exited ({proc.wait()}) before it was ready")
         seconds = time.monotonic() - began
+        api_seconds = None
+        if kind == "app":
+            for line in proc.stdout:
+                if API_READY in line:
+                    api_seconds = time.monotonic() - began
+                    break
         time.sleep(1.0)
         main = psutil.Process(proc.pid)
         rss = main.memory_info().rss
         pss = sum(p.memory_full_info().pss for p in [main, *main.children(recursive=True)])
-        return seconds, rss, pss
+        return seconds, rss, pss, api_seconds
     finally:
         tree = psutil.Process(proc.pid).children(recursive=True)
         proc.send_signal(signal.SIGTERM)
@@ -187,6 +202,9 @@ def main() -> None:
         times = ", ".join(f"{run[0]:.2f}" for run in results[kind])
         print(f"{label:38} median {median(kind, 0):.2f} s  [{times}]")
         print(f"{'':38} RSS {median(kind, 1) / mib:.0f} MiB (Python process), PSS {median(kind, 2) / mib:.0f} MiB (with Qt WebEngine helpers)")
+        if kind == "app":
+            api = ", ".join(f"{run[3]:.2f}" for run in results[kind])
+            print(f"{'':38} its API answering: median {median(kind, 3):.2f} s  [{api}]")
     print(f"ratio lanchat / floor: {median('app', 0) / median('bare', 0):.2f} (target at most 1.30)")
     if "bare-ui" in results:
         print(f"ratio lanchat / bare pywebview with the built UI: {median('app', 0) / median('bare-ui', 0):.2f}")

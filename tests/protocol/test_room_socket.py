@@ -204,3 +204,9 @@ def test_the_built_ui_is_served_with_cache_headers_and_gzip(tmp_path, built_ui):
         script = ui_client.get("/assets/app-1a2b.js", headers={"Accept-Encoding": "gzip"})
         assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert script.headers["content-encoding"] == "gzip" and script.text.startswith("console.log")
+
+
+def test_a_socket_outside_ws_is_refused_at_the_handshake(client):
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect("/chat/general"):
+            pass
