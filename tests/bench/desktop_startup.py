@@ -5,6 +5,7 @@ Run by hand from the repository root (not part of the test suite), with no displ
     .venv/bin/python tests/bench/desktop_startup.py            # 7 runs of each, about 1 minute
     .venv/bin/python tests/bench/desktop_startup.py --runs 3
     .venv/bin/python tests/bench/desktop_startup.py --frozen   # adds the frozen builds (make app app-onefile)
+    .venv/bin/python tests/bench/desktop_startup.py --against ../old   # adds another checkout's lanchat
 
 The floor is a bare pywebview window (Qt backend, same storage settings) showing a static page
 from a string: the least any pywebview app can do. A second reference, "bare pywebview, built UI",
@@ -98,11 +99,16 @@ COMMANDS = {
     "onefile": [str(REPO_ROOT / "dist" / "onefile" / "lanchat")],
 }
 UI_LOADED = "UI loaded"
+# Set from --against: another checkout whose lanchat is measured side by side (before and after a change).
+AGAINST: Path | None = None
 
 
 def command_for(kind: str, folder: Path) -> tuple[list[str], str]:
     if kind in COMMANDS:
         return COMMANDS[kind] + ["--verbose", "--data", str(folder / "data"), "--config", str(folder / "config")], UI_LOADED
+    if kind == "against":
+        assert AGAINST is not None
+        return [sys.executable, str(AGAINST / "tests" / "bench" / "desktop_startup.py"), "--child", "app", str(folder)], READY
     return [sys.executable, __file__, "--child", kind, str(folder)], READY
 
 
@@ -158,6 +164,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs of each (after one warm-up)")
     parser.add_argument("--frozen", action="store_true", help="also measure `lanchat` from source and the frozen builds")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="DIR",
+        help="also measure lanchat from this checkout (an earlier commit), alternating with this one",
+    )
     parser.add_argument("--child", choices=["bare", "bare-ui", "app"], help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,6 +183,10 @@ def main() -> None:
     ui = "built UI (ui/dist)" if (REPO_ROOT / "ui" / "dist" / "index.html").is_file() else "placeholder page (ui/dist not built)"
     print(f"lanchat window startup, Qt offscreen, {args.runs} runs each after a warm-up; lanchat shows the {ui}")
     kinds = ["bare", "app"]
+    if args.against:
+        global AGAINST
+        AGAINST = args.against.resolve()
+        kinds.insert(1, "against")
     if (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
         kinds.insert(1, "bare-ui")
     if args.frozen:
@@ -191,6 +207,7 @@ def main() -> None:
     labels = {
         "bare": "bare pywebview, static page (floor)",
         "bare-ui": "bare pywebview, built UI",
+        "against": "lanchat from --against",
         "app": "lanchat",
         "source": "`lanchat` from source (UI loaded)",
         "frozen": "frozen one-folder (UI loaded)",
@@ -206,6 +223,8 @@ def main() -> None:
             api = ", ".join(f"{run[3]:.2f}" for run in results[kind])
             print(f"{'':38} its API answering: median {median(kind, 3):.2f} s  [{api}]")
     print(f"ratio lanchat / floor: {median('app', 0) / median('bare', 0):.2f} (target at most 1.30)")
+    if "against" in results:
+        print(f"ratio lanchat / lanchat from --against: {median('app', 0) / median('against', 0):.2f}")
     if "bare-ui" in results:
         print(f"ratio lanchat / bare pywebview with the built UI: {median('app', 0) / median('bare-ui', 0):.2f}")
     for kind in ("source", "frozen", "onefile"):
