@@ -18,12 +18,26 @@ from .config import ServerConfig
 from .history import HistoryStore
 from .hub import ConnectionManager
 from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
-from .rules import Refused, validate_after, validate_room, validate_sender, validate_version
+from .rules import Refused, origin_allowed, validate_after, validate_origin, validate_room, validate_sender, validate_version
 from .static import PLACEHOLDER_HTML, UiFiles, ui_dir
 
 __all__ = ["create_app", "LanchatApp", "ROOM_SOCKET_PREFIX"]
 
 ROOM_SOCKET_PREFIX = "/ws/"  # the seed's /ws/{room}
+
+
+# How a room socket refused at the door is closed; other refusals there concern the query.
+REFUSAL_CLOSE_CODES = {
+    ErrorCode.ROOM_INVALID: CloseCode.ROOM_INVALID,
+    ErrorCode.ORIGIN_NOT_ALLOWED: CloseCode.ORIGIN_NOT_ALLOWED,
+}
+
+
+class LocalNetworkCORS(CORSMiddleware):
+    """CORS for the pages `origin_allowed` admits (this machine, the local network), not any site."""
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        return origin_allowed(origin)
 
 
 class LanchatApp(FastAPI):
@@ -63,9 +77,9 @@ def create_app(config: ServerConfig) -> FastAPI:
             store.close()
 
     app = LanchatApp(title="lanchat", version=__version__, lifespan=lifespan)
-    # A window served by one lanchat lists the rooms of another it joins by address.
-    # The API is read-only and the same data anyone on the network can already fetch.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+    # A window served by one lanchat lists the rooms of another it joins by address; a web site
+    # elsewhere may not read them (see rules.origin_allowed). The API is read-only.
+    app.add_middleware(LocalNetworkCORS, allow_methods=["GET"])
     # The UI's JavaScript is 218 KB, 79 KB gzipped: it matters to a browser on the LAN.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
@@ -113,6 +127,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         rooms: ChatRooms = websocket.app.state.rooms
         query = websocket.query_params
         try:
+            validate_origin(websocket.headers.get("origin"), websocket.headers.get("host"))
             validate_room(room)
             rich = validate_version(query.get("v")) >= 2
             name = validate_sender(query.get("name"), missing_ok=True)
@@ -121,7 +136,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             # Accept first so the client can read why, then close.
             await websocket.accept()
             await websocket.send_json(error_frame(refusal))
-            code = CloseCode.ROOM_INVALID if refusal.code == ErrorCode.ROOM_INVALID else CloseCode.QUERY_INVALID
+            code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
             await websocket.close(code, refusal.detail[:120])
             return
         await websocket.accept()

@@ -90,6 +90,7 @@ class ErrorCode:
     ROOM_INVALID = "room_invalid"
     ROOM_MISMATCH = "room_mismatch"
     QUERY_INVALID = "query_invalid"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"  # a web page from outside this machine and its network
     RATE_LIMITED = "rate_limited"
     STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
 
@@ -103,6 +104,7 @@ class CloseCode:
     MESSAGE_TOO_BIG = 1009  # frame over TRANSPORT_MAX_FRAME_BYTES (closed by the WebSocket layer)
     ROOM_INVALID = 4001  # the room in the URL breaks the naming rules; an error frame says why
     QUERY_INVALID = 4002  # a query parameter (v, name, after) is malformed; an error frame says why
+    ORIGIN_NOT_ALLOWED = 4003  # the page that opened the socket is not from this server, machine or network
     TOO_SLOW = 4008  # the member stopped reading and its outbox overflowed
 
 

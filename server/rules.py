@@ -6,11 +6,13 @@ error code from the protocol; the endpoint turns it into an error frame.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from .protocol import (
     MAX_CLIENT_ID_CHARS,
@@ -31,6 +33,8 @@ __all__ = [
     "validate_sender",
     "validate_after",
     "validate_version",
+    "origin_allowed",
+    "validate_origin",
     "decode_frame",
     "parse_client_frame",
     "RateLimiter",
@@ -119,6 +123,41 @@ def validate_version(value: str | None) -> int:
     if not value.isascii() or not value.isdigit():
         raise Refused(ErrorCode.QUERY_INVALID, f"'v' must be a protocol version number, not {value!r}.")
     return int(value)
+
+
+def origin_allowed(origin: str | None, host: str | None = None) -> bool:
+    """Whether a web page from `origin` may use this server: read its rooms, join, post.
+
+    A browser lets any page open a WebSocket to any address, this machine's loopback server
+    included, and fetch from it; it only tells the server which page asked (the Origin header).
+    Pages from this server itself, from this machine (another lanchat window) and from the local
+    network (a lanchat or a browser on another machine, by address or by a LAN name) may; a web
+    site the user happens to visit may not. Clients that are not browsers send no Origin.
+    """
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False  # includes "null": sandboxed frames and file:// pages
+    if host is not None and parts.netloc.lower() == host.lower():
+        return True  # the same origin
+    name = parts.hostname
+    # localhost, mDNS names (pc.local) and single-label LAN names (pc): no public site has these.
+    if name == "localhost" or name.endswith((".localhost", ".local")) or "." not in name and ":" not in name:
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def validate_origin(origin: str | None, host: str | None) -> None:
+    if not origin_allowed(origin, host):
+        raise Refused(
+            ErrorCode.ORIGIN_NOT_ALLOWED,
+            f"A page from {origin} may not use this lanchat server; open the chat from the server's own address.",
+        )
 
 
 def _validate_text(text: Any) -> str:

@@ -263,3 +263,41 @@ def test_a_long_history_loads_older_messages_when_scrolling_up(tmp_path, start_l
     send_message(page, "and a new one")
     expect(page.locator('[data-testid="message"]', has_text="and a new one")).to_be_visible()
     expect(newest).to_be_visible()
+
+
+# Newer Chromium refuses on its own to let a public page reach loopback or LAN addresses (Local
+# Network Access); Firefox, Safari and older Chromium and Qt WebEngine builds do not. With those
+# checks off, what stops the page is the server.
+WITHOUT_LOCAL_NETWORK_CHECKS = "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"
+ATTEMPT_FROM_ELSEWHERE = """async (base) => {
+  const api = await fetch(base + 'api/rooms').then(() => 'read', () => 'blocked')
+  const socket = await new Promise((resolve) => {
+    const ws = new WebSocket(base.replace('http:', 'ws:') + 'ws/general')
+    let first = null
+    ws.onmessage = (event) => { first = JSON.parse(event.data) }
+    ws.onclose = (event) => resolve({ code: event.code, first })
+  })
+  return { api, socket }
+}"""
+
+
+def test_a_web_site_elsewhere_can_neither_read_nor_join_the_rooms(lanchat, browser):
+    from lanchat_browser import CHROMIUM, CHROMIUM_ARGS
+
+    permissive = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, WITHOUT_LOCAL_NETWORK_CHECKS])
+    try:
+        page = permissive.new_page()
+        # A page the user merely visits, under a public name; the test serves it, nothing leaves the machine.
+        page.route(
+            "http://chat-snoop.example/**",
+            lambda route: route.fulfill(content_type="text/html", body="<!doctype html><title>elsewhere</title>"),
+        )
+        page.goto("http://chat-snoop.example/")
+
+        result = page.evaluate(ATTEMPT_FROM_ELSEWHERE, lanchat.url)
+    finally:
+        permissive.close()
+
+    assert result["api"] == "blocked"  # no CORS grant for it
+    assert result["socket"]["code"] == 4003
+    assert result["socket"]["first"]["code"] == "origin_not_allowed"

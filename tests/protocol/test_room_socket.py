@@ -174,8 +174,30 @@ def test_the_root_serves_a_page(client):
 
 
 def test_the_read_only_api_can_be_read_by_a_window_from_another_host(client):
-    response = client.get("/api/rooms", headers={"Origin": "http://192.0.2.10:8765"})
-    assert response.headers["access-control-allow-origin"] == "*"
+    response = client.get("/api/rooms", headers={"Origin": "http://192.168.1.20:8765"})
+    assert response.headers["access-control-allow-origin"] == "http://192.168.1.20:8765"
+
+
+def test_a_web_site_elsewhere_may_not_read_the_api(client):
+    response = client.get("/api/rooms/general/messages", headers={"Origin": "https://chat-snoop.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize("origin", ["https://chat-snoop.example", "null"])
+def test_a_room_socket_opened_by_a_web_site_elsewhere_is_refused_with_a_named_close_code(client, origin):
+    with client.websocket_connect("/ws/general", headers={"Origin": origin}) as ws:
+        refusal = ws.receive_json()
+        assert refusal["code"] == ErrorCode.ORIGIN_NOT_ALLOWED and origin in refusal["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == CloseCode.ORIGIN_NOT_ALLOWED
+
+
+def test_a_room_socket_opened_by_a_page_of_this_server_or_another_lanchat_window_works(client):
+    for room, origin in [("own", "http://testserver"), ("window", "http://127.0.0.1:51234"), ("lan", "http://192.168.1.20:8765")]:
+        with client.websocket_connect(f"/ws/{room}", headers={"Origin": origin}) as ws:
+            ws.send_json({"text": f"from {origin}", "sender": "Bob", "room": room})
+            assert ws.receive_json()["text"] == f"from {origin}"
 
 
 def test_history_pages_are_capped_at_their_maximum(client):

@@ -16,6 +16,7 @@ from server.rules import (
     Refused,
     Typing,
     decode_frame,
+    origin_allowed,
     parse_client_frame,
     validate_after,
     validate_room,
@@ -162,3 +163,40 @@ def test_rate_limiter_refills_at_its_rate_and_never_beyond_the_burst():
     for _ in range(3):
         limiter.take()
     assert refused_code(limiter.take) == ErrorCode.RATE_LIMITED
+
+
+@pytest.mark.parametrize(
+    "origin, host",
+    [
+        (None, "127.0.0.1:8765"),  # not a browser
+        ("http://127.0.0.1:8765", "127.0.0.1:8765"),  # the server's own page
+        ("http://LANCHAT-PC:8765", "lanchat-pc:8765"),  # the same origin, whatever the case
+        ("http://127.0.0.1:51234", "192.168.1.5:8765"),  # another lanchat window
+        ("http://[::1]:51234", None),
+        ("http://localhost:5173", None),  # a development server
+        ("http://192.168.1.20:8765", None),
+        ("http://10.0.0.7:8765", None),
+        ("http://172.16.4.2", None),
+        ("http://169.254.10.1:8765", None),  # link-local, no DHCP
+        ("http://[fd00::5]:8765", None),
+        ("http://lanchat-pc.local:8765", None),  # mDNS
+        ("http://lanchat-pc:8765", None),  # a single-label LAN name
+    ],
+)
+def test_pages_from_this_machine_and_the_local_network_are_allowed(origin, host):
+    assert origin_allowed(origin, host)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://chat-snoop.example",
+        "http://8.8.8.8",
+        "http://192.168.1.20.nip.io",  # a public name that resolves to a LAN address
+        "null",  # sandboxed frames, file:// pages
+        "chrome-extension://abcdef",
+        "",
+    ],
+)
+def test_pages_from_elsewhere_are_not(origin):
+    assert not origin_allowed(origin, "127.0.0.1:8765")

@@ -37,6 +37,7 @@ export const ErrorCode = Object.freeze({
   ROOM_INVALID: 'room_invalid',
   ROOM_MISMATCH: 'room_mismatch',
   QUERY_INVALID: 'query_invalid',
+  ORIGIN_NOT_ALLOWED: 'origin_not_allowed',
   RATE_LIMITED: 'rate_limited',
   STORAGE_FAILED: 'storage_failed',
 })
@@ -48,11 +49,12 @@ export const CloseCode = Object.freeze({
   SERVICE_RESTART: 1012, // the server is restarting or stopping: reconnect with `after`
   ROOM_INVALID: 4001,
   QUERY_INVALID: 4002,
+  ORIGIN_NOT_ALLOWED: 4003, // this page is not from that server, this machine or the local network
   TOO_SLOW: 4008, // we fell behind; reconnect with `after` to catch up
 })
 
 // Closes after which reconnecting would only be refused again.
-export const FATAL_CLOSE_CODES = new Set([CloseCode.ROOM_INVALID, CloseCode.QUERY_INVALID])
+export const FATAL_CLOSE_CODES = new Set([CloseCode.ROOM_INVALID, CloseCode.QUERY_INVALID, CloseCode.ORIGIN_NOT_ALLOWED])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */
 export function charCount(text) {

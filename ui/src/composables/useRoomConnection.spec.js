@@ -237,6 +237,17 @@ describe('useRoomConnection', () => {
     expect(FakeWebSocket.instances).toHaveLength(1)
   })
 
+  it('stops for good when the server refuses the page it runs in', () => {
+    const room = connect()
+    const socket = FakeWebSocket.last
+    socket.accept()
+    socket.receive({ type: 'error', code: 'origin_not_allowed', detail: 'A page from http://elsewhere.example may not use this lanchat server.' })
+    socket.serverClose(4003)
+    expect(room.failure.value).toEqual({ reason: 'rejected', code: 'origin_not_allowed' })
+    vi.advanceTimersByTime(60_000)
+    expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+
   it('waits as long as the server asks when rate limited, then sends the refused message again', () => {
     const room = connect()
     const socket = joinWith()

@@ -129,6 +129,7 @@ export default {
     room_invalid: 'this room name is not allowed there.',
     room_mismatch: 'The message was addressed to another room.',
     query_invalid: 'the server refused the connection settings.',
+    origin_not_allowed: 'it only lets in pages from its own address, this computer or the local network.',
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
     unknown: 'The server refused this ({code}).',
