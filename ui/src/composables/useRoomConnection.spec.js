@@ -226,24 +226,16 @@ describe('useRoomConnection', () => {
     expect(room.status.value).toBe(ConnectionStatus.RECONNECTING)
   })
 
-  it('stops for good when the server rejects the room name', () => {
+  it.each([
+    ['the room name', 'room_invalid', 4001],
+    ['the page it runs in', 'origin_not_allowed', 4003],
+  ])('stops for good when the server refuses %s', (_what, code, closeCode) => {
     const room = connect()
     const socket = FakeWebSocket.last
     socket.accept()
-    socket.receive({ type: 'error', code: 'room_invalid', detail: 'The room name contains "/".' })
-    socket.serverClose(4001)
-    expect(room.failure.value).toEqual({ reason: 'rejected', code: 'room_invalid' })
-    vi.advanceTimersByTime(60_000)
-    expect(FakeWebSocket.instances).toHaveLength(1)
-  })
-
-  it('stops for good when the server refuses the page it runs in', () => {
-    const room = connect()
-    const socket = FakeWebSocket.last
-    socket.accept()
-    socket.receive({ type: 'error', code: 'origin_not_allowed', detail: 'A page from http://elsewhere.example may not use this lanchat server.' })
-    socket.serverClose(4003)
-    expect(room.failure.value).toEqual({ reason: 'rejected', code: 'origin_not_allowed' })
+    socket.receive({ type: 'error', code, detail: 'Refused.' })
+    socket.serverClose(closeCode)
+    expect(room.failure.value).toEqual({ reason: 'rejected', code })
     vi.advanceTimersByTime(60_000)
     expect(FakeWebSocket.instances).toHaveLength(1)
   })
