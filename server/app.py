@@ -63,7 +63,7 @@ class LanchatApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(config: ServerConfig) -> FastAPI:
+def create_app(config: ServerConfig) -> LanchatApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         store = HistoryStore(config.data_dir)

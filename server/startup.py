@@ -14,11 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import ServerConfig
 from .static import UiFiles, ui_dir
+
+if TYPE_CHECKING:
+    from .app import LanchatApp
 
 __all__ = ["StartingApp", "FULL_APP_PATHS"]
 
@@ -35,7 +39,7 @@ class StartingApp:
         self.app: ASGIApp | None = None  # the full app, once started
         folder = config.ui_dir or ui_dir()
         self._ui = UiFiles(directory=folder, html=True) if (folder / "index.html").is_file() else None
-        self._started: asyncio.Future[ASGIApp] | None = None
+        self._started: asyncio.Future[LanchatApp] | None = None
         self._lifespan = AsyncExitStack()
         self._closing = False
 
@@ -50,12 +54,12 @@ class StartingApp:
             app = await asyncio.shield(self._start())
             await app(scope, receive, send)
 
-    def _start(self) -> asyncio.Future[ASGIApp]:
+    def _start(self) -> asyncio.Future[LanchatApp]:
         if self._started is None:
             self._started = asyncio.ensure_future(self._import_and_start())
         return self._started
 
-    async def _import_and_start(self) -> ASGIApp:
+    async def _import_and_start(self) -> LanchatApp:
         # On a worker thread, so that the UI's files keep being served while it imports.
         app = await asyncio.get_running_loop().run_in_executor(None, self._create_full_app)
         if self._closing:
@@ -93,8 +97,8 @@ class StartingApp:
         except Exception:  # only a head start: the real request reports any problem
             log.debug("warming up the UI files failed", exc_info=True)
 
-    def _create_full_app(self):
-        from .app import create_app
+    def _create_full_app(self) -> LanchatApp:
+        from .app import create_app  # the import this module exists to put off
 
         return create_app(self.config)
 
