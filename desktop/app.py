@@ -1,8 +1,14 @@
-"""The desktop app: the embedded server on a background thread, the window on the main thread.
+"""The desktop app: the window on the main thread, the embedded server on a background thread.
 
-Order of life: take the single-instance lock, start the server on loopback, open the window
-(`webview.start()` owns the main thread until the window closes), then stop hosting, stop the
-server (which flushes the history store) and return 0.
+Order of life: take the single-instance lock; bind the server's loopback port; open the window on
+the built UI, which pywebview's own small HTTP server serves from ui/dist (`webview.start()` owns
+the main thread until the window closes); once the page has loaded, start the server; at the end
+stop hosting, stop the server (which flushes the history store) and return 0.
+
+Why the server waits for the page: importing FastAPI and starting the app is a few tenths of a
+second of Python, and beside Qt WebEngine's own start-up (same GIL, two cores) it made the window
+half again as slow to appear. The page tells the UI where its server is (`?server=127.0.0.1:PORT`);
+the UI's first requests wait in the bound socket's backlog until the server answers them.
 """
 
 from __future__ import annotations
@@ -10,13 +16,15 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from server.config import ServerConfig
+from server.config import ServerConfig, default_ui_dir
 from server.runner import ServerStartError, ServerThread
 
 from .bridge import WINDOW_TITLE, Bridge
@@ -29,12 +37,16 @@ __all__ = ["DesktopOptions", "DesktopApp", "run"]
 
 log = logging.getLogger("lanchat.desktop")
 
-# The page's origin (http://127.0.0.1:PORT) keys its localStorage: reusing last run's port keeps
-# what the UI stored. Only if that port is taken now does the window get a fresh one.
-ORIGIN_PORT_FILE = "window-port"
+# The page's origin (http://127.0.0.1:PAGE_PORT) keys its localStorage, and the UI keys what it
+# stores by its server's address too: reusing last run's ports keeps both. Only a port taken now
+# is replaced by a fresh one.
+PAGE_PORT_FILE = "window-port"
+SERVER_PORT_FILE = "server-port"
 WEBVIEW_STORAGE_DIR = "webview"
 WINDOW_ICON = Path(__file__).resolve().parent / "icons" / "lanchat.png"
 SERVER_STOP_SECONDS = 1.5
+# The server starts once the page has loaded, or after this long if the page never does.
+SERVER_START_DEFER_LIMIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,6 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
 
 def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None, started_at: float) -> int:
     _allow_webengine_as_root()
-    # The server thread imports uvicorn while this one imports pywebview; the page's files are
-    # served before FastAPI is imported (server.startup), so the window does not wait for it.
-    server = _start_server(options.data_dir)
     import webview  # only now: importing Qt is the slow part, and `lanchat serve` never needs it
 
     # In debug mode pywebview would open the inspector as a second window, and Qt keeps running
@@ -88,10 +97,12 @@ def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] 
     # still opens it.
     webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
 
+    server = _bind_server(options.data_dir)
+    page_url, page_port = _window_page(server, options.data_dir)
     notifier = Notifier()
     hosting = Hosting(server)
     bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier)
-    window = webview.create_window(WINDOW_TITLE, server.url, js_api=bridge, width=1024, height=720, min_size=(420, 480))
+    window = webview.create_window(WINDOW_TITLE, page_url, js_api=bridge, width=1024, height=720, min_size=(420, 480))
     bridge._attach(window)
     show_requests = ShowRequests(options.data_dir, on_show=lambda: _bring_forward(window))
     app = DesktopApp(options, server, hosting, bridge, window, started_at)
@@ -101,9 +112,6 @@ def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] 
         # pywebview's Qt backend installs its own SIGINT handler (quit the Qt loop) and a timer that
         # lets Python signal handlers run while the C++ event loop spins.
         _close_window_on(signal.SIGINT, window)
-        # Let the server start before Qt does: beside Qt WebEngine's start-up on a two-core machine
-        # its few tens of milliseconds stretch to a few tenths, and the page's request would wait.
-        server.wait_started()
         webview.start(
             _when_loaded,
             (app, on_ready),
@@ -111,6 +119,7 @@ def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] 
             debug=options.debug,
             private_mode=False,
             storage_path=str(options.data_dir / WEBVIEW_STORAGE_DIR),
+            http_port=page_port,
             icon=str(WINDOW_ICON) if WINDOW_ICON.is_file() else None,
         )
     finally:
@@ -131,31 +140,79 @@ def _allow_webengine_as_root() -> None:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
 
 
-def _start_server(data_dir: Path) -> ServerThread:
-    """The embedded server on loopback: nothing is exposed to the network until the user hosts."""
-    remembered = data_dir / ORIGIN_PORT_FILE
+def _bind_server(data_dir: Path) -> ServerThread:
+    """The embedded server's socket, on loopback: nothing is exposed to the network until the user
+    hosts. It serves only once `start()` runs; until then connections wait in the backlog."""
+    preferred = _remembered_port(data_dir / SERVER_PORT_FILE)
+    server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir))
     try:
-        preferred = int(remembered.read_text().strip())
-    except (OSError, ValueError):
-        preferred = 0
-    server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir), ui_first=True)
-    try:
-        server.start(wait=False)
+        server.bind()
     except ServerStartError:
         if preferred == 0:
             raise
-        log.warning("port %d is taken: the window gets a new one (its stored settings start empty)", preferred)
-        server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir), ui_first=True)
-        server.start(wait=False)
-    if server.port != preferred:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        remembered.write_text(str(server.port))
+        log.warning("port %d is taken: the server gets a new one (the UI's stored rooms start empty)", preferred)
+        server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir))
+        server.bind()
+    assert server.port is not None
+    _remember_port(data_dir / SERVER_PORT_FILE, preferred, server.port)
     return server
+
+
+def _window_page(server: ServerThread, data_dir: Path) -> tuple[str, int | None]:
+    """(what the window opens, the port pywebview serves it on).
+
+    The built UI's index.html, which pywebview serves with its own HTTP server (it listens on
+    127.0.0.1 only); it names our server in its query. Without a built UI the window opens our
+    server's placeholder page, which only a started server can answer.
+    """
+    index = default_ui_dir() / "index.html"
+    if not index.is_file():
+        server.start(wait=False)
+        return server.url, None
+    page_port = _free_port_like(_remembered_port(data_dir / PAGE_PORT_FILE))
+    if page_port is None:
+        raise ServerStartError("no free loopback port for the window's page")
+    _remember_port(data_dir / PAGE_PORT_FILE, None, page_port)
+    return f"{index}?server={quote(f'127.0.0.1:{server.port}')}", page_port
+
+
+def _remembered_port(path: Path) -> int:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _remember_port(path: Path, previous: int | None, port: int) -> None:
+    if port != previous:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(port))
+
+
+def _free_port_like(preferred: int) -> int | None:
+    """`preferred` if it is free on loopback now, else a free one. pywebview binds it a moment
+    later: another program taking it in between is possible, and would leave the window blank."""
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As pywebview's server will (so last run's connections in TIME_WAIT do not count).
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                log.warning("port %d is taken: the window's page gets a new one (its stored settings start empty)", port)
+                continue
+            return probe.getsockname()[1]
+    return None
 
 
 def _when_loaded(app: DesktopApp, on_ready: Callable[[DesktopApp], None] | None) -> None:
     window = app.window
-    if not window.events.loaded.wait(60):  # type: ignore[attr-defined]
+    loaded = window.events.loaded.wait(SERVER_START_DEFER_LIMIT_SECONDS)  # type: ignore[attr-defined]
+    try:
+        app.server.start(wait=False)
+    except ServerStartError:  # the window was closed first
+        return
+    if not loaded and not window.events.loaded.wait(60):  # type: ignore[attr-defined]
         log.warning("the window did not load the UI within 60 s")
         return
     log.info("UI loaded %.2f s after start", time.monotonic() - app.started_at)

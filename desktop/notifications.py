@@ -7,9 +7,12 @@ run so that every message does not log another traceback; it never raises.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Notifier"]
 
@@ -37,6 +40,8 @@ class Notifier:
             return False
         try:
             loop, notifier = self._started()
+            import asyncio  # imported on first use, like the rest: the window's start-up does not wait for it
+
             future = asyncio.run_coroutine_threadsafe(self._send(notifier, title, body), loop)
             shown = future.result(SEND_TIMEOUT_SECONDS)
         except Exception as exc:  # ImportError, a timeout, anything the backend raises
@@ -59,6 +64,8 @@ class Notifier:
     def _started(self):
         with self._lock:
             if self._loop is None:
+                import asyncio
+
                 from desktop_notifier import DesktopNotifier
 
                 self._notifier = DesktopNotifier(app_name=self._app_name)
@@ -69,6 +76,8 @@ class Notifier:
 
     @staticmethod
     async def _send(notifier, title: str, body: str) -> bool:
+        import asyncio
+
         from desktop_notifier import Notification
 
         dispatched = asyncio.Event()

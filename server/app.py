@@ -14,12 +14,12 @@ from starlette.types import Receive, Scope, Send
 
 from . import __version__
 from .chat import ChatRooms, error_frame, stored_frame
-from .config import ServerConfig
+from .config import ServerConfig, default_ui_dir
 from .history import HistoryStore
 from .hub import ConnectionManager
 from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
 from .rules import Refused, origin_allowed, validate_after, validate_origin, validate_room, validate_sender, validate_version
-from .static import PLACEHOLDER_HTML, UiFiles, ui_dir
+from .static import PLACEHOLDER_HTML, UiFiles
 
 __all__ = ["create_app", "LanchatApp", "ROOM_SOCKET_PREFIX"]
 
@@ -152,7 +152,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
 
     app.room_socket = room_socket
 
-    ui = config.ui_dir or ui_dir()
+    ui = config.ui_dir or default_ui_dir()
     if (ui / "index.html").is_file():
         app.mount("/", UiFiles(directory=ui, html=True), name="ui")
     else:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
-__all__ = ["ServerConfig", "default_data_dir"]
+__all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
 
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("lanchat", appauthor=False))
+
+
+def default_ui_dir() -> Path:
+    """The folder holding the built UI's index.html (it may not exist yet in a checkout)."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root is not None:
+        # build.spec puts ui/dist at <bundle>/ui.
+        return Path(frozen_root) / "ui"
+    return Path(__file__).resolve().parent.parent / "ui" / "dist"
 
 
 @dataclass(frozen=True)
@@ -23,5 +33,5 @@ class ServerConfig:
     # (a sleeping laptop, a pulled cable) and is cleaned up.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
-    # Where the built UI is; None means "find it" (see server.static.ui_dir).
+    # Where the built UI is; None means "find it" (see default_ui_dir).
     ui_dir: Path | None = None

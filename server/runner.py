@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import errno
+import logging
 import socket
 import threading
 import time
@@ -14,9 +13,13 @@ from .config import ServerConfig
 from .protocol import TRANSPORT_MAX_FRAME_BYTES
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     import uvicorn
 
 __all__ = ["ServerThread", "ServerStartError", "PortTakenError"]
+
+log = logging.getLogger("lanchat.server")
 
 # How long shutdown waits for open connections before closing them.
 GRACEFUL_SHUTDOWN_SECONDS = 1
@@ -35,11 +38,10 @@ class ServerThread:
     """A uvicorn server on its own thread. Off the main thread uvicorn installs no signal handlers,
     so whoever owns the main thread decides when to stop."""
 
-    def __init__(self, config: ServerConfig, *, ui_first: bool = False) -> None:
-        """`ui_first`: answer the UI's files before the full app has imported (see server.startup)."""
+    def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.ui_first = ui_first
         self._server: uvicorn.Server | None = None
+        self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
         self._error: BaseException | None = None
@@ -54,19 +56,27 @@ class ServerThread:
             shown = f"[{shown}]"
         return f"http://{shown}:{self.port}/"
 
-    def start(self, wait: bool = True) -> None:
-        """Bind, then serve on the server thread; with `wait`, return once requests are answered.
-
-        Without `wait` this returns as soon as the socket listens: connections queue in its
-        backlog until the server thread is up, so a window can start loading the page meanwhile.
-        """
+    def bind(self) -> None:
+        """Listen on the configured address now, serve later (`start`): the port is known at once,
+        and connections made meanwhile wait in the socket's backlog rather than fail."""
+        if self._socket is not None:
+            return
         try:
-            sock = _bind(self.config.host, self.config.port)
+            self._socket = _bind(self.config.host, self.config.port)
         except OSError as exc:
             raise ServerStartError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from exc
-        self.port = sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._run, args=(sock,), name="lanchat-server", daemon=True)
-        self._thread.start()
+        self.port = self._socket.getsockname()[1]
+
+    def start(self, wait: bool = True) -> None:
+        """Bind (unless `bind` already did), then serve on the server thread; with `wait`, return
+        once requests are answered. Starting a started server only waits."""
+        self.bind()
+        with self._stop_lock:
+            if self._stop_requested:
+                raise ServerStartError("the server was stopped before it started")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, args=(self._socket,), name="lanchat-server", daemon=True)
+                self._thread.start()
         if wait:
             self.wait_started()
 
@@ -82,17 +92,12 @@ class ServerThread:
     def _run(self, sock: socket.socket) -> None:
         try:
             # Imported here, on the server thread: FastAPI and uvicorn take a few tenths of a
-            # second to import, and the desktop window starts up meanwhile.
+            # second to import, and whoever started the thread goes on meanwhile.
             import uvicorn
 
-            if self.ui_first:
-                from .startup import StartingApp
+            from .app import create_app
 
-                app = StartingApp(self.config)
-            else:
-                from .app import create_app
-
-                app = create_app(self.config)
+            app = create_app(self.config)
             uv_config = uvicorn.Config(
                 app,
                 log_level="warning",
@@ -114,20 +119,28 @@ class ServerThread:
                     return
                 self._server = server
             server.run(sockets=[sock])
-        except BaseException as exc:  # reported by wait_started()
+        except BaseException as exc:  # raised again by wait_started(), if anyone waits
             self._error = exc
+            log.error("the server stopped: %r", exc)
         finally:
             sock.close()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Close connections, flush the history store and wait for the thread."""
-        if self._thread is None:
+        with self._stop_lock:
+            never_started = self._thread is None
+            if never_started:
+                self._stop_requested = True
+        if never_started:
+            if self._socket is not None:
+                self._socket.close()
             return
         self.stop_listener(timeout)
         with self._stop_lock:
             self._stop_requested = True
             if self._server is not None:
                 self._server.should_exit = True
+        assert self._thread is not None
         self._thread.join(timeout)
 
     @property
@@ -156,6 +169,8 @@ class ServerThread:
         Raises PortTakenError when the port is in use, ServerStartError for other failures. Stop a
         running extra listener first: there is at most one.
         """
+        if self.running:
+            self.wait_started()  # it may still be starting: the window opens before it does
         with self._listener_lock:
             if self._server is None or not self._server.started or not self.running:
                 raise ServerStartError("the server is not running")
@@ -168,6 +183,10 @@ class ServerThread:
                 if exc.errno == errno.EADDRINUSE:
                     raise PortTakenError(reason) from exc
                 raise ServerStartError(reason) from exc
+            # Imported here, as uvicorn is on the server thread: the desktop window's start-up
+            # does not wait for asyncio.
+            import asyncio
+
             import uvicorn
 
             main = self._server.config
@@ -205,6 +224,8 @@ class ServerThread:
             if listener is None or task is None:
                 return
             listener.should_exit = True
+            import concurrent.futures
+
             try:
                 task.result(timeout)
             except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):

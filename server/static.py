@@ -1,25 +1,15 @@
-"""Where the built UI lives, for a checkout and for a frozen build alike."""
+"""Serving the built UI: its files with cache headers, and a placeholder page while it is unbuilt."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-__all__ = ["ui_dir", "UiFiles"]
-
-
-def ui_dir() -> Path:
-    """The folder holding the built UI's index.html (it may not exist yet in a checkout)."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root is not None:
-        # build.spec puts ui/dist at <bundle>/ui.
-        return Path(frozen_root) / "ui"
-    return Path(__file__).resolve().parent.parent / "ui" / "dist"
+__all__ = ["PLACEHOLDER_HTML", "UiFiles"]
 
 
 PLACEHOLDER_HTML = """<!doctype html>

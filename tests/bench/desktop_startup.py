@@ -9,13 +9,13 @@ Run by hand from the repository root (not part of the test suite), with no displ
 
 The floor is a bare pywebview window (Qt backend, same storage settings) showing a static page
 from a string: the least any pywebview app can do. A second reference, "bare pywebview, built UI",
-loads ui/dist/index.html as static files through pywebview's own HTTP server, so the difference
-to lanchat is the embedded FastAPI server and the JS bridge, not the UI's own weight. lanchat is the real app (`desktop.app.run`, as
-the `lanchat` command runs it) with its embedded server and the built UI; "ready" means the page
+loads ui/dist/index.html through pywebview's own HTTP server (bottle), as lanchat's window does,
+so the difference to lanchat is what lanchat adds: its modules, the JS bridge, settings, and its
+server starting once the page has loaded (desktop/app.py). lanchat is the real app
+(`desktop.app.run`, as the `lanchat` command runs it) with the built UI; "ready" means the page
 has loaded, the JS bridge is in place and the Vue app has rendered into #app (with the placeholder
-page, when ui/dist is not built, the page's first element). The server answers the page's
-files before FastAPI is imported (server/startup.py), so lanchat's API comes a little later: its
-time to a first /api/health answer is printed as well. Runs alternate between the two; the
+page, when ui/dist is not built, the page's first element). lanchat's API comes a little later:
+its time to a first /api/health answer is printed as well. Runs alternate between the kinds; the
 first run of each is a discarded warm-up (Qt WebEngine's first start on a machine is far slower).
 With --frozen, the `lanchat` command from source, the frozen one-folder build (dist/lanchat) and
 the one-file build (dist/onefile/lanchat) are measured too, all three the same way: from process

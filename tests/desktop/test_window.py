@@ -68,18 +68,25 @@ def process_tree(pid: int) -> list[psutil.Process]:
     return [parent, *parent.children(recursive=True)]
 
 
-def test_window_shows_the_ui_from_a_loopback_only_server(launch_app):
+def server_fetch(app: AppProcess, path: str) -> str:
+    """A page expression fetching `path` from the app's own server, as JSON."""
+    return f"fetch('http://127.0.0.1:{app.port}{path}').then((response) => response.json())"
+
+
+def test_window_shows_the_ui_and_names_its_loopback_only_server(launch_app):
     app = launch_app()
 
     assert app.js("document.readyState") == "complete"
     assert app.command("title") == "lanchat"
-    assert app.js("location.origin") == f"http://127.0.0.1:{app.port}"
-    health = app.js_async("fetch('/api/health').then((response) => response.json())")
-    assert health["status"] == "ok"
+    # pywebview serves the page; the page names the server, which answers it across origins.
+    assert app.js("location.hostname") == "127.0.0.1"
+    assert app.js("new URLSearchParams(location.search).get('server')") == f"127.0.0.1:{app.port}"
+    assert app.js_async(server_fetch(app, "/api/health"))["status"] == "ok"
     listening = set()
     for process in process_tree(app.pid):
         listening |= listening_ports(process.pid)
-    assert (("127.0.0.1", app.port)) in listening
+    page_port = app.js("Number(location.port)")
+    assert {("127.0.0.1", app.port), ("127.0.0.1", page_port)} <= listening
     assert {address for address, _ in listening} == {"127.0.0.1"}, "nothing may listen beyond loopback before hosting"
 
 
@@ -98,7 +105,7 @@ def test_message_sent_from_the_page_reaches_a_websockets_client_in_the_room(laun
     async def scenario():
         async with websockets.connect(f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob") as client:
             await asyncio.wait_for(_until(client, lambda frame: frame["type"] == "welcome"), 5)
-            await asyncio.to_thread(open_page_socket, app, "`ws://${location.host}/ws/general`", "Anna")
+            await asyncio.to_thread(open_page_socket, app, json.dumps(f"ws://127.0.0.1:{app.port}/ws/general"), "Anna")
             await asyncio.to_thread(page_send, app, {"text": text, "sender": "Anna", "room": "general"})
             return await asyncio.wait_for(_until(client, lambda frame: frame["type"] == "message"), 5)
 
@@ -188,7 +195,7 @@ def test_hosting_listens_on_the_network_port_and_stopping_closes_it(launch_app):
     assert ("0.0.0.0", port) not in listening_ports(app.pid)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    assert app.js_async("fetch('/api/health').then((r) => r.json())")["status"] == "ok", "the window keeps working"
+    assert app.js_async(server_fetch(app, "/api/health"))["status"] == "ok", "the window keeps working"
 
 
 def test_hosting_on_a_taken_port_says_so_and_suggests_the_next_free_one(launch_app):
@@ -213,7 +220,7 @@ def test_joining_another_instance_by_address_works_both_ways(launch_app):
 
     # Anna's window joins Boris's room by address (loopback stands in for his LAN address).
     open_page_socket(anna, json.dumps(f"ws://127.0.0.1:{host_port}/ws/lobby"), "Anna")
-    open_page_socket(boris, "`ws://${location.host}/ws/lobby`", "Boris")
+    open_page_socket(boris, json.dumps(f"ws://127.0.0.1:{boris.port}/ws/lobby"), "Boris")
     page_send(anna, {"text": "hi Boris", "sender": "Anna", "room": "lobby"})
     page_send(boris, {"text": "hi Anna", "sender": "Boris", "room": "lobby"})
 
@@ -265,6 +272,7 @@ def test_settings_and_page_storage_survive_a_restart(launch_app, tmp_path):
     with pytest.raises(AssertionError, match="port must be an integer"):
         first.api("save_settings", {"port": "eighty"})
     first.js("localStorage.setItem('lanchat-test', 'kept')")
+    first_origin = first.js("location.origin")
     first.command("close")
     assert first.wait_exit(10) == 0
 
@@ -273,13 +281,14 @@ def test_settings_and_page_storage_survive_a_restart(launch_app, tmp_path):
     assert second.api("get_settings") == saved
     assert saved["name"] == "Аня" and saved["notifications"] is True
     assert json.loads((config / "settings.json").read_text(encoding="utf-8"))["language"] == "ru"
-    assert second.port == first.port, "the page keeps its origin, hence its localStorage"
+    assert second.js("location.origin") == first_origin, "the page keeps its origin, hence its localStorage"
+    assert second.port == first.port, "the UI keys its stored rooms by the server's address"
     assert second.js("localStorage.getItem('lanchat-test')") == "kept"
 
 
 def test_closing_the_window_stops_everything_and_exits_0_within_2_seconds(launch_app):
     app = launch_app()
-    open_page_socket(app, "`ws://${location.host}/ws/general`", "Anna")
+    open_page_socket(app, json.dumps(f"ws://127.0.0.1:{app.port}/ws/general"), "Anna")
     page_send(app, {"text": "before closing", "sender": "Anna"})
     wait_for_js(app, inbox_has_text("before closing"))
     tree = process_tree(app.pid)

@@ -30,3 +30,20 @@ function validHost(host) {
   if (v4) return v4.slice(1).every((part) => Number(part) <= 255)
   return HOSTNAME.test(host) && !/^\d+$/.test(host.split('.').pop())
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * "name:port" of the lanchat server this page belongs to: the one that served it, or, in the
+ * desktop window (whose page pywebview's own HTTP server serves), the loopback server its
+ * `?server=` names. Only a page on loopback may name one, and only a loopback one, so a link
+ * cannot point a browser's rooms on this host elsewhere.
+ */
+export function localServerHost(location = globalThis.location) {
+  const named = new URLSearchParams(location.search).get('server')
+  if (named != null && LOOPBACK_HOSTS.has(location.hostname)) {
+    const { host } = parseAddress(named)
+    if (host && LOOPBACK_HOSTS.has(host.replace(/:\d+$/, ''))) return host
+  }
+  return location.host
+}

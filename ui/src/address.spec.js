@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseAddress } from './address.js'
+import { localServerHost, parseAddress } from './address.js'
 
 describe('parseAddress', () => {
   it.each([
@@ -22,5 +22,29 @@ describe('parseAddress', () => {
     ['bad host:8765', 'address_host_invalid'],
   ])('explains what is wrong with %j', (input, problem) => {
     expect(parseAddress(input)).toEqual({ problem })
+  })
+})
+
+describe('localServerHost', () => {
+  const page = (href) => new URL(href)
+
+  it('is the host that served the page', () => {
+    expect(localServerHost(page('http://192.168.1.20:8765/'))).toBe('192.168.1.20:8765')
+  })
+
+  it.each([
+    ['http://127.0.0.1:42001/index.html?server=127.0.0.1%3A8765', '127.0.0.1:8765'],
+    ['http://localhost:42001/?server=localhost:9000', 'localhost:9000'],
+    ['http://[::1]:42001/?server=[::1]:9000', '[::1]:9000'],
+  ])('is the loopback server a loopback page names: %s', (href, host) => {
+    expect(localServerHost(page(href))).toBe(host)
+  })
+
+  it.each([
+    ['http://192.168.1.20:8765/?server=127.0.0.1:9000', '192.168.1.20:8765'],
+    ['http://127.0.0.1:42001/?server=192.168.1.66:8765', '127.0.0.1:42001'],
+    ['http://127.0.0.1:42001/?server=127.0.0.1', '127.0.0.1:42001'],
+  ])('ignores a server named by a page off loopback or naming one off it: %s', (href, host) => {
+    expect(localServerHost(page(href))).toBe(host)
   })
 })
