@@ -169,10 +169,11 @@ def _window_page(server: ServerThread, data_dir: Path) -> tuple[str, int | None]
     if not index.is_file():
         server.start(wait=False)
         return server.url, None
-    page_port = _free_port_like(_remembered_port(data_dir / PAGE_PORT_FILE))
+    preferred = _remembered_port(data_dir / PAGE_PORT_FILE)
+    page_port = _free_port_like(preferred)
     if page_port is None:
         raise ServerStartError("no free loopback port for the window's page")
-    _remember_port(data_dir / PAGE_PORT_FILE, None, page_port)
+    _remember_port(data_dir / PAGE_PORT_FILE, preferred, page_port)
     return f"{index}?server={quote(f'127.0.0.1:{server.port}')}", page_port
 
 
@@ -183,7 +184,7 @@ def _remembered_port(path: Path) -> int:
         return 0
 
 
-def _remember_port(path: Path, previous: int | None, port: int) -> None:
+def _remember_port(path: Path, previous: int, port: int) -> None:
     if port != previous:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(str(port))
