@@ -11,7 +11,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # asyncio is imported where it is used: the window's start-up does not wait for it
     import asyncio
 
 __all__ = ["Notifier"]
@@ -40,7 +40,7 @@ class Notifier:
             return False
         try:
             loop, notifier = self._started()
-            import asyncio  # imported on first use, like the rest: the window's start-up does not wait for it
+            import asyncio
 
             future = asyncio.run_coroutine_threadsafe(self._send(notifier, title, body), loop)
             shown = future.result(SEND_TIMEOUT_SECONDS)
