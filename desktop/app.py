@@ -33,7 +33,7 @@ from .notifications import Notifier
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
 
-__all__ = ["DesktopOptions", "DesktopApp", "run"]
+__all__ = ["DesktopApp", "DesktopOptions", "run"]
 
 log = logging.getLogger("lanchat.desktop")
 
@@ -88,7 +88,9 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
         lock.release()
 
 
-def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None, started_at: float) -> int:
+def _run_locked(
+    options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None, started_at: float
+) -> int:
     _allow_webengine_as_root()
     import webview  # only now: importing Qt is the slow part, and `lanchat serve` never needs it
 
@@ -102,7 +104,9 @@ def _run_locked(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] 
     notifier = Notifier()
     hosting = Hosting(server)
     bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier)
-    window = webview.create_window(WINDOW_TITLE, page_url, js_api=bridge, width=1024, height=720, min_size=(420, 480))
+    window = webview.create_window(
+        WINDOW_TITLE, page_url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
+    )
     bridge._attach(window)
     show_requests = ShowRequests(options.data_dir, on_show=lambda: _bring_forward(window))
     app = DesktopApp(options, server, hosting, bridge, window, started_at)
@@ -150,7 +154,9 @@ def _bind_server(data_dir: Path) -> ServerThread:
     except ServerStartError:
         if preferred == 0:
             raise
-        log.warning("port %d is taken: the server gets a new one (the UI's stored rooms start empty)", preferred)
+        log.warning(
+            "port %d is taken: the server gets a new one (the UI's stored rooms start empty)", preferred
+        )
         server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir))
         server.bind()
     assert server.port is not None
@@ -200,7 +206,10 @@ def _free_port_like(preferred: int) -> int | None:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
-                log.warning("port %d is taken: the window's page gets a new one (its stored settings start empty)", port)
+                log.warning(
+                    "port %d is taken: the window's page gets a new one (its stored settings start empty)",
+                    port,
+                )
                 continue
             return probe.getsockname()[1]
     return None

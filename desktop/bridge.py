@@ -17,7 +17,7 @@ from .hosting import Hosting, HostStatus
 from .notifications import Notifier
 from .settings import SettingsStore
 
-__all__ = ["Bridge", "WINDOW_TITLE", "window_title"]
+__all__ = ["WINDOW_TITLE", "Bridge", "window_title"]
 
 log = logging.getLogger("lanchat.desktop")
 

@@ -15,7 +15,7 @@ from server.config import ServerConfig, default_data_dir
 
 from .settings import default_config_dir
 
-__all__ = ["main", "build_parser", "display_problem"]
+__all__ = ["build_parser", "display_problem", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +62,11 @@ def display_problem() -> str | None:
         return "the desktop window is not installed (pip install 'lanchat[desktop]')"
     if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
         # Any QT_QPA_PLATFORM (offscreen, vnc, eglfs, ...) is the user's explicit choice of a screen.
-        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        if not (
+            os.environ.get("DISPLAY")
+            or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("QT_QPA_PLATFORM")
+        ):
             return "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
     return None
 
@@ -70,7 +74,9 @@ def display_problem() -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.debug or args.verbose else logging.WARNING, format="lanchat: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.debug or args.verbose else logging.WARNING, format="lanchat: %(message)s"
+    )
     if args.command == "serve":
         return serve(config_from_args(args))
 
@@ -82,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from .app import DesktopOptions, run
 
-    code = run(DesktopOptions(data_dir=data_dir, config_dir=args.window_config or default_config_dir(), debug=args.debug))
+    code = run(
+        DesktopOptions(
+            data_dir=data_dir, config_dir=args.window_config or default_config_dir(), debug=args.debug
+        )
+    )
     # pywebview answers each call from the page (set_unread, notify, ...) on a thread of its own,
     # not a daemon, and such a call that waits on the window as it closes never returns: Python's
     # exit then waits for it forever (seen about once in ten closes right after the page loaded).

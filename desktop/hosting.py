@@ -10,7 +10,7 @@ from typing import TypedDict
 from server.netinfo import lan_addresses
 from server.runner import PortTakenError, ServerStartError, ServerThread
 
-__all__ = ["HostStatus", "Hosting", "HostError", "NETWORK_HOST"]
+__all__ = ["NETWORK_HOST", "HostError", "HostStatus", "Hosting"]
 
 log = logging.getLogger("lanchat.desktop")
 

@@ -70,7 +70,9 @@ class Notifier:
 
                 self._notifier = DesktopNotifier(app_name=self._app_name)
                 self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="lanchat-notify", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop.run_forever, name="lanchat-notify", daemon=True
+                )
                 self._thread.start()
             return self._loop, self._notifier
 

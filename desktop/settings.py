@@ -12,7 +12,7 @@ from typing import Any
 
 import platformdirs
 
-__all__ = ["Settings", "SettingsStore", "default_config_dir", "DEFAULT_HOST_PORT"]
+__all__ = ["DEFAULT_HOST_PORT", "Settings", "SettingsStore", "default_config_dir"]
 
 log = logging.getLogger("lanchat.desktop")
 
@@ -60,7 +60,9 @@ def _checked(key: str, value: Any) -> Any:
         return value
     if key == "recent":
         if not isinstance(value, list) or not all(_is_recent_entry(entry) for entry in value):
-            raise ValueError(f'recent must be a list of {{"host": "name:port" or null, "room": "name"}}, got {value!r}')
+            raise ValueError(
+                f'recent must be a list of {{"host": "name:port" or null, "room": "name"}}, got {value!r}'
+            )
         unique = {(entry["host"], entry["room"]): None for entry in value}
         return [{"host": host, "room": room} for host, room in unique][:MAX_RECENT]
     raise ValueError(f"unknown setting {key!r}; known: {', '.join(f.name for f in fields(Settings))}")

@@ -18,10 +18,18 @@ from .config import ServerConfig, default_ui_dir
 from .history import HistoryStore
 from .hub import ConnectionManager
 from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
-from .rules import Refused, origin_allowed, validate_after, validate_origin, validate_room, validate_sender, validate_version
+from .rules import (
+    Refused,
+    origin_allowed,
+    validate_after,
+    validate_origin,
+    validate_room,
+    validate_sender,
+    validate_version,
+)
 from .static import PLACEHOLDER_HTML, UiFiles
 
-__all__ = ["create_app", "LanchatApp", "ROOM_SOCKET_PREFIX"]
+__all__ = ["ROOM_SOCKET_PREFIX", "LanchatApp", "create_app"]
 
 ROOM_SOCKET_PREFIX = "/ws/"  # the seed's /ws/{room}
 
@@ -56,7 +64,7 @@ class LanchatApp(FastAPI):
             scope["app"] = self
             path: str = scope["path"]
             if path.startswith(ROOM_SOCKET_PREFIX):
-                await self.room_socket(WebSocket(scope, receive, send), path[len(ROOM_SOCKET_PREFIX):])
+                await self.room_socket(WebSocket(scope, receive, send), path[len(ROOM_SOCKET_PREFIX) :])
             else:  # closed before the handshake completes: the client gets HTTP 403, as from Starlette
                 await send({"type": "websocket.close", "code": CloseCode.NORMAL})
             return
@@ -162,4 +170,3 @@ def create_app(config: ServerConfig) -> LanchatApp:
             return PLACEHOLDER_HTML
 
     return app
-

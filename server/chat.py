@@ -68,7 +68,9 @@ class ChatRooms:
         self.store = store
         self.manager = manager
 
-    def join(self, websocket: WebSocket, room: str, *, name: str | None, rich: bool, after: int | None) -> Session:
+    def join(
+        self, websocket: WebSocket, room: str, *, name: str | None, rich: bool, after: int | None
+    ) -> Session:
         """Register an accepted socket. History after `after` (or the recent history) comes first."""
         until = self.store.last_id(room)
         start = max(0, until - HISTORY_ON_JOIN) if after is None else min(after, until)
@@ -112,7 +114,9 @@ class ChatRooms:
         try:
             session.limiter.take()
             if text is None:
-                raise Refused(ErrorCode.BINARY_NOT_SUPPORTED, "Binary frames are not supported; send JSON text.")
+                raise Refused(
+                    ErrorCode.BINARY_NOT_SUPPORTED, "Binary frames are not supported; send JSON text."
+                )
             frame = parse_client_frame(decode_frame(text), member.room)
             if isinstance(frame, Typing):
                 self._typing(member, frame)
@@ -125,7 +129,9 @@ class ChatRooms:
         if typing.sender is not None:
             self.manager.name_member(member, typing.sender)
         if member.name is None:
-            raise Refused(ErrorCode.SENDER_MISSING, "A typing notice needs a sender (or ?name= when connecting).")
+            raise Refused(
+                ErrorCode.SENDER_MISSING, "A typing notice needs a sender (or ?name= when connecting)."
+            )
         frame: TypingFrame = {"type": "typing", "room": member.room, "sender": member.name}
         self.manager.broadcast(frame, member.room, rich_only=True, exclude=member)
 

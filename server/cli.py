@@ -22,7 +22,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.host,
         help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 hosts on the network)",
     )
-    parser.add_argument("--port", type=int, default=defaults.port, help="port to listen on; 0 picks a free one (default: %(default)s)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=defaults.port,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -49,7 +54,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     extra = {"data_dir": args.data} if args.data is not None else {}
     return ServerConfig(
-        host=args.host, port=args.port, ping_interval=args.ping_interval, ping_timeout=args.ping_timeout, **extra
+        host=args.host,
+        port=args.port,
+        ping_interval=args.ping_interval,
+        ping_timeout=args.ping_timeout,
+        **extra,
     )
 
 
@@ -83,7 +92,9 @@ def serve(config: ServerConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lanchat serve", description="Run the lanchat room server without a window.")
+    parser = argparse.ArgumentParser(
+        prog="lanchat serve", description="Run the lanchat room server without a window."
+    )
     add_serve_arguments(parser)
     return serve(config_from_args(parser.parse_args(argv)))
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["StoredMessage", "HistoryStore"]
+__all__ = ["HistoryStore", "StoredMessage"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (

@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket
 
 from .protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode, PresenceFrame, encode
 
-__all__ = ["Member", "ConnectionManager"]
+__all__ = ["ConnectionManager", "Member"]
 
 log = logging.getLogger("lanchat.hub")
 
@@ -35,8 +35,18 @@ class Member:
     # Thousands of these sit idle at once, so each field is chosen for its size: a list and a bare
     # future cost about 100 bytes where a deque and an asyncio.Event cost about 1.6 KiB.
     __slots__ = (
-        "websocket", "room", "name", "rich", "outbox", "outbox_frames", "outbox_bytes", "wake", "pump", "sending",
-        "dropped", "__weakref__",
+        "__weakref__",
+        "dropped",
+        "name",
+        "outbox",
+        "outbox_bytes",
+        "outbox_frames",
+        "pump",
+        "rich",
+        "room",
+        "sending",
+        "wake",
+        "websocket",
     )
 
     def __init__(self, websocket: WebSocket, room: str, name: str | None, rich: bool) -> None:
@@ -58,7 +68,9 @@ class Member:
 
 
 class ConnectionManager:
-    def __init__(self, outbox_max_frames: int = OUTBOX_MAX_FRAMES, outbox_max_bytes: int = OUTBOX_MAX_BYTES) -> None:
+    def __init__(
+        self, outbox_max_frames: int = OUTBOX_MAX_FRAMES, outbox_max_bytes: int = OUTBOX_MAX_BYTES
+    ) -> None:
         self.outbox_max_frames = outbox_max_frames
         self.outbox_max_bytes = outbox_max_bytes
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
@@ -106,7 +118,9 @@ class ConnectionManager:
         member.outbox = []
         self._forget_name(member)
 
-    def broadcast(self, message: Mapping[str, Any], room: str, *, rich_only: bool = False, exclude: Member | None = None) -> None:
+    def broadcast(
+        self, message: Mapping[str, Any], room: str, *, rich_only: bool = False, exclude: Member | None = None
+    ) -> None:
         """Queue a frame for every member of the room, in the same order for all."""
         members = self._rooms.get(room)
         if not members:
@@ -193,7 +207,9 @@ class ConnectionManager:
             wake.set_result(None)
 
     def _drop_slow(self, member: Member) -> None:
-        log.warning("dropping a member of %r that stopped reading (%d frames queued)", member.room, len(member.outbox))
+        log.warning(
+            "dropping a member of %r that stopped reading (%d frames queued)", member.room, len(member.outbox)
+        )
         member.dropped = True
         member.outbox = []
         member.outbox_frames = member.outbox_bytes = 0
@@ -208,7 +224,9 @@ class ConnectionManager:
         # keepalive ping times out and the server closes the transport.
         self._wake(member)
 
-    async def _pump(self, member: Member, replay: Replay | None, welcome: Callable[[], Mapping[str, Any]] | None) -> None:
+    async def _pump(
+        self, member: Member, replay: Replay | None, welcome: Callable[[], Mapping[str, Any]] | None
+    ) -> None:
         send = member.websocket.send_text
         try:
             # `sending` is True while a send is awaited: seen from another task, the send is

@@ -10,8 +10,9 @@ import ipaddress
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from .protocol import (
@@ -26,18 +27,18 @@ from .protocol import (
 )
 
 __all__ = [
-    "Refused",
     "ChatMessage",
+    "RateLimiter",
+    "Refused",
     "Typing",
+    "decode_frame",
+    "origin_allowed",
+    "parse_client_frame",
+    "validate_after",
+    "validate_origin",
     "validate_room",
     "validate_sender",
-    "validate_after",
     "validate_version",
-    "origin_allowed",
-    "validate_origin",
-    "decode_frame",
-    "parse_client_frame",
-    "RateLimiter",
 ]
 
 
@@ -112,7 +113,9 @@ def validate_after(after: str | None) -> int | None:
     if after is None or after == "":
         return None
     if not after.isascii() or not after.isdigit():
-        raise Refused(ErrorCode.QUERY_INVALID, f"'after' must be a message id (a whole number >= 0), not {after!r}.")
+        raise Refused(
+            ErrorCode.QUERY_INVALID, f"'after' must be a message id (a whole number >= 0), not {after!r}."
+        )
     return int(after)
 
 
@@ -143,7 +146,7 @@ def origin_allowed(origin: str | None, host: str | None = None) -> bool:
         return True  # the same origin
     name = parts.hostname
     # localhost, mDNS names (pc.local) and single-label LAN names (pc): no public site has these.
-    if name == "localhost" or name.endswith((".localhost", ".local")) or "." not in name and ":" not in name:
+    if name == "localhost" or name.endswith((".localhost", ".local")) or ("." not in name and ":" not in name):
         return True
     try:
         address = ipaddress.ip_address(name)
@@ -235,7 +238,7 @@ def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing:
 class RateLimiter:
     """A token bucket: `burst` frames at once, refilled at `per_second`."""
 
-    __slots__ = ("burst", "per_second", "_tokens", "_updated", "_clock")
+    __slots__ = ("_clock", "_tokens", "_updated", "burst", "per_second")
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     import uvicorn
 
-__all__ = ["ServerThread", "ServerStartError", "PortTakenError"]
+__all__ = ["PortTakenError", "ServerStartError", "ServerThread"]
 
 log = logging.getLogger("lanchat.server")
 
@@ -64,7 +64,9 @@ class ServerThread:
         try:
             self._socket = _bind(self.config.host, self.config.port)
         except OSError as exc:
-            raise ServerStartError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from exc
+            raise ServerStartError(
+                f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}"
+            ) from exc
         self.port = self._socket.getsockname()[1]
 
     def start(self, wait: bool = True) -> None:
@@ -75,7 +77,9 @@ class ServerThread:
             if self._stop_requested:
                 raise ServerStartError("the server was stopped before it started")
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, args=(self._socket,), name="lanchat-server", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._socket,), name="lanchat-server", daemon=True
+                )
                 self._thread.start()
         if wait:
             self.wait_started()

@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["ServeProcess", "REPO_ROOT"]
+__all__ = ["REPO_ROOT", "ServeProcess"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVING = re.compile(r"lanchat is serving at (http://\S+?)/?$")
@@ -28,7 +28,11 @@ FROM_SOURCE = (sys.executable, "-m", "server")
 
 class ServeProcess:
     def __init__(
-        self, data_dir: Path, port: int = 0, extra_args: tuple[str, ...] = (), command: tuple[str, ...] = FROM_SOURCE
+        self,
+        data_dir: Path,
+        port: int = 0,
+        extra_args: tuple[str, ...] = (),
+        command: tuple[str, ...] = FROM_SOURCE,
     ) -> None:
         self.command = command
         self.data_dir = data_dir
@@ -47,7 +51,7 @@ class ServeProcess:
     def ws_base(self) -> str:
         return "ws://" + self.host
 
-    def start(self, timeout: float = START_TIMEOUT) -> "ServeProcess":
+    def start(self, timeout: float = START_TIMEOUT) -> ServeProcess:
         command = [*self.command, "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--data", str(self.data_dir), *self.extra_args]
         self.process = subprocess.Popen(

@@ -38,9 +38,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
-from server.protocol import OUTBOX_MAX_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND  # noqa: E402
-
 from load_client import Connection, connect, text_frame  # noqa: E402
+
+from server.protocol import OUTBOX_MAX_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND  # noqa: E402
 
 HOST = "127.0.0.1"  # the benchmark never talks to anything else
 VENV_BIN = Path(sys.executable).parent
@@ -143,7 +143,9 @@ class ServerProcess:
             self.port = free_port()
             command = [str(VENV_BIN / "uvicorn"), "seed_baseline:app", "--port", str(self.port)]
             cwd = HERE
-        self.popen = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
         marker = "lanchat is serving at http://127.0.0.1:" if self.kind == "lanchat" else "Uvicorn running on"
@@ -189,7 +191,9 @@ def message_frame(text: str, sender: str, room: str) -> bytes:
     return text_frame(json.dumps({"text": text, "sender": sender, "room": room}).encode())
 
 
-async def open_room(port: int, path: str, count: int, *, concurrency: int = 100, **options) -> list[Connection]:
+async def open_room(
+    port: int, path: str, count: int, *, concurrency: int = 100, **options
+) -> list[Connection]:
     gate = asyncio.Semaphore(concurrency)
 
     async def one() -> Connection:
@@ -209,7 +213,9 @@ async def close_all(connections: list[Connection], timeout: float = 3.0) -> None
         connection.abort()
 
 
-def until_all(connections: list[Connection], count: int, *, counted_from_zero: bool = False) -> asyncio.Future:
+def until_all(
+    connections: list[Connection], count: int, *, counted_from_zero: bool = False
+) -> asyncio.Future:
     """A future done when every connection has received `count` more text frames
     (`count` in all, with `counted_from_zero`: frames may have arrived already)."""
     loop = asyncio.get_running_loop()
@@ -246,7 +252,9 @@ def spread_senders(members: int, messages: int, usable: range | None = None) -> 
     senders = list(usable if usable is not None else range(members))
     per_member = -(-messages // len(senders))
     if per_member > MAX_BURST_PER_MEMBER:
-        raise ValueError(f"{messages} messages over {len(senders)} senders is {per_member} each; the rate limit allows a burst of {RATE_LIMIT_BURST}")
+        raise ValueError(
+            f"{messages} messages over {len(senders)} senders is {per_member} each; the rate limit allows a burst of {RATE_LIMIT_BURST}"
+        )
     return [senders[k % len(senders)] for k in range(messages)]
 
 
@@ -363,7 +371,13 @@ async def idle_memory(server: ServerProcess, count: int, history: int) -> Result
 
 
 async def stalled_reader(
-    server: ServerProcess, members: int, messages: int, text_chars: int, rate: float, timeout: float, stall: bool
+    server: ServerProcess,
+    members: int,
+    messages: int,
+    text_chars: int,
+    rate: float,
+    timeout: float,
+    stall: bool,
 ) -> Result:
     """`members` in a room, member 0 stops reading (when `stall`); the others must all get `messages`, sent at `rate`."""
     room = f"stall-{members}"
@@ -392,17 +406,21 @@ async def stalled_reader(
     try:
         await asyncio.wait_for(asyncio.shield(arrived), max(0.0, started + timeout - time.perf_counter()))
         result.values["others finish s"] = max(c.reached_at for c in others) - started
-    except asyncio.TimeoutError:
+    except TimeoutError:
         got = sum(c.texts for c in others)
         result.values["others finish s"] = "DNF"
-        result.notes.append(f"not done in {timeout:.0f} s: {got:,} of {len(others) * messages:,} deliveries made")
+        result.notes.append(
+            f"not done in {timeout:.0f} s: {got:,} of {len(others) * messages:,} deliveries made"
+        )
     if stall:
         first.resume_reading()
         try:
             code = await asyncio.wait_for(asyncio.shield(first.closed), 3)
             result.notes.append(f"the stalled member was closed with code {code}")
-        except asyncio.TimeoutError:
-            result.notes.append(f"the stalled member is still connected ({first.texts} frames read after resuming)")
+        except TimeoutError:
+            result.notes.append(
+                f"the stalled member is still connected ({first.texts} frames read after resuming)"
+            )
     await close_all(connections, timeout=1.0)
     return result
 
@@ -434,7 +452,9 @@ async def run_on_both(
             # A baseline wedged behind a stalled reader may not stop on SIGTERM: then it is killed.
             how = server.stop(grace=3.0 if stall else 5.0)
             if how == "killed":
-                results.setdefault(kind, Result()).notes.append("the server did not stop on SIGTERM and was killed")
+                results.setdefault(kind, Result()).notes.append(
+                    "the server did not stop on SIGTERM and was killed"
+                )
     return results
 
 
@@ -446,32 +466,53 @@ async def main(plan: Plan, workdir: Path) -> None:
             notes.extend(f"{label} ({kind}): {text}" for text in result.notes)
 
     print("running (each scenario against a fresh lanchat, then a fresh baseline):", flush=True)
-    memory = await run_on_both(workdir, "idle-memory", lambda s: idle_memory(s, plan.idle_connections, plan.idle_history))
+    memory = await run_on_both(
+        workdir, "idle-memory", lambda s: idle_memory(s, plan.idle_connections, plan.idle_history)
+    )
     note("idle memory", memory)
     throughput_results = {}
     for members, messages in plan.throughput:
         throughput_results[members] = await run_on_both(
-            workdir, f"throughput-{members}", lambda s, m=members, n=messages: throughput(s, m, n, plan.throughput_repeats)
+            workdir,
+            f"throughput-{members}",
+            lambda s, m=members, n=messages: throughput(s, m, n, plan.throughput_repeats),
         )
         note(f"throughput {members}", throughput_results[members])
     lat = await run_on_both(
-        workdir, "latency", lambda s: latency(s, plan.latency_members, plan.latency_rate, plan.latency_seconds)
+        workdir,
+        "latency",
+        lambda s: latency(s, plan.latency_members, plan.latency_rate, plan.latency_seconds),
     )
     note("latency", lat)
     stall_args = (
-        plan.stall_members, plan.stall_messages, plan.stall_text_chars, plan.stall_rate, plan.stall_timeout
+        plan.stall_members,
+        plan.stall_messages,
+        plan.stall_text_chars,
+        plan.stall_rate,
+        plan.stall_timeout,
     )
     unstalled = await run_on_both(workdir, "no-stall", lambda s: stalled_reader(s, *stall_args, stall=False))
     note("no stalled reader", unstalled)
-    stalled = await run_on_both(workdir, "stall", lambda s: stalled_reader(s, *stall_args, stall=True), stall=True)
+    stalled = await run_on_both(
+        workdir, "stall", lambda s: stalled_reader(s, *stall_args, stall=True), stall=True
+    )
     note("one stalled reader", stalled)
 
     table = Table()
     for members, messages in plan.throughput:
-        lan, base = throughput_results[members]["lanchat"].values, throughput_results[members]["baseline"].values
+        lan, base = (
+            throughput_results[members]["lanchat"].values,
+            throughput_results[members]["baseline"].values,
+        )
         table.section(f"throughput: {members} members, {messages:,} messages in one burst")
         r = ratio(lan["deliveries/s"], base["deliveries/s"])
-        table.row("deliveries/s", lan["deliveries/s"], base["deliveries/s"], ">= 2x baseline", r is not None and r >= 2)
+        table.row(
+            "deliveries/s",
+            lan["deliveries/s"],
+            base["deliveries/s"],
+            ">= 2x baseline",
+            r is not None and r >= 2,
+        )
         for key in ("server CPU us/delivery", "server CPU busy %", "client CPU busy %"):
             table.row(key, lan[key], base[key])
 
@@ -498,16 +539,31 @@ async def main(plan: Plan, workdir: Path) -> None:
     without = unstalled["lanchat"].values["others finish s"]
     with_stall = stalled["lanchat"].values["others finish s"]
     table.row("nobody stalled: others finish s", without, unstalled["baseline"].values["others finish s"])
-    fine = isinstance(with_stall, float) and isinstance(without, float) and with_stall <= without * 1.25 + 0.25
-    table.row("one stalled: others finish s", with_stall, stalled["baseline"].values["others finish s"], "as without", fine)
+    fine = (
+        isinstance(with_stall, float) and isinstance(without, float) and with_stall <= without * 1.25 + 0.25
+    )
+    table.row(
+        "one stalled: others finish s",
+        with_stall,
+        stalled["baseline"].values["others finish s"],
+        "as without",
+        fine,
+    )
     table.print()
 
     print()
     print("lanchat: `lanchat serve` (declines permessage-deflate, see server/runner.py).")
-    print("baseline: seed_baseline.py under `uvicorn seed_baseline:app` defaults; it accepts permessage-deflate,")
+    print(
+        "baseline: seed_baseline.py under `uvicorn seed_baseline:app` defaults; it accepts permessage-deflate,"
+    )
     print("  so when clients offer it every send is compressed once per member: part of the difference.")
     print(
-        "clients: " + ("offer permessage-deflate as browsers do" if OFFER_DEFLATE else "do not offer permessage-deflate (--no-deflate)")
+        "clients: "
+        + (
+            "offer permessage-deflate as browsers do"
+            if OFFER_DEFLATE
+            else "do not offer permessage-deflate (--no-deflate)"
+        )
         + "; seed protocol everywhere except idle memory (v=2, no name: history then welcome)."
     )
     print(
@@ -547,10 +603,19 @@ class Table:
     def section(self, title: str) -> None:
         self.lines.append((title,))
 
-    def row(self, label: str, lanchat: float | str, baseline: float | str, target: str = "", met: bool | None = None) -> None:
+    def row(
+        self,
+        label: str,
+        lanchat: float | str,
+        baseline: float | str,
+        target: str = "",
+        met: bool | None = None,
+    ) -> None:
         r = ratio(lanchat, baseline)
         verdict = "" if not target else f"{target}: {'met' if met else 'MISSED'}"
-        self.lines.append((f"  {label}", fmt(lanchat), fmt(baseline), f"{r:.2f}x" if r is not None else "-", verdict))
+        self.lines.append(
+            (f"  {label}", fmt(lanchat), fmt(baseline), f"{r:.2f}x" if r is not None else "-", verdict)
+        )
 
     def print(self) -> None:
         width = max(len(line[0]) for line in self.lines if len(line) > 1)
@@ -567,7 +632,9 @@ class Table:
 def cli() -> None:
     global OFFER_DEFLATE, LANCHAT_CHECKOUT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller rooms and shorter runs (about 80 seconds)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller rooms and shorter runs (about 80 seconds)"
+    )
     parser.add_argument(
         "--no-deflate",
         action="store_true",
@@ -583,7 +650,9 @@ def cli() -> None:
     plan = QUICK if args.quick else FULL
     OFFER_DEFLATE = not args.no_deflate
     LANCHAT_CHECKOUT = args.lanchat_checkout.resolve() if args.lanchat_checkout else None
-    print(f"lanchat benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+    print(
+        f"lanchat benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs, python {sys.version.split()[0]}"
+    )
     if LANCHAT_CHECKOUT is not None:
         print(f"lanchat from {LANCHAT_CHECKOUT}")
     started = time.perf_counter()

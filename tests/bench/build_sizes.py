@@ -39,9 +39,22 @@ def build(scratch: Path, onefile: bool, trimmed: bool) -> tuple[int, float]:
         env["LANCHAT_UNTRIMMED"] = "1"
     began = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
-         "--workpath", str(scratch / "work" / name), "--distpath", str(scratch / name), "build.spec"],
-        cwd=REPO_ROOT, env=env, check=True,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "ERROR",
+            "--workpath",
+            str(scratch / "work" / name),
+            "--distpath",
+            str(scratch / name),
+            "build.spec",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
     )
     return folder_size(scratch / name / "lanchat"), time.monotonic() - began
 

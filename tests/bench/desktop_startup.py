@@ -105,10 +105,22 @@ AGAINST: Path | None = None
 
 def command_for(kind: str, folder: Path) -> tuple[list[str], str]:
     if kind in COMMANDS:
-        return COMMANDS[kind] + ["--verbose", "--data", str(folder / "data"), "--config", str(folder / "config")], UI_LOADED
+        return COMMANDS[kind] + [
+            "--verbose",
+            "--data",
+            str(folder / "data"),
+            "--config",
+            str(folder / "config"),
+        ], UI_LOADED
     if kind == "against":
         assert AGAINST is not None
-        return [sys.executable, str(AGAINST / "tests" / "bench" / "desktop_startup.py"), "--child", "app", str(folder)], READY
+        return [
+            sys.executable,
+            str(AGAINST / "tests" / "bench" / "desktop_startup.py"),
+            "--child",
+            "app",
+            str(folder),
+        ], READY
     return [sys.executable, __file__, "--child", kind, str(folder)], READY
 
 
@@ -163,7 +175,9 @@ def measure(kind: str, folder: Path) -> tuple[float, int, int, float | None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs of each (after one warm-up)")
-    parser.add_argument("--frozen", action="store_true", help="also measure `lanchat` from source and the frozen builds")
+    parser.add_argument(
+        "--frozen", action="store_true", help="also measure `lanchat` from source and the frozen builds"
+    )
     parser.add_argument(
         "--against",
         type=Path,
@@ -180,8 +194,14 @@ def main() -> None:
     if args.child == "app":
         return child_app(args.folder)
 
-    ui = "built UI (ui/dist)" if (REPO_ROOT / "ui" / "dist" / "index.html").is_file() else "placeholder page (ui/dist not built)"
-    print(f"lanchat window startup, Qt offscreen, {args.runs} runs each after a warm-up; lanchat shows the {ui}")
+    ui = (
+        "built UI (ui/dist)"
+        if (REPO_ROOT / "ui" / "dist" / "index.html").is_file()
+        else "placeholder page (ui/dist not built)"
+    )
+    print(
+        f"lanchat window startup, Qt offscreen, {args.runs} runs each after a warm-up; lanchat shows the {ui}"
+    )
     kinds = ["bare", "app"]
     if args.against:
         global AGAINST
@@ -218,7 +238,9 @@ def main() -> None:
             continue
         times = ", ".join(f"{run[0]:.2f}" for run in results[kind])
         print(f"{label:38} median {median(kind, 0):.2f} s  [{times}]")
-        print(f"{'':38} RSS {median(kind, 1) / mib:.0f} MiB (Python process), PSS {median(kind, 2) / mib:.0f} MiB (with Qt WebEngine helpers)")
+        print(
+            f"{'':38} RSS {median(kind, 1) / mib:.0f} MiB (Python process), PSS {median(kind, 2) / mib:.0f} MiB (with Qt WebEngine helpers)"
+        )
         if kind == "app":
             api = ", ".join(f"{run[3]:.2f}" for run in results[kind])
             print(f"{'':38} its API answering: median {median(kind, 3):.2f} s  [{api}]")
@@ -226,7 +248,9 @@ def main() -> None:
     if "against" in results:
         print(f"ratio lanchat / lanchat from --against: {median('app', 0) / median('against', 0):.2f}")
     if "bare-ui" in results:
-        print(f"ratio lanchat / bare pywebview with the built UI: {median('app', 0) / median('bare-ui', 0):.2f}")
+        print(
+            f"ratio lanchat / bare pywebview with the built UI: {median('app', 0) / median('bare-ui', 0):.2f}"
+        )
     for kind in ("source", "frozen", "onefile"):
         if kind in results:
             print(f"ratio {labels[kind].split(' (')[0]} / floor: {median(kind, 0) / median('bare', 0):.2f}")

@@ -175,7 +175,9 @@ class Connection(asyncio.Protocol):
     def _accept_response(self, head: bytes) -> None:
         lines = head.decode("latin-1").split("\r\n")
         if " 101 " not in lines[0] + " ":
-            self.upgraded.set_exception(HandshakeFailed(f"expected 101 Switching Protocols, got {lines[0]!r}"))
+            self.upgraded.set_exception(
+                HandshakeFailed(f"expected 101 Switching Protocols, got {lines[0]!r}")
+            )
             self.transport.close()
             return
         for line in lines[1:]:
@@ -212,7 +214,12 @@ def _request(host: str, port: int, path: str, offer_deflate: bool) -> bytes:
 
 
 async def connect(
-    port: int, path: str, *, host: str = "127.0.0.1", offer_deflate: bool = True, rcvbuf: int | None = None,
+    port: int,
+    path: str,
+    *,
+    host: str = "127.0.0.1",
+    offer_deflate: bool = True,
+    rcvbuf: int | None = None,
     maxseg: int | None = None,
 ) -> Connection:
     """Open a WebSocket to `path` on 127.0.0.1:`port`; returns once the server has answered 101.
@@ -234,6 +241,8 @@ async def connect(
     except BaseException:
         sock.close()
         raise
-    _, connection = await loop.create_connection(lambda: Connection(_request(host, port, path, offer_deflate)), sock=sock)
+    _, connection = await loop.create_connection(
+        lambda: Connection(_request(host, port, path, offer_deflate)), sock=sock
+    )
     await connection.upgraded
     return connection

@@ -39,13 +39,18 @@ def main() -> int:
             anna.get_by_label("Room", exact=True).first.fill("lunch")
             anna.get_by_role("button", name="Join", exact=True).first.click()
             anna.get_by_role("heading", name="lunch").wait_for()
-            anna.get_by_role("navigation", name="Your rooms").get_by_role("button", name="design", exact=True).click()
+            anna.get_by_role("navigation", name="Your rooms").get_by_role(
+                "button", name="design", exact=True
+            ).click()
 
             script = [
                 (bob, "Morning! The new mock-ups are on the shared drive."),
                 (chen, "Nice. Is the dark theme in there too?"),
                 (bob, "Yes, both themes. Spec: https://example.com/spec/chat-v2"),
-                (anna, "Looks great. Two notes:\n1. the composer could be taller\n2. unread badges need more contrast"),
+                (
+                    anna,
+                    "Looks great. Two notes:\n1. the composer could be taller\n2. unread badges need more contrast",
+                ),
                 (chen, "Agreed on the badges."),
                 (bob, "I'll fix both before the review at 3."),
                 (anna, "Thanks! <b>bold</b> stays text, by the way"),

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from lanchat_browser import CHROMIUM, CHROMIUM_ARGS, LanchatServer, wait_connected  # noqa: E402
+
 from server.history import HistoryStore  # noqa: E402
 
 ROOM = "bench"
@@ -83,7 +84,9 @@ def seed(data_dir: Path, count: int) -> None:
         for number in range(1, count + 1):
             sender = SENDERS[number % len(SENDERS)]
             if number % 7 == 0:
-                text = f"Message {number}: a longer one that wraps over several lines in a normal window. " * 3
+                text = (
+                    f"Message {number}: a longer one that wraps over several lines in a normal window. " * 3
+                )
             elif number % 11 == 0:
                 text = f"Message {number}\nwith a second line\nand a link https://example.com/{number}"
             else:
@@ -120,7 +123,9 @@ def main() -> int:
         server.start()
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                )
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(server.url)
                 page.get_by_label("Name").fill("Bench")
@@ -129,11 +134,15 @@ def main() -> int:
                 page.get_by_role("button", name="Join", exact=True).first.click()
                 join_ms = page.evaluate(WAIT_FOR_ROW, [f"m{args.messages}", t0])
                 wait_connected(page)
-                print(f"join -> newest message on screen ({min(100, args.messages)} replayed): {join_ms:.0f} ms")
+                print(
+                    f"join -> newest message on screen ({min(100, args.messages)} replayed): {join_ms:.0f} ms"
+                )
 
                 load_ms = page.evaluate(LOAD_ALL)
                 held = page.evaluate("document.querySelectorAll('[data-key]').length")
-                print(f"scroll up until all {args.messages} messages are loaded (HTTP pages of 200): {load_ms:.0f} ms")
+                print(
+                    f"scroll up until all {args.messages} messages are loaded (HTTP pages of 200): {load_ms:.0f} ms"
+                )
                 print(f"rows in the DOM with {args.messages} loaded: {held}")
 
                 scrolled = page.evaluate(SCROLL_THROUGH)
@@ -153,10 +162,15 @@ def main() -> int:
                 samples = []
                 for _ in range(5):
                     samples.append(
-                        page.evaluate(CLICK_AND_WAIT, ['[data-testid="joined-rooms"] li:nth-child(1) button', f"m{args.messages}"])
+                        page.evaluate(
+                            CLICK_AND_WAIT,
+                            ['[data-testid="joined-rooms"] li:nth-child(1) button', f"m{args.messages}"],
+                        )
                     )
                     page.get_by_role("heading", name=ROOM).wait_for()
-                    page.evaluate(CLICK_AND_WAIT, ['[data-testid="joined-rooms"] li:nth-child(2) button', "beginning"])
+                    page.evaluate(
+                        CLICK_AND_WAIT, ['[data-testid="joined-rooms"] li:nth-child(2) button', "beginning"]
+                    )
                 print(
                     f"switch to the room with {args.messages} messages in memory -> list rendered: "
                     f"median {statistics.median(samples):.0f} ms (of {', '.join(f'{s:.0f}' for s in samples)})"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from desktop.app import DesktopApp, DesktopOptions, run  # noqa: E402
+from desktop.app import DesktopApp, DesktopOptions, run
 
 JS_TIMEOUT_SECONDS = 20
 _out_lock = threading.Lock()

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["AppProcess", "LanchatProcess", "app_environment", "free_port", "listening_ports", "webengine_problem", "REPO_ROOT"]
+__all__ = [
+    "REPO_ROOT",
+    "AppProcess",
+    "LanchatProcess",
+    "app_environment",
+    "free_port",
+    "listening_ports",
+    "webengine_problem",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).resolve().parent / "app_driver.py"
@@ -39,7 +47,11 @@ def webengine_problem() -> str | None:
 
 def app_environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
     """Offscreen Qt, and nothing of the developer's session: no display, no D-Bus, caches in tmp."""
-    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")
+    }
     env.update(
         QT_QPA_PLATFORM="offscreen",
         XDG_CACHE_HOME=str(tmp_path / "cache"),
@@ -147,9 +159,13 @@ class AppProcess:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no answer from the app within {timeout} s; its log:\n{self.stderr}") from None
+            raise AssertionError(
+                f"no answer from the app within {timeout} s; its log:\n{self.stderr}"
+            ) from None
         if line is None:
-            raise AssertionError(f"the app exited (code {self.proc.poll() if self.proc else None}); its log:\n{self.stderr}")
+            raise AssertionError(
+                f"the app exited (code {self.proc.poll() if self.proc else None}); its log:\n{self.stderr}"
+            )
         return json.loads(line)
 
     @staticmethod
@@ -191,7 +207,9 @@ class LanchatProcess:
         deadline = time.monotonic() + timeout
         while text not in self.output:
             if self.proc.poll() is not None and not self._reader.is_alive():
-                raise AssertionError(f"lanchat exited ({self.proc.returncode}) before printing {text!r}:\n{self.output}")
+                raise AssertionError(
+                    f"lanchat exited ({self.proc.returncode}) before printing {text!r}:\n{self.output}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"lanchat did not print {text!r} within {timeout} s:\n{self.output}")
             time.sleep(0.05)

@@ -32,4 +32,3 @@ def launch_app(tmp_path):
     yield launch
     for app in started:
         app.kill()
-

@@ -31,7 +31,10 @@ def test_help_documents_every_flag():
 @pytest.mark.display
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_closes_the_app_cleanly_within_2_seconds(tmp_path, sig):
-    app = LanchatProcess(["--verbose", "--data", str(tmp_path / "data"), "--config", str(tmp_path / "config")], app_environment(tmp_path))
+    app = LanchatProcess(
+        ["--verbose", "--data", str(tmp_path / "data"), "--config", str(tmp_path / "config")],
+        app_environment(tmp_path),
+    )
     try:
         app.wait_for_output("UI loaded")
         tree = [psutil.Process(app.proc.pid), *psutil.Process(app.proc.pid).children(recursive=True)]
@@ -112,7 +115,11 @@ def test_window_under_xvfb_renders_and_is_saved_as_a_screenshot(tmp_path):
         subprocess.run(["import", "-window", "root", str(SCREENSHOT)], env=env, check=True, timeout=30)
 
         colours = subprocess.run(
-            ["identify", "-format", "%k", str(SCREENSHOT)], capture_output=True, text=True, check=True, timeout=30
+            ["identify", "-format", "%k", str(SCREENSHOT)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
         ).stdout
         assert int(colours) > 2, "the screenshot is blank"
         app.command("close")
@@ -153,4 +160,3 @@ def _alive(process: psutil.Process) -> bool:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-

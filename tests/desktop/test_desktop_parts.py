@@ -25,7 +25,15 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
     store = SettingsStore(tmp_path)
     assert store.current == Settings()
 
-    store.update({"name": "  Аня ", "recent": [{"host": "pc.local:8765", "room": "general"}, {"host": "pc.local:8765", "room": "general"}]})
+    store.update(
+        {
+            "name": "  Аня ",
+            "recent": [
+                {"host": "pc.local:8765", "room": "general"},
+                {"host": "pc.local:8765", "room": "general"},
+            ],
+        }
+    )
 
     reloaded = SettingsStore(tmp_path).current
     assert reloaded.name == "Аня"

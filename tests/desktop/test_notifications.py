@@ -5,7 +5,6 @@ and desktop-notifier run for real and talk D-Bus to it.
 """
 
 import asyncio
-import os
 import shutil
 import subprocess
 import threading
@@ -14,7 +13,9 @@ import pytest
 
 from desktop.notifications import MAX_BODY_CHARS, Notifier
 
-dbus_fast = pytest.importorskip("dbus_fast", reason="dbus-fast (installed with desktop-notifier on Linux) is missing")
+dbus_fast = pytest.importorskip(
+    "dbus_fast", reason="dbus-fast (installed with desktop-notifier on Linux) is missing"
+)
 from dbus_fast.aio import MessageBus  # noqa: E402
 from dbus_fast.service import ServiceInterface, method  # noqa: E402
 
@@ -27,20 +28,30 @@ class StandInNotificationServer(ServiceInterface):
         self.shown = []
 
     @method()
-    def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s", actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # noqa: F821, N802
+    def Notify(
+        self,
+        app_name: "s",
+        replaces_id: "u",
+        app_icon: "s",
+        summary: "s",
+        body: "s",
+        actions: "as",
+        hints: "a{sv}",
+        expire_timeout: "i",
+    ) -> "u":  # noqa: F821
         self.shown.append((app_name, summary, body))
         return len(self.shown)
 
     @method()
-    def GetCapabilities(self) -> "as":  # noqa: F821, N802
+    def GetCapabilities(self) -> "as":
         return ["body"]
 
     @method()
-    def GetServerInformation(self) -> "ssss":  # noqa: F821, N802
+    def GetServerInformation(self) -> "ssss":  # noqa: F821
         return ["stand-in", "lanchat tests", "1.0", "1.2"]
 
     @method()
-    def CloseNotification(self, id: "u"):  # noqa: F821, N802, A002
+    def CloseNotification(self, id: "u"):  # noqa: F821
         pass
 
 
@@ -49,7 +60,9 @@ def session_bus(monkeypatch):
     daemon = shutil.which("dbus-daemon")
     if daemon is None:
         pytest.skip("dbus-daemon is missing (Debian package dbus)")
-    proc = subprocess.Popen([daemon, "--session", "--nofork", "--print-address"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [daemon, "--session", "--nofork", "--print-address"], stdout=subprocess.PIPE, text=True
+    )
     address = proc.stdout.readline().strip()
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
     yield address

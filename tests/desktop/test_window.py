@@ -87,7 +87,9 @@ def test_window_shows_the_ui_and_names_its_loopback_only_server(launch_app):
         listening |= listening_ports(process.pid)
     page_port = app.js("Number(location.port)")
     assert {("127.0.0.1", app.port), ("127.0.0.1", page_port)} <= listening
-    assert {address for address, _ in listening} == {"127.0.0.1"}, "nothing may listen beyond loopback before hosting"
+    assert {address for address, _ in listening} == {"127.0.0.1"}, (
+        "nothing may listen beyond loopback before hosting"
+    )
 
 
 def test_bridge_offers_exactly_the_documented_api(launch_app):
@@ -103,9 +105,13 @@ def test_message_sent_from_the_page_reaches_a_websockets_client_in_the_room(laun
     text = f"hello from the window {uuid.uuid4().hex[:8]}"
 
     async def scenario():
-        async with websockets.connect(f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob") as client:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob"
+        ) as client:
             await asyncio.wait_for(_until(client, lambda frame: frame["type"] == "welcome"), 5)
-            await asyncio.to_thread(open_page_socket, app, json.dumps(f"ws://127.0.0.1:{app.port}/ws/general"), "Anna")
+            await asyncio.to_thread(
+                open_page_socket, app, json.dumps(f"ws://127.0.0.1:{app.port}/ws/general"), "Anna"
+            )
             await asyncio.to_thread(page_send, app, {"text": text, "sender": "Anna", "room": "general"})
             return await asyncio.wait_for(_until(client, lambda frame: frame["type"] == "message"), 5)
 
@@ -144,12 +150,16 @@ true
 
 def test_message_typed_into_the_window_reaches_a_websockets_client_in_the_room(launch_app):
     if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.xfail("the Vue UI is not built (ui/dist); the page-side socket test covers the window meanwhile")
+        pytest.xfail(
+            "the Vue UI is not built (ui/dist); the page-side socket test covers the window meanwhile"
+        )
     app = launch_app()
     text = f"typed in the window {uuid.uuid4().hex[:8]}"
 
     async def scenario():
-        async with websockets.connect(f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob") as client:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob"
+        ) as client:
             await asyncio.wait_for(_until(client, lambda frame: frame["type"] == "welcome"), 5)
 
             def use_the_window():
@@ -175,14 +185,18 @@ def test_hosting_listens_on_the_network_port_and_stopping_closes_it(launch_app):
     status = app.api("start_hosting", port)
 
     assert (status["hosting"], status["port"], status["error"]) == (True, port, None)
-    assert not any(address.startswith("127.") for address in status["addresses"]), "loopback is no use to a peer"
+    assert not any(address.startswith("127.") for address in status["addresses"]), (
+        "loopback is no use to a peer"
+    )
     assert ("0.0.0.0", port) in listening_ports(app.pid)
     assert app.api("host_status") == status
     assert app.api("get_settings")["port"] == port, "the hosting port is remembered"
 
     async def remote_member_is_disconnected_on_stop():
         # A "remote" member, reached only through loopback, on the hosting port.
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/general?v={PROTOCOL_VERSION}&name=Remote") as remote:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port}/ws/general?v={PROTOCOL_VERSION}&name=Remote"
+        ) as remote:
             await asyncio.wait_for(_until(remote, lambda frame: frame["type"] == "welcome"), 5)
             stopped = await asyncio.to_thread(app.api, "stop_hosting")
             with pytest.raises(websockets.ConnectionClosed):
@@ -226,7 +240,9 @@ def test_joining_another_instance_by_address_works_both_ways(launch_app):
 
     assert wait_for_js(boris, inbox_has_text("hi Boris"))
     assert wait_for_js(anna, inbox_has_text("hi Anna"))
-    assert anna.js("window.__inbox.find((frame) => frame.type === 'presence' && frame.members.length === 2).members") == [
+    assert anna.js(
+        "window.__inbox.find((frame) => frame.type === 'presence' && frame.members.length === 2).members"
+    ) == [
         "Anna",
         "Boris",
     ]
@@ -268,7 +284,14 @@ def test_open_external_sends_only_web_links_to_the_system_browser(launch_app, tm
 def test_settings_and_page_storage_survive_a_restart(launch_app, tmp_path):
     data, config = tmp_path / "data", tmp_path / "config"
     first = launch_app(data_dir=data, config_dir=config)
-    saved = first.api("save_settings", {"name": "Аня", "language": "ru", "recent": [{"host": "192.0.2.7:8765", "room": "general"}, {"host": None, "room": "lobby"}]})
+    saved = first.api(
+        "save_settings",
+        {
+            "name": "Аня",
+            "language": "ru",
+            "recent": [{"host": "192.0.2.7:8765", "room": "general"}, {"host": None, "room": "lobby"}],
+        },
+    )
     with pytest.raises(AssertionError, match="port must be an integer"):
         first.api("save_settings", {"port": "eighty"})
     first.js("localStorage.setItem('lanchat-test', 'kept')")

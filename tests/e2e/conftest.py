@@ -69,7 +69,9 @@ def new_page(browser):
     """Open a page in a fresh browser context (its own storage, as another person's computer)."""
     contexts = []
 
-    def open_page(*, locale: str = "en-US", width: int = 1100, height: int = 760, color_scheme: str = "light"):
+    def open_page(
+        *, locale: str = "en-US", width: int = 1100, height: int = 760, color_scheme: str = "light"
+    ):
         context = browser.new_context(
             locale=locale, viewport={"width": width, "height": height}, color_scheme=color_scheme
         )

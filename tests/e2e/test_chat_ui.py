@@ -7,12 +7,14 @@ import socket
 import time
 
 import pytest
-from server.history import HistoryStore
-
 from lanchat_browser import join_room, message_texts, screenshot, send_message, wait_connected
 
+from server.history import HistoryStore
+
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api", reason="the Python package `playwright` is not installed").expect
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="the Python package `playwright` is not installed"
+).expect
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -35,7 +37,10 @@ def test_two_people_chat_in_one_room_with_presence_and_typing(lanchat, new_page)
 
     for page in (anna, bob):
         expect(page.get_by_test_id("message")).to_have_count(2)
-        assert message_texts(page) == ["Hello Anna! Notes: https://example.com/notes", "Hi Bob 👋\nSecond line"]
+        assert message_texts(page) == [
+            "Hello Anna! Notes: https://example.com/notes",
+            "Hi Bob 👋\nSecond line",
+        ]
     link = anna.get_by_role("link", name="https://example.com/notes")
     expect(link).to_have_attribute("target", "_blank")
     expect(link).to_have_attribute("rel", "noopener noreferrer")
@@ -233,7 +238,9 @@ def test_an_address_that_never_answers_times_out(lanchat, new_page):
         form.get_by_label("Address").fill(f"127.0.0.1:{silent.getsockname()[1]}")
         form.get_by_label("Room").fill("general")
         form.get_by_role("button", name="Join").click()
-        expect(page.get_by_test_id("join-status")).to_contain_text("did not answer within 8 seconds", timeout=15_000)
+        expect(page.get_by_test_id("join-status")).to_contain_text(
+            "did not answer within 8 seconds", timeout=15_000
+        )
     finally:
         silent.close()
 
@@ -268,7 +275,9 @@ def test_a_long_history_loads_older_messages_when_scrolling_up(tmp_path, start_l
 # Newer Chromium refuses on its own to let a public page reach loopback or LAN addresses (Local
 # Network Access); Firefox, Safari and older Chromium and Qt WebEngine builds do not. With those
 # checks off, what stops the page is the server.
-WITHOUT_LOCAL_NETWORK_CHECKS = "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"
+WITHOUT_LOCAL_NETWORK_CHECKS = (
+    "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"
+)
 ATTEMPT_FROM_ELSEWHERE = """async (base) => {
   const api = await fetch(base + 'api/rooms').then(() => 'read', () => 'blocked')
   const socket = await new Promise((resolve) => {
@@ -284,13 +293,17 @@ ATTEMPT_FROM_ELSEWHERE = """async (base) => {
 def test_a_web_site_elsewhere_can_neither_read_nor_join_the_rooms(lanchat, browser):
     from lanchat_browser import CHROMIUM, CHROMIUM_ARGS
 
-    permissive = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, WITHOUT_LOCAL_NETWORK_CHECKS])
+    permissive = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, WITHOUT_LOCAL_NETWORK_CHECKS]
+    )
     try:
         page = permissive.new_page()
         # A page the user merely visits, under a public name; the test serves it, nothing leaves the machine.
         page.route(
             "http://chat-snoop.example/**",
-            lambda route: route.fulfill(content_type="text/html", body="<!doctype html><title>elsewhere</title>"),
+            lambda route: route.fulfill(
+                content_type="text/html", body="<!doctype html><title>elsewhere</title>"
+            ),
         )
         page.goto("http://chat-snoop.example/")
 

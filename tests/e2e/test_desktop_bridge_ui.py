@@ -10,7 +10,9 @@ import pytest
 from lanchat_browser import join_room, screenshot, send_message
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api", reason="the Python package `playwright` is not installed").expect
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="the Python package `playwright` is not installed"
+).expect
 
 FAKE_PYWEBVIEW = """
 window.bridgeCalls = [];

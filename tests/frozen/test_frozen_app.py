@@ -19,7 +19,9 @@ from tests.lanchat_process import REPO_ROOT, ServeProcess
 APP_DIR = REPO_ROOT / "dist" / "lanchat"
 APP = APP_DIR / "lanchat"
 
-pytestmark = pytest.mark.skipif(not APP.exists(), reason=f"{APP} is not built: run `make app` (make test builds it)")
+pytestmark = pytest.mark.skipif(
+    not APP.exists(), reason=f"{APP} is not built: run `make app` (make test builds it)"
+)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -53,7 +55,11 @@ def test_frozen_serve_answers_health_and_carries_a_seed_message(tmp_path, untouc
             async with websockets.connect(ws_url) as a, websockets.connect(ws_url) as b:
                 await a.send(json.dumps({"text": "из замороженного", "sender": "Аня", "room": "general"}))
                 frame = json.loads(await asyncio.wait_for(b.recv(), 10))
-                assert (frame["text"], frame["sender"], frame["room"]) == ("из замороженного", "Аня", "general")
+                assert (frame["text"], frame["sender"], frame["room"]) == (
+                    "из замороженного",
+                    "Аня",
+                    "general",
+                )
                 assert isinstance(frame["timestamp"], float)
 
         asyncio.run(chat())

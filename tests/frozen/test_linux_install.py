@@ -18,7 +18,12 @@ def test_install_linux_writes_a_valid_launcher_that_runs_the_app(tmp_path):
     if validate is None:
         pytest.skip("desktop-file-validate is missing (Debian package desktop-file-utils)")
     prefix = tmp_path / "prefix"
-    subprocess.run(["make", "--no-print-directory", "install-linux", f"PREFIX={prefix}"], cwd=REPO_ROOT, check=True, capture_output=True)
+    subprocess.run(
+        ["make", "--no-print-directory", "install-linux", f"PREFIX={prefix}"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
     launcher = prefix / "share" / "applications" / "lanchat.desktop"
     subprocess.run([validate, str(launcher)], check=True)
     entry = configparser.ConfigParser(interpolation=None)

@@ -70,7 +70,10 @@ def test_seed_round_trip_between_two_clients(serve_process):
     server = serve_process()
 
     async def scenario():
-        async with websockets.connect(room_url(server, "general")) as a, websockets.connect(room_url(server, "general")) as b:
+        async with (
+            websockets.connect(room_url(server, "general")) as a,
+            websockets.connect(room_url(server, "general")) as b,
+        ):
             await a.send(seed("Привет, мир"))
             for ws in (a, b):
                 frame = await recv_json(ws)
@@ -84,7 +87,10 @@ def test_rooms_are_isolated_even_when_the_body_names_another_room(serve_process)
     server = serve_process()
 
     async def scenario():
-        async with websockets.connect(room_url(server, "a")) as a, websockets.connect(room_url(server, "b")) as b:
+        async with (
+            websockets.connect(room_url(server, "a")) as a,
+            websockets.connect(room_url(server, "b")) as b,
+        ):
             await a.send(seed("for a only", room="a"))
             await a.send(seed("sneaking into b", room="b"))
             assert (await recv_json(a))["text"] == "for a only"
@@ -124,7 +130,10 @@ def test_each_refused_input_gets_its_error_and_nothing_reaches_the_room(serve_pr
     server = serve_process()
 
     async def scenario():
-        async with websockets.connect(room_url(server, "general")) as sender, websockets.connect(room_url(server, "general")) as other:
+        async with (
+            websockets.connect(room_url(server, "general")) as sender,
+            websockets.connect(room_url(server, "general")) as other,
+        ):
             for frame, code in REFUSED:
                 await sender.send(frame)
                 error = await recv_json(sender)
@@ -268,9 +277,13 @@ def test_members_that_vanish_without_a_close_are_cleaned_up(serve_process, how):
                 # Killed: the kernel closes its socket. Frozen (a sleeping laptop): it stays
                 # connected but answers no ping, so only the keepalive can notice.
                 sleeper.send_signal(signal.SIGKILL if how == "killed" else signal.SIGSTOP)
-                left = await recv_until(watcher, lambda f: f.get("name") == "Sleepy" and f["event"] == "leave")
+                left = await recv_until(
+                    watcher, lambda f: f.get("name") == "Sleepy" and f["event"] == "leave"
+                )
                 assert (left["event"], left["name"], left["members"]) == ("leave", "Sleepy", ["Watcher"])
-                assert {"name": "general", "members": 1, "messages": 0} in get_json(server, "/api/rooms")["rooms"]
+                assert {"name": "general", "members": 1, "messages": 0} in get_json(server, "/api/rooms")[
+                    "rooms"
+                ]
             finally:
                 sleeper.kill()
                 sleeper.wait()
@@ -286,7 +299,9 @@ def test_a_joiner_receives_recent_history_in_order_then_live_messages(serve_proc
         await send_messages(server, "history", [f"m{i}" for i in range(1, total + 1)])
         async with websockets.connect(room_url(server, "history")) as late:
             history = [await recv_json(late) for _ in range(HISTORY_ON_JOIN)]
-            assert [f["text"] for f in history] == [f"m{i}" for i in range(total - HISTORY_ON_JOIN + 1, total + 1)]
+            assert [f["text"] for f in history] == [
+                f"m{i}" for i in range(total - HISTORY_ON_JOIN + 1, total + 1)
+            ]
             await late.send(seed("live", room="history"))
             assert (await recv_json(late))["text"] == "live"
 
@@ -353,18 +368,28 @@ def test_health_answers_with_status_and_version(serve_process):
 def test_a_burst_from_many_senders_reaches_every_reader_without_dropping_anyone(serve_process):
     server = serve_process()
     text = "ы" * (MAX_TEXT_CHARS - 10)  # 8 KB a frame
-    writers, per_writer, readers = 12, RATE_LIMIT_BURST - 5, 12  # 2.4 MB to each member: past the outbox bound
+    writers, per_writer, readers = (
+        12,
+        RATE_LIMIT_BURST - 5,
+        12,
+    )  # 2.4 MB to each member: past the outbox bound
 
     async def scenario():
         url = room_url(server, "burst", after=10**9)
-        members = [await websockets.connect(url, max_size=None, max_queue=None) for _ in range(writers + readers)]
+        members = [
+            await websockets.connect(url, max_size=None, max_queue=None) for _ in range(writers + readers)
+        ]
 
         async def read_all(ws):
             return [(await recv_json(ws))["id"] for _ in range(writers * per_writer)]
 
         reading = [asyncio.create_task(read_all(ws)) for ws in members]
         await asyncio.gather(
-            *(ws.send(json.dumps({"text": f"{w}:{i} {text}", "sender": f"w{w}"})) for w, ws in enumerate(members[:writers]) for i in range(per_writer))
+            *(
+                ws.send(json.dumps({"text": f"{w}:{i} {text}", "sender": f"w{w}"}))
+                for w, ws in enumerate(members[:writers])
+                for i in range(per_writer)
+            )
         )
         seen = await asyncio.wait_for(asyncio.gather(*reading), TIMEOUT * 2)
         assert all(ids == list(range(1, writers * per_writer + 1)) for ids in seen)

@@ -23,7 +23,9 @@ TIMEOUT = 10
 
 @pytest.fixture
 def bound(tmp_path):
-    server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui"))
+    server = ServerThread(
+        ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui")
+    )
     server.bind()
     yield server
     server.stop()

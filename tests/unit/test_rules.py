@@ -31,14 +31,28 @@ def refused_code(call, *args, **kwargs) -> str:
     return caught.value.code
 
 
-@pytest.mark.parametrize("room", ["general", "Общий чат", "team-1_b.v2", "a", "x" * MAX_ROOM_CHARS, "Ёлка 2026"])
+@pytest.mark.parametrize(
+    "room", ["general", "Общий чат", "team-1_b.v2", "a", "x" * MAX_ROOM_CHARS, "Ёлка 2026"]
+)
 def test_valid_room_names_are_accepted_as_given(room):
     assert validate_room(room) == room
 
 
 @pytest.mark.parametrize(
     "room",
-    ["", "x" * (MAX_ROOM_CHARS + 1), "a/b", "a?b", "<script>", " lead", "trail ", "..", ".", "tab\there", "emoji🙂"],
+    [
+        "",
+        "x" * (MAX_ROOM_CHARS + 1),
+        "a/b",
+        "a?b",
+        "<script>",
+        " lead",
+        "trail ",
+        "..",
+        ".",
+        "tab\there",
+        "emoji🙂",
+    ],
 )
 def test_invalid_room_names_are_refused(room):
     assert refused_code(validate_room, room) == ErrorCode.ROOM_INVALID
@@ -117,7 +131,14 @@ def test_frame_size_counts_utf8_bytes_not_characters():
     assert refused_code(decode_frame, cyrillic) == ErrorCode.FRAME_TOO_LARGE
 
 
-@pytest.mark.parametrize(("text", "code"), [("not json", ErrorCode.INVALID_JSON), ("[1,2]", ErrorCode.INVALID_FRAME), ('"s"', ErrorCode.INVALID_FRAME)])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("not json", ErrorCode.INVALID_JSON),
+        ("[1,2]", ErrorCode.INVALID_FRAME),
+        ('"s"', ErrorCode.INVALID_FRAME),
+    ],
+)
 def test_frames_that_are_not_json_objects_are_refused(text, code):
     assert refused_code(decode_frame, text) == code
 

@@ -54,13 +54,15 @@ export const CloseCode = Object.freeze({
 })
 
 // Closes after which reconnecting would only be refused again.
-export const FATAL_CLOSE_CODES = new Set([CloseCode.ROOM_INVALID, CloseCode.QUERY_INVALID, CloseCode.ORIGIN_NOT_ALLOWED])
+export const FATAL_CLOSE_CODES = new Set([
+  CloseCode.ROOM_INVALID,
+  CloseCode.QUERY_INVALID,
+  CloseCode.ORIGIN_NOT_ALLOWED,
+])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */
 export function charCount(text) {
-  let count = 0
-  for (const _ of text) count++
-  return count
+  return Array.from(text).length
 }
 
 const ROOM_CHARS = /^[\p{L}\p{N} _.-]+$/u

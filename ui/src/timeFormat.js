@@ -23,7 +23,12 @@ export function fullTime(seconds, locale) {
 }
 
 export function dayLabel(seconds, locale) {
-  return formatter(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(seconds * 1000)
+  return formatter(locale, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(seconds * 1000)
 }
 
 /** A value that differs between two calendar days in the local time zone. */

@@ -4,7 +4,9 @@ import { mountWithI18n } from '../testing/mountWithI18n.js'
 
 describe('ConnectionBadge', () => {
   it('counts down to the next attempt and offers to try now', async () => {
-    const wrapper = mountWithI18n(ConnectionBadge, { props: { status: 'reconnecting', retryIn: 4 } })
+    const wrapper = mountWithI18n(ConnectionBadge, {
+      props: { status: 'reconnecting', retryIn: 4 },
+    })
     expect(wrapper.text()).toContain('Reconnecting in 4 s')
     await wrapper.get('button').trigger('click')
     expect(wrapper.emitted('reconnect')).toHaveLength(1)

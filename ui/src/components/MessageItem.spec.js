@@ -19,16 +19,35 @@ describe('MessageItem', () => {
   })
 
   it('marks a message waiting to be sent', () => {
-    const item = { kind: 'pending', key: 'cx', clientId: 'x', sender: 'Anna', text: 'later', createdAt: 1, state: 'pending' }
+    const item = {
+      kind: 'pending',
+      key: 'cx',
+      clientId: 'x',
+      sender: 'Anna',
+      text: 'later',
+      createdAt: 1,
+      state: 'pending',
+    }
     const wrapper = mountWithI18n(MessageItem, { props: { item, own: true } })
     expect(wrapper.attributes('data-state')).toBe('pending')
     expect(wrapper.find('[data-testid="pending"]').exists()).toBe(true)
   })
 
   it('explains a refused message in plain words next to it, with retry and delete', async () => {
-    const item = { kind: 'pending', key: 'cx', clientId: 'x', sender: 'Anna', text: 'big', createdAt: 1, state: 'failed', error: 'storage_failed' }
+    const item = {
+      kind: 'pending',
+      key: 'cx',
+      clientId: 'x',
+      sender: 'Anna',
+      text: 'big',
+      createdAt: 1,
+      state: 'failed',
+      error: 'storage_failed',
+    }
     const wrapper = mountWithI18n(MessageItem, { props: { item, own: true } })
-    expect(wrapper.get('[role="alert"]').text()).toContain('The server could not save this message, so it was not sent.')
+    expect(wrapper.get('[role="alert"]').text()).toContain(
+      'The server could not save this message, so it was not sent.',
+    )
     const [retry, discard] = wrapper.findAll('button')
     await retry.trigger('click')
     await discard.trigger('click')
@@ -37,7 +56,11 @@ describe('MessageItem', () => {
   })
 
   it('shows join notices', () => {
-    const wrapper = mountWithI18n(MessageItem, { props: { item: { kind: 'notice', key: 'n1', event: 'join', name: 'Bob', timestamp: 1 } } }, 'ru')
+    const wrapper = mountWithI18n(
+      MessageItem,
+      { props: { item: { kind: 'notice', key: 'n1', event: 'join', name: 'Bob', timestamp: 1 } } },
+      'ru',
+    )
     expect(wrapper.text()).toBe('Bob вошёл(ла)')
   })
 })

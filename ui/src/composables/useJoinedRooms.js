@@ -17,11 +17,18 @@ export function roomKey(host, room) {
  * @param {import('vue').Ref<string>} options.name  who we are, used by every room
  * @param {string} options.localHost  the host that served this page
  */
-export function useJoinedRooms({ name, localHost, storage = globalThis.localStorage, connect = useRoomConnection }) {
+export function useJoinedRooms({
+  name,
+  localHost,
+  storage = globalThis.localStorage,
+  connect = useRoomConnection,
+}) {
   const rooms = shallowRef([])
   const activeKey = ref(null)
   // A room shows in the list once it has welcomed us (or was restored after a reload).
-  const listed = computed(() => rooms.value.filter((entry) => entry.restored || entry.connection.joined.value))
+  const listed = computed(() =>
+    rooms.value.filter((entry) => entry.restored || entry.connection.joined.value),
+  )
   const active = computed(() => rooms.value.find((entry) => entry.key === activeKey.value) ?? null)
   const totalUnread = computed(() => rooms.value.reduce((sum, entry) => sum + entry.unread, 0))
 
@@ -33,14 +40,19 @@ export function useJoinedRooms({ name, localHost, storage = globalThis.localStor
       saved = {}
     }
     for (const { host, room } of saved.rooms ?? []) add(host, room, { keepTrying: true })
-    activeKey.value = rooms.value.some((entry) => entry.key === saved.active) ? saved.active : rooms.value[0]?.key ?? null
+    activeKey.value = rooms.value.some((entry) => entry.key === saved.active)
+      ? saved.active
+      : (rooms.value[0]?.key ?? null)
   }
 
   function persist() {
     const list = rooms.value.filter((entry) => entry.connection.joined.value || entry.restored)
     storage.setItem(
       ROOMS_KEY,
-      JSON.stringify({ rooms: list.map(({ host, room }) => ({ host, room })), active: activeKey.value }),
+      JSON.stringify({
+        rooms: list.map(({ host, room }) => ({ host, room })),
+        active: activeKey.value,
+      }),
     )
   }
 
@@ -61,16 +73,18 @@ export function useJoinedRooms({ name, localHost, storage = globalThis.localStor
       connection: null,
     })
     // markRaw: the connection's refs must stay refs, not be unwrapped by `reactive`.
-    entry.connection = markRaw(connect({
-      host,
-      room,
-      name,
-      keepTrying,
-      onLiveMessage: (item) => {
-        if (entry.key !== activeKey.value || document.hidden) entry.unread += 1
-        notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
-      },
-    }))
+    entry.connection = markRaw(
+      connect({
+        host,
+        room,
+        name,
+        keepTrying,
+        onLiveMessage: (item) => {
+          if (entry.key !== activeKey.value || document.hidden) entry.unread += 1
+          notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
+        },
+      }),
+    )
     watch(entry.connection.joined, (joined) => joined && persist())
     rooms.value = [...rooms.value, entry]
     return entry
@@ -114,5 +128,17 @@ export function useJoinedRooms({ name, localHost, storage = globalThis.localStor
     if (!document.hidden) markRead()
   })
 
-  return { rooms, listed, active, activeKey, totalUnread, restore, persist, join, select, leave, setDraft }
+  return {
+    rooms,
+    listed,
+    active,
+    activeKey,
+    totalUnread,
+    restore,
+    persist,
+    join,
+    select,
+    leave,
+    setDraft,
+  }
 }

@@ -274,7 +274,8 @@ export function useRoomConnection({
       flush()
     },
     error(frame) {
-      const item = frame.client_id && outbox.value.find((entry) => entry.clientId === frame.client_id)
+      const item =
+        frame.client_id && outbox.value.find((entry) => entry.clientId === frame.client_id)
       if (frame.code === ErrorCode.RATE_LIMITED) {
         pausedUntil = Date.now() + (frame.retry_after ?? 1) * 1000
         if (inFlight && inFlight === frame.client_id) inFlight = null
@@ -298,7 +299,15 @@ export function useRoomConnection({
       if (frame.name === toValue(name)) return
       if (frame.event === 'leave') stopTyping(frame.name)
       noticeCount += 1
-      append([{ kind: 'notice', key: `n${noticeCount}`, event: frame.event, name: frame.name, timestamp: Date.now() / 1000 }])
+      append([
+        {
+          kind: 'notice',
+          key: `n${noticeCount}`,
+          event: frame.event,
+          name: frame.name,
+          timestamp: Date.now() / 1000,
+        },
+      ])
     },
     typing(frame) {
       if (frame.sender === toValue(name)) return
@@ -373,7 +382,11 @@ export function useRoomConnection({
       return
     }
     inFlight = next.clientId
-    socket.send(JSON.stringify(messageFrame({ text: next.text, sender: next.sender, room, clientId: next.clientId })))
+    socket.send(
+      JSON.stringify(
+        messageFrame({ text: next.text, sender: next.sender, room, clientId: next.clientId }),
+      ),
+    )
   }
 
   function settle(clientId) {
@@ -387,7 +400,14 @@ export function useRoomConnection({
   function send(text) {
     const body = (text ?? '').trim()
     if (!body || charCount(body) > MAX_TEXT_CHARS) return false
-    outbox.value.push({ clientId: newClientId(), text: body, sender: toValue(name), createdAt: Date.now(), state: 'pending', error: null })
+    outbox.value.push({
+      clientId: newClientId(),
+      text: body,
+      sender: toValue(name),
+      createdAt: Date.now(),
+      state: 'pending',
+      error: null,
+    })
     // Others stop showing us as typing when our message arrives: the next keystroke may say so again.
     lastTypingSent = 0
     saveOutbox()
@@ -426,7 +446,9 @@ export function useRoomConnection({
     loadingOlder.value = true
     olderFailed.value = false
     try {
-      const response = await fetchImpl(historyUrl(host, room, { before: before ?? undefined, limit: HISTORY_PAGE_MAX }))
+      const response = await fetchImpl(
+        historyUrl(host, room, { before: before ?? undefined, limit: HISTORY_PAGE_MAX }),
+      )
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
       const page = await response.json()
       const older = page.messages.filter((frame) => !ids.has(frame.id))

@@ -91,7 +91,13 @@ describe('useRoomConnection', () => {
     expect(room.outbox.value).toHaveLength(1)
 
     socket.receive(message(1, { sender: 'Anna', text: 'hello', client_id: frame.client_id }))
-    socket.receive({ type: 'ack', client_id: frame.client_id, id: 1, timestamp: 1, duplicate: false })
+    socket.receive({
+      type: 'ack',
+      client_id: frame.client_id,
+      id: 1,
+      timestamp: 1,
+      duplicate: false,
+    })
     expect(room.outbox.value).toEqual([])
     expect(room.timeline.value.map((item) => item.text)).toEqual(['hello'])
   })
@@ -136,12 +142,29 @@ describe('useRoomConnection', () => {
   it('restores the outbox saved before a reload and sends it after joining', () => {
     storage.setItem(
       outboxKey('127.0.0.1:8765', 'general'),
-      JSON.stringify([{ clientId: 'c-saved', text: 'from before', sender: 'Anna', createdAt: 1, state: 'pending', error: null }]),
+      JSON.stringify([
+        {
+          clientId: 'c-saved',
+          text: 'from before',
+          sender: 'Anna',
+          createdAt: 1,
+          state: 'pending',
+          error: null,
+        },
+      ]),
     )
     const room = connect()
     expect(room.outbox.value.map((item) => item.text)).toEqual(['from before'])
     const socket = joinWith()
-    expect(socket.frames).toEqual([{ type: 'message', text: 'from before', sender: 'Anna', room: 'general', client_id: 'c-saved' }])
+    expect(socket.frames).toEqual([
+      {
+        type: 'message',
+        text: 'from before',
+        sender: 'Anna',
+        room: 'general',
+        client_id: 'c-saved',
+      },
+    ])
   })
 
   it('does not show a message twice when a resend is acknowledged as a duplicate after a resume', () => {
@@ -245,7 +268,13 @@ describe('useRoomConnection', () => {
     const socket = joinWith()
     room.send('hi')
     const clientId = socket.frames[0].client_id
-    socket.receive({ type: 'error', code: 'rate_limited', detail: 'slow down', client_id: clientId, retry_after: 2 })
+    socket.receive({
+      type: 'error',
+      code: 'rate_limited',
+      detail: 'slow down',
+      client_id: clientId,
+      retry_after: 2,
+    })
     expect(room.outbox.value[0].state).toBe('pending')
     vi.advanceTimersByTime(1900)
     expect(socket.frames).toHaveLength(1)
@@ -260,7 +289,12 @@ describe('useRoomConnection', () => {
     room.send('first')
     room.send('second')
     const clientId = socket.frames[0].client_id
-    socket.receive({ type: 'error', code: 'storage_failed', detail: 'disk full', client_id: clientId })
+    socket.receive({
+      type: 'error',
+      code: 'storage_failed',
+      detail: 'disk full',
+      client_id: clientId,
+    })
     expect(room.outbox.value[0]).toMatchObject({ state: 'failed', error: 'storage_failed' })
     expect(socket.frames.map((frame) => frame.text)).toEqual(['first', 'second'])
     room.discard(clientId)
@@ -316,9 +350,27 @@ describe('useRoomConnection', () => {
   it('turns presence into the member list and join/leave notices, without announcing ourselves', () => {
     const room = connect()
     const socket = joinWith()
-    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Anna', members: ['Anna'] })
-    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Bob', members: ['Anna', 'Bob'] })
-    socket.receive({ type: 'presence', room: 'general', event: 'leave', name: 'Bob', members: ['Anna'] })
+    socket.receive({
+      type: 'presence',
+      room: 'general',
+      event: 'join',
+      name: 'Anna',
+      members: ['Anna'],
+    })
+    socket.receive({
+      type: 'presence',
+      room: 'general',
+      event: 'join',
+      name: 'Bob',
+      members: ['Anna', 'Bob'],
+    })
+    socket.receive({
+      type: 'presence',
+      room: 'general',
+      event: 'leave',
+      name: 'Bob',
+      members: ['Anna'],
+    })
     expect(room.members.value).toEqual(['Anna'])
     expect(room.timeline.value.map((item) => `${item.kind}:${item.event}:${item.name}`)).toEqual([
       'notice:join:Bob',
@@ -339,12 +391,18 @@ describe('useRoomConnection', () => {
   it('loads older history over HTTP and puts it before what is shown', async () => {
     const fetchImpl = vi.fn(async () => ({
       ok: true,
-      json: async () => ({ room: 'general', messages: [message(99), message(100)], has_more: true }),
+      json: async () => ({
+        room: 'general',
+        messages: [message(99), message(100)],
+        has_more: true,
+      }),
     }))
     const room = connect({ fetchImpl })
     joinWith([message(101), message(102)])
     await room.loadOlder()
-    expect(fetchImpl).toHaveBeenCalledWith('http://127.0.0.1:8765/api/rooms/general/messages?limit=200&before=101')
+    expect(fetchImpl).toHaveBeenCalledWith(
+      'http://127.0.0.1:8765/api/rooms/general/messages?limit=200&before=101',
+    )
     expect(room.timeline.value.map((item) => item.id)).toEqual([99, 100, 101, 102])
     expect(room.hasOlder.value).toBe(true)
   })

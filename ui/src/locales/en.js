@@ -45,7 +45,8 @@ export default {
   },
   failure: {
     refused: '{address} refused the connection. Is lanchat hosting there, on this port?',
-    unreachable: 'Could not reach {address}. Check the address and that both computers are on the same network.',
+    unreachable:
+      'Could not reach {address}. Check the address and that both computers are on the same network.',
     timeout: '{address} did not answer within {seconds} seconds.',
     closed: '{address} closed the connection before the room opened.',
     rejected: '{address} did not let you in: {reason}',
@@ -106,7 +107,8 @@ export default {
     copy: 'Copy {address}',
     copyShort: 'Copy',
     copied: 'Copied',
-    firewall: 'Your system firewall may ask whether lanchat may accept connections: allow it, or others cannot join.',
+    firewall:
+      'Your system firewall may ask whether lanchat may accept connections: allow it, or others cannot join.',
     stop: 'Stop hosting',
     noAddresses: 'No network address found. Is this computer connected to a network?',
     port_taken: 'Port {port} is already in use.',
@@ -118,7 +120,8 @@ export default {
     invalid_frame: 'The server could not read what the app sent.',
     binary_not_supported: 'The server could not read what the app sent.',
     frame_too_large: 'This message is too large to send.',
-    unknown_type: 'The server did not understand a request from this app. It may be an older version.',
+    unknown_type:
+      'The server did not understand a request from this app. It may be an older version.',
     text_missing: 'The message is empty.',
     text_empty: 'The message is empty.',
     text_too_long: 'The message is longer than 4,000 characters.',
@@ -129,7 +132,8 @@ export default {
     room_invalid: 'this room name is not allowed there.',
     room_mismatch: 'The message was addressed to another room.',
     query_invalid: 'the server refused the connection settings.',
-    origin_not_allowed: 'it only lets in pages from its own address, this computer or the local network.',
+    origin_not_allowed:
+      'it only lets in pages from its own address, this computer or the local network.',
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
     unknown: 'The server refused this ({code}).',

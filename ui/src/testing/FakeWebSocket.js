@@ -79,11 +79,24 @@ export function welcome(overrides = {}) {
     members: ['Anna'],
     first_id: 0,
     last_id: 0,
-    limits: { max_text_chars: 4000, max_sender_chars: 32, rate_limit_burst: 30, rate_limit_per_second: 10 },
+    limits: {
+      max_text_chars: 4000,
+      max_sender_chars: 32,
+      rate_limit_burst: 30,
+      rate_limit_per_second: 10,
+    },
     ...overrides,
   }
 }
 
 export function message(id, overrides = {}) {
-  return { type: 'message', id, room: 'general', sender: 'Bob', text: `message ${id}`, timestamp: 1764147600 + id, ...overrides }
+  return {
+    type: 'message',
+    id,
+    room: 'general',
+    sender: 'Bob',
+    text: `message ${id}`,
+    timestamp: 1764147600 + id,
+    ...overrides,
+  }
 }
