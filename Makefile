@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-ui test-py ui app app-onefile install-linux bench clean
+.PHONY: run serve test test-ui test-py lint ui app app-onefile install-linux bench clean
 
 run: $(STAMP) ui
 	$(VENV)/bin/lanchat
@@ -12,7 +12,14 @@ run: $(STAMP) ui
 serve: $(STAMP) ui
 	$(VENV)/bin/lanchat serve
 
-test: $(STAMP) ui app test-ui test-py
+test: lint $(STAMP) ui app test-ui test-py
+
+# Lint, format and types: ruff and mypy for the Python, ESLint and Prettier for the UI. Any finding fails.
+lint: $(STAMP) ui/node_modules/.package-lock.json
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	cd ui && npm run --silent lint
 
 test-py: $(STAMP)
 	$(PY) -m pytest

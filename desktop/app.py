@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from server.config import ServerConfig, default_ui_dir
@@ -32,6 +33,9 @@ from .hosting import Hosting
 from .notifications import Notifier
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
+
+if TYPE_CHECKING:
+    from webview import Window
 
 __all__ = ["DesktopApp", "DesktopOptions", "run"]
 
@@ -107,6 +111,7 @@ def _run_locked(
     window = webview.create_window(
         WINDOW_TITLE, page_url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
     )
+    assert window is not None  # None only for a window made after webview.start()
     bridge._attach(window)
     show_requests = ShowRequests(options.data_dir, on_show=lambda: _bring_forward(window))
     app = DesktopApp(options, server, hosting, bridge, window, started_at)
@@ -211,7 +216,7 @@ def _free_port_like(preferred: int) -> int | None:
                     port,
                 )
                 continue
-            return probe.getsockname()[1]
+            return int(probe.getsockname()[1])
     return None
 
 
@@ -230,13 +235,13 @@ def _when_loaded(app: DesktopApp, on_ready: Callable[[DesktopApp], None] | None)
         on_ready(app)
 
 
-def _bring_forward(window) -> None:
+def _bring_forward(window: Window) -> None:
     window.show()
     window.restore()  # Qt: un-minimize, raise and activate
 
 
-def _close_window_on(signum: signal.Signals, window) -> None:
-    def close(received: int, _frame) -> None:
+def _close_window_on(signum: signal.Signals, window: Window) -> None:
+    def close(received: int, _frame: object) -> None:
         log.info("%s: closing the window", signal.Signals(received).name)
         # destroy() waits for the GUI thread; never block inside a signal handler.
         threading.Thread(target=window.destroy, name="lanchat-close", daemon=True).start()

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import webbrowser
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .hosting import Hosting, HostStatus
 from .notifications import Notifier
 from .settings import SettingsStore
+
+if TYPE_CHECKING:
+    from webview import Window
 
 __all__ = ["WINDOW_TITLE", "Bridge", "window_title"]
 
@@ -33,9 +36,9 @@ class Bridge:
         self._hosting = hosting
         self._settings = settings
         self._notifier = notifier
-        self._window = None  # the pywebview Window, once created
+        self._window: Window | None = None  # once created
 
-    def _attach(self, window) -> None:
+    def _attach(self, window: Window) -> None:
         # Underscored so that pywebview does not offer it to JavaScript.
         self._window = window
 

@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"folder for settings.json: name, language, hosting port, notifications, recent rooms and hosts (default: {default_config_dir()})",
+        help="folder for settings.json: name, language, hosting port, notifications, recent rooms and hosts"
+        f" (default: {default_config_dir()})",
     )
     parser.add_argument(
         "--debug",

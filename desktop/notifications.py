@@ -11,8 +11,10 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # asyncio is imported where it is used: the window's start-up does not wait for it
+if TYPE_CHECKING:  # imported where they are used: the window's start-up does not wait for them
     import asyncio
+
+    from desktop_notifier import DesktopNotifier
 
 __all__ = ["Notifier"]
 
@@ -31,7 +33,7 @@ class Notifier:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._notifier = None
+        self._notifier: DesktopNotifier | None = None
         self._unavailable = False
 
     def show(self, title: str, body: str) -> bool:
@@ -61,7 +63,7 @@ class Notifier:
             thread.join(2)
             loop.close()
 
-    def _started(self):
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, DesktopNotifier]:
         with self._lock:
             if self._loop is None:
                 import asyncio
@@ -74,10 +76,11 @@ class Notifier:
                     target=self._loop.run_forever, name="lanchat-notify", daemon=True
                 )
                 self._thread.start()
+            assert self._notifier is not None  # made together with the loop
             return self._loop, self._notifier
 
     @staticmethod
-    async def _send(notifier, title: str, body: str) -> bool:
+    async def _send(notifier: DesktopNotifier, title: str, body: str) -> bool:
         import asyncio
 
         from desktop_notifier import Notification

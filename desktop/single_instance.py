@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["InstanceLock", "ShowRequests", "ask_running_instance_to_show"]
 
@@ -32,12 +33,13 @@ HANDOVER_WAIT_SECONDS = 10.0
 class InstanceLock:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / LOCK_FILE
-        self._file = None
+        self._file: BinaryIO | None = None
 
     def acquire(self) -> bool:
         """True if this process is now the only instance for the data folder."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")
+        # Held open for the life of the process: the lock lasts as long as the handle.
+        handle = open(self.path, "a+b")  # noqa: SIM115
         try:
             _lock(handle)
         except OSError:
@@ -55,14 +57,14 @@ class InstanceLock:
 if sys.platform == "win32":
     import msvcrt
 
-    def _lock(handle) -> None:
+    def _lock(handle: BinaryIO) -> None:
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
 
 else:
     import fcntl
 
-    def _lock(handle) -> None:
+    def _lock(handle: BinaryIO) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
@@ -73,7 +73,7 @@ class LanchatApp(FastAPI):
 
 def create_app(config: ServerConfig) -> LanchatApp:
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = HistoryStore(config.data_dir)
         manager = ConnectionManager()
         app.state.manager = manager
@@ -94,20 +94,21 @@ def create_app(config: ServerConfig) -> LanchatApp:
     # The handlers are `async def` on purpose: FastAPI would run plain functions on a worker
     # thread, and the store and the hub belong to the event loop's thread.
     @app.get("/api/health")
-    async def health() -> dict:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
 
     @app.get("/api/rooms")
-    async def list_rooms() -> dict:
+    async def list_rooms() -> dict[str, Any]:
         """Rooms with stored messages or members, busiest first."""
         rooms: ChatRooms = app.state.rooms
         sizes = rooms.manager.room_sizes()
         counts = rooms.store.rooms()
+        names = sorted(
+            sizes.keys() | counts.keys(), key=lambda name: (-sizes.get(name, 0), -counts.get(name, 0), name)
+        )
         listed = [
-            {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)}
-            for name in sizes.keys() | counts.keys()
+            {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)} for name in names
         ]
-        listed.sort(key=lambda room: (-room["members"], -room["messages"], room["name"]))
         return {"rooms": listed}
 
     @app.get("/api/rooms/{room}/messages")
@@ -115,7 +116,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         room: str,
         before: Annotated[int | None, Query(ge=1)] = None,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """A page of history, oldest first: the `limit` messages before id `before` (or the newest)."""
         try:
             validate_room(room)

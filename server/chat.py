@@ -23,6 +23,7 @@ from .protocol import (
     AckFrame,
     ErrorCode,
     ErrorFrame,
+    MessageFrame,
     TypingFrame,
     WelcomeFrame,
     encode,
@@ -44,7 +45,7 @@ def error_frame(refusal: Refused) -> ErrorFrame:
     return frame
 
 
-def stored_frame(message: StoredMessage):
+def stored_frame(message: StoredMessage) -> MessageFrame:
     return message_frame(
         room=message.room,
         id=message.id,

@@ -90,7 +90,7 @@ def validate_room(room: str) -> str:
     return room
 
 
-def validate_sender(sender: Any, *, missing_ok: bool = False) -> str | None:
+def validate_sender(sender: object, *, missing_ok: bool = False) -> str | None:
     if sender is None:
         if missing_ok:
             return None
@@ -146,7 +146,8 @@ def origin_allowed(origin: str | None, host: str | None = None) -> bool:
         return True  # the same origin
     name = parts.hostname
     # localhost, mDNS names (pc.local) and single-label LAN names (pc): no public site has these.
-    if name == "localhost" or name.endswith((".localhost", ".local")) or ("." not in name and ":" not in name):
+    single_label = "." not in name and ":" not in name
+    if name == "localhost" or name.endswith((".localhost", ".local")) or single_label:
         return True
     try:
         address = ipaddress.ip_address(name)
@@ -159,11 +160,12 @@ def validate_origin(origin: str | None, host: str | None) -> None:
     if not origin_allowed(origin, host):
         raise Refused(
             ErrorCode.ORIGIN_NOT_ALLOWED,
-            f"A page from {origin} may not use this lanchat server; open the chat from the server's own address.",
+            f"A page from {origin} may not use this lanchat server;"
+            " open the chat from the server's own address.",
         )
 
 
-def _validate_text(text: Any) -> str:
+def _validate_text(text: object) -> str:
     if text is None:
         raise Refused(ErrorCode.TEXT_MISSING, "The message has no text.")
     if not isinstance(text, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import socket
@@ -156,7 +157,7 @@ class ServerThread:
     # and stopping it closes only its own socket and connections. Lifespan is off for it because the
     # first server already started the app.
     _listener: uvicorn.Server | None = None
-    _listener_task: concurrent.futures.Future | None = None
+    _listener_task: concurrent.futures.Future[None] | None = None
     _listener_lock: ClassVar[threading.Lock] = threading.Lock()
 
     @property
@@ -165,7 +166,7 @@ class ServerThread:
         listener = self._listener
         if listener is None or not listener.started:
             return None
-        return listener.servers[0].sockets[0].getsockname()[1]
+        return int(listener.servers[0].sockets[0].getsockname()[1])
 
     def start_listener(self, host: str, port: int) -> int:
         """Also accept connections on host:port (0.0.0.0 hosts on the network); returns the port.
@@ -218,7 +219,7 @@ class ServerThread:
                     raise ServerStartError("the listener did not start in time")
                 time.sleep(0.01)
             self._listener, self._listener_task = listener, task
-            return sock.getsockname()[1]
+            return int(sock.getsockname()[1])
 
     def stop_listener(self, timeout: float = 5.0) -> None:
         """Close the extra listener and its connections; the main listener keeps serving."""
@@ -230,10 +231,9 @@ class ServerThread:
             listener.should_exit = True
             import concurrent.futures
 
-            try:
+            # the loop is gone or slow; the process is stopping anyway
+            with contextlib.suppress(concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
                 task.result(timeout)
-            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-                pass  # the loop is gone or slow; the process is stopping anyway
 
 
 async def _serve_then_close(server: uvicorn.Server, sock: socket.socket) -> None:

@@ -128,7 +128,6 @@ class ServerProcess:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log_path = self.workdir / f"{self.kind}.log"
-        log = open(log_path, "w")
         if self.kind == "lanchat":
             data = tempfile.mkdtemp(prefix="data-", dir=self.workdir)
             if LANCHAT_CHECKOUT is None:
@@ -143,10 +142,10 @@ class ServerProcess:
             self.port = free_port()
             command = [str(VENV_BIN / "uvicorn"), "seed_baseline:app", "--port", str(self.port)]
             cwd = HERE
-        self.popen = subprocess.Popen(
-            command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
+        with open(log_path, "w") as log:
+            self.popen = subprocess.Popen(
+                command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + START_TIMEOUT
         marker = "lanchat is serving at http://127.0.0.1:" if self.kind == "lanchat" else "Uvicorn running on"
         while True:
@@ -253,7 +252,8 @@ def spread_senders(members: int, messages: int, usable: range | None = None) -> 
     per_member = -(-messages // len(senders))
     if per_member > MAX_BURST_PER_MEMBER:
         raise ValueError(
-            f"{messages} messages over {len(senders)} senders is {per_member} each; the rate limit allows a burst of {RATE_LIMIT_BURST}"
+            f"{messages} messages over {len(senders)} senders is {per_member} each;"
+            f" the rate limit allows a burst of {RATE_LIMIT_BURST}"
         )
     return [senders[k % len(senders)] for k in range(messages)]
 
@@ -363,7 +363,7 @@ async def idle_memory(server: ServerProcess, count: int, history: int) -> Result
         idle.extend(opened)
     await asyncio.sleep(2.0)  # let the server settle (timers, freed handshake buffers)
     uss_after, rss_after = server.memory()
-    await close_all(idle + [writer])
+    await close_all([*idle, writer])
     result = Result()
     result.values["USS KiB/connection"] = (uss_after - uss_before) / count / 1024
     result.values["RSS KiB/connection"] = (rss_after - rss_before) / count / 1024
@@ -379,7 +379,10 @@ async def stalled_reader(
     timeout: float,
     stall: bool,
 ) -> Result:
-    """`members` in a room, member 0 stops reading (when `stall`); the others must all get `messages`, sent at `rate`."""
+    """`members` in a room, member 0 stops reading (when `stall`).
+
+    The others must all get `messages`, sent at `rate`.
+    """
     room = f"stall-{members}"
     # Member 0 is a slow phone on a poor link: a small receive buffer and small segments. Otherwise
     # loopback's 64 KiB segments let the server's kernel buffer grow to 4 MiB before anything blocks.
@@ -533,7 +536,8 @@ async def main(plan: Plan, workdir: Path) -> None:
     table.row("RSS KiB/connection", lan["RSS KiB/connection"], base["RSS KiB/connection"])
 
     table.section(
-        f"stalled reader: {plan.stall_members} members, {plan.stall_messages:,} msgs of {plan.stall_text_chars:,} chars"
+        f"stalled reader: {plan.stall_members} members,"
+        f" {plan.stall_messages:,} msgs of {plan.stall_text_chars:,} chars"
         f" at {plan.stall_rate:g}/s (sending takes {plan.stall_messages / plan.stall_rate:g} s)"
     )
     without = unstalled["lanchat"].values["others finish s"]
@@ -554,7 +558,8 @@ async def main(plan: Plan, workdir: Path) -> None:
     print()
     print("lanchat: `lanchat serve` (declines permessage-deflate, see server/runner.py).")
     print(
-        "baseline: seed_baseline.py under `uvicorn seed_baseline:app` defaults; it accepts permessage-deflate,"
+        "baseline: seed_baseline.py under `uvicorn seed_baseline:app` defaults;"
+        " it accepts permessage-deflate,"
     )
     print("  so when clients offer it every send is compressed once per member: part of the difference.")
     print(
@@ -568,11 +573,13 @@ async def main(plan: Plan, workdir: Path) -> None:
     )
     print(
         f"senders: round-robin over the members, each at most {MAX_BURST_PER_MEMBER} messages per burst "
-        f"(the server allows {RATE_LIMIT_BURST}, then {RATE_LIMIT_PER_SECOND:g}/s); latency and stall runs are paced."
+        f"(the server allows {RATE_LIMIT_BURST}, then {RATE_LIMIT_PER_SECOND:g}/s);"
+        " latency and stall runs are paced."
     )
     print(
         f"stalled: lanchat closes (4008) a member whose outbox passes {OUTBOX_MAX_BYTES // 1024} KiB;"
-        f" DNF = not done in {plan.stall_timeout:g} s; target: within 1.25x + 0.25 s of lanchat's own unstalled time."
+        f" DNF = not done in {plan.stall_timeout:g} s;"
+        " target: within 1.25x + 0.25 s of lanchat's own unstalled time."
     )
     for text in notes:
         print(f"note: {text}")
@@ -651,7 +658,8 @@ def cli() -> None:
     OFFER_DEFLATE = not args.no_deflate
     LANCHAT_CHECKOUT = args.lanchat_checkout.resolve() if args.lanchat_checkout else None
     print(
-        f"lanchat benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs, python {sys.version.split()[0]}"
+        f"lanchat benchmark ({'quick' if args.quick else 'full'}),"
+        f" {os.cpu_count()} CPUs, python {sys.version.split()[0]}"
     )
     if LANCHAT_CHECKOUT is not None:
         print(f"lanchat from {LANCHAT_CHECKOUT}")

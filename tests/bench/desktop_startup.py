@@ -42,7 +42,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 READY = "READY"
 API_READY = "API READY"
 STATIC_PAGE = "<!doctype html><html><head><title>floor</title></head><body><h1>floor</h1></body></html>"
-RENDERED = "document.querySelector('#app') ? document.querySelector('#app').childElementCount > 0 : document.body.childElementCount > 0"
+RENDERED = (
+    "document.querySelector('#app') ? document.querySelector('#app').childElementCount > 0"
+    " : document.body.childElementCount > 0"
+)
 
 
 def child_bare(storage: Path) -> None:
@@ -188,11 +191,14 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "bare":
-        return child_bare(args.folder)
+        child_bare(args.folder)
+        return
     if args.child == "bare-ui":
-        return child_bare_ui(args.folder)
+        child_bare_ui(args.folder)
+        return
     if args.child == "app":
-        return child_app(args.folder)
+        child_app(args.folder)
+        return
 
     ui = (
         "built UI (ui/dist)"
@@ -239,7 +245,8 @@ def main() -> None:
         times = ", ".join(f"{run[0]:.2f}" for run in results[kind])
         print(f"{label:38} median {median(kind, 0):.2f} s  [{times}]")
         print(
-            f"{'':38} RSS {median(kind, 1) / mib:.0f} MiB (Python process), PSS {median(kind, 2) / mib:.0f} MiB (with Qt WebEngine helpers)"
+            f"{'':38} RSS {median(kind, 1) / mib:.0f} MiB (Python process),"
+            f" PSS {median(kind, 2) / mib:.0f} MiB (with Qt WebEngine helpers)"
         )
         if kind == "app":
             api = ", ".join(f"{run[3]:.2f}" for run in results[kind])

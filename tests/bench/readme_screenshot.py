@@ -49,7 +49,8 @@ def main() -> int:
                 (bob, "Yes, both themes. Spec: https://example.com/spec/chat-v2"),
                 (
                     anna,
-                    "Looks great. Two notes:\n1. the composer could be taller\n2. unread badges need more contrast",
+                    "Looks great. Two notes:\n1. the composer could be taller\n"
+                    "2. unread badges need more contrast",
                 ),
                 (chen, "Agreed on the badges."),
                 (bob, "I'll fix both before the review at 3."),

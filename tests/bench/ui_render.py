@@ -141,7 +141,8 @@ def main() -> int:
                 load_ms = page.evaluate(LOAD_ALL)
                 held = page.evaluate("document.querySelectorAll('[data-key]').length")
                 print(
-                    f"scroll up until all {args.messages} messages are loaded (HTTP pages of 200): {load_ms:.0f} ms"
+                    f"scroll up until all {args.messages} messages are loaded (HTTP pages of 200):"
+                    f" {load_ms:.0f} ms"
                 )
                 print(f"rows in the DOM with {args.messages} loaded: {held}")
 
@@ -173,7 +174,8 @@ def main() -> int:
                     )
                 print(
                     f"switch to the room with {args.messages} messages in memory -> list rendered: "
-                    f"median {statistics.median(samples):.0f} ms (of {', '.join(f'{s:.0f}' for s in samples)})"
+                    f"median {statistics.median(samples):.0f} ms"
+                    f" (of {', '.join(f'{s:.0f}' for s in samples)})"
                 )
                 browser.close()
         finally:

@@ -38,7 +38,7 @@ class StandInNotificationServer(ServiceInterface):
         actions: "as",
         hints: "a{sv}",
         expire_timeout: "i",
-    ) -> "u":  # noqa: F821
+    ) -> "u":
         self.shown.append((app_name, summary, body))
         return len(self.shown)
 
@@ -47,11 +47,11 @@ class StandInNotificationServer(ServiceInterface):
         return ["body"]
 
     @method()
-    def GetServerInformation(self) -> "ssss":  # noqa: F821
+    def GetServerInformation(self) -> "ssss":
         return ["stand-in", "lanchat tests", "1.0", "1.2"]
 
     @method()
-    def CloseNotification(self, id: "u"):  # noqa: F821
+    def CloseNotification(self, id: "u"):
         pass
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: the real `lanchat serve` process and Debian's Chromium driven by Playwright.
+"""Fixtures for the browser tests: the real `lanchat serve` process and Debian's Chromium (Playwright).
 
 The server serves the built UI from ui/dist, so these tests need `make test` (or
 `cd ui && npm ci && npm run build`) first. Screenshots go to test-artifacts/.

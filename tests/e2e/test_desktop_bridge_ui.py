@@ -16,15 +16,21 @@ expect = pytest.importorskip(
 
 FAKE_PYWEBVIEW = """
 window.bridgeCalls = [];
-const record = (name, result) => (...args) => { window.bridgeCalls.push([name, ...args]); return Promise.resolve(result(...args)); };
-let hosting = { hosting: false, port: null, addresses: [], error: null, suggested_port: null };
+const record = (name, result) => (...args) => {
+  window.bridgeCalls.push([name, ...args]);
+  return Promise.resolve(result(...args));
+};
+const notHosting = () => ({ hosting: false, port: null, addresses: [], error: null, suggested_port: null });
+let hosting = notHosting();
 setTimeout(() => {
   window.pywebview = { api: {
     host_status: record('host_status', () => hosting),
     start_hosting: record('start_hosting', (port) => (port === 8765
       ? { hosting: false, port: null, addresses: [], error: 'port_taken', suggested_port: 8766 }
-      : (hosting = { hosting: true, port, addresses: ['192.0.2.10', 'fd00::10'], error: null, suggested_port: null }))),
-    stop_hosting: record('stop_hosting', () => (hosting = { hosting: false, port: null, addresses: [], error: null, suggested_port: null })),
+      : (hosting = {
+          hosting: true, port, addresses: ['192.0.2.10', 'fd00::10'], error: null, suggested_port: null,
+        }))),
+    stop_hosting: record('stop_hosting', () => (hosting = notHosting())),
     notify: record('notify', () => null),
     set_unread: record('set_unread', () => null),
     open_external: record('open_external', () => null),

@@ -63,7 +63,7 @@ async def send_messages(server, room, texts, sender="filler"):
         async with websockets.connect(room_url(server, room, after=10**9)) as ws:
             for text in texts[start : start + RATE_LIMIT_BURST]:
                 await ws.send(seed(text, sender=sender, room=room))
-                await recv_until(ws, lambda f: f.get("text") == text)
+                await recv_until(ws, lambda f, sent=text: f.get("text") == sent)
 
 
 def test_seed_round_trip_between_two_clients(serve_process):
