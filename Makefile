@@ -31,7 +31,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The UI: node_modules from the lock file, then the production build the server serves.
-UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.* -type f 2>/dev/null)
+# ui/vite.config.js writes ui/src/protocol.generated.js from server/protocol.py first.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.* -type f 2>/dev/null) server/protocol.py server/protocol_js.py
 
 ui: ui/dist/index.html
 

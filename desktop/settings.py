@@ -12,14 +12,14 @@ from typing import Any
 
 import platformdirs
 
+from server.protocol import MAX_ROOM_CHARS, MAX_SENDER_CHARS
+
 __all__ = ["DEFAULT_HOST_PORT", "Settings", "SettingsStore", "default_config_dir"]
 
 log = logging.getLogger("lanchat.desktop")
 
 DEFAULT_HOST_PORT = 8765
 MAX_RECENT = 10
-MAX_NAME_CHARS = 32
-MAX_ROOM_CHARS = 64
 MAX_HOST_CHARS = 261  # a 253-character name, ":" and a port
 SETTINGS_FILE = "settings.json"
 
@@ -43,8 +43,8 @@ class Settings:
 def _checked(key: str, value: Any) -> Any:
     """The value as stored, or ValueError saying what was expected and what arrived."""
     if key == "name":
-        if not isinstance(value, str) or len(value.strip()) > MAX_NAME_CHARS:
-            raise ValueError(f"name must be a string of at most {MAX_NAME_CHARS} characters, got {value!r}")
+        if not isinstance(value, str) or len(value.strip()) > MAX_SENDER_CHARS:
+            raise ValueError(f"name must be a string of at most {MAX_SENDER_CHARS} characters, got {value!r}")
         return value.strip()
     if key == "language":
         if not isinstance(value, str) or len(value) > 16:

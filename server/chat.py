@@ -16,10 +16,6 @@ from .history import HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member
 from .protocol import (
     HISTORY_ON_JOIN,
-    MAX_SENDER_CHARS,
-    MAX_TEXT_CHARS,
-    RATE_LIMIT_BURST,
-    RATE_LIMIT_PER_SECOND,
     AckFrame,
     ErrorCode,
     ErrorFrame,
@@ -28,6 +24,7 @@ from .protocol import (
     WelcomeFrame,
     encode,
     message_frame,
+    welcome_limits,
 )
 from .rules import ChatMessage, RateLimiter, Refused, Typing, decode_frame, parse_client_frame
 
@@ -93,12 +90,7 @@ class ChatRooms:
                 "members": self.manager.members_of(room),
                 "first_id": start + 1 if start < until else 0,
                 "last_id": until,
-                "limits": {
-                    "max_text_chars": MAX_TEXT_CHARS,
-                    "max_sender_chars": MAX_SENDER_CHARS,
-                    "rate_limit_burst": RATE_LIMIT_BURST,
-                    "rate_limit_per_second": RATE_LIMIT_PER_SECOND,
-                },
+                "limits": welcome_limits(),
             }
 
         member = self.manager.connect(

@@ -1,13 +1,16 @@
 """Every frame lanchat's room socket sends or accepts, with its limits and codes.
 
-The prose version, with examples, is PROTOCOL.md beside this file; the UI mirrors
-this module in ui/src/protocol.js. Server, tests and benchmarks import from here.
+The prose version, with examples, is PROTOCOL.md beside this file. Server, tests,
+benchmarks and the desktop settings import from here; the UI's constants are
+generated from it (server/protocol_js.py writes ui/src/protocol.generated.js).
+Keep this module light: the desktop imports it at start-up, so no FastAPI here.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from enum import IntEnum, StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 
 _dumps = json.dumps
@@ -25,6 +28,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "RATE_LIMIT_BURST",
     "RATE_LIMIT_PER_SECOND",
+    "ROOM_NAME_PUNCTUATION",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
     "ClientMessage",
@@ -36,8 +40,10 @@ __all__ = [
     "PresenceFrame",
     "TypingFrame",
     "WelcomeFrame",
+    "WelcomeLimits",
     "encode",
     "message_frame",
+    "welcome_limits",
 ]
 
 # A client opts into the frames beyond the seed's (welcome, ack, presence,
@@ -49,6 +55,8 @@ MAX_TEXT_CHARS = 4000
 MAX_SENDER_CHARS = 32
 MAX_ROOM_CHARS = 64
 MAX_CLIENT_ID_CHARS = 64
+# A room name is letters and digits of any script (Cyrillic included) plus these.
+ROOM_NAME_PUNCTUATION = " -_."
 # A text frame larger than this (UTF-8 bytes) is refused with an error frame and
 # the connection stays open.
 MAX_FRAME_BYTES = 64 * 1024
@@ -72,7 +80,7 @@ OUTBOX_MAX_FRAMES = 2000
 OUTBOX_MAX_BYTES = 1024 * 1024
 
 
-class ErrorCode:
+class ErrorCode(StrEnum):
     """The `code` of an error frame. Each names what was refused."""
 
     INVALID_JSON = "invalid_json"  # text frame that is not JSON
@@ -95,7 +103,7 @@ class ErrorCode:
     STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
 
 
-class CloseCode:
+class CloseCode(IntEnum):
     """WebSocket close codes the server uses (4000-4999 are ours by RFC 6455)."""
 
     NORMAL = 1000
@@ -155,10 +163,19 @@ class ErrorFrame(TypedDict):
     """A refusal. Sent to every client, seed clients included."""
 
     type: Literal["error"]
-    code: str  # one of ErrorCode
+    code: ErrorCode
     detail: str  # a sentence for people
     client_id: NotRequired[str]  # the message this error concerns, when known
     retry_after: NotRequired[float]  # seconds, with RATE_LIMITED
+
+
+class WelcomeLimits(TypedDict):
+    """The limits a client paces and checks itself by; a newer server may send more."""
+
+    max_text_chars: int
+    max_sender_chars: int
+    rate_limit_burst: int
+    rate_limit_per_second: float
 
 
 class WelcomeFrame(TypedDict):
@@ -169,7 +186,7 @@ class WelcomeFrame(TypedDict):
     members: list[str]
     last_id: int  # id of the newest message in the room (0 when empty)
     first_id: int  # id of the oldest message replayed (0 when none)
-    limits: dict[str, float]
+    limits: WelcomeLimits
 
 
 class PresenceFrame(TypedDict):
@@ -207,6 +224,15 @@ def message_frame(
     if client_id is not None:
         frame["client_id"] = client_id
     return frame
+
+
+def welcome_limits() -> WelcomeLimits:
+    return {
+        "max_text_chars": MAX_TEXT_CHARS,
+        "max_sender_chars": MAX_SENDER_CHARS,
+        "rate_limit_burst": RATE_LIMIT_BURST,
+        "rate_limit_per_second": RATE_LIMIT_PER_SECOND,
+    }
 
 
 def encode(frame: Mapping[str, Any]) -> str:

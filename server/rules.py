@@ -23,6 +23,7 @@ from .protocol import (
     MAX_TEXT_CHARS,
     RATE_LIMIT_BURST,
     RATE_LIMIT_PER_SECOND,
+    ROOM_NAME_PUNCTUATION,
     ErrorCode,
 )
 
@@ -45,7 +46,7 @@ __all__ = [
 class Refused(ValueError):
     """Input the rules do not accept. `code` is an ErrorCode, `detail` a sentence for people."""
 
-    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+    def __init__(self, code: ErrorCode, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
@@ -64,9 +65,9 @@ class Typing:
     sender: str | None
 
 
-# Letters of any script (Cyrillic included), digits, space, '-', '_' and '.'.
-# \w would also admit combining marks and connector punctuation, so spell it out.
-_ROOM_CHAR = re.compile(r"[^\W_]|[ \-_.]")
+# Letters and digits of any script plus ROOM_NAME_PUNCTUATION. \w would also admit
+# combining marks and connector punctuation, so spell it out.
+_ROOM_CHAR = re.compile(rf"[^\W_]|[{re.escape(ROOM_NAME_PUNCTUATION)}]")
 
 
 def validate_room(room: str) -> str:

@@ -1,5 +1,18 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+
+// The UI's protocol constants come from server/protocol.py. Writing them here, as
+// the config loads, covers `vite`, `vite build` and `vitest` alike, through make or not.
+const repo = fileURLToPath(new URL('..', import.meta.url))
+const venvPython = `${repo}.venv/bin/python`
+execFileSync(
+  existsSync(venvPython) ? venvPython : 'python3',
+  ['-m', 'server.protocol_js', 'ui/src/protocol.generated.js'],
+  { cwd: repo, stdio: 'inherit' },
+)
 
 export default defineConfig({
   plugins: [vue()],

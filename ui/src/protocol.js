@@ -1,57 +1,23 @@
-// The UI's mirror of server/protocol.py: every frame type, limit, error code and
-// close code the room socket uses, declared once. PROTOCOL.md explains each.
+// The UI side of the room protocol. Limits, codes and frame types come from
+// server/protocol.py through the generated module; this file keeps only what the
+// UI does with them: URLs, outgoing frames, name rules and the one dispatch point.
+import {
+  CloseCode,
+  FrameType,
+  HISTORY_PAGE_MAX,
+  MAX_ROOM_CHARS,
+  MAX_SENDER_CHARS,
+  PROTOCOL_VERSION,
+  ROOM_NAME_PUNCTUATION,
+} from './protocol.generated.js'
 
-export const PROTOCOL_VERSION = 2
-
-export const MAX_TEXT_CHARS = 4000
-export const MAX_SENDER_CHARS = 32
-export const MAX_ROOM_CHARS = 64
-export const MAX_CLIENT_ID_CHARS = 64
-export const RATE_LIMIT_BURST = 30
-export const RATE_LIMIT_PER_SECOND = 10
-export const HISTORY_ON_JOIN = 100
-export const HISTORY_PAGE_MAX = 200
-
-export const FrameType = Object.freeze({
-  MESSAGE: 'message',
-  TYPING: 'typing',
-  ACK: 'ack',
-  ERROR: 'error',
-  WELCOME: 'welcome',
-  PRESENCE: 'presence',
-})
-
-export const ErrorCode = Object.freeze({
-  INVALID_JSON: 'invalid_json',
-  INVALID_FRAME: 'invalid_frame',
-  BINARY_NOT_SUPPORTED: 'binary_not_supported',
-  FRAME_TOO_LARGE: 'frame_too_large',
-  UNKNOWN_TYPE: 'unknown_type',
-  TEXT_MISSING: 'text_missing',
-  TEXT_EMPTY: 'text_empty',
-  TEXT_TOO_LONG: 'text_too_long',
-  SENDER_MISSING: 'sender_missing',
-  SENDER_EMPTY: 'sender_empty',
-  SENDER_TOO_LONG: 'sender_too_long',
-  CLIENT_ID_INVALID: 'client_id_invalid',
-  ROOM_INVALID: 'room_invalid',
-  ROOM_MISMATCH: 'room_mismatch',
-  QUERY_INVALID: 'query_invalid',
-  ORIGIN_NOT_ALLOWED: 'origin_not_allowed',
-  RATE_LIMITED: 'rate_limited',
-  STORAGE_FAILED: 'storage_failed',
-})
-
-export const CloseCode = Object.freeze({
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
-  MESSAGE_TOO_BIG: 1009,
-  SERVICE_RESTART: 1012, // the server is restarting or stopping: reconnect with `after`
-  ROOM_INVALID: 4001,
-  QUERY_INVALID: 4002,
-  ORIGIN_NOT_ALLOWED: 4003, // this page is not from that server, this machine or the local network
-  TOO_SLOW: 4008, // we fell behind; reconnect with `after` to catch up
-})
+export {
+  CloseCode,
+  DEFAULT_LIMITS,
+  ErrorCode,
+  FrameType,
+  HISTORY_PAGE_MAX,
+} from './protocol.generated.js'
 
 // Closes after which reconnecting would only be refused again.
 export const FATAL_CLOSE_CODES = new Set([
@@ -65,7 +31,11 @@ export function charCount(text) {
   return Array.from(text).length
 }
 
-const ROOM_CHARS = /^[\p{L}\p{N} _.-]+$/u
+// Letters and digits of any script plus the server's punctuation, as in server/rules.py.
+const ROOM_CHARS = new RegExp(
+  `^[\\p{L}\\p{N}${ROOM_NAME_PUNCTUATION.replace(/[\\\]^-]/g, '\\$&')}]+$`,
+  'u',
+)
 
 /** Why a room name would be refused (an ErrorCode-like reason), or null when it is fine. */
 export function roomProblem(room) {

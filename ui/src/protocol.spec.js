@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest'
-import { charCount, dispatchFrame, roomProblem, roomSocketUrl } from './protocol.js'
+import cases from '../../tests/cases/names.json'
+import { MAX_ROOM_CHARS, MAX_SENDER_CHARS } from './protocol.generated.js'
+import { charCount, dispatchFrame, nameProblem, roomProblem, roomSocketUrl } from './protocol.js'
+
+// `times` in the shared table: the rule's limit, or one past it.
+function spelled(entry, limit) {
+  const times = { limit, 'limit+1': limit + 1 }[entry.times] ?? 1
+  return entry.name.repeat(times)
+}
 
 describe('protocol', () => {
   it('counts characters as the server does, not UTF-16 units', () => {
@@ -13,6 +21,14 @@ describe('protocol', () => {
     expect(roomProblem(' lead')).toBe('room_spaces')
     expect(roomProblem('..')).toBe('room_dots')
     expect(roomProblem('x'.repeat(65))).toBe('room_too_long')
+  })
+
+  it.each(cases.rooms)('judges the room name $name as the server does', (entry) => {
+    expect(roomProblem(spelled(entry, MAX_ROOM_CHARS))).toBe(entry.problem)
+  })
+
+  it.each(cases.senders)('judges the sender name $name as the server does', (entry) => {
+    expect(nameProblem(spelled(entry, MAX_SENDER_CHARS))).toBe(entry.problem)
   })
 
   it('puts the room in the path, escaped, and the resume point in the query', () => {

@@ -4,12 +4,10 @@
 import { ref, shallowRef, toValue } from 'vue'
 import {
   CloseCode,
+  DEFAULT_LIMITS,
   ErrorCode,
   FATAL_CLOSE_CODES,
   HISTORY_PAGE_MAX,
-  MAX_TEXT_CHARS,
-  RATE_LIMIT_BURST,
-  RATE_LIMIT_PER_SECOND,
   charCount,
   dispatchFrame,
   historyUrl,
@@ -35,6 +33,8 @@ export const CONNECT_TIMEOUT_MS = 8_000
 export const REFUSED_WITHIN_MS = 1_500
 export const TYPING_SEND_EVERY_MS = 3_000
 export const TYPING_SHOW_MS = 5_000
+// We send a little under the server's rate, so clock drift never costs a refusal.
+const PACE_FRACTION = 0.9
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so clients that lost the same server spread out. */
 export function backoffDelay(attempt, random = Math.random) {
@@ -93,6 +93,7 @@ export function useRoomConnection({
   const loadingOlder = ref(false)
   const olderFailed = ref(false)
   const roomError = ref(null) // { code, retryAfter } of an error frame that concerns no message of ours
+  const limits = shallowRef(DEFAULT_LIMITS) // the server's, from its welcome frame
 
   let socket = null
   let attempt = 0
@@ -106,9 +107,8 @@ export function useRoomConnection({
   let lastRefusal = null
   let inFlight = null // client_id sent and not yet acknowledged: one at a time keeps the order
   let pausedUntil = 0
-  let tokens = RATE_LIMIT_BURST
+  let tokens = DEFAULT_LIMITS.rate_limit_burst
   let tokensAt = 0
-  let limits = { burst: RATE_LIMIT_BURST, perSecond: RATE_LIMIT_PER_SECOND }
   let lastTypingSent = 0
   let noticeCount = 0
   const ids = new Set()
@@ -164,7 +164,7 @@ export function useRoomConnection({
     ws.onopen = () => {
       if (socket !== ws) return
       clearTimer('connect')
-      tokens = limits.burst
+      tokens = limits.value.rate_limit_burst
       tokensAt = Date.now()
       status.value = ConnectionStatus.CONNECTED
     }
@@ -257,10 +257,8 @@ export function useRoomConnection({
       const oldest = oldestId()
       hasOlder.value = oldest == null ? frame.first_id > 1 : oldest > 1
       members.value = frame.members
-      limits = {
-        burst: frame.limits?.rate_limit_burst ?? RATE_LIMIT_BURST,
-        perSecond: frame.limits?.rate_limit_per_second ?? RATE_LIMIT_PER_SECOND,
-      }
+      // An older server may send fewer limits: ours fill the gaps.
+      limits.value = { ...DEFAULT_LIMITS, ...frame.limits }
       live = true
       everJoined = true
       joined.value = true
@@ -360,14 +358,15 @@ export function useRoomConnection({
 
   function takeToken() {
     const now = Date.now()
-    // A little under the server's rate, so clock drift never costs a refusal.
-    tokens = Math.min(limits.burst, tokens + ((now - tokensAt) / 1000) * limits.perSecond * 0.9)
+    const { rate_limit_burst: burst, rate_limit_per_second: perSecond } = limits.value
+    const rate = perSecond * PACE_FRACTION
+    tokens = Math.min(burst, tokens + ((now - tokensAt) / 1000) * rate)
     tokensAt = now
     if (tokens >= 1) {
       tokens -= 1
       return 0
     }
-    return Math.ceil(((1 - tokens) / (limits.perSecond * 0.9)) * 1000)
+    return Math.ceil(((1 - tokens) / rate) * 1000)
   }
 
   function flush() {
@@ -399,7 +398,7 @@ export function useRoomConnection({
   /** Queue a message; it is sent now or as soon as the room is reachable. False when there is nothing to send. */
   function send(text) {
     const body = (text ?? '').trim()
-    if (!body || charCount(body) > MAX_TEXT_CHARS) return false
+    if (!body || charCount(body) > limits.value.max_text_chars) return false
     outbox.value.push({
       clientId: newClientId(),
       text: body,
@@ -512,6 +511,7 @@ export function useRoomConnection({
     loadingOlder,
     olderFailed,
     roomError,
+    limits,
     send,
     retrySend,
     discard,

@@ -110,6 +110,27 @@ describe('useRoomConnection', () => {
     expect(room.send('я'.repeat(4000))).toBe(true)
   })
 
+  it('takes its text limit and its pace from the limits in the welcome frame', () => {
+    const room = connect()
+    const limits = {
+      max_text_chars: 10,
+      max_sender_chars: 32,
+      rate_limit_burst: 2,
+      rate_limit_per_second: 1,
+    }
+    const socket = joinWith([], { limits })
+    expect(room.limits.value).toEqual(limits)
+    expect(room.send('x'.repeat(11))).toBe(false)
+    for (const text of ['one', 'two', 'three']) room.send(text)
+    for (const id of [1, 2]) {
+      const { client_id } = socket.frames.at(-1)
+      socket.receive({ type: 'ack', client_id, id, timestamp: 1, duplicate: false })
+    }
+    expect(socket.frames.map((frame) => frame.text)).toEqual(['one', 'two'])
+    vi.advanceTimersByTime(1200) // a token a second, paced a little under that
+    expect(socket.frames.map((frame) => frame.text)).toEqual(['one', 'two', 'three'])
+  })
+
   it('keeps messages typed while offline, persists them, and sends them once each, in order, after reconnecting', () => {
     const room = connect()
     const first = joinWith([message(1), message(2)])

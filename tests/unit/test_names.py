@@ -1,0 +1,42 @@
+"""The room and sender rules against the table of cases the UI is tested with too."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.protocol import MAX_ROOM_CHARS, MAX_SENDER_CHARS, ErrorCode
+from server.rules import Refused, validate_room, validate_sender
+
+CASES = json.loads((Path(__file__).parent.parent / "cases" / "names.json").read_text(encoding="utf-8"))
+
+# The UI gives finer reasons than the server's codes; this is how they correspond.
+SENDER_CODES = {"name_empty": ErrorCode.SENDER_EMPTY, "name_too_long": ErrorCode.SENDER_TOO_LONG}
+
+
+def spelled(case: dict[str, Any], limit: int) -> str:
+    times = {None: 1, "limit": limit, "limit+1": limit + 1}[case.get("times")]
+    return case["name"] * times
+
+
+@pytest.mark.parametrize("case", CASES["rooms"], ids=lambda case: repr(case))
+def test_room_names_are_judged_as_the_shared_table_says(case):
+    room = spelled(case, MAX_ROOM_CHARS)
+    if case["problem"] is None:
+        assert validate_room(room) == room
+    else:
+        with pytest.raises(Refused) as caught:
+            validate_room(room)
+        assert caught.value.code == ErrorCode.ROOM_INVALID
+
+
+@pytest.mark.parametrize("case", CASES["senders"], ids=lambda case: repr(case))
+def test_sender_names_are_judged_as_the_shared_table_says(case):
+    sender = spelled(case, MAX_SENDER_CHARS)
+    if case["problem"] is None:
+        assert validate_sender(sender) == case.get("stored", sender)
+    else:
+        with pytest.raises(Refused) as caught:
+            validate_sender(sender)
+        assert caught.value.code == SENDER_CODES[case["problem"]]
