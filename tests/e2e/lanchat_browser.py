@@ -13,6 +13,21 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from tests/bench as well as under pytest
     sys.path.insert(0, str(ROOT))
 
+from tests.lanchat_process import ServeProcess as LanchatServer  # noqa: E402
+
+__all__ = [
+    "ARTIFACTS",
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "ROOT",
+    "UI_INDEX",
+    "LanchatServer",
+    "join_room",
+    "message_texts",
+    "screenshot",
+    "send_message",
+    "wait_connected",
+]
 
 UI_INDEX = ROOT / "ui" / "dist" / "index.html"
 ARTIFACTS = ROOT / "test-artifacts"
