@@ -1,7 +1,16 @@
 // The rooms this window has joined, on this host or others: which one is shown,
 // unread counts, drafts and scroll positions. Each room's socket is its own
 // useRoomConnection; this only keeps the list and what the list shows.
-import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue'
+import {
+  computed,
+  effectScope,
+  markRaw,
+  onScopeDispose,
+  reactive,
+  ref,
+  shallowRef,
+  watch,
+} from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
 import { notify, setUnread } from '../desktopBridge.js'
 
@@ -24,6 +33,7 @@ export function useJoinedRooms({
   connect = useRoomConnection,
 }) {
   const rooms = shallowRef([])
+  const scopes = new Map() // entry -> the effect scope its connection lives in
   const activeKey = ref(null)
   // A room shows in the list once it has welcomed us (or was restored after a reload).
   const listed = computed(() =>
@@ -72,20 +82,25 @@ export function useJoinedRooms({
       scroll: null,
       connection: null,
     })
+    // Each room's socket, timers and watchers live in its own scope: leaving stops them all.
+    const scope = effectScope(true)
+    scopes.set(entry, scope)
     // markRaw: the connection's refs must stay refs, not be unwrapped by `reactive`.
     entry.connection = markRaw(
-      connect({
-        host,
-        room,
-        name,
-        keepTrying,
-        onLiveMessage: (item) => {
-          if (entry.key !== activeKey.value || document.hidden) entry.unread += 1
-          notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
-        },
-      }),
+      scope.run(() =>
+        connect({
+          host,
+          room,
+          name,
+          keepTrying,
+          onLiveMessage: (item) => {
+            if (entry.key !== activeKey.value || document.hidden) entry.unread += 1
+            notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
+          },
+        }),
+      ),
     )
-    watch(entry.connection.joined, (joined) => joined && persist())
+    scope.run(() => watch(entry.connection.joined, (joined) => joined && persist()))
     rooms.value = [...rooms.value, entry]
     return entry
   }
@@ -107,6 +122,8 @@ export function useJoinedRooms({
     const entry = rooms.value.find((candidate) => candidate.key === key)
     if (!entry) return
     entry.connection.forget()
+    scopes.get(entry).stop()
+    scopes.delete(entry)
     storage.removeItem(draftKey(key))
     rooms.value = rooms.value.filter((candidate) => candidate !== entry)
     if (activeKey.value === key) activeKey.value = rooms.value[0]?.key ?? null
@@ -123,9 +140,17 @@ export function useJoinedRooms({
     if (active.value) active.value.unread = 0
   }
 
-  watch(totalUnread, (count) => setUnread(count))
-  document.addEventListener('visibilitychange', () => {
+  function onVisibilityChange() {
     if (!document.hidden) markRead()
+  }
+
+  watch(totalUnread, (count) => setUnread(count))
+  document.addEventListener('visibilitychange', onVisibilityChange)
+  onScopeDispose(() => {
+    document.removeEventListener('visibilitychange', onVisibilityChange)
+    // The rooms stay joined (saved for the next start); only this window's hold on them ends.
+    for (const scope of scopes.values()) scope.stop()
+    scopes.clear()
   })
 
   return {

@@ -4,6 +4,7 @@ import {
   BACKOFF_MAX_MS,
   CONNECT_TIMEOUT_MS,
   ConnectionStatus,
+  NOTICES_PER_SECOND,
   TYPING_SHOW_MS,
   backoffDelay,
   outboxKey,
@@ -397,6 +398,29 @@ describe('useRoomConnection', () => {
       'notice:join:Bob',
       'notice:leave:Bob',
     ])
+  })
+
+  it('keeps following members through a flood of notices but shows at most NOTICES_PER_SECOND a second', () => {
+    const room = connect()
+    const socket = joinWith()
+    const churn = (count) => {
+      for (let index = 0; index < count; index += 1) {
+        const name = `n${index}`
+        socket.receive({
+          type: 'presence',
+          room: 'general',
+          event: 'join',
+          name,
+          members: ['Anna', name],
+        })
+      }
+    }
+    churn(NOTICES_PER_SECOND + 5)
+    expect(room.timeline.value).toHaveLength(NOTICES_PER_SECOND)
+    expect(room.members.value).toEqual(['Anna', `n${NOTICES_PER_SECOND + 4}`])
+    vi.advanceTimersByTime(1000)
+    churn(1)
+    expect(room.timeline.value).toHaveLength(NOTICES_PER_SECOND + 1)
   })
 
   it('tells about live messages from others, not history and not our own', () => {

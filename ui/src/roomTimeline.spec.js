@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import {
+  MAX_TIMELINE_ITEMS,
+  appendMessages,
+  appendNotice,
+  emptyTimeline,
+  hasSpace,
+  prependMessages,
+} from './roomTimeline.js'
+import { message } from './testing/FakeWebSocket.js'
+
+const ids = (timeline) => timeline.items.map((item) => item.id ?? item.key)
+
+describe('roomTimeline', () => {
+  it('appends new messages and says which were new, skipping any it already holds', () => {
+    const first = appendMessages(emptyTimeline(), [message(1), message(2)])
+    const again = appendMessages(first.timeline, [message(2), message(3), message(3)])
+    expect(ids(again.timeline)).toEqual([1, 2, 3])
+    expect(again.added.map((item) => item.id)).toEqual([3])
+    expect(appendMessages(again.timeline, [message(1)]).timeline).toBe(again.timeline)
+  })
+
+  it('leaves the timeline it was given untouched', () => {
+    const empty = emptyTimeline()
+    appendMessages(empty, [message(1)])
+    appendNotice(empty, { event: 'join', name: 'Bob', timestamp: 1 })
+    expect(empty).toEqual(emptyTimeline())
+  })
+
+  it('puts an older page before what is shown, without the messages it already holds', () => {
+    const { timeline } = appendMessages(emptyTimeline(), [message(101), message(102)])
+    const older = prependMessages(timeline, [message(99), message(100), message(101)])
+    expect(ids(older)).toEqual([99, 100, 101, 102])
+    expect(older.oldestId).toBe(99)
+  })
+
+  it('gives each notice its own key among the messages', () => {
+    let timeline = appendMessages(emptyTimeline(), [message(1)]).timeline
+    timeline = appendNotice(timeline, { event: 'join', name: 'Bob', timestamp: 1 })
+    timeline = appendNotice(timeline, { event: 'leave', name: 'Bob', timestamp: 2 })
+    expect(timeline.items.map((item) => item.key)).toEqual(['m1', 'n1', 'n2'])
+  })
+
+  it('holds at most MAX_TIMELINE_ITEMS, letting the oldest go first', () => {
+    const full = Array.from({ length: MAX_TIMELINE_ITEMS }, (_, index) => message(index + 1))
+    let { timeline } = appendMessages(emptyTimeline(), full)
+    expect(timeline.items).toHaveLength(MAX_TIMELINE_ITEMS)
+    expect(timeline.oldestId).toBe(1)
+    expect(hasSpace(timeline)).toBe(false)
+    timeline = appendMessages(timeline, [message(MAX_TIMELINE_ITEMS + 1)]).timeline
+    expect(timeline.items).toHaveLength(MAX_TIMELINE_ITEMS)
+    expect(timeline.oldestId).toBe(2)
+    expect(timeline.items.at(-1).id).toBe(MAX_TIMELINE_ITEMS + 1)
+  })
+
+  it('takes from an older page only what fits under the bound, the newest of it', () => {
+    const recent = Array.from({ length: MAX_TIMELINE_ITEMS - 1 }, (_, index) => message(index + 10))
+    const { timeline } = appendMessages(emptyTimeline(), recent)
+    const older = prependMessages(timeline, [message(7), message(8), message(9)])
+    expect(older.items).toHaveLength(MAX_TIMELINE_ITEMS)
+    expect(older.oldestId).toBe(9)
+    expect(prependMessages(older, [message(5)])).toBe(older)
+  })
+})
