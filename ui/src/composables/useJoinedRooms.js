@@ -78,8 +78,6 @@ export function useJoinedRooms({
       restored: keepTrying,
       unread: 0,
       draft: storage.getItem(draftKey(key)) ?? '',
-      // Where the message list was scrolled to; plain data, the list restores it when shown again.
-      scroll: null,
       connection: null,
     })
     // Each room's socket, timers and watchers live in its own scope: leaving stops them all.
@@ -154,13 +152,10 @@ export function useJoinedRooms({
   })
 
   return {
-    rooms,
     listed,
     active,
     activeKey,
-    totalUnread,
     restore,
-    persist,
     join,
     select,
     leave,
