@@ -17,11 +17,13 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -36,6 +38,8 @@ from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to
 
 if TYPE_CHECKING:
     from webview import Window
+
+    from .page_guard import PageGuard
 
 __all__ = ["DesktopApp", "DesktopOptions", "run"]
 
@@ -68,6 +72,7 @@ class DesktopApp:
     server: ServerThread
     hosting: Hosting
     bridge: Bridge
+    page_guard: PageGuard
     window: object  # webview.Window
     started_at: float  # time.monotonic() when run() began
 
@@ -98,10 +103,16 @@ def _run_locked(
     _allow_webengine_as_root()
     import webview  # only now: importing Qt is the slow part, and `lanchat serve` never needs it
 
+    from .page_guard import PageGuard
+
+    _log_exceptions_in_qt_slots()
+
     # In debug mode pywebview would open the inspector as a second window, and Qt keeps running
     # while any window is open: closing the chat window must end the app. Right-click > Inspect
     # still opens it.
     webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
+    # A page's new windows (target=_blank, window.open) open in the system browser, never in ours.
+    webview.settings["OPEN_EXTERNAL_LINKS_IN_BROWSER"] = True
 
     server = _bind_server(options.data_dir)
     page_url, page_port = _window_page(server, options.data_dir)
@@ -112,9 +123,11 @@ def _run_locked(
         WINDOW_TITLE, page_url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
     )
     assert window is not None  # None only for a window made after webview.start()
-    bridge._attach(window)
+    guard = PageGuard()
+    window.events.before_show += guard.install
+    bridge._attach(window, guard)
     show_requests = ShowRequests(options.data_dir, on_show=lambda: _bring_forward(window))
-    app = DesktopApp(options, server, hosting, bridge, window, started_at)
+    app = DesktopApp(options, server, hosting, bridge, guard, window, started_at)
     try:
         show_requests.start()
         _close_window_on(signal.SIGTERM, window)
@@ -138,6 +151,17 @@ def _run_locked(
         notifier.close()
     log.info("closed in order")
     return 0
+
+
+def _log_exceptions_in_qt_slots() -> None:
+    # PyQt6 aborts the process (qFatal) on an exception escaping a Qt slot or virtual while
+    # sys.excepthook is Python's default. Whatever a library's slot raises, log it and live on.
+    if sys.excepthook is sys.__excepthook__:
+
+        def log_uncaught(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+            log.error("uncaught exception", exc_info=(kind, error, tb))
+
+        sys.excepthook = log_uncaught
 
 
 def _allow_webengine_as_root() -> None:

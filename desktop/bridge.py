@@ -3,14 +3,20 @@
 pywebview exposes every public method of this object to JavaScript (each call runs on its own
 thread and returns a Promise), and walks public attributes too: everything else stays private.
 The UI feature-detects `window.pywebview.api`; in a plain browser it is absent.
+
+pywebview offers the bridge to whatever page the window shows. The window is kept on our page
+(desktop/page_guard.py), and each method also refuses (PermissionError, a rejected Promise) unless
+the window shows our page at the moment of the call: the two guards do not depend on each other.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import webbrowser
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from .hosting import Hosting, HostStatus
@@ -19,6 +25,8 @@ from .settings import SettingsStore
 
 if TYPE_CHECKING:
     from webview import Window
+
+    from .page_guard import PageGuard
 
 __all__ = ["WINDOW_TITLE", "Bridge", "window_title"]
 
@@ -31,43 +39,82 @@ def window_title(unread: int) -> str:
     return f"{WINDOW_TITLE} ({unread})" if unread > 0 else WINDOW_TITLE
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _our_page_only(method: Callable[Concatenate[Bridge, P], R]) -> Callable[Concatenate[Bridge, P], R]:
+    def guarded(self: Bridge, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        self._refuse_unless_our_page(method.__name__)
+        return method(self, *args, **kwargs)
+
+    # pywebview reads the name and the parameters to build the JavaScript side.
+    functools.update_wrapper(guarded, method)
+    return guarded
+
+
 class Bridge:
     def __init__(self, hosting: Hosting, settings: SettingsStore, notifier: Notifier) -> None:
         self._hosting = hosting
         self._settings = settings
         self._notifier = notifier
         self._window: Window | None = None  # once created
+        self._guard: PageGuard | None = None
 
-    def _attach(self, window: Window) -> None:
+    def _attach(self, window: Window, guard: PageGuard) -> None:
         # Underscored so that pywebview does not offer it to JavaScript.
         self._window = window
+        self._guard = guard
+
+    def _refuse_unless_our_page(self, name: str) -> None:
+        if self._window is None or self._guard is None:
+            raise PermissionError(f"{name}: the window is not open")
+        current = self._window.get_current_url()
+        if not self._guard.shows_our_page(current):
+            log.warning("refused %s from a page that is not lanchat's: %s", name, current)
+            raise PermissionError(f"{name} is only for lanchat's own page, not {current}")
 
     # Hosting: each returns {hosting, port, addresses, error, suggested_port}.
 
+    @_our_page_only
     def host_status(self) -> HostStatus:
         return self._hosting.status()
 
+    @_our_page_only
     def start_hosting(self, port: int) -> HostStatus:
         status = self._hosting.start(port)
         if status["hosting"]:
             self._settings.update({"port": status["port"]})
         return status
 
+    @_our_page_only
     def stop_hosting(self) -> HostStatus:
         return self._hosting.stop()
 
     # Native touches.
 
+    @_our_page_only
     def notify(self, title: str, body: str) -> bool:
         """A native notification, only when enabled and the window is not focused; True if shown."""
         if not self._settings.current.notifications or self._window_focused():
             return False
         return self._notifier.show(str(title), str(body))
 
+    @_our_page_only
     def set_unread(self, count: int) -> None:
         if self._window is not None:
             self._window.set_title(window_title(int(count)))
 
+    @_our_page_only
+    def copy_text(self, text: str) -> bool:
+        """Put text on the system clipboard (the window has no clipboard permission to give)."""
+        if not isinstance(text, str):
+            raise ValueError(f"copy_text wants a string, got {type(text).__name__}")
+        assert self._guard is not None  # checked by _our_page_only
+        self._guard.copy_text(text)
+        return True
+
+    @_our_page_only
     def open_external(self, url: str) -> bool:
         """Open an http(s) link in the system browser; anything else is refused."""
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
@@ -77,9 +124,11 @@ class Bridge:
 
     # Settings: {name, language, port, notifications, recent}; see settings.Settings.
 
+    @_our_page_only
     def get_settings(self) -> dict[str, Any]:
         return asdict(self._settings.current)
 
+    @_our_page_only
     def save_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial update and return all settings; an invalid value rejects the Promise."""
         return asdict(self._settings.update(changes))

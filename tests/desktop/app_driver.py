@@ -10,7 +10,8 @@ prints {"event": "ready", ...}; then for each command line it prints {"id": ...,
   {"id": 1, "op": "js", "code": "document.title"}        evaluate in the page
   {"id": 2, "op": "js_async", "code": "fetch('/').then(r => r.status)"}   wait for a Promise
   {"id": 3, "op": "title"}                                the window's title
-  {"id": 4, "op": "close"}                                close the window (as the user would)
+  {"id": 4, "op": "clipboard"}                            the system clipboard's text
+  {"id": 5, "op": "close"}                                close the window (as the user would)
 
 End of input closes the window too.
 """
@@ -72,6 +73,8 @@ def perform(app: DesktopApp, command: dict):
         return evaluate_async(window, command["code"])
     if op == "title":
         return window.title
+    if op == "clipboard":
+        return app.page_guard.clipboard_text()
     if op == "close":
         window.destroy()
         return True

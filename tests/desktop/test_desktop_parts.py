@@ -11,8 +11,10 @@ import threading
 import pytest
 import websockets
 
+from desktop.bridge import Bridge
 from desktop.hosting import Hosting
 from desktop.notifications import Notifier
+from desktop.page_guard import PageGuard
 from desktop.settings import Settings, SettingsStore
 from desktop.single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
 from server.config import ServerConfig
@@ -163,3 +165,33 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("0.0.0.0", 0))
         return probe.getsockname()[1]
+
+
+class StandInWindow:
+    """pywebview's Window at the boundary: only the URL it shows matters to the bridge."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def get_current_url(self) -> str:
+        return self.url
+
+
+@pytest.mark.parametrize(
+    "shown",
+    ["http://192.0.2.9:8000/", "http://127.0.0.1:40001/", "file:///tmp/index.html", "data:text/html,hi"],
+)
+def test_bridge_refuses_every_call_unless_the_window_shows_our_page(tmp_path, server, shown):
+    bridge = Bridge(Hosting(server), SettingsStore(tmp_path), Notifier())
+    guard = PageGuard()
+    guard.origin = "http://127.0.0.1:40000"
+    window = StandInWindow("http://127.0.0.1:40000/index.html?server=127.0.0.1:1")
+    bridge._attach(window, guard)  # type: ignore[arg-type]
+    assert bridge.get_settings()["port"] == 8765
+
+    window.url = shown
+
+    for call in (bridge.get_settings, bridge.host_status, lambda: bridge.start_hosting(8765)):
+        with pytest.raises(PermissionError, match="only for lanchat's own page"):
+            call()
+    assert not (tmp_path / "settings.json").exists(), "nothing was written for the foreign page"

@@ -25,6 +25,7 @@ BRIDGE_METHODS = {
     "notify",
     "set_unread",
     "open_external",
+    "copy_text",
     "get_settings",
     "save_settings",
 }

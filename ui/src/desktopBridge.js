@@ -57,6 +57,13 @@ export function openExternal(url) {
   return true
 }
 
+/** Copy text: through the window's clipboard when there is one (the window grants web pages no
+ * clipboard permission), else through the browser's. */
+export async function copyText(text) {
+  if (desktopApi.value) await desktopApi.value.copy_text(text)
+  else await navigator.clipboard.writeText(text)
+}
+
 export function notify(title, body) {
   desktopApi.value?.notify(title, body)
 }

@@ -24,7 +24,7 @@ export function useHosting() {
 
   async function copyAddress(url) {
     try {
-      await navigator.clipboard.writeText(url)
+      await desktop.copyText(url)
       copied.value = url
       setTimeout(() => {
         if (copied.value === url) copied.value = ''

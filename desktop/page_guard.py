@@ -1,0 +1,154 @@
+"""What lanchat changes in pywebview's Qt window: who answers permission requests, where the page
+may go, and how a bridge thread reaches the GUI thread.
+
+- Permissions. pywebview answers a web permission request (clipboard, notifications, media) with
+  `setFeaturePermission(url, feature, 2)`; PyQt6 6.11 refuses the plain int, and an exception in a
+  Qt slot aborts the whole process (Copy in the host panel killed the app). We disconnect that slot
+  and deny every request ourselves through Qt's own types: the UI needs none of them (copying and
+  notifications go through the bridge).
+- Navigation. pywebview injects the bridge into whatever the window shows, so the window never
+  leaves our page: a navigation to anywhere else (a link, `location = ...`, a dropped file or URL,
+  an iframe) is refused, and web links open in the system browser instead.
+- The GUI thread. The bridge runs each call on its own thread; Qt objects such as the clipboard
+  belong to the GUI thread, so `on_gui_thread` hands a function over through a queued signal.
+
+`install` runs on the GUI thread (from pywebview's `before_show` event), before the page's script
+runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import webbrowser
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from PyQt6.QtCore import QObject, QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtWebEngineCore import QWebEngineNavigationRequest, QWebEnginePage, QWebEnginePermission
+from PyQt6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from webview import Window
+
+__all__ = ["GUI_CALL_TIMEOUT_SECONDS", "PageGuard", "origin_of"]
+
+log = logging.getLogger("lanchat.desktop")
+
+GUI_CALL_TIMEOUT_SECONDS = 5.0
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port, or "" for a URL without a network origin (file:, data:, about:)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return ""
+    return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+class _GuiCalls(QObject):
+    """Lives on the GUI thread; a function emitted from any thread runs there."""
+
+    requested = pyqtSignal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested.connect(self._run)
+
+    @pyqtSlot(object)
+    def _run(self, call: Callable[[], None]) -> None:
+        call()
+
+
+class PageGuard:
+    def __init__(self) -> None:
+        self.origin = ""  # our page's origin, known once the window exists
+        self._gui: _GuiCalls | None = None
+        self._page: QWebEnginePage | None = None
+
+    def install(self, window: Window) -> None:
+        """Take over permissions and navigation for the window's page; on the GUI thread."""
+        self.origin = origin_of(window.real_url or "")
+        self._gui = _GuiCalls()
+        native: Any = window.native  # pywebview's BrowserView, a QMainWindow
+        page = native.webview.page()
+        self._page = page
+        # Every receiver of the old signal is pywebview's slot; ours answers on the new one.
+        with contextlib.suppress(TypeError):  # TypeError: a pywebview that no longer connects it
+            page.featurePermissionRequested.disconnect()
+        page.permissionRequested.connect(_deny_permission)
+        page.navigationRequested.connect(self._on_navigation)
+
+    def shows_our_page(self, current_url: str | None) -> bool:
+        return bool(self.origin) and origin_of(current_url or "") == self.origin
+
+    def on_gui_thread(self, call: Callable[[], Any]) -> Any:
+        """Run `call` on the GUI thread and return what it returns (or raise what it raised)."""
+        if self._gui is None:
+            raise RuntimeError("the window is not open")
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            # Never let an exception escape a Qt slot: PyQt6 would abort the process.
+            try:
+                box["value"] = call()
+            except Exception as exc:
+                box["error"] = exc
+            finally:
+                done.set()
+
+        self._gui.requested.emit(run)
+        if not done.wait(GUI_CALL_TIMEOUT_SECONDS):
+            raise TimeoutError(f"the window did not answer within {GUI_CALL_TIMEOUT_SECONDS} s")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    def copy_text(self, text: str) -> None:
+        def copy() -> None:
+            clipboard = QApplication.clipboard()
+            assert clipboard is not None  # there is one once the QApplication exists
+            clipboard.setText(text)
+
+        self.on_gui_thread(copy)
+
+    def clipboard_text(self) -> str:
+        def read() -> str:
+            clipboard = QApplication.clipboard()
+            return clipboard.text() if clipboard is not None else ""
+
+        return str(self.on_gui_thread(read))
+
+    def _on_navigation(self, request: QWebEngineNavigationRequest) -> None:
+        try:
+            url = request.url().toString()
+            if origin_of(url) == self.origin or url == "about:blank":
+                request.accept()
+                return
+            request.reject()
+            clicked = (
+                request.navigationType() == QWebEngineNavigationRequest.NavigationType.LinkClickedNavigation
+            )
+            if clicked and request.isMainFrame() and urlsplit(url).scheme in ("http", "https"):
+                log.info("opening a link in the system browser: %s", url)
+                webbrowser.open(url)
+            else:
+                log.warning("refused to leave lanchat's page for %s", QUrl(url).toDisplayString())
+        except Exception:
+            log.exception("could not judge a navigation; refusing it")
+            request.reject()
+
+
+def _deny_permission(permission: QWebEnginePermission) -> None:
+    try:
+        log.info("denied the page's %s permission request", permission.permissionType().name)
+        permission.deny()
+    except Exception:
+        log.exception("could not answer a permission request")

@@ -1,0 +1,173 @@
+"""The real window under what a page (ours or another) may try: permissions, copying, leaving."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from .app_process import REPO_ROOT, AppProcess, free_port
+from .test_window import UI_HELPERS, wait_for_js
+
+pytestmark = pytest.mark.display
+
+
+def still_alive(app: AppProcess) -> bool:
+    assert app.proc is not None
+    return app.proc.poll() is None and app.js("1 + 1") == 2
+
+
+class ForeignPage(str):
+    """Another web page's URL on loopback (a page from another machine), and the paths it served."""
+
+    served: list[str]
+
+
+@pytest.fixture
+def foreign_page() -> Iterator[ForeignPage]:
+    served: list[str] = []
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.append(self.path)
+            body = b"<html><body>not lanchat</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    page = ForeignPage(f"http://127.0.0.1:{server.server_address[1]}/")
+    page.served = served
+    yield page
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def system_browser(tmp_path, monkeypatch):
+    """The system browser is the boundary: a stand-in that records what it was asked to open."""
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(browser))
+    return opened
+
+
+def test_copy_in_the_host_panel_puts_the_address_on_the_clipboard_and_the_app_lives_on(launch_app):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the Vue UI is not built (ui/dist): run make ui")
+    app = launch_app()
+    app.js(UI_HELPERS)
+    wait_for_js(app, f"window.__ui.type('Port', '{free_port()}')", timeout=15)
+    wait_for_js(app, "window.__ui.click('Host')")
+    copy_label = wait_for_js(
+        app,
+        "[...document.querySelectorAll('button.copy')].map((b) => b.getAttribute('aria-label'))[0]",
+        timeout=10,
+    )
+    address = copy_label.removeprefix("Copy ")
+
+    assert app.js(f"window.__ui.click({json.dumps(copy_label)})")
+
+    wait_for_js(
+        app, "[...document.querySelectorAll('button.copy')].some((b) => b.textContent.trim() === 'Copied')"
+    )
+    assert still_alive(app)
+    assert app.command("clipboard") == address
+
+
+@pytest.mark.parametrize(
+    "request_code, outcome",
+    [
+        ("Notification.requestPermission()", "denied"),
+        ("navigator.clipboard.writeText('from the page').then(() => 'granted', () => 'denied')", "denied"),
+        (
+            "navigator.mediaDevices.getUserMedia({audio: true}).then(() => 'granted', () => 'denied')",
+            "denied",
+        ),
+        (
+            "new Promise((resolve) => navigator.geolocation.getCurrentPosition("
+            "() => resolve('granted'), () => resolve('denied')))",
+            "denied",
+        ),
+    ],
+    ids=["notifications", "clipboard", "microphone", "location"],
+)
+def test_a_permission_the_page_asks_for_is_denied_and_the_app_lives_on(launch_app, request_code, outcome):
+    app = launch_app()
+
+    assert app.js_async(request_code) == outcome
+
+    assert still_alive(app)
+    assert "Traceback" not in app.stderr
+
+
+def test_the_window_stays_on_its_page_when_the_page_navigates_elsewhere(launch_app, foreign_page):
+    app = launch_app()
+    ours = app.js("location.href")
+
+    app.js(f"location.href = {json.dumps(foreign_page)}")
+    time.sleep(1.0)
+
+    assert app.js("location.href") == ours
+    assert foreign_page.served == []
+    assert app.js("typeof window.pywebview.api.get_settings") == "function"
+
+
+def test_a_clicked_link_opens_in_the_system_browser_not_in_the_window(
+    launch_app, foreign_page, system_browser
+):
+    app = launch_app()
+    ours = app.js("location.href")
+
+    app.js(
+        f"""(() => {{
+            const link = document.createElement('a');
+            link.href = {json.dumps(foreign_page)};
+            link.textContent = 'elsewhere';
+            document.body.appendChild(link);
+            link.click();
+            window.open({json.dumps(foreign_page + "popup")});
+        }})()"""
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(_lines(system_browser)) < 2:
+        time.sleep(0.1)
+
+    assert sorted(_lines(system_browser)) == [foreign_page, foreign_page + "popup"]
+    assert app.js("location.href") == ours
+
+
+def test_a_foreign_frame_is_not_loaded_into_the_page(launch_app, foreign_page):
+    app = launch_app()
+
+    app.js(
+        f"""(() => {{
+            const frame = document.createElement('iframe');
+            frame.id = 'foreign';
+            frame.src = {json.dumps(foreign_page)};
+            document.body.appendChild(frame);
+        }})()"""
+    )
+    time.sleep(1.5)
+
+    # A loaded frame would be cross-origin and unreadable from here: what tells the two apart is
+    # that the foreign server never saw a request.
+    assert foreign_page.served == []
+    assert still_alive(app)
+
+
+def _lines(path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
