@@ -3,6 +3,7 @@
 // UI does with them: URLs, outgoing frames, name rules and the one dispatch point.
 import {
   CloseCode,
+  DEFAULT_LIMITS,
   FrameType,
   HISTORY_PAGE_MAX,
   MAX_ROOM_CHARS,
@@ -80,10 +81,73 @@ export function typingFrame(sender) {
   return { type: FrameType.TYPING, sender }
 }
 
+// What each incoming frame must hold, as server/protocol.py declares it. A host we
+// join may be hostile or broken: a frame that breaks its shape is ignored, not shown
+// (a `text` that is an object must never reach the room view). Extra fields are fine.
+const isText = (value) => typeof value === 'string'
+const isId = (value) => Number.isSafeInteger(value) && value >= 0
+const isNumber = (value) => typeof value === 'number' && Number.isFinite(value)
+const optional = (check) => (value) => value === undefined || check(value)
+const isNames = (value) => Array.isArray(value) && value.every(isText)
+const isLimits = (value) =>
+  Boolean(value) &&
+  typeof value === 'object' &&
+  Object.keys(DEFAULT_LIMITS).every((key) => optional((n) => isNumber(n) && n > 0)(value[key]))
+
+const FRAME_FIELDS = {
+  [FrameType.MESSAGE]: {
+    id: isId,
+    text: isText,
+    sender: isText,
+    timestamp: isNumber,
+    client_id: optional(isText),
+  },
+  [FrameType.WELCOME]: {
+    members: isNames,
+    first_id: isId,
+    last_id: isId,
+    limits: optional(isLimits),
+  },
+  [FrameType.ACK]: { client_id: isText, id: isId },
+  [FrameType.ERROR]: {
+    code: isText,
+    client_id: optional(isText),
+    retry_after: optional(isNumber),
+  },
+  [FrameType.PRESENCE]: {
+    event: (value) => value === 'join' || value === 'leave',
+    name: isText,
+    members: isNames,
+  },
+  [FrameType.TYPING]: { sender: isText },
+}
+
+/** The fields of a frame that break its type's shape (empty when it is well formed). */
+function malformedFields(frame) {
+  const fields = FRAME_FIELDS[frame.type]
+  return Object.entries(fields)
+    .filter(([field, check]) => !check(frame[field]))
+    .map(([field]) => field)
+}
+
+/** The well-formed message frames of a history page fetched over HTTP; the rest are reported. */
+export function historyMessages(page) {
+  const messages = Array.isArray(page?.messages) ? page.messages : []
+  const kept = messages.filter(
+    (frame) =>
+      frame &&
+      typeof frame === 'object' &&
+      !malformedFields({ ...frame, type: FrameType.MESSAGE }).length,
+  )
+  if (kept.length < messages.length)
+    console.error(`lanchat: ${messages.length - kept.length} malformed history messages ignored`)
+  return kept
+}
+
 /**
- * The one entry point for incoming frames: parse, then call handlers[frame.type].
- * Anything unexpected is reported loudly and ignored, so a newer server never
- * crashes an older UI.
+ * The one entry point for incoming frames: parse, check the shape, then call
+ * handlers[frame.type]. Anything unexpected is reported loudly and ignored, so a
+ * newer or hostile server never crashes the UI.
  */
 export function dispatchFrame(data, handlers) {
   let frame
@@ -93,9 +157,15 @@ export function dispatchFrame(data, handlers) {
     console.error('lanchat: a frame that is not JSON arrived and was ignored:', data, error)
     return
   }
-  const handler = frame && typeof frame === 'object' ? handlers[frame.type] : undefined
+  const isObject = frame && typeof frame === 'object' && !Array.isArray(frame)
+  const handler = isObject && Object.hasOwn(handlers, frame.type) ? handlers[frame.type] : undefined
   if (typeof handler !== 'function') {
     console.error(`lanchat: unknown frame type ${JSON.stringify(frame?.type)} ignored:`, frame)
+    return
+  }
+  const broken = Object.hasOwn(FRAME_FIELDS, frame.type) ? malformedFields(frame) : []
+  if (broken.length) {
+    console.error(`lanchat: a ${frame.type} frame with bad ${broken.join(', ')} ignored:`, frame)
     return
   }
   handler(frame)

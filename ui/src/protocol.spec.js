@@ -1,7 +1,14 @@
 import { describe, expect, it, vi } from 'vitest'
 import cases from '../../tests/cases/names.json'
 import { MAX_ROOM_CHARS, MAX_SENDER_CHARS } from './protocol.generated.js'
-import { charCount, dispatchFrame, nameProblem, roomProblem, roomSocketUrl } from './protocol.js'
+import {
+  charCount,
+  dispatchFrame,
+  historyMessages,
+  nameProblem,
+  roomProblem,
+  roomSocketUrl,
+} from './protocol.js'
 
 // `times` in the shared table: the rule's limit, or one past it.
 function spelled(entry, limit) {
@@ -40,11 +47,48 @@ describe('protocol', () => {
   it('dispatches by type and reports what it cannot handle without throwing', () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const message = vi.fn()
-    dispatchFrame('{"type":"message","id":1}', { message })
+    const frame = { type: 'message', id: 1, text: 'hi', sender: 'Bob', room: 'r', timestamp: 1 }
+    dispatchFrame(JSON.stringify(frame), { message })
     dispatchFrame('{"type":"mystery"}', { message })
     dispatchFrame('[1,2]', { message })
     dispatchFrame('{', { message })
-    expect(message).toHaveBeenCalledWith({ type: 'message', id: 1 })
+    expect(message).toHaveBeenCalledWith(frame)
     expect(error).toHaveBeenCalledTimes(3)
+  })
+
+  it('keeps only the well-formed messages of a history page', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const good = { id: 1, text: 'hi', sender: 'Bob', room: 'r', timestamp: 1, type: 'message' }
+    expect(historyMessages({ messages: [good, { ...good, id: 2, text: 5 }, null] })).toEqual([good])
+    expect(historyMessages({ messages: 'nope' })).toEqual([])
+    expect(error).toHaveBeenCalledTimes(1)
+  })
+
+  it('treats a type named like an Object property as unknown', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    dispatchFrame('{"type":"constructor"}', {})
+    dispatchFrame('{"type":"toString"}', {})
+    expect(error).toHaveBeenCalledTimes(2)
+  })
+
+  it.each([
+    ['message', { type: 'message', id: 1, text: { evil: true }, sender: 'Bob', timestamp: 1 }],
+    ['message', { type: 'message', id: '1', text: 'hi', sender: 'Bob', timestamp: 1 }],
+    ['message', { type: 'message', id: 1, text: 'hi', sender: null, timestamp: 1 }],
+    ['welcome', { type: 'welcome', members: 'Anna', first_id: 0, last_id: 0 }],
+    [
+      'welcome',
+      { type: 'welcome', members: [], first_id: 0, last_id: 0, limits: { rate_limit_burst: -1 } },
+    ],
+    ['ack', { type: 'ack', client_id: 7, id: 1 }],
+    ['error', { type: 'error', code: 'rate_limited', retry_after: 'soon' }],
+    ['presence', { type: 'presence', event: 'rename', name: 'Bob', members: [] }],
+    ['typing', { type: 'typing', sender: ['Bob'] }],
+  ])('reports and ignores a %s frame that breaks its shape', (type, frame) => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const handler = vi.fn()
+    dispatchFrame(JSON.stringify(frame), { [type]: handler, message: handler })
+    expect(handler).not.toHaveBeenCalled()
+    expect(error).toHaveBeenCalledTimes(1)
   })
 })

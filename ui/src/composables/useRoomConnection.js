@@ -10,6 +10,7 @@ import {
   HISTORY_PAGE_MAX,
   charCount,
   dispatchFrame,
+  historyMessages,
   historyUrl,
   roomSocketUrl,
 } from '../protocol.js'
@@ -189,8 +190,8 @@ export function useRoomConnection({
       const response = await fetchImpl(historyUrl(host, room, { before, limit: HISTORY_PAGE_MAX }))
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
       const page = await response.json()
-      state.value = prependMessages(state.value, page.messages)
-      serverHasOlder.value = page.has_more
+      state.value = prependMessages(state.value, historyMessages(page))
+      serverHasOlder.value = page.has_more === true
     } catch (error) {
       console.error('lanchat: could not load older messages', error)
       olderFailed.value = true

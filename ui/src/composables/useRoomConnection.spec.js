@@ -423,6 +423,15 @@ describe('useRoomConnection', () => {
     expect(room.timeline.value).toHaveLength(NOTICES_PER_SECOND + 1)
   })
 
+  it('keeps the room as it was when a host sends a message whose text is not text', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const room = connect()
+    const socket = joinWith([message(1)])
+    socket.receive(message(2, { text: { slice: 'not a function' } }))
+    socket.receive(message(3))
+    expect(room.timeline.value.map((item) => item.text)).toEqual(['message 1', 'message 3'])
+  })
+
   it('tells about live messages from others, not history and not our own', () => {
     const onLiveMessage = vi.fn()
     connect({ onLiveMessage })
