@@ -13,7 +13,7 @@ export function emptyTimeline() {
   return { items: [], newestId: 0, oldestId: 0, notices: 0 }
 }
 
-export function messageItem(frame) {
+function messageItem(frame) {
   return {
     kind: 'message',
     key: `m${frame.id}`,

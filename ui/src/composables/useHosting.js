@@ -3,7 +3,7 @@
 import { ref, watch } from 'vue'
 import * as desktop from '../desktopBridge.js'
 
-export const COPIED_SHOWN_MS = 2000
+const COPIED_SHOWN_MS = 2000
 
 export function useHosting() {
   const status = ref(null) // { hosting, port, addresses, error, suggested_port } from the window

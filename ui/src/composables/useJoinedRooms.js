@@ -17,7 +17,7 @@ import { notify, setUnread } from '../desktopBridge.js'
 const ROOMS_KEY = 'lanchat.rooms'
 const draftKey = (key) => `lanchat.draft.${key}`
 
-export function roomKey(host, room) {
+function roomKey(host, room) {
   return `${host}/${room}`
 }
 

@@ -19,7 +19,7 @@ export const BACKOFF_MAX_MS = 30_000
 export const CONNECT_TIMEOUT_MS = 8_000
 // A refused connection fails within milliseconds; an unreachable host only after
 // the network gives up. Browsers report both as the same bare error, so time tells.
-export const REFUSED_WITHIN_MS = 1_500
+const REFUSED_WITHIN_MS = 1_500
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so clients that lost the same server spread out. */
 export function backoffDelay(attempt, random = Math.random) {

@@ -2,7 +2,7 @@
 import { ref } from 'vue'
 import { roomsUrl } from '../protocol.js'
 
-export const ROOM_LIST_TIMEOUT_MS = 5000
+const ROOM_LIST_TIMEOUT_MS = 5000
 
 /** @returns {{ listing: import('vue').Ref<{ host: string, state: 'loading'|'ready'|'failed', rooms: object[] } | null>, load: (host: string) => Promise<void> }} */
 export function useRoomDirectory({ fetchImpl = (...args) => globalThis.fetch(...args) } = {}) {

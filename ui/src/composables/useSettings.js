@@ -4,7 +4,7 @@ import { computed, reactive, watch } from 'vue'
 import * as desktop from '../desktopBridge.js'
 import { systemLanguage } from '../i18n.js'
 
-export const RECENT_MAX = 8
+const RECENT_MAX = 8
 
 /** @param {import('vue').Ref<string>} locale  vue-i18n's locale, which the language setting drives */
 export function useSettings(locale) {
