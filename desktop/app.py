@@ -13,6 +13,7 @@ the UI's first requests wait in the bound socket's backlog until the server answ
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -33,6 +34,7 @@ from server.runner import ServerStartError, ServerThread
 from .bridge import WINDOW_TITLE, Bridge
 from .hosting import Hosting
 from .notifications import Notifier
+from .private_files import PRIVATE_FILE_MODE, make_private_dir, write_private
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
 
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
     from .page_guard import PageGuard
 
-__all__ = ["DesktopApp", "DesktopOptions", "run"]
+__all__ = ["DesktopApp", "DesktopOptions", "PortMemory", "run"]
 
 log = logging.getLogger("lanchat.desktop")
 
@@ -53,6 +55,7 @@ SERVER_PORT_FILE = "server-port"
 WEBVIEW_STORAGE_DIR = "webview"
 WINDOW_ICON = Path(__file__).resolve().parent / "icons" / "lanchat.png"
 SERVER_STOP_SECONDS = 1.5
+PRIVATE_UMASK = 0o077
 # The server starts once the page has loaded, or after this long if the page never does.
 SERVER_START_DEFER_LIMIT_SECONDS = 5.0
 
@@ -84,6 +87,10 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
     tests use it to watch and drive the real app.
     """
     started_at = time.monotonic()
+    # Everything this process creates (history, settings, the browser's storage) is the user's only.
+    os.umask(PRIVATE_UMASK)
+    make_private_dir(options.data_dir)
+    _make_existing_files_private(options.data_dir)
     lock = InstanceLock(options.data_dir)
     if not lock.acquire():
         if ask_running_instance_to_show(options.data_dir):
@@ -91,15 +98,20 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
             return 0
         print(f"lanchat: another lanchat holds {lock.path} but does not answer.", flush=True)
         return 1
-    try:
-        return _run_locked(options, on_ready, started_at)
-    finally:
-        lock.release()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(lock.release)
+        _run_locked(options, on_ready, started_at, cleanup)
+    log.info("closed in order")
+    return 0
 
 
 def _run_locked(
-    options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None, started_at: float
-) -> int:
+    options: DesktopOptions,
+    on_ready: Callable[[DesktopApp], None] | None,
+    started_at: float,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Each teardown is registered the moment its resource exists; `cleanup` runs them in reverse."""
     _allow_webengine_as_root()
     import webview  # only now: importing Qt is the slow part, and `lanchat serve` never needs it
 
@@ -114,43 +126,53 @@ def _run_locked(
     # A page's new windows (target=_blank, window.open) open in the system browser, never in ours.
     webview.settings["OPEN_EXTERNAL_LINKS_IN_BROWSER"] = True
 
-    server = _bind_server(options.data_dir)
-    page_url, page_port = _window_page(server, options.data_dir)
-    notifier = Notifier()
+    server = _bind_server(PortMemory(options.data_dir / SERVER_PORT_FILE), options.data_dir)
+    cleanup.callback(server.stop, SERVER_STOP_SECONDS)
     hosting = Hosting(server)
+    cleanup.callback(hosting.stop)  # before the server stops: hosting runs on its event loop
+    notifier = Notifier()
+    cleanup.callback(notifier.close)
+    page = _window_page(server, PortMemory(options.data_dir / PAGE_PORT_FILE))
+    if page.needs_server_now:
+        server.start(wait=False)
     bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier)
     window = webview.create_window(
-        WINDOW_TITLE, page_url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
+        WINDOW_TITLE, page.url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
     )
     assert window is not None  # None only for a window made after webview.start()
     guard = PageGuard()
     window.events.before_show += guard.install
     bridge._attach(window, guard)
     show_requests = ShowRequests(options.data_dir, on_show=lambda: _bring_forward(window))
+    cleanup.callback(show_requests.close)
+    show_requests.start()
     app = DesktopApp(options, server, hosting, bridge, guard, window, started_at)
+    _close_window_on(signal.SIGTERM, window)
+    # pywebview's Qt backend installs its own SIGINT handler (quit the Qt loop) and a timer that
+    # lets Python signal handlers run while the C++ event loop spins.
+    _close_window_on(signal.SIGINT, window)
+    webview.start(
+        _when_loaded,
+        (app, on_ready),
+        gui="qt",
+        debug=options.debug,
+        private_mode=False,
+        storage_path=str(options.data_dir / WEBVIEW_STORAGE_DIR),
+        http_port=page.port,
+        icon=str(WINDOW_ICON) if WINDOW_ICON.is_file() else None,
+    )
+
+
+def _make_existing_files_private(data_dir: Path) -> None:
+    # Files an older version wrote 0644 (the history, the port files) become the user's only.
     try:
-        show_requests.start()
-        _close_window_on(signal.SIGTERM, window)
-        # pywebview's Qt backend installs its own SIGINT handler (quit the Qt loop) and a timer that
-        # lets Python signal handlers run while the C++ event loop spins.
-        _close_window_on(signal.SIGINT, window)
-        webview.start(
-            _when_loaded,
-            (app, on_ready),
-            gui="qt",
-            debug=options.debug,
-            private_mode=False,
-            storage_path=str(options.data_dir / WEBVIEW_STORAGE_DIR),
-            http_port=page_port,
-            icon=str(WINDOW_ICON) if WINDOW_ICON.is_file() else None,
-        )
-    finally:
-        show_requests.close()
-        hosting.stop()
-        server.stop(SERVER_STOP_SECONDS)
-        notifier.close()
-    log.info("closed in order")
-    return 0
+        entries = list(data_dir.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if entry.is_file() and not entry.is_symlink() and entry.stat().st_mode & 0o077:
+                entry.chmod(PRIVATE_FILE_MODE)
 
 
 def _log_exceptions_in_qt_slots() -> None:
@@ -173,10 +195,30 @@ def _allow_webengine_as_root() -> None:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
 
 
-def _bind_server(data_dir: Path) -> ServerThread:
+class PortMemory:
+    """The port used last time, in a small file: reusing it keeps what is keyed by it (the page's
+    origin keys its localStorage, the UI keys its rooms by the server's address)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def recall(self) -> int:
+        """Last run's port, or 0 (any free port) when none was kept."""
+        try:
+            port = int(self.path.read_text().strip())
+        except (OSError, ValueError):
+            return 0
+        return port if 0 < port <= 65535 else 0
+
+    def keep(self, port: int) -> None:
+        if port != self.recall():
+            write_private(self.path, str(port))
+
+
+def _bind_server(ports: PortMemory, data_dir: Path) -> ServerThread:
     """The embedded server's socket, on loopback: nothing is exposed to the network until the user
     hosts. It serves only once `start()` runs; until then connections wait in the backlog."""
-    preferred = _remembered_port(data_dir / SERVER_PORT_FILE)
+    preferred = ports.recall()
     server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir))
     try:
         server.bind()
@@ -189,40 +231,31 @@ def _bind_server(data_dir: Path) -> ServerThread:
         server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir))
         server.bind()
     assert server.port is not None
-    _remember_port(data_dir / SERVER_PORT_FILE, preferred, server.port)
+    ports.keep(server.port)
     return server
 
 
-def _window_page(server: ServerThread, data_dir: Path) -> tuple[str, int | None]:
-    """(what the window opens, the port pywebview serves it on).
+@dataclass(frozen=True)
+class WindowPage:
+    url: str  # what the window opens
+    port: int | None  # where pywebview serves it, or None when the page is our server's
+    needs_server_now: bool  # our server's own page: nothing answers it until the server starts
 
-    The built UI's index.html, which pywebview serves with its own HTTP server (it listens on
+
+def _window_page(server: ServerThread, ports: PortMemory) -> WindowPage:
+    """The built UI's index.html, which pywebview serves with its own HTTP server (it listens on
     127.0.0.1 only); it names our server in its query. Without a built UI the window opens our
-    server's placeholder page, which only a started server can answer.
-    """
+    server's placeholder page."""
     index = default_ui_dir() / "index.html"
     if not index.is_file():
-        server.start(wait=False)
-        return server.url, None
-    preferred = _remembered_port(data_dir / PAGE_PORT_FILE)
-    page_port = _free_port_like(preferred)
+        return WindowPage(server.url, None, needs_server_now=True)
+    page_port = _free_port_like(ports.recall())
     if page_port is None:
         raise ServerStartError("no free loopback port for the window's page")
-    _remember_port(data_dir / PAGE_PORT_FILE, preferred, page_port)
-    return f"{index}?server={quote(f'127.0.0.1:{server.port}')}", page_port
-
-
-def _remembered_port(path: Path) -> int:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return 0
-
-
-def _remember_port(path: Path, previous: int, port: int) -> None:
-    if port != previous:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(port))
+    ports.keep(page_port)
+    return WindowPage(
+        f"{index}?server={quote(f'127.0.0.1:{server.port}')}", page_port, needs_server_now=False
+    )
 
 
 def _free_port_like(preferred: int) -> int | None:

@@ -7,7 +7,9 @@ run so that every message does not log another traceback; it never raises.
 
 from __future__ import annotations
 
+import html
 import logging
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -16,13 +18,22 @@ if TYPE_CHECKING:  # imported where they are used: the window's start-up does no
 
     from desktop_notifier import DesktopNotifier
 
-__all__ = ["Notifier"]
+__all__ = ["MAX_BODY_CHARS", "Notifier", "notification_body"]
 
 log = logging.getLogger("lanchat.desktop")
 
 SEND_TIMEOUT_SECONDS = 5.0
 MAX_TITLE_CHARS = 100
 MAX_BODY_CHARS = 300
+# The freedesktop notification spec lets servers read the body as markup (<b>, <a href>, <img>);
+# a message's text is the sender's, never markup. Other platforms show the text as it is.
+BODY_IS_MARKUP = sys.platform.startswith("linux")
+
+
+def notification_body(text: str) -> str:
+    """What to send as the body: cut to MAX_BODY_CHARS, then escaped where it would be markup."""
+    cut = text[:MAX_BODY_CHARS]
+    return html.escape(cut, quote=False) if BODY_IS_MARKUP else cut
 
 
 class Notifier:
@@ -88,7 +99,7 @@ class Notifier:
         dispatched = asyncio.Event()
         # desktop-notifier logs a failure instead of raising; on_dispatched is how we learn it worked.
         notification = Notification(
-            title=title[:MAX_TITLE_CHARS], message=body[:MAX_BODY_CHARS], on_dispatched=dispatched.set
+            title=title[:MAX_TITLE_CHARS], message=notification_body(body), on_dispatched=dispatched.set
         )
         await notifier.send_notification(notification)
         return dispatched.is_set()

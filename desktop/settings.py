@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -13,6 +12,8 @@ from typing import Any
 import platformdirs
 
 from server.protocol import MAX_ROOM_CHARS, MAX_SENDER_CHARS
+
+from .private_files import write_private
 
 __all__ = ["DEFAULT_HOST_PORT", "Settings", "SettingsStore", "default_config_dir"]
 
@@ -77,7 +78,8 @@ def _is_recent_entry(entry: Any) -> bool:
 
 
 class SettingsStore:
-    """Loads once, saves on every change (atomically: a crash never leaves half a file)."""
+    """Loads once, saves on every change at once (atomically and durably, the user's only: a crash
+    loses nothing saved and never leaves half a file)."""
 
     def __init__(self, config_dir: Path) -> None:
         self.path = config_dir / SETTINGS_FILE
@@ -119,7 +121,4 @@ class SettingsStore:
         return replace(Settings(), **valid)
 
     def _write(self, settings: Settings) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".json.tmp")
-        partial.write_text(json.dumps(asdict(settings), ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(partial, self.path)
+        write_private(self.path, json.dumps(asdict(settings), ensure_ascii=False, indent=2))

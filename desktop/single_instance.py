@@ -1,23 +1,31 @@
 """One lanchat window per data folder: a second launch asks the first to come forward, then exits.
 
 The first instance holds an exclusive lock on `instance.lock` (the OS releases it even if the
-process dies) and listens on a loopback port written to `instance.json`, with a random token so
-that only someone who can read our data folder can ask.
+process dies) and listens where `instance.json` (0600) says, with a random token so that only
+someone who can read our data folder can ask. Where the OS has unix sockets the channel is one,
+in a fresh 0700 folder of its own, so no other local user can even connect; on Windows it is a
+loopback TCP port. Each request is read on its own thread with a short timeout: a client that
+connects and says nothing cannot keep a second launch from being answered.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
 import secrets
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from .private_files import make_private_dir, write_private
 
 __all__ = ["InstanceLock", "ShowRequests", "ask_running_instance_to_show"]
 
@@ -28,6 +36,11 @@ INFO_FILE = "instance.json"
 SHOW_COMMAND = b"show"
 # The first instance may hold the lock but not yet have written its port.
 HANDOVER_WAIT_SECONDS = 10.0
+# How long one request may take to arrive; a silent client is dropped after this.
+REQUEST_TIMEOUT_SECONDS = 1.0
+MAX_REQUEST_BYTES = 256
+USE_UNIX_SOCKET = hasattr(socket, "AF_UNIX") and sys.platform != "win32"
+SOCKET_NAME = "instance.sock"
 
 
 class InstanceLock:
@@ -37,7 +50,7 @@ class InstanceLock:
 
     def acquire(self) -> bool:
         """True if this process is now the only instance for the data folder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         # Held open for the life of the process: the lock lasts as long as the handle.
         handle = open(self.path, "a+b")  # noqa: SIM115
         try:
@@ -69,25 +82,32 @@ else:
 
 
 class ShowRequests:
-    """A loopback listener that calls `on_show` when a second launch asks; runs on a daemon thread."""
+    """A listener that calls `on_show` when a second launch asks; runs on a daemon thread."""
 
     def __init__(self, data_dir: Path, on_show: Callable[[], None]) -> None:
         self._info_path = data_dir / INFO_FILE
         self._on_show = on_show
         self._token = secrets.token_hex(16)
-        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._folder: Path | None = None
+        if USE_UNIX_SOCKET:
+            # mkdtemp makes the folder 0700; under the system's temp folder its path stays well
+            # within a unix socket's 108 bytes, which a deep data folder might not.
+            self._folder = Path(tempfile.mkdtemp(prefix="lanchat-"))
+            self._address: Any = str(self._folder / SOCKET_NAME)
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.bind(self._address)
+            self._sock.listen()
+        else:
+            self._sock = socket.create_server(("127.0.0.1", 0))
+            self._address = self._sock.getsockname()[1]
         self._sock.settimeout(0.5)
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="lanchat-instance", daemon=True)
 
     def start(self) -> None:
-        info = {"pid": os.getpid(), "port": self._sock.getsockname()[1], "token": self._token}
-        partial = self._info_path.with_suffix(".tmp")
+        where = {"socket": self._address} if USE_UNIX_SOCKET else {"port": self._address}
         # Owner-only: the token is what keeps other local users from poking the window.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(info, out)
-        os.replace(partial, self._info_path)
+        write_private(self._info_path, json.dumps({"pid": os.getpid(), **where, "token": self._token}))
         self._thread.start()
 
     def close(self) -> None:
@@ -96,6 +116,8 @@ class ShowRequests:
             self._thread.join(2)
         self._sock.close()
         self._info_path.unlink(missing_ok=True)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def _serve(self) -> None:
         while not self._closed.is_set():
@@ -105,21 +127,40 @@ class ShowRequests:
                 continue
             except OSError:
                 return
-            with conn:
-                conn.settimeout(2)
-                try:
-                    request = conn.recv(256).strip()
-                except OSError:
-                    continue
-                if request != SHOW_COMMAND + b" " + self._token.encode():
-                    log.warning("ignored a malformed request on the instance port")
-                    continue
-                log.info("a second launch asked for the window: bringing it forward")
-                try:
-                    self._on_show()
-                    conn.sendall(b"ok\n")
-                except Exception:
-                    log.exception("could not bring the window forward")
+            threading.Thread(target=self._answer, args=(conn,), name="lanchat-show", daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(REQUEST_TIMEOUT_SECONDS)
+            try:
+                request = _read_line(conn)
+            except OSError:
+                log.warning("dropped a silent or broken request on the instance channel")
+                return
+            expected = SHOW_COMMAND + b" " + self._token.encode()
+            if not hmac.compare_digest(request, expected):
+                log.warning("ignored a malformed request on the instance channel")
+                return
+            log.info("a second launch asked for the window: bringing it forward")
+            try:
+                self._on_show()
+                conn.sendall(b"ok\n")
+            except Exception:
+                log.exception("could not bring the window forward")
+
+
+def _read_line(conn: socket.socket) -> bytes:
+    """One request line, at most MAX_REQUEST_BYTES, within the socket's timeout."""
+    received = b""
+    deadline = time.monotonic() + REQUEST_TIMEOUT_SECONDS
+    while b"\n" not in received and len(received) < MAX_REQUEST_BYTES:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the request did not arrive in time")
+        chunk = conn.recv(MAX_REQUEST_BYTES - len(received))
+        if not chunk:
+            break
+        received += chunk
+    return received.split(b"\n", 1)[0].strip()
 
 
 def ask_running_instance_to_show(data_dir: Path, wait: float = HANDOVER_WAIT_SECONDS) -> bool:
@@ -129,7 +170,7 @@ def ask_running_instance_to_show(data_dir: Path, wait: float = HANDOVER_WAIT_SEC
     while True:
         try:
             info = json.loads(info_path.read_text(encoding="utf-8"))
-            with socket.create_connection(("127.0.0.1", int(info["port"])), timeout=2) as conn:
+            with _connect(info) as conn:
                 conn.sendall(SHOW_COMMAND + b" " + str(info["token"]).encode() + b"\n")
                 if conn.recv(16).startswith(b"ok"):
                     return True
@@ -138,3 +179,16 @@ def ask_running_instance_to_show(data_dir: Path, wait: float = HANDOVER_WAIT_SEC
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
+
+
+def _connect(info: dict[str, Any]) -> socket.socket:
+    if "socket" in info:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.settimeout(2)
+        try:
+            conn.connect(str(info["socket"]))
+        except OSError:
+            conn.close()
+            raise
+        return conn
+    return socket.create_connection(("127.0.0.1", int(info["port"])), timeout=2)

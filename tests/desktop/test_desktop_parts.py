@@ -6,17 +6,26 @@ import asyncio
 import json
 import os
 import socket
+import stat
 import threading
+import time
+from pathlib import Path
 
 import pytest
 import websockets
 
+from desktop.app import PortMemory
 from desktop.bridge import Bridge
 from desktop.hosting import Hosting
 from desktop.notifications import Notifier
 from desktop.page_guard import PageGuard
 from desktop.settings import Settings, SettingsStore
-from desktop.single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
+from desktop.single_instance import (
+    REQUEST_TIMEOUT_SECONDS,
+    InstanceLock,
+    ShowRequests,
+    ask_running_instance_to_show,
+)
 from server.config import ServerConfig
 from server.runner import ServerThread
 
@@ -195,3 +204,78 @@ def test_bridge_refuses_every_call_unless_the_window_shows_our_page(tmp_path, se
         with pytest.raises(PermissionError, match="only for lanchat's own page"):
             call()
     assert not (tmp_path / "settings.json").exists(), "nothing was written for the foreign page"
+
+
+def test_the_instance_channel_is_a_unix_socket_in_a_folder_only_the_user_can_enter(tmp_path):
+    requests = ShowRequests(tmp_path, on_show=lambda: None)
+    requests.start()
+    try:
+        info = json.loads((tmp_path / "instance.json").read_text())
+        where = Path(info["socket"])
+        assert stat.S_ISSOCK(where.stat().st_mode)
+        assert stat.S_IMODE(where.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "instance.json").stat().st_mode) == 0o600
+        assert "port" not in info, "no TCP port for other local users to reach"
+    finally:
+        requests.close()
+    assert not where.parent.exists(), "the socket's folder goes with the instance"
+
+
+def test_a_silent_client_on_the_instance_channel_does_not_keep_a_second_launch_waiting(tmp_path):
+    shown = threading.Event()
+    requests = ShowRequests(tmp_path, on_show=shown.set)
+    requests.start()
+    info = json.loads((tmp_path / "instance.json").read_text())
+    silent = [socket.socket(socket.AF_UNIX) for _ in range(5)]
+    try:
+        for client in silent:
+            client.connect(info["socket"])
+        began = time.monotonic()
+        assert ask_running_instance_to_show(tmp_path, wait=5)
+        assert time.monotonic() - began < REQUEST_TIMEOUT_SECONDS
+        assert shown.is_set()
+        # The silent ones are dropped once their time is up.
+        silent[0].settimeout(REQUEST_TIMEOUT_SECONDS + 2)
+        assert silent[0].recv(16) == b""
+    finally:
+        for client in silent:
+            client.close()
+        requests.close()
+
+
+def test_a_request_with_the_wrong_token_does_not_show_the_window(tmp_path):
+    shown = threading.Event()
+    requests = ShowRequests(tmp_path, on_show=shown.set)
+    requests.start()
+    info = json.loads((tmp_path / "instance.json").read_text())
+    try:
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(REQUEST_TIMEOUT_SECONDS + 2)
+            client.connect(info["socket"])
+            client.sendall(b"show " + b"0" * len(info["token"]) + b"\n")
+            assert client.recv(16) == b""
+    finally:
+        requests.close()
+    assert not shown.is_set()
+
+
+def test_settings_are_written_whole_and_only_the_user_may_read_them(tmp_path):
+    config = tmp_path / "config"
+    SettingsStore(config).update({"name": "Аня"})
+
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700
+    assert stat.S_IMODE((config / "settings.json").stat().st_mode) == 0o600
+    assert [path.name for path in config.iterdir()] == ["settings.json"], "no partial file is left"
+
+
+def test_port_memory_recalls_the_kept_port_and_nothing_for_a_missing_or_odd_file(tmp_path):
+    memory = PortMemory(tmp_path / "window-port")
+    assert memory.recall() == 0
+
+    memory.keep(40123)
+
+    assert PortMemory(tmp_path / "window-port").recall() == 40123
+    assert stat.S_IMODE((tmp_path / "window-port").stat().st_mode) == 0o600
+    for odd in ("", "eighty", "0", "65536", "-5"):
+        (tmp_path / "window-port").write_text(odd)
+        assert memory.recall() == 0, odd

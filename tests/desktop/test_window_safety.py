@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from .app_process import REPO_ROOT, AppProcess, free_port
-from .test_window import UI_HELPERS, wait_for_js
+from .test_window import UI_HELPERS, server_fetch, wait_for_js
 
 pytestmark = pytest.mark.display
 
@@ -171,3 +172,26 @@ def test_a_foreign_frame_is_not_loaded_into_the_page(launch_app, foreign_page):
 
 def _lines(path) -> list[str]:
     return path.read_text().split() if path.exists() else []
+
+
+def test_what_the_window_keeps_is_the_users_only_and_survives_the_app_being_killed(launch_app, tmp_path):
+    data, config = tmp_path / "data", tmp_path / "config"
+    data.mkdir(mode=0o755)
+    (data / "server-port").write_text("0")  # as an older version left it: readable by all
+    (data / "server-port").chmod(0o644)
+    app = launch_app(data_dir=data, config_dir=config)
+    recent = [{"host": None, "room": "general"}]
+    app.api("save_settings", {"name": "Аня", "recent": recent})
+    assert app.js_async(server_fetch(app, "/api/health"))["status"] == "ok"  # the history is open
+
+    app.kill()  # no goodbye: what was saved must already be on disk
+
+    assert json.loads((config / "settings.json").read_text(encoding="utf-8"))["recent"] == recent
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700
+    files = [config / "settings.json", data / "server-port", data / "window-port"]
+    files += list(data.glob("history.sqlite3*"))
+    assert len(files) > 3, "the history store was created"
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
+        path.name: 0o600 for path in files
+    }
