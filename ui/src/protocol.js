@@ -111,7 +111,7 @@ const FRAME_FIELDS = {
   [FrameType.PRESENCE]: {
     event: (value) => value === 'join' || value === 'leave',
     name: isText,
-    members: isNames,
+    members: optional(isNames), // a server that sends changes only leaves it out
   },
   [FrameType.TYPING]: { sender: isText },
 }

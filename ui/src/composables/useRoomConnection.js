@@ -38,6 +38,12 @@ export { TYPING_SHOW_MS } from './useTyping.js'
 // list still follows but the timeline stops taking notices until it calms down.
 export const NOTICES_PER_SECOND = 20
 
+/** The member list after one join or leave, for a presence frame that carries no full list. */
+function membersAfter(current, { event, name }) {
+  const others = current.filter((member) => member !== name)
+  return event === 'join' ? [...others, name].sort() : others
+}
+
 /**
  * @param {object} options
  * @param {string} options.host  "name:port" of the server the room lives on
@@ -156,7 +162,7 @@ export function useRoomConnection({
       roomError.value = { code: frame.code }
     },
     presence(frame) {
-      members.value = frame.members
+      members.value = frame.members ?? membersAfter(members.value, frame)
       if (frame.name === toValue(name)) return
       if (frame.event === 'leave') typingState.stopped(frame.name)
       const now = Date.now()

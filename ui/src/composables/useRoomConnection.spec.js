@@ -400,6 +400,15 @@ describe('useRoomConnection', () => {
     ])
   })
 
+  it('follows the member list from presence changes that carry no full list', () => {
+    const room = connect()
+    const socket = joinWith([], { members: ['Anna', 'Chen'] })
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Bob' })
+    expect(room.members.value).toEqual(['Anna', 'Bob', 'Chen'])
+    socket.receive({ type: 'presence', room: 'general', event: 'leave', name: 'Chen' })
+    expect(room.members.value).toEqual(['Anna', 'Bob'])
+  })
+
   it('keeps following members through a flood of notices but shows at most NOTICES_PER_SECOND a second', () => {
     const room = connect()
     const socket = joinWith()
