@@ -34,6 +34,7 @@ from server.runner import ServerStartError, ServerThread
 from .bridge import WINDOW_TITLE, Bridge
 from .hosting import Hosting
 from .notifications import Notifier
+from .page_storage import PageStorage
 from .private_files import PRIVATE_FILE_MODE, make_private_dir, write_private
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
@@ -135,7 +136,7 @@ def _run_locked(
     page = _window_page(server, PortMemory(options.data_dir / PAGE_PORT_FILE))
     if page.needs_server_now:
         server.start(wait=False)
-    bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier)
+    bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier, PageStorage(options.data_dir))
     window = webview.create_window(
         WINDOW_TITLE, page.url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
     )

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .hosting import Hosting, HostStatus
 from .notifications import Notifier
+from .page_storage import PageStorage
 from .settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -54,10 +55,13 @@ def _our_page_only(method: Callable[Concatenate[Bridge, P], R]) -> Callable[Conc
 
 
 class Bridge:
-    def __init__(self, hosting: Hosting, settings: SettingsStore, notifier: Notifier) -> None:
+    def __init__(
+        self, hosting: Hosting, settings: SettingsStore, notifier: Notifier, storage: PageStorage
+    ) -> None:
         self._hosting = hosting
         self._settings = settings
         self._notifier = notifier
+        self._storage = storage
         self._window: Window | None = None  # once created
         self._guard: PageGuard | None = None
 
@@ -132,6 +136,21 @@ class Bridge:
     def save_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial update and return all settings; an invalid value rejects the Promise."""
         return asdict(self._settings.update(changes))
+
+    # What the page keeps across restarts (see page_storage.py): the UI's lanchat.* items.
+
+    @_our_page_only
+    def storage_items(self) -> dict[str, str]:
+        return self._storage.items()
+
+    @_our_page_only
+    def storage_set(self, key: str, value: str) -> None:
+        """Store one item; a key or value that breaks a limit rejects the Promise."""
+        self._storage.set(key, value)
+
+    @_our_page_only
+    def storage_remove(self, key: str) -> None:
+        self._storage.remove(key)
 
     def _window_focused(self) -> bool:
         if self._window is None:

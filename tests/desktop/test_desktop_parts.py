@@ -19,6 +19,7 @@ from desktop.bridge import Bridge
 from desktop.hosting import Hosting
 from desktop.notifications import Notifier
 from desktop.page_guard import PageGuard
+from desktop.page_storage import MAX_STORED_BYTES, MAX_STORED_KEYS, PageStorage
 from desktop.settings import Settings, SettingsStore
 from desktop.single_instance import (
     REQUEST_TIMEOUT_SECONDS,
@@ -191,7 +192,7 @@ class StandInWindow:
     ["http://192.0.2.9:8000/", "http://127.0.0.1:40001/", "file:///tmp/index.html", "data:text/html,hi"],
 )
 def test_bridge_refuses_every_call_unless_the_window_shows_our_page(tmp_path, server, shown):
-    bridge = Bridge(Hosting(server), SettingsStore(tmp_path), Notifier())
+    bridge = Bridge(Hosting(server), SettingsStore(tmp_path), Notifier(), PageStorage(tmp_path))
     guard = PageGuard()
     guard.origin = "http://127.0.0.1:40000"
     window = StandInWindow("http://127.0.0.1:40000/index.html?server=127.0.0.1:1")
@@ -279,3 +280,32 @@ def test_port_memory_recalls_the_kept_port_and_nothing_for_a_missing_or_odd_file
     for odd in ("", "eighty", "0", "65536", "-5"):
         (tmp_path / "window-port").write_text(odd)
         assert memory.recall() == 0, odd
+
+
+def test_page_storage_keeps_lanchat_items_across_a_restart_and_refuses_others(tmp_path):
+    store = PageStorage(tmp_path)
+    store.set("lanchat.rooms", '{"rooms": []}')
+    store.set("lanchat.draft.x/general", "half a thought")
+    store.remove("lanchat.draft.x/general")
+
+    assert PageStorage(tmp_path).items() == {"lanchat.rooms": '{"rooms": []}'}
+    assert stat.S_IMODE((tmp_path / "window-storage.json").stat().st_mode) == 0o600
+    for key, value in (("other", "x"), ("lanchat.rooms", 5), (7, "x")):
+        with pytest.raises(ValueError, match="stored"):
+            store.set(key, value)  # type: ignore[arg-type]
+
+
+def test_page_storage_holds_exactly_its_limits(tmp_path):
+    store = PageStorage(tmp_path)
+    for n in range(MAX_STORED_KEYS):
+        store._items[f"lanchat.k{n}"] = ""  # filled directly: a thousand durable writes take long
+    with pytest.raises(ValueError, match=f"at most {MAX_STORED_KEYS} items"):
+        store.set("lanchat.one-more", "")
+    store.set("lanchat.k0", "x")  # replacing an item stays within the count
+
+    big = PageStorage(tmp_path / "big")
+    room = MAX_STORED_BYTES - len("lanchat.a")
+    big.set("lanchat.a", "x" * room)
+    with pytest.raises(ValueError, match=f"at most {MAX_STORED_BYTES} characters"):
+        big.set("lanchat.a", "x" * (room + 1))
+    assert len(PageStorage(tmp_path / "big").items()["lanchat.a"]) == room

@@ -26,6 +26,9 @@ BRIDGE_METHODS = {
     "set_unread",
     "open_external",
     "copy_text",
+    "storage_items",
+    "storage_set",
+    "storage_remove",
     "get_settings",
     "save_settings",
 }

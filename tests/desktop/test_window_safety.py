@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import http.server
 import json
+import signal
+import socket
 import stat
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -195,3 +198,57 @@ def test_what_the_window_keeps_is_the_users_only_and_survives_the_app_being_kill
     assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
         path.name: 0o600 for path in files
     }
+
+
+def test_a_message_left_pending_is_sent_after_a_crash_even_when_the_page_port_changes(
+    launch_app, serve_process, tmp_path
+):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the Vue UI is not built (ui/dist): run make ui")
+    data, config = tmp_path / "data", tmp_path / "config"
+    remote = serve_process(data_dir=tmp_path / "remote")  # another computer's lanchat
+    text = "written while the host was away"
+    first = launch_app(data_dir=data, config_dir=config)
+    first.js(UI_HELPERS)
+    join_there = f"""(() => {{
+        const set = (id, value) => {{
+            const field = document.getElementById(id);
+            if (!field) return false;
+            field.value = value;
+            field.dispatchEvent(new Event('input', {{bubbles: true}}));
+            return true;
+        }};
+        if (window.__ui.field('Message')) return true;
+        if (set('join-name', 'Anna') && set('join-address', {json.dumps(remote.host)})
+            && set('join-remote-room', 'lobby'))
+            document.getElementById('join-address').form.requestSubmit();
+        return false;
+    }})()"""
+    # Repeated until the room shows: the page may still be loading its settings at first.
+    wait_for_js(first, join_there, timeout=20)
+    remote.stop(signal.SIGKILL)
+    wait_for_js(first, f"window.__ui.type('Message', {json.dumps(text)})")
+    wait_for_js(first, "window.__ui.click('Send')")
+    kept = data / "window-storage.json"
+    deadline = time.monotonic() + 10
+    while text not in (kept.read_text(encoding="utf-8") if kept.exists() else ""):
+        assert time.monotonic() < deadline, "the pending message never reached the data folder"
+        time.sleep(0.1)
+    first_origin = first.js("location.origin")
+    first.kill()  # a crash: nothing is flushed on the way out
+
+    page_port = int((data / "window-port").read_text())
+    with socket.create_server(("127.0.0.1", page_port)):  # another program took the page's port
+        remote.start()
+        second = launch_app(data_dir=data, config_dir=config)
+        assert second.js("location.origin") != first_origin, "the page had to move"
+
+        deadline = time.monotonic() + 20
+        while True:
+            with urllib.request.urlopen(f"{remote.url}api/rooms/lobby/messages", timeout=5) as response:
+                texts = [message["text"] for message in json.load(response)["messages"]]
+            if text in texts:
+                break
+            assert time.monotonic() < deadline, f"the pending message was not sent: {texts}"
+            time.sleep(0.2)
+    assert texts.count(text) == 1

@@ -13,6 +13,7 @@ import {
 } from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
 import { notify, setUnread } from '../desktopBridge.js'
+import { appStorage } from '../windowStorage.js'
 
 const ROOMS_KEY = 'lanchat.rooms'
 const draftKey = (key) => `lanchat.draft.${key}`
@@ -29,7 +30,7 @@ function roomKey(host, room) {
 export function useJoinedRooms({
   name,
   localHost,
-  storage = globalThis.localStorage,
+  storage = appStorage,
   connect = useRoomConnection,
 }) {
   const rooms = shallowRef([])

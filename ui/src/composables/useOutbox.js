@@ -3,6 +3,7 @@
 // the server's rate limit so a long offline queue is slowed, never refused.
 import { getCurrentScope, onScopeDispose, ref, toValue } from 'vue'
 import { ErrorCode, messageFrame } from '../protocol.js'
+import { appStorage } from '../windowStorage.js'
 
 // We send a little under the server's rate, so clock drift never costs a refusal.
 const PACE_FRACTION = 0.9
@@ -52,14 +53,7 @@ export function createPacer(limits) {
  * @param {ReturnType<typeof createPacer>} options.pacer
  * @param {(text: string) => boolean} options.transmit  send a frame on the live connection; false when there is none
  */
-export function useOutbox({
-  host,
-  room,
-  name,
-  pacer,
-  transmit,
-  storage = globalThis.localStorage,
-}) {
+export function useOutbox({ host, room, name, pacer, transmit, storage = appStorage }) {
   const entries = ref(load())
   let inFlight = null // client_id sent and not yet acknowledged
   let pausedUntil = 0

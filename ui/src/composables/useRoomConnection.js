@@ -31,6 +31,7 @@ export {
   ConnectionStatus,
   backoffDelay,
 } from './useReconnectingSocket.js'
+import { appStorage } from '../windowStorage.js'
 export { outboxKey } from './useOutbox.js'
 export { TYPING_SHOW_MS } from './useTyping.js'
 
@@ -58,7 +59,7 @@ export function useRoomConnection({
   name,
   keepTrying = false,
   onLiveMessage = () => {},
-  storage = globalThis.localStorage,
+  storage = appStorage,
   WebSocketImpl = globalThis.WebSocket,
   fetchImpl = (...args) => globalThis.fetch(...args),
   random = Math.random,
