@@ -64,16 +64,19 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def serve(config: ServerConfig) -> int:
     """Serve until SIGINT or SIGTERM; 0 after a clean stop."""
+    # The handlers come first: the port accepts connections (into its backlog) from the moment it
+    # is bound, so a service manager may stop us then, and the default action would kill the
+    # process before the history store is closed.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
     server = ServerThread(config)
     try:
         server.start()
     except ServerStartError as exc:
         print(f"lanchat: {exc}", file=sys.stderr)
         return 1
-
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
 
     print(f"lanchat is serving at {server.url}", flush=True)
     if config.host in ("0.0.0.0", ""):

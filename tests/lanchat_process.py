@@ -52,6 +52,15 @@ class ServeProcess:
         return "ws://" + self.host
 
     def start(self, timeout: float = START_TIMEOUT) -> ServeProcess:
+        serving = self.spawn()
+        if not serving.wait(timeout):
+            self.stop(signal.SIGKILL)
+            raise RuntimeError("lanchat serve did not start:\n" + "\n".join(self.output))
+        self.port = int(self.host.rsplit(":", 1)[1])
+        return self
+
+    def spawn(self) -> threading.Event:
+        """Start the process without waiting for it; the event is set once it says it serves."""
         command = [*self.command, "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--data", str(self.data_dir), *self.extra_args]
         self.process = subprocess.Popen(
@@ -73,11 +82,7 @@ class ServeProcess:
                     serving.set()
 
         threading.Thread(target=read, args=(self.process.stdout,), daemon=True).start()
-        if not serving.wait(timeout):
-            self.stop(signal.SIGKILL)
-            raise RuntimeError("lanchat serve did not start:\n" + "\n".join(self.output))
-        self.port = int(self.host.rsplit(":", 1)[1])
-        return self
+        return serving
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int | None:
         """Send `sig` (SIGTERM, as a service manager would) and wait; the exit code."""

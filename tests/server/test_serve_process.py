@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -24,6 +25,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
+from tests.lanchat_process import ServeProcess
 
 TIMEOUT = 20
 
@@ -357,6 +359,40 @@ def test_a_signal_stops_the_server_cleanly_and_history_survives_the_restart(serv
     history = run(rejoin())
     assert [f["id"] for f in history] == acked
     assert [f["text"] for f in history] == [f"m{i}" for i in range(RATE_LIMIT_BURST)]
+
+
+def wait_until_accepts(port: int, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.002)
+
+
+def test_sigterm_right_after_the_port_first_accepts_exits_0_every_time_and_keeps_the_history(
+    serve_process, tmp_path
+):
+    data = tmp_path / "persist"
+    first = serve_process(data_dir=data)
+    run(send_messages(first, "kept", ["before the restarts"]))
+    assert first.stop() == 0
+
+    for attempt in range(20):
+        # The port accepts into its backlog once bound, before the server serves: a service
+        # manager stopping us then must get a clean exit, not the signal's default action.
+        process = ServeProcess(data, first.port)
+        process.spawn()
+        wait_until_accepts(first.port)
+        code = process.stop(signal.SIGTERM)
+        assert code == 0, f"attempt {attempt}: exit {code}\n" + "\n".join(process.output)
+
+    last = serve_process(port=first.port, data_dir=data)
+    kept = get_json(last, "/api/rooms/kept/messages")["messages"]
+    assert [(m["id"], m["text"]) for m in kept] == [(1, "before the restarts")]
 
 
 def test_health_answers_with_status_and_version(serve_process):
