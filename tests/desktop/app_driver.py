@@ -11,7 +11,8 @@ prints {"event": "ready", ...}; then for each command line it prints {"id": ...,
   {"id": 2, "op": "js_async", "code": "fetch('/').then(r => r.status)"}   wait for a Promise
   {"id": 3, "op": "title"}                                the window's title
   {"id": 4, "op": "clipboard"}                            the system clipboard's text
-  {"id": 5, "op": "close"}                                close the window (as the user would)
+  {"id": 5, "op": "drop", "urls": [...]}                 drop links or files onto the page
+  {"id": 6, "op": "close"}                                close the window (as the user would)
 
 End of input closes the window too.
 """
@@ -64,6 +65,36 @@ def evaluate_async(window, code: str):
     return outcome["fulfilled"]
 
 
+def drop_urls(app: DesktopApp, urls: list[str]) -> bool:
+    """What the OS sends when a user drags links or files onto the page and lets go: the page
+    answers the drag's moves asynchronously, so the drop comes a moment later, as a hand's would."""
+    from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PyQt6.QtWidgets import QApplication
+
+    view = app.window.native.webview
+    target = view.focusProxy() or view
+    mime = QMimeData()
+    mime.setUrls([QUrl(url) for url in urls])
+    where = QPoint(target.width() // 2, target.height() // 2)
+    actions = Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
+    no_buttons, no_keys = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+
+    def drag() -> None:
+        QApplication.sendEvent(target, QDragEnterEvent(where, actions, mime, no_buttons, no_keys))
+        QApplication.sendEvent(target, QDragMoveEvent(where, actions, mime, no_buttons, no_keys))
+
+    def drop() -> None:
+        QApplication.sendEvent(target, QDropEvent(QPointF(where), actions, mime, no_buttons, no_keys))
+
+    app.page_guard.on_gui_thread(drag)
+    time.sleep(0.3)
+    app.page_guard.on_gui_thread(drag)
+    time.sleep(0.3)
+    app.page_guard.on_gui_thread(drop)
+    return True
+
+
 def perform(app: DesktopApp, command: dict):
     window = app.window
     op = command["op"]
@@ -75,6 +106,8 @@ def perform(app: DesktopApp, command: dict):
         return window.title
     if op == "clipboard":
         return app.page_guard.clipboard_text()
+    if op == "drop":
+        return drop_urls(app, command["urls"])
     if op == "close":
         window.destroy()
         return True

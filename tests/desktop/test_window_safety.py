@@ -252,3 +252,18 @@ def test_a_message_left_pending_is_sent_after_a_crash_even_when_the_page_port_ch
             assert time.monotonic() < deadline, f"the pending message was not sent: {texts}"
             time.sleep(0.2)
     assert texts.count(text) == 1
+
+
+def test_a_link_or_file_dropped_on_the_window_does_not_replace_the_page(launch_app, foreign_page, tmp_path):
+    dropped_file = tmp_path / "dropped.html"
+    dropped_file.write_text("<html><body>a dropped file</body></html>")
+    app = launch_app()
+    ours = app.js("location.href")
+
+    app.command("drop", urls=[foreign_page + "dropped"])
+    app.command("drop", urls=[dropped_file.as_uri()])
+    time.sleep(1.0)
+
+    assert app.js("location.href") == ours
+    assert foreign_page.served == []
+    assert still_alive(app)
