@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -10,6 +10,7 @@ from fastapi import FastAPI, HTTPException, Query, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
+from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import __version__
@@ -29,9 +30,9 @@ from .rules import (
 )
 from .static import PLACEHOLDER_HTML, UiFiles
 
-__all__ = ["ROOM_SOCKET_PREFIX", "LanchatApp", "create_app"]
+__all__ = ["ROOM_SOCKET_PATH", "LanchatApp", "create_app"]
 
-ROOM_SOCKET_PREFIX = "/ws/"  # the seed's /ws/{room}
+ROOM_SOCKET_PATH = "/ws/{room:path}"  # the seed's /ws/{room}
 
 
 # How a room socket refused at the door is closed; other refusals there concern the query.
@@ -48,27 +49,35 @@ class LocalNetworkCORS(CORSMiddleware):
         return origin_allowed(origin)
 
 
-class LanchatApp(FastAPI):
-    """FastAPI, with the room socket `/ws/{room}` taken before the HTTP middleware and router.
+class LanchatApp:
+    """The FastAPI app, with the room socket's connections handed straight to its endpoint.
 
     A member's ASGI call lasts as long as it stays in the room, and every layer it passes through
     stays on its stack: FastAPI's middleware, exception wrappers and dependency exit stacks hold
     about 10 KiB per connection, a third of an idle member's cost, and wrap every frame sent. The
-    socket needs none of them (no CORS, gzip or dependencies), so it is dispatched directly.
+    room socket needs none of them (no CORS, gzip or dependencies), so this wrapper matches it
+    against its route, declared in `api.routes` like any other, and calls the endpoint directly.
+    Everything else, other WebSocket paths included, goes through FastAPI as usual (and is refused
+    there as Starlette refuses an unknown path: HTTP 403 before the handshake).
     """
 
-    room_socket: Callable[[WebSocket, str], Awaitable[None]]
+    def __init__(self, api: FastAPI, room_route: WebSocketRoute) -> None:
+        self.api = api
+        self.room_route = room_route
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.api.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            scope["app"] = self
-            path: str = scope["path"]
-            if path.startswith(ROOM_SOCKET_PREFIX):
-                await self.room_socket(WebSocket(scope, receive, send), path[len(ROOM_SOCKET_PREFIX) :])
-            else:  # closed before the handshake completes: the client gets HTTP 403, as from Starlette
-                await send({"type": "websocket.close", "code": CloseCode.NORMAL})
-            return
-        await super().__call__(scope, receive, send)
+            match, child_scope = self.room_route.matches(scope)
+            if match is Match.FULL:
+                scope["path_params"] = child_scope["path_params"]  # {"room": ...}
+                scope["app"] = self.api
+                await self.room_route.endpoint(WebSocket(scope, receive, send))
+                return
+        await self.api(scope, receive, send)
 
 
 def create_app(config: ServerConfig) -> LanchatApp:
@@ -76,7 +85,6 @@ def create_app(config: ServerConfig) -> LanchatApp:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = HistoryStore(config.data_dir)
         manager = ConnectionManager()
-        app.state.manager = manager
         app.state.rooms = ChatRooms(store, manager)
         try:
             yield
@@ -84,7 +92,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
             manager.close_all()
             store.close()
 
-    app = LanchatApp(title="lanchat", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="lanchat", version=__version__, lifespan=lifespan)
     # A window served by one lanchat lists the rooms of another it joins by address; a web site
     # elsewhere may not read them (see rules.origin_allowed). The API is read-only.
     app.add_middleware(LocalNetworkCORS, allow_methods=["GET"])
@@ -130,10 +138,12 @@ def create_app(config: ServerConfig) -> LanchatApp:
             "has_more": bool(page) and page[0].id > 1,
         }
 
-    # The seed's @app.websocket("/ws/{room}"), dispatched by LanchatApp. The whole rest of the
-    # path is the room, so a name with "/" reaches the rules and gets a clear error.
-    async def room_socket(websocket: WebSocket, room: str) -> None:
-        rooms: ChatRooms = websocket.app.state.rooms
+    # The seed's @app.websocket("/ws/{room}"), called by LanchatApp past the middleware (and
+    # a plain Starlette route, so FastAPI's dependency machinery stays out of it too). The whole
+    # rest of the path is the room, so a name with "/" reaches the rules and gets a clear error.
+    async def room_socket(websocket: WebSocket) -> None:
+        room: str = websocket.path_params["room"]
+        rooms: ChatRooms = app.state.rooms
         query = websocket.query_params
         try:
             validate_origin(websocket.headers.get("origin"), websocket.headers.get("host"))
@@ -159,7 +169,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
         finally:
             rooms.leave(session)
 
-    app.room_socket = room_socket
+    room_route = WebSocketRoute(ROOM_SOCKET_PATH, room_socket, name="room_socket")
+    app.router.routes.append(room_route)  # before the UI's mount at "/", which would match it
 
     ui = config.ui_dir or default_ui_dir()
     if (ui / "index.html").is_file():
@@ -170,4 +181,4 @@ def create_app(config: ServerConfig) -> LanchatApp:
         async def placeholder() -> str:
             return PLACEHOLDER_HTML
 
-    return app
+    return LanchatApp(app, room_route)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 __all__ = ["PLACEHOLDER_HTML", "UiFiles"]
 
@@ -29,6 +30,14 @@ class UiFiles(StaticFiles):
     under their name and are cached for good; index.html is revalidated on every load so a new
     build is picked up at once.
     """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Mounted at "/", this sees every WebSocket path no route took: refuse it as Starlette's
+        # router refuses an unknown path (HTTP 403 before the handshake), not with an assertion.
+        if scope["type"] == "websocket":
+            await WebSocketClose()(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
     def file_response(
         self,

@@ -270,3 +270,58 @@ def test_the_built_ui_is_served_with_cache_headers_and_gzip(tmp_path, built_ui):
 def test_a_socket_outside_ws_is_refused_at_the_handshake(client):
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/chat/general"):
         pass
+
+
+def test_a_socket_outside_ws_is_refused_at_the_handshake_with_the_built_ui_mounted_too(tmp_path, built_ui):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import ServerConfig
+
+    with TestClient(create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui))) as ui_client:
+        with pytest.raises(WebSocketDisconnect) as refused, ui_client.websocket_connect("/chat/general"):
+            pass
+        assert refused.value.code == 1000  # what Starlette's router sends for an unknown path
+        with ui_client.websocket_connect("/ws/general") as ws:
+            ws.send_json(seed("still here"))
+            assert ws.receive_json()["text"] == "still here"
+
+
+def test_the_room_socket_is_a_declared_route(tmp_path):
+    from starlette.routing import WebSocketRoute
+
+    from server.app import ROOM_SOCKET_PATH, create_app
+    from server.config import ServerConfig
+
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui"))
+    sockets = [route for route in app.routes if isinstance(route, WebSocketRoute)]
+    assert [(route.path, route.name) for route in sockets] == [(ROOM_SOCKET_PATH, "room_socket")]
+
+
+def test_room_sockets_skip_the_http_middleware_while_requests_and_other_sockets_pass_through_it(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import ServerConfig
+
+    seen: list[tuple[str, str]] = []
+
+    class RecordScopes:
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] != "lifespan":
+                seen.append((scope["type"], scope["path"]))
+            await self.app(scope, receive, send)
+
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui"))
+    app.api.add_middleware(RecordScopes)
+    with TestClient(app) as client:
+        with client.websocket_connect("/ws/general") as ws:
+            ws.send_json(seed("fast path"))
+            assert ws.receive_json()["text"] == "fast path"
+        assert client.get("/api/health").status_code == 200
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/chat/general"):
+            pass
+    assert seen == [("http", "/api/health"), ("websocket", "/chat/general")]
