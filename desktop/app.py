@@ -35,7 +35,7 @@ from .bridge import WINDOW_TITLE, Bridge
 from .hosting import Hosting
 from .notifications import Notifier
 from .page_storage import PageStorage
-from .private_files import PRIVATE_FILE_MODE, make_private_dir, write_private
+from .private_files import keep_this_process_private, write_private
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
 
@@ -56,7 +56,6 @@ SERVER_PORT_FILE = "server-port"
 WEBVIEW_STORAGE_DIR = "webview"
 WINDOW_ICON = Path(__file__).resolve().parent / "icons" / "lanchat.png"
 SERVER_STOP_SECONDS = 1.5
-PRIVATE_UMASK = 0o077
 # The server starts once the page has loaded, or after this long if the page never does.
 SERVER_START_DEFER_LIMIT_SECONDS = 5.0
 
@@ -88,10 +87,7 @@ def run(options: DesktopOptions, on_ready: Callable[[DesktopApp], None] | None =
     tests use it to watch and drive the real app.
     """
     started_at = time.monotonic()
-    # Everything this process creates (history, settings, the browser's storage) is the user's only.
-    os.umask(PRIVATE_UMASK)
-    make_private_dir(options.data_dir)
-    _make_existing_files_private(options.data_dir)
+    keep_this_process_private(options.data_dir)
     lock = InstanceLock(options.data_dir)
     if not lock.acquire():
         if ask_running_instance_to_show(options.data_dir):
@@ -162,18 +158,6 @@ def _run_locked(
         http_port=page.port,
         icon=str(WINDOW_ICON) if WINDOW_ICON.is_file() else None,
     )
-
-
-def _make_existing_files_private(data_dir: Path) -> None:
-    # Files an older version wrote 0644 (the history, the port files) become the user's only.
-    try:
-        entries = list(data_dir.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        with contextlib.suppress(OSError):
-            if entry.is_file() and not entry.is_symlink() and entry.stat().st_mode & 0o077:
-                entry.chmod(PRIVATE_FILE_MODE)
 
 
 def _log_exceptions_in_qt_slots() -> None:

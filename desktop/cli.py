@@ -13,6 +13,7 @@ from server import __version__
 from server.cli import add_serve_arguments, config_from_args, serve
 from server.config import ServerConfig, default_data_dir
 
+from .private_files import keep_this_process_private
 from .settings import default_config_dir
 
 __all__ = ["build_parser", "display_problem", "main"]
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = display_problem()
     if problem is not None:
         print(f"lanchat: {problem}; running `lanchat serve` instead.", file=sys.stderr, flush=True)
+        keep_this_process_private(data_dir)  # the window's data folder, as private as the window keeps it
         return serve(ServerConfig(data_dir=data_dir))
 
     from .app import DesktopOptions, run

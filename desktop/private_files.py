@@ -12,10 +12,28 @@ import contextlib
 import os
 from pathlib import Path
 
-__all__ = ["PRIVATE_DIR_MODE", "PRIVATE_FILE_MODE", "make_private_dir", "write_private"]
+__all__ = [
+    "PRIVATE_DIR_MODE",
+    "PRIVATE_FILE_MODE",
+    "keep_this_process_private",
+    "make_private_dir",
+    "write_private",
+]
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+PRIVATE_UMASK = 0o077
+
+
+def keep_this_process_private(data_dir: Path) -> None:
+    """Everything this process creates from now on (history, settings, the browser's storage) is
+    the user's only; the data folder too, and the files an older version left readable by all."""
+    os.umask(PRIVATE_UMASK)
+    make_private_dir(data_dir)
+    for entry in data_dir.iterdir():
+        with contextlib.suppress(OSError):
+            if entry.is_file() and not entry.is_symlink() and entry.stat().st_mode & 0o077:
+                entry.chmod(PRIVATE_FILE_MODE)
 
 
 def make_private_dir(path: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -88,6 +89,7 @@ def test_without_a_display_lanchat_runs_the_server_and_prints_its_address(tmp_pa
             assert app.proc.wait(10) == 1
             assert "cannot listen on 127.0.0.1:8765" in app.output
         assert "running `lanchat serve` instead" in app.output
+        assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700, "the window's data stays private"
     finally:
         app.kill()
 
