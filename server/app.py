@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import __version__
-from .chat import ChatRooms, error_frame, stored_frame
+from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
 from .config import ServerConfig, default_ui_dir
 from .history import HistoryStore
 from .hub import ConnectionManager
@@ -105,38 +105,26 @@ def create_app(config: ServerConfig) -> LanchatApp:
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
 
-    @app.get("/api/rooms")
-    async def list_rooms() -> dict[str, Any]:
+    # response_model=None: the annotations are for the type checker; the frames are built from
+    # protocol.py's TypedDicts already, and validating them again would cost every request.
+    @app.get("/api/rooms", response_model=None)
+    async def list_rooms() -> dict[str, list[RoomSummary]]:
         """Rooms with stored messages or members, busiest first."""
         rooms: ChatRooms = app.state.rooms
-        sizes = rooms.manager.room_sizes()
-        counts = rooms.store.rooms()
-        names = sorted(
-            sizes.keys() | counts.keys(), key=lambda name: (-sizes.get(name, 0), -counts.get(name, 0), name)
-        )
-        listed = [
-            {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)} for name in names
-        ]
-        return {"rooms": listed}
+        return {"rooms": rooms.list_rooms()}
 
-    @app.get("/api/rooms/{room}/messages")
+    @app.get("/api/rooms/{room}/messages", response_model=None)
     async def room_history(
         room: str,
         before: Annotated[int | None, Query(ge=1)] = None,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
-    ) -> dict[str, Any]:
+    ) -> HistoryPage:
         """A page of history, oldest first: the `limit` messages before id `before` (or the newest)."""
+        rooms: ChatRooms = app.state.rooms
         try:
-            validate_room(room)
+            return rooms.history_page(room, before, limit)
         except Refused as refusal:
             raise HTTPException(400, detail={"code": refusal.code, "detail": refusal.detail}) from None
-        store: HistoryStore = app.state.rooms.store
-        page = store.before(room, before, limit)
-        return {
-            "room": room,
-            "messages": [stored_frame(message) for message in page],
-            "has_more": bool(page) and page[0].id > 1,
-        }
 
     # The seed's @app.websocket("/ws/{room}"), called by LanchatApp past the middleware (and
     # a plain Starlette route, so FastAPI's dependency machinery stays out of it too). The whole

@@ -9,11 +9,10 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from starlette.websockets import WebSocket
+from typing import TypedDict
 
 from .history import HistoryStore, StoredMessage
-from .hub import ConnectionManager, Member
+from .hub import ConnectionManager, Member, Socket
 from .protocol import (
     HISTORY_ON_JOIN,
     AckFrame,
@@ -26,14 +25,34 @@ from .protocol import (
     message_frame,
     welcome_limits,
 )
-from .rules import ChatMessage, RateLimiter, Refused, Typing, decode_frame, parse_client_frame
+from .rules import (
+    ChatMessage,
+    RateLimiter,
+    Refused,
+    Typing,
+    decode_frame,
+    parse_client_frame,
+    validate_room,
+)
 
-__all__ = ["ChatRooms", "Session", "error_frame"]
+__all__ = ["ChatRooms", "HistoryPage", "RoomSummary", "Session", "error_frame"]
 
 log = logging.getLogger("lanchat.chat")
 
 # History is replayed from the store in pages so a long resume never sits in memory whole.
 REPLAY_PAGE = 200
+
+
+class RoomSummary(TypedDict):
+    name: str
+    members: int
+    messages: int
+
+
+class HistoryPage(TypedDict):
+    room: str
+    messages: list[MessageFrame]
+    has_more: bool
 
 
 def error_frame(refusal: Refused) -> ErrorFrame:
@@ -66,8 +85,31 @@ class ChatRooms:
         self.store = store
         self.manager = manager
 
+    def list_rooms(self) -> list[RoomSummary]:
+        """Rooms with stored messages or members, busiest first."""
+        sizes = self.manager.room_sizes()
+        counts = self.store.rooms()
+        names = sorted(
+            sizes.keys() | counts.keys(), key=lambda name: (-sizes.get(name, 0), -counts.get(name, 0), name)
+        )
+        return [
+            {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)} for name in names
+        ]
+
+    def history_page(self, room: str, before: int | None, limit: int) -> HistoryPage:
+        """The `limit` messages before id `before` (or the newest), oldest first.
+
+        Raises Refused for an invalid room name."""
+        validate_room(room)
+        page = self.store.before(room, before, limit)
+        return {
+            "room": room,
+            "messages": [stored_frame(message) for message in page],
+            "has_more": bool(page) and page[0].id > 1,
+        }
+
     def join(
-        self, websocket: WebSocket, room: str, *, name: str | None, rich: bool, after: int | None
+        self, websocket: Socket, room: str, *, name: str | None, rich: bool, after: int | None
     ) -> Session:
         """Register an accepted socket. History after `after` (or the recent history) comes first."""
         until = self.store.last_id(room)

@@ -15,15 +15,22 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
-
-from starlette.websockets import WebSocket
+from typing import Any, Protocol
 
 from .protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode, PresenceFrame, encode
 
-__all__ = ["ConnectionManager", "Member"]
+__all__ = ["ConnectionManager", "Member", "Socket"]
 
 log = logging.getLogger("lanchat.hub")
+
+
+class Socket(Protocol):
+    """What the hub needs of a connection: Starlette's Socket has it, and so do the tests' fakes."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = ..., reason: str | None = ...) -> None: ...
+
 
 # Produces the encoded history frames a member must receive before live ones.
 Replay = Callable[[], Iterator[str]]
@@ -49,7 +56,7 @@ class Member:
         "websocket",
     )
 
-    def __init__(self, websocket: WebSocket, room: str, name: str | None, rich: bool) -> None:
+    def __init__(self, websocket: Socket, room: str, name: str | None, rich: bool) -> None:
         self.websocket = websocket
         self.room = room
         self.name = name  # None until the member says who it is
@@ -74,17 +81,17 @@ class ConnectionManager:
         self.outbox_max_frames = outbox_max_frames
         self.outbox_max_bytes = outbox_max_bytes
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
-        self._rooms: dict[str, dict[WebSocket, Member]] = {}
+        self._rooms: dict[str, dict[Socket, Member]] = {}
         self._names: dict[str, Counter[str]] = {}
 
     # The seed's view: room -> its connections.
     @property
-    def active_connections(self) -> dict[str, list[WebSocket]]:
+    def active_connections(self) -> dict[str, list[Socket]]:
         return {room: list(members) for room, members in self._rooms.items()}
 
     def connect(
         self,
-        websocket: WebSocket,
+        websocket: Socket,
         room: str,
         *,
         name: str | None = None,
@@ -106,7 +113,7 @@ class ConnectionManager:
         member.pump = asyncio.get_running_loop().create_task(self._pump(member, replay, welcome))
         return member
 
-    def disconnect(self, websocket: WebSocket, room: str) -> None:
+    def disconnect(self, websocket: Socket, room: str) -> None:
         members = self._rooms.get(room)
         member = members.pop(websocket, None) if members else None
         if member is None:
