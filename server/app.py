@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -66,6 +67,13 @@ class LanchatApp:
         self.room_route = room_route
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop serving the app, once its lifespan started: where a second listener
+        (hosting) must run, since the rooms and the store belong to it."""
+        loop: asyncio.AbstractEventLoop | None = getattr(self.api.state, "loop", None)
+        return loop
+
+    @property
     def routes(self) -> list[BaseRoute]:
         return self.api.routes
 
@@ -85,6 +93,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = HistoryStore(config.data_dir)
         manager = ConnectionManager()
+        app.state.loop = asyncio.get_running_loop()
         app.state.rooms = ChatRooms(store, manager)
         try:
             yield

@@ -8,17 +8,20 @@ import logging
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Literal
 
 from .config import ServerConfig
 from .protocol import TRANSPORT_MAX_FRAME_BYTES
 
 if TYPE_CHECKING:
+    import asyncio
     import concurrent.futures
 
     import uvicorn
 
-__all__ = ["PortTakenError", "ServerStartError", "ServerThread"]
+    from .app import LanchatApp
+
+__all__ = ["HostingListener", "PortTakenError", "ServerStartError", "ServerThread", "uvicorn_config"]
 
 log = logging.getLogger("lanchat.server")
 
@@ -35,6 +38,88 @@ class PortTakenError(ServerStartError):
     """Another program (or another lanchat) already listens on that port."""
 
 
+def uvicorn_config(
+    app: LanchatApp, config: ServerConfig, *, lifespan: Literal["on", "off"]
+) -> uvicorn.Config:
+    """How every listener of `app` serves it; `lifespan` is on for the one that starts the app."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        lifespan=lifespan,
+        log_level="warning",
+        ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
+        ws_ping_interval=config.ping_interval,
+        ws_ping_timeout=config.ping_timeout,
+        # Chat frames are small: compressing them costs CPU and a zlib context per
+        # connection for little gain on a LAN.
+        ws_per_message_deflate=False,
+        # Peers connect directly, never through a reverse proxy: trusting X-Forwarded-*
+        # would let a local page spoof its address, and the middleware costs every
+        # idle member a frame on its stack.
+        proxy_headers=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+class HostingListener:
+    """One more socket for an app already served (hosting on the network): a second uvicorn.Server
+    run as a task on the first one's event loop. The app and its state (rooms, members, history)
+    are shared, and stopping it closes only its own socket and connections. Lifespan is off for it
+    because the first server already started the app."""
+
+    def __init__(self, app: LanchatApp, config: ServerConfig, loop: asyncio.AbstractEventLoop) -> None:
+        self._app = app
+        self._config = config
+        self._loop = loop
+        self._server: uvicorn.Server | None = None
+        self._task: concurrent.futures.Future[None] | None = None
+        self.port: int | None = None  # once it listens
+
+    def start(self, host: str, port: int) -> int:
+        """Listen on host:port and serve; returns the port once connections are answered.
+
+        Raises PortTakenError when the port is in use, ServerStartError for other failures."""
+        try:
+            sock = _bind(host, port)
+        except OSError as exc:
+            reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            if exc.errno == errno.EADDRINUSE:
+                raise PortTakenError(reason) from exc
+            raise ServerStartError(reason) from exc
+        # Imported here, as uvicorn is on the server thread: the desktop window's start-up does
+        # not wait for asyncio.
+        import asyncio
+
+        import uvicorn
+
+        server = uvicorn.Server(uvicorn_config(self._app, self._config, lifespan="off"))
+        self._server = server
+        self._task = asyncio.run_coroutine_threadsafe(_serve_then_close(server, sock), self._loop)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while not server.started:
+            if self._task.done():
+                raise ServerStartError(f"the listener stopped while starting: {self._task.exception()!r}")
+            if time.monotonic() > deadline:
+                server.should_exit = True
+                raise ServerStartError("the listener did not start in time")
+            time.sleep(0.01)
+        self.port = int(sock.getsockname()[1])
+        return self.port
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the socket and this listener's connections; wait up to `timeout` for it."""
+        server, task = self._server, self._task
+        if server is None or task is None:
+            return
+        server.should_exit = True
+        import concurrent.futures
+
+        # the loop is gone or slow; the process is stopping anyway
+        with contextlib.suppress(concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+            task.result(timeout)
+
+
 class ServerThread:
     """A uvicorn server on its own thread. Off the main thread uvicorn installs no signal handlers,
     so whoever owns the main thread decides when to stop."""
@@ -48,6 +133,10 @@ class ServerThread:
         self._error: BaseException | None = None
         self._stop_lock = threading.Lock()
         self._stop_requested = False
+        self._app: LanchatApp | None = None
+        # At most one hosting listener; the lock keeps a start and a stop from crossing.
+        self._listener: HostingListener | None = None
+        self._listener_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -103,26 +192,12 @@ class ServerThread:
             from .app import create_app
 
             app = create_app(self.config)
-            uv_config = uvicorn.Config(
-                app,
-                log_level="warning",
-                ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
-                ws_ping_interval=self.config.ping_interval,
-                ws_ping_timeout=self.config.ping_timeout,
-                # Chat frames are small: compressing them costs CPU and a zlib context per
-                # connection for little gain on a LAN.
-                ws_per_message_deflate=False,
-                # Peers connect directly, never through a reverse proxy: trusting X-Forwarded-*
-                # would let a local page spoof its address, and the middleware costs every
-                # idle member a frame on its stack.
-                proxy_headers=False,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            )
-            server = uvicorn.Server(uv_config)
+            server = uvicorn.Server(uvicorn_config(app, self.config, lifespan="on"))
             with self._stop_lock:
                 if self._stop_requested:
                     return
                 self._server = server
+                self._app = app
             server.run(sockets=[sock])
         except BaseException as exc:  # raised again by wait_started(), if anyone waits
             self._error = exc
@@ -152,88 +227,37 @@ class ServerThread:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    # An extra listener (hosting on the network) is a second uvicorn.Server for the same app, run as
-    # a task on this thread's event loop: the app and its state (rooms, members, history) are shared,
-    # and stopping it closes only its own socket and connections. Lifespan is off for it because the
-    # first server already started the app.
-    _listener: uvicorn.Server | None = None
-    _listener_task: concurrent.futures.Future[None] | None = None
-    _listener_lock: ClassVar[threading.Lock] = threading.Lock()
-
     @property
     def listener_port(self) -> int | None:
-        """The port of the extra listener, or None when there is none."""
+        """The port of the hosting listener, or None when there is none."""
         listener = self._listener
-        if listener is None or not listener.started:
-            return None
-        return int(listener.servers[0].sockets[0].getsockname()[1])
+        return None if listener is None else listener.port
 
     def start_listener(self, host: str, port: int) -> int:
         """Also accept connections on host:port (0.0.0.0 hosts on the network); returns the port.
 
         Raises PortTakenError when the port is in use, ServerStartError for other failures. Stop a
-        running extra listener first: there is at most one.
+        running hosting listener first: there is at most one.
         """
         if self.running:
             self.wait_started()  # it may still be starting: the window opens before it does
         with self._listener_lock:
-            if self._server is None or not self._server.started or not self.running:
+            app = self._app
+            if app is None or app.loop is None or not self.running:
                 raise ServerStartError("the server is not running")
             if self._listener is not None:
-                raise ServerStartError("an extra listener is already running")
-            try:
-                sock = _bind(host, port)
-            except OSError as exc:
-                reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-                if exc.errno == errno.EADDRINUSE:
-                    raise PortTakenError(reason) from exc
-                raise ServerStartError(reason) from exc
-            # Imported here, as uvicorn is on the server thread: the desktop window's start-up
-            # does not wait for asyncio.
-            import asyncio
-
-            import uvicorn
-
-            main = self._server.config
-            listener = uvicorn.Server(
-                uvicorn.Config(
-                    main.app,
-                    lifespan="off",
-                    log_level=main.log_level,
-                    ws_max_size=main.ws_max_size,
-                    ws_ping_interval=main.ws_ping_interval,
-                    ws_ping_timeout=main.ws_ping_timeout,
-                    ws_per_message_deflate=main.ws_per_message_deflate,
-                    proxy_headers=main.proxy_headers,
-                    timeout_graceful_shutdown=main.timeout_graceful_shutdown,
-                )
-            )
-            loop = self._server.servers[0].get_loop()
-            task = asyncio.run_coroutine_threadsafe(_serve_then_close(listener, sock), loop)
-            deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-            while not listener.started:
-                if task.done():
-                    raise ServerStartError(f"the listener stopped while starting: {task.exception()!r}")
-                if time.monotonic() > deadline:
-                    listener.should_exit = True
-                    raise ServerStartError("the listener did not start in time")
-                time.sleep(0.01)
-            self._listener, self._listener_task = listener, task
-            return int(sock.getsockname()[1])
+                raise ServerStartError("a hosting listener is already running")
+            listener = HostingListener(app, self.config, app.loop)
+            listening_on = listener.start(host, port)
+            self._listener = listener
+            return listening_on
 
     def stop_listener(self, timeout: float = 5.0) -> None:
-        """Close the extra listener and its connections; the main listener keeps serving."""
+        """Close the hosting listener and its connections; the main listener keeps serving."""
         with self._listener_lock:
-            listener, task = self._listener, self._listener_task
-            self._listener = self._listener_task = None
-            if listener is None or task is None:
-                return
-            listener.should_exit = True
-            import concurrent.futures
-
-            # the loop is gone or slow; the process is stopping anyway
-            with contextlib.suppress(concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-                task.result(timeout)
+            listener, self._listener = self._listener, None
+            if listener is not None:
+                listener.stop(timeout)
 
 
 async def _serve_then_close(server: uvicorn.Server, sock: socket.socket) -> None:
