@@ -8,7 +8,8 @@ may go, and how a bridge thread reaches the GUI thread.
   notifications go through the bridge).
 - Navigation. pywebview injects the bridge into whatever the window shows, so the window never
   leaves our page: a navigation to anywhere else (a link, `location = ...`, a dropped file or URL,
-  an iframe) is refused, and web links open in the system browser instead.
+  an iframe) is refused, and web links open in the system browser instead. Chromium changes to
+  about:blank or a data: URL without asking anyone; the window then loads our page again.
 - The GUI thread. The bridge runs each call on its own thread; Qt objects such as the clipboard
   belong to the GUI thread, so `on_gui_thread` hands a function over through a queued signal.
 
@@ -69,12 +70,14 @@ class _GuiCalls(QObject):
 class PageGuard:
     def __init__(self) -> None:
         self.origin = ""  # our page's origin, known once the window exists
+        self._home = ""  # our page's full URL
         self._gui: _GuiCalls | None = None
         self._page: QWebEnginePage | None = None
 
     def install(self, window: Window) -> None:
         """Take over permissions and navigation for the window's page; on the GUI thread."""
-        self.origin = origin_of(window.real_url or "")
+        self._home = window.real_url or ""
+        self.origin = origin_of(self._home)
         self._gui = _GuiCalls()
         native: Any = window.native  # pywebview's BrowserView, a QMainWindow
         page = native.webview.page()
@@ -84,6 +87,8 @@ class PageGuard:
             page.featurePermissionRequested.disconnect()
         page.permissionRequested.connect(_deny_permission)
         page.navigationRequested.connect(self._on_navigation)
+        # Chromium decides some navigations (about:blank, data:) without asking: go back home.
+        page.urlChanged.connect(self._on_url_changed)
 
     def shows_our_page(self, current_url: str | None) -> bool:
         return bool(self.origin) and origin_of(current_url or "") == self.origin
@@ -129,7 +134,9 @@ class PageGuard:
     def _on_navigation(self, request: QWebEngineNavigationRequest) -> None:
         try:
             url = request.url().toString()
-            if origin_of(url) == self.origin or url == "about:blank":
+            # A new frame starts as about:blank; the page itself must never become one.
+            blank_frame = url == "about:blank" and not request.isMainFrame()
+            if origin_of(url) == self.origin or blank_frame:
                 request.accept()
                 return
             request.reject()
@@ -144,6 +151,16 @@ class PageGuard:
         except Exception:
             log.exception("could not judge a navigation; refusing it")
             request.reject()
+
+    def _on_url_changed(self, url: QUrl) -> None:
+        try:
+            shown = url.toString()
+            if shown and self._home and origin_of(shown) != self.origin:
+                log.warning("the page left for %s: loading lanchat's page again", url.toDisplayString())
+                if self._page is not None:
+                    self._page.setUrl(QUrl(self._home))
+        except Exception:
+            log.exception("could not bring the window back to lanchat's page")
 
 
 def _deny_permission(permission: QWebEnginePermission) -> None:
