@@ -13,9 +13,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(ROOT))
 
-from lanchat_browser import CHROMIUM, CHROMIUM_ARGS, LanchatServer, join_room, send_message  # noqa: E402
+from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, join_room, send_message  # noqa: E402
+from tests.lanchat_process import ServeProcess  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshot.png"
 
@@ -24,7 +25,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        server = LanchatServer(data_dir=Path(tmp) / "data")
+        server = ServeProcess(data_dir=Path(tmp) / "data")
         server.start()
         try:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -23,11 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-
-from lanchat_browser import CHROMIUM, CHROMIUM_ARGS, LanchatServer, wait_connected  # noqa: E402
 
 from server.history import HistoryStore  # noqa: E402
+from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
+from tests.lanchat_process import ServeProcess  # noqa: E402
 
 ROOM = "bench"
 SENDERS = ["Anna", "Bob", "Carol", "Dmitri", "Ёжик"]
@@ -119,7 +118,7 @@ def main() -> int:
         started = time.perf_counter()
         seed(data, args.messages)
         print(f"seeded {args.messages} messages in {time.perf_counter() - started:.1f} s")
-        server = LanchatServer(data_dir=data)
+        server = ServeProcess(data_dir=data)
         server.start()
         try:
             with sync_playwright() as playwright:

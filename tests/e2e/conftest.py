@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: the real `lanchat serve` process and Debian's Chromium (Playwright).
+"""Fixtures for the browser tests: the real `lanchat serve` process (tests/conftest.py's
+`serve_process`, with the built UI checked first) and Debian's Chromium (Playwright).
 
 The server serves the built UI from ui/dist, so these tests need `make test` (or
 `cd ui && npm ci && npm run build`) first. Screenshots go to test-artifacts/.
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lanchat_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, UI_INDEX, LanchatServer
+
+from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, UI_INDEX
+from tests.lanchat_process import ServeProcess
 
 
 def _require_built_ui() -> None:
@@ -25,25 +28,10 @@ def _require_built_ui() -> None:
 
 
 @pytest.fixture
-def start_lanchat() -> Iterator:
-    """Start `python -m server` on a data folder (seeded or not); stopped after the test."""
+def lanchat(serve_process) -> ServeProcess:
+    """`lanchat serve` on an empty data folder, serving the built UI."""
     _require_built_ui()
-    started: list[LanchatServer] = []
-
-    def start(data_dir: Path) -> LanchatServer:
-        server = LanchatServer(data_dir=data_dir)
-        server.start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def lanchat(tmp_path: Path, start_lanchat) -> LanchatServer:
-    return start_lanchat(tmp_path / "data")
+    return serve_process()
 
 
 # Module scope, not session: a running sync_playwright keeps an asyncio loop alive in this

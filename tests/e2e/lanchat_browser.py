@@ -1,19 +1,15 @@
-"""Driving lanchat in a browser: the real server process and what a person does on a page.
+"""Driving lanchat in a browser: Chromium's launch flags and what a person does on a page.
 
-Used by the e2e tests' fixtures and by tests/bench/ui_render.py.
+Used by the e2e tests and by tests/bench/ui_render.py; the server process is
+tests.lanchat_process.ServeProcess (the `serve_process` fixture in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run as a script from tests/bench as well as under pytest
-    sys.path.insert(0, str(ROOT))
-
-from tests.lanchat_process import ServeProcess as LanchatServer  # noqa: E402
 
 __all__ = [
     "ARTIFACTS",
@@ -21,7 +17,6 @@ __all__ = [
     "CHROMIUM_ARGS",
     "ROOT",
     "UI_INDEX",
-    "LanchatServer",
     "join_room",
     "message_texts",
     "screenshot",

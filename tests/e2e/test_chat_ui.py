@@ -7,9 +7,9 @@ import socket
 import time
 
 import pytest
-from lanchat_browser import join_room, message_texts, screenshot, send_message, wait_connected
 
 from server.history import HistoryStore
+from tests.e2e.lanchat_browser import join_room, message_texts, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -245,13 +245,13 @@ def test_an_address_that_never_answers_times_out(lanchat, new_page):
         silent.close()
 
 
-def test_a_long_history_loads_older_messages_when_scrolling_up(tmp_path, start_lanchat, new_page):
+def test_a_long_history_loads_older_messages_when_scrolling_up(tmp_path, serve_process, new_page):
     data = tmp_path / "data"
     store = HistoryStore(data)
     for number in range(1, 451):
         store.append("long", "Bob", f"old message {number}")
     store.close()
-    server = start_lanchat(data)
+    server = serve_process(data_dir=data)
     page = new_page()
     join_room(page, server.url, "Anna", "long")
     newest = page.locator('[data-key="m450"]')
@@ -291,7 +291,7 @@ ATTEMPT_FROM_ELSEWHERE = """async (base) => {
 
 
 def test_a_web_site_elsewhere_can_neither_read_nor_join_the_rooms(lanchat, browser):
-    from lanchat_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS
 
     permissive = browser.browser_type.launch(
         executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, WITHOUT_LOCAL_NETWORK_CHECKS]

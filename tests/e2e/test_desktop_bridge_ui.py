@@ -7,7 +7,8 @@ replaced at that boundary, so the Host panel and the calls the UI makes can be s
 from __future__ import annotations
 
 import pytest
-from lanchat_browser import join_room, screenshot, send_message
+
+from tests.e2e.lanchat_browser import join_room, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

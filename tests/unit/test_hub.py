@@ -3,6 +3,8 @@
 import asyncio
 import json
 
+import pytest
+
 from server.hub import ConnectionManager
 from server.protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode
 
@@ -30,94 +32,80 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def run(coro):
-    return asyncio.run(coro)
+@pytest.mark.anyio
+async def test_broadcast_reaches_every_member_in_the_same_order():
+    manager = ConnectionManager()
+    sockets = [FakeSocket() for _ in range(3)]
+    for socket in sockets:
+        manager.connect(socket, "room")
+    for i in range(5):
+        manager.broadcast({"text": str(i)}, "room")
+    await settle()
+    assert all([m["text"] for m in s.sent] == ["0", "1", "2", "3", "4"] for s in sockets)
+    assert manager.active_connections == {"room": sockets}
 
 
-def test_broadcast_reaches_every_member_in_the_same_order():
-    async def scenario():
-        manager = ConnectionManager()
-        sockets = [FakeSocket() for _ in range(3)]
-        for socket in sockets:
-            manager.connect(socket, "room")
-        for i in range(5):
-            manager.broadcast({"text": str(i)}, "room")
-        await settle()
-        assert all([m["text"] for m in s.sent] == ["0", "1", "2", "3", "4"] for s in sockets)
-        assert manager.active_connections == {"room": sockets}
-
-    run(scenario())
-
-
-def test_a_stalled_member_is_dropped_one_frame_past_the_bound_and_others_keep_receiving():
-    async def scenario():
-        manager = ConnectionManager()
-        stalled, healthy = FakeSocket(stalled=True), FakeSocket()
-        manager.connect(stalled, "room")
-        manager.connect(healthy, "room")
-        # The stalled pump holds the first frame in its pending send; the outbox holds the rest.
-        for i in range(OUTBOX_MAX_FRAMES + 1):
-            manager.broadcast({"text": str(i)}, "room")
-            await asyncio.sleep(0)
-        assert manager.active_connections["room"] == [stalled, healthy]
-        manager.broadcast({"text": "one too many"}, "room")
-        assert manager.active_connections["room"] == [healthy]
-        await settle()
-        assert len(healthy.sent) == OUTBOX_MAX_FRAMES + 2
-        # Once the stalled reader takes data again it is told why it was dropped.
-        stalled.unblock.set()
-        await settle()
-        assert stalled.closed_with == CloseCode.TOO_SLOW
-
-    run(scenario())
+@pytest.mark.anyio
+async def test_a_stalled_member_is_dropped_one_frame_past_the_bound_and_others_keep_receiving():
+    manager = ConnectionManager()
+    stalled, healthy = FakeSocket(stalled=True), FakeSocket()
+    manager.connect(stalled, "room")
+    manager.connect(healthy, "room")
+    # The stalled pump holds the first frame in its pending send; the outbox holds the rest.
+    for i in range(OUTBOX_MAX_FRAMES + 1):
+        manager.broadcast({"text": str(i)}, "room")
+        await asyncio.sleep(0)
+    assert manager.active_connections["room"] == [stalled, healthy]
+    manager.broadcast({"text": "one too many"}, "room")
+    assert manager.active_connections["room"] == [healthy]
+    await settle()
+    assert len(healthy.sent) == OUTBOX_MAX_FRAMES + 2
+    # Once the stalled reader takes data again it is told why it was dropped.
+    stalled.unblock.set()
+    await settle()
+    assert stalled.closed_with == CloseCode.TOO_SLOW
 
 
-def test_the_outbox_byte_bound_drops_a_member_too():
-    async def scenario():
-        manager = ConnectionManager()
-        stalled = FakeSocket(stalled=True)
-        manager.connect(stalled, "room")
-        manager.broadcast({"text": "first"}, "room")
-        await settle()  # the pump is now blocked sending "first"
-        big = "x" * 1000
-        frames_within = OUTBOX_MAX_BYTES // (len(big) + 20)
-        for _ in range(frames_within):
-            manager.broadcast({"text": big}, "room")
-        assert manager.active_connections["room"] == [stalled]
-        for _ in range(30):
-            manager.broadcast({"text": big}, "room")
-        assert manager.active_connections == {}
-
-    run(scenario())
+@pytest.mark.anyio
+async def test_the_outbox_byte_bound_drops_a_member_too():
+    manager = ConnectionManager()
+    stalled = FakeSocket(stalled=True)
+    manager.connect(stalled, "room")
+    manager.broadcast({"text": "first"}, "room")
+    await settle()  # the pump is now blocked sending "first"
+    big = "x" * 1000
+    frames_within = OUTBOX_MAX_BYTES // (len(big) + 20)
+    for _ in range(frames_within):
+        manager.broadcast({"text": big}, "room")
+    assert manager.active_connections["room"] == [stalled]
+    for _ in range(30):
+        manager.broadcast({"text": big}, "room")
+    assert manager.active_connections == {}
 
 
-def test_presence_counts_names_not_connections():
-    async def scenario():
-        manager = ConnectionManager()
-        watcher, tab1, tab2 = FakeSocket(), FakeSocket(), FakeSocket()
-        manager.connect(watcher, "room", name="Watcher", rich=True)
-        manager.connect(tab1, "room", name="Аня", rich=True)
-        manager.connect(tab2, "room", name="Аня", rich=True)
-        manager.disconnect(tab1, "room")
-        await settle()
-        events = [(m["event"], m["name"]) for m in watcher.sent if m.get("type") == "presence"]
-        assert events == [("join", "Watcher"), ("join", "Аня")]
-        manager.disconnect(tab2, "room")
-        await settle()
-        assert watcher.sent[-1]["event"] == "leave" and watcher.sent[-1]["members"] == ["Watcher"]
-
-    run(scenario())
+@pytest.mark.anyio
+async def test_presence_counts_names_not_connections():
+    manager = ConnectionManager()
+    watcher, tab1, tab2 = FakeSocket(), FakeSocket(), FakeSocket()
+    manager.connect(watcher, "room", name="Watcher", rich=True)
+    manager.connect(tab1, "room", name="Аня", rich=True)
+    manager.connect(tab2, "room", name="Аня", rich=True)
+    manager.disconnect(tab1, "room")
+    await settle()
+    events = [(m["event"], m["name"]) for m in watcher.sent if m.get("type") == "presence"]
+    assert events == [("join", "Watcher"), ("join", "Аня")]
+    manager.disconnect(tab2, "room")
+    await settle()
+    assert watcher.sent[-1]["event"] == "leave" and watcher.sent[-1]["members"] == ["Watcher"]
 
 
-def test_a_member_whose_pump_has_not_had_a_turn_is_not_dropped_by_a_burst():
-    async def scenario():
-        manager = ConnectionManager()
-        busy = FakeSocket()
-        manager.connect(busy, "room")
-        for i in range(OUTBOX_MAX_FRAMES * 2):
-            manager.broadcast({"text": str(i)}, "room")
-        assert manager.active_connections["room"] == [busy]
-        await settle()
-        assert len(busy.sent) == OUTBOX_MAX_FRAMES * 2
-
-    run(scenario())
+@pytest.mark.anyio
+async def test_a_member_whose_pump_has_not_had_a_turn_is_not_dropped_by_a_burst():
+    manager = ConnectionManager()
+    busy = FakeSocket()
+    manager.connect(busy, "room")
+    for i in range(OUTBOX_MAX_FRAMES * 2):
+        manager.broadcast({"text": str(i)}, "room")
+    assert manager.active_connections["room"] == [busy]
+    await settle()
+    assert len(busy.sent) == OUTBOX_MAX_FRAMES * 2
