@@ -13,6 +13,8 @@ export function systemLanguage(languages = globalThis.navigator?.languages ?? []
   return first.slice(0, 2).toLowerCase()
 }
 
+// vue-i18n picks the plural form from a named {n} or {count} when there is one, so a
+// message whose plural follows another number names its values otherwise ({used} of {max}).
 // Russian picks among three forms (1 участник, 2 участника, 5 участников); the
 // messages put "nobody" first, so choice 0 is its own form.
 function russianPlural(choice, choicesLength) {

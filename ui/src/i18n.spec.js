@@ -35,4 +35,24 @@ describe('i18n', () => {
     expect(t('join.members', 1)).toBe('1 member')
     expect(t('join.members', 2)).toBe('2 members')
   })
+
+  it('puts every counted message in its plural form, in both languages', () => {
+    const ru = createAppI18n('ru').global.t
+    const en = createAppI18n('en').global.t
+    expect(en('sidebar.unread', { n: 1 }, 1)).toBe('1 unread message')
+    expect(en('sidebar.unread', { n: 2 }, 2)).toBe('2 unread messages')
+    expect(ru('sidebar.unread', { n: 1 }, 1)).toBe('1 непрочитанное сообщение')
+    expect(ru('sidebar.unread', { n: 3 }, 3)).toBe('3 непрочитанных сообщения')
+    expect(ru('sidebar.unread', { n: 11 }, 11)).toBe('11 непрочитанных сообщений')
+    const at = { address: 'h:1' }
+    expect(en('failure.timeout', { ...at, seconds: 1 }, 1)).toBe(
+      'h:1 did not answer within 1 second.',
+    )
+    expect(ru('failure.timeout', { ...at, seconds: 1 }, 1)).toBe('h:1 не ответил за 1 секунду.')
+    expect(ru('failure.timeout', { ...at, seconds: 2 }, 2)).toBe('h:1 не ответил за 2 секунды.')
+    expect(ru('failure.timeout', { ...at, seconds: 10 }, 10)).toBe('h:1 не ответил за 10 секунд.')
+    expect(en('composer.count', { used: 3600, max: 4001 }, 4001)).toBe('3600 of 4001 characters')
+    expect(ru('composer.count', { used: 3600, max: 4001 }, 4001)).toBe('3600 из 4001 символа')
+    expect(ru('composer.count', { used: 3600, max: 4000 }, 4000)).toBe('3600 из 4000 символов')
+  })
 })

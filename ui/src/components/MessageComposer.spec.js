@@ -36,6 +36,17 @@ describe('MessageComposer', () => {
     expect(wrapper.get('button').attributes('disabled')).toBeDefined()
   })
 
+  it('says how many characters are too many in the right plural form, in both languages', async () => {
+    const en = mountWithI18n(MessageComposer, { props: { modelValue: 'x'.repeat(4001) } })
+    expect(en.get('[data-testid="char-counter"]').text()).toBe('1 character too many')
+    const ru = mountWithI18n(MessageComposer, { props: { modelValue: 'x'.repeat(4001) } }, 'ru')
+    expect(ru.get('[data-testid="char-counter"]').text()).toBe('На 1 символ больше допустимого')
+    await ru.setProps({ modelValue: 'x'.repeat(4003) })
+    expect(ru.get('[data-testid="char-counter"]').text()).toBe('На 3 символа больше допустимого')
+    await ru.setProps({ modelValue: 'x'.repeat(4005) })
+    expect(ru.get('[data-testid="char-counter"]').text()).toBe('На 5 символов больше допустимого')
+  })
+
   it('has accessible names for the field and the button', () => {
     const wrapper = mountWithI18n(MessageComposer)
     expect(wrapper.get('label').text()).toBe('Message')

@@ -47,7 +47,8 @@ export default {
     refused: '{address} refused the connection. Is lanchat hosting there, on this port?',
     unreachable:
       'Could not reach {address}. Check the address and that both computers are on the same network.',
-    timeout: '{address} did not answer within {seconds} seconds.',
+    timeout:
+      '{address} did not answer within {seconds} second. | {address} did not answer within {seconds} seconds.',
     closed: '{address} closed the connection before the room opened.',
     rejected: '{address} did not let you in: {reason}',
   },
@@ -64,7 +65,7 @@ export default {
   sidebar: {
     joined: 'Your rooms',
     joinAnother: 'Join a room',
-    unread: '{n} unread',
+    unread: '{n} unread message | {n} unread messages',
     leave: 'Leave {room}',
     onHost: 'on {host}',
   },
@@ -94,8 +95,8 @@ export default {
     placeholder: 'Write a message…',
     send: 'Send',
     hint: 'Enter sends, Shift+Enter starts a new line',
-    count: '{n} of {max} characters',
-    over: '{n} characters too many',
+    count: '{used} of {max} character | {used} of {max} characters',
+    over: '{n} character too many | {n} characters too many',
   },
   host: {
     title: 'Host on this network',

@@ -47,7 +47,8 @@ export default {
     refused: '{address} отклонил подключение. Запущен ли там lanchat на этом порту?',
     unreachable:
       'Не удалось связаться с {address}. Проверьте адрес и что оба компьютера в одной сети.',
-    timeout: '{address} не ответил за {seconds} секунд.',
+    timeout:
+      '{address} не ответил за {seconds} секунду. | {address} не ответил за {seconds} секунды. | {address} не ответил за {seconds} секунд.',
     closed: '{address} закрыл соединение до входа в комнату.',
     rejected: '{address} не впустил вас: {reason}',
   },
@@ -64,7 +65,8 @@ export default {
   sidebar: {
     joined: 'Ваши комнаты',
     joinAnother: 'Войти в комнату',
-    unread: 'непрочитанных: {n}',
+    unread:
+      '{n} непрочитанное сообщение | {n} непрочитанных сообщения | {n} непрочитанных сообщений',
     leave: 'Выйти из {room}',
     onHost: 'на {host}',
   },
@@ -94,8 +96,8 @@ export default {
     placeholder: 'Напишите сообщение…',
     send: 'Отправить',
     hint: 'Enter — отправить, Shift+Enter — новая строка',
-    count: '{n} из {max} символов',
-    over: 'На {n} символов больше допустимого',
+    count: '{used} из {max} символа | {used} из {max} символов | {used} из {max} символов',
+    over: 'На {n} символ больше допустимого | На {n} символа больше допустимого | На {n} символов больше допустимого',
   },
   host: {
     title: 'Сервер в этой сети',
