@@ -15,7 +15,7 @@ function regionalLocale(language) {
 }
 
 export function clockTime(seconds, locale) {
-  return formatter(locale, { hour: '2-digit', minute: '2-digit' }).format(seconds * 1000)
+  return formatter(locale, { hour: 'numeric', minute: '2-digit' }).format(seconds * 1000)
 }
 
 export function fullTime(seconds, locale) {
@@ -29,6 +29,13 @@ export function dayLabel(seconds, locale) {
     month: 'long',
     year: 'numeric',
   }).format(seconds * 1000)
+}
+
+/** How many calendar days before `now` a moment fell: 0 today, 1 yesterday. */
+export function daysAgo(seconds, now = Date.now() / 1000) {
+  const midnight = (moment) => new Date(moment * 1000).setHours(0, 0, 0, 0)
+  // Math.round absorbs the hour a daylight-saving change adds or removes.
+  return Math.round((midnight(now) - midnight(seconds)) / 86_400_000)
 }
 
 /** A value that differs between two calendar days in the local time zone. */

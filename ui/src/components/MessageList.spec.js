@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import MessageList from './MessageList.vue'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+
+const now = Date.now() / 1000
+const message = (key, timestamp) => ({
+  kind: 'message',
+  key,
+  sender: 'Alice',
+  text: 'hi',
+  timestamp,
+})
+
+describe('MessageList', () => {
+  it('says "Today" and "Yesterday" above the day’s first message, in both languages', () => {
+    const items = [message('a', now - 86400), message('b', now)]
+    const en = mountWithI18n(MessageList, { props: { items, roomName: 'general' } })
+    expect(en.findAll('[role="separator"]').map((day) => day.text())).toEqual([
+      'Yesterday',
+      'Today',
+    ])
+    const ru = mountWithI18n(MessageList, { props: { items, roomName: 'general' } }, 'ru')
+    expect(ru.findAll('[role="separator"]').map((day) => day.text())).toEqual(['Вчера', 'Сегодня'])
+  })
+
+  it('shows an empty room as one line that names the room, in both languages', () => {
+    const en = mountWithI18n(MessageList, { props: { items: [], roomName: 'general' } })
+    expect(en.findAll('.notice, .empty').map((line) => line.text())).toEqual([
+      'No messages in general yet. Say hello!',
+    ])
+    const ru = mountWithI18n(MessageList, { props: { items: [], roomName: 'general' } }, 'ru')
+    expect(ru.findAll('.notice, .empty')).toHaveLength(1)
+    expect(ru.get('.empty').text()).toContain('general')
+  })
+})
