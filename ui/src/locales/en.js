@@ -10,7 +10,6 @@ export default {
     name: 'Name',
     nameHint: 'How others in the room see you',
     room: 'Room',
-    roomPlaceholder: 'general',
     join: 'Join',
     joining: 'Joining…',
     retry: 'Retry',
@@ -29,6 +28,7 @@ export default {
     showRooms: 'Show rooms',
     recent: 'Recent',
     recentEntry: '{room} on {host}',
+    thisComputer: 'this computer',
   },
   problem: {
     name_empty: 'Enter your name.',

@@ -10,7 +10,6 @@ export default {
     name: 'Имя',
     nameHint: 'Так вас увидят в комнате',
     room: 'Комната',
-    roomPlaceholder: 'общая',
     join: 'Войти',
     joining: 'Входим…',
     retry: 'Повторить',
@@ -29,6 +28,7 @@ export default {
     showRooms: 'Показать комнаты',
     recent: 'Недавние',
     recentEntry: '{room} на {host}',
+    thisComputer: 'этом компьютере',
   },
   problem: {
     name_empty: 'Введите имя.',

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import JoinScreen, { ROOM_LIST_REFRESH_MS } from './JoinScreen.vue'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+
+const localRooms = { state: 'ready', rooms: [] }
+
+function mountJoin(props = {}, locale = 'en') {
+  return mountWithI18n(
+    JoinScreen,
+    {
+      props: { name: 'Alice', localRooms, localHost: '127.0.0.1:18765', ...props },
+      attachTo: document.body,
+    },
+    locale,
+  )
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+  document.body.innerHTML = ''
+})
+
+describe('JoinScreen', () => {
+  it('joins on Enter in the Name field when a room is typed, and moves to the Room field otherwise', async () => {
+    const wrapper = mountJoin()
+    await wrapper.get('#join-name').trigger('keydown', { key: 'Enter' })
+    expect(wrapper.emitted('join')).toBeUndefined()
+    expect(document.activeElement).toBe(wrapper.get('#join-room').element)
+    await wrapper.get('#join-room').setValue('kitchen')
+    await wrapper.get('#join-name').trigger('keydown', { key: 'Enter' })
+    expect(wrapper.emitted('join')).toEqual([[{ host: null, room: 'kitchen' }]])
+  })
+
+  it('goes back to the chat on Escape when a room is open, and not otherwise', async () => {
+    const alone = mountJoin()
+    await alone.get('.join-screen').trigger('keydown', { key: 'Escape' })
+    expect(alone.emitted('back')).toBeUndefined()
+    const inRoom = mountJoin({ canGoBack: true })
+    await inRoom.get('#join-name').trigger('keydown', { key: 'Escape' })
+    expect(inRoom.emitted('back')).toHaveLength(1)
+  })
+
+  it('keeps the Room box out of the region labelled "Rooms on this server", in both languages', () => {
+    for (const [locale, label] of [
+      ['en', 'Rooms on this server'],
+      ['ru', 'Комнаты на этом сервере'],
+    ]) {
+      const wrapper = mountJoin({}, locale)
+      const region = wrapper.get('#join-room').element.closest('[aria-label]')
+      expect(region?.getAttribute('aria-label')).not.toBe(label)
+    }
+  })
+
+  it('shows no room name as a placeholder, since an empty Room field joins nothing', () => {
+    const wrapper = mountJoin()
+    expect(wrapper.get('#join-room').attributes('placeholder')).toBeUndefined()
+    expect(wrapper.get('#join-remote-room').attributes('placeholder')).toBeUndefined()
+  })
+
+  it('leaves open rooms out of Recent and calls this computer by name, in both languages', () => {
+    const recent = [
+      { host: '127.0.0.1:18765', room: 'general' },
+      { host: '127.0.0.1:18765', room: 'kitchen' },
+      { host: '10.0.0.2:8765', room: 'attic' },
+    ]
+    const openRooms = [{ host: '127.0.0.1:18765', room: 'general' }]
+    const en = mountJoin({ recent, openRooms })
+    expect(en.findAll('.chip').map((chip) => chip.text())).toEqual([
+      'kitchen on this computer',
+      'attic on 10.0.0.2:8765',
+    ])
+    const ru = mountJoin({ recent, openRooms }, 'ru')
+    expect(ru.findAll('.chip').map((chip) => chip.text())[0]).toBe('kitchen на этом компьютере')
+  })
+
+  it('refreshes the room list by itself while it is shown', async () => {
+    vi.useFakeTimers()
+    const wrapper = mountJoin()
+    vi.advanceTimersByTime(ROOM_LIST_REFRESH_MS - 1)
+    expect(wrapper.emitted('refresh')).toBeUndefined()
+    vi.advanceTimersByTime(1)
+    const refreshes = wrapper.emitted('refresh')
+    expect(refreshes).toHaveLength(1)
+    wrapper.unmount()
+    vi.advanceTimersByTime(ROOM_LIST_REFRESH_MS * 3)
+    expect(refreshes).toHaveLength(1)
+  })
+})
