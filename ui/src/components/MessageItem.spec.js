@@ -12,6 +12,16 @@ describe('MessageItem', () => {
     expect(wrapper.get('time').attributes('datetime')).toBe('2025-11-26T09:00:00.000Z')
   })
 
+  it('gives a screen reader the sender and time as the message’s label, apart from its text, in both languages', () => {
+    const en = mountWithI18n(MessageItem, { props: { item: { ...base, text: 'line one' } } })
+    const article = en.get('article')
+    expect(article.attributes('aria-label')).toMatch(/^Bob, \d{1,2}:\d\d/)
+    expect(article.get('[data-testid="text"]').text()).toBe('line one')
+    expect(en.get('[data-testid="sender"]').attributes('aria-hidden')).toBe('true')
+    const ru = mountWithI18n(MessageItem, { props: { item: base, own: true } }, 'ru')
+    expect(ru.get('article').attributes('aria-label')).toMatch(/^вы, \d{1,2}:\d\d$/)
+  })
+
   it('sets our own messages apart and does not repeat our name', () => {
     const wrapper = mountWithI18n(MessageItem, { props: { item: base, own: true } })
     expect(wrapper.classes()).toContain('own')

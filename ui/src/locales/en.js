@@ -73,6 +73,7 @@ export default {
     messages: 'Messages in {room}',
     members: 'Members ({n})',
     you: 'you',
+    messageLabel: '{sender}, {time}',
     loadingOlder: 'Loading older messages…',
     olderFailed: 'Could not load older messages.',
     tryAgain: 'Try again',

@@ -74,6 +74,7 @@ export default {
     messages: 'Сообщения в {room}',
     members: 'Участники ({n})',
     you: 'вы',
+    messageLabel: '{sender}, {time}',
     loadingOlder: 'Загружаем старые сообщения…',
     olderFailed: 'Не удалось загрузить старые сообщения.',
     tryAgain: 'Попробовать снова',
