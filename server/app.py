@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, WebSocket
+from fastapi import FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import __version__
 from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
 from .config import ServerConfig, default_ui_dir
+from .discovery import DiscoveredHosts, is_loopback_client, start_browsing
 from .history import HistoryStore
 from .hub import ConnectionManager
 from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
@@ -95,9 +96,13 @@ def create_app(config: ServerConfig) -> LanchatApp:
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
         app.state.rooms = ChatRooms(store, manager)
+        app.state.discovered = DiscoveredHosts()
+        browser = await start_browsing(config, app.state.discovered)
         try:
             yield
         finally:
+            if browser is not None:
+                await browser.stop()
             manager.close_all()
             store.close()
 
@@ -116,6 +121,14 @@ def create_app(config: ServerConfig) -> LanchatApp:
 
     # response_model=None: the annotations are for the type checker; the frames are built from
     # protocol.py's TypedDicts already, and validating them again would cost every request.
+    @app.get("/api/discovered", response_model=None)
+    async def discovered(request: Request) -> Any:
+        """Hosts found by browsing: for this machine's own window only (it says who is around)."""
+        if not is_loopback_client(request):
+            return JSONResponse({"error": "only this machine may ask"}, status_code=403)
+        hosts: DiscoveredHosts = app.state.discovered
+        return hosts.as_json()
+
     @app.get("/api/rooms", response_model=None)
     async def list_rooms() -> dict[str, list[RoomSummary]]:
         """Rooms with stored messages or members, busiest first."""

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from .config import ServerConfig, default_data_dir
+from .discovery_cli import add_discovery_arguments, defaults_name, start_announcing, stop_announcing
 from .netinfo import lan_addresses
 from .runner import ServerStartError, ServerThread
 
@@ -49,6 +50,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a ping may go unanswered before the connection is dropped (default: %(default)s)",
     )
+    add_discovery_arguments(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -58,6 +60,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         port=args.port,
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
+        announce=args.announce,
+        browse=args.browse,
+        display_name=args.name or defaults_name(),
         **extra,
     )
 
@@ -82,6 +87,7 @@ def serve(config: ServerConfig) -> int:
     if config.host in ("0.0.0.0", ""):
         for address in lan_addresses():
             print(f"  on the network: http://{address}:{server.port}/", flush=True)
+    announcer = start_announcing(server, config)
     print(f"history: {config.data_dir}", flush=True)
     print("press Ctrl+C to stop", flush=True)
 
@@ -89,6 +95,7 @@ def serve(config: ServerConfig) -> int:
         if not server.running:
             print("lanchat: the server stopped unexpectedly", file=sys.stderr)
             return 1
+    stop_announcing(server, announcer)
     server.stop()
     print("lanchat stopped", flush=True)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,3 +36,7 @@ class ServerConfig:
     ping_timeout: float = 20.0
     # Where the built UI is; None means "find it" (see default_ui_dir).
     ui_dir: Path | None = None
+    # Discovery (server/discovery.py); both also need LANCHAT_DISCOVERY not "off".
+    announce: bool = False  # announce this host on the interfaces it listens on
+    browse: bool = False  # keep a live list of hosts found, at GET /api/discovered
+    display_name: str = field(default_factory=socket.gethostname)  # what browsing peers show

@@ -8,7 +8,8 @@ import logging
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .config import ServerConfig
 from .protocol import TRANSPORT_MAX_FRAME_BYTES
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["HostingListener", "PortTakenError", "ServerStartError", "ServerThread", "uvicorn_config"]
 
 log = logging.getLogger("lanchat.server")
+T = TypeVar("T")
 
 # How long shutdown waits for open connections before closing them.
 GRACEFUL_SHUTDOWN_SECONDS = 1
@@ -226,6 +228,16 @@ class ServerThread:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def run_on_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        """Run `coro` on the server's event loop (where discovery lives) and wait for its result."""
+        import asyncio
+
+        app = self._app
+        if app is None or app.loop is None or not self.running:
+            coro.close()
+            raise ServerStartError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(coro, app.loop).result(timeout)
 
     @property
     def listener_port(self) -> int | None:

@@ -12,6 +12,11 @@ from tests.lanchat_process import REPO_ROOT, ServeProcess
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
+# Nothing a test starts may multicast on this machine's real interfaces: discovery is off for every
+# test and every process it starts (they inherit the environment). The namespace tests in
+# tests/server/test_discovery_netns.py turn it on for processes inside their own namespaces only.
+os.environ["LANCHAT_DISCOVERY"] = "off"
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):

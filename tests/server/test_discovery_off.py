@@ -1,0 +1,41 @@
+"""Discovery switched off (LANCHAT_DISCOVERY=off, as conftest sets for every test): nothing announces
+or browses, and the server says so rather than failing. Loopback only."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+
+from server.discovery import MAX_INSTANCE_NAME_BYTES, instance_name
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_every_test_runs_with_discovery_off():
+    assert os.environ["LANCHAT_DISCOVERY"] == "off"
+
+
+def test_announce_and_browse_with_discovery_off_start_nothing_and_the_server_still_serves(serve_process):
+    server = serve_process(extra_args=("--announce", "--browse"))
+    assert get_json(f"{server.url}api/discovered") == {"browsing": False, "hosts": []}
+    deadline = time.monotonic() + 10
+    while not any("not announcing: discovery is off" in line for line in server.output):
+        assert time.monotonic() < deadline, server.output
+        time.sleep(0.05)
+    assert not any(line.startswith("announcing as") for line in server.output)
+
+
+def test_a_display_name_of_exactly_the_dns_label_limit_is_kept_whole():
+    name = "a" * MAX_INSTANCE_NAME_BYTES
+    assert instance_name(name) == name
+
+
+def test_a_display_name_one_byte_over_the_limit_loses_whole_characters_only():
+    assert instance_name("a" * MAX_INSTANCE_NAME_BYTES + "b") == "a" * MAX_INSTANCE_NAME_BYTES
+    # Cyrillic letters are 2 bytes: 32 of them are 64 bytes, so one goes.
+    assert instance_name("я" * 32) == "я" * 31
