@@ -177,6 +177,15 @@ def test_a_foreign_frame_is_not_loaded_into_the_page(launch_app, foreign_page):
     assert still_alive(app)
 
 
+def _kept_outbox(kept, room_key: str) -> list[str]:
+    """The texts waiting in a room's outbox, as the window kept it in the data folder."""
+    try:
+        items = json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [entry["text"] for entry in json.loads(items.get(f"lanchat.outbox.{room_key}", "[]"))]
+
+
 def _lines(path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
@@ -235,7 +244,7 @@ def test_a_message_left_pending_is_sent_after_a_crash_even_when_the_page_port_ch
     wait_for_js(first, "window.__ui.click('Send')")
     kept = data / "window-storage.json"
     deadline = time.monotonic() + 10
-    while text not in (kept.read_text(encoding="utf-8") if kept.exists() else ""):
+    while text not in _kept_outbox(kept, f"{remote.host}/lobby"):
         assert time.monotonic() < deadline, "the pending message never reached the data folder"
         time.sleep(0.1)
     first_origin = first.js("location.origin")
@@ -253,7 +262,10 @@ def test_a_message_left_pending_is_sent_after_a_crash_even_when_the_page_port_ch
                 texts = [message["text"] for message in json.load(response)["messages"]]
             if text in texts:
                 break
-            assert time.monotonic() < deadline, f"the pending message was not sent: {texts}"
+            assert time.monotonic() < deadline, (
+                f"the pending message was not sent: {texts}; the window shows "
+                f"{second.js('document.body.innerText')!r}; kept: {kept.read_text(encoding='utf-8')}"
+            )
             time.sleep(0.2)
     assert texts.count(text) == 1
 
