@@ -1,0 +1,79 @@
+"""Panels that close as people expect, and the changed screens in both languages and themes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.lanchat_browser import join_room, screenshot, send_message
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="the Python package `playwright` is not installed"
+).expect
+
+
+def test_the_narrow_room_drawer_and_members_panel_close_on_escape_and_a_press_outside(lanchat, new_page):
+    page = new_page(width=400, height=760)
+    join_room(page, lanchat.url, "Anna", "general")
+    drawer = page.locator("#app-sidebar")
+    rooms = page.get_by_role("button", name="Rooms")
+
+    rooms.click()
+    expect(drawer).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+
+    rooms.click()
+    expect(drawer).to_be_visible()
+    page.mouse.click(390, 400)  # beside the drawer, on the room
+    expect(drawer).to_be_hidden()
+
+    members = page.locator("#room-members")
+    page.get_by_role("button", name="Members (1)").click()
+    expect(members).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(members).to_be_hidden()
+    page.get_by_role("button", name="Members (1)").click()
+    page.get_by_label("Message", exact=True).click()
+    expect(members).to_be_hidden()
+    assert page.page_errors == []
+
+
+def test_escape_on_the_join_screen_goes_back_to_the_open_room(lanchat, new_page):
+    page = new_page()
+    join_room(page, lanchat.url, "Anna", "general")
+    page.get_by_role("button", name="Join a room").click()
+    expect(page.get_by_role("heading", name="Join a room")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("log")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_room_and_join_screens_render_in_both_languages_and_themes(
+    lanchat, new_page, language, scheme, width
+):
+    page = new_page(width=width, height=760, color_scheme=scheme)
+    room = (
+        f"Очень длинное название комнаты {scheme} {width}"
+        if language == "ru"
+        else f"general {scheme} {width}"
+    )
+    join_room(page, lanchat.url, "Anna", room)
+    send_message(page, "Привет! One line for the screenshot.")
+    page.get_by_label("Language").select_option(language)
+    name = f"polish-{language}-{scheme}-{width}"
+    screenshot(page, f"{name}-room")
+    # The sidebar must never scroll sideways, in either language.
+    overflow = page.locator("#app-sidebar").evaluate("el => el.scrollWidth - el.clientWidth")
+    if width > 700:
+        assert overflow <= 0
+    page.locator(".sidebar-toggle:visible, #app-sidebar:visible").first.wait_for()
+    if width <= 700:
+        page.get_by_role("button", name="Rooms" if language == "en" else "Комнаты").click()
+    page.locator("#app-sidebar").get_by_role(
+        "button", name=("Join a room" if language == "en" else "Войти в комнату")
+    ).click()
+    screenshot(page, f"{name}-join")
+    assert page.page_errors == []
