@@ -65,6 +65,8 @@ def test_the_room_and_join_screens_render_in_both_languages_and_themes(
     page.get_by_label("Language").select_option(language)
     name = f"polish-{language}-{scheme}-{width}"
     screenshot(page, f"{name}-room")
+    # A long room name is cut with an ellipsis in the header, and shown whole on hover.
+    expect(page.get_by_role("heading", level=1)).to_have_attribute("title", room)
     # The sidebar must never scroll sideways, in either language.
     overflow = page.locator("#app-sidebar").evaluate("el => el.scrollWidth - el.clientWidth")
     if width > 700:
