@@ -4,6 +4,9 @@ import { mountWithI18n } from '../testing/mountWithI18n.js'
 
 const localRooms = { state: 'ready', rooms: [] }
 
+// The join screen's DiscoveredHosts asks our server for hosts found; here no server browses.
+vi.stubGlobal('fetch', async () => ({ ok: false, status: 404, json: async () => ({}) }))
+
 function mountJoin(props = {}, locale = 'en') {
   return mountWithI18n(
     JoinScreen,

@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import DiscoveredHosts, { DISCOVERED_REFRESH_MS } from './DiscoveredHosts.vue'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+
+const KITCHEN = {
+  name: 'Kitchen laptop',
+  address: '10.0.0.5',
+  port: 8765,
+  protocol: 2,
+  rooms: [{ name: 'lobby', members: 2, messages: 10 }],
+}
+
+// fetch is the boundary: our server's /api/discovered answers are given one after another.
+function answering(...bodies) {
+  const calls = []
+  const fetchImpl = async (url) => {
+    calls.push(url)
+    const body = bodies.length > 1 ? bodies.shift() : bodies[0]
+    if (body instanceof Error) throw body
+    if (typeof body === 'number') return { ok: false, status: body, json: async () => ({}) }
+    return { ok: true, status: 200, json: async () => body }
+  }
+  return { fetchImpl, calls }
+}
+
+async function mountHosts(fetchImpl, locale = 'en') {
+  const wrapper = mountWithI18n(
+    DiscoveredHosts,
+    { props: { serverHost: '127.0.0.1:18765', fetchImpl } },
+    locale,
+  )
+  await flushPromises()
+  return wrapper
+}
+
+afterEach(() => vi.useRealTimers())
+
+describe('DiscoveredHosts', () => {
+  it('lists each found host with its rooms and joins a room there in one click', async () => {
+    const { fetchImpl, calls } = answering({ browsing: true, hosts: [KITCHEN] })
+    const wrapper = await mountHosts(fetchImpl)
+    expect(calls).toEqual(['http://127.0.0.1:18765/api/discovered'])
+    expect(wrapper.text()).toContain('Found on this network')
+    expect(wrapper.text()).toContain('Kitchen laptop')
+    expect(wrapper.text()).toContain('10.0.0.5:8765')
+    await wrapper.get('button').trigger('click')
+    expect(wrapper.emitted('join')).toEqual([[{ host: '10.0.0.5:8765', room: 'lobby' }]])
+  })
+
+  it('shows nothing while our server does not browse or refuses the list', async () => {
+    for (const answer of [{ browsing: false, hosts: [] }, 403, new Error('offline')]) {
+      const wrapper = await mountHosts(answering(answer).fetchImpl)
+      expect(wrapper.find('[data-testid="discovered-hosts"]').exists()).toBe(false)
+    }
+  })
+
+  it('drops a host that disappeared at the next refresh', async () => {
+    vi.useFakeTimers()
+    const { fetchImpl } = answering(
+      { browsing: true, hosts: [KITCHEN] },
+      { browsing: true, hosts: [] },
+    )
+    const wrapper = await mountHosts(fetchImpl)
+    expect(wrapper.text()).toContain('Kitchen laptop')
+    await vi.advanceTimersByTimeAsync(DISCOVERED_REFRESH_MS)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="discovered-hosts"]').exists()).toBe(false)
+  })
+
+  it('speaks Russian, rooms-less hosts included', async () => {
+    const { fetchImpl } = answering({ browsing: true, hosts: [{ ...KITCHEN, rooms: [] }] })
+    const wrapper = await mountHosts(fetchImpl, 'ru')
+    expect(wrapper.text()).toContain('Найдено в сети')
+    expect(wrapper.text()).toContain('Комнат там пока нет')
+  })
+})
