@@ -80,3 +80,22 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
 
     panel.get_by_role("button", name="Stop hosting").click()
     expect(panel.get_by_role("button", name="Host")).to_be_visible()
+
+
+def test_in_russian_the_host_panel_button_fits_and_the_sidebar_does_not_scroll_sideways(lanchat, new_page):
+    page = new_page(locale="ru-RU")
+    page.add_init_script(FAKE_PYWEBVIEW)
+    page.goto(lanchat.url)
+    panel = page.get_by_test_id("host-panel")
+    button = panel.get_by_role("button", name="Запустить")
+    expect(button).to_be_visible()
+    fits = button.evaluate(
+        """el => {
+          const box = el.getBoundingClientRect(), side = el.closest('aside').getBoundingClientRect()
+          return el.scrollWidth <= el.clientWidth && box.right <= side.right
+        }"""
+    )
+    assert fits
+    sidebar = page.locator("#app-sidebar")
+    assert sidebar.evaluate("el => el.scrollWidth - el.clientWidth") <= 0
+    screenshot(page, "desktop-host-panel-ru")
