@@ -18,6 +18,7 @@ import socket
 import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .protocol import PROTOCOL_VERSION
 
@@ -265,10 +266,19 @@ async def start_browsing(config: ServerConfig, hosts: DiscoveredHosts) -> HostBr
 
 
 def is_loopback_client(request: Request) -> bool:
+    """Asked from this machine, by a page of this machine (or no page): a LAN page open in the
+    user's browser runs on loopback too, and may not read who is around through it."""
     client = request.client
-    if client is None:
+    if client is None or not _is_loopback(client.host):
         return False
+    origin = request.headers.get("origin")
+    return origin is None or _is_loopback(urlsplit(origin).hostname or "")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
-        return ipaddress.ip_address(client.host).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False

@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.error
 import urllib.request
+
+import pytest
 
 from server.discovery import MAX_INSTANCE_NAME_BYTES, instance_name
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10) as response:
+def get_json(url: str, headers: dict[str, str] | None = None) -> dict:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10) as response:
         return json.loads(response.read())
 
 
@@ -39,3 +43,14 @@ def test_a_display_name_one_byte_over_the_limit_loses_whole_characters_only():
     assert instance_name("a" * MAX_INSTANCE_NAME_BYTES + "b") == "a" * MAX_INSTANCE_NAME_BYTES
     # Cyrillic letters are 2 bytes: 32 of them are 64 bytes, so one goes.
     assert instance_name("я" * 32) == "я" * 31
+
+
+def test_the_discovered_list_is_given_to_this_machine_s_pages_and_refused_to_a_lan_page(serve_process):
+    server = serve_process()
+    url = f"{server.url}api/discovered"
+    assert get_json(url, {"Origin": "http://127.0.0.1:5173"})["hosts"] == []
+    assert get_json(url, {"Origin": "http://localhost:5173"})["hosts"] == []
+    # A page from another machine open in this machine's browser reaches loopback too.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get_json(url, {"Origin": "http://192.168.1.20:8765"})
+    assert refused.value.code == 403
