@@ -32,4 +32,22 @@ describe('MessageList', () => {
     expect(ru.findAll('.notice, .empty')).toHaveLength(1)
     expect(ru.get('.empty').text()).toContain('general')
   })
+
+  it('counts the messages that arrive while scrolled up, in both languages', async () => {
+    const items = [message('a', now)]
+    const initialScroll = { atBottom: false, key: 'a', offset: 0 }
+    for (const [locale, one, three] of [
+      ['en', '1 new message', '3 new messages'],
+      ['ru', '1 новое сообщение', '3 новых сообщения'],
+    ]) {
+      const wrapper = mountWithI18n(MessageList, { props: { items, initialScroll } }, locale)
+      expect(wrapper.get('.jump').text()).toBe('↓')
+      await wrapper.setProps({ items: [...items, message('b', now)] })
+      expect(wrapper.get('.new-below').text()).toBe(one)
+      await wrapper.setProps({
+        items: [...items, message('b', now), message('c', now), message('d', now)],
+      })
+      expect(wrapper.get('.new-below').text()).toBe(three)
+    }
+  })
 })

@@ -85,6 +85,7 @@ export default {
     today: 'Today',
     yesterday: 'Yesterday',
     jumpToLatest: 'Jump to latest messages',
+    newBelow: '{n} new message | {n} new messages',
     joined: '{name} joined',
     left: '{name} left',
     pending: 'Waiting to send',
