@@ -49,6 +49,26 @@ def test_escape_on_the_join_screen_goes_back_to_the_open_room(lanchat, new_page)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_message_in_the_open_room_counts_as_unread_while_the_join_screen_shows(lanchat, new_page, language):
+    anna = new_page(width=400, height=760)
+    bob = new_page()
+    join_room(anna, lanchat.url, "Anna", "general")
+    join_room(bob, lanchat.url, "Bob", "general")
+    anna.get_by_label("Language").select_option(language)
+    anna.get_by_role("button", name="Комнаты" if language == "ru" else "Rooms").click()
+    anna.locator("#app-sidebar").get_by_role(
+        "button", name="Войти в комнату" if language == "ru" else "Join a room"
+    ).click()
+    send_message(bob, "are you there?")
+    expect(anna.get_by_test_id("rooms-unread")).to_contain_text("1")
+    expect(anna.get_by_test_id("rooms-unread")).to_contain_text(
+        "1 непрочитанное сообщение" if language == "ru" else "1 unread message"
+    )
+    expect(anna).to_have_title("(1) lanchat")
+    screenshot(anna, f"polish-{language}-400-unread-on-join")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 400])
 def test_the_room_and_join_screens_render_in_both_languages_and_themes(

@@ -9,6 +9,7 @@ import {
   reactive,
   ref,
   shallowRef,
+  toValue,
   watch,
 } from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
@@ -26,10 +27,13 @@ function roomKey(host, room) {
  * @param {object} options
  * @param {import('vue').Ref<string>} options.name  who we are, used by every room
  * @param {string} options.localHost  the host that served this page
+ * @param {import('vue').MaybeRefOrGetter<boolean>} [options.roomShown]  false while another
+ *   screen (Join) covers the active room, whose messages then count as unread too
  */
 export function useJoinedRooms({
   name,
   localHost,
+  roomShown = true,
   storage = appStorage,
   connect = useRoomConnection,
 }) {
@@ -93,7 +97,8 @@ export function useJoinedRooms({
           name,
           keepTrying,
           onLiveMessage: (item) => {
-            if (entry.key !== activeKey.value || document.hidden) entry.unread += 1
+            const seen = entry.key === activeKey.value && toValue(roomShown) && !document.hidden
+            if (!seen) entry.unread += 1
             notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
           },
         }),
@@ -156,6 +161,7 @@ export function useJoinedRooms({
     listed,
     active,
     activeKey,
+    totalUnread,
     restore,
     join,
     select,

@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, nextTick, ref } from 'vue'
 import { useJoinedRooms } from './useJoinedRooms.js'
-import { FakeWebSocket, memoryStorage, welcome } from '../testing/FakeWebSocket.js'
+import { FakeWebSocket, memoryStorage, message, welcome } from '../testing/FakeWebSocket.js'
 
 let storage
 let scope
 
-function joinedRooms() {
+function joinedRooms(options = {}) {
   scope = effectScope()
-  return scope.run(() => useJoinedRooms({ name: ref('Anna'), localHost: 'h:1', storage }))
+  return scope.run(() =>
+    useJoinedRooms({ name: ref('Anna'), localHost: 'h:1', storage, ...options }),
+  )
 }
 
 const savedRooms = () => JSON.parse(storage.getItem('lanchat.rooms') ?? '{"rooms":[]}').rooms
@@ -59,5 +61,20 @@ describe('useJoinedRooms', () => {
     const listener = added.mock.calls.find(([type]) => type === 'visibilitychange')[1]
     expect(removed).toHaveBeenCalledWith('visibilitychange', listener)
     expect(socket.readyState).toBe(FakeWebSocket.CLOSED)
+  })
+
+  it('counts a message in the open room as unread while the Join screen hides it', async () => {
+    const roomShown = ref(true)
+    const rooms = joinedRooms({ roomShown })
+    const entry = rooms.join('h:1', 'general')
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.receive(welcome())
+    rooms.select(entry.key)
+    FakeWebSocket.last.receive(message(1, { sender: 'Bob' }))
+    expect(entry.unread).toBe(0)
+    roomShown.value = false
+    FakeWebSocket.last.receive(message(2, { sender: 'Bob' }))
+    expect(entry.unread).toBe(1)
+    expect(rooms.totalUnread.value).toBe(1)
   })
 })
