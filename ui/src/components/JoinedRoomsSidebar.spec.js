@@ -18,4 +18,32 @@ describe('JoinedRoomsSidebar', () => {
     const ru = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [room] } }, 'ru')
     expect(ru.get('.room').text()).toContain('Переподключение…')
   })
+
+  it('asks before leaving a room whose messages are not sent yet, in both languages', async () => {
+    const waiting = { ...room, pending: 1 }
+    const en = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [waiting] } })
+    await en.get('.leave').trigger('click')
+    expect(en.emitted('leave')).toBeUndefined()
+    expect(en.get('[role="alertdialog"]').text()).toContain('1 message not sent yet: leave anyway?')
+    await en.get('[data-testid="stay"]').trigger('click')
+    expect(en.find('[role="alertdialog"]').exists()).toBe(false)
+    await en.get('.leave').trigger('click')
+    await en.get('[data-testid="leave-anyway"]').trigger('click')
+    expect(en.emitted('leave')).toEqual([['k']])
+    const ru = mountWithI18n(
+      JoinedRoomsSidebar,
+      { props: { rooms: [{ ...room, pending: 3 }] } },
+      'ru',
+    )
+    await ru.get('.leave').trigger('click')
+    expect(ru.get('[role="alertdialog"]').text()).toContain(
+      '3 сообщения ещё не отправлены: всё равно выйти?',
+    )
+  })
+
+  it('leaves at once a room with nothing waiting to send', async () => {
+    const en = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [{ ...room, pending: 0 }] } })
+    await en.get('.leave').trigger('click')
+    expect(en.emitted('leave')).toEqual([['k']])
+  })
 })

@@ -71,6 +71,10 @@ export default {
     unread: '{n} unread message | {n} unread messages',
     leave: 'Leave {room}',
     onHost: 'on {host}',
+    pendingLeave:
+      '{n} message not sent yet: leave anyway? | {n} messages not sent yet: leave anyway?',
+    leaveAnyway: 'Leave',
+    stay: 'Stay',
   },
   room: {
     messages: 'Messages in {room}',
