@@ -93,6 +93,7 @@ export default {
     joined: '{name} joined',
     left: '{name} left',
     pending: 'Waiting to send',
+    waitingToSend: '{n} waiting to send',
     sending: 'Sending…',
     retry: 'Retry',
     discard: 'Delete',
