@@ -19,6 +19,8 @@ from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
 from .config import ServerConfig, default_ui_dir
 from .discovery import DiscoveredHosts, is_loopback_client, start_browsing
 from .history import HistoryStore
+from .host_guard import is_misdirected, refuse_misdirected
+from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
 from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
 from .rules import (
@@ -63,9 +65,10 @@ class LanchatApp:
     there as Starlette refuses an unknown path: HTTP 403 before the handshake).
     """
 
-    def __init__(self, api: FastAPI, room_route: WebSocketRoute) -> None:
+    def __init__(self, api: FastAPI, room_route: WebSocketRoute, hosts: HostPolicy) -> None:
         self.api = api
         self.room_route = room_route
+        self.hosts = hosts
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -79,6 +82,9 @@ class LanchatApp:
         return self.api.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if is_misdirected(scope, self.hosts):  # DNS rebinding: see hosts.py
+            await refuse_misdirected(scope, send)
+            return
         if scope["type"] == "websocket":
             match, child_scope = self.room_route.matches(scope)
             if match is Match.FULL:
@@ -90,6 +96,8 @@ class LanchatApp:
 
 
 def create_app(config: ServerConfig) -> LanchatApp:
+    hosts = HostPolicy.of([*machine_names(), *config.allowed_hosts])
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = HistoryStore(config.data_dir)
@@ -156,7 +164,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         rooms: ChatRooms = app.state.rooms
         query = websocket.query_params
         try:
-            validate_origin(websocket.headers.get("origin"), websocket.headers.get("host"))
+            validate_origin(websocket.headers.get("origin"), websocket.headers.get("host"), hosts)
             validate_room(room)
             rich = validate_version(query.get("v")) >= 2
             name = validate_sender(query.get("name"), missing_ok=True)
@@ -191,4 +199,4 @@ def create_app(config: ServerConfig) -> LanchatApp:
         async def placeholder() -> str:
             return PLACEHOLDER_HTML
 
-    return LanchatApp(app, room_route)
+    return LanchatApp(app, room_route, hosts)

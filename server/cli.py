@@ -52,6 +52,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_discovery_arguments(parser)
 
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to NAME (a DNS name for this machine); repeatable",
+    )
+
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     extra = {"data_dir": args.data} if args.data is not None else {}
@@ -63,6 +71,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         announce=args.announce,
         browse=args.browse,
         display_name=args.name or defaults_name(),
+        allowed_hosts=tuple(args.allow_host),
         **extra,
     )
 

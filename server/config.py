@@ -40,3 +40,6 @@ class ServerConfig:
     announce: bool = False  # announce this host on the interfaces it listens on
     browse: bool = False  # keep a live list of hosts found, at GET /api/discovered
     display_name: str = field(default_factory=socket.gethostname)  # what browsing peers show
+    # Names besides IP literals, localhost and this machine's own names that requests may carry
+    # in their Host header (a DNS name the user gave this machine); see hosts.py.
+    allowed_hosts: tuple[str, ...] = ()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .hosts import HostPolicy
 from .protocol import (
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
@@ -129,7 +130,7 @@ def validate_version(value: str | None) -> int:
     return int(value)
 
 
-def origin_allowed(origin: str | None, host: str | None = None) -> bool:
+def origin_allowed(origin: str | None, host: str | None = None, hosts: HostPolicy | None = None) -> bool:
     """Whether a web page from `origin` may use this server: read its rooms, join, post.
 
     A browser lets any page open a WebSocket to any address, this machine's loopback server
@@ -143,8 +144,13 @@ def origin_allowed(origin: str | None, host: str | None = None) -> bool:
     parts = urlsplit(origin)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False  # includes "null": sandboxed frames and file:// pages
-    if host is not None and parts.netloc.lower() == host.lower():
-        return True  # the same origin
+    policy = hosts or HostPolicy()
+    # "Same origin" only for a name on this server's own list: a rebinding page controls both
+    # its Origin and the Host its browser sends, so their being equal proves nothing.
+    if policy.lists_origin(origin):
+        return True
+    if host is not None and parts.netloc.lower() == host.lower() and policy.allows_host(host):
+        return True
     name = parts.hostname
     # localhost, mDNS names (pc.local) and single-label LAN names (pc): no public site has these.
     single_label = "." not in name and ":" not in name
@@ -157,8 +163,8 @@ def origin_allowed(origin: str | None, host: str | None = None) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
-def validate_origin(origin: str | None, host: str | None) -> None:
-    if not origin_allowed(origin, host):
+def validate_origin(origin: str | None, host: str | None, hosts: HostPolicy | None = None) -> None:
+    if not origin_allowed(origin, host, hosts):
         raise Refused(
             ErrorCode.ORIGIN_NOT_ALLOWED,
             f"A page from {origin} may not use this lanchat server;"

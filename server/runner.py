@@ -40,6 +40,12 @@ class PortTakenError(ServerStartError):
     """Another program (or another lanchat) already listens on that port."""
 
 
+# A request's line and headers together: a browser's are a few KiB. httptools (uvicorn's default)
+# buffers them without any limit, so one peer's 64 MiB header stalled every room; h11 refuses
+# what passes this with a 400 and closes.
+MAX_REQUEST_HEAD_BYTES = 64 * 1024
+
+
 def uvicorn_config(
     app: LanchatApp, config: ServerConfig, *, lifespan: Literal["on", "off"]
 ) -> uvicorn.Config:
@@ -50,6 +56,8 @@ def uvicorn_config(
         app,
         lifespan=lifespan,
         log_level="warning",
+        http="h11",
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
         ws_ping_interval=config.ping_interval,
         ws_ping_timeout=config.ping_timeout,

@@ -11,6 +11,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
+from tests.protocol.conftest import TEST_HOSTS
 
 SEED_FIELDS = {"text", "sender", "room", "timestamp"}
 
@@ -259,7 +260,8 @@ def test_the_built_ui_is_served_with_cache_headers_and_gzip(tmp_path, built_ui):
     from server.app import create_app
     from server.config import ServerConfig
 
-    with TestClient(create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui))) as ui_client:
+    config = ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui, allowed_hosts=TEST_HOSTS)
+    with TestClient(create_app(config)) as ui_client:
         index = ui_client.get("/")
         assert "app-1a2b.js" in index.text and index.headers["cache-control"] == "no-cache"
         script = ui_client.get("/assets/app-1a2b.js", headers={"Accept-Encoding": "gzip"})
@@ -278,7 +280,8 @@ def test_a_socket_outside_ws_is_refused_at_the_handshake_with_the_built_ui_mount
     from server.app import create_app
     from server.config import ServerConfig
 
-    with TestClient(create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui))) as ui_client:
+    config = ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui, allowed_hosts=TEST_HOSTS)
+    with TestClient(create_app(config)) as ui_client:
         with pytest.raises(WebSocketDisconnect) as refused, ui_client.websocket_connect("/chat/general"):
             pass
         assert refused.value.code == 1000  # what Starlette's router sends for an unknown path
@@ -293,7 +296,9 @@ def test_the_room_socket_is_a_declared_route(tmp_path):
     from server.app import ROOM_SOCKET_PATH, create_app
     from server.config import ServerConfig
 
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui"))
+    app = create_app(
+        ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui", allowed_hosts=TEST_HOSTS)
+    )
     sockets = [route for route in app.routes if isinstance(route, WebSocketRoute)]
     assert [(route.path, route.name) for route in sockets] == [(ROOM_SOCKET_PATH, "room_socket")]
 
@@ -315,7 +320,9 @@ def test_room_sockets_skip_the_http_middleware_while_requests_and_other_sockets_
                 seen.append((scope["type"], scope["path"]))
             await self.app(scope, receive, send)
 
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui"))
+    app = create_app(
+        ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui", allowed_hosts=TEST_HOSTS)
+    )
     app.api.add_middleware(RecordScopes)
     with TestClient(app) as client:
         with client.websocket_connect("/ws/general") as ws:
