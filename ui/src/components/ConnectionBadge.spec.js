@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import ConnectionBadge from './ConnectionBadge.vue'
+import { describe, expect, it, vi } from 'vitest'
+import ConnectionBadge, { UNREACHABLE_AFTER_MS } from './ConnectionBadge.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 
 describe('ConnectionBadge', () => {
@@ -21,5 +21,26 @@ describe('ConnectionBadge', () => {
   it('speaks Russian', () => {
     const wrapper = mountWithI18n(ConnectionBadge, { props: { status: 'offline' } }, 'ru')
     expect(wrapper.text()).toContain('Нет сети')
+  })
+
+  it('after a long outage says since when the room is unreachable, in both languages', async () => {
+    vi.useFakeTimers()
+    vi.setSystemTime(new Date(2026, 11, 1, 20, 51))
+    for (const [locale, text] of [
+      ['en', 'Unreachable since 8:51 PM'],
+      ['ru', 'Нет связи с 20:51'],
+    ]) {
+      vi.setSystemTime(new Date(2026, 11, 1, 20, 51))
+      const wrapper = mountWithI18n(ConnectionBadge, { props: { status: 'connected' } }, locale)
+      await wrapper.setProps({ status: 'reconnecting', retryIn: 5 })
+      await vi.advanceTimersByTimeAsync(UNREACHABLE_AFTER_MS - 1000)
+      expect(wrapper.text()).not.toContain(text)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(wrapper.text()).toContain(text)
+      await wrapper.setProps({ status: 'connected' })
+      expect(wrapper.text()).not.toContain(text)
+      wrapper.unmount()
+    }
+    vi.useRealTimers()
   })
 })

@@ -64,6 +64,7 @@ export default {
     failed: 'Not connected',
     closed: 'Left',
     reconnectNow: 'Reconnect now',
+    unreachableSince: 'Unreachable since {time}',
   },
   sidebar: {
     joined: 'Your rooms',

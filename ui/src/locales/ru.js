@@ -64,6 +64,7 @@ export default {
     failed: 'Не подключено',
     closed: 'Вы вышли',
     reconnectNow: 'Подключиться сейчас',
+    unreachableSince: 'Нет связи с {time}',
   },
   sidebar: {
     joined: 'Ваши комнаты',
