@@ -22,7 +22,7 @@ from .history import HistoryStore
 from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
-from .protocol import HISTORY_PAGE_MAX, PROTOCOL_VERSION, CloseCode, ErrorCode
+from .protocol import HISTORY_PAGE_MAX, MAX_MESSAGE_ID, PROTOCOL_VERSION, CloseCode, ErrorCode
 from .rules import (
     Refused,
     origin_allowed,
@@ -146,7 +146,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
     @app.get("/api/rooms/{room}/messages", response_model=None)
     async def room_history(
         room: str,
-        before: Annotated[int | None, Query(ge=1)] = None,
+        before: Annotated[int | None, Query(ge=1, le=MAX_MESSAGE_ID)] = None,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
     ) -> HistoryPage:
         """A page of history, oldest first: the `limit` messages before id `before` (or the newest)."""

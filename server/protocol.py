@@ -80,6 +80,11 @@ OUTBOX_MAX_FRAMES = 2000
 OUTBOX_MAX_BYTES = 1024 * 1024
 
 
+# Message ids are SQLite integers: a larger `before`, `after` or `v` is malformed, not a crash.
+MAX_MESSAGE_ID = 2**63 - 1
+MAX_NUMBER_DIGITS = len(str(MAX_MESSAGE_ID))  # 19
+
+
 class ErrorCode(StrEnum):
     """The `code` of an error frame. Each names what was refused."""
 

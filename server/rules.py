@@ -19,6 +19,8 @@ from .hosts import HostPolicy
 from .protocol import (
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
+    MAX_MESSAGE_ID,
+    MAX_NUMBER_DIGITS,
     MAX_ROOM_CHARS,
     MAX_SENDER_CHARS,
     MAX_TEXT_CHARS,
@@ -114,7 +116,7 @@ def validate_after(after: str | None) -> int | None:
     """The `after` query parameter: the last message id a reconnecting client saw."""
     if after is None or after == "":
         return None
-    if not after.isascii() or not after.isdigit():
+    if not after.isascii() or not after.isdigit() or int(after[: MAX_NUMBER_DIGITS + 1]) > MAX_MESSAGE_ID:
         raise Refused(
             ErrorCode.QUERY_INVALID, f"'after' must be a message id (a whole number >= 0), not {after!r}."
         )
@@ -125,7 +127,7 @@ def validate_version(value: str | None) -> int:
     """The `v` query parameter; absent means the seed protocol (1)."""
     if value is None or value == "":
         return 1
-    if not value.isascii() or not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_NUMBER_DIGITS:
         raise Refused(ErrorCode.QUERY_INVALID, f"'v' must be a protocol version number, not {value!r}.")
     return int(value)
 
@@ -211,6 +213,8 @@ def decode_frame(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError:
         raise Refused(ErrorCode.INVALID_JSON, "The frame is not valid JSON.") from None
+    except RecursionError:  # nested deeper than the parser's stack allows (about 1,000 levels)
+        raise Refused(ErrorCode.INVALID_JSON, "The frame's JSON is nested too deeply.") from None
     if not isinstance(data, dict):
         raise Refused(ErrorCode.INVALID_FRAME, f"The frame must be a JSON object, not {type(data).__name__}.")
     return data

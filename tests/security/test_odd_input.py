@@ -1,0 +1,47 @@
+"""Odd input gets its documented refusal, never a 500 or a dropped connection."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from server.protocol import MAX_MESSAGE_ID, CloseCode, ErrorCode
+
+
+@pytest.fixture
+def server(serve_process):
+    return serve_process()
+
+
+def test_a_before_past_the_largest_message_id_is_a_422_not_a_500(server):
+    url = server.url + "api/rooms/general/messages"
+    assert httpx.get(url, params={"before": MAX_MESSAGE_ID}).status_code == 200
+    assert httpx.get(url, params={"before": MAX_MESSAGE_ID + 1}).status_code == 422
+
+
+@pytest.mark.parametrize("query", ["after=" + "9" * 5000, "v=" + "9" * 5000, f"after={MAX_MESSAGE_ID + 1}"])
+def test_a_number_with_thousands_of_digits_closes_the_socket_with_4002(server, query):
+    with connect(f"{server.ws_base}/ws/general?{query}") as ws:
+        frame = json.loads(ws.recv(timeout=5))
+        assert frame["code"] == ErrorCode.QUERY_INVALID
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd.code == CloseCode.QUERY_INVALID
+
+
+def test_the_largest_after_is_accepted(server):
+    with connect(f"{server.ws_base}/ws/general?v=2&after={MAX_MESSAGE_ID}") as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
+
+
+def test_json_nested_1000_deep_is_refused_and_the_connection_stays(server):
+    with connect(f"{server.ws_base}/ws/general") as ws:
+        ws.send('{"text": ' + "[" * 1000 + "]" * 1000 + "}")
+        refusal = json.loads(ws.recv(timeout=5))
+        assert refusal["code"] == ErrorCode.INVALID_JSON and "nested" in refusal["detail"]
+        ws.send(json.dumps({"text": "still here", "sender": "Ann", "room": "general"}))
+        assert json.loads(ws.recv(timeout=5))["text"] == "still here"
