@@ -114,7 +114,16 @@ def create_app(config: ServerConfig) -> LanchatApp:
             manager.close_all()
             store.close()
 
-    app = FastAPI(title="lanchat", version=__version__, lifespan=lifespan)
+    # No /docs, /redoc or /openapi.json: while hosting they are reachable from the whole network,
+    # and server/PROTOCOL.md documents the API.
+    app = FastAPI(
+        title="lanchat",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     # A window served by one lanchat lists the rooms of another it joins by address; a web site
     # elsewhere may not read them (see rules.origin_allowed). The API is read-only.
     app.add_middleware(LocalNetworkCORS, allow_methods=["GET"])
