@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .config import ServerConfig
+from .fd_limit import raise_open_file_limit
 from .protocol import TRANSPORT_MAX_FRAME_BYTES
 
 if TYPE_CHECKING:
@@ -172,6 +173,7 @@ class ServerThread:
     def start(self, wait: bool = True) -> None:
         """Bind (unless `bind` already did), then serve on the server thread; with `wait`, return
         once requests are answered. Starting a started server only waits."""
+        raise_open_file_limit()  # before any connection: see fd_limit.py
         self.bind()
         with self._stop_lock:
             if self._stop_requested:
