@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import Scope, Send
 
 from .hosts import HostPolicy
+from .protocol import CloseCode
 
 __all__ = ["MISDIRECTED_STATUS", "is_misdirected", "refuse_misdirected", "request_host"]
 
@@ -26,7 +27,8 @@ async def refuse_misdirected(scope: Scope, send: Send) -> None:
     """HTTP: 421 with a sentence. WebSocket: closed before the handshake completes, which
     uvicorn answers with HTTP 403 (a browser's page sees only a failed connection)."""
     if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1008})
+        # Before the handshake the code never reaches the client; named as the other refusals at the door.
+        await send({"type": "websocket.close", "code": CloseCode.NORMAL})
         return
     body = b"This lanchat server does not answer to that host name (Host header); use its address.\n"
     await send(
