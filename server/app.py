@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import __version__
 from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
+from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
 from .discovery import DiscoveredHosts, is_loopback_client, start_browsing
 from .history import HistoryStore
@@ -43,6 +44,7 @@ ROOM_SOCKET_PATH = "/ws/{room:path}"  # the seed's /ws/{room}
 REFUSAL_CLOSE_CODES = {
     ErrorCode.ROOM_INVALID: CloseCode.ROOM_INVALID,
     ErrorCode.ORIGIN_NOT_ALLOWED: CloseCode.ORIGIN_NOT_ALLOWED,
+    ErrorCode.TOO_MANY_CONNECTIONS: CloseCode.TOO_MANY_CONNECTIONS,
 }
 
 
@@ -65,10 +67,13 @@ class LanchatApp:
     there as Starlette refuses an unknown path: HTTP 403 before the handshake).
     """
 
-    def __init__(self, api: FastAPI, room_route: WebSocketRoute, hosts: HostPolicy) -> None:
+    def __init__(
+        self, api: FastAPI, room_route: WebSocketRoute, hosts: HostPolicy, clients: ClientConnections
+    ) -> None:
         self.api = api
         self.room_route = room_route
         self.hosts = hosts
+        self.clients = clients  # connections per client address, for every listener of this app
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -97,6 +102,7 @@ class LanchatApp:
 
 def create_app(config: ServerConfig) -> LanchatApp:
     hosts = HostPolicy.of([*machine_names(), *config.allowed_hosts])
+    clients = ClientConnections()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -172,29 +178,37 @@ def create_app(config: ServerConfig) -> LanchatApp:
         room: str = websocket.path_params["room"]
         rooms: ChatRooms = app.state.rooms
         query = websocket.query_params
-        try:
-            validate_origin(websocket.headers.get("origin"), websocket.headers.get("host"), hosts)
-            validate_room(room)
-            rich = validate_version(query.get("v")) >= 2
-            name = validate_sender(query.get("name"), missing_ok=True)
-            after = validate_after(query.get("after"))
-        except Refused as refusal:
-            # Accept first so the client can read why, then close.
+        address = websocket.client.host if websocket.client else None
+        with clients.room_socket(address) as admitted:
+            try:
+                if not admitted:
+                    raise Refused(
+                        ErrorCode.TOO_MANY_CONNECTIONS,
+                        f"Your address has {room_socket_cap(address)} room connections open already,"
+                        " the most one address may; leave a room and try again.",
+                    )
+                validate_origin(websocket.headers.get("origin"), websocket.headers.get("host"), hosts)
+                validate_room(room)
+                rich = validate_version(query.get("v")) >= 2
+                name = validate_sender(query.get("name"), missing_ok=True)
+                after = validate_after(query.get("after"))
+            except Refused as refusal:
+                # Accept first so the client can read why, then close.
+                await websocket.accept()
+                await websocket.send_json(error_frame(refusal))
+                code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
+                await websocket.close(code, refusal.detail[:120])
+                return
             await websocket.accept()
-            await websocket.send_json(error_frame(refusal))
-            code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
-            await websocket.close(code, refusal.detail[:120])
-            return
-        await websocket.accept()
-        session = rooms.join(websocket, room, name=name, rich=rich, after=after)
-        try:
-            while True:
-                event = await websocket.receive()
-                if event["type"] == "websocket.disconnect":
-                    break
-                rooms.receive(session, event.get("text"))
-        finally:
-            rooms.leave(session)
+            session = rooms.join(websocket, room, name=name, rich=rich, after=after)
+            try:
+                while True:
+                    event = await websocket.receive()
+                    if event["type"] == "websocket.disconnect":
+                        break
+                    rooms.receive(session, event.get("text"))
+            finally:
+                rooms.leave(session)
 
     room_route = WebSocketRoute(ROOM_SOCKET_PATH, room_socket, name="room_socket")
     app.router.routes.append(room_route)  # before the UI's mount at "/", which would match it
@@ -208,4 +222,4 @@ def create_app(config: ServerConfig) -> LanchatApp:
         async def placeholder() -> str:
             return PLACEHOLDER_HTML
 
-    return LanchatApp(app, room_route, hosts)
+    return LanchatApp(app, room_route, hosts, clients)

@@ -50,6 +50,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a ping may go unanswered before the connection is dropped (default: %(default)s)",
     )
+    parser.add_argument(
+        "--request-head-timeout",
+        type=float,
+        default=defaults.request_head_timeout,
+        metavar="SECONDS",
+        help="how long a request's line and headers may take to arrive before a 408 (default: %(default)s)",
+    )
     add_discovery_arguments(parser)
 
     parser.add_argument(
@@ -68,6 +75,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         port=args.port,
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
+        request_head_timeout=args.request_head_timeout,
         announce=args.announce,
         browse=args.browse,
         display_name=args.name or defaults_name(),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS
+
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
 
 
@@ -34,6 +36,8 @@ class ServerConfig:
     # (a sleeping laptop, a pulled cable) and is cleaned up.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    # How long a request's line and headers may take to arrive (see http_guard.py).
+    request_head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS
     # Where the built UI is; None means "find it" (see default_ui_dir).
     ui_dir: Path | None = None
     # Discovery (server/discovery.py); both also need LANCHAT_DISCOVERY not "off".

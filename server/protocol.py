@@ -19,8 +19,12 @@ __all__ = [
     "HISTORY_ON_JOIN",
     "HISTORY_PAGE_MAX",
     "MAX_CLIENT_ID_CHARS",
+    "MAX_CONNECTIONS_PER_ADDRESS",
+    "MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS",
     "MAX_FRAME_BYTES",
     "MAX_ROOM_CHARS",
+    "MAX_ROOM_SOCKETS_PER_ADDRESS",
+    "MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS",
     "MAX_SENDER_CHARS",
     "MAX_TEXT_CHARS",
     "OUTBOX_MAX_BYTES",
@@ -28,6 +32,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "RATE_LIMIT_BURST",
     "RATE_LIMIT_PER_SECOND",
+    "REQUEST_HEAD_TIMEOUT_SECONDS",
     "ROOM_NAME_PUNCTUATION",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
@@ -80,6 +85,21 @@ OUTBOX_MAX_FRAMES = 2000
 OUTBOX_MAX_BYTES = 1024 * 1024
 
 
+# Connections one client address may hold at once (server/client_limits.py). An address on the
+# network is one machine: a window or a browser with a socket per joined room, plus HTTP. Loopback
+# is this machine, where the window, browser tabs and other windows all share 127.0.0.1. The
+# room socket caps are below the connection caps so a client opening sockets gets the error
+# frame (close 4029), not the plain 503 for connections past the cap.
+MAX_ROOM_SOCKETS_PER_ADDRESS = 64
+MAX_CONNECTIONS_PER_ADDRESS = 96
+MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS = 512
+MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS = 640
+# From a request's first byte (or from connecting) to the end of its line and headers; past it
+# the server answers 408 and closes (`lanchat serve --request-head-timeout`). A browser sends its
+# few KiB at once; a client trickling a header a byte at a time is only holding a connection.
+REQUEST_HEAD_TIMEOUT_SECONDS = 10.0
+
+
 # Message ids are SQLite integers: a larger `before`, `after` or `v` is malformed, not a crash.
 MAX_MESSAGE_ID = 2**63 - 1
 MAX_NUMBER_DIGITS = len(str(MAX_MESSAGE_ID))  # 19
@@ -106,6 +126,7 @@ class ErrorCode(StrEnum):
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"  # a web page from outside this machine and its network
     RATE_LIMITED = "rate_limited"
     STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
+    TOO_MANY_CONNECTIONS = "too_many_connections"  # this address holds its room socket cap already
 
 
 class CloseCode(IntEnum):
@@ -119,6 +140,7 @@ class CloseCode(IntEnum):
     QUERY_INVALID = 4002  # a query parameter (v, name, after) is malformed; an error frame says why
     ORIGIN_NOT_ALLOWED = 4003  # the page that opened the socket is not from this server, machine or network
     TOO_SLOW = 4008  # the member stopped reading and its outbox overflowed
+    TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already
 
 
 # Client -> server ----------------------------------------------------------

@@ -53,11 +53,14 @@ def uvicorn_config(
     """How every listener of `app` serves it; `lifespan` is on for the one that starts the app."""
     import uvicorn
 
+    from .http_guard import guarded_protocol
+
     return uvicorn.Config(
         app,
         lifespan=lifespan,
         log_level="warning",
-        http="h11",
+        # uvicorn's h11 protocol, with a per-address connection cap and a header deadline.
+        http=guarded_protocol(app.clients, config.request_head_timeout),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
         ws_ping_interval=config.ping_interval,

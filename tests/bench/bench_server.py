@@ -50,6 +50,11 @@ MAX_BURST_PER_MEMBER = 25
 assert MAX_BURST_PER_MEMBER < RATE_LIMIT_BURST
 
 
+# Clients connect from 127.0.0.10 to 127.0.0.17, round-robin.
+SOURCE_BASE = 10
+SOURCE_ADDRESSES = 8
+
+
 @dataclass(frozen=True)
 class Plan:
     throughput: tuple[tuple[int, int], ...]  # (members, messages) per room size
@@ -195,11 +200,16 @@ async def open_room(
 ) -> list[Connection]:
     gate = asyncio.Semaphore(concurrency)
 
-    async def one() -> Connection:
+    async def one(index: int) -> Connection:
+        # Spread over loopback addresses: lanchat lets one address hold at most
+        # MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS room sockets, and these are many clients.
+        source = f"127.0.0.{SOURCE_BASE + index % SOURCE_ADDRESSES}"
         async with gate:
-            return await asyncio.wait_for(connect(port, path, offer_deflate=OFFER_DEFLATE, **options), 20)
+            return await asyncio.wait_for(
+                connect(port, path, offer_deflate=OFFER_DEFLATE, source=source, **options), 20
+            )
 
-    return list(await asyncio.gather(*(one() for _ in range(count))))
+    return list(await asyncio.gather(*(one(index) for index in range(count))))
 
 
 async def close_all(connections: list[Connection], timeout: float = 3.0) -> None:

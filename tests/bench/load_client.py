@@ -221,12 +221,14 @@ async def connect(
     offer_deflate: bool = True,
     rcvbuf: int | None = None,
     maxseg: int | None = None,
+    source: str | None = None,
 ) -> Connection:
     """Open a WebSocket to `path` on 127.0.0.1:`port`; returns once the server has answered 101.
 
     `rcvbuf` shrinks the kernel's receive buffer (set before connecting, so the
     window is small from the start): a reader that stops then backs up the
-    server after kilobytes instead of megabytes.
+    server after kilobytes instead of megabytes. `source` is the local address to connect from
+    (another loopback address: the server caps room sockets per client address).
     """
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -236,6 +238,8 @@ async def connect(
         if maxseg is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, maxseg)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if source is not None:
+            sock.bind((source, 0))
         sock.setblocking(False)
         await loop.sock_connect(sock, (host, port))
     except BaseException:

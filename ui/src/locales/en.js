@@ -150,6 +150,8 @@ export default {
       'it only lets in pages from its own address, this computer or the local network.',
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
+    too_many_connections:
+      'this computer has too many connections open to that server; leave a room or close a window.',
     unknown: 'The server refused this ({code}).',
   },
 }

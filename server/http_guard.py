@@ -1,0 +1,135 @@
+"""uvicorn's h11 HTTP protocol with two guards in front: a cap on connections per client address
+and a deadline for the request line and headers.
+
+Without them one peer that opened a thousand connections and sent half a request on each held
+every file descriptor (the usual limit is 1,024) until it let go, and the server answered nobody.
+Only the HTTP side is wrapped: a connection upgraded to a WebSocket is uvicorn's WebSocket
+protocol, untouched, and room sockets are capped again in the app (see client_limits.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, cast
+
+import h11
+from uvicorn.config import Config
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
+
+from .client_limits import ClientConnections, connection_cap
+from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS
+
+__all__ = ["REFUSAL_LINGER_SECONDS", "GuardedH11Protocol", "guarded_protocol"]
+
+# A refused connection is answered before its request is read. Closing it at once with the
+# request unread would reset it, and a reset may destroy the answer in the client's buffer; so
+# the server stops writing, discards what arrives and closes when the client does, or after this.
+REFUSAL_LINGER_SECONDS = 2.0
+
+
+def plain_response(status: int, reason: str, text: str) -> bytes:
+    body = text.encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "content-type: text/plain; charset=utf-8\r\n"
+        f"content-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class GuardedH11Protocol(H11Protocol):
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        clients: ClientConnections,
+        head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._clients = clients
+        self._head_timeout = head_timeout
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._refused = False
+        self._counted = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        address = self.client[0] if self.client else None
+        if not self._clients.admit(address, transport):
+            self._refuse(address)
+            return
+        self._counted = True
+        self._start_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        if self._counted:
+            self._clients.release(self.client[0] if self.client else None, self.transport)
+        super().connection_lost(exc)
+
+    def eof_received(self) -> None:
+        if self._refused:
+            self.transport.close()
+        super().eof_received()
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # lingering: the answer is sent, the request is not wanted
+        if self.conn.their_state is h11.IDLE and self._head_timer is None:
+            self._start_head_timer()  # the next request on a kept-alive connection
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._stop_head_timer()  # the head is complete (or the connection was upgraded)
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        # The WebSocket protocol takes the transport over; this object hears no more of it.
+        self._stop_head_timer()
+        super().handle_websocket_upgrade(event)
+
+    def _start_head_timer(self) -> None:
+        self._head_timer = self.loop.call_later(self._head_timeout, self._head_timed_out)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        self.transport.write(
+            plain_response(
+                408,
+                "Request Timeout",
+                f"The request's line and headers did not arrive within {self._head_timeout:g} s.\n",
+            )
+        )
+        self.transport.close()
+
+    def _refuse(self, address: str | None) -> None:
+        self._refused = True
+        self.transport.write(
+            plain_response(
+                503,
+                "Service Unavailable",
+                f"Too many connections from {address}: at most {connection_cap(address)} at once."
+                " Close some and try again.\n",
+            )
+        )
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(REFUSAL_LINGER_SECONDS, self.transport.close)
+
+
+def guarded_protocol(clients: ClientConnections, head_timeout: float) -> type[asyncio.Protocol]:
+    """The `http` protocol for uvicorn.Config: every connection of every listener counted in `clients`."""
+    # uvicorn calls the class with keyword arguments only, so a partial stands in for it.
+    protocol = functools.partial(GuardedH11Protocol, clients=clients, head_timeout=head_timeout)
+    return cast("type[asyncio.Protocol]", protocol)
