@@ -18,8 +18,9 @@ from . import __version__
 from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
 from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
-from .discovery import DiscoveredHosts, is_loopback_client, start_browsing
+from .discovery import Discovery, is_loopback_client, start_browsing
 from .history import HistoryStore
+from .host_directory import SharedHost
 from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
@@ -68,12 +69,18 @@ class LanchatApp:
     """
 
     def __init__(
-        self, api: FastAPI, room_route: WebSocketRoute, hosts: HostPolicy, clients: ClientConnections
+        self,
+        api: FastAPI,
+        room_route: WebSocketRoute,
+        hosts: HostPolicy,
+        clients: ClientConnections,
+        discovery: Discovery,
     ) -> None:
         self.api = api
         self.room_route = room_route
         self.hosts = hosts
         self.clients = clients  # connections per client address, for every listener of this app
+        self.discovery = discovery  # its methods run on `loop`
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -103,6 +110,7 @@ class LanchatApp:
 def create_app(config: ServerConfig) -> LanchatApp:
     hosts = HostPolicy.of([*machine_names(), *config.allowed_hosts])
     clients = ClientConnections()
+    discovery = Discovery()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -110,13 +118,11 @@ def create_app(config: ServerConfig) -> LanchatApp:
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
         app.state.rooms = ChatRooms(store, manager)
-        app.state.discovered = DiscoveredHosts()
-        browser = await start_browsing(config, app.state.discovered)
+        await start_browsing(config, discovery)
         try:
             yield
         finally:
-            if browser is not None:
-                await browser.stop()
+            await discovery.close()  # goodbyes first, while the network is surely still there
             manager.close_all()
             store.close()
 
@@ -140,7 +146,17 @@ def create_app(config: ServerConfig) -> LanchatApp:
     # thread, and the store and the hub belong to the event loop's thread.
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "protocol": PROTOCOL_VERSION}
+        # `instance` tells a browsing host its own announcement, and one host at two addresses;
+        # `name` only while announcing, when the network hears it anyway.
+        answer: dict[str, Any] = {
+            "status": "ok",
+            "version": __version__,
+            "protocol": PROTOCOL_VERSION,
+            "instance": discovery.instance,
+        }
+        if discovery.announced_name is not None:
+            answer["name"] = discovery.announced_name
+        return answer
 
     # response_model=None: the annotations are for the type checker; the frames are built from
     # protocol.py's TypedDicts already, and validating them again would cost every request.
@@ -149,8 +165,13 @@ def create_app(config: ServerConfig) -> LanchatApp:
         """Hosts found by browsing: for this machine's own window only (it says who is around)."""
         if not is_loopback_client(request):
             return JSONResponse({"error": "only this machine may ask"}, status_code=403)
-        hosts: DiscoveredHosts = app.state.discovered
-        return hosts.as_json()
+        return discovery.discovered_json()
+
+    @app.get("/api/hosts", response_model=None)
+    async def known_hosts() -> dict[str, list[SharedHost]]:
+        """The lanchat hosts this one knows and that answer: for anyone, so that a host on another
+        subnet known to one peer is found by everyone who reaches that peer."""
+        return discovery.shared_json()
 
     @app.get("/api/rooms", response_model=None)
     async def list_rooms() -> dict[str, list[RoomSummary]]:
@@ -222,4 +243,4 @@ def create_app(config: ServerConfig) -> LanchatApp:
         async def placeholder() -> str:
             return PLACEHOLDER_HTML
 
-    return LanchatApp(app, room_route, hosts, clients)
+    return LanchatApp(app, room_route, hosts, clients, discovery)

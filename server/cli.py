@@ -78,6 +78,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         request_head_timeout=args.request_head_timeout,
         announce=args.announce,
         browse=args.browse,
+        known_hosts=tuple(args.known_host),
         display_name=args.name or defaults_name(),
         allowed_hosts=tuple(args.allow_host),
         **extra,

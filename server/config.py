@@ -43,6 +43,8 @@ class ServerConfig:
     # Discovery (server/discovery.py); both also need LANCHAT_DISCOVERY not "off".
     announce: bool = False  # announce this host on the interfaces it listens on
     browse: bool = False  # keep a live list of hosts found, at GET /api/discovered
+    # Hosts to list (when they answer) though no announcement of theirs is heard: (address, port).
+    known_hosts: tuple[tuple[str, int], ...] = ()
     display_name: str = field(default_factory=socket.gethostname)  # what browsing peers show
     # Names besides IP literals, localhost and this machine's own names that requests may carry
     # in their Host header (a DNS name the user gave this machine); see hosts.py.

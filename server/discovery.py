@@ -1,25 +1,27 @@
 """Finding lanchat hosts on the LAN: DNS-SD over multicast DNS (python-zeroconf's asyncio API).
 
-A host announces a `_lanchat._tcp` service; a browsing instance keeps a live list of the hosts it
-hears (added, updated, removed), each probed over HTTP (its /api/rooms) before it is listed, so
-nothing that does not answer is shown as if it were there. Everything runs on the server's event
-loop. Multicast must never leave a machine whose owner turned discovery off: `discovery_enabled`
-is checked before any socket is opened.
+A host announces a `_lanchat._tcp` service; a browsing instance offers the hosts it hears (added,
+updated, removed) to its directory of known hosts (server/host_directory.py), beside the ones
+joined once by address and the ones other hosts name, and each is probed over HTTP
+(server/host_prober.py) before it is listed, so nothing that does not answer is shown as if it
+were there. Everything runs on the server's event loop. Multicast must never leave a machine
+whose owner turned discovery off: `discovery_enabled` is checked before any socket is opened.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import os
+import secrets
 import socket
-import urllib.request
-from dataclasses import dataclass, field
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .host_directory import HostDirectory, SharedHost
+from .host_prober import HostProber
 from .protocol import PROTOCOL_VERSION
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ __all__ = [
     "DISCOVERY_ENV",
     "SERVICE_TYPE",
     "Announcer",
-    "DiscoveredHosts",
+    "Discovery",
     "HostBrowser",
     "discovery_enabled",
     "is_loopback_client",
@@ -45,12 +47,8 @@ SERVICE_TYPE = "_lanchat._tcp.local."
 DISCOVERY_ENV = "LANCHAT_DISCOVERY"
 # A DNS label is at most 63 bytes; the display name is the instance label.
 MAX_INSTANCE_NAME_BYTES = 63
-# How long one probe of a found host's /api/rooms may take before it counts as not answering.
-PROBE_TIMEOUT_SECONDS = 2.0
 # How long resolving a found service's address and TXT record may take.
 RESOLVE_TIMEOUT_MS = 3000
-# Listed hosts' rooms and member counts are fetched again this often.
-REFRESH_SECONDS = 10.0
 
 
 def discovery_enabled() -> bool:
@@ -119,63 +117,16 @@ class Announcer:
         await zeroconf.async_close()
 
 
-@dataclass
-class FoundHost:
-    name: str
-    address: str
-    port: int
-    protocol: int | None
-    rooms: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "address": self.address,
-            "port": self.port,
-            "protocol": self.protocol,
-            "rooms": self.rooms,
-        }
-
-
-class DiscoveredHosts:
-    """The live list, keyed by service instance name; what GET /api/discovered shows."""
-
-    def __init__(self) -> None:
-        self.browsing = False
-        self._hosts: dict[str, FoundHost] = {}
-
-    def put(self, service: str, host: FoundHost) -> None:
-        self._hosts[service] = host
-
-    def remove(self, service: str) -> None:
-        self._hosts.pop(service, None)
-
-    def as_json(self) -> dict[str, Any]:
-        hosts = sorted(self._hosts.values(), key=lambda h: (h.name.lower(), h.address))
-        return {"browsing": self.browsing, "hosts": [h.as_json() for h in hosts]}
-
-
-def _fetch_rooms(address: str, port: int) -> list[dict[str, Any]]:
-    # No proxy: the host is on this LAN, and a proxy set for the internet would not reach it.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"http://{address}:{port}/api/rooms", timeout=PROBE_TIMEOUT_SECONDS) as response:
-        body = json.loads(response.read())
-    rooms = body.get("rooms") if isinstance(body, dict) else None
-    if not isinstance(rooms, list):
-        raise ValueError("not a lanchat /api/rooms answer")
-    return rooms
-
-
 class HostBrowser:
-    """Browse for `_lanchat._tcp` and keep `hosts` up to date until `stop`."""
+    """Browse for `_lanchat._tcp` and offer what is heard to the directory until `stop`; the
+    prober decides what is live."""
 
-    def __init__(self, hosts: DiscoveredHosts) -> None:
-        self.hosts = hosts
+    def __init__(self, directory: HostDirectory, prober: HostProber) -> None:
+        self.directory = directory
+        self.prober = prober
         self._zeroconf: Any = None
         self._browser: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._refresher: asyncio.Task[None] | None = None
-        self._known: set[str] = set()
 
     async def start(self) -> None:
         if not discovery_enabled():
@@ -185,26 +136,20 @@ class HostBrowser:
 
         self._zeroconf = AsyncZeroconf(ip_version=IPVersion.V4Only)
         self._browser = AsyncServiceBrowser(self._zeroconf.zeroconf, SERVICE_TYPE, handlers=[self._on_change])
-        self._refresher = asyncio.create_task(self._refresh_forever())
-        self.hosts.browsing = True
 
     def _on_change(self, zeroconf: Any, service_type: str, name: str, state_change: Any) -> None:
-        # Called on the event loop by zeroconf; the work (resolve, probe) is a task of its own.
+        # Called on the event loop by zeroconf; resolving is a task of its own.
         from zeroconf import ServiceStateChange
 
         if state_change is ServiceStateChange.Removed:
-            self._known.discard(name)
-            self.hosts.remove(name)
+            for host in self.directory.withdraw_service(name):
+                self.prober.probe_soon(host)  # remembered too: is it still there?
             return
-        self._known.add(name)
-        self._spawn(self._resolve_and_probe(name))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
+        task = asyncio.ensure_future(self._resolve(name))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _resolve_and_probe(self, name: str) -> None:
+    async def _resolve(self, name: str) -> None:
         from zeroconf.asyncio import AsyncServiceInfo
 
         info = AsyncServiceInfo(SERVICE_TYPE, name)
@@ -215,32 +160,14 @@ class HostBrowser:
             for k, v in info.properties.items()
         }
         display = properties.get("name") or name.removesuffix("." + SERVICE_TYPE)
-        try:
-            protocol: int | None = int(properties.get("v", ""))
-        except ValueError:
-            protocol = None
-        port = int(info.port or 0)
         for address in info.parsed_addresses():
-            try:
-                rooms = await asyncio.to_thread(_fetch_rooms, address, port)
-            except (OSError, ValueError) as exc:
-                log.info("found %s at %s:%s but it does not answer: %s", name, address, port, exc)
-                continue
-            if name in self._known:  # it may have said goodbye while we probed
-                self.hosts.put(name, FoundHost(display, address, port, protocol, rooms))
-            return
-        self.hosts.remove(name)  # announced, but unreachable: not listed as live
-
-    async def _refresh_forever(self) -> None:
-        while True:
-            await asyncio.sleep(REFRESH_SECONDS)
-            for name in list(self._known):
-                self._spawn(self._resolve_and_probe(name))
+            host = self.directory.offer(
+                address, int(info.port or 0), "found", time.time(), name=display, service=name
+            )
+            if host is not None:
+                self.prober.probe_soon(host)
 
     async def stop(self) -> None:
-        self.hosts.browsing = False
-        if self._refresher is not None:
-            self._refresher.cancel()
         for task in list(self._tasks):
             task.cancel()
         zeroconf, self._zeroconf = self._zeroconf, None
@@ -251,18 +178,123 @@ class HostBrowser:
         await zeroconf.async_close()
 
 
-async def start_browsing(config: ServerConfig, hosts: DiscoveredHosts) -> HostBrowser | None:
-    """Browse when the config asks for it and discovery is on; None otherwise. A network that
-    refuses multicast leaves the list empty rather than stopping the server."""
-    if not (config.browse and discovery_enabled()):
-        return None
-    browser = HostBrowser(hosts)
-    try:
-        await browser.start()
-    except OSError as exc:
-        log.warning("cannot browse for lanchat hosts: %s", exc)
-        return None
-    return browser
+class Discovery:
+    """One server's discovery, on its event loop: the known hosts and their prober, the mDNS
+    browser, and the announcement while hosting. Nothing starts while discovery is off."""
+
+    def __init__(self) -> None:
+        # Says "this is me" in /api/health: a browsing host hears its own announcement.
+        self.instance = secrets.token_hex(8)
+        self.directory = HostDirectory(self.instance)
+        self._prober: HostProber | None = None
+        self._browser: HostBrowser | None = None
+        self._announcer: Announcer | None = None
+        self._remembered: list[tuple[str, int]] = []
+        self._lock: asyncio.Lock | None = None  # made on the loop: announce and withdraw take turns
+
+    @property
+    def browsing(self) -> bool:
+        return self._prober is not None
+
+    @property
+    def announced_name(self) -> str | None:
+        """The display name announced now, or None."""
+        return None if self._announcer is None else self._announcer.display_name
+
+    def _turns(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def start_browsing(self) -> None:
+        """Know hosts: browse mDNS (a network that refuses multicast leaves only the remembered
+        and peer-named ones), probe the remembered ones."""
+        if self._prober is not None or not discovery_enabled():
+            return
+        self._prober = HostProber(self.directory)
+        self._prober.start()
+        browser = HostBrowser(self.directory, self._prober)
+        try:
+            await browser.start()
+        except OSError as exc:
+            log.warning("cannot browse for lanchat hosts: %s", exc)
+        else:
+            self._browser = browser
+        await self.remember(self._remembered)
+
+    async def stop_browsing(self) -> None:
+        prober, self._prober = self._prober, None
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            await browser.stop()
+        if prober is not None:
+            await prober.stop()
+        self.directory = HostDirectory(self.instance)
+
+    async def remember(self, hosts: list[tuple[str, int]]) -> None:
+        """Hosts joined once by address: listed (when they answer) wherever they are."""
+        self._remembered = list(hosts)
+        if self._prober is None:
+            return
+        for host in self.directory.remember(self._remembered, time.time()):
+            self._prober.probe_soon(host)
+
+    async def announce(self, display_name: str, port: int, addresses: list[str]) -> str | None:
+        """Announce (replacing any announcement); the instance name in use, None when discovery
+        is off or there is nowhere to announce."""
+        async with self._turns():
+            await self._withdraw()
+            if not discovery_enabled() or not addresses:
+                return None
+            announcer = Announcer(display_name, port, addresses)
+            try:
+                await announcer.start()
+            except OSError as exc:
+                log.warning("cannot announce: %s", exc)
+                await announcer.stop()
+                raise
+            self._announcer = announcer
+            return announcer.registered_name
+
+    async def withdraw(self) -> None:
+        async with self._turns():
+            await self._withdraw()
+
+    async def _withdraw(self) -> None:
+        announcer, self._announcer = self._announcer, None
+        if announcer is not None:
+            await announcer.stop()
+
+    async def close(self) -> None:
+        await self.withdraw()
+        await self.stop_browsing()
+
+    def discovered_json(self) -> dict[str, Any]:
+        """GET /api/discovered: the live hosts with their rooms (for this machine's window)."""
+        hosts = [
+            {
+                "name": host.name or host.address,
+                "address": host.address,
+                "port": host.port,
+                "protocol": host.protocol,
+                "rooms": host.rooms,
+                "source": host.source,
+                "last_answered": int(host.last_answered or 0),
+            }
+            for host in self.directory.live()
+        ]
+        return {"browsing": self.browsing, "hosts": hosts}
+
+    def shared_json(self) -> dict[str, list[SharedHost]]:
+        """GET /api/hosts: what any client may read (see HostDirectory.shared)."""
+        return {"hosts": self.directory.shared() if self.browsing else []}
+
+
+async def start_browsing(config: ServerConfig, discovery: Discovery) -> None:
+    """Browse from the start when the config asks for it and discovery is on."""
+    await discovery.remember(list(config.known_hosts))
+    if config.browse and discovery_enabled():
+        await discovery.start_browsing()
 
 
 def is_loopback_client(request: Request) -> bool:

@@ -7,14 +7,20 @@ import socket
 import sys
 from typing import TYPE_CHECKING
 
-from .discovery import DISCOVERY_ENV, Announcer, discovery_enabled
+from .discovery import DISCOVERY_ENV, discovery_enabled
+from .host_directory import parse_host_port
 from .netinfo import lan_addresses
 
 if TYPE_CHECKING:
     from .config import ServerConfig
     from .runner import ServerThread
 
-__all__ = ["add_discovery_arguments", "defaults_name", "start_announcing", "stop_announcing"]
+__all__ = [
+    "add_discovery_arguments",
+    "defaults_name",
+    "start_announcing",
+    "stop_announcing",
+]
 
 # How long a goodbye may take before the server stops regardless.
 WITHDRAW_TIMEOUT_SECONDS = 5.0
@@ -36,6 +42,22 @@ def add_discovery_arguments(parser: argparse.ArgumentParser) -> None:
         help="look for other lanchat hosts; this machine reads them at /api/discovered",
     )
     parser.add_argument("--name", default=None, help="the name others see when they find this host")
+    parser.add_argument(
+        "--known-host",
+        action="append",
+        default=[],
+        type=known_host,
+        metavar="ADDRESS:PORT",
+        help="with --browse, also list this lanchat host (when it answers), though it is not heard"
+        " on this network (another subnet); repeatable",
+    )
+
+
+def known_host(text: str) -> tuple[str, int]:
+    try:
+        return parse_host_port(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def announce_addresses(host: str) -> list[str]:
@@ -47,7 +69,8 @@ def announce_addresses(host: str) -> list[str]:
     return [host]
 
 
-def start_announcing(server: ServerThread, config: ServerConfig) -> Announcer | None:
+def start_announcing(server: ServerThread, config: ServerConfig) -> str | None:
+    """Announce as `config` asks; the instance name in use, or None (and why, on stderr)."""
     if not config.announce:
         return None
     if not discovery_enabled():
@@ -57,16 +80,19 @@ def start_announcing(server: ServerThread, config: ServerConfig) -> Announcer | 
     if not addresses or server.port is None:
         print(f"lanchat: not announcing: {config.host} is not reachable from the network", file=sys.stderr)
         return None
-    announcer = Announcer(config.display_name, server.port, addresses)
+    assert server.app is not None  # running
     try:
-        server.run_on_loop(announcer.start())
+        registered = server.run_on_loop(
+            server.app.discovery.announce(config.display_name, server.port, addresses)
+        )
     except OSError as exc:
         print(f"lanchat: cannot announce: {exc}", file=sys.stderr, flush=True)
         return None
-    print(f"announcing as {announcer.registered_name} on {', '.join(addresses)}", flush=True)
-    return announcer
+    print(f"announcing as {registered} on {', '.join(addresses)}", flush=True)
+    return registered
 
 
-def stop_announcing(server: ServerThread, announcer: Announcer | None) -> None:
-    if announcer is not None:
-        server.run_on_loop(announcer.stop(), WITHDRAW_TIMEOUT_SECONDS)
+def stop_announcing(server: ServerThread, registered: str | None) -> None:
+    """Say goodbye before the server stops (its shutdown would too, but may be cut short)."""
+    if registered is not None and server.app is not None:
+        server.run_on_loop(server.app.discovery.withdraw(), WITHDRAW_TIMEOUT_SECONDS)

@@ -252,6 +252,21 @@ class ServerThread:
             raise ServerStartError("the server is not running")
         return asyncio.run_coroutine_threadsafe(coro, app.loop).result(timeout)
 
+    def submit_on_loop(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start `coro` on the server's event loop without waiting for it."""
+        import asyncio
+
+        app = self._app
+        if app is None or app.loop is None or not self.running:
+            coro.close()
+            raise ServerStartError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(coro, app.loop)
+
+    @property
+    def app(self) -> LanchatApp | None:
+        """The app, once the server thread made it."""
+        return self._app
+
     @property
     def listener_port(self) -> int | None:
         """The port of the hosting listener, or None when there is none."""

@@ -1,0 +1,171 @@
+"""Network namespaces joined by veth pairs, for tests that multicast or cross subnets.
+
+Only addresses inside the namespaces are used (10.213.0.0/24, split as the test needs), and
+multicast is routed over the veth ends alone: nothing reaches this machine's real interfaces.
+Every namespace is deleted at the end, which deletes its veth ends too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.lanchat_process import FROM_SOURCE, REPO_ROOT
+
+__all__ = ["Network", "fetch_json", "in_namespace", "namespaces_problem", "network", "run_in", "wait_for"]
+
+T = TypeVar("T")
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+def namespaces_problem() -> str | None:
+    """Why namespaces cannot be made here, or None when they can."""
+    if shutil.which("ip") is None:
+        return "the ip command (iproute2) is not installed"
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    return None
+
+
+class Network:
+    """Namespaces named lcdsc<tag><letter>; `link` joins two with a veth pair."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.namespaces: list[str] = []
+        self._links = 0
+
+    def namespace(self, letter: str) -> str:
+        ns = f"lcdsc{self.tag}{letter}"
+        _ip("netns", "add", ns)
+        self.namespaces.append(ns)
+        _ip("-n", ns, "link", "set", "lo", "up")
+        return ns
+
+    def link(self, a: str, a_address: str, b: str, b_address: str, prefix: int) -> None:
+        """A veth pair between namespaces a and b with these addresses; multicast is routed over
+        it from the namespaces that have no multicast route yet."""
+        self._links += 1
+        a_if, b_if = f"lcd{self.tag}{self._links}a", f"lcd{self.tag}{self._links}b"
+        _ip("link", "add", a_if, "type", "veth", "peer", "name", b_if)
+        for ns, iface, address in ((a, a_if, a_address), (b, b_if, b_address)):
+            _ip("link", "set", iface, "netns", ns)
+            _ip("-n", ns, "addr", "add", f"{address}/{prefix}", "dev", iface)
+            _ip("-n", ns, "link", "set", iface, "up")
+            # Fails harmlessly where the namespace already routes multicast over its first link.
+            subprocess.run(
+                ["ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", iface], capture_output=True, timeout=10
+            )
+
+    def route(self, ns: str, destination: str, via: str) -> None:
+        _ip("-n", ns, "route", "add", destination, "via", via)
+
+    def forward(self, ns: str) -> None:
+        """Let `ns` route between its links (unicast only: mDNS stays on each link)."""
+        subprocess.run(
+            ["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
+            check=True,
+            capture_output=True,
+            timeout=10,
+        )
+
+    def close(self) -> None:
+        for ns in self.namespaces:
+            subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=10)
+
+
+@contextmanager
+def network() -> Iterator[Network]:
+    reason = namespaces_problem()
+    if reason:
+        pytest.skip(reason)
+    net = Network(str(os.getpid() % 100000))
+    try:
+        yield net
+    finally:
+        net.close()
+
+
+def in_namespace(ns: str) -> tuple[str, ...]:
+    """`lanchat serve` from this checkout, inside `ns`, with discovery on there alone."""
+    return ("ip", "netns", "exec", ns, "env", "LANCHAT_DISCOVERY=on", *FROM_SOURCE)
+
+
+def run_in(ns: str, code: str, *args: str, timeout: float = 30) -> str:
+    """Run Python `code` inside `ns` (where that namespace's loopback is); its standard output."""
+    result = subprocess.run(
+        ["ip", "netns", "exec", ns, sys.executable, "-c", code, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"in {ns}: {result.stderr}")
+    return result.stdout
+
+
+FETCH = """
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+try:
+    with opener.open(sys.argv[1], timeout=5) as response:
+        print(response.status); print(response.read().decode())
+except urllib.error.HTTPError as exc:
+    print(exc.code); print(exc.read().decode())
+"""
+
+
+def fetch(ns: str, url: str) -> tuple[int, str]:
+    status, _, body = run_in(ns, FETCH, url).partition("\n")
+    return int(status), body
+
+
+def fetch_json(ns: str, url: str) -> Any:
+    status, body = fetch(ns, url)
+    assert status == 200, body
+    return json.loads(body)
+
+
+CHAT = """
+import asyncio, json, sys
+import websockets
+
+async def main(url, text):
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"text": text, "sender": "netns", "room": sys.argv[3]}))
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame.get("text") == text:
+                print(json.dumps(frame)); return
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def chat(ns: str, address: str, port: int, room: str, text: str) -> dict:
+    """From inside `ns`, join `room` at address:port as a seed client, send `text`, get it back."""
+    frame: dict = json.loads(run_in(ns, CHAT, f"ws://{address}:{port}/ws/{room}", text, room))
+    return frame
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout} s: {what}")
