@@ -179,6 +179,7 @@ class ChatRooms:
                     # A re-send after a lost acknowledgement: confirm, do not repeat.
                     self.manager.send(member, _ack(existing, duplicate=True))
                     return
+            self._speak_as(member, message)
             stored = self.store.append(room, message.sender, message.text, message.client_id)
         except sqlite3.Error as exc:
             log.error("could not store a message in %r: %s", room, exc)
@@ -187,11 +188,18 @@ class ChatRooms:
                 "The server could not store the message, so it was not sent. Try again.",
                 **({"client_id": message.client_id} if message.client_id else {}),
             ) from exc
-        if member.name is None:
-            self.manager.name_member(member, message.sender)
         self.manager.broadcast(stored_frame(stored), room)
         if message.client_id is not None:
             self.manager.send(member, _ack(stored, duplicate=False))
+
+    def _speak_as(self, member: Member, message: ChatMessage) -> None:
+        """A message under another sender renames its connection, or is refused (and not stored)."""
+        try:
+            self.manager.name_member(member, message.sender)
+        except Refused as refusal:
+            if message.client_id is not None:
+                refusal.extra.setdefault("client_id", message.client_id)
+            raise
 
 
 def _ack(message: StoredMessage, *, duplicate: bool) -> AckFrame:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from .protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode, PresenceFrame, encode
+from .rules import check_rename, name_key
 
-__all__ = ["ConnectionManager", "Member", "Socket"]
+__all__ = ["ConnectionManager", "Member", "NameHolder", "Socket"]
 
 log = logging.getLogger("lanchat.hub")
 
@@ -49,6 +50,7 @@ class Member:
         "outbox_bytes",
         "outbox_frames",
         "pump",
+        "renamed_at",
         "rich",
         "room",
         "sending",
@@ -60,6 +62,8 @@ class Member:
         self.websocket = websocket
         self.room = room
         self.name = name  # None until the member says who it is
+        # When the member last changed its name (not when it first gave one): renames are rate limited.
+        self.renamed_at = float("-inf")
         self.rich = rich  # asked for v2 frames (presence, typing, welcome)
         self.outbox: list[str] = []  # frames the pump has not taken yet
         # Frames queued and not yet handed to the socket: the outbox plus the rest of the batch
@@ -74,15 +78,30 @@ class Member:
         self.dropped = False  # fell too far behind: no longer in the room
 
 
+class NameHolder:
+    """A name in use in a room, and the connections using it (a person's tabs and windows)."""
+
+    __slots__ = ("display", "members")
+
+    def __init__(self, display: str) -> None:
+        self.display = display  # as its first user spelled it: what the member list shows
+        self.members: list[Member] = []  # a list: a person has one or a few connections
+
+
 class ConnectionManager:
     def __init__(
-        self, outbox_max_frames: int = OUTBOX_MAX_FRAMES, outbox_max_bytes: int = OUTBOX_MAX_BYTES
+        self,
+        outbox_max_frames: int = OUTBOX_MAX_FRAMES,
+        outbox_max_bytes: int = OUTBOX_MAX_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.outbox_max_frames = outbox_max_frames
         self.outbox_max_bytes = outbox_max_bytes
+        self.clock = clock
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
         self._rooms: dict[str, dict[Socket, Member]] = {}
-        self._names: dict[str, Counter[str]] = {}
+        # room -> name_key(name) -> holder: names that differ only in case are one name.
+        self._names: dict[str, dict[str, NameHolder]] = {}
 
     # The seed's view: room -> its connections.
     @property
@@ -144,18 +163,30 @@ class ConnectionManager:
         self._enqueue(member, encode(message))
 
     def name_member(self, member: Member, name: str) -> None:
-        """Record who a member is; the first connection under a name announces a join."""
+        """Record who a member is; the first connection under a name announces a join.
+
+        A member that already has a name is renamed, at most once per RENAME_MIN_INTERVAL_SECONDS
+        (raises Refused with NAME_CHANGE_TOO_SOON, and nothing changes).
+        """
         if member.name == name or member.dropped:
             return
+        renaming = member.name is not None
+        if renaming:
+            now = self.clock()
+            check_rename(member.renamed_at, now)
+            member.renamed_at = now
         self._forget_name(member)
         member.name = name
-        names = self._names.setdefault(member.room, Counter())
-        names[name] += 1
-        if names[name] == 1:
+        names = self._names.setdefault(member.room, {})
+        key = name_key(name)
+        holder = names.get(key)
+        if holder is None:
+            holder = names[key] = NameHolder(name)
             self._announce(member.room, "join", name)
+        holder.members.append(member)
 
     def members_of(self, room: str) -> list[str]:
-        return sorted(self._names.get(room, ()))
+        return sorted(holder.display for holder in self._names.get(room, {}).values())
 
     def room_sizes(self) -> dict[str, int]:
         """Connections per room, for rooms with any."""
@@ -173,23 +204,25 @@ class ConnectionManager:
         if member.name is None:
             return
         names = self._names.get(member.room)
-        name, member.name = member.name, None
-        if names is None:
+        key, member.name = name_key(member.name), None
+        holder = names.get(key) if names is not None else None
+        if names is None or holder is None:
             return
-        names[name] -= 1
-        if names[name] <= 0:
-            del names[name]
+        holder.members = [other for other in holder.members if other is not member]
+        if not holder.members:
+            del names[key]
             if not names:
                 del self._names[member.room]
-            self._announce(member.room, "leave", name)
+            self._announce(member.room, "leave", holder.display)
 
     def _announce(self, room: str, event: str, name: str) -> None:
+        # The change only: a full list per change made a name-churning client cost every member
+        # the whole list twice per rename (issue 12 item 5). The welcome carries the full list.
         frame: PresenceFrame = {
             "type": "presence",
             "room": room,
             "event": event,  # type: ignore[typeddict-item]
             "name": name,
-            "members": self.members_of(room),
         }
         self.broadcast(frame, room, rich_only=True)
 

@@ -33,6 +33,7 @@ __all__ = [
     "RATE_LIMIT_BURST",
     "RATE_LIMIT_PER_SECOND",
     "REQUEST_HEAD_TIMEOUT_SECONDS",
+    "RENAME_MIN_INTERVAL_SECONDS",
     "ROOM_NAME_PUNCTUATION",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
@@ -73,6 +74,12 @@ TRANSPORT_MAX_FRAME_BYTES = 1024 * 1024
 # Sized so a client flushing a long offline outbox is slowed, not refused for good.
 RATE_LIMIT_BURST = 30
 RATE_LIMIT_PER_SECOND = 10.0
+
+# A connection's name is set by ?name= or by the sender of its first message or typing notice;
+# a frame under another sender renames it, at most once per this many seconds (the first
+# rename after joining is free). Every rename is a leave and a join for each member of the
+# room, so a client changing its sender on every typing notice would flood them all.
+RENAME_MIN_INTERVAL_SECONDS = 10.0
 
 # A member joining without `after` first receives the room's last N messages.
 HISTORY_ON_JOIN = 100
@@ -125,6 +132,7 @@ class ErrorCode(StrEnum):
     QUERY_INVALID = "query_invalid"
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"  # a web page from outside this machine and its network
     RATE_LIMITED = "rate_limited"
+    NAME_CHANGE_TOO_SOON = "name_change_too_soon"  # renamed again within RENAME_MIN_INTERVAL_SECONDS
     STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
     TOO_MANY_CONNECTIONS = "too_many_connections"  # this address holds its room socket cap already
 
@@ -193,7 +201,7 @@ class ErrorFrame(TypedDict):
     code: ErrorCode
     detail: str  # a sentence for people
     client_id: NotRequired[str]  # the message this error concerns, when known
-    retry_after: NotRequired[float]  # seconds, with RATE_LIMITED
+    retry_after: NotRequired[float]  # seconds, with RATE_LIMITED and NAME_CHANGE_TOO_SOON
 
 
 class WelcomeLimits(TypedDict):
@@ -217,13 +225,12 @@ class WelcomeFrame(TypedDict):
 
 
 class PresenceFrame(TypedDict):
-    """v2: someone joined or left; `members` is the room's list after the change."""
+    """v2: one change to the member list (the whole list comes only in the welcome)."""
 
     type: Literal["presence"]
     room: str
     event: Literal["join", "leave"]
     name: str
-    members: list[str]
 
 
 class TypingFrame(TypedDict):

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from .protocol import (
     MAX_TEXT_CHARS,
     RATE_LIMIT_BURST,
     RATE_LIMIT_PER_SECOND,
+    RENAME_MIN_INTERVAL_SECONDS,
     ROOM_NAME_PUNCTUATION,
     ErrorCode,
 )
@@ -35,7 +37,9 @@ __all__ = [
     "RateLimiter",
     "Refused",
     "Typing",
+    "check_rename",
     "decode_frame",
+    "name_key",
     "origin_allowed",
     "parse_client_frame",
     "validate_after",
@@ -110,6 +114,25 @@ def validate_sender(sender: object, *, missing_ok: bool = False) -> str | None:
             f"The sender name has {len(sender)} characters; at most {MAX_SENDER_CHARS} are allowed.",
         )
     return sender
+
+
+def name_key(name: str) -> str:
+    """What two names must share to be the same name: "Аня" and "аня" clash."""
+    # casefold can leave a string unnormalized (it expands some letters), so normalize after it.
+    return unicodedata.normalize("NFC", name.casefold())
+
+
+def check_rename(renamed_at: float, now: float) -> None:
+    """A connection last renamed at `renamed_at` (monotonic seconds) renames again at `now`."""
+    wait = renamed_at + RENAME_MIN_INTERVAL_SECONDS - now
+    if wait > 0:
+        retry_after = round(wait, 3)
+        raise Refused(
+            ErrorCode.NAME_CHANGE_TOO_SOON,
+            f"You changed your name less than {RENAME_MIN_INTERVAL_SECONDS:g} s ago;"
+            f" keep your current name or retry in {retry_after:g} s.",
+            retry_after=retry_after,
+        )
 
 
 def validate_after(after: str | None) -> int | None:

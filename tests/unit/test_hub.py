@@ -6,7 +6,14 @@ import json
 import pytest
 
 from server.hub import ConnectionManager
-from server.protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode
+from server.protocol import (
+    OUTBOX_MAX_BYTES,
+    OUTBOX_MAX_FRAMES,
+    RENAME_MIN_INTERVAL_SECONDS,
+    CloseCode,
+    ErrorCode,
+)
+from server.rules import Refused
 
 
 class FakeSocket:
@@ -96,7 +103,8 @@ async def test_presence_counts_names_not_connections():
     assert events == [("join", "Watcher"), ("join", "Аня")]
     manager.disconnect(tab2, "room")
     await settle()
-    assert watcher.sent[-1]["event"] == "leave" and watcher.sent[-1]["members"] == ["Watcher"]
+    assert watcher.sent[-1] == {"type": "presence", "room": "room", "event": "leave", "name": "Аня"}
+    assert manager.members_of("room") == ["Watcher"]
 
 
 @pytest.mark.anyio
@@ -109,3 +117,51 @@ async def test_a_member_whose_pump_has_not_had_a_turn_is_not_dropped_by_a_burst(
     assert manager.active_connections["room"] == [busy]
     await settle()
     assert len(busy.sent) == OUTBOX_MAX_FRAMES * 2
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.anyio
+async def test_the_first_rename_is_free_and_the_next_waits_exactly_the_rename_interval():
+    clock = FakeClock()
+    manager = ConnectionManager(clock=clock)
+    member = manager.connect(FakeSocket(), "room", name="Аня", rich=True)
+    manager.name_member(member, "Anya")
+    clock.now += RENAME_MIN_INTERVAL_SECONDS - 0.001
+    with pytest.raises(Refused) as caught:
+        manager.name_member(member, "Anna")
+    assert caught.value.code == ErrorCode.NAME_CHANGE_TOO_SOON
+    assert caught.value.extra["retry_after"] == 0.001
+    assert member.name == "Anya" and manager.members_of("room") == ["Anya"]
+    clock.now += 0.001
+    manager.name_member(member, "Anna")
+    assert manager.members_of("room") == ["Anna"]
+
+
+@pytest.mark.anyio
+async def test_a_rename_sends_one_leave_and_one_join_without_the_member_list():
+    manager = ConnectionManager()
+    watcher = FakeSocket()
+    manager.connect(watcher, "room", name="Watcher", rich=True)
+    member = manager.connect(FakeSocket(), "room", name="Аня", rich=True)
+    manager.name_member(member, "Anya")
+    await settle()
+    presence = [frame for frame in watcher.sent if frame["type"] == "presence"]
+    assert presence[-2:] == [
+        {"type": "presence", "room": "room", "event": "leave", "name": "Аня"},
+        {"type": "presence", "room": "room", "event": "join", "name": "Anya"},
+    ]
+
+
+@pytest.mark.anyio
+async def test_names_that_differ_only_in_case_are_one_member():
+    manager = ConnectionManager()
+    manager.connect(FakeSocket(), "room", name="Аня")
+    manager.connect(FakeSocket(), "room", name="аНЯ")
+    assert manager.members_of("room") == ["Аня"]
