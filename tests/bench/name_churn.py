@@ -79,7 +79,12 @@ class Server:
         env = {**os.environ, "LANCHAT_DISCOVERY": "off", "PYTHONUNBUFFERED": "1"}
         with open(log_path, "w") as log:
             self.popen = subprocess.Popen(
-                command, cwd=self.checkout, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                command,
+                cwd=self.checkout,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
             )
         marker = f"lanchat is serving at http://{HOST}:"
         deadline = time.monotonic() + START_TIMEOUT
@@ -184,7 +189,9 @@ def print_table(before: Figures, after: Figures, before_label: str) -> None:
         ("message latency p50 ms", "latency_p50_ms", "{:.1f}"),
         ("message latency p99 ms", "latency_p99_ms", "{:.1f}"),
     ]
-    print(f"\n{CHURNERS} clients renaming on each typing notice at {CHURN_PER_SECOND:g}/s, {CHURN_SECONDS:g} s")
+    print(
+        f"\n{CHURNERS} clients renaming on each typing notice at {CHURN_PER_SECOND:g}/s, {CHURN_SECONDS:g} s"
+    )
     print(f"{'':28}{'before':>12}{'after':>12}{'after/before':>14}")
     for label, attribute, pattern in rows:
         old, new = getattr(before, attribute), getattr(after, attribute)
@@ -214,7 +221,9 @@ def main() -> None:
         try:
             before, after = asyncio.run(run(checkout, Path(workdir)))
         finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(checkout)], check=False)
+            subprocess.run(
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(checkout)], check=False
+            )
             shutil.rmtree(checkout, ignore_errors=True)
     print_table(before, after, args.before)
 

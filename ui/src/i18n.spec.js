@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createAppI18n, systemLanguage } from './i18n.js'
+import { ErrorCode } from './protocol.js'
 import en from './locales/en.js'
 import ru from './locales/ru.js'
 
@@ -12,6 +13,13 @@ function keys(tree, prefix = '') {
 describe('i18n', () => {
   it('has every English message in Russian too', () => {
     expect(keys(ru).sort()).toEqual(keys(en).sort())
+  })
+
+  it('says every error code of the server in plain words, in both languages', () => {
+    for (const code of Object.values(ErrorCode)) {
+      expect(en.error[code], code).toBeTruthy()
+      expect(ru.error[code], code).toBeTruthy()
+    }
   })
 
   it('follows the system language, English otherwise', () => {

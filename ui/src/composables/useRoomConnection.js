@@ -155,7 +155,8 @@ export function useRoomConnection({
     },
     error(frame) {
       if (outbox.refused(frame)) return
-      if (frame.code === ErrorCode.RATE_LIMITED) {
+      // Refusals of one frame that say when to try again; they do not explain a refused connection.
+      if (frame.code === ErrorCode.RATE_LIMITED || frame.code === ErrorCode.NAME_CHANGE_TOO_SOON) {
         roomError.value = { code: frame.code, retryAfter: frame.retry_after }
         return
       }

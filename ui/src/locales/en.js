@@ -148,6 +148,8 @@ export default {
     query_invalid: 'the server refused the connection settings.',
     origin_not_allowed:
       'it only lets in pages from its own address, this computer or the local network.',
+    name_change_too_soon:
+      'You changed your name a moment ago. A name can change only once every few seconds: retry in a moment.',
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
     too_many_connections:
