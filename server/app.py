@@ -18,6 +18,7 @@ from . import __version__
 from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
 from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
+from .diagnose import DOCTOR_HEADER, ConnectionDoctor, DoctorBusy, may_diagnose, parse_address
 from .discovery import Discovery, is_loopback_client, start_browsing
 from .history import HistoryStore
 from .host_directory import SharedHost
@@ -118,6 +119,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
         app.state.rooms = ChatRooms(store, manager)
+        app.state.doctor = ConnectionDoctor()
         await start_browsing(config, discovery)
         try:
             yield
@@ -138,7 +140,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
     )
     # A window served by one lanchat lists the rooms of another it joins by address; a web site
     # elsewhere may not read them (see rules.origin_allowed). The API is read-only.
-    app.add_middleware(LocalNetworkCORS, allow_methods=["GET"])
+    # The doctor's header may be sent (its preflight passes); the doctor itself answers this machine only.
+    app.add_middleware(LocalNetworkCORS, allow_methods=["GET"], allow_headers=[DOCTOR_HEADER])
     # The UI's JavaScript is 218 KB, 79 KB gzipped: it matters to a browser on the LAN.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
@@ -172,6 +175,25 @@ def create_app(config: ServerConfig) -> LanchatApp:
         """The lanchat hosts this one knows and that answer: for anyone, so that a host on another
         subnet known to one peer is found by everyone who reaches that peer."""
         return discovery.shared_json()
+
+    @app.get("/api/diagnose", response_model=None)
+    async def diagnose(request: Request, address: str = "", v: int = PROTOCOL_VERSION) -> Any:
+        """Which step of reaching `address` fails (server/diagnose.py): for this machine only."""
+        if not may_diagnose(request):
+            message = f"only this machine's own page may ask, with the {DOCTOR_HEADER} header"
+            return JSONResponse({"error": message}, status_code=403)
+        try:
+            parse_address(address)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        # The Origin the page's own socket will send: a cross-origin page names it, our own does not.
+        origin = request.headers.get("origin") or f"http://{request.headers.get('host', '')}"
+        doctor: ConnectionDoctor = app.state.doctor
+        try:
+            diagnosis = await doctor.diagnose(address, origin, v)
+        except DoctorBusy:
+            return JSONResponse({"error": "another check is running"}, status_code=429)
+        return diagnosis.as_json()
 
     @app.get("/api/rooms", response_model=None)
     async def list_rooms() -> dict[str, list[RoomSummary]]:

@@ -1,0 +1,204 @@
+"""The connection doctor on loopback: real `lanchat serve` processes asking about each other.
+
+The failures that need another machine (a silent address, a host with no route) are in
+test_doctor_netns.py; here are the ones loopback can show, and the doctor's own guard.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from server.diagnose import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER
+
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def ask(doctor_port: int, address: str, headers: dict[str, str] | None = None, v: int | None = None):
+    """(status, body) of GET /api/diagnose as this machine's page asks it."""
+    query = urllib.parse.urlencode({"address": address, **({"v": v} if v is not None else {})})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{doctor_port}/api/diagnose?{query}",
+        headers={DOCTOR_HEADER: "1", **(headers or {})},
+    )
+    try:
+        with OPENER.open(request, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def doctor(serve_process, tmp_path):
+    return serve_process(data_dir=tmp_path / "doctor", extra_args=("--allow-host", "chat.home.arpa"))
+
+
+@pytest.fixture
+def host(serve_process, tmp_path):
+    return serve_process(data_dir=tmp_path / "host")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def listener(answer) -> Iterator[int]:
+    """A loopback TCP server that hands each accepted connection to `answer`, on a thread."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        server.close()
+
+
+def test_lanchat_itself_passes_every_step(doctor, host):
+    status, body = ask(doctor.port, host.host)
+    assert status == 200, body
+    assert body["outcome"] == "ok" and body["step"] is None
+    assert body["protocol"] == 2 and body["resolved"] == ["127.0.0.1"]
+
+
+def test_the_probe_joins_no_room_on_the_host(doctor, host):
+    ask(doctor.port, host.host)
+    with OPENER.open(f"{host.url}api/rooms", timeout=5) as response:
+        assert json.loads(response.read()) == {"rooms": []}
+
+
+def test_a_name_under_invalid_does_not_resolve_and_is_never_looked_up(doctor):
+    status, body = ask(doctor.port, "pc-anna.invalid:8765")
+    assert (status, body["outcome"], body["step"]) == (200, "name_unresolved", "resolve")
+
+
+def test_a_port_nobody_listens_on_is_refused(doctor):
+    status, body = ask(doctor.port, f"127.0.0.1:{free_port()}")
+    assert status == 200
+    assert (body["outcome"], body["step"]) == ("refused", "connect")
+
+
+def test_a_page_speaking_a_newer_protocol_than_the_host_is_told_so(doctor, host):
+    status, body = ask(doctor.port, host.host, v=3)
+    assert status == 200
+    assert (body["outcome"], body["step"], body["protocol"]) == ("protocol_unsupported", "protocol", 2)
+
+
+def test_the_page_speaking_the_hosts_own_protocol_passes(doctor, host):
+    assert ask(doctor.port, host.host, v=2)[1]["outcome"] == "ok"
+
+
+def test_a_page_the_host_does_not_admit_is_named_as_origin_refused(doctor, host):
+    # This machine's lanchat answers to a DNS name the user gave it; the other host does not
+    # know that name, so a page opened under it may not chat there.
+    status, body = ask(doctor.port, host.host, headers={"Host": f"chat.home.arpa:{doctor.port}"})
+    assert (status, body["outcome"], body["step"]) == (200, "origin_refused", "upgrade"), body
+    assert "chat.home.arpa" in body["detail"]
+
+
+def test_a_web_server_that_is_not_lanchat_is_named_as_such(doctor):
+    def not_found(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n")
+
+    with listener(not_found) as port:
+        status, body = ask(doctor.port, f"127.0.0.1:{port}")
+    assert (status, body["outcome"], body["step"]) == (200, "not_lanchat", "health")
+    assert "404" in body["detail"] and "nginx" in body["detail"]
+
+
+def test_a_server_that_does_not_speak_http_is_not_lanchat(doctor):
+    def ssh_banner(conn: socket.socket) -> None:
+        with conn:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    with listener(ssh_banner) as port:
+        body = ask(doctor.port, f"127.0.0.1:{port}")[1]
+    assert (body["outcome"], body["step"]) == ("not_lanchat", "health")
+
+
+def test_a_proxy_that_passes_http_but_not_websockets_is_named_as_blocking_the_upgrade(doctor, host):
+    def proxy(conn: socket.socket) -> None:
+        with conn:
+            head = conn.recv(65536)
+            if b"upgrade: websocket" in head.lower():
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                return
+            with socket.create_connection(("127.0.0.1", host.port), timeout=5) as upstream:
+                upstream.sendall(head)
+                while chunk := upstream.recv(65536):
+                    conn.sendall(chunk)
+
+    with listener(proxy) as port:
+        body = ask(doctor.port, f"127.0.0.1:{port}")[1]
+    assert (body["outcome"], body["step"]) == ("upgrade_blocked", "upgrade"), body
+    assert "502" in body["detail"]
+
+
+def test_one_check_runs_at_a_time_and_the_next_is_answered_after_it(doctor, host):
+    accepted = threading.Event()
+
+    def silent(conn: socket.socket) -> None:
+        accepted.set()  # connects, then never answers: the health step waits out its timeout
+        conn.recv(65536)
+        threading.Event().wait(ANSWER_TIMEOUT_SECONDS + 2)
+        conn.close()
+
+    with listener(silent) as port:
+        first: list = []
+        running = threading.Thread(target=lambda: first.append(ask(doctor.port, f"127.0.0.1:{port}")))
+        running.start()
+        assert accepted.wait(10)
+        status, body = ask(doctor.port, host.host)
+        assert status == 429, body
+        running.join(20)
+    assert first[0][1]["outcome"] == "not_lanchat"  # no answer within ANSWER_TIMEOUT_SECONDS
+    assert ask(doctor.port, host.host)[1]["outcome"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {DOCTOR_HEADER: ""},  # a plain GET (an <img>, a no-cors fetch) cannot set the header
+        {"Origin": "http://192.168.1.20:8765"},  # a LAN page open in this machine's browser
+        {"Origin": "https://evil.example"},
+    ],
+)
+def test_the_doctor_answers_only_this_machines_own_page_asking_on_purpose(doctor, host, headers):
+    status, body = ask(doctor.port, host.host, headers=headers)
+    assert status == 403, body
+
+
+def test_a_loopback_page_of_another_origin_may_ask(doctor, host):
+    # The desktop window: its page comes from pywebview's server on another loopback port.
+    status, body = ask(doctor.port, host.host, headers={"Origin": "http://127.0.0.1:41234"})
+    assert (status, body["outcome"]) == (200, "ok")
+
+
+@pytest.mark.parametrize("address", ["", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "a b:80"])
+def test_an_address_that_is_not_host_and_port_is_refused_with_why(doctor, address):
+    status, body = ask(doctor.port, address)
+    assert status == 400 and body["error"]
