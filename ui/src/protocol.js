@@ -12,7 +12,13 @@ import {
   ROOM_NAME_PUNCTUATION,
 } from './protocol.generated.js'
 
-export { CloseCode, DEFAULT_LIMITS, ErrorCode, HISTORY_PAGE_MAX } from './protocol.generated.js'
+export {
+  CloseCode,
+  DEFAULT_LIMITS,
+  ErrorCode,
+  HISTORY_PAGE_MAX,
+  PROTOCOL_VERSION,
+} from './protocol.generated.js'
 
 // Closes after which reconnecting would only be refused again.
 export const FATAL_CLOSE_CODES = new Set([

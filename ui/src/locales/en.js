@@ -47,13 +47,62 @@ export default {
     address_host_invalid: 'That does not look like a computer name or an IP address.',
   },
   failure: {
-    refused: '{address} refused the connection. Is lanchat hosting there, on this port?',
+    refused: '{address} refused the connection, or what answers there is not lanchat.',
     unreachable:
       'Could not reach {address}. Check the address and that both computers are on the same network.',
     timeout:
       '{address} did not answer within {seconds} second. | {address} did not answer within {seconds} seconds.',
     closed: '{address} closed the connection before the room opened.',
     rejected: '{address} did not let you in: {reason}',
+  },
+  doctor: {
+    checking: 'Checking each step of reaching {address}…',
+    steps: 'Steps checked',
+    step: {
+      resolve: 'Name',
+      connect: 'Connection',
+      health: 'lanchat answers',
+      protocol: 'Version',
+      upgrade: 'Chat connection',
+    },
+    mark: { passed: '✓', failed: '✗', untried: '·' },
+    stepState: { passed: 'passed:', failed: 'failed:', untried: 'not checked:' },
+    outcome: {
+      ok: 'Checked from this computer: lanchat at {address} answers on every step now.',
+      name_unresolved: 'Checked from this computer: the name “{host}” leads to no address.',
+      no_answer: 'Checked from this computer: nothing at {address} answered at all.',
+      unreachable: 'Checked from this computer: there is no way from this network to {address}.',
+      refused: 'Checked from this computer: {host} is there, but nothing listens on port {port}.',
+      not_lanchat:
+        'Checked from this computer: something answers at {address}, but it is not lanchat.',
+      host_refused:
+        'Checked from this computer: lanchat at {address} does not answer to the name “{host}”.',
+      protocol_unsupported:
+        'Checked from this computer: lanchat at {address} is older (protocol {theirs}; this app needs {ours}).',
+      upgrade_blocked:
+        'Checked from this computer: lanchat answers at {address}, but its chat connection (WebSocket) is blocked on the way.',
+      origin_refused:
+        'Checked from this computer: lanchat at {address} does not let a page from {origin} chat.',
+    },
+    next: {
+      ok: 'It may have started just now: try again.',
+      name_unresolved:
+        'Check the spelling, or type the numeric address that computer’s Host panel shows, like 192.168.1.20:8765.',
+      no_answer:
+        'A firewall on that computer may be dropping connections, or the address is wrong. Allow lanchat through its firewall, and compare the address with its Host panel.',
+      unreachable:
+        'That address is on another network, or behind a VPN. Connect both computers to the same Wi-Fi or network, or use another address from its Host panel.',
+      refused: 'Check the port in that computer’s Host panel, and that hosting is on.',
+      not_lanchat: 'Another program uses that port. Check the port in that computer’s Host panel.',
+      host_refused: 'Type the numeric address its Host panel shows instead of the name.',
+      protocol_unsupported: 'Update lanchat on that computer.',
+      upgrade_blocked:
+        'A proxy or security software between the computers blocks WebSockets. Connect without the proxy, or allow WebSockets for that address.',
+      origin_refused:
+        'Open lanchat at its own address, or use the lanchat app, instead of this page.',
+    },
+    unavailable:
+      'This page cannot check further from here. Compare the address and port with that computer’s Host panel, check that hosting is on and that both computers are on the same network. lanchat on this computer can check each step.',
   },
   status: {
     connected: 'Connected',

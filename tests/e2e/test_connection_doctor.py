@@ -1,0 +1,84 @@
+"""The connection doctor in Chromium: a join by address that fails says which step failed, there."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.lanchat_browser import screenshot
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web_server(tmp_path) -> Iterator[str]:
+    """A web server that is not lanchat, on loopback: HOST:PORT."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: QuietHandler(*a, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def open_address_form(page, url: str, other_host: str, name: str):
+    page.goto(url)
+    page.get_by_label(name).first.fill("Eve")
+    page.locator("details summary").click()
+    form = page.locator("details form")
+    form.locator("#join-address").fill(other_host)
+    form.locator("#join-remote-room").fill("general")
+    return form
+
+
+def test_a_join_by_address_to_a_web_server_says_it_is_not_lanchat_beside_that_form(
+    lanchat, new_page, web_server
+):
+    page = new_page()
+    form = open_address_form(page, lanchat.url, web_server, "Name")
+    form.get_by_role("button", name="Join").click()
+    doctor = page.locator("details [data-testid='connection-doctor']")
+    expect(doctor.get_by_test_id("doctor-what")).to_have_text(
+        f"Checked from this computer: something answers at {web_server}, but it is not lanchat."
+    )
+    expect(doctor.get_by_test_id("doctor-next")).to_contain_text("Another program uses that port")
+    expect(doctor.locator("li.failed")).to_contain_text("failed: lanchat answers")
+    page.get_by_role("button", name="Cancel").scroll_into_view_if_needed()
+    screenshot(page, "doctor-not-lanchat-en")
+
+    # Show rooms on a port nobody listens on: the answer is beside the list it asked for.
+    port = closed_port()
+    form.locator("#join-address").fill(f"127.0.0.1:{port}")
+    form.get_by_role("button", name="Show rooms").click()
+    listed = page.locator("details > [data-testid='connection-doctor']")
+    expect(listed.get_by_test_id("doctor-what")).to_have_text(
+        f"Checked from this computer: 127.0.0.1 is there, but nothing listens on port {port}."
+    )
+
+
+def test_the_doctor_speaks_russian(lanchat, new_page, web_server):
+    page = new_page(locale="ru-RU")
+    form = open_address_form(page, lanchat.url, web_server, "Имя")
+    form.locator("button[type='submit']").click()
+    doctor = page.locator("details [data-testid='connection-doctor']")
+    expect(doctor.get_by_test_id("doctor-what")).to_contain_text(
+        f"на {web_server} что-то отвечает, но это не lanchat."
+    )
+    page.get_by_role("button", name="Отмена").scroll_into_view_if_needed()
+    screenshot(page, "doctor-not-lanchat-ru")

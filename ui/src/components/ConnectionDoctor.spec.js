@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import JoinScreen from './JoinScreen.vue'
+import { DOCTOR_HEADER } from '../composables/useConnectionDoctor.js'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+
+const localHost = '127.0.0.1:18765'
+const there = '10.0.0.7:8765'
+
+// Our server's answers, by path: the fetch boundary of the page.
+function serverAnswering(diagnosis) {
+  const asked = []
+  const fetchImpl = vi.fn(async (url, init) => {
+    asked.push({ url: String(url), init })
+    if (String(url).includes('/api/diagnose') && diagnosis) {
+      return { ok: true, status: 200, json: async () => diagnosis }
+    }
+    return { ok: false, status: 403, json: async () => ({}) }
+  })
+  vi.stubGlobal('fetch', fetchImpl)
+  return asked
+}
+
+function mountJoin(props = {}, locale = 'en') {
+  return mountWithI18n(
+    JoinScreen,
+    {
+      props: { name: 'Alice', localRooms: { state: 'ready', rooms: [] }, localHost, ...props },
+      attachTo: document.body,
+    },
+    locale,
+  )
+}
+
+async function failJoinByAddress(wrapper, reason = 'refused') {
+  await wrapper.get('#join-address').setValue(there)
+  await wrapper.get('#join-remote-room').setValue('general')
+  await wrapper.get('form[aria-label] button[type="submit"]').trigger('submit')
+  expect(wrapper.emitted('join')).toEqual([[{ host: there, room: 'general' }]])
+  await wrapper.setProps({
+    joining: { host: there, room: 'general', address: there, failure: null },
+  })
+  await wrapper.setProps({
+    joining: { host: there, room: 'general', address: there, failure: { reason } },
+  })
+  await flushPromises()
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  document.body.innerHTML = ''
+})
+
+describe('the connection doctor on the join screen', () => {
+  it('names the failing step of a join by address beside that form, in English', async () => {
+    const asked = serverAnswering({
+      address: there,
+      outcome: 'not_lanchat',
+      step: 'health',
+      detail: 'HTTP 404 nginx',
+      resolved: ['10.0.0.7'],
+      protocol: null,
+    })
+    const wrapper = mountJoin()
+    await failJoinByAddress(wrapper)
+    const doctorCall = asked.find(({ url }) => url.includes('/api/diagnose'))
+    expect(doctorCall.url).toBe(`http://${localHost}/api/diagnose?address=10.0.0.7%3A8765&v=2`)
+    expect(doctorCall.init.headers[DOCTOR_HEADER]).toBe('1')
+    const doctor = wrapper.get('[data-testid="connection-doctor"]')
+    expect(doctor.element.closest('details')).not.toBeNull() // beside the address form
+    expect(doctor.get('[data-testid="doctor-what"]').text()).toBe(
+      'Checked from this computer: something answers at 10.0.0.7:8765, but it is not lanchat.',
+    )
+    expect(doctor.get('[data-testid="doctor-next"]').text()).toContain(
+      'Another program uses that port',
+    )
+    expect(doctor.findAll('li').map((li) => li.classes()[0])).toEqual([
+      'passed',
+      'passed',
+      'failed',
+      'untried',
+      'untried',
+    ])
+  })
+
+  it('says in Russian that nothing listens on the port', async () => {
+    serverAnswering({ address: there, outcome: 'refused', step: 'connect', resolved: [] })
+    const wrapper = mountJoin({}, 'ru')
+    await failJoinByAddress(wrapper)
+    expect(wrapper.get('[data-testid="doctor-what"]').text()).toBe(
+      'Проверено с этого компьютера: 10.0.0.7 на месте, но порт 8765 никто не слушает.',
+    )
+    expect(wrapper.get('[data-testid="doctor-next"]').text()).toContain('Проверьте порт')
+  })
+
+  it('says less, and what to check, when our server cannot check (a browser elsewhere)', async () => {
+    serverAnswering(null)
+    const wrapper = mountJoin()
+    await failJoinByAddress(wrapper, 'unreachable')
+    const status = wrapper.get('[data-testid="join-status"]')
+    expect(status.text()).toContain('Could not reach 10.0.0.7:8765')
+    expect(status.get('[data-testid="doctor-next"]').text()).toContain(
+      'This page cannot check further from here.',
+    )
+    expect(status.find('[data-testid="doctor-what"]').text()).toBe('')
+    expect(status.findAll('li')).toHaveLength(0)
+  })
+
+  it('does not check a refusal that the host explained with a code', async () => {
+    const asked = serverAnswering({ outcome: 'ok', step: null })
+    const wrapper = mountJoin()
+    await failJoinByAddress(wrapper, 'rejected')
+    expect(asked.some(({ url }) => url.includes('/api/diagnose'))).toBe(false)
+    expect(wrapper.find('[data-testid="connection-doctor"]').exists()).toBe(false)
+  })
+
+  it('explains a Show rooms that failed next to that list', async () => {
+    serverAnswering({ address: there, outcome: 'no_answer', step: 'connect', resolved: [] })
+    const wrapper = mountJoin()
+    await wrapper.get('#join-address').setValue(there)
+    await wrapper.setProps({ remoteRooms: { host: there, state: 'loading', rooms: [] } })
+    await wrapper.setProps({ remoteRooms: { host: there, state: 'failed', rooms: [] } })
+    await flushPromises()
+    const doctor = wrapper.get('details [data-testid="connection-doctor"]')
+    expect(doctor.text()).toContain('nothing at 10.0.0.7:8765 answered at all')
+    expect(doctor.text()).toContain('A firewall on that computer')
+  })
+
+  it('has words for every outcome and step in both languages', async () => {
+    const { default: en } = await import('../locales/en.js')
+    const { default: ru } = await import('../locales/ru.js')
+    for (const locale of [en, ru]) {
+      expect(Object.keys(locale.doctor.outcome).sort()).toEqual(Object.keys(en.doctor.next).sort())
+      expect(Object.keys(locale.doctor.next).sort()).toEqual(Object.keys(ru.doctor.next).sort())
+      expect(Object.keys(locale.doctor.step)).toEqual([
+        'resolve',
+        'connect',
+        'health',
+        'protocol',
+        'upgrade',
+      ])
+    }
+  })
+})

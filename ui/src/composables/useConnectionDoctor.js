@@ -1,0 +1,49 @@
+// Asks our own server which step of reaching another host fails (GET /api/diagnose): the
+// browser reports a refused port, a silent address and a web server that is not lanchat as
+// the same bare error, the server beside the page can tell them apart. Only this machine's
+// own server answers; anywhere else `diagnosis.state` is 'unavailable' and the page says
+// what the browser alone can tell.
+import { ref } from 'vue'
+import { PROTOCOL_VERSION } from '../protocol.js'
+
+// The server's steps take at most 3 s each (server/diagnose.py); past this it is not answering.
+export const DOCTOR_TIMEOUT_MS = 15_000
+// Without it the server refuses: no other site's page can send it without a CORS preflight.
+export const DOCTOR_HEADER = 'X-Lanchat-Doctor'
+
+/**
+ * @param {{ serverHost: string, fetchImpl?: typeof fetch }} options  serverHost: "name:port" of our server
+ * @returns {{ diagnosis: import('vue').Ref<null | { address: string, state: 'checking'|'done'|'unavailable', result: object | null }>, diagnose: (address: string) => Promise<void>, clear: () => void }}
+ */
+export function useConnectionDoctor({
+  serverHost,
+  fetchImpl = (...args) => globalThis.fetch(...args),
+}) {
+  const diagnosis = ref(null)
+  let asked = 0 // only the latest question's answer is shown
+
+  async function diagnose(address) {
+    const ticket = ++asked
+    diagnosis.value = { address, state: 'checking', result: null }
+    const query = new URLSearchParams({ address, v: String(PROTOCOL_VERSION) })
+    let shown = { address, state: 'unavailable', result: null }
+    try {
+      const base = serverHost ? `http://${serverHost}` : ''
+      const response = await fetchImpl(`${base}/api/diagnose?${query}`, {
+        headers: { [DOCTOR_HEADER]: '1' },
+        signal: AbortSignal.timeout(DOCTOR_TIMEOUT_MS),
+      })
+      if (response.ok) shown = { address, state: 'done', result: await response.json() }
+    } catch {
+      // Not our machine's server, or it did not answer: the page says less, not nothing.
+    }
+    if (ticket === asked) diagnosis.value = shown
+  }
+
+  function clear() {
+    asked += 1
+    diagnosis.value = null
+  }
+
+  return { diagnosis, diagnose, clear }
+}
