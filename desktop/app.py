@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ from .bridge import WINDOW_TITLE, Bridge
 from .hosting import Hosting
 from .notifications import Notifier
 from .page_storage import PageStorage
+from .presence import Presence, discovery_blocked_by, remembered_hosts
 from .private_files import keep_this_process_private, write_private
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
@@ -65,6 +66,7 @@ class DesktopOptions:
     data_dir: Path  # history, browser storage, the instance lock
     config_dir: Path  # settings.json
     debug: bool = False  # the web inspector (right-click > Inspect) in the window
+    discovery: bool = True  # False: --no-discovery, whatever the setting says
 
 
 @dataclass
@@ -123,16 +125,23 @@ def _run_locked(
     # A page's new windows (target=_blank, window.open) open in the system browser, never in ours.
     webview.settings["OPEN_EXTERNAL_LINKS_IN_BROWSER"] = True
 
-    server = _bind_server(PortMemory(options.data_dir / SERVER_PORT_FILE), options.data_dir)
+    settings = SettingsStore(options.config_dir)
+    browse = discovery_blocked_by(options.discovery) is None and settings.current.discovery
+    known = tuple(remembered_hosts(settings.current)) if browse else ()
+    server = _bind_server(
+        PortMemory(options.data_dir / SERVER_PORT_FILE),
+        ServerConfig(host="127.0.0.1", data_dir=options.data_dir, browse=browse, known_hosts=known),
+    )
     cleanup.callback(server.stop, SERVER_STOP_SECONDS)
-    hosting = Hosting(server)
+    presence = Presence(server, settings.current, allowed=options.discovery)
+    hosting = Hosting(server, presence)
     cleanup.callback(hosting.stop)  # before the server stops: hosting runs on its event loop
     notifier = Notifier()
     cleanup.callback(notifier.close)
     page = _window_page(server, PortMemory(options.data_dir / PAGE_PORT_FILE))
     if page.needs_server_now:
         server.start(wait=False)
-    bridge = Bridge(hosting, SettingsStore(options.config_dir), notifier, PageStorage(options.data_dir))
+    bridge = Bridge(hosting, settings, notifier, PageStorage(options.data_dir), presence)
     window = webview.create_window(
         WINDOW_TITLE, page.url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
     )
@@ -200,11 +209,11 @@ class PortMemory:
             write_private(self.path, str(port))
 
 
-def _bind_server(ports: PortMemory, data_dir: Path) -> ServerThread:
+def _bind_server(ports: PortMemory, config: ServerConfig) -> ServerThread:
     """The embedded server's socket, on loopback: nothing is exposed to the network until the user
     hosts. It serves only once `start()` runs; until then connections wait in the backlog."""
     preferred = ports.recall()
-    server = ServerThread(ServerConfig(host="127.0.0.1", port=preferred, data_dir=data_dir))
+    server = ServerThread(replace(config, port=preferred))
     try:
         server.bind()
     except ServerStartError:
@@ -213,7 +222,7 @@ def _bind_server(ports: PortMemory, data_dir: Path) -> ServerThread:
         log.warning(
             "port %d is taken: the server gets a new one (the UI's stored rooms start empty)", preferred
         )
-        server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir))
+        server = ServerThread(replace(config, port=0))
         server.bind()
     assert server.port is not None
     ports.keep(server.port)

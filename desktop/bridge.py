@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from .hosting import Hosting, HostStatus
 from .notifications import Notifier
 from .page_storage import PageStorage
+from .presence import Presence
 from .settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -56,12 +57,18 @@ def _our_page_only(method: Callable[Concatenate[Bridge, P], R]) -> Callable[Conc
 
 class Bridge:
     def __init__(
-        self, hosting: Hosting, settings: SettingsStore, notifier: Notifier, storage: PageStorage
+        self,
+        hosting: Hosting,
+        settings: SettingsStore,
+        notifier: Notifier,
+        storage: PageStorage,
+        presence: Presence | None = None,
     ) -> None:
         self._hosting = hosting
         self._settings = settings
         self._notifier = notifier
         self._storage = storage
+        self._presence = presence
         self._window: Window | None = None  # once created
         self._guard: PageGuard | None = None
 
@@ -126,7 +133,7 @@ class Bridge:
             return False
         return webbrowser.open(url)
 
-    # Settings: {name, language, port, notifications, recent}; see settings.Settings.
+    # Settings: {name, language, port, notifications, discovery, recent}; see settings.Settings.
 
     @_our_page_only
     def get_settings(self) -> dict[str, Any]:
@@ -135,7 +142,18 @@ class Bridge:
     @_our_page_only
     def save_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial update and return all settings; an invalid value rejects the Promise."""
-        return asdict(self._settings.update(changes))
+        settings = self._settings.update(changes)
+        if self._presence is not None:
+            self._presence.settings_changed(settings)
+        return asdict(settings)
+
+    @_our_page_only
+    def discovery_status(self) -> dict[str, Any]:
+        """{setting, enabled, blocked_by}: blocked_by is "environment" (LANCHAT_DISCOVERY=off),
+        "flag" (--no-discovery) or null, and then `enabled` follows the setting."""
+        if self._presence is None:
+            return {"setting": self._settings.current.discovery, "enabled": False, "blocked_by": "flag"}
+        return self._presence.status()
 
     # What the page keeps across restarts (see page_storage.py): the UI's lanchat.* items.
 

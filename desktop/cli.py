@@ -12,6 +12,7 @@ from pathlib import Path
 from server import __version__
 from server.cli import add_serve_arguments, config_from_args, serve
 from server.config import ServerConfig, default_data_dir
+from server.discovery_switch import DISCOVERY_ENV
 
 from .private_files import keep_this_process_private
 from .settings import default_config_dir
@@ -52,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow the web inspector in the window (right-click > Inspect); implies --verbose",
     )
     parser.add_argument("--verbose", action="store_true", help="log what the app does to standard error")
+    parser.add_argument(
+        "--no-discovery",
+        dest="discovery",
+        action="store_false",
+        help="neither announce this computer while hosting nor look for other hosts, whatever the"
+        f" settings say ({DISCOVERY_ENV}=off in the environment does the same)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser("serve", help="run the room server alone, without a window")
     add_serve_arguments(serve_parser)
@@ -93,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 
     code = run(
         DesktopOptions(
-            data_dir=data_dir, config_dir=args.window_config or default_config_dir(), debug=args.debug
+            data_dir=data_dir,
+            config_dir=args.window_config or default_config_dir(),
+            debug=args.debug,
+            discovery=args.discovery,
         )
     )
     # pywebview answers each call from the page (set_unread, notify, ...) on a thread of its own,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from server.netinfo import lan_addresses
 from server.runner import PortTakenError, ServerStartError, ServerThread
+
+if TYPE_CHECKING:
+    from .presence import Presence
 
 __all__ = ["NETWORK_HOST", "HostError", "HostStatus", "Hosting"]
 
@@ -37,8 +40,9 @@ class HostStatus(TypedDict):
 
 
 class Hosting:
-    def __init__(self, server: ServerThread) -> None:
+    def __init__(self, server: ServerThread, presence: Presence | None = None) -> None:
         self._server = server
+        self._presence = presence  # announces while hosting
         self._lock = threading.Lock()
 
     def status(self, error: str | None = None, suggested_port: int | None = None) -> HostStatus:
@@ -60,6 +64,7 @@ class Hosting:
             if current == port:
                 return self.status()
             if current is not None:
+                self._withdraw()
                 self._server.stop_listener()
             try:
                 self._server.start_listener(NETWORK_HOST, port)
@@ -71,15 +76,23 @@ class Hosting:
                 forbidden = isinstance(cause, PermissionError)
                 return self.status(HostError.PORT_FORBIDDEN if forbidden else HostError.LISTEN_FAILED)
             log.info("hosting on port %d", port)
+            if self._presence is not None:
+                self._presence.hosting_started(port)
             return self.status()
 
     def stop(self) -> HostStatus:
         """Close the network listener and disconnect remote members; the window keeps its connection."""
         with self._lock:
             if self._server.listener_port is not None:
+                self._withdraw()
                 self._server.stop_listener()
                 log.info("stopped hosting")
             return self.status()
+
+    def _withdraw(self) -> None:
+        # Goodbyes before the listener closes: nobody is told of a host that no longer answers.
+        if self._presence is not None:
+            self._presence.hosting_stopped()
 
 
 def next_free_port(taken: int) -> int | None:

@@ -35,6 +35,9 @@ class Settings:
     language: str = ""  # "" follows the system's language
     port: int = DEFAULT_HOST_PORT  # where hosting listens
     notifications: bool = True
+    # Announce while hosting and list the hosts around (desktop/presence.py); the environment's
+    # LANCHAT_DISCOVERY=off and `lanchat --no-discovery` keep it off whatever this says.
+    discovery: bool = True
     # Rooms joined lately, most recent first: {"host": "name:port" or None for this app's own
     # server, "room": "general"}. Remembering the host with its room is what lets the UI offer
     # "general on 192.168.1.20:8765" again.
@@ -55,9 +58,9 @@ def _checked(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
             raise ValueError(f"port must be an integer from 1 to 65535, got {value!r}")
         return value
-    if key == "notifications":
+    if key in ("notifications", "discovery"):
         if not isinstance(value, bool):
-            raise ValueError(f"notifications must be true or false, got {value!r}")
+            raise ValueError(f"{key} must be true or false, got {value!r}")
         return value
     if key == "recent":
         if not isinstance(value, list) or not all(_is_recent_entry(entry) for entry in value):

@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .discovery_switch import DISCOVERY_ENV, discovery_enabled
 from .host_directory import HostDirectory, SharedHost
 from .host_prober import HostProber
 from .protocol import PROTOCOL_VERSION
@@ -43,16 +44,10 @@ __all__ = [
 log = logging.getLogger("lanchat.discovery")
 
 SERVICE_TYPE = "_lanchat._tcp.local."
-# LANCHAT_DISCOVERY=off keeps every announce and browse from starting (tests, careful networks).
-DISCOVERY_ENV = "LANCHAT_DISCOVERY"
 # A DNS label is at most 63 bytes; the display name is the instance label.
 MAX_INSTANCE_NAME_BYTES = 63
 # How long resolving a found service's address and TXT record may take.
 RESOLVE_TIMEOUT_MS = 3000
-
-
-def discovery_enabled() -> bool:
-    return os.environ.get(DISCOVERY_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def instance_name(display_name: str) -> str:

@@ -132,6 +132,7 @@ def measure(kind: str, folder: Path) -> tuple[float, int, int, float | None]:
     API answering or None) for one run."""
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "offscreen"
+    env["LANCHAT_DISCOVERY"] = "off"  # a benchmark must not multicast on this machine's network
     if os.geteuid() == 0:  # as the app does for itself (desktop/app.py); the floor needs it too
         env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
     command, ready_mark = command_for(kind, folder)

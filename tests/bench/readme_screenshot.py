@@ -8,9 +8,13 @@ is Anna's window. Nothing leaves loopback.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
+
+# Nothing here may multicast on this machine's network (the server it starts inherits this).
+os.environ["LANCHAT_DISCOVERY"] = "off"
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))

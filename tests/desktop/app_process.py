@@ -83,7 +83,10 @@ def listening_ports(pid: int) -> set[tuple[str, int]]:
 class AppProcess:
     """tests/desktop/app_driver.py: the real app, plus a line protocol to drive its window."""
 
-    def __init__(self, data_dir: Path, config_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, data_dir: Path, config_dir: Path, env: dict[str, str], prefix: tuple[str, ...] = ()
+    ) -> None:
+        self.prefix = prefix  # e.g. ("ip", "netns", "exec", NAME): where the app runs
         self.data_dir = data_dir
         self.config_dir = config_dir
         self.env = env
@@ -95,7 +98,15 @@ class AppProcess:
 
     def start(self) -> AppProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, str(DRIVER), "--data", str(self.data_dir), "--config", str(self.config_dir)],
+            [
+                *self.prefix,
+                sys.executable,
+                str(DRIVER),
+                "--data",
+                str(self.data_dir),
+                "--config",
+                str(self.config_dir),
+            ],
             cwd=REPO_ROOT,
             env=self.env,
             stdin=subprocess.PIPE,

@@ -25,7 +25,15 @@ def test_help_documents_every_flag():
     )
 
     assert shown.returncode == 0
-    for flag in ("--data DIR", "--config DIR", "--debug", "--verbose", "--version", "serve"):
+    for flag in (
+        "--data DIR",
+        "--config DIR",
+        "--debug",
+        "--verbose",
+        "--version",
+        "--no-discovery",
+        "serve",
+    ):
         assert flag in shown.stdout
 
 

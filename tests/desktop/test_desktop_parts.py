@@ -20,6 +20,7 @@ from desktop.hosting import Hosting
 from desktop.notifications import Notifier
 from desktop.page_guard import PageGuard
 from desktop.page_storage import MAX_STORED_BYTES, MAX_STORED_KEYS, PageStorage
+from desktop.presence import remembered_hosts
 from desktop.settings import Settings, SettingsStore
 from desktop.single_instance import (
     REQUEST_TIMEOUT_SECONDS,
@@ -59,6 +60,7 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
         ({"port": 0}, "port must be an integer from 1 to 65535"),
         ({"port": True}, "port must be an integer"),
         ({"notifications": "yes"}, "notifications must be true or false"),
+        ({"discovery": "off"}, "discovery must be true or false"),
         ({"recent": ["pc.local:8765"]}, "recent must be a list of"),
         ({"colour": "blue"}, "unknown setting 'colour'"),
     ],
@@ -309,3 +311,22 @@ def test_page_storage_holds_exactly_its_limits(tmp_path):
     with pytest.raises(ValueError, match=f"at most {MAX_STORED_BYTES} characters"):
         big.set("lanchat.a", "x" * (room + 1))
     assert len(PageStorage(tmp_path / "big").items()["lanchat.a"]) == room
+
+
+def test_the_remembered_hosts_are_the_other_hosts_of_the_recent_rooms_each_once():
+    settings = Settings(
+        recent=[
+            {"host": None, "room": "general"},  # this window's own server
+            {"host": "10.0.0.5:8765", "room": "general"},
+            {"host": "10.0.0.5:8765", "room": "attic"},
+            {"host": "[fd00::5]:9000", "room": "general"},
+            {"host": "no-port.lan", "room": "general"},
+        ]
+    )
+    assert remembered_hosts(settings) == [("10.0.0.5", 8765), ("fd00::5", 9000)]
+
+
+def test_discovery_is_on_by_default_and_its_switch_survives_a_restart(tmp_path):
+    assert SettingsStore(tmp_path).current.discovery is True
+    SettingsStore(tmp_path).update({"discovery": False})
+    assert SettingsStore(tmp_path).current.discovery is False

@@ -31,6 +31,7 @@ BRIDGE_METHODS = {
     "storage_remove",
     "get_settings",
     "save_settings",
+    "discovery_status",
 }
 
 
@@ -348,3 +349,12 @@ def _alive(process: psutil.Process) -> bool:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_with_discovery_off_in_the_environment_the_window_neither_browses_nor_offers_the_switch(launch_app):
+    app = launch_app()  # tests run with LANCHAT_DISCOVERY=off
+    assert app.api("discovery_status") == {"setting": True, "enabled": False, "blocked_by": "environment"}
+    assert app.js_async(server_fetch(app, "/api/discovered")) == {"browsing": False, "hosts": []}
+    wait_for_js(app, "document.querySelector('[data-testid=discovery-toggle]')?.disabled")
+    app.api("start_hosting", free_port())
+    assert "name" not in app.js_async(server_fetch(app, "/api/health")), "nothing is announced"

@@ -84,3 +84,13 @@ export async function startHosting(port) {
 export async function stopHosting() {
   return desktopApi.value.stop_hosting()
 }
+
+/** { setting, enabled, blocked_by }: blocked_by is 'environment', 'flag' or null. */
+export async function discoveryStatus() {
+  return desktopApi.value.discovery_status()
+}
+
+export async function setDiscovery(on) {
+  await desktopApi.value.save_settings({ discovery: on })
+  return discoveryStatus()
+}

@@ -37,6 +37,18 @@ async function mountHosts(fetchImpl, locale = 'en') {
 afterEach(() => vi.useRealTimers())
 
 describe('DiscoveredHosts', () => {
+  it('says how a host not heard on this network is known: joined before, or through another host', async () => {
+    const remembered = { ...KITCHEN, address: '10.1.0.5', source: 'remembered' }
+    const viaPeer = { ...KITCHEN, name: 'Attic', address: '10.2.0.5', source: 'peer' }
+    const found = { ...KITCHEN, source: 'found' }
+    const { fetchImpl } = answering({ browsing: true, hosts: [found, remembered, viaPeer] })
+    const wrapper = await mountHosts(fetchImpl)
+    const items = wrapper.findAll('li').map((item) => item.text())
+    expect(items[0]).not.toContain('·')
+    expect(items[1]).toContain('10.1.0.5:8765 · joined before')
+    expect(items[2]).toContain('10.2.0.5:8765 · known to another host')
+  })
+
   it('lists each found host with its rooms and joins a room there in one click', async () => {
     const { fetchImpl, calls } = answering({ browsing: true, hosts: [KITCHEN] })
     const wrapper = await mountHosts(fetchImpl)

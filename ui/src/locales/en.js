@@ -25,6 +25,8 @@ export default {
     discovered: 'Found on this network',
     discoveredNoRooms: 'No rooms there yet',
     discoveredJoin: 'Join {room} on {host}',
+    discoveredRemembered: 'joined before',
+    discoveredViaPeer: 'known to another host',
     otherHost: 'Join a room on another computer',
     address: 'Address',
     addressHint: 'As shown in that computer’s Host panel, like 192.168.1.20:8765',
@@ -177,6 +179,16 @@ export default {
     port_taken: 'Port {port} is already in use.',
     useSuggested: 'Use port {port}',
     failed: 'Could not start hosting: {error}',
+  },
+  discovery: {
+    label: 'Find hosts on this network, and announce this computer while hosting',
+    onHint: 'Uses multicast DNS on your local network; hosts you joined before are asked directly.',
+    offHint:
+      'Off: lanchat sends nothing to the network by itself. Join other computers by address.',
+    blocked: {
+      environment: 'Turned off for this run by LANCHAT_DISCOVERY=off.',
+      flag: 'Turned off for this run by --no-discovery.',
+    },
   },
   error: {
     invalid_json: 'The server could not read what the app sent.',

@@ -25,6 +25,8 @@ export default {
     discovered: 'Найдено в сети',
     discoveredNoRooms: 'Комнат там пока нет',
     discoveredJoin: 'Войти в {room} на {host}',
+    discoveredRemembered: 'вы уже заходили',
+    discoveredViaPeer: 'известен другому серверу',
     otherHost: 'Комната на другом компьютере',
     address: 'Адрес',
     addressHint: 'Как в панели «Сервер» того компьютера, например 192.168.1.20:8765',
@@ -179,6 +181,17 @@ export default {
     port_taken: 'Порт {port} уже занят.',
     useSuggested: 'Взять порт {port}',
     failed: 'Не удалось запустить сервер: {error}',
+  },
+  discovery: {
+    label: 'Искать серверы в этой сети и сообщать о своём, пока он запущен',
+    onHint:
+      'Использует multicast DNS в локальной сети; серверы, где вы уже были, опрашиваются напрямую.',
+    offHint:
+      'Выключено: lanchat сам ничего не отправляет в сеть. Подключайтесь к другим по адресу.',
+    blocked: {
+      environment: 'Выключено на этот запуск переменной LANCHAT_DISCOVERY=off.',
+      flag: 'Выключено на этот запуск флагом --no-discovery.',
+    },
   },
   error: {
     invalid_json: 'Сервер не смог прочитать то, что отправило приложение.',

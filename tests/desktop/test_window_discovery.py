@@ -1,0 +1,145 @@
+"""The window takes part in discovery: the real app (Qt offscreen) in a network namespace.
+
+The window runs in namespace "w", peers (`lanchat serve`) in namespace "p", joined by a veth
+pair (tests/netns.py): multicast stays on that pair. Each side's /api/discovered is read from
+inside its own namespace, as only this machine may read it.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+
+from tests.lanchat_process import ServeProcess
+from tests.netns import fetch_json, in_namespace, network, wait_for
+
+from .app_process import AppProcess, app_environment, free_port
+
+pytestmark = pytest.mark.display
+
+WINDOW_ADDRESS = "10.213.0.1"
+PEER_ADDRESS = "10.213.0.2"
+FOUND_WITHIN = 15.0
+GONE_WITHIN = 5.0  # the issue's target for a withdrawn host
+REMEMBERED_PORT = 18766
+
+
+@pytest.fixture
+def namespaces():
+    with network() as net:
+        window_ns, peer_ns = net.namespace("w"), net.namespace("p")
+        net.link(window_ns, WINDOW_ADDRESS, peer_ns, PEER_ADDRESS, 24)
+        yield window_ns, peer_ns
+
+
+@pytest.fixture
+def processes():
+    started: list = []
+    yield started
+    for process in started:
+        if isinstance(process, AppProcess):
+            process.kill()
+        else:
+            process.stop(signal.SIGKILL)
+
+
+def launch_window(tmp_path, ns: str, settings: dict) -> AppProcess:
+    config = tmp_path / "window" / "config"
+    config.mkdir(parents=True)
+    (config / "settings.json").write_text(json.dumps(settings))
+    env = app_environment(tmp_path, LANCHAT_DISCOVERY="on")
+    return AppProcess(tmp_path / "window" / "data", config, env, prefix=("ip", "netns", "exec", ns)).start()
+
+
+def serve(tmp_path, ns: str, name: str, *args: str, port: int = 0) -> ServeProcess:
+    process = ServeProcess(tmp_path / name, port, ("--host", "0.0.0.0", *args), command=in_namespace(ns))
+    return process.start()
+
+
+def window_lists(window: AppProcess) -> dict:
+    return window.js_async(f"fetch('http://127.0.0.1:{window.port}/api/discovered').then((r) => r.json())")
+
+
+def peer_lists(peer_ns: str, peer: ServeProcess) -> dict[str, dict]:
+    hosts = fetch_json(peer_ns, f"http://127.0.0.1:{peer.port}/api/discovered")["hosts"]
+    return {host["name"]: host for host in hosts}
+
+
+def test_the_window_lists_found_and_remembered_hosts_and_announces_only_while_hosting(
+    namespaces, processes, tmp_path
+):
+    window_ns, peer_ns = namespaces
+    peer = serve(tmp_path, peer_ns, "peer", "--announce", "--browse", "--name", "Peer host")
+    processes.append(peer)
+    remembered = serve(tmp_path, peer_ns, "remembered", port=REMEMBERED_PORT)  # announces nothing
+    processes.append(remembered)
+    window = launch_window(
+        tmp_path,
+        window_ns,
+        {"name": "Window user", "recent": [{"host": f"{PEER_ADDRESS}:{REMEMBERED_PORT}", "room": "attic"}]},
+    )
+    processes.append(window)
+
+    # Browsing from the start: the join screen lists both, each once it answered.
+    def both_listed():
+        hosts = {f"{h['address']}:{h['port']}": h["source"] for h in window_lists(window)["hosts"]}
+        return hosts if len(hosts) == 2 else None
+
+    hosts = wait_for(both_listed, FOUND_WITHIN, "the window lists the peer and the remembered host")
+    assert hosts == {
+        f"{PEER_ADDRESS}:{peer.port}": "found",
+        f"{PEER_ADDRESS}:{REMEMBERED_PORT}": "remembered",
+    }
+    wait_for(
+        lambda: window.js(
+            "document.querySelector('[data-testid=discovered-hosts]')?.innerText.includes('Peer host')"
+        ),
+        FOUND_WITHIN,
+        "the join screen shows the peer",
+    )
+    assert "Window user" not in peer_lists(peer_ns, peer), "not announced before hosting"
+
+    port = free_port()
+    assert window.api("start_hosting", port)["hosting"]
+    listed = wait_for(
+        lambda: peer_lists(peer_ns, peer).get("Window user"), FOUND_WITHIN, "the peer finds the window"
+    )
+    assert (listed["address"], listed["port"], listed["protocol"]) == (WINDOW_ADDRESS, port, 2)
+
+    window.api("stop_hosting")
+    wait_for(
+        lambda: "Window user" not in peer_lists(peer_ns, peer), GONE_WITHIN, "gone after stopping hosting"
+    )
+
+
+def test_switching_discovery_off_withdraws_and_stops_listing_and_quitting_says_goodbye(
+    namespaces, processes, tmp_path
+):
+    window_ns, peer_ns = namespaces
+    peer = serve(tmp_path, peer_ns, "peer", "--announce", "--browse", "--name", "Peer host")
+    processes.append(peer)
+    window = launch_window(tmp_path, window_ns, {"name": "Window user"})
+    processes.append(window)
+    assert window.api("discovery_status") == {"setting": True, "enabled": True, "blocked_by": None}
+    window.api("start_hosting", free_port())
+    wait_for(lambda: "Window user" in peer_lists(peer_ns, peer), FOUND_WITHIN, "the peer finds the window")
+    wait_for(lambda: window_lists(window)["hosts"], FOUND_WITHIN, "the window finds the peer")
+
+    # The switch in the window's settings, clicked as the user would.
+    toggle = "document.querySelector('[data-testid=discovery-toggle]')"
+    assert window.js(f"{toggle}.checked") is True
+    window.js(f"{toggle}.click()")
+    wait_for(
+        lambda: "Window user" not in peer_lists(peer_ns, peer), GONE_WITHIN, "withdrawn when switched off"
+    )
+    wait_for(lambda: window_lists(window) == {"browsing": False, "hosts": []}, GONE_WITHIN, "the list is off")
+    assert window.api("discovery_status")["enabled"] is False
+    assert json.loads((window.config_dir / "settings.json").read_text())["discovery"] is False
+
+    window.api("save_settings", {"discovery": True})
+    wait_for(lambda: "Window user" in peer_lists(peer_ns, peer), FOUND_WITHIN, "announced again when on")
+    window.command("close")
+    assert window.wait_exit(10) == 0
+    wait_for(lambda: "Window user" not in peer_lists(peer_ns, peer), GONE_WITHIN, "goodbye on quitting")
