@@ -172,6 +172,11 @@ export default {
     copy: 'Copy {address}',
     copyShort: 'Copy',
     copied: 'Copied',
+    qrShort: 'QR',
+    showQr: 'Show a QR code of {address}',
+    hideQr: 'Hide the QR code of {address}',
+    qrLabel: 'QR code of {address}',
+    qrHint: 'A phone on the same Wi-Fi opens the chat by pointing its camera here.',
     firewall:
       'Your system firewall may ask whether lanchat may accept connections: allow it, or others cannot join.',
     stop: 'Stop hosting',
