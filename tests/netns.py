@@ -98,9 +98,10 @@ def network() -> Iterator[Network]:
         net.close()
 
 
-def in_namespace(ns: str) -> tuple[str, ...]:
-    """`lanchat serve` from this checkout, inside `ns`, with discovery on there alone."""
-    return ("ip", "netns", "exec", ns, "env", "LANCHAT_DISCOVERY=on", *FROM_SOURCE)
+def in_namespace(ns: str, command: tuple[str, ...] = FROM_SOURCE) -> tuple[str, ...]:
+    """`lanchat serve` (from this checkout unless `command` says otherwise), inside `ns`, with
+    discovery on there alone."""
+    return ("ip", "netns", "exec", ns, "env", "LANCHAT_DISCOVERY=on", *command)
 
 
 def run_in(ns: str, code: str, *args: str, timeout: float = 30) -> str:

@@ -15,6 +15,7 @@ import pytest
 import websockets
 
 from tests.lanchat_process import REPO_ROOT, ServeProcess
+from tests.netns import chat, fetch_json, in_namespace, network, wait_for
 
 APP_DIR = REPO_ROOT / "dist" / "lanchat"
 APP = APP_DIR / "lanchat"
@@ -98,3 +99,42 @@ def test_frozen_window_opens_the_ui_offscreen_and_exits_0_when_closed(tmp_path, 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_frozen_serve_announces_and_a_frozen_browser_finds_it_across_namespaces(
+    tmp_path, untouched_app_folder
+):
+    # zeroconf imports parts of itself from compiled modules; build.spec names them for PyInstaller.
+    with network() as net:
+        host_ns, browser_ns = net.namespace("h"), net.namespace("b")
+        net.link(host_ns, "10.213.0.1", browser_ns, "10.213.0.2", 24)
+        frozen = (str(APP), "serve")
+        host = ServeProcess(
+            tmp_path / "host",
+            extra_args=("--host", "0.0.0.0", "--announce", "--name", "Frozen host"),
+            command=in_namespace(host_ns, frozen),
+        ).start(timeout=60)
+        browser = ServeProcess(
+            tmp_path / "browser",
+            extra_args=("--host", "0.0.0.0", "--browse"),
+            command=in_namespace(browser_ns, frozen),
+        ).start(timeout=60)
+        try:
+            wait_for(
+                lambda: any(line.startswith("announcing as Frozen host") for line in host.output),
+                20,
+                f"the frozen host announces: {host.output}",
+            )
+
+            def listed():
+                hosts = fetch_json(browser_ns, f"http://127.0.0.1:{browser.port}/api/discovered")["hosts"]
+                return [h for h in hosts if h["name"] == "Frozen host"]
+
+            found = wait_for(listed, 20, "the frozen browser lists the frozen host")[0]
+            assert (found["address"], found["port"]) == ("10.213.0.1", host.port)
+            assert chat(browser_ns, found["address"], found["port"], "general", "найден")["text"] == "найден"
+            assert host.stop(signal.SIGTERM, timeout=15) == 0
+            wait_for(lambda: not listed(), 5, "the frozen host's goodbye removes it")
+        finally:
+            host.stop(signal.SIGKILL)
+            browser.stop(signal.SIGKILL)
