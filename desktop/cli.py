@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder for settings.json: name, language, hosting port, notifications, recent rooms and hosts"
+        help="folder for settings.json: name, language, hosting port, notifications, discovery, recent rooms"
+        " and hosts"
         f" (default: {default_config_dir()})",
     )
     parser.add_argument(

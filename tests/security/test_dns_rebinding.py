@@ -34,7 +34,9 @@ def server(serve_process):
     return serve_process(extra_args=("--allow-host", "chat.home.arpa"))
 
 
-@pytest.mark.parametrize("path", ["/api/rooms/general/messages", "/api/rooms", "/", "/api/health"])
+@pytest.mark.parametrize(
+    "path", ["/api/rooms/general/messages", "/api/rooms", "/", "/api/health", "/api/hosts", "/api/discovered"]
+)
 def test_a_request_for_another_host_name_is_refused_with_421(server, path):
     answer = get(server.port, path, EVIL + b":%d" % server.port)
     assert status_of(answer) == 421, answer[:200]

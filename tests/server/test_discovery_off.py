@@ -27,6 +27,8 @@ def test_every_test_runs_with_discovery_off():
 def test_announce_and_browse_with_discovery_off_start_nothing_and_the_server_still_serves(serve_process):
     server = serve_process(extra_args=("--announce", "--browse"))
     assert get_json(f"{server.url}api/discovered") == {"browsing": False, "hosts": []}
+    assert get_json(f"{server.url}api/hosts") == {"hosts": []}, "nothing to tell while off"
+    assert "name" not in get_json(f"{server.url}api/health"), "not announcing"
     deadline = time.monotonic() + 10
     while not any("not announcing: discovery is off" in line for line in server.output):
         assert time.monotonic() < deadline, server.output
