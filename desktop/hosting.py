@@ -7,13 +7,15 @@ import socket
 import threading
 from typing import TYPE_CHECKING, TypedDict
 
-from server.netinfo import lan_addresses
+from server.netinfo import lan_interfaces
 from server.runner import PortTakenError, ServerStartError, ServerThread
+
+from .network_kind import NetworkKind, network_kind
 
 if TYPE_CHECKING:
     from .presence import Presence
 
-__all__ = ["NETWORK_HOST", "HostError", "HostStatus", "Hosting"]
+__all__ = ["NETWORK_HOST", "HostError", "HostNetwork", "HostStatus", "Hosting", "host_networks"]
 
 log = logging.getLogger("lanchat.desktop")
 
@@ -31,10 +33,17 @@ class HostError:
     LISTEN_FAILED = "listen_failed"  # anything else
 
 
+class HostNetwork(TypedDict):
+    address: str
+    interface: str  # eth0, wlp2s0, ...
+    kind: NetworkKind  # wifi, ethernet, vpn, other: so the host gives the address that works
+
+
 class HostStatus(TypedDict):
     hosting: bool
     port: int | None
     addresses: list[str]  # every non-loopback IPv4 address of this machine; peers use ADDRESS:port
+    networks: list[HostNetwork]  # the same addresses, in the same order, with their interfaces
     error: str | None
     suggested_port: int | None
 
@@ -47,10 +56,12 @@ class Hosting:
 
     def status(self, error: str | None = None, suggested_port: int | None = None) -> HostStatus:
         port = self._server.listener_port
+        networks = host_networks() if port is not None else []
         return {
             "hosting": port is not None,
             "port": port,
-            "addresses": lan_addresses() if port is not None else [],
+            "addresses": [network["address"] for network in networks],
+            "networks": networks,
             "error": error,
             "suggested_port": suggested_port,
         }
@@ -93,6 +104,18 @@ class Hosting:
         # Goodbyes before the listener closes: nobody is told of a host that no longer answers.
         if self._presence is not None:
             self._presence.hosting_stopped()
+
+
+def host_networks() -> list[HostNetwork]:
+    """This machine's LAN addresses, each with its interface and the kind of network it is on."""
+    return [
+        {
+            "address": entry.address,
+            "interface": entry.interface,
+            "kind": network_kind(entry.interface, entry.description),
+        }
+        for entry in lan_interfaces()
+    ]
 
 
 def next_free_port(taken: int) -> int | None:

@@ -193,6 +193,9 @@ def test_hosting_listens_on_the_network_port_and_stopping_closes_it(launch_app):
     assert not any(address.startswith("127.") for address in status["addresses"]), (
         "loopback is no use to a peer"
     )
+    # Each address with the network it is on, so the host gives the one that reaches a peer.
+    assert [network["address"] for network in status["networks"]] == status["addresses"]
+    assert {network["kind"] for network in status["networks"]} <= {"wifi", "ethernet", "vpn", "other"}
     assert ("0.0.0.0", port) in listening_ports(app.pid)
     assert app.api("host_status") == status
     assert app.api("get_settings")["port"] == port, "the hosting port is remembered"

@@ -172,6 +172,10 @@ export default {
     copy: 'Copy {address}',
     copyShort: 'Copy',
     copied: 'Copied',
+    kind: { wifi: 'Wi-Fi', ethernet: 'Ethernet', vpn: 'VPN or tunnel', other: 'Other network' },
+    kindOn: '{kind} · {interface}',
+    vpnHint:
+      'A VPN address reaches only people on that VPN: give the Wi-Fi or Ethernet one to people nearby.',
     qrShort: 'QR',
     showQr: 'Show a QR code of {address}',
     hideQr: 'Hide the QR code of {address}',

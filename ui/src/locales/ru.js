@@ -174,6 +174,15 @@ export default {
     copy: 'Копировать {address}',
     copyShort: 'Копировать',
     copied: 'Скопировано',
+    kind: {
+      wifi: 'Wi-Fi',
+      ethernet: 'Кабель (Ethernet)',
+      vpn: 'VPN или туннель',
+      other: 'Другая сеть',
+    },
+    kindOn: '{kind} · {interface}',
+    vpnHint:
+      'Адрес VPN доступен только тем, кто в этой VPN: тем, кто рядом, дайте адрес Wi-Fi или Ethernet.',
     qrShort: 'QR',
     showQr: 'Показать QR-код {address}',
     hideQr: 'Скрыть QR-код {address}',
