@@ -6,6 +6,8 @@ replaced at that boundary, so the Host panel and the calls the UI makes can be s
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.lanchat_browser import join_room, screenshot, send_message
@@ -74,6 +76,10 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     send_message(other, "read https://example.com/doc please")
     page.get_by_role("link", name="https://example.com/doc").click()
     assert calls(page, "open_external") == [["https://example.com/doc"]]
+    # Notifications are gathered per room for a moment (NOTIFICATION_GATHER_SECONDS) first.
+    deadline = time.monotonic() + 10
+    while not calls(page, "notify") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     assert calls(page, "notify")[-1] == ["Bob · desk", "read https://example.com/doc please"]
     # A plain browser has no Host panel.
     expect(other.get_by_test_id("host-panel")).to_have_count(0)

@@ -37,7 +37,15 @@ export function createAppI18n(locale = systemLanguage()) {
   })
 }
 
-/** A server error code as a sentence in the current language. */
-export function errorText(t, te, code) {
-  return te(`error.${code}`) ? t(`error.${code}`) : t('error.unknown', { code })
+/**
+ * A server error as a sentence in the current language. A code this UI does not know yet (a
+ * newer server) shows the server's own sentence, `detail`, which is in English.
+ * `retryAfter` (seconds) fills {n} where the sentence says how long to wait.
+ */
+export function errorText(t, te, code, { detail = '', retryAfter } = {}) {
+  if (te(`error.${code}`)) {
+    const n = Math.max(1, Math.ceil(retryAfter ?? 1))
+    return t(`error.${code}`, { n }, n)
+  }
+  return detail ? t('error.unknownWithDetail', { code, detail }) : t('error.unknown', { code })
 }

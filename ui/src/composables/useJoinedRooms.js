@@ -13,7 +13,7 @@ import {
   watch,
 } from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
-import { notify, setUnread } from '../desktopBridge.js'
+import { setUnread } from '../desktopBridge.js'
 import { appStorage } from '../windowStorage.js'
 
 const ROOMS_KEY = 'lanchat.rooms'
@@ -29,11 +29,16 @@ function roomKey(host, room) {
  * @param {string} options.localHost  the host that served this page
  * @param {import('vue').MaybeRefOrGetter<boolean>} [options.roomShown]  false while another
  *   screen (Join) covers the active room, whose messages then count as unread too
+ * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
+ * @param {(key: string, room: string, message: object) => void} [options.announce]  a live message
+ *   from someone else arrived (for notifications)
  */
 export function useJoinedRooms({
   name,
   localHost,
   roomShown = true,
+  isOwnName,
+  announce = () => {},
   storage = appStorage,
   connect = useRoomConnection,
 }) {
@@ -96,10 +101,11 @@ export function useJoinedRooms({
           room,
           name,
           keepTrying,
+          isOwnName,
           onLiveMessage: (item) => {
             const seen = entry.key === activeKey.value && toValue(roomShown) && !document.hidden
             if (!seen) entry.unread += 1
-            notify(`${item.sender} · ${room}`, item.text.slice(0, 200))
+            announce(key, room, item)
           },
         }),
       ),

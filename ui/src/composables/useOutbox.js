@@ -92,7 +92,8 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
     }
     const frame = messageFrame({
       text: next.text,
-      sender: next.sender,
+      // The name now: a message written before a rename goes out under the new name too.
+      sender: toValue(name) || next.sender,
       room,
       clientId: next.clientId,
     })

@@ -166,6 +166,18 @@ export function useReconnectingSocket(
     open()
   }
 
+  /** Start a fresh connection now, dropping the current one (a new name goes in the URL). */
+  function reopen() {
+    if (closedForGood) return
+    const ws = socket
+    if (ws) {
+      socket = null
+      ws.close(CloseCode.NORMAL)
+      onClose({ code: CloseCode.NORMAL })
+    }
+    open()
+  }
+
   function close(code = CloseCode.NORMAL) {
     if (closedForGood) return
     closedForGood = true
@@ -183,5 +195,5 @@ export function useReconnectingSocket(
   if (getCurrentScope()) onScopeDispose(() => close())
   open()
 
-  return { status, retryIn, failure, send, confirm, reconnect, close }
+  return { status, retryIn, failure, send, confirm, reconnect, reopen, close }
 }

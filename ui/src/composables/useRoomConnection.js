@@ -2,7 +2,7 @@
 // composes the parts that each own one thing: the reconnecting socket (transport),
 // the timeline (pure: frames in, what to show out), the outbox and typing. This
 // file only turns incoming frames into calls on them.
-import { computed, ref, shallowRef, toValue } from 'vue'
+import { computed, ref, shallowRef, toValue, watch } from 'vue'
 import {
   DEFAULT_LIMITS,
   ErrorCode,
@@ -52,6 +52,7 @@ function membersAfter(current, { event, name }) {
  * @param {import('vue').MaybeRefOrGetter<string>} options.name  who we are
  * @param {boolean} [options.keepTrying]  reconnect even if the very first attempt fails (a room restored after a reload)
  * @param {(item: object) => void} [options.onLiveMessage]  a new message from someone else arrived
+ * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
  */
 export function useRoomConnection({
   host,
@@ -59,6 +60,7 @@ export function useRoomConnection({
   name,
   keepTrying = false,
   onLiveMessage = () => {},
+  isOwnName = (sender) => sender === toValue(name),
   storage = appStorage,
   WebSocketImpl = globalThis.WebSocket,
   fetchImpl = (...args) => globalThis.fetch(...args),
@@ -104,6 +106,15 @@ export function useRoomConnection({
   const outbox = useOutbox({ host, room, name, pacer, storage, transmit: socket.send })
   const typingState = useTyping({ name, pacer, live: () => live, transmit: socket.send })
 
+  // A rename applies at once: the room's member list learns it from a fresh connection's ?name=
+  // (resumed from the newest message, so nothing is missed); later frames carry it as sender.
+  watch(
+    () => toValue(name),
+    (now, before) => {
+      if (now && now !== before && joined.value) socket.reopen()
+    },
+  )
+
   const failure = computed(() => {
     const value = socket.failure.value
     if (value?.reason !== 'rejected') return value
@@ -133,7 +144,7 @@ export function useRoomConnection({
       }
       for (const item of showMessages([frame])) {
         typingState.stopped(item.sender)
-        if (item.sender !== toValue(name)) onLiveMessage(item)
+        if (!isOwnName(item.sender)) onLiveMessage(item)
       }
     },
     welcome(frame) {
@@ -155,17 +166,18 @@ export function useRoomConnection({
     },
     error(frame) {
       if (outbox.refused(frame)) return
+      const shown = { code: frame.code, detail: frame.detail, retryAfter: frame.retry_after }
       // Refusals of one frame that say when to try again; they do not explain a refused connection.
       if (frame.code === ErrorCode.RATE_LIMITED || frame.code === ErrorCode.NAME_CHANGE_TOO_SOON) {
-        roomError.value = { code: frame.code, retryAfter: frame.retry_after }
+        roomError.value = shown
         return
       }
       lastRefusal.value = frame
-      roomError.value = { code: frame.code }
+      roomError.value = shown
     },
     presence(frame) {
       members.value = frame.members ?? membersAfter(members.value, frame)
-      if (frame.name === toValue(name)) return
+      if (isOwnName(frame.name)) return
       if (frame.event === 'leave') typingState.stopped(frame.name)
       const now = Date.now()
       if (!noticeAllowed(now)) return

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ref } from 'vue'
+import { nextTick, ref } from 'vue'
 import {
   BACKOFF_MAX_MS,
   CONNECT_TIMEOUT_MS,
@@ -327,7 +327,7 @@ describe('useRoomConnection', () => {
     const room = connect()
     const socket = joinWith()
     socket.receive({ type: 'error', code: 'invalid_json', detail: 'not JSON' })
-    expect(room.roomError.value).toEqual({ code: 'invalid_json' })
+    expect(room.roomError.value).toMatchObject({ code: 'invalid_json' })
     room.dismissError()
     expect(room.roomError.value).toBeNull()
   })
@@ -478,5 +478,51 @@ describe('useRoomConnection', () => {
     expect(room.status.value).toBe(ConnectionStatus.CLOSED)
     vi.advanceTimersByTime(60_000)
     expect(FakeWebSocket.instances).toHaveLength(1)
+  })
+})
+
+describe('useRoomConnection after a rename', () => {
+  it('reconnects under the new name from where it was, and later frames carry it', async () => {
+    const name = ref('Anna')
+    const room = connect({ name })
+    const first = joinWith([message(1), message(2)])
+    name.value = 'Anya'
+    await nextTick()
+    expect(first.readyState).toBe(FakeWebSocket.CLOSED)
+    const second = FakeWebSocket.last
+    expect(second).not.toBe(first)
+    expect(second.params.get('name')).toBe('Anya')
+    expect(second.params.get('after')).toBe('2')
+    second.accept()
+    second.receive(welcome({ first_id: 1, last_id: 2, members: ['Anya', 'Bob'] }))
+    room.send('hello again')
+    expect(second.frames.at(-1)).toMatchObject({ sender: 'Anya', text: 'hello again' })
+    expect(room.members.value).toEqual(['Anya', 'Bob'])
+  })
+
+  it('treats messages and notices under a name we used before as ours', async () => {
+    const seen = []
+    const own = new Set(['Anna', 'Ann'])
+    connect({ isOwnName: (sender) => own.has(sender), onLiveMessage: (item) => seen.push(item) })
+    const socket = joinWith()
+    socket.receive(message(1, { sender: 'Ann' }))
+    socket.receive(message(2, { sender: 'Bob' }))
+    expect(seen.map((item) => item.sender)).toEqual(['Bob'])
+  })
+
+  it('shows the detail and wait of an error frame it has no words for', () => {
+    const room = connect()
+    const socket = joinWith()
+    socket.receive({
+      type: 'error',
+      code: 'name_new_rule',
+      detail: 'Names may not rhyme.',
+      retry_after: 4,
+    })
+    expect(room.roomError.value).toEqual({
+      code: 'name_new_rule',
+      detail: 'Names may not rhyme.',
+      retryAfter: 4,
+    })
   })
 })

@@ -1,20 +1,46 @@
-// The settings this window keeps (name, language, recent rooms): read at once from
-// what the page stored, then from the desktop once its bridge is there; saved on change.
-import { computed, reactive, watch } from 'vue'
+// The settings this window keeps (name, language, notifications, recent rooms): read at once
+// from what the page stored, then from the desktop once its bridge is there; saved on change.
+// The Settings panel and the Join screen change them only through the actions returned here.
+import { computed, reactive, ref, watch } from 'vue'
 import * as desktop from '../desktopBridge.js'
 import { systemLanguage } from '../i18n.js'
+import { nameProblem } from '../protocol.js'
+import { appStorage } from '../windowStorage.js'
 
 const RECENT_MAX = 8
+// Names this client used before a rename: messages under them still show as ours, after a
+// reload too. Until identities exist the name is all a message says about who sent it, so this
+// client's own history of names is the best evidence; bounded so a list of them stays small.
+export const FORMER_NAMES_MAX = 20
+const FORMER_NAMES_KEY = 'lanchat.formerNames'
 
-/** @param {import('vue').Ref<string>} locale  vue-i18n's locale, which the language setting drives */
-export function useSettings(locale) {
-  const settings = reactive({ name: '', language: '', recent: [] })
+/**
+ * @param {import('vue').Ref<string>} locale  vue-i18n's locale, which the language setting drives
+ * @param {object} [options]
+ * @param {Storage} [options.storage]  where the former names are kept (mirrored to the window)
+ */
+export function useSettings(locale, { storage = appStorage } = {}) {
+  // notifications: in the window the desktop's settings.json says (true by default); in a
+  // browser they need the page's permission, so they start off.
+  const settings = reactive({ name: '', language: '', recent: [], notifications: false })
   const myName = computed(() => settings.name.trim())
+  const formerNames = ref(loadFormerNames())
+  const ownNames = computed(() => new Set([myName.value, ...formerNames.value].filter(Boolean)))
+
+  function loadFormerNames() {
+    try {
+      const saved = JSON.parse(storage.getItem(FORMER_NAMES_KEY) ?? '[]')
+      return Array.isArray(saved) ? saved.filter((name) => typeof name === 'string') : []
+    } catch {
+      return []
+    }
+  }
 
   function apply(saved) {
-    settings.name = saved.name ?? settings.name
+    settings.name = typeof saved.name === 'string' ? saved.name : settings.name
     settings.recent = Array.isArray(saved.recent) ? saved.recent : settings.recent
     settings.language = saved.language ?? settings.language
+    if (typeof saved.notifications === 'boolean') settings.notifications = saved.notifications
     locale.value = settings.language || systemLanguage()
   }
 
@@ -29,9 +55,32 @@ export function useSettings(locale) {
     save()
   }
 
-  /** Keep the name as trimmed, as the rooms use it. */
-  function saveName() {
-    settings.name = myName.value
+  /**
+   * Take a new name at once, saved, for every room (the rooms follow `myName`). The problem code
+   * (`name_empty`, `name_too_long`) when the name cannot be used, else null.
+   */
+  function rename(wanted) {
+    const problem = nameProblem(wanted)
+    if (problem) return problem
+    const name = wanted.trim()
+    if (name === myName.value) return null
+    if (myName.value) {
+      const former = [myName.value, ...formerNames.value.filter((old) => old !== name)]
+      formerNames.value = [...new Set(former)].slice(0, FORMER_NAMES_MAX)
+      storage.setItem(FORMER_NAMES_KEY, JSON.stringify(formerNames.value))
+    }
+    settings.name = name
+    save()
+    return null
+  }
+
+  /** Whether `sender` is us: our name now or one we used before a rename. */
+  function isOwnName(sender) {
+    return ownNames.value.has(sender)
+  }
+
+  function setNotifications(enabled) {
+    settings.notifications = Boolean(enabled)
     save()
   }
 
@@ -46,8 +95,19 @@ export function useSettings(locale) {
 
   apply(desktop.localSettings())
   watch(desktop.desktopApi, async (api) => {
-    if (api) apply(await desktop.loadSettings())
+    // The window's settings.json has notifications on unless the person switched them off.
+    if (api) apply({ notifications: true, ...(await desktop.loadSettings()) })
   })
 
-  return { settings, myName, language, remember, saveName }
+  return {
+    settings,
+    myName,
+    formerNames,
+    ownNames,
+    language,
+    remember,
+    rename,
+    isOwnName,
+    setNotifications,
+  }
 }

@@ -162,6 +162,24 @@ export default {
     count: '{used} of {max} character | {used} of {max} characters',
     over: '{n} character too many | {n} characters too many',
   },
+  settings: {
+    title: 'Settings',
+    name: 'Others see you as',
+    rename: 'Rename',
+    renamed: 'Saved: your rooms now show you as {name}.',
+    notifications: 'Notify me of new messages',
+    notificationsHint:
+      'While lanchat is in the background; a burst in one room is one notification.',
+    notificationsBlocked:
+      'This browser blocks notifications for this page: allow them in its site settings.',
+    notificationsUnavailable: 'This browser offers notifications only to https or localhost pages.',
+  },
+  notify: {
+    one: '{sender} · {room}',
+    senders: '{name} | {name} and {n} other | {name} and {n} others',
+    messages: '{n} new message | {n} new messages',
+    burst: '{who}: {what} in {room}',
+  },
   host: {
     title: 'Host on this network',
     explain: 'Let other computers on your network join rooms on this one.',
@@ -219,11 +237,13 @@ export default {
     origin_not_allowed:
       'it only lets in pages from its own address, this computer or the local network.',
     name_change_too_soon:
-      'You changed your name a moment ago. A name can change only once every few seconds: retry in a moment.',
+      'You changed your name a moment ago: try again in {n} second. | You changed your name a moment ago: try again in {n} seconds.',
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
     too_many_connections:
       'this computer has too many connections open to that server; leave a room or close a window.',
+    name_taken: 'Someone else is using this name here. Choose another name in Settings.',
+    unknownWithDetail: 'The server refused this ({code}): {detail}',
     unknown: 'The server refused this ({code}).',
   },
 }

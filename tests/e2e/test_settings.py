@@ -1,0 +1,77 @@
+"""The Settings panel: a rename that applies at once everywhere and survives a reload, and the
+notifications switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.lanchat_browser import join_room, screenshot, send_message
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="the Python package `playwright` is not installed"
+).expect
+
+
+def members(page):
+    return page.locator('[data-testid="members"] li .name')
+
+
+def test_a_rename_applies_to_every_room_at_once_and_survives_a_reload(lanchat, new_page):
+    anna = new_page()
+    bob = new_page()
+    join_room(anna, lanchat.url, "Anna", "general")
+    anna.get_by_role("button", name="Join a room").click()
+    anna.get_by_label("Room", exact=True).first.fill("lobby")
+    anna.get_by_role("button", name="Join", exact=True).first.click()
+    expect(anna.get_by_role("heading", name="lobby")).to_be_visible()
+    join_room(bob, lanchat.url, "Bob", "general")
+    anna.locator("#app-sidebar").get_by_role("button", name="general Connected").click()
+    send_message(anna, "written as Anna")
+    expect(bob.get_by_test_id("message").filter(has_text="written as Anna")).to_be_visible()
+
+    panel = anna.get_by_test_id("settings-panel")
+    panel.get_by_label("Others see you as").fill("Anya")
+    panel.get_by_role("button", name="Rename").click()
+    expect(panel.get_by_role("status")).to_have_text("Saved: your rooms now show you as Anya.")
+
+    # Bob's member list follows at once, before Anna writes anything.
+    expect(members(bob)).to_have_text(["Anya", "Bob"])
+    send_message(anna, "written as Anya")
+    latest = bob.get_by_test_id("message").filter(has_text="written as Anya")
+    expect(latest.get_by_test_id("sender")).to_have_text("Anya")
+
+    anna.reload()
+    expect(anna.get_by_role("log")).to_be_visible()
+    expect(anna.get_by_test_id("settings-panel").get_by_label("Others see you as")).to_have_value("Anya")
+    # Both messages are still shown as hers: the one under her former name too.
+    for text in ("written as Anna", "written as Anya"):
+        expect(anna.get_by_test_id("message").filter(has_text=text)).to_have_class("message-item own")
+    expect(members(bob)).to_have_text(["Anya", "Bob"])
+    # The lobby, not on screen when she renamed, has her new name too.
+    anna.locator("#app-sidebar").get_by_role("button", name="lobby Connected").click()
+    expect(members(anna)).to_have_text(["Anya"])
+    # The Join screen's Name field is the same setting.
+    anna.get_by_role("button", name="Join a room").click()
+    expect(anna.get_by_label("Name", exact=True)).to_have_value("Anya")
+    screenshot(anna, "settings-renamed")
+    assert anna.page_errors == [] and bob.page_errors == []
+
+
+def test_a_name_changed_on_the_join_screen_is_saved_when_going_back(lanchat, new_page):
+    page = new_page(locale="ru-RU", width=400, height=760)
+    page.goto(lanchat.url)
+    page.get_by_label("Имя", exact=True).fill("Аня")
+    page.get_by_label("Комната", exact=True).first.fill("general")
+    page.get_by_role("button", name="Войти", exact=True).first.click()
+    expect(page.get_by_role("log")).to_be_visible()
+    page.get_by_role("button", name="Комнаты").click()
+    page.locator("#app-sidebar").get_by_role("button", name="Войти в комнату").click()
+    page.get_by_label("Имя", exact=True).fill("Анна")
+    page.get_by_role("button", name="Назад к чату").click()
+
+    page.reload()
+    page.get_by_role("button", name="Комнаты").click()
+    expect(page.locator("#settings-name")).to_have_value("Анна")  # the "Others see you as" field
+    expect(members(page)).to_have_text(["Анна"])
+    screenshot(page, "settings-ru-narrow")

@@ -1,0 +1,71 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { effectScope, ref } from 'vue'
+import SettingsPanel from './SettingsPanel.vue'
+import { useSettings } from '../composables/useSettings.js'
+import { useNotifications } from '../composables/useNotifications.js'
+import { memoryStorage } from '../testing/FakeWebSocket.js'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+import { createAppI18n } from '../i18n.js'
+
+function panel(locale = 'en', props = {}) {
+  const settings = useSettings(ref(locale), { storage: memoryStorage() })
+  settings.rename('Anna')
+  const scope = effectScope()
+  const notifications = scope.run(() =>
+    useNotifications({ t: createAppI18n(locale).global.t, settings, NotificationImpl: null }),
+  )
+  const wrapper = mountWithI18n(
+    SettingsPanel,
+    { props: { settings, notifications, ...props } },
+    locale,
+  )
+  return { wrapper, settings }
+}
+
+beforeEach(() => localStorage.clear())
+
+describe('SettingsPanel', () => {
+  it('renames at once and says so, in both languages', async () => {
+    const { wrapper, settings } = panel()
+    await wrapper.get('#settings-name').setValue('Anya')
+    await wrapper.get('form').trigger('submit')
+    expect(settings.myName.value).toBe('Anya')
+    expect(wrapper.get('[role="status"]').text()).toBe('Saved: your rooms now show you as Anya.')
+
+    const ru = panel('ru')
+    await ru.wrapper.get('#settings-name').setValue('Аня')
+    await ru.wrapper.get('form').trigger('submit')
+    expect(ru.wrapper.get('[role="status"]').text()).toBe(
+      'Сохранено: в комнатах вас видят как Аня.',
+    )
+  })
+
+  it('keeps the name and says why when the new one cannot be used', async () => {
+    const { wrapper, settings } = panel()
+    await wrapper.get('#settings-name').setValue('   ')
+    await wrapper.get('form').trigger('submit')
+    expect(settings.myName.value).toBe('Anna')
+    expect(wrapper.get('[role="status"]').text()).toBe('Enter your name.')
+  })
+
+  it("shows a room's refusal of the name in plain words, or the server's own for a code it does not know", () => {
+    const taken = panel('en', { nameRefusal: { code: 'name_taken', detail: 'x' } })
+    expect(taken.wrapper.get('[role="status"]').text()).toContain(
+      'Someone else is using this name here.',
+    )
+    const soon = panel('ru', { nameRefusal: { code: 'name_change_too_soon', retryAfter: 4.2 } })
+    expect(soon.wrapper.get('[role="status"]').text()).toContain('попробуйте через 5 секунд.')
+    const other = panel('en', {
+      nameRefusal: { code: 'name_reserved', detail: 'That name is reserved.' },
+    })
+    expect(other.wrapper.get('[role="status"]').text()).toBe(
+      'The server refused this (name_reserved): That name is reserved.',
+    )
+  })
+
+  it('offers no notifications switch where the browser has none to give, and says why', () => {
+    const { wrapper } = panel()
+    expect(wrapper.get('[data-testid="notifications-toggle"]').attributes('disabled')).toBeDefined()
+    expect(wrapper.text()).toContain('only to https or localhost pages')
+  })
+})

@@ -1,0 +1,66 @@
+// Notifications for messages from others: on or off (a setting, saved at once), gathered per
+// room (notificationGathering.js), shown natively by the desktop window or by the browser's
+// Notification API. The window decides about its own focus; in a browser we do.
+import { computed, onScopeDispose, ref } from 'vue'
+import { desktopApi, notify as desktopNotify } from '../desktopBridge.js'
+import { createNotificationGatherer, notificationText } from '../notificationGathering.js'
+
+/**
+ * @param {object} options
+ * @param {(key: string, named?: object, plural?: number) => string} options.t  vue-i18n's
+ * @param {ReturnType<import('./useSettings.js').useSettings>} options.settings
+ * @param {typeof globalThis.Notification} [options.NotificationImpl]  the browser's API, if any
+ */
+export function useNotifications({
+  t,
+  settings,
+  NotificationImpl = globalThis.Notification,
+  gatherMs,
+}) {
+  const inWindow = computed(() => Boolean(desktopApi.value))
+  // Browsers offer notifications only to secure pages (https, localhost): a page on a LAN
+  // address over http has none to give.
+  const browserCan = Boolean(NotificationImpl) && globalThis.isSecureContext !== false
+  const permission = ref(NotificationImpl?.permission ?? 'denied')
+  const available = computed(() => inWindow.value || browserCan)
+  const blocked = computed(() => !inWindow.value && browserCan && permission.value === 'denied')
+  const enabled = computed(
+    () =>
+      settings.settings.notifications &&
+      (inWindow.value || (browserCan && permission.value === 'granted')),
+  )
+
+  const gatherer = createNotificationGatherer(deliver, gatherMs ? { gatherMs } : undefined)
+
+  function deliver(batch) {
+    if (!enabled.value) return
+    const [title, body] = notificationText(t, batch)
+    const shortBody = body.slice(0, 200)
+    if (inWindow.value) desktopNotify(title, shortBody)
+    else if (!globalThis.document?.hasFocus()) {
+      // The tag replaces the room's previous notification rather than stacking another.
+      new NotificationImpl(title, { body: shortBody, tag: batch.key })
+    }
+  }
+
+  /** A live message from someone else in the room `key`. */
+  function add(key, room, message) {
+    if (enabled.value) gatherer.add(key, room, message)
+  }
+
+  async function setEnabled(on) {
+    if (on && !inWindow.value) {
+      if (!browserCan) return
+      if (permission.value !== 'granted') {
+        permission.value = await NotificationImpl.requestPermission()
+        if (permission.value !== 'granted') return
+      }
+    }
+    if (!on) gatherer.drop()
+    settings.setNotifications(on)
+  }
+
+  onScopeDispose(() => gatherer.drop())
+
+  return { enabled, available, blocked, inWindow, add, drop: gatherer.drop, setEnabled }
+}

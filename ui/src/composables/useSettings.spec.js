@@ -1,0 +1,63 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { ref } from 'vue'
+import { FORMER_NAMES_MAX, useSettings } from './useSettings.js'
+import { memoryStorage } from '../testing/FakeWebSocket.js'
+
+let storage
+
+const settingsFor = () => useSettings(ref('en'), { storage })
+const stored = () => JSON.parse(localStorage.getItem('lanchat.settings'))
+
+beforeEach(() => {
+  localStorage.clear()
+  storage = memoryStorage()
+})
+
+describe('useSettings', () => {
+  it('saves a rename at once, and it is still the name after a reload', () => {
+    const first = settingsFor()
+    expect(first.rename('  Anna ')).toBeNull()
+    expect(stored().name).toBe('Anna')
+
+    const reloaded = settingsFor()
+    expect(reloaded.myName.value).toBe('Anna')
+  })
+
+  it('keeps treating the names used before a rename as ours, after a reload too', () => {
+    const first = settingsFor()
+    first.rename('Anna')
+    first.rename('Anya')
+    first.rename('Anna')
+
+    const reloaded = settingsFor()
+    expect(reloaded.isOwnName('Anna')).toBe(true)
+    expect(reloaded.isOwnName('Anya')).toBe(true)
+    expect(reloaded.isOwnName('Bob')).toBe(false)
+    expect(reloaded.formerNames.value).toEqual(['Anya'])
+  })
+
+  it(`remembers at most ${FORMER_NAMES_MAX} former names, the newest`, () => {
+    const settings = settingsFor()
+    for (let index = 0; index <= FORMER_NAMES_MAX + 1; index++) settings.rename(`name ${index}`)
+    expect(settings.formerNames.value).toHaveLength(FORMER_NAMES_MAX)
+    expect(settings.formerNames.value[0]).toBe(`name ${FORMER_NAMES_MAX}`)
+    expect(settings.isOwnName('name 0')).toBe(false)
+  })
+
+  it('refuses an empty or too long name and keeps the one it had', () => {
+    const settings = settingsFor()
+    settings.rename('Anna')
+    expect(settings.rename('   ')).toBe('name_empty')
+    expect(settings.rename('x'.repeat(33))).toBe('name_too_long')
+    expect(settings.myName.value).toBe('Anna')
+    expect(settings.formerNames.value).toEqual([])
+  })
+
+  it('saves the notifications switch at once; in a browser it starts off', () => {
+    const settings = settingsFor()
+    expect(settings.settings.notifications).toBe(false)
+    settings.setNotifications(true)
+    expect(stored().notifications).toBe(true)
+    expect(settingsFor().settings.notifications).toBe(true)
+  })
+})

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  NOTIFICATION_GATHER_SECONDS,
+  createNotificationGatherer,
+  notificationText,
+} from './notificationGathering.js'
+import { createAppI18n } from './i18n.js'
+
+const message = (sender, text) => ({ sender, text })
+
+beforeEach(() => vi.useFakeTimers())
+afterEach(() => vi.useRealTimers())
+
+describe('createNotificationGatherer', () => {
+  it('gives one notification per room for a burst, when the gathering window ends', () => {
+    const delivered = []
+    const gatherer = createNotificationGatherer((batch) => delivered.push(batch))
+    gatherer.add('h/general', 'general', message('Bob', 'one'))
+    gatherer.add('h/general', 'general', message('Carol', 'two'))
+    gatherer.add('h/lobby', 'lobby', message('Dan', 'hi'))
+    gatherer.add('h/general', 'general', message('Bob', 'three'))
+    vi.advanceTimersByTime(NOTIFICATION_GATHER_SECONDS * 1000 - 1)
+    expect(delivered).toEqual([])
+
+    vi.advanceTimersByTime(1)
+    expect(delivered).toEqual([
+      {
+        key: 'h/general',
+        room: 'general',
+        senders: ['Bob', 'Carol'],
+        count: 3,
+        last: message('Bob', 'three'),
+      },
+      { key: 'h/lobby', room: 'lobby', senders: ['Dan'], count: 1, last: message('Dan', 'hi') },
+    ])
+  })
+
+  it('starts a new window with the first message after one ends, so a steady stream notifies once per window', () => {
+    const delivered = []
+    const gatherer = createNotificationGatherer((batch) => delivered.push(batch))
+    for (let second = 0; second < NOTIFICATION_GATHER_SECONDS * 2; second++) {
+      gatherer.add('h/general', 'general', message('Bob', `at ${second}`))
+      vi.advanceTimersByTime(1000)
+    }
+    expect(delivered.map((batch) => batch.count)).toEqual([
+      NOTIFICATION_GATHER_SECONDS,
+      NOTIFICATION_GATHER_SECONDS,
+    ])
+  })
+
+  it('delivers nothing of what it dropped', () => {
+    const delivered = []
+    const gatherer = createNotificationGatherer((batch) => delivered.push(batch))
+    gatherer.add('h/general', 'general', message('Bob', 'one'))
+    gatherer.drop()
+    vi.runAllTimers()
+    expect(delivered).toEqual([])
+  })
+})
+
+describe('notificationText', () => {
+  const en = createAppI18n('en').global.t
+  const ru = createAppI18n('ru').global.t
+  const batch = (senders, count) => ({
+    room: 'general',
+    senders,
+    count,
+    last: message(senders[0], 'latest'),
+  })
+
+  it('names the sender and room of a single message, and shows its text', () => {
+    expect(notificationText(en, batch(['Bob'], 1))).toEqual(['Bob · general', 'latest'])
+  })
+
+  it('sums up a burst with plural forms in English and Russian', () => {
+    expect(notificationText(en, batch(['Bob'], 2))[0]).toBe('Bob: 2 new messages in general')
+    expect(notificationText(en, batch(['Bob', 'Ann'], 5))[0]).toBe(
+      'Bob and 1 other: 5 new messages in general',
+    )
+    expect(notificationText(en, batch(['Bob', 'Ann', 'Cy'], 5))[0]).toBe(
+      'Bob and 2 others: 5 new messages in general',
+    )
+    expect(notificationText(ru, batch(['Боб', 'Аня', 'Вера'], 5))[0]).toBe(
+      'Боб и ещё 2: 5 новых сообщений в general',
+    )
+    expect(notificationText(ru, batch(['Боб'], 21))[0]).toBe('Боб: 21 новое сообщение в general')
+    expect(notificationText(ru, batch(['Боб'], 3))[0]).toBe('Боб: 3 новых сообщения в general')
+  })
+})
