@@ -69,6 +69,26 @@ class Network:
                 ["ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", iface], capture_output=True, timeout=10
             )
 
+    def switch(self, ns: str, address: str, prefix: int, members: list[tuple[str, str]]) -> None:
+        """One Ethernet segment: a bridge in `ns` (with `address`) and a veth from each member
+        namespace to it, with the member's address; multicast reaches every member."""
+        bridge = f"lcd{self.tag}br"
+        _ip("-n", ns, "link", "add", bridge, "type", "bridge")
+        _ip("-n", ns, "addr", "add", f"{address}/{prefix}", "dev", bridge)
+        _ip("-n", ns, "link", "set", bridge, "up")
+        _ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", bridge)
+        for member, member_address in members:
+            self._links += 1
+            port, member_if = f"lcd{self.tag}{self._links}p", f"lcd{self.tag}{self._links}m"
+            _ip("link", "add", member_if, "type", "veth", "peer", "name", port)
+            _ip("link", "set", port, "netns", ns)
+            _ip("-n", ns, "link", "set", port, "master", bridge)
+            _ip("-n", ns, "link", "set", port, "up")
+            _ip("link", "set", member_if, "netns", member)
+            _ip("-n", member, "addr", "add", f"{member_address}/{prefix}", "dev", member_if)
+            _ip("-n", member, "link", "set", member_if, "up")
+            _ip("-n", member, "route", "add", "224.0.0.0/4", "dev", member_if)
+
     def route(self, ns: str, destination: str, via: str) -> None:
         _ip("-n", ns, "route", "add", destination, "via", via)
 

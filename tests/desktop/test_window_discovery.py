@@ -13,7 +13,7 @@ import signal
 import pytest
 
 from tests.lanchat_process import ServeProcess
-from tests.netns import fetch_json, in_namespace, network, wait_for
+from tests.netns import chat, fetch_json, in_namespace, network, wait_for
 
 from .app_process import AppProcess, app_environment, free_port
 
@@ -67,12 +67,13 @@ def peer_lists(peer_ns: str, peer: ServeProcess) -> dict[str, dict]:
     return {host["name"]: host for host in hosts}
 
 
-def test_the_window_lists_found_and_remembered_hosts_and_announces_only_while_hosting(
+def test_the_window_lists_found_and_remembered_hosts_joins_one_in_a_click_and_announces_only_while_hosting(
     namespaces, processes, tmp_path
 ):
     window_ns, peer_ns = namespaces
     peer = serve(tmp_path, peer_ns, "peer", "--announce", "--browse", "--name", "Peer host")
     processes.append(peer)
+    chat(peer_ns, "127.0.0.1", peer.port, "attic", "first")
     remembered = serve(tmp_path, peer_ns, "remembered", port=REMEMBERED_PORT)  # announces nothing
     processes.append(remembered)
     window = launch_window(
@@ -100,6 +101,31 @@ def test_the_window_lists_found_and_remembered_hosts_and_announces_only_while_ho
         "the join screen shows the peer",
     )
     assert "Window user" not in peer_lists(peer_ns, peer), "not announced before hosting"
+
+    # One click on the peer's room joins it at the found address: nobody types an address.
+    join = (
+        "[...document.querySelectorAll('[data-testid=discovered-hosts] button')]"
+        ".find((b) => b.getAttribute('aria-label') === 'Join attic on Peer host')"
+    )
+    wait_for(lambda: window.js(f"Boolean({join})"), FOUND_WITHIN, "the peer's room is listed")
+    window.js(f"{join}.click()")
+    texts = (
+        "[...document.querySelectorAll('[data-testid=message] [data-testid=text]')].map((e) => e.innerText)"
+    )
+    wait_for(lambda: "first" in window.js(texts), FOUND_WITHIN, "the peer's room shows its history")
+    window.js(
+        "const box = document.getElementById('composer-text'); box.value = 'from the window';"
+        "box.dispatchEvent(new Event('input'))"
+    )
+    send = "document.querySelector('.message-composer button[type=submit]')"
+    wait_for(lambda: window.js(f"!{send}.disabled"), 5, "the Send button is enabled")
+    window.js(f"{send}.click()")
+    history = f"http://127.0.0.1:{peer.port}/api/rooms/attic/messages"
+    wait_for(
+        lambda: "from the window" in [m["text"] for m in fetch_json(peer_ns, history)["messages"]],
+        FOUND_WITHIN,
+        "the message reached the peer",
+    )
 
     port = free_port()
     assert window.api("start_hosting", port)["hosting"]

@@ -89,3 +89,35 @@ def test_the_discovered_list_is_refused_to_anyone_but_this_machine(netns_pair, t
         assert status == 403, body
     finally:
         browser.stop(signal.SIGKILL)
+
+
+def test_two_hosts_announcing_the_same_name_are_both_listed_one_renamed(tmp_path):
+    with network() as net:
+        first_ns, second_ns, browser_ns = net.namespace("1"), net.namespace("2"), net.namespace("b")
+        net.switch(browser_ns, BROWSER_ADDRESS, 24, [(first_ns, "10.213.0.11"), (second_ns, "10.213.0.12")])
+        first = start(first_ns, tmp_path, "first", "--announce", "--name", "Same name")
+        wait_for(
+            lambda: any(line.startswith("announcing as") for line in first.output), 10, "first announces"
+        )
+        second = start(second_ns, tmp_path, "second", "--announce", "--name", "Same name")
+        browser = start(browser_ns, tmp_path, "browser", "--browse")
+        try:
+            wait_for(
+                lambda: (
+                    sorted(h["address"] for h in discovered(browser_ns, browser) if h["name"] == "Same name")
+                    == ["10.213.0.11", "10.213.0.12"]
+                ),
+                FOUND_WITHIN,
+                "both hosts are listed under the name they chose",
+            )
+
+            def announcements() -> list[str]:
+                return [
+                    line for p in (first, second) for line in p.output if line.startswith("announcing as")
+                ]
+
+            wait_for(lambda: len(announcements()) == 2, 10, "both announce")
+            assert len(set(announcements())) == 2, announcements()  # the second was renamed, and went on
+        finally:
+            for process in (first, second, browser):
+                process.stop(signal.SIGKILL)
