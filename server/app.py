@@ -47,6 +47,8 @@ REFUSAL_CLOSE_CODES = {
     ErrorCode.ROOM_INVALID: CloseCode.ROOM_INVALID,
     ErrorCode.ORIGIN_NOT_ALLOWED: CloseCode.ORIGIN_NOT_ALLOWED,
     ErrorCode.TOO_MANY_CONNECTIONS: CloseCode.TOO_MANY_CONNECTIONS,
+    ErrorCode.TOO_MANY_ROOMS: CloseCode.TOO_MANY_ROOMS,
+    ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
 }
 
 
@@ -214,6 +216,12 @@ def create_app(config: ServerConfig) -> LanchatApp:
         except Refused as refusal:
             raise HTTPException(400, detail={"code": refusal.code, "detail": refusal.detail}) from None
 
+    async def refuse(websocket: WebSocket, refusal: Refused) -> None:
+        """An accepted room socket refused: one error frame saying why, then its close code."""
+        await websocket.send_json(error_frame(refusal))
+        code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
+        await websocket.close(code, refusal.detail[:120])
+
     # The seed's @app.websocket("/ws/{room}"), called by LanchatApp past the middleware (and
     # a plain Starlette route, so FastAPI's dependency machinery stays out of it too). The whole
     # rest of the path is the room, so a name with "/" reaches the rules and gets a clear error.
@@ -236,14 +244,17 @@ def create_app(config: ServerConfig) -> LanchatApp:
                 name = validate_sender(query.get("name"), missing_ok=True)
                 after = validate_after(query.get("after"))
             except Refused as refusal:
-                # Accept first so the client can read why, then close.
-                await websocket.accept()
-                await websocket.send_json(error_frame(refusal))
-                code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
-                await websocket.close(code, refusal.detail[:120])
+                await websocket.accept()  # first, so the client can read why
+                await refuse(websocket, refusal)
                 return
             await websocket.accept()
-            session = rooms.join(websocket, room, name=name, rich=rich, after=after)
+            try:
+                # Checked here, with no await before the join, so the room cannot fill meanwhile.
+                rooms.admit(room)
+            except Refused as refusal:
+                await refuse(websocket, refusal)
+                return
+            session = rooms.join(websocket, room, name=name, rich=rich, after=after, address=address)
             try:
                 while True:
                     event = await websocket.receive()

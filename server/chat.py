@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from .capacity import AddressRateLimits, admit_member
 from .history import HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .protocol import (
@@ -78,12 +79,24 @@ class Session:
 
     member: Member
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    address: str | None = None  # the client's, for the limits shared by all its connections
 
 
 class ChatRooms:
     def __init__(self, store: HistoryStore, manager: ConnectionManager) -> None:
         self.store = store
         self.manager = manager
+        self.address_limits = AddressRateLimits()
+
+    def admit(self, room: str) -> None:
+        """Raise Refused when the room may take no one more, or is new and the server is full."""
+        sizes = self.manager.room_sizes()
+        counts = self.store.rooms()
+        admit_member(
+            room_exists=room in sizes or room in counts,
+            rooms=len(sizes.keys() | counts.keys()),
+            members=sizes.get(room, 0),
+        )
 
     def list_rooms(self) -> list[RoomSummary]:
         """Rooms with stored messages or members, busiest first."""
@@ -109,7 +122,14 @@ class ChatRooms:
         }
 
     def join(
-        self, websocket: Socket, room: str, *, name: str | None, rich: bool, after: int | None
+        self,
+        websocket: Socket,
+        room: str,
+        *,
+        name: str | None,
+        rich: bool,
+        after: int | None,
+        address: str | None = None,
     ) -> Session:
         """Register an accepted socket. History after `after` (or the recent history) comes first."""
         until = self.store.last_id(room)
@@ -138,16 +158,19 @@ class ChatRooms:
         member = self.manager.connect(
             websocket, room, name=name, rich=rich, replay=replay, welcome=welcome if rich else None
         )
-        return Session(member)
+        self.address_limits.hold(address)
+        return Session(member, address=address)
 
     def leave(self, session: Session) -> None:
         self.manager.disconnect(session.member.websocket, session.member.room)
+        self.address_limits.release(session.address)
 
     def receive(self, session: Session, text: str | None) -> None:
         """One incoming frame: `text` is None for a binary frame."""
         member = session.member
         try:
             session.limiter.take()
+            self.address_limits.take(session.address)
             if text is None:
                 raise Refused(
                     ErrorCode.BINARY_NOT_SUPPORTED, "Binary frames are not supported; send JSON text."

@@ -34,13 +34,14 @@ __all__ = ["ClientConnections", "connection_cap", "is_loopback_address", "room_s
 
 @lru_cache(maxsize=1024)
 def is_loopback_address(address: str | None) -> bool:
-    """127.0.0.0/8, ::1 and ::ffff:127.x; None (a unix socket, a test transport) counts as local."""
+    """127.0.0.0/8, ::1 and ::ffff:127.x. What is not an IP address at all (None for a unix socket,
+    "testclient" for Starlette's in-process client) never came over the network: local too."""
     if address is None:
         return True
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
+        return True
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_loopback

@@ -16,12 +16,18 @@ from typing import Any, Literal, NotRequired, TypedDict
 _dumps = json.dumps
 
 __all__ = [
+    "ADDRESS_RATE_LIMIT_BURST",
+    "ADDRESS_RATE_LIMIT_PER_SECOND",
     "HISTORY_ON_JOIN",
     "HISTORY_PAGE_MAX",
+    "LOOPBACK_ADDRESS_RATE_LIMIT_BURST",
+    "LOOPBACK_ADDRESS_RATE_LIMIT_PER_SECOND",
     "MAX_CLIENT_ID_CHARS",
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS",
     "MAX_FRAME_BYTES",
+    "MAX_MEMBERS_PER_ROOM",
+    "MAX_ROOMS",
     "MAX_ROOM_CHARS",
     "MAX_ROOM_SOCKETS_PER_ADDRESS",
     "MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS",
@@ -74,6 +80,18 @@ TRANSPORT_MAX_FRAME_BYTES = 1024 * 1024
 # Sized so a client flushing a long offline outbox is slowed, not refused for good.
 RATE_LIMIT_BURST = 30
 RATE_LIMIT_PER_SECOND = 10.0
+# And per client address, all its connections together: 50 connections from one machine once
+# wrote 78 MiB of history in 10 s. Loopback (this machine: its windows, tabs and benchmarks)
+# gets ten times as much.
+ADDRESS_RATE_LIMIT_BURST = 60
+ADDRESS_RATE_LIMIT_PER_SECOND = 20.0
+LOOPBACK_ADDRESS_RATE_LIMIT_BURST = 600
+LOOPBACK_ADDRESS_RATE_LIMIT_PER_SECOND = 200.0
+
+# Rooms one server keeps (with members or history): joining a new one past it is refused
+# (close 4010). Connections one room takes (close 4011): each message is one send per member.
+MAX_ROOMS = 1000
+MAX_MEMBERS_PER_ROOM = 1024
 
 # A connection's name is set by ?name= or by the sender of its first message or typing notice;
 # a frame under another sender renames it, at most once per this many seconds (the first
@@ -134,6 +152,9 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     NAME_CHANGE_TOO_SOON = "name_change_too_soon"  # renamed again within RENAME_MIN_INTERVAL_SECONDS
     STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
+    STORAGE_FULL = "storage_full"  # the server's disk is nearly full; the message was not stored
+    TOO_MANY_ROOMS = "too_many_rooms"  # the server holds MAX_ROOMS rooms; a new one is refused
+    ROOM_FULL = "room_full"  # the room has MAX_MEMBERS_PER_ROOM connections
     TOO_MANY_CONNECTIONS = "too_many_connections"  # this address holds its room socket cap already
 
 
@@ -148,6 +169,8 @@ class CloseCode(IntEnum):
     QUERY_INVALID = 4002  # a query parameter (v, name, after) is malformed; an error frame says why
     ORIGIN_NOT_ALLOWED = 4003  # the page that opened the socket is not from this server, machine or network
     TOO_SLOW = 4008  # the member stopped reading and its outbox overflowed
+    TOO_MANY_ROOMS = 4010  # a new room, and the server holds MAX_ROOMS already; an error frame says so
+    ROOM_FULL = 4011  # the room has MAX_MEMBERS_PER_ROOM connections; an error frame says so
     TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already
 
 

@@ -296,7 +296,8 @@ class RateLimiter:
         if self._tokens >= 1.0:
             self._tokens -= 1.0
             return
-        retry_after = round((1.0 - self._tokens) / self.per_second, 3)
+        # At least a millisecond: a bucket a hair short of a token must not say "retry in 0 s".
+        retry_after = max(0.001, round((1.0 - self._tokens) / self.per_second, 3))
         raise Refused(
             ErrorCode.RATE_LIMITED,
             f"Too many frames; at most {self.per_second:g} a second. Retry in {retry_after:g} s.",

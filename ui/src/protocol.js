@@ -25,6 +25,8 @@ export const FATAL_CLOSE_CODES = new Set([
   CloseCode.ROOM_INVALID,
   CloseCode.QUERY_INVALID,
   CloseCode.ORIGIN_NOT_ALLOWED,
+  CloseCode.TOO_MANY_ROOMS,
+  CloseCode.ROOM_FULL,
 ])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */

@@ -240,6 +240,10 @@ export default {
       'You changed your name a moment ago: try again in {n} second. | You changed your name a moment ago: try again in {n} seconds.',
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
+    too_many_rooms: 'that server keeps as many rooms as it can; join one of its rooms instead.',
+    room_full: 'this room has as many people in it as it can take.',
+    storage_full:
+      'The server is almost out of disk space, so it did not save this message. Ask its host to free some.',
     too_many_connections:
       'this computer has too many connections open to that server; leave a room or close a window.',
     name_taken: 'Someone else is using this name here. Choose another name in Settings.',

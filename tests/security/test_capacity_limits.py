@@ -1,0 +1,110 @@
+"""Rooms per server, members per room and frames per address, at their edges on a real server:
+whoever hits a limit gets a clear error frame; everyone else carries on."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from server.history import HistoryStore
+from server.protocol import (
+    LOOPBACK_ADDRESS_RATE_LIMIT_BURST,
+    MAX_MEMBERS_PER_ROOM,
+    MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS,
+    MAX_ROOMS,
+    RATE_LIMIT_BURST,
+    CloseCode,
+    ErrorCode,
+)
+from tests.security.raw_http import OTHER_CLIENT, open_room_socket, status_of
+
+
+@pytest.fixture
+def held():
+    sockets: list = []
+    yield sockets
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.close()
+
+
+def refusal_of(url: str, source: str = "127.0.0.1") -> tuple[dict, int | None]:
+    """The error frame a refused room socket gets, and its close code."""
+    with connect(url, source_address=(source, 0)) as ws:
+        frame = json.loads(ws.recv(timeout=5))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    return frame, closed.value.rcvd.code if closed.value.rcvd else None
+
+
+def test_a_new_room_past_max_rooms_is_refused_with_4010_while_existing_rooms_open(serve_process, tmp_path):
+    data = tmp_path / "data"
+    store = HistoryStore(data)
+    for index in range(MAX_ROOMS - 1):
+        store.append(f"old-{index}", "Ann", "hello")
+    store.close()
+    server = serve_process(data_dir=data)
+
+    with connect(f"{server.ws_base}/ws/the-last-one?v=2") as last:  # the MAX_ROOMS-th room
+        assert json.loads(last.recv(timeout=5))["type"] == "welcome"
+        frame, code = refusal_of(f"{server.ws_base}/ws/one-too-many?v=2")
+        assert frame["code"] == ErrorCode.TOO_MANY_ROOMS and str(MAX_ROOMS) in frame["detail"]
+        assert code == CloseCode.TOO_MANY_ROOMS
+        with connect(f"{server.ws_base}/ws/old-7?v=2", source_address=(OTHER_CLIENT, 0)) as old:
+            frames = [json.loads(old.recv(timeout=5)) for _ in range(2)]
+            assert frames[0]["text"] == "hello" and frames[1]["type"] == "welcome"
+    # The last room had no history: with its member gone it is gone, and a new one fits again.
+    with connect(f"{server.ws_base}/ws/one-too-many?v=2") as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
+
+
+def test_a_room_takes_max_members_and_the_next_gets_room_full_and_4011(serve_process, held):
+    server = serve_process()
+    sources = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+    for index in range(MAX_MEMBERS_PER_ROOM):
+        sock, answer = open_room_socket(
+            server.port, "crowd", sources[index // MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS]
+        )
+        held.append(sock)
+        assert status_of(answer) == 101
+    frame, code = refusal_of(f"{server.ws_base}/ws/crowd", source="127.0.0.3")
+    assert frame["code"] == ErrorCode.ROOM_FULL and code == CloseCode.ROOM_FULL
+    with connect(f"{server.ws_base}/ws/elsewhere?v=2", source_address=("127.0.0.3", 0)) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
+    held.pop().close()
+    with connect(f"{server.ws_base}/ws/crowd?v=2&after=0", source_address=("127.0.0.3", 0)) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
+
+
+def test_many_connections_from_one_address_share_its_rate_limit_and_another_address_is_not_slowed(
+    serve_process,
+):
+    server = serve_process()
+    # Each connection stays within its own burst; together they pass the address's twice over.
+    connections = 2 * LOOPBACK_ADDRESS_RATE_LIMIT_BURST // RATE_LIMIT_BURST
+    with contextlib.ExitStack() as stack:
+        sockets = [
+            stack.enter_context(connect(f"{server.ws_base}/ws/flood-{index}")) for index in range(connections)
+        ]
+        for index, ws in enumerate(sockets):
+            for count in range(RATE_LIMIT_BURST):
+                ws.send(json.dumps({"text": f"m{count}", "sender": f"Flooder {index}"}))
+        with connect(f"{server.ws_base}/ws/quiet", source_address=(OTHER_CLIENT, 0)) as other:
+            other.send(json.dumps({"text": "unhurried", "sender": "Bob"}))
+            assert json.loads(other.recv(timeout=5))["text"] == "unhurried"
+        stored = refused = 0
+        for ws in sockets:
+            for _ in range(RATE_LIMIT_BURST):
+                frame = json.loads(ws.recv(timeout=10))
+                if frame.get("type") == "error":
+                    assert frame["code"] == ErrorCode.RATE_LIMITED and "your address" in frame["detail"]
+                    assert frame["retry_after"] > 0
+                    refused += 1
+                else:
+                    stored += 1
+    assert refused > 0
+    assert stored >= LOOPBACK_ADDRESS_RATE_LIMIT_BURST
