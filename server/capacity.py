@@ -14,8 +14,6 @@ from .client_limits import is_loopback_address
 from .protocol import (
     ADDRESS_RATE_LIMIT_BURST,
     ADDRESS_RATE_LIMIT_PER_SECOND,
-    LOOPBACK_ADDRESS_RATE_LIMIT_BURST,
-    LOOPBACK_ADDRESS_RATE_LIMIT_PER_SECOND,
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOMS,
     ErrorCode,
@@ -41,8 +39,8 @@ def admit_member(*, room_exists: bool, rooms: int, members: int) -> None:
 
 
 class AddressRateLimits:
-    """One token bucket per client address, shared by all its connections, so 50 connections
-    from one machine send no faster than its own limit.
+    """One token bucket per client address on the network, shared by all its connections, so 50
+    connections from one machine send no faster than its own limit. Loopback has none.
 
     A bucket outlives its address's last connection by a minute: reconnecting must not refill it."""
 
@@ -61,12 +59,9 @@ class AddressRateLimits:
         self._sweep()
         self._released.pop(address, None)
         self._holders[address] = self._holders.get(address, 0) + 1
-        if address not in self._buckets:
-            local = is_loopback_address(address)
+        if address not in self._buckets and not is_loopback_address(address):
             self._buckets[address] = RateLimiter(
-                LOOPBACK_ADDRESS_RATE_LIMIT_BURST if local else ADDRESS_RATE_LIMIT_BURST,
-                LOOPBACK_ADDRESS_RATE_LIMIT_PER_SECOND if local else ADDRESS_RATE_LIMIT_PER_SECOND,
-                self._clock,
+                ADDRESS_RATE_LIMIT_BURST, ADDRESS_RATE_LIMIT_PER_SECOND, self._clock
             )
 
     def release(self, address: str | None) -> None:
@@ -92,7 +87,7 @@ class AddressRateLimits:
         """Spend one of the address's tokens, or raise Refused(RATE_LIMITED) saying when to retry."""
         bucket = self._buckets.get(address)
         if bucket is None:
-            return
+            return  # loopback
         try:
             bucket.take()
         except Refused as refusal:

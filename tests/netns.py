@@ -40,15 +40,17 @@ def namespaces_problem() -> str | None:
 
 
 class Network:
-    """Namespaces named lcdsc<tag><letter>; `link` joins two with a veth pair."""
+    """Namespaces named <prefix><tag><letter> (lcdsc unless a test says otherwise); `link` joins
+    two with a veth pair."""
 
-    def __init__(self, tag: str) -> None:
+    def __init__(self, tag: str, prefix: str = "lcdsc") -> None:
         self.tag = tag
+        self.prefix = prefix
         self.namespaces: list[str] = []
         self._links = 0
 
     def namespace(self, letter: str) -> str:
-        ns = f"lcdsc{self.tag}{letter}"
+        ns = f"{self.prefix}{self.tag}{letter}"
         _ip("netns", "add", ns)
         self.namespaces.append(ns)
         _ip("-n", ns, "link", "set", "lo", "up")
@@ -58,7 +60,7 @@ class Network:
         """A veth pair between namespaces a and b with these addresses; multicast is routed over
         it from the namespaces that have no multicast route yet."""
         self._links += 1
-        a_if, b_if = f"lcd{self.tag}{self._links}a", f"lcd{self.tag}{self._links}b"
+        a_if, b_if = (f"{self.prefix[:3]}{self.tag}{self._links}{end}" for end in "ab")
         _ip("link", "add", a_if, "type", "veth", "peer", "name", b_if)
         for ns, iface, address in ((a, a_if, a_address), (b, b_if, b_address)):
             _ip("link", "set", iface, "netns", ns)
@@ -107,11 +109,11 @@ class Network:
 
 
 @contextmanager
-def network() -> Iterator[Network]:
+def network(prefix: str = "lcdsc") -> Iterator[Network]:
     reason = namespaces_problem()
     if reason:
         pytest.skip(reason)
-    net = Network(str(os.getpid() % 100000))
+    net = Network(str(os.getpid() % 100000), prefix)
     try:
         yield net
     finally:

@@ -1,0 +1,148 @@
+"""The limits for an address on the network, from a real peer: a client in its own network
+namespace (10.215.0.2) against `lanchat serve` in another (10.215.0.1), joined by a veth pair."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.protocol import (
+    ADDRESS_RATE_LIMIT_BURST,
+    ADDRESS_RATE_LIMIT_PER_SECOND,
+    MAX_CONNECTIONS_PER_ADDRESS,
+    MAX_ROOM_SOCKETS_PER_ADDRESS,
+    RATE_LIMIT_BURST,
+    CloseCode,
+    ErrorCode,
+)
+from tests.lanchat_process import FROM_SOURCE, ServeProcess
+from tests.netns import chat, network, run_in
+
+SERVER_ADDRESS = "10.215.0.1"
+PEER_ADDRESS = "10.215.0.2"
+FLOOD_CONNECTIONS = 50
+
+
+@pytest.fixture
+def peer_and_server(tmp_path):
+    """The peer's namespace and a server listening in the other one."""
+    with network(prefix="lclim") as net:
+        server_ns, peer_ns = net.namespace("s"), net.namespace("p")
+        net.link(server_ns, SERVER_ADDRESS, peer_ns, PEER_ADDRESS, 24)
+        command = ("ip", "netns", "exec", server_ns, *FROM_SOURCE)
+        # All addresses inside its own namespace: the peer's side and that namespace's loopback.
+        server = ServeProcess(tmp_path / "data", 0, ("--host", "0.0.0.0"), command=command).start()
+        try:
+            yield peer_ns, server_ns, server
+        finally:
+            server.stop()
+
+
+FLOOD = """
+import asyncio, json, sys, time
+import websockets
+
+async def main(base, connections, per_connection):
+    sockets = [await websockets.connect(f"{base}/ws/flood-{i}") for i in range(connections)]
+    started = time.monotonic()
+    for i, ws in enumerate(sockets):
+        for n in range(per_connection):
+            await ws.send(json.dumps({"text": f"m{n}", "sender": f"Flooder {i}"}))
+    elapsed = time.monotonic() - started
+    stored, refusals = 0, []
+    for ws in sockets:
+        for _ in range(per_connection):
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame.get("type") == "error":
+                refusals.append(frame)
+            else:
+                stored += 1
+        await ws.close()
+    print(json.dumps({"stored": stored, "refusals": refusals, "elapsed": elapsed}))
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+"""
+
+
+def test_fifty_connections_from_one_address_share_its_rate_limit_and_another_address_is_not_slowed(
+    peer_and_server,
+):
+    peer_ns, server_ns, server = peer_and_server
+    base = f"ws://{SERVER_ADDRESS}:{server.port}"
+    # Each connection stays inside its own burst; together they pass the address's many times over.
+    result = json.loads(run_in(peer_ns, FLOOD, base, str(FLOOD_CONNECTIONS), str(RATE_LIMIT_BURST)))
+    sent = FLOOD_CONNECTIONS * RATE_LIMIT_BURST
+    assert result["stored"] + len(result["refusals"]) == sent
+    allowed = ADDRESS_RATE_LIMIT_BURST + ADDRESS_RATE_LIMIT_PER_SECOND * (result["elapsed"] + 1.0)
+    assert ADDRESS_RATE_LIMIT_BURST <= result["stored"] <= allowed, result["stored"]
+    refusal = result["refusals"][0]
+    assert refusal["code"] == ErrorCode.RATE_LIMITED and "your address" in refusal["detail"]
+    assert refusal["retry_after"] > 0
+    # Right after, the server's own machine (another address) chats as usual.
+    assert chat(server_ns, "127.0.0.1", server.port, "quiet", "unhurried")["text"] == "unhurried"
+
+
+CAPS = """
+import asyncio, base64, json, os, socket, sys
+import websockets
+
+host, port, room_sockets, connections = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+
+def handshake():
+    sock = socket.create_connection((host, port), timeout=5)
+    key = base64.b64encode(os.urandom(16)).decode()
+    head = (f"GET /ws/general HTTP/1.1\\r\\nHost: {host}:{port}\\r\\nUpgrade: websocket\\r\\n"
+            f"Connection: Upgrade\\r\\nSec-WebSocket-Key: {key}\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n")
+    sock.sendall(head.encode())
+    return sock, sock.recv(4096)
+
+held, statuses = [], []
+for _ in range(room_sockets):
+    sock, answer = handshake()
+    held.append(sock)
+    statuses.append(answer.split(b" ")[1].decode())
+
+async def refused_socket():
+    async with websockets.connect(f"ws://{host}:{port}/ws/general") as ws:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+        except websockets.ConnectionClosed as closed:
+            return frame, closed.rcvd.code
+frame, code = asyncio.run(refused_socket())
+
+# The rest of the connection cap, as plain connections that send nothing yet.
+for _ in range(connections - room_sockets):
+    held.append(socket.create_connection((host, port), timeout=5))
+health = f"GET /api/health HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n"
+held[-1].sendall(health.encode())
+last = held[-1].recv(100).split(b" ")[1].decode()
+held[-1].close()
+held[-1] = socket.create_connection((host, port), timeout=5)
+over = socket.create_connection((host, port), timeout=5).recv(4096).decode()
+seen = {"statuses": sorted(set(statuses)), "frame": frame, "code": code, "last": last, "over": over}
+print(json.dumps(seen))
+"""
+
+
+def test_an_address_on_the_network_gets_its_own_smaller_caps_at_their_edges(peer_and_server):
+    peer_ns, server_ns, server = peer_and_server
+    result = json.loads(
+        run_in(
+            peer_ns,
+            CAPS,
+            SERVER_ADDRESS,
+            str(server.port),
+            str(MAX_ROOM_SOCKETS_PER_ADDRESS),
+            str(MAX_CONNECTIONS_PER_ADDRESS),
+        )
+    )
+    assert result["statuses"] == ["101"]  # all MAX_ROOM_SOCKETS_PER_ADDRESS of them
+    assert result["frame"]["code"] == ErrorCode.TOO_MANY_CONNECTIONS
+    assert str(MAX_ROOM_SOCKETS_PER_ADDRESS) in result["frame"]["detail"]
+    assert result["code"] == CloseCode.TOO_MANY_CONNECTIONS
+    assert result["last"] == "200"  # the cap's own connection is served
+    assert result["over"].startswith("HTTP/1.1 503") and PEER_ADDRESS in result["over"]
+    # Meanwhile this machine's own clients are unaffected.
+    assert chat(server_ns, "127.0.0.1", server.port, "general", "still fine")["text"] == "still fine"
