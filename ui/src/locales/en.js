@@ -57,6 +57,22 @@ export default {
     closed: '{address} closed the connection before the room opened.',
     rejected: '{address} did not let you in: {reason}',
   },
+  nothingFound: {
+    title: 'No other lanchat found on this network yet',
+    usually: 'That usually means one of these:',
+    reason: {
+      subnet:
+        'The other computer is on another network or subnet (a guest Wi-Fi, another floor, a cable and a Wi-Fi that are kept apart).',
+      isolation:
+        'The Wi-Fi keeps devices from seeing each other (client isolation, common on guest and office Wi-Fi).',
+      firewall:
+        'A firewall on one of the computers blocks discovery (multicast DNS, UDP port 5353) or lanchat itself.',
+      vpn: 'A VPN is on and takes this computer’s traffic somewhere else.',
+    },
+    byAddress:
+      'Joining by address often still works: ask the host for an address from their Host panel.',
+    joinByAddress: 'Join by address',
+  },
   doctor: {
     checking: 'Checking each step of reaching {address}…',
     steps: 'Steps checked',
