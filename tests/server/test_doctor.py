@@ -202,3 +202,20 @@ def test_a_loopback_page_of_another_origin_may_ask(doctor, host):
 def test_an_address_that_is_not_host_and_port_is_refused_with_why(doctor, address):
     status, body = ask(doctor.port, address)
     assert status == 400 and body["error"]
+
+
+def test_the_windows_page_may_send_the_doctors_header_across_origins(doctor):
+    # The window's page is pywebview's, on another loopback port: its fetch is preflighted.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{doctor.port}/api/diagnose?address=127.0.0.1:1",
+        method="OPTIONS",
+        headers={
+            "Origin": "http://127.0.0.1:41234",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": DOCTOR_HEADER,
+        },
+    )
+    with OPENER.open(request, timeout=5) as response:
+        assert response.status == 200
+        assert DOCTOR_HEADER in response.headers["access-control-allow-headers"].lower()
+        assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:41234"
