@@ -10,6 +10,8 @@ the directory, which lists none of them until each answered a probe of its own.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import http.client
 import json
 import logging
 import time
@@ -23,8 +25,11 @@ __all__ = ["MAX_ANSWER_BYTES", "PROBE_TIMEOUT_SECONDS", "REFRESH_SECONDS", "Host
 
 log = logging.getLogger("lanchat.discovery")
 
-# One probe's GET may take this long before the host counts as not answering.
+# One probe (its three GETs together) may take this long before the host counts as not answering.
 PROBE_TIMEOUT_SECONDS = 2.0
+# Probes at once, on threads of their own: hosts that answer slowly (or a peer naming many that
+# never answer) cannot take the event loop's default thread pool from the rest of the server.
+PROBE_WORKERS = 4
 # Every known host is probed again this often (rooms and member counts change; hosts leave).
 REFRESH_SECONDS = 10.0
 # A lanchat answer is a few KiB; anything longer is not one (and is not read into memory).
@@ -35,12 +40,28 @@ class NotLanchat(ValueError):
     """Something answered, but not as lanchat does."""
 
 
-def _get_json(url: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=PROBE_TIMEOUT_SECONDS) as response:
-        body = response.read(MAX_ANSWER_BYTES + 1)
-    if len(body) > MAX_ANSWER_BYTES:
-        raise NotLanchat(f"{url}: answer longer than {MAX_ANSWER_BYTES} bytes")
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """lanchat never redirects its API; following one would let a host named by a peer send our
+    probes anywhere."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        raise NotLanchat(f"{req.full_url} redirects to {newurl}")
+
+
+READ_CHUNK_BYTES = 16 * 1024
+
+
+def _get_json(url: str, deadline: float) -> Any:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirects())
+    body = b""
+    with opener.open(url, timeout=max(0.01, deadline - time.monotonic())) as response:
+        # In chunks, each against the deadline: an answer trickling in must not hold a thread.
+        while chunk := response.read(READ_CHUNK_BYTES):
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise NotLanchat(f"{url}: answer longer than {MAX_ANSWER_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise NotLanchat(f"{url}: no whole answer within {PROBE_TIMEOUT_SECONDS} s")
     try:
         return json.loads(body)
     except ValueError as exc:
@@ -53,17 +74,19 @@ def _base_url(host: KnownHost) -> str:
 
 
 def probe(host: KnownHost) -> tuple[dict[str, Any], list[dict[str, Any]], list[Any]]:
-    """(health, rooms, hosts it knows) of a lanchat host; OSError or NotLanchat otherwise."""
+    """(health, rooms, hosts it knows) of a lanchat host; OSError, http.client.HTTPException or
+    ValueError (NotLanchat among them) otherwise."""
     base = _base_url(host)
-    health = _get_json(f"{base}/api/health")
+    deadline = time.monotonic() + PROBE_TIMEOUT_SECONDS
+    health = _get_json(f"{base}/api/health", deadline)
     if not isinstance(health, dict) or health.get("status") != "ok":
         raise NotLanchat(f"{base}/api/health is not lanchat's")
-    rooms = _get_json(f"{base}/api/rooms")
+    rooms = _get_json(f"{base}/api/rooms", deadline)
     rooms = rooms.get("rooms") if isinstance(rooms, dict) else None
     if not isinstance(rooms, list):
         raise NotLanchat(f"{base}/api/rooms is not lanchat's")
     try:
-        known = _get_json(f"{base}/api/hosts")
+        known = _get_json(f"{base}/api/hosts", deadline)
     except urllib.error.HTTPError:  # a lanchat from before hosts told each other
         known = {}
     peers = known.get("hosts") if isinstance(known, dict) else None
@@ -75,6 +98,7 @@ class HostProber:
         self.directory = directory
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._refresher: asyncio.Task[None] | None = None
+        self._pool = concurrent.futures.ThreadPoolExecutor(PROBE_WORKERS, thread_name_prefix="lanchat-probe")
 
     def start(self) -> None:
         self._refresher = asyncio.create_task(self._refresh_forever())
@@ -85,6 +109,7 @@ class HostProber:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._running.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def probe_soon(self, host: KnownHost) -> None:
         """Probe `host` now, unless a probe of it is already on its way."""
@@ -96,8 +121,8 @@ class HostProber:
 
     async def _probe(self, host: KnownHost) -> None:
         try:
-            health, rooms, peers = await asyncio.to_thread(probe, host)
-        except (OSError, NotLanchat) as exc:
+            health, rooms, peers = await asyncio.get_running_loop().run_in_executor(self._pool, probe, host)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             if host.live:
                 log.info("%s:%s stopped answering: %s", host.address, host.port, exc)
             self.directory.failed(host)

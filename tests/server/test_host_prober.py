@@ -1,0 +1,141 @@
+"""The prober against real HTTP servers on loopback: what it believes and what it refuses.
+
+No multicast here: the hosts are given to the directory as remembered ones, as the window does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from server.host_directory import HostDirectory
+from server.host_prober import MAX_ANSWER_BYTES, HostProber
+
+HEALTH = {"status": "ok", "version": "0.1.0", "protocol": 2, "instance": "other", "name": "Kitchen"}
+ROOMS = {"rooms": [{"name": "lobby", "members": 1, "messages": 2}]}
+
+
+class FakeHost:
+    """An HTTP server on loopback answering GETs from `answers` (path -> (status, headers, body))."""
+
+    def __init__(self, answers: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
+        self.requested: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.requested.append(self.path)
+                status, headers, body = answers.get(self.path, (404, {}, b"{}"))
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def ok(body: object) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+@pytest.fixture
+def fake_host():
+    started: list[FakeHost] = []
+
+    def start(answers) -> FakeHost:
+        host = FakeHost(answers)
+        started.append(host)
+        return host
+
+    yield start
+    for host in started:
+        host.close()
+
+
+def probe_once(port: int, until: Callable[[HostDirectory], bool] = lambda d: False) -> HostDirectory:
+    """Remember 127.0.0.1:port, let the prober ask it (and what it names), return the directory."""
+
+    async def run() -> HostDirectory:
+        directory = HostDirectory("me")
+        prober = HostProber(directory)
+        for host in directory.remember([("127.0.0.1", port)], 0.0):
+            prober.probe_soon(host)
+        for _ in range(100):  # up to 5 s
+            await asyncio.sleep(0.05)
+            if until(directory) or not prober._running:
+                break
+        await prober.stop()
+        return directory
+
+    return asyncio.run(run())
+
+
+def test_a_host_answering_as_lanchat_is_live_with_its_rooms_and_the_hosts_it_names_are_offered(fake_host):
+    named = {"name": "Attic", "address": "10.213.0.99", "port": 8765, "protocol": 2, "last_answered": 1}
+    host = fake_host(
+        {"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS), "/api/hosts": ok({"hosts": [named]})}
+    )
+    directory = probe_once(host.port, until=lambda d: len(d) == 2)
+    [live] = directory.live()
+    assert (live.name, live.port, live.rooms, live.instance) == (
+        "Kitchen",
+        host.port,
+        ROOMS["rooms"],
+        "other",
+    )
+    attic = directory.get("10.213.0.99", 8765)
+    assert attic is not None and attic.source == "peer" and not attic.live, "named, never listed unprobed"
+
+
+def test_a_lanchat_from_before_api_hosts_is_still_live(fake_host):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    assert [h.port for h in probe_once(host.port).live()] == [host.port]
+
+
+def test_something_else_answering_http_is_not_listed(fake_host):
+    host = fake_host({"/api/health": (200, {}, b"<html>router login</html>")})
+    assert probe_once(host.port).live() == []
+
+
+def test_a_redirect_is_not_followed_and_the_host_is_not_listed(fake_host):
+    elsewhere = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    redirecting = fake_host(
+        {"/api/health": (302, {"Location": f"http://127.0.0.1:{elsewhere.port}/api/health"}, b"")}
+    )
+    assert probe_once(redirecting.port).live() == []
+    assert elsewhere.requested == []
+
+
+def test_an_answer_of_exactly_the_size_limit_is_read_and_one_byte_more_is_refused(fake_host):
+    def padded(extra: int) -> tuple[int, dict[str, str], bytes]:
+        body = json.dumps(HEALTH).encode()
+        return 200, {}, body + b" " * (MAX_ANSWER_BYTES - len(body) + extra)
+
+    at_limit = fake_host({"/api/health": padded(0), "/api/rooms": ok(ROOMS)})
+    assert len(probe_once(at_limit.port).live()) == 1
+    over = fake_host({"/api/health": padded(1), "/api/rooms": ok(ROOMS)})
+    assert probe_once(over.port).live() == []
+
+
+def test_nothing_listening_is_not_listed():
+    with socket.socket() as probe:  # a port free a moment ago: nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert probe_once(port).live() == []
