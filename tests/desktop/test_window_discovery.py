@@ -152,6 +152,7 @@ def test_switching_discovery_off_withdraws_and_stops_listing_and_quitting_says_g
     window.api("start_hosting", free_port())
     wait_for(lambda: "Window user" in peer_lists(peer_ns, peer), FOUND_WITHIN, "the peer finds the window")
     wait_for(lambda: window_lists(window)["hosts"], FOUND_WITHIN, "the window finds the peer")
+    assert [h["name"] for h in window_lists(window)["hosts"]] == ["Peer host"], "never itself"
 
     # The switch in the window's settings, clicked as the user would.
     toggle = "document.querySelector('[data-testid=discovery-toggle]')"
