@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import __version__
-from .chat import ChatRooms, HistoryPage, RoomSummary, error_frame
+from .chat import ChatRooms, HistoryPage, RoomListPage, error_frame
 from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
 from .diagnose import DOCTOR_HEADER, ConnectionDoctor, DoctorBusy, may_diagnose, parse_address
@@ -25,7 +25,15 @@ from .host_directory import SharedHost
 from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
-from .protocol import HISTORY_PAGE_MAX, MAX_MESSAGE_ID, PROTOCOL_VERSION, CloseCode, ErrorCode
+from .protocol import (
+    HISTORY_PAGE_MAX,
+    MAX_MESSAGE_ID,
+    PROTOCOL_VERSION,
+    ROOM_LIST_PAGE,
+    ROOM_LIST_PAGE_MAX,
+    CloseCode,
+    ErrorCode,
+)
 from .rules import (
     Refused,
     origin_allowed,
@@ -198,10 +206,13 @@ def create_app(config: ServerConfig) -> LanchatApp:
         return diagnosis.as_json()
 
     @app.get("/api/rooms", response_model=None)
-    async def list_rooms() -> dict[str, list[RoomSummary]]:
-        """Rooms with stored messages or members, busiest first."""
+    async def list_rooms(
+        offset: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0,
+        limit: Annotated[int, Query(ge=1, le=ROOM_LIST_PAGE_MAX)] = ROOM_LIST_PAGE,
+    ) -> RoomListPage:
+        """A page of the rooms with stored messages or members, busiest first."""
         rooms: ChatRooms = app.state.rooms
-        return {"rooms": rooms.list_rooms()}
+        return rooms.room_list_page(offset, limit)
 
     @app.get("/api/rooms/{room}/messages", response_model=None)
     async def room_history(

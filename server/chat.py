@@ -36,7 +36,7 @@ from .rules import (
     validate_room,
 )
 
-__all__ = ["ChatRooms", "HistoryPage", "RoomSummary", "Session", "error_frame"]
+__all__ = ["ChatRooms", "HistoryPage", "RoomListPage", "RoomSummary", "Session", "error_frame"]
 
 log = logging.getLogger("lanchat.chat")
 
@@ -48,6 +48,12 @@ class RoomSummary(TypedDict):
     name: str
     members: int
     messages: int
+
+
+class RoomListPage(TypedDict):
+    rooms: list[RoomSummary]
+    total: int  # rooms in the whole list
+    next_offset: int | None  # where the next page starts; None after the last
 
 
 class HistoryPage(TypedDict):
@@ -108,6 +114,17 @@ class ChatRooms:
         return [
             {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)} for name in names
         ]
+
+    def room_list_page(self, offset: int, limit: int) -> RoomListPage:
+        """`limit` rooms of the list from `offset` on. The order moves as people come and go, so a
+        client paging through may see a room twice or miss one that just moved up."""
+        rooms = self.list_rooms()
+        end = offset + limit
+        return {
+            "rooms": rooms[offset:end],
+            "total": len(rooms),
+            "next_offset": end if end < len(rooms) else None,
+        }
 
     def history_page(self, room: str, before: int | None, limit: int) -> HistoryPage:
         """The `limit` messages before id `before` (or the newest), oldest first.

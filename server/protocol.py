@@ -38,6 +38,8 @@ __all__ = [
     "RATE_LIMIT_PER_SECOND",
     "RENAME_MIN_INTERVAL_SECONDS",
     "REQUEST_HEAD_TIMEOUT_SECONDS",
+    "ROOM_LIST_PAGE",
+    "ROOM_LIST_PAGE_MAX",
     "ROOM_NAME_PUNCTUATION",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
@@ -99,6 +101,10 @@ RENAME_MIN_INTERVAL_SECONDS = 10.0
 HISTORY_ON_JOIN = 100
 # The HTTP history endpoint returns at most this many messages a page.
 HISTORY_PAGE_MAX = 200
+# GET /api/rooms answers a page of the room list: this many rooms unless `limit` says otherwise,
+# and never more than the max (10,000 rooms were once a 1.5 MiB answer the join screen drew whole).
+ROOM_LIST_PAGE = 100
+ROOM_LIST_PAGE_MAX = 500
 
 # A member whose unsent frames exceed either bound is disconnected with
 # CloseCode.TOO_SLOW, so one reader that stops never delays the room.

@@ -9,6 +9,7 @@ import {
   MAX_ROOM_CHARS,
   MAX_SENDER_CHARS,
   PROTOCOL_VERSION,
+  ROOM_LIST_PAGE,
   ROOM_NAME_PUNCTUATION,
 } from './protocol.generated.js'
 
@@ -18,6 +19,8 @@ export {
   ErrorCode,
   HISTORY_PAGE_MAX,
   PROTOCOL_VERSION,
+  ROOM_LIST_PAGE,
+  ROOM_LIST_PAGE_MAX,
 } from './protocol.generated.js'
 
 // Closes after which reconnecting would only be refused again.
@@ -65,8 +68,13 @@ export function roomSocketUrl(host, room, { name, after } = {}) {
   return `ws://${host}/ws/${encodeURIComponent(room)}?${params}`
 }
 
-export function roomsUrl(host) {
-  return `http://${host}/api/rooms`
+/** A page of a host's room list; the server's own page size and the first page unless asked. */
+export function roomsUrl(host, { offset = 0, limit = ROOM_LIST_PAGE } = {}) {
+  const params = new URLSearchParams()
+  if (offset) params.set('offset', String(offset))
+  if (limit !== ROOM_LIST_PAGE) params.set('limit', String(limit))
+  const query = params.toString()
+  return `http://${host}/api/rooms${query ? `?${query}` : ''}`
 }
 
 export function historyUrl(host, room, { before, limit = HISTORY_PAGE_MAX } = {}) {

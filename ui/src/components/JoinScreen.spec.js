@@ -88,4 +88,17 @@ describe('JoinScreen', () => {
     vi.advanceTimersByTime(ROOM_LIST_REFRESH_MS * 3)
     expect(refreshes).toHaveLength(1)
   })
+
+  it('offers more rooms when the host has more than it listed, in both languages', async () => {
+    const rooms = [{ name: 'general', members: 2 }]
+    const wrapper = mountJoin({ localRooms: { state: 'ready', rooms, next: 1, total: 250 } })
+    const more = wrapper.get('[data-testid="more-rooms"]')
+    expect(more.text()).toBe('More rooms (1 of 250 listed)')
+    await more.trigger('click')
+    expect(wrapper.emitted('more-local')).toHaveLength(1)
+    const ru = mountJoin({ localRooms: { state: 'ready', rooms, next: 1, total: 250 } }, 'ru')
+    expect(ru.get('[data-testid="more-rooms"]').text()).toBe('Ещё комнаты (показано 1 из 250)')
+    const all = mountJoin({ localRooms: { state: 'ready', rooms } })
+    expect(all.find('[data-testid="more-rooms"]').exists()).toBe(false)
+  })
 })

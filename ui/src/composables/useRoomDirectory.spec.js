@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
+import { ROOM_LIST_PAGE } from '../protocol.js'
 import { useRoomDirectory } from './useRoomDirectory.js'
 
 const answer = (rooms) => async () => ({ ok: true, json: async () => ({ rooms }) })
@@ -48,5 +49,70 @@ describe('useRoomDirectory', () => {
     replies['http://old:1/api/rooms']({ ok: true, json: async () => ({ rooms: [{ name: 'x' }] }) })
     await first
     expect(directory.listing.value).toEqual({ host: 'new:1', state: 'ready', rooms: [] })
+  })
+
+  it('lists more rooms from the offset the host gave, without repeating one that moved', async () => {
+    const pages = {
+      'http://h:1/api/rooms': { rooms: [{ name: 'a' }, { name: 'b' }], next_offset: 2, total: 4 },
+      'http://h:1/api/rooms?offset=2': {
+        rooms: [{ name: 'b' }, { name: 'c' }],
+        next_offset: 4,
+        total: 4,
+      },
+      'http://h:1/api/rooms?offset=4': { rooms: [{ name: 'd' }], next_offset: null, total: 4 },
+    }
+    const fetchImpl = vi.fn(async (url) => ({ ok: true, json: async () => pages[url] }))
+    const directory = useRoomDirectory({ fetchImpl })
+    await directory.load('h:1')
+    expect(directory.listing.value.next).toBe(2)
+    await directory.loadMore()
+    await directory.loadMore()
+    expect(directory.listing.value).toEqual({
+      host: 'h:1',
+      state: 'ready',
+      rooms: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }],
+      total: 4,
+    })
+    await directory.loadMore() // nothing more to ask for
+    expect(fetchImpl).toHaveBeenCalledTimes(3)
+  })
+
+  it('asks again for as many rooms as it shows when it reloads', async () => {
+    const many = Array.from({ length: ROOM_LIST_PAGE + 20 }, (_, index) => ({ name: `r${index}` }))
+    const fetchImpl = vi.fn(async (url) => ({
+      ok: true,
+      json: async () =>
+        url.includes('offset=')
+          ? { rooms: many.slice(ROOM_LIST_PAGE), next_offset: null, total: many.length }
+          : {
+              rooms: many.slice(0, ROOM_LIST_PAGE),
+              next_offset: ROOM_LIST_PAGE,
+              total: many.length,
+            },
+    }))
+    const directory = useRoomDirectory({ fetchImpl })
+    await directory.load('h:1')
+    await directory.loadMore()
+    await directory.load('h:1')
+    expect(fetchImpl.mock.calls[2][0]).toBe(`http://h:1/api/rooms?limit=${ROOM_LIST_PAGE + 20}`)
+  })
+
+  it('keeps the rooms it has when a further page fails', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    let calls = 0
+    const fetchImpl = async () =>
+      ++calls === 1
+        ? { ok: true, json: async () => ({ rooms: [{ name: 'a' }], next_offset: 1, total: 2 }) }
+        : { ok: false, status: 503 }
+    const directory = useRoomDirectory({ fetchImpl })
+    await directory.load('h:1')
+    await directory.loadMore()
+    expect(directory.listing.value).toEqual({
+      host: 'h:1',
+      state: 'ready',
+      rooms: [{ name: 'a' }],
+      next: 1,
+      total: 2,
+    })
   })
 })

@@ -19,6 +19,7 @@ export default {
     roomsThere: 'Rooms on {host}',
     noRooms: 'No rooms yet. Type a name above to start one.',
     roomsFailed: 'Could not load the room list.',
+    moreRooms: 'More rooms ({shown} of {total} listed)',
     refresh: 'Refresh',
     members: 'nobody here | {n} member | {n} members',
     joinListed: 'Join {room}',

@@ -19,6 +19,7 @@ export default {
     roomsThere: 'Комнаты на {host}',
     noRooms: 'Комнат пока нет. Введите название выше, чтобы создать.',
     roomsFailed: 'Не удалось загрузить список комнат.',
+    moreRooms: 'Ещё комнаты (показано {shown} из {total})',
     refresh: 'Обновить',
     members: 'никого нет | {n} участник | {n} участника | {n} участников',
     joinListed: 'Войти в {room}',
