@@ -12,7 +12,8 @@ prints {"event": "ready", ...}; then for each command line it prints {"id": ...,
   {"id": 3, "op": "title"}                                the window's title
   {"id": 4, "op": "clipboard"}                            the system clipboard's text
   {"id": 5, "op": "drop", "urls": [...]}                 drop links or files onto the page
-  {"id": 6, "op": "close"}                                close the window (as the user would)
+  {"id": 6, "op": "unfocus"}                              another window takes the focus (the user looks away)
+  {"id": 7, "op": "close"}                                close the window (as the user would)
 
 End of input closes the window too.
 """
@@ -95,6 +96,22 @@ def drop_urls(app: DesktopApp, urls: list[str]) -> bool:
     return True
 
 
+def focus_elsewhere(app: DesktopApp) -> bool:
+    """Show another top-level window and give it the focus, as switching to another program does."""
+    from PyQt6.QtWidgets import QWidget
+
+    def show_other() -> None:
+        other = QWidget()
+        other.resize(200, 100)
+        other.show()
+        other.raise_()
+        other.activateWindow()
+        app.window.__dict__["_test_other_window"] = other  # kept alive for the rest of the run
+
+    app.page_guard.on_gui_thread(show_other)
+    return True
+
+
 def perform(app: DesktopApp, command: dict):
     window = app.window
     op = command["op"]
@@ -108,6 +125,8 @@ def perform(app: DesktopApp, command: dict):
         return app.page_guard.clipboard_text()
     if op == "drop":
         return drop_urls(app, command["urls"])
+    if op == "unfocus":
+        return focus_elsewhere(app)
     if op == "close":
         window.destroy()
         return True

@@ -20,11 +20,16 @@ def launch_app(tmp_path):
     """Start the app (each call its own data and config folders unless given); all are killed at the end."""
     started: list[AppProcess] = []
 
-    def launch(name: str = "app", data_dir: Path | None = None, config_dir: Path | None = None) -> AppProcess:
+    def launch(
+        name: str = "app",
+        data_dir: Path | None = None,
+        config_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> AppProcess:
         app = AppProcess(
             data_dir or tmp_path / name / "data",
             config_dir or tmp_path / name / "config",
-            app_environment(tmp_path),
+            app_environment(tmp_path, **(env or {})),
         )
         started.append(app)
         return app.start()
@@ -32,3 +37,19 @@ def launch_app(tmp_path):
     yield launch
     for app in started:
         app.kill()
+
+
+@pytest.fixture
+def session_bus(monkeypatch):
+    """A private D-Bus session bus; DBUS_SESSION_BUS_ADDRESS names it for this test."""
+    from .notification_service import run_session_bus
+
+    yield from run_session_bus(monkeypatch)
+
+
+@pytest.fixture
+def notification_server(session_bus):
+    """The stand-in notification server on that bus; `.shown` lists (app, summary, body)."""
+    from .notification_service import run_notification_server
+
+    yield from run_notification_server(session_bus)

@@ -183,6 +183,27 @@ def test_message_typed_into_the_window_reaches_a_websockets_client_in_the_room(l
     assert (received["sender"], received["text"], received["room"]) == ("Anna", text, "general")
 
 
+def test_the_windows_page_enforces_the_uis_content_security_policy_without_our_headers(launch_app):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the Vue UI is not built (ui/dist): run make ui")
+    app = launch_app()
+    wait_for_js(app, "document.querySelector('.app-shell') !== null", timeout=15)
+
+    # pywebview's server sends no policy header; the page's own meta policy applies all the same.
+    assert app.js("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]') !== null")
+    refused = app.js_async(
+        """new Promise((resolve) => {
+            document.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective));
+            const script = document.createElement('script');
+            script.src = 'http://127.0.0.1:9/not-ours.js';
+            document.head.append(script);
+        })"""
+    )
+    assert refused == "script-src-elem", "a script from anywhere but the page's origin is refused"
+    # ...and still lets the page reach its server (connect-src), as every chat test here shows too.
+    assert app.js_async(server_fetch(app, "/api/health"))["status"] == "ok"
+
+
 def test_hosting_listens_on_the_network_port_and_stopping_closes_it(launch_app):
     app = launch_app()
     port = free_port()

@@ -1,0 +1,82 @@
+"""Notifications from the real window: a burst in a room is one notification, and the switch in the
+Settings panel turns them off. The app runs for real; the desktop's notification server is the
+stand-in on a private D-Bus session bus (notification_service.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+
+import pytest
+import websockets
+
+from server.protocol import PROTOCOL_VERSION
+
+from .app_process import REPO_ROOT, AppProcess
+from .test_window import UI_HELPERS, wait_for_js
+
+pytestmark = pytest.mark.display
+
+GATHER_SECONDS = float(
+    re.search(
+        r"NOTIFICATION_GATHER_SECONDS = ([\d.]+)",
+        (REPO_ROOT / "ui" / "src" / "notificationGathering.js").read_text(encoding="utf-8"),
+    ).group(1)
+)
+
+
+def join_in_the_window(app: AppProcess, name: str, room: str) -> None:
+    app.js(UI_HELPERS)
+    wait_for_js(app, f"window.__ui.type('Name', {json.dumps(name)})", timeout=15)
+    assert app.js(f"window.__ui.type('Room', {json.dumps(room)})")
+    wait_for_js(app, "window.__ui.click('Join')")
+    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+
+
+def wait_for(predicate, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so within {timeout} s")
+        time.sleep(0.1)
+
+
+def test_a_burst_in_a_room_is_one_notification_and_the_switch_turns_them_off(
+    launch_app, session_bus, notification_server
+):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the Vue UI is not built (ui/dist): run make ui")
+    app = launch_app(env={"DBUS_SESSION_BUS_ADDRESS": session_bus})
+    shown = notification_server.shown
+    settings_file = app.config_dir / "settings.json"
+
+    async def scenario():
+        join_in_the_window(app, "Anna", "general")
+        async with websockets.connect(
+            f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob"
+        ) as bob:
+            app.command("unfocus")  # notifications are for a window in the background
+            assert app.js("document.hasFocus()") is False
+            for index in range(5):
+                await bob.send(json.dumps({"text": f"burst {index}", "sender": "Bob"}))
+            await asyncio.to_thread(wait_for, lambda: shown, GATHER_SECONDS + 5)
+            await asyncio.sleep(GATHER_SECONDS + 1)
+            assert shown == [("lanchat", "Bob: 5 new messages in general", "burst 4")]
+
+            assert app.js("document.querySelector('[data-testid=\"notifications-toggle\"]').checked")
+            app.js("document.querySelector('[data-testid=\"notifications-toggle\"]').click()")
+            await asyncio.to_thread(
+                wait_for,
+                lambda: json.loads(settings_file.read_text(encoding="utf-8"))["notifications"] is False,
+                5,
+            )
+            for index in range(3):
+                await bob.send(json.dumps({"text": f"after {index}", "sender": "Bob"}))
+            await asyncio.sleep(GATHER_SECONDS + 1.5)
+
+    asyncio.run(scenario())
+
+    assert len(shown) == 1, "switched off, the window shows no notification"
+    assert app.js("[...document.querySelectorAll('[data-testid=\"text\"]')].at(-1).textContent") == "after 2"
