@@ -193,7 +193,7 @@ def test_the_windows_page_enforces_the_uis_content_security_policy_without_our_h
     assert app.js("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]') !== null")
     refused = app.js_async(
         """new Promise((resolve) => {
-            document.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective));
+            document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective));
             const script = document.createElement('script');
             script.src = 'http://127.0.0.1:9/not-ours.js';
             document.head.append(script);
