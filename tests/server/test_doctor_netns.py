@@ -1,10 +1,10 @@
 """The connection doctor across a real network: the doctor in one namespace, hosts in others.
 
 Namespace `a` runs the doctor (`lanchat serve`, asked on its loopback). Namespace `b` holds a
-lanchat host, a web server that is not lanchat, and a port nobody listens on. Namespace `c` holds
-an address that never answers: packets reach it, but it has no route back (a /32 and no other
-route), so its answers are dropped, as a firewall that drops them would. Addresses are inside the
-namespaces only; nothing leaves them.
+lanchat host, a web server that is not lanchat, and a port nobody listens on. Namespace `d` is
+behind a firewall that drops every packet (iptables DROP inside it). Namespace `c` never answers
+either, another way: packets reach it, but it has no route back (a /32 and no other route).
+Addresses are inside the namespaces only; nothing leaves them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from tests.lanchat_process import FROM_SOURCE, REPO_ROOT, ServeProcess
 
 DOCTOR_ADDRESS = "10.214.0.1"  # in a, towards b
 HOST_ADDRESS = "10.214.0.2"  # in b
-SILENT_ADDRESS = "10.214.0.130"  # in c, reached from a's 10.214.0.129
+SILENT_ADDRESS = "10.214.0.130"  # in c, reached from a's 10.214.0.129/26
+FIREWALLED_ADDRESS = "10.214.0.194"  # in d, reached from a's 10.214.0.193/26
 NO_ROUTE_ADDRESS = "10.214.1.1"  # a has no route there
 WEB_PORT = 8080
 CLOSED_PORT = 8999
@@ -43,29 +44,36 @@ def network():
         pytest.skip("the ip command (iproute2) is not installed")
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
+    if shutil.which("iptables") is None:
+        pytest.skip("iptables is not installed (Debian package iptables)")
     tag = str(os.getpid() % 100000)
-    a, b, c = f"lcdoc{tag}a", f"lcdoc{tag}b", f"lcdoc{tag}c"
+    a, b, c, d = f"lcdoc{tag}a", f"lcdoc{tag}b", f"lcdoc{tag}c", f"lcdoc{tag}d"
     etc = Path("/etc/netns") / a
     try:
-        for ns in (a, b, c):
+        for ns in (a, b, c, d):
             _ip("netns", "add", ns)
             _ip("-n", ns, "link", "set", "lo", "up")
-        _ip("link", "add", f"lcdo{tag}ab", "type", "veth", "peer", "name", f"lcdo{tag}ba")
-        _ip("link", "add", f"lcdo{tag}ac", "type", "veth", "peer", "name", f"lcdo{tag}ca")
+        for peer in ("b", "c", "d"):
+            _ip("link", "add", f"lcdo{tag}a{peer}", "type", "veth", "peer", "name", f"lcdo{tag}{peer}a")
         for ns, iface, address in (
             (a, f"lcdo{tag}ab", f"{DOCTOR_ADDRESS}/25"),
             (b, f"lcdo{tag}ba", f"{HOST_ADDRESS}/25"),
-            (a, f"lcdo{tag}ac", "10.214.0.129/25"),
+            (a, f"lcdo{tag}ac", "10.214.0.129/26"),
             (c, f"lcdo{tag}ca", f"{SILENT_ADDRESS}/32"),
+            (a, f"lcdo{tag}ad", "10.214.0.193/26"),
+            (d, f"lcdo{tag}da", f"{FIREWALLED_ADDRESS}/26"),
         ):
             _ip("link", "set", iface, "netns", ns)
             _ip("-n", ns, "addr", "add", address, "dev", iface)
             _ip("-n", ns, "link", "set", iface, "up")
+        subprocess.run(
+            ["ip", "netns", "exec", d, "iptables", "-A", "INPUT", "-j", "DROP"], check=True, timeout=10
+        )
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "hosts").write_text(f"127.0.0.1 localhost\n{HOST_ADDRESS} {NAME_FOR_HOST}\n")
         yield a, b
     finally:
-        for ns in (a, b, c):
+        for ns in (a, b, c, d):
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=10)
         shutil.rmtree(etc, ignore_errors=True)
 
@@ -133,10 +141,13 @@ def test_a_port_nobody_listens_on_there_is_refused(hosts):
     assert (body["outcome"], body["step"]) == ("refused", "connect"), body
 
 
-def test_an_address_that_never_answers_is_named_after_the_connect_timeout(hosts):
+@pytest.mark.parametrize(
+    "address", [FIREWALLED_ADDRESS, SILENT_ADDRESS], ids=["firewall-drops", "no-route-back"]
+)
+def test_an_address_that_never_answers_is_named_after_the_connect_timeout(hosts, address):
     a, doctor, _ = hosts
     started = time.monotonic()
-    body = diagnose(a, doctor, f"{SILENT_ADDRESS}:8765")
+    body = diagnose(a, doctor, f"{address}:8765")
     took = time.monotonic() - started
     assert (body["outcome"], body["step"]) == ("no_answer", "connect"), body
     assert CONNECT_TIMEOUT_SECONDS <= took < CONNECT_TIMEOUT_SECONDS + 5
