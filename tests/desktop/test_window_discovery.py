@@ -140,7 +140,7 @@ def test_the_window_lists_found_and_remembered_hosts_joins_one_in_a_click_and_an
     )
 
 
-def test_switching_discovery_off_withdraws_and_stops_listing_and_quitting_says_goodbye(
+def test_renaming_re_announces_switching_off_withdraws_and_quitting_says_goodbye(
     namespaces, processes, tmp_path
 ):
     window_ns, peer_ns = namespaces
@@ -167,6 +167,23 @@ def test_switching_discovery_off_withdraws_and_stops_listing_and_quitting_says_g
 
     window.api("save_settings", {"discovery": True})
     wait_for(lambda: "Window user" in peer_lists(peer_ns, peer), FOUND_WITHIN, "announced again when on")
+
+    # A room joined by address on a host that announces nothing: remembered from then on.
+    remembered = serve(tmp_path, peer_ns, "remembered", port=REMEMBERED_PORT)
+    processes.append(remembered)
+    window.api("save_settings", {"recent": [{"host": f"{PEER_ADDRESS}:{REMEMBERED_PORT}", "room": "attic"}]})
+    wait_for(
+        lambda: any(h["port"] == REMEMBERED_PORT for h in window_lists(window)["hosts"]),
+        FOUND_WITHIN,
+        "a host joined by address is listed",
+    )
+
+    window.api("save_settings", {"name": "Renamed"})
+    wait_for(
+        lambda: "Renamed" in peer_lists(peer_ns, peer) and "Window user" not in peer_lists(peer_ns, peer),
+        FOUND_WITHIN,
+        "the new name is announced in place of the old",
+    )
     window.command("close")
     assert window.wait_exit(10) == 0
-    wait_for(lambda: "Window user" not in peer_lists(peer_ns, peer), GONE_WITHIN, "goodbye on quitting")
+    wait_for(lambda: "Renamed" not in peer_lists(peer_ns, peer), GONE_WITHIN, "goodbye on quitting")
