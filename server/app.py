@@ -125,7 +125,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = HistoryStore(config.data_dir)
+        store = HistoryStore(config.data_dir, config.history_limits)
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
         app.state.rooms = ChatRooms(store, manager)

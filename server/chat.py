@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from .capacity import AddressRateLimits, admit_member
-from .history import HistoryStore, StoredMessage
+from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .protocol import (
     HISTORY_ON_JOIN,
@@ -135,7 +135,7 @@ class ChatRooms:
         return {
             "room": room,
             "messages": [stored_frame(message) for message in page],
-            "has_more": bool(page) and page[0].id > 1,
+            "has_more": bool(page) and page[0].id > self.store.first_id(room),
         }
 
     def join(
@@ -167,7 +167,8 @@ class ChatRooms:
                 "type": "welcome",
                 "room": room,
                 "members": self.manager.members_of(room),
-                "first_id": start + 1 if start < until else 0,
+                # The oldest messages may have been dropped (history.py keeps within its limits).
+                "first_id": max(start + 1, self.store.first_id(room)) if start < until else 0,
                 "last_id": until,
                 "limits": welcome_limits(),
             }
@@ -221,6 +222,14 @@ class ChatRooms:
                     return
             self._speak_as(member, message)
             stored = self.store.append(room, message.sender, message.text, message.client_id)
+        except DiskNearlyFull as exc:
+            log.error("not storing a message in %r: %s", room, exc)
+            raise Refused(
+                ErrorCode.STORAGE_FULL,
+                "The server's disk is nearly full, so it did not store the message."
+                " Its host must free some space.",
+                **({"client_id": message.client_id} if message.client_id else {}),
+            ) from exc
         except sqlite3.Error as exc:
             log.error("could not store a message in %r: %s", room, exc)
             raise Refused(

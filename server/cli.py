@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import ServerConfig, default_data_dir
 from .discovery_cli import add_discovery_arguments, defaults_name, start_announcing, stop_announcing
+from .history import HistoryLimits
 from .netinfo import lan_addresses
 from .runner import ServerStartError, ServerThread
 
@@ -51,6 +52,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long a ping may go unanswered before the connection is dropped (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-history-mib",
+        type=int,
+        default=defaults.history_limits.host_bytes // 2**20,
+        metavar="MIB",
+        help="history kept in all rooms together; past it the oldest messages go (default: %(default)s)",
+    )
+    parser.add_argument(
         "--request-head-timeout",
         type=float,
         default=defaults.request_head_timeout,
@@ -76,6 +84,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         request_head_timeout=args.request_head_timeout,
+        history_limits=HistoryLimits(host_bytes=args.max_history_mib * 2**20),
         announce=args.announce,
         browse=args.browse,
         known_hosts=tuple(args.known_host),

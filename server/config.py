@@ -9,6 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
+from .history import HistoryLimits
 from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS
 
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
@@ -32,6 +33,8 @@ class ServerConfig:
     host: str = "127.0.0.1"  # loopback: hosting on the network is an explicit choice
     port: int = 8765  # 0 picks a free port
     data_dir: Path = field(default_factory=default_data_dir)
+    # How much history is kept per room and in all, and the disk space always left free.
+    history_limits: HistoryLimits = field(default_factory=HistoryLimits)
     # Keepalive: a member that answers no ping within ping_timeout is gone
     # (a sleeping laptop, a pulled cable) and is cleaned up.
     ping_interval: float = 20.0
