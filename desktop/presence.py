@@ -32,6 +32,8 @@ from .settings import Settings
 if TYPE_CHECKING:
     import concurrent.futures
 
+    from server.discovery import Discovery
+
 __all__ = ["Presence", "discovery_blocked_by", "remembered_hosts"]
 
 log = logging.getLogger("lanchat.desktop")
@@ -126,7 +128,7 @@ class Presence:
         else:
             self._submit(discovery.withdraw())
 
-    def _discovery(self) -> Any:
+    def _discovery(self) -> Discovery | None:
         app = self._server.app
         return None if app is None else app.discovery
 
