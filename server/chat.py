@@ -14,11 +14,13 @@ from typing import TypedDict
 from .capacity import AddressRateLimits, admit_member
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
+from .identity import identity_of
 from .protocol import (
     HISTORY_ON_JOIN,
     AckFrame,
     ErrorCode,
     ErrorFrame,
+    IdentifiedFrame,
     MessageFrame,
     TypingFrame,
     WelcomeFrame,
@@ -28,6 +30,7 @@ from .protocol import (
 )
 from .rules import (
     ChatMessage,
+    Hello,
     RateLimiter,
     Refused,
     Typing,
@@ -194,6 +197,11 @@ class ChatRooms:
                     ErrorCode.BINARY_NOT_SUPPORTED, "Binary frames are not supported; send JSON text."
                 )
             frame = parse_client_frame(decode_frame(text), member.room)
+            if isinstance(frame, Hello):
+                self._hello(member, frame)
+                return
+            if not member.settled:
+                self._settle(member, frame.sender)
             if isinstance(frame, Typing):
                 self._typing(member, frame)
             else:
@@ -201,9 +209,37 @@ class ChatRooms:
         except Refused as refusal:
             self.manager.send(member, error_frame(refusal))
 
+    def _hello(self, member: Member, hello: Hello) -> None:
+        if member.settled:
+            raise Refused(
+                ErrorCode.HELLO_UNEXPECTED,
+                "A hello must be the connection's first frame, and come once; reconnect to say it.",
+            )
+        identity = identity_of(hello.secret)
+        identified: IdentifiedFrame = {"type": "identified", "identity": identity}
+        self.manager.send(member, identified)
+        self._tell_evicted(self.manager.names.identify(member, identity))
+
+    def _settle(self, member: Member, sender: str | None) -> None:
+        """The first frame of a client that said no hello: a name waiting for it is decided now."""
+        if sender is not None:  # the frame names its sender itself, and its answer says if it may
+            member.pending_name = None
+        try:
+            self._tell_evicted(self.manager.names.settle(member))
+        except Refused as refusal:  # said, and the frame itself still gets its answer
+            self.manager.send(member, error_frame(refusal))
+
+    def _tell_evicted(self, evicted: list[Member]) -> None:
+        for other in evicted:
+            refusal = Refused(
+                ErrorCode.NAME_TAKEN,
+                "Someone who identified themselves now uses your name in this room; choose another name.",
+            )
+            self.manager.send(other, error_frame(refusal))
+
     def _typing(self, member: Member, typing: Typing) -> None:
         if typing.sender is not None:
-            self.manager.name_member(member, typing.sender)
+            self._tell_evicted(self.manager.name_member(member, typing.sender))
         if member.name is None:
             raise Refused(
                 ErrorCode.SENDER_MISSING, "A typing notice needs a sender (or ?name= when connecting)."
@@ -244,7 +280,7 @@ class ChatRooms:
     def _speak_as(self, member: Member, message: ChatMessage) -> None:
         """A message under another sender renames its connection, or is refused (and not stored)."""
         try:
-            self.manager.name_member(member, message.sender)
+            self._tell_evicted(self.manager.name_member(member, message.sender))
         except Refused as refusal:
             if message.client_id is not None:
                 refusal.extra.setdefault("client_id", message.client_id)

@@ -17,10 +17,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
+from .names import RoomNames
 from .protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode, PresenceFrame, encode
-from .rules import check_rename, name_key
+from .rules import Refused
 
-__all__ = ["ConnectionManager", "Member", "NameHolder", "Socket"]
+__all__ = ["ConnectionManager", "Member", "Socket"]
 
 log = logging.getLogger("lanchat.hub")
 
@@ -45,15 +46,18 @@ class Member:
     __slots__ = (
         "__weakref__",
         "dropped",
+        "identity",
         "name",
         "outbox",
         "outbox_bytes",
         "outbox_frames",
+        "pending_name",
         "pump",
         "renamed_at",
         "rich",
         "room",
         "sending",
+        "settled",
         "wake",
         "websocket",
     )
@@ -64,6 +68,9 @@ class Member:
         self.name = name  # None until the member says who it is
         # When the member last changed its name (not when it first gave one): renames are rate limited.
         self.renamed_at = float("-inf")
+        self.identity: str | None = None  # from its hello (identity.identity_of)
+        self.pending_name: str | None = None  # ?name= held by an identity: decided by the first frame
+        self.settled = False  # its first frame has come: a hello now would come too late
         self.rich = rich  # asked for v2 frames (presence, typing, welcome)
         self.outbox: list[str] = []  # frames the pump has not taken yet
         # Frames queued and not yet handed to the socket: the outbox plus the rest of the batch
@@ -78,16 +85,6 @@ class Member:
         self.dropped = False  # fell too far behind: no longer in the room
 
 
-class NameHolder:
-    """A name in use in a room, and the connections using it (a person's tabs and windows)."""
-
-    __slots__ = ("display", "members")
-
-    def __init__(self, display: str) -> None:
-        self.display = display  # as its first user spelled it: what the member list shows
-        self.members: list[Member] = []  # a list: a person has one or a few connections
-
-
 class ConnectionManager:
     def __init__(
         self,
@@ -97,11 +94,9 @@ class ConnectionManager:
     ) -> None:
         self.outbox_max_frames = outbox_max_frames
         self.outbox_max_bytes = outbox_max_bytes
-        self.clock = clock
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
         self._rooms: dict[str, dict[Socket, Member]] = {}
-        # room -> name_key(name) -> holder: names that differ only in case are one name.
-        self._names: dict[str, dict[str, NameHolder]] = {}
+        self.names = RoomNames(self._announce, clock)
 
     # The seed's view: room -> its connections.
     @property
@@ -128,7 +123,10 @@ class ConnectionManager:
         member = Member(websocket, room, None, rich)
         self._rooms.setdefault(room, {})[websocket] = member
         if name is not None:
-            self.name_member(member, name)
+            try:
+                self.names.claim(member, name)
+            except Refused:  # an identity's name: this may be its next tab, its hello will say
+                member.pending_name = name
         member.pump = asyncio.get_running_loop().create_task(self._pump(member, replay, welcome))
         return member
 
@@ -142,7 +140,7 @@ class ConnectionManager:
         if member.pump is not None and member.pump is not asyncio.current_task():
             member.pump.cancel()
         member.outbox = []
-        self._forget_name(member)
+        self.names.release(member)
 
     def broadcast(
         self, message: Mapping[str, Any], room: str, *, rich_only: bool = False, exclude: Member | None = None
@@ -162,31 +160,12 @@ class ConnectionManager:
         """Queue a frame for one member, behind everything already queued for it."""
         self._enqueue(member, encode(message))
 
-    def name_member(self, member: Member, name: str) -> None:
-        """Record who a member is; the first connection under a name announces a join.
-
-        A member that already has a name is renamed, at most once per RENAME_MIN_INTERVAL_SECONDS
-        (raises Refused with NAME_CHANGE_TOO_SOON, and nothing changes).
-        """
-        if member.name == name or member.dropped:
-            return
-        renaming = member.name is not None
-        if renaming:
-            now = self.clock()
-            check_rename(member.renamed_at, now)
-            member.renamed_at = now
-        self._forget_name(member)
-        member.name = name
-        names = self._names.setdefault(member.room, {})
-        key = name_key(name)
-        holder = names.get(key)
-        if holder is None:
-            holder = names[key] = NameHolder(name)
-            self._announce(member.room, "join", name)
-        holder.members.append(member)
+    def name_member(self, member: Member, name: str) -> list[Member]:
+        """Name or rename a member (see RoomNames.claim); the members that lost the name are returned."""
+        return self.names.claim(member, name)
 
     def members_of(self, room: str) -> list[str]:
-        return sorted(holder.display for holder in self._names.get(room, {}).values())
+        return self.names.members_of(room)
 
     def room_sizes(self) -> dict[str, int]:
         """Connections per room, for rooms with any."""
@@ -199,21 +178,6 @@ class ConnectionManager:
                     member.pump.cancel()
 
     # Internals -------------------------------------------------------------
-
-    def _forget_name(self, member: Member) -> None:
-        if member.name is None:
-            return
-        names = self._names.get(member.room)
-        key, member.name = name_key(member.name), None
-        holder = names.get(key) if names is not None else None
-        if names is None or holder is None:
-            return
-        holder.members = [other for other in holder.members if other is not member]
-        if not holder.members:
-            del names[key]
-            if not names:
-                del self._names[member.room]
-            self._announce(member.room, "leave", holder.display)
 
     def _announce(self, room: str, event: str, name: str) -> None:
         # The change only: a full list per change made a name-churning client cost every member
@@ -258,7 +222,7 @@ class ConnectionManager:
             del members[member.websocket]
             if not members:
                 del self._rooms[member.room]
-        self._forget_name(member)
+        self.names.release(member)
         # The pump is blocked in a send to this member; once the socket takes data
         # again it sees `dropped` and sends the close frame. If it never does, the
         # keepalive ping times out and the server closes the transport.

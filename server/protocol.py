@@ -20,6 +20,10 @@ __all__ = [
     "ADDRESS_RATE_LIMIT_PER_SECOND",
     "HISTORY_ON_JOIN",
     "HISTORY_PAGE_MAX",
+    "IDENTITY_ID_CHARS",
+    "IDENTITY_SECRET_CHARS",
+    "IDENTITY_SECRET_MAX_CHARS",
+    "IDENTITY_SECRET_MIN_CHARS",
     "MAX_CLIENT_ID_CHARS",
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS",
@@ -43,11 +47,13 @@ __all__ = [
     "ROOM_NAME_PUNCTUATION",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
+    "ClientHello",
     "ClientMessage",
     "ClientTyping",
     "CloseCode",
     "ErrorCode",
     "ErrorFrame",
+    "IdentifiedFrame",
     "MessageFrame",
     "PresenceFrame",
     "TypingFrame",
@@ -96,6 +102,16 @@ MAX_MEMBERS_PER_ROOM = 1024
 # rename after joining is free). Every rename is a leave and a join for each member of the
 # room, so a client changing its sender on every typing notice would flood them all.
 RENAME_MIN_INTERVAL_SECONDS = 10.0
+
+# A client's identity secret (the hello frame): base64url characters (hex is a subset), at least
+# 22 of them (132 bits, base64url's spelling of 128 random bits), so a guess is hopeless.
+# The UI makes 32 random bytes (43 characters).
+IDENTITY_SECRET_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+IDENTITY_SECRET_MIN_CHARS = 22
+IDENTITY_SECRET_MAX_CHARS = 128
+# The identity id is this many hex digits of a hash of the secret (64 bits): short enough to show,
+# and two of a LAN's identities sharing one is out of reach by chance.
+IDENTITY_ID_CHARS = 16
 
 # A member joining without `after` first receives the room's last N messages.
 HISTORY_ON_JOIN = 100
@@ -153,6 +169,10 @@ class ErrorCode(StrEnum):
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"  # a web page from outside this machine and its network
     RATE_LIMITED = "rate_limited"
     NAME_CHANGE_TOO_SOON = "name_change_too_soon"  # renamed again within RENAME_MIN_INTERVAL_SECONDS
+    NAME_TAKEN = "name_taken"  # another identity holds this name in the room
+    SENDER_INVALID = "sender_invalid"  # control or invisible characters, or nothing visible
+    SECRET_INVALID = "secret_invalid"  # the hello's secret is missing, too short, too long or oddly spelled
+    HELLO_UNEXPECTED = "hello_unexpected"  # a hello that is not the connection's first frame
     STORAGE_FAILED = "storage_failed"  # the server could not store the message; it was not sent
     STORAGE_FULL = "storage_full"  # the server's disk is nearly full; the message was not stored
     TOO_MANY_ROOMS = "too_many_rooms"  # the server holds MAX_ROOMS rooms; a new one is refused
@@ -187,6 +207,13 @@ class ClientMessage(TypedDict):
     room: NotRequired[str]  # must equal the room in the URL when present
     type: NotRequired[Literal["message"]]
     client_id: NotRequired[str]  # the client's own id: a repeat is acknowledged, never stored twice
+
+
+class ClientHello(TypedDict):
+    """Who this client is: its first frame, if any. Never in the URL (URLs end up in logs)."""
+
+    type: Literal["hello"]
+    secret: str  # IDENTITY_SECRET_MIN_CHARS to _MAX_CHARS of IDENTITY_SECRET_CHARS, made once per client
 
 
 class ClientTyping(TypedDict):
@@ -227,6 +254,13 @@ class ErrorFrame(TypedDict):
     detail: str  # a sentence for people
     client_id: NotRequired[str]  # the message this error concerns, when known
     retry_after: NotRequired[float]  # seconds, with RATE_LIMITED and NAME_CHANGE_TOO_SOON
+
+
+class IdentifiedFrame(TypedDict):
+    """The answer to a hello: the identity the server knows this client by."""
+
+    type: Literal["identified"]
+    identity: str  # IDENTITY_ID_CHARS hex digits
 
 
 class WelcomeLimits(TypedDict):

@@ -18,6 +18,9 @@ from urllib.parse import urlsplit
 
 from .hosts import HostPolicy
 from .protocol import (
+    IDENTITY_SECRET_CHARS,
+    IDENTITY_SECRET_MAX_CHARS,
+    IDENTITY_SECRET_MIN_CHARS,
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
     MAX_MESSAGE_ID,
@@ -34,6 +37,7 @@ from .protocol import (
 
 __all__ = [
     "ChatMessage",
+    "Hello",
     "RateLimiter",
     "Refused",
     "Typing",
@@ -45,6 +49,7 @@ __all__ = [
     "validate_after",
     "validate_origin",
     "validate_room",
+    "validate_secret",
     "validate_sender",
     "validate_version",
 ]
@@ -70,6 +75,11 @@ class ChatMessage:
 @dataclass(frozen=True, slots=True)
 class Typing:
     sender: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    secret: str
 
 
 # Letters and digits of any script plus ROOM_NAME_PUNCTUATION. \w would also admit
@@ -98,14 +108,45 @@ def validate_room(room: str) -> str:
     return room
 
 
+# Characters a name may not contain: controls (Cc), formatting (Cf: bidi overrides such as
+# U+202E, which make "\u202eecilA" render as "Alice"; zero-width spaces; U+FEFF; U+180E),
+# surrogates (Cs), line and paragraph separators (Zl, Zp).
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Letters and symbols that draw nothing: a name made of them, or ending in one, looks like another.
+_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Joiners are formatting characters that some scripts need (Persian, the Indic scripts) and emoji
+# sequences use; they are allowed between two characters of that kind, never next to ASCII.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _joiner_allowed(before: str, after: str) -> bool:
+    def joinable(ch: str) -> bool:
+        return not ch.isascii() and unicodedata.category(ch)[0] in "LMS"
+
+    return joinable(before) and joinable(after)
+
+
+def _name_problem(name: str) -> str | None:
+    """Why a trimmed, NFC name cannot be shown as it is, or None."""
+    for index, ch in enumerate(name):
+        if ch in _JOINERS and 0 < index < len(name) - 1 and _joiner_allowed(name[index - 1], name[index + 1]):
+            continue
+        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES or ch in _BLANK_LOOKALIKES:
+            return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})"
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in name):
+        return "nothing visible"
+    return None
+
+
 def validate_sender(sender: object, *, missing_ok: bool = False) -> str | None:
+    """A display name as it is stored and shown: trimmed, NFC, nothing invisible or misleading."""
     if sender is None:
         if missing_ok:
             return None
         raise Refused(ErrorCode.SENDER_MISSING, "The message has no sender.")
     if not isinstance(sender, str):
         raise Refused(ErrorCode.SENDER_MISSING, f"The sender must be a string, not {type(sender).__name__}.")
-    sender = sender.strip()
+    sender = unicodedata.normalize("NFC", sender.strip())
     if not sender:
         raise Refused(ErrorCode.SENDER_EMPTY, "The sender name is empty.")
     if len(sender) > MAX_SENDER_CHARS:
@@ -113,13 +154,40 @@ def validate_sender(sender: object, *, missing_ok: bool = False) -> str | None:
             ErrorCode.SENDER_TOO_LONG,
             f"The sender name has {len(sender)} characters; at most {MAX_SENDER_CHARS} are allowed.",
         )
+    problem = _name_problem(sender)
+    if problem is not None:
+        raise Refused(
+            ErrorCode.SENDER_INVALID,
+            f"The sender name contains {problem}; use visible letters, digits, spaces and punctuation.",
+        )
     return sender
 
 
+def validate_secret(secret: object) -> str:
+    """The hello's identity secret."""
+    if not isinstance(secret, str):
+        raise Refused(ErrorCode.SECRET_INVALID, "A hello needs a secret, a string.")
+    if (
+        not IDENTITY_SECRET_MIN_CHARS <= len(secret) <= IDENTITY_SECRET_MAX_CHARS
+        or not set(secret) <= _SECRET_CHARS
+    ):
+        raise Refused(
+            ErrorCode.SECRET_INVALID,
+            f"The secret must be {IDENTITY_SECRET_MIN_CHARS} to {IDENTITY_SECRET_MAX_CHARS} characters"
+            " of A-Z, a-z, 0-9, '-' and '_' (base64url of at least 16 random bytes).",
+        )
+    return secret
+
+
+_SECRET_CHARS = frozenset(IDENTITY_SECRET_CHARS)
+
+
 def name_key(name: str) -> str:
-    """What two names must share to be the same name: "Аня" and "аня" clash."""
+    """What two names must share to be the same name: "Аня", "аня" and "Ан\u200dя" clash."""
+    # Joiners draw nothing and runs of spaces (a no-break space among them) look like one space;
     # casefold can leave a string unnormalized (it expands some letters), so normalize after it.
-    return unicodedata.normalize("NFC", name.casefold())
+    visible = " ".join("".join(ch for ch in name if ch not in _JOINERS).split())
+    return unicodedata.normalize("NFC", visible.casefold())
 
 
 def check_rename(renamed_at: float, now: float) -> None:
@@ -243,13 +311,17 @@ def decode_frame(text: str) -> dict[str, Any]:
     return data
 
 
-def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing:
+def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing | Hello:
     """What a decoded client frame asks for, checked against the room in the URL."""
     kind = data.get("type", "message")
     if kind == "typing":
         return Typing(sender=validate_sender(data.get("sender"), missing_ok=True))
+    if kind == "hello":
+        return Hello(secret=validate_secret(data.get("secret")))
     if kind != "message":
-        raise Refused(ErrorCode.UNKNOWN_TYPE, f"Unknown frame type {kind!r}; expected 'message' or 'typing'.")
+        raise Refused(
+            ErrorCode.UNKNOWN_TYPE, f"Unknown frame type {kind!r}; expected 'message', 'typing' or 'hello'."
+        )
     client_id = data.get("client_id")
     try:
         # The URL names the room; a body naming another must never reach it.

@@ -7,12 +7,16 @@ from typing import Any
 import pytest
 
 from server.protocol import MAX_ROOM_CHARS, MAX_SENDER_CHARS, ErrorCode
-from server.rules import Refused, validate_room, validate_sender
+from server.rules import Refused, name_key, validate_room, validate_sender
 
 CASES = json.loads((Path(__file__).parent.parent / "cases" / "names.json").read_text(encoding="utf-8"))
 
 # The UI gives finer reasons than the server's codes; this is how they correspond.
-SENDER_CODES = {"name_empty": ErrorCode.SENDER_EMPTY, "name_too_long": ErrorCode.SENDER_TOO_LONG}
+SENDER_CODES = {
+    "name_empty": ErrorCode.SENDER_EMPTY,
+    "name_too_long": ErrorCode.SENDER_TOO_LONG,
+    "name_invalid": ErrorCode.SENDER_INVALID,
+}
 
 
 def spelled(case: dict[str, Any], limit: int) -> str:
@@ -40,3 +44,8 @@ def test_sender_names_are_judged_as_the_shared_table_says(case):
         with pytest.raises(Refused) as caught:
             validate_sender(sender)
         assert caught.value.code == SENDER_CODES[case["problem"]]
+
+
+@pytest.mark.parametrize("case", CASES["name_clashes"], ids=lambda case: repr(case))
+def test_names_clash_as_the_shared_table_says(case):
+    assert (name_key(validate_sender(case["a"])) == name_key(validate_sender(case["b"]))) is case["same"]

@@ -53,12 +53,54 @@ export function roomProblem(room) {
   return null
 }
 
+// The server's name rules (server/rules.py validate_sender, name_key), checked against the same
+// table (tests/cases/names.json). Whitespace as Python's str.isspace() sees it: not U+FEFF, but
+// U+001C to U+001F (the information separators) are.
+const SPACE = '[\\p{White_Space}\\u001c-\\u001f]+'
+const EDGE_SPACE = new RegExp(`^${SPACE}|${SPACE}$`, 'gu')
+const SPACE_RUN = new RegExp(SPACE, 'u')
+// Controls, formatting (bidi overrides, zero-width), separators, and letters that draw nothing.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800]/u
+const JOINERS = new Set(['\u200c', '\u200d'])
+const joinable = (ch) => ch > '\x7f' && /[\p{L}\p{M}\p{S}]/u.test(ch)
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u
+
+/** A name as the server keeps it: trimmed, NFC. */
+export function cleanName(name) {
+  return (name ?? '').replace(EDGE_SPACE, '').normalize('NFC')
+}
+
+function hasHiddenCharacters(name) {
+  const chars = Array.from(name)
+  return chars.some((ch, index) => {
+    if (JOINERS.has(ch) && index > 0 && index < chars.length - 1)
+      if (joinable(chars[index - 1]) && joinable(chars[index + 1])) return false
+    return FORBIDDEN.test(ch)
+  })
+}
+
 /** Why a display name would be refused, or null. */
 export function nameProblem(name) {
-  const trimmed = (name ?? '').trim()
-  if (!trimmed) return 'name_empty'
-  if (charCount(trimmed) > MAX_SENDER_CHARS) return 'name_too_long'
+  const cleaned = cleanName(name)
+  if (!cleaned) return 'name_empty'
+  if (charCount(cleaned) > MAX_SENDER_CHARS) return 'name_too_long'
+  if (hasHiddenCharacters(cleaned) || !VISIBLE.test(cleaned)) return 'name_invalid'
   return null
+}
+
+/** What two names share when they are the same name in a room (case, joiners and spacing aside). */
+export function nameKey(name) {
+  const visible = Array.from(cleanName(name))
+    .filter((ch) => !JOINERS.has(ch))
+    .join('')
+  // Upper then lower case folds as Python's casefold does for the letters that matter (ß: ss).
+  return visible
+    .split(SPACE_RUN)
+    .filter(Boolean)
+    .join(' ')
+    .toUpperCase()
+    .toLowerCase()
+    .normalize('NFC')
 }
 
 export function roomSocketUrl(host, room, { name, after } = {}) {
@@ -85,6 +127,11 @@ export function historyUrl(host, room, { before, limit = HISTORY_PAGE_MAX } = {}
 
 export function messageFrame({ text, sender, room, clientId }) {
   return { type: FrameType.MESSAGE, text, sender, room, client_id: clientId }
+}
+
+/** Our first frame on every connection: who we are, never in the URL. */
+export function helloFrame(secret) {
+  return { type: FrameType.HELLO, secret }
 }
 
 export function typingFrame(sender) {
@@ -130,6 +177,7 @@ const FRAME_FIELDS = {
     members: optional(isNames), // a server that sends changes only leaves it out
   },
   [FrameType.TYPING]: { sender: isText },
+  [FrameType.IDENTIFIED]: { identity: isText },
 }
 
 /** The fields of a frame that break its type's shape (empty when it is well formed). */

@@ -4,7 +4,9 @@ import { MAX_ROOM_CHARS, MAX_SENDER_CHARS } from './protocol.generated.js'
 import {
   charCount,
   dispatchFrame,
+  cleanName,
   historyMessages,
+  nameKey,
   nameProblem,
   roomProblem,
   roomSocketUrl,
@@ -35,8 +37,17 @@ describe('protocol', () => {
   })
 
   it.each(cases.senders)('judges the sender name $name as the server does', (entry) => {
-    expect(nameProblem(spelled(entry, MAX_SENDER_CHARS))).toBe(entry.problem)
+    const name = spelled(entry, MAX_SENDER_CHARS)
+    expect(nameProblem(name)).toBe(entry.problem)
+    if (entry.stored) expect(cleanName(name)).toBe(entry.stored)
   })
+
+  it.each(cases.name_clashes)(
+    'tells whether $a and $b are one name as the server does',
+    (entry) => {
+      expect(nameKey(entry.a) === nameKey(entry.b)).toBe(entry.same)
+    },
+  )
 
   it('puts the room in the path, escaped, and the resume point in the query', () => {
     expect(roomSocketUrl('h:1', 'my room', { name: 'Аня', after: 0 })).toBe(

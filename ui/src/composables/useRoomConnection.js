@@ -10,10 +10,12 @@ import {
   HISTORY_PAGE_MAX,
   charCount,
   dispatchFrame,
+  helloFrame,
   historyMessages,
   historyUrl,
   roomSocketUrl,
 } from '../protocol.js'
+import { identitySecret } from '../identity.js'
 import {
   appendMessages,
   appendNotice,
@@ -75,6 +77,8 @@ export function useRoomConnection({
   const roomError = ref(null) // { code, retryAfter } of an error frame that concerns no message of ours
   const limits = shallowRef(DEFAULT_LIMITS) // the server's, from its welcome frame
   const lastRefusal = shallowRef(null) // the error frame that explains a refused connection
+  const identity = ref(null) // the id the host knows us by, from its answer to our hello
+  const nameTaken = ref(false) // someone else holds our name in this room: we must choose another
 
   let live = false // the current connection is past its history replay
   let replay = [] // held until the welcome, so a drop mid-replay half-applies nothing
@@ -94,6 +98,9 @@ export function useRoomConnection({
         replay = []
         lastRefusal.value = null
         pacer.refill()
+        // First, before anything else: the host decides who holds our name from it.
+        pacer.take()
+        socket.send(JSON.stringify(helloFrame(identitySecret(host, { storage }))))
       },
       onMessage: (data) => dispatchFrame(data, handlers),
       onClose() {
@@ -108,10 +115,13 @@ export function useRoomConnection({
 
   // A rename applies at once: the room's member list learns it from a fresh connection's ?name=
   // (resumed from the newest message, so nothing is missed); later frames carry it as sender.
+  // After `nameTaken`, the new name also sends again what was refused for the old one (reopen
+  // first: what is retried waits for the new connection's welcome).
   watch(
     () => toValue(name),
     (now, before) => {
       if (now && now !== before && joined.value) socket.reopen()
+      if (now && nameTaken.value) retryUnderNewName()
     },
   )
 
@@ -164,7 +174,11 @@ export function useRoomConnection({
     ack(frame) {
       outbox.acknowledged(frame.client_id)
     },
+    identified(frame) {
+      identity.value = frame.identity
+    },
     error(frame) {
+      if (frame.code === ErrorCode.NAME_TAKEN) nameTaken.value = true
       if (outbox.refused(frame)) return
       const shown = { code: frame.code, detail: frame.detail, retryAfter: frame.retry_after }
       // Refusals of one frame that say when to try again; they do not explain a refused connection.
@@ -227,6 +241,14 @@ export function useRoomConnection({
     socket.close()
   }
 
+  function retryUnderNewName() {
+    nameTaken.value = false
+    if (roomError.value?.code === ErrorCode.NAME_TAKEN) roomError.value = null
+    for (const entry of outbox.entries.value)
+      if (entry.state === 'failed' && entry.error === ErrorCode.NAME_TAKEN)
+        outbox.retry(entry.clientId)
+  }
+
   /** Leave the room and forget what was waiting to be sent. */
   function forget() {
     leave()
@@ -252,6 +274,8 @@ export function useRoomConnection({
     olderFailed,
     roomError,
     limits,
+    identity,
+    nameTaken,
     send,
     retrySend: outbox.retry,
     discard: outbox.settle,

@@ -57,6 +57,47 @@ describe('backoffDelay', () => {
 })
 
 describe('useRoomConnection', () => {
+  it('says hello with the same kept secret first on every connection, never in the URL', () => {
+    connect()
+    const first = FakeWebSocket.last
+    first.accept()
+    const [hello] = first.allFrames
+    expect(hello.type).toBe('hello')
+    expect(hello.secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(first.url).not.toContain(hello.secret)
+    first.receive({ type: 'identified', identity: '0123456789abcdef' })
+    first.serverClose(1012)
+    vi.advanceTimersByTime(BACKOFF_MAX_MS)
+    FakeWebSocket.last.accept()
+    expect(FakeWebSocket.last.allFrames[0]).toEqual(hello)
+  })
+
+  it('asks for another name when the server says ours is taken, and rejoins under the new one', async () => {
+    const name = ref('Alice')
+    const room = connect({ name })
+    const socket = joinWith()
+    room.send('hi')
+    const [sent] = socket.frames
+    socket.receive({
+      type: 'error',
+      code: 'name_taken',
+      detail: 'taken',
+      client_id: sent.client_id,
+    })
+    expect(room.nameTaken.value).toBe(true)
+    expect(room.outbox.value[0]).toMatchObject({ state: 'failed', error: 'name_taken' })
+    name.value = 'Alice 2'
+    await nextTick()
+    expect(room.nameTaken.value).toBe(false)
+    const again = FakeWebSocket.last
+    expect(again).not.toBe(socket)
+    expect(again.params.get('name')).toBe('Alice 2')
+    joinWith()
+    expect(again.frames).toEqual([
+      expect.objectContaining({ type: 'message', text: 'hi', sender: 'Alice 2' }),
+    ])
+  })
+
   it('connects with the v2 protocol and our name, and shows history only once the welcome says it is complete', () => {
     const room = connect()
     const socket = FakeWebSocket.last

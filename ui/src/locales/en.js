@@ -39,6 +39,9 @@ export default {
   problem: {
     name_empty: 'Enter your name.',
     name_too_long: 'A name can have at most 32 characters.',
+    name_invalid:
+      'Use visible letters, digits, spaces and punctuation: no invisible or direction-changing characters.',
+    name_same: 'That is the name someone else is using here (letter case does not count).',
     room_empty: 'Enter a room name.',
     room_too_long: 'A room name can have at most 64 characters.',
     room_chars: 'Use letters, digits, spaces, “-”, “_” and “.” in a room name.',
@@ -170,6 +173,9 @@ export default {
     typingTwo: '{a} and {b} are typing…',
     typingMany: 'Several people are typing…',
     dismiss: 'Dismiss',
+    nameTaken: 'Someone else is using the name “{name}” in this room. Choose another name:',
+    newName: 'New name',
+    useName: 'Use this name',
   },
   composer: {
     message: 'Message',
@@ -261,9 +267,13 @@ export default {
     room_full: 'this room has as many people in it as it can take.',
     storage_full:
       'The server is almost out of disk space, so it did not save this message. Ask its host to free some.',
+    name_taken: 'Someone else is using this name here. Choose another name.',
+    sender_invalid:
+      'Your name has invisible or direction-changing characters. Choose another name.',
+    secret_invalid: 'The server did not accept this app’s identity. It may be an older version.',
+    hello_unexpected: 'The server did not accept this app’s identity. It may be an older version.',
     too_many_connections:
       'this computer has too many connections open to that server; leave a room or close a window.',
-    name_taken: 'Someone else is using this name here. Choose another name in Settings.',
     unknownWithDetail: 'The server refused this ({code}): {detail}',
     unknown: 'The server refused this ({code}).',
   },

@@ -30,7 +30,12 @@ export class FakeWebSocket {
     return new URL(this.url).searchParams
   }
 
+  /** What the code sent, its hello (who we are, sent first on every connection) aside. */
   get frames() {
+    return this.allFrames.filter((frame) => frame.type !== 'hello')
+  }
+
+  get allFrames() {
     return this.sent.map((text) => JSON.parse(text))
   }
 
