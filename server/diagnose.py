@@ -51,6 +51,8 @@ DOCTOR_HEADER = "x-lanchat-doctor"
 # The room socket is opened at /ws/ with no room: lanchat checks the Origin first, then refuses the
 # empty room name. The probe learns whether the page would be let in and joins no room.
 PROBE_SOCKET_PATH = "/ws/"
+# A DNS name is at most 253 characters written out (RFC 1035's 255 octets on the wire).
+MAX_HOST_CHARS = 253
 # RFC 6761: names under .invalid never resolve, and resolvers should say so without asking.
 NEVER_RESOLVES = (".invalid",)
 
@@ -113,7 +115,7 @@ def parse_address(text: str) -> tuple[str, int]:
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
         ipaddress.IPv6Address(host.split("%")[0])  # ValueError when it is not one
-    elif ":" in host or len(host) > 253 or not host.isascii() or any(c.isspace() for c in host):
+    elif ":" in host or len(host) > MAX_HOST_CHARS or not host.isascii() or any(c.isspace() for c in host):
         raise ValueError(f"{host!r} is not a host name or address")
     return host, int(port_text)
 

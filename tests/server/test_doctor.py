@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from server.diagnose import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER
+from server.diagnose import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -219,3 +219,38 @@ def test_the_windows_page_may_send_the_doctors_header_across_origins(doctor):
         assert response.status == 200
         assert DOCTOR_HEADER in response.headers["access-control-allow-headers"].lower()
         assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:41234"
+
+
+def health_answer(total_bytes: int) -> bytes:
+    """A lanchat-shaped /api/health answer, padded to exactly `total_bytes`."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    body = b'{"status": "ok", "protocol": 2, "pad": "'
+    tail = b'"}'
+    return head + body + b"x" * (total_bytes - len(head) - len(body) - len(tail)) + tail
+
+
+@pytest.mark.parametrize(
+    ("size", "outcome"),
+    [(MAX_ANSWER_BYTES, "upgrade_blocked"), (MAX_ANSWER_BYTES + 1, "not_lanchat")],
+    ids=["at-the-cap-read-whole", "one-byte-over-cut"],
+)
+def test_a_health_answer_is_read_up_to_max_answer_bytes_and_no_further(doctor, size, outcome):
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            head = conn.recv(65536)
+            if b"upgrade: websocket" in head.lower():
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            else:
+                conn.sendall(health_answer(size))
+
+    with listener(answer) as port:
+        body = ask(doctor.port, f"127.0.0.1:{port}")[1]
+    assert body["outcome"] == outcome, body
+
+
+@pytest.mark.parametrize(("length", "status"), [(MAX_HOST_CHARS, 200), (MAX_HOST_CHARS + 1, 400)])
+def test_a_host_name_is_at_most_max_host_chars(doctor, length, status):
+    # Under .invalid, so even the accepted one is never looked up.
+    name = "a" * (length - len(".invalid")) + ".invalid"
+    answer_status, body = ask(doctor.port, f"{name}:8765")
+    assert answer_status == status, body
