@@ -7,6 +7,7 @@ test_doctor_netns.py; here are the ones loopback can show, and the doctor's own 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import threading
 import urllib.error
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 import pytest
 
 from server.diagnose import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
+from tests.lanchat_process import ServeProcess
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -35,14 +37,20 @@ def ask(doctor_port: int, address: str, headers: dict[str, str] | None = None, v
         return exc.code, json.loads(exc.read())
 
 
-@pytest.fixture
-def doctor(serve_process, tmp_path):
-    return serve_process(data_dir=tmp_path / "doctor", extra_args=("--allow-host", "chat.home.arpa"))
+# One doctor and one host for the whole module: each check is independent of the last (the host
+# keeps no state from a probe, which joins no room), and two processes start once, not per test.
+@pytest.fixture(scope="module")
+def doctor(tmp_path_factory) -> Iterator[ServeProcess]:
+    process = ServeProcess(tmp_path_factory.mktemp("doctor"), 0, ("--allow-host", "chat.home.arpa"))
+    yield process.start()
+    process.stop(signal.SIGKILL)
 
 
-@pytest.fixture
-def host(serve_process, tmp_path):
-    return serve_process(data_dir=tmp_path / "host")
+@pytest.fixture(scope="module")
+def host(tmp_path_factory) -> Iterator[ServeProcess]:
+    process = ServeProcess(tmp_path_factory.mktemp("host"), 0)
+    yield process.start()
+    process.stop(signal.SIGKILL)
 
 
 def free_port() -> int:
