@@ -32,15 +32,27 @@ describe('ConnectionBadge', () => {
     ]) {
       vi.setSystemTime(new Date(2026, 11, 1, 20, 51))
       const wrapper = mountWithI18n(ConnectionBadge, { props: { status: 'connected' } }, locale)
-      await wrapper.setProps({ status: 'reconnecting', retryIn: 5 })
+      await wrapper.setProps({ status: 'reconnecting', retryIn: 5, downSince: Date.now() })
       await vi.advanceTimersByTimeAsync(UNREACHABLE_AFTER_MS - 1000)
       expect(wrapper.text()).not.toContain(text)
       await vi.advanceTimersByTimeAsync(1000)
       expect(wrapper.text()).toContain(text)
-      await wrapper.setProps({ status: 'connected' })
+      await wrapper.setProps({ status: 'connected', downSince: null })
       expect(wrapper.text()).not.toContain(text)
       wrapper.unmount()
     }
+    vi.useRealTimers()
+  })
+
+  it('shows a long outage at once when it is shown again, as after switching rooms and back', () => {
+    vi.useFakeTimers()
+    vi.setSystemTime(new Date(2026, 11, 1, 20, 51))
+    const downSince = Date.now()
+    vi.setSystemTime(new Date(2026, 11, 1, 20, 55))
+    const wrapper = mountWithI18n(ConnectionBadge, {
+      props: { status: 'reconnecting', retryIn: 5, downSince },
+    })
+    expect(wrapper.text()).toContain('Unreachable since 8:51 PM')
     vi.useRealTimers()
   })
 })

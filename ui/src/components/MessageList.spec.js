@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import MessageList from './MessageList.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 
@@ -21,6 +21,18 @@ describe('MessageList', () => {
     ])
     const ru = mountWithI18n(MessageList, { props: { items, roomName: 'general' } }, 'ru')
     expect(ru.findAll('[role="separator"]').map((day) => day.text())).toEqual(['Вчера', 'Сегодня'])
+  })
+
+  it('moves "Today" to "Yesterday" at midnight while the room stays open', async () => {
+    vi.useFakeTimers()
+    vi.setSystemTime(new Date(2026, 11, 1, 23, 59, 30))
+    const items = [message('a', Date.now() / 1000)]
+    const wrapper = mountWithI18n(MessageList, { props: { items, roomName: 'general' } })
+    expect(wrapper.get('[role="separator"]').text()).toBe('Today')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(wrapper.get('[role="separator"]').text()).toBe('Yesterday')
+    wrapper.unmount()
+    vi.useRealTimers()
   })
 
   it('shows an empty room as one line that names the room, in both languages', () => {

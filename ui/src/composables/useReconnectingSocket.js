@@ -2,7 +2,7 @@
 // drop, wait for the network when the browser says it is gone, and say why a first
 // attempt failed. Transport only, shaped like VueUse's useWebSocket; what the frames
 // mean is the caller's business.
-import { getCurrentScope, onScopeDispose, ref } from 'vue'
+import { getCurrentScope, onScopeDispose, ref, watch } from 'vue'
 import { CloseCode } from '../protocol.js'
 
 export const ConnectionStatus = Object.freeze({
@@ -51,6 +51,16 @@ export function useReconnectingSocket(
   const status = ref(ConnectionStatus.CONNECTING)
   const retryIn = ref(0) // whole seconds until the next attempt, while reconnecting
   const failure = ref(null) // { reason: refused|unreachable|timeout|rejected|closed, code? }
+  // Since when (ms) the connection has been down, null while connected. Kept here, not in the
+  // view, so that showing another room and coming back does not start the outage anew.
+  const downSince = ref(null)
+  watch(
+    () => status.value === ConnectionStatus.CONNECTED,
+    (connected) => {
+      downSince.value = connected ? null : (downSince.value ?? Date.now())
+    },
+    { immediate: true, flush: 'sync' },
+  )
 
   let socket = null
   let attempt = 0
@@ -195,5 +205,5 @@ export function useReconnectingSocket(
   if (getCurrentScope()) onScopeDispose(() => close())
   open()
 
-  return { status, retryIn, failure, send, confirm, reconnect, reopen, close }
+  return { status, retryIn, downSince, failure, send, confirm, reconnect, reopen, close }
 }

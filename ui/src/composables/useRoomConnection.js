@@ -263,6 +263,7 @@ export function useRoomConnection({
     room,
     status: socket.status,
     retryIn: socket.retryIn,
+    downSince: socket.downSince,
     failure,
     joined,
     timeline,

@@ -567,3 +567,22 @@ describe('useRoomConnection after a rename', () => {
     })
   })
 })
+
+describe('useRoomConnection outages', () => {
+  it('remembers since when the room is unreachable, across attempts, until it is back', () => {
+    vi.setSystemTime(new Date(2026, 11, 1, 20, 51))
+    const room = connect()
+    const first = joinWith()
+    expect(room.downSince.value).toBeNull()
+    first.serverClose(1006)
+    const lost = room.downSince.value
+    expect(lost).toBe(Date.now())
+    vi.advanceTimersByTime(120_000)
+    FakeWebSocket.last.close() // one more failed attempt
+    expect(room.downSince.value).toBe(lost)
+    vi.advanceTimersByTime(120_000)
+    room.reconnect() // now, or the attempt under way
+    joinWith()
+    expect(room.downSince.value).toBeNull()
+  })
+})
