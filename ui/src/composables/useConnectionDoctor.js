@@ -8,6 +8,8 @@ import { PROTOCOL_VERSION } from '../protocol.js'
 
 // The server's steps take at most 3 s each (server/diagnose.py); past this it is not answering.
 export const DOCTOR_TIMEOUT_MS = 15_000
+// The server checks one address at a time (429 meanwhile): ask again this much later.
+export const DOCTOR_BUSY_RETRY_MS = 500
 // Without it the server refuses: no other site's page can send it without a CORS preflight.
 export const DOCTOR_HEADER = 'X-Lanchat-Doctor'
 
@@ -27,12 +29,18 @@ export function useConnectionDoctor({
     diagnosis.value = { address, state: 'checking', result: null }
     const query = new URLSearchParams({ address, v: String(PROTOCOL_VERSION) })
     let shown = { address, state: 'unavailable', result: null }
+    const base = serverHost ? `http://${serverHost}` : ''
+    const giveUpAt = Date.now() + DOCTOR_TIMEOUT_MS
     try {
-      const base = serverHost ? `http://${serverHost}` : ''
-      const response = await fetchImpl(`${base}/api/diagnose?${query}`, {
-        headers: { [DOCTOR_HEADER]: '1' },
-        signal: AbortSignal.timeout(DOCTOR_TIMEOUT_MS),
-      })
+      let response
+      do {
+        if (response) await new Promise((resolve) => setTimeout(resolve, DOCTOR_BUSY_RETRY_MS))
+        response = await fetchImpl(`${base}/api/diagnose?${query}`, {
+          headers: { [DOCTOR_HEADER]: '1' },
+          signal: AbortSignal.timeout(Math.max(1, giveUpAt - Date.now())),
+        })
+        // Another check (the Show rooms one, say) is running: wait for it, unless superseded.
+      } while (response.status === 429 && ticket === asked && Date.now() < giveUpAt)
       if (response.ok) shown = { address, state: 'done', result: await response.json() }
     } catch {
       // Not our machine's server, or it did not answer: the page says less, not nothing.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { useConnectionDoctor } from './useConnectionDoctor.js'
+import { DOCTOR_BUSY_RETRY_MS, useConnectionDoctor } from './useConnectionDoctor.js'
 
 // Our server's answers, released by the test in the order it chooses.
 function slowServer() {
@@ -52,5 +52,24 @@ describe('useConnectionDoctor', () => {
       state: 'unavailable',
       result: null,
     })
+  })
+})
+
+describe('useConnectionDoctor while another check runs', () => {
+  it('asks again after DOCTOR_BUSY_RETRY_MS while the server is busy with one', async () => {
+    const answers = [
+      { ok: false, status: 429, json: async () => ({}) },
+      { ok: true, status: 200, json: async () => ({ outcome: 'refused' }) },
+    ]
+    const asked = []
+    const fetchImpl = async () => {
+      asked.push(Date.now())
+      return answers.shift()
+    }
+    const doctor = useConnectionDoctor({ serverHost: '127.0.0.1:1', fetchImpl })
+    await doctor.diagnose('10.0.0.1:8765')
+    expect(doctor.diagnosis.value.result).toEqual({ outcome: 'refused' })
+    expect(asked).toHaveLength(2)
+    expect(asked[1] - asked[0]).toBeGreaterThanOrEqual(DOCTOR_BUSY_RETRY_MS - 5)
   })
 })
