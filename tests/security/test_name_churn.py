@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from server.protocol import RENAME_MIN_INTERVAL_SECONDS, ErrorCode
 
@@ -25,10 +27,11 @@ def frames_until(ws, predicate, timeout=5):
             return seen
 
 
-def joined(server, name, room="general"):
-    ws = connect(f"{server.ws_base}/ws/{room}?v=2&name={name}")
-    frames_until(ws, lambda f: f["type"] == "welcome")
-    return ws
+@contextmanager
+def joined(server, name, room="general") -> Iterator[ClientConnection]:
+    with connect(f"{server.ws_base}/ws/{room}?v=2&name={name}") as ws:
+        frames_until(ws, lambda f: f["type"] == "welcome")
+        yield ws
 
 
 def test_a_second_rename_within_the_interval_is_refused_and_nothing_is_stored_or_announced(server):

@@ -9,6 +9,8 @@ import hashlib
 import json
 import secrets
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -42,17 +44,20 @@ def frames_until(ws: ClientConnection, predicate, timeout: float = 5) -> list[di
             return seen
 
 
-def open_room(server, name: str | None = None, *, secret: str | None = None, v2: bool = True, room="general"):
+@contextmanager
+def open_room(
+    server, name: str | None = None, *, secret: str | None = None, v2: bool = True, room="general"
+) -> Iterator[ClientConnection]:
     """A connection that has read its welcome (v2) and, with a secret, said hello first."""
     query = {**({"v": 2} if v2 else {}), **({"name": name} if name else {})}
-    ws = connect(f"{server.ws_base}/ws/{room}?{urllib.parse.urlencode(query)}")
-    if secret is not None:
-        ws.send(json.dumps({"type": "hello", "secret": secret}))
-    if v2:
-        frames_until(ws, lambda f: f["type"] == "welcome")
-    if secret is not None:
-        frames_until(ws, lambda f: f["type"] == "identified")
-    return ws
+    with connect(f"{server.ws_base}/ws/{room}?{urllib.parse.urlencode(query)}") as ws:
+        if secret is not None:
+            ws.send(json.dumps({"type": "hello", "secret": secret}))
+        if v2:
+            frames_until(ws, lambda f: f["type"] == "welcome")
+        if secret is not None:
+            frames_until(ws, lambda f: f["type"] == "identified")
+        yield ws
 
 
 def sync(ws: ClientConnection, watcher: ClientConnection, sender: str, text: str = "sync") -> list[dict]:
@@ -123,27 +128,27 @@ def test_a_hello_after_another_frame_is_refused_and_the_connection_stays(server)
 
 
 def test_a_second_connection_as_alice_is_not_listed_and_alice_leaves_when_the_real_one_does(server):
-    with open_room(server, "Watcher") as watcher:
-        alice = open_room(server, "Alice", secret=new_secret())
-        with (
-            open_room(server, "Alice", secret=new_secret()) as impostor,
-            open_room(server, "Alice", v2=False) as seed,
-        ):
-            assert members_now(server) == ["Alice", "Watcher"]
-            impostor.send(json.dumps({"type": "typing"}))  # its first frame: its ?name= is decided
-            assert error_of(impostor)["code"] == ErrorCode.NAME_TAKEN
-            seed.send(json.dumps({"text": "hi", "sender": "Alice", "client_id": "c-seed"}))
-            refusal = error_of(seed)
-            assert (refusal["code"], refusal["client_id"]) == (ErrorCode.NAME_TAKEN, "c-seed")
-            alice.close()
-            seen = sync(impostor, watcher, "Impostor")
-            assert [
-                (f["event"], f["name"]) for f in seen if f["type"] == "presence" and f["name"] == "Alice"
-            ] == [
-                ("join", "Alice"),
-                ("leave", "Alice"),
-            ]
-            assert "Alice" not in members_now(server)
+    with (
+        open_room(server, "Watcher") as watcher,
+        open_room(server, "Alice", secret=new_secret()) as alice,
+        open_room(server, "Alice", secret=new_secret()) as impostor,
+        open_room(server, "Alice", v2=False) as seed,
+    ):
+        assert members_now(server) == ["Alice", "Watcher"]
+        impostor.send(json.dumps({"type": "typing"}))  # its first frame: its ?name= is decided
+        assert error_of(impostor)["code"] == ErrorCode.NAME_TAKEN
+        seed.send(json.dumps({"text": "hi", "sender": "Alice", "client_id": "c-seed"}))
+        refusal = error_of(seed)
+        assert (refusal["code"], refusal["client_id"]) == (ErrorCode.NAME_TAKEN, "c-seed")
+        alice.close()
+        seen = sync(impostor, watcher, "Impostor")
+        assert [
+            (f["event"], f["name"]) for f in seen if f["type"] == "presence" and f["name"] == "Alice"
+        ] == [
+            ("join", "Alice"),
+            ("leave", "Alice"),
+        ]
+        assert "Alice" not in members_now(server)
     assert stored_texts(server) == ["sync"]
 
 
