@@ -1,0 +1,24 @@
+"""At 400 px a long room name takes the header's first row and shows whole, in Russian too."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.lanchat_browser import join_room, screenshot
+
+pytestmark = pytest.mark.browser
+
+LONG_RUSSIAN_ROOM = "Обсуждение квартального отчёта отдела продаж"
+
+
+def test_a_long_russian_room_name_shows_whole_in_the_header_of_a_narrow_window(lanchat, new_page):
+    page = new_page(width=400, height=760)
+    join_room(page, lanchat.url, "Anna", LONG_RUSSIAN_ROOM)
+    page.get_by_label("Language").select_option("ru")
+    heading = page.get_by_role("heading", name=LONG_RUSSIAN_ROOM)
+
+    cut = heading.evaluate("el => el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth")
+    assert not cut, "the room name is cut"
+    box = heading.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 400
+    screenshot(page, "narrow-header-long-russian-room")
