@@ -82,3 +82,13 @@ def test_the_doctor_speaks_russian(lanchat, new_page, web_server):
     )
     page.get_by_role("button", name="Отмена").scroll_into_view_if_needed()
     screenshot(page, "doctor-not-lanchat-ru")
+
+
+def test_the_doctors_words_below_the_fold_do_not_stretch_the_page(lanchat, new_page):
+    # Its steps carry visually hidden words (absolutely placed) for screen readers; out of their
+    # box they made the whole page scroll, header and all, in a short window.
+    page = new_page(height=480)
+    form = open_address_form(page, lanchat.url, f"127.0.0.1:{closed_port()}", "Name")
+    form.get_by_role("button", name="Join").click()
+    expect(page.locator("details [data-testid='connection-doctor'] li.failed")).to_be_attached()
+    assert page.evaluate("document.documentElement.scrollHeight - innerHeight") <= 0
