@@ -76,10 +76,7 @@ class RoomNames:
             member.renamed_at = now
         evicted: list[Member] = []
         if holder is not None and not ours and holder.identity is None and member.identity is not None:
-            evicted, holder.members = holder.members, []
-            holder.identity = member.identity
-            for other in evicted:
-                other.name = None
+            evicted = self._take_over(holder, member.identity, keep=None)
         self.release(member)
         self._add(member, name, key)
         return evicted
@@ -89,14 +86,8 @@ class RoomNames:
         member.identity = identity
         member.settled = True
         if member.name is not None:
-            holder = self._rooms[member.room][name_key(member.name)]
             # Only clients without an identity can share a holder with a member that had none.
-            evicted = [other for other in holder.members if other is not member]
-            for other in evicted:
-                other.name = None
-            holder.members = [member]
-            holder.identity = identity
-            return evicted
+            return self._take_over(self._rooms[member.room][name_key(member.name)], identity, keep=member)
         return self.settle(member)
 
     def settle(self, member: Member) -> list[Member]:
@@ -120,6 +111,22 @@ class RoomNames:
             if not names:
                 del self._rooms[member.room]
             self._announce(member.room, "leave", holder.display)
+
+    @staticmethod
+    def _take_over(holder: NameHolder, identity: str, keep: Member | None) -> list[Member]:
+        """Give a name held without identity to `identity`; the members that lose it are returned.
+
+        A member whose first frame has not come yet may be the same identity's other tab, its
+        hello on the way: its name waits for that hello instead (see `pending_name`).
+        """
+        holder.identity = identity
+        others = [other for other in holder.members if other is not keep]
+        holder.members = [keep] if keep is not None else []
+        for other in others:
+            if not other.settled:
+                other.pending_name = other.name
+            other.name = None
+        return [other for other in others if other.settled]
 
     def _add(self, member: Member, name: str, key: str) -> None:
         member.name = name

@@ -210,3 +210,21 @@ def test_a_seed_client_may_use_a_name_no_identity_holds_until_an_identity_claims
             seen = sync(bob, watcher, "Bob", "the real Bob")
     assert not [f for f in seen if f["type"] == "presence" and f["name"] == "Bob"]  # listed all along
     assert stored_texts(server) == ["hello", "the real Bob"]
+
+
+def test_two_tabs_of_one_identity_opened_at_once_both_keep_the_name(server):
+    secret = new_secret()
+    url = f"{server.ws_base}/ws/general?v=2&name=Alice"
+    with open_room(server, "Watcher") as watcher, connect(url) as first, connect(url) as second:
+        for tab in (first, second):  # both are in before either says who it is
+            frames_until(tab, lambda f: f["type"] == "welcome")
+        for tab in (first, second):
+            tab.send(json.dumps({"type": "hello", "secret": secret}))
+            frames_until(tab, lambda f: f["type"] == "identified")
+        sync(second, watcher, "Alice", "from the second tab")
+        first.close()
+        seen = sync(second, watcher, "Alice", "still Alice")
+        own = frames_until(second, lambda f: f.get("text") == "still Alice")
+    assert not [f for f in seen if f["type"] == "presence" and f["name"] == "Alice"]  # no leave
+    assert not [f for f in own if f["type"] == "error"]
+    assert stored_texts(server) == ["from the second tab", "still Alice"]

@@ -46,6 +46,7 @@ def test_when_one_of_two_anonymous_users_of_a_name_identifies_the_other_loses_it
     guest, alice = member(), member()
     names.claim(guest, "Alice")
     names.claim(alice, "Alice")
+    guest.settled = True  # it has sent a frame already: it said no hello
     assert names.identify(alice, "id-a") == [guest]
     assert guest.name is None and alice.name == "Alice"
     assert names.members_of("room") == ["Alice"] and announced.events == [("join", "Alice")]
@@ -54,6 +55,7 @@ def test_when_one_of_two_anonymous_users_of_a_name_identifies_the_other_loses_it
 def test_an_identity_claiming_a_guests_name_takes_it_over(names, announced):
     guest, bob = member(), member()
     names.claim(guest, "Bob")
+    guest.settled = True
     names.identify(bob, "id-b")
     assert names.claim(bob, "bob") == [guest]
     assert guest.name is None and names.members_of("room") == ["Bob"]
@@ -102,3 +104,27 @@ def test_rooms_keep_their_names_apart(names):
     names.claim(elsewhere := member("two"), "Alice")
     assert elsewhere.name == "Alice"
     assert names.members_of("one") == names.members_of("two") == ["Alice"]
+
+
+def test_two_tabs_of_one_identity_joining_at_once_both_keep_the_name(names, announced):
+    # Both connect with ?name=Alice before either says hello; the first hello must not cost
+    # the second tab its name.
+    first, second = member(), member()
+    names.claim(first, "Alice")
+    names.claim(second, "Alice")
+    assert names.identify(first, "id-a") == []
+    assert second.name is None and second.pending_name == "Alice"
+    assert names.identify(second, "id-a") == []
+    assert (first.name, second.name) == ("Alice", "Alice")
+    names.release(first)
+    assert names.members_of("room") == ["Alice"] and announced.events == [("join", "Alice")]
+
+
+def test_a_guest_that_had_not_spoken_yet_learns_of_a_taken_name_at_its_first_frame(names):
+    guest, alice = member(), member()
+    names.claim(guest, "Alice")
+    names.identify(alice, "id-a")
+    assert names.claim(alice, "Alice") == []
+    with pytest.raises(Refused) as caught:
+        names.settle(guest)
+    assert caught.value.code == ErrorCode.NAME_TAKEN
