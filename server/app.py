@@ -271,7 +271,9 @@ def create_app(config: ServerConfig) -> LanchatApp:
                     event = await websocket.receive()
                     if event["type"] == "websocket.disconnect":
                         break
-                    rooms.receive(session, event.get("text"))
+                    pause = rooms.receive(session, event.get("text"))
+                    if pause:
+                        await asyncio.sleep(pause)  # past a rate limit: see ChatRooms.receive
             finally:
                 rooms.leave(session)
 

@@ -186,12 +186,19 @@ class ChatRooms:
         self.manager.disconnect(session.member.websocket, session.member.room)
         self.address_limits.release(session.address)
 
-    def receive(self, session: Session, text: str | None) -> None:
-        """One incoming frame: `text` is None for a binary frame."""
+    def receive(self, session: Session, text: str | None) -> float:
+        """One incoming frame: `text` is None for a binary frame. Returns how long to read nothing
+        more from this connection: past a rate limit, its `retry_after` (0 otherwise)."""
         member = session.member
         try:
-            session.limiter.take()
-            self.address_limits.take(session.address)
+            try:
+                session.limiter.take()
+                self.address_limits.take(session.address)
+            except Refused as refusal:
+                # One error frame, then the sender is slowed by TCP itself while the endpoint
+                # does not read: a flood costs the server one refusal per pause, not per frame.
+                self.manager.send(member, error_frame(refusal))
+                return float(refusal.extra["retry_after"])
             if text is None:
                 raise Refused(
                     ErrorCode.BINARY_NOT_SUPPORTED, "Binary frames are not supported; send JSON text."
@@ -208,6 +215,7 @@ class ChatRooms:
                 self._post(member, frame)
         except Refused as refusal:
             self.manager.send(member, error_frame(refusal))
+        return 0.0
 
     def _hello(self, member: Member, hello: Hello) -> None:
         if member.settled:

@@ -63,16 +63,20 @@ def _usual_file_limit() -> None:
 class Serve:
     """One `lanchat serve --port 0` process, stopped on exit."""
 
-    def __init__(self, checkout: Path, label: str) -> None:
+    def __init__(
+        self, checkout: Path, label: str, *, host: str = "127.0.0.1", prefix: tuple[str, ...] = ()
+    ) -> None:
         self.checkout = checkout
         self.label = label
+        self.host = host
+        self.prefix = prefix  # e.g. ("ip", "netns", "exec", NS): where the process runs
         self.data = Path(tempfile.mkdtemp(prefix="lanchat-bench-data-"))
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
         self.output: list[str] = []
 
     def __enter__(self) -> Serve:
-        command = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", "0"]
+        command = [*self.prefix, sys.executable, "-m", "server", "--host", self.host, "--port", "0"]
         self.process = subprocess.Popen(
             [*command, "--data", str(self.data)],
             cwd=self.checkout,

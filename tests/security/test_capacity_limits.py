@@ -4,7 +4,9 @@ gets a clear error frame; everyone else carries on. (Frames per address: test_ne
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -15,6 +17,7 @@ from server.protocol import (
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS,
     MAX_ROOMS,
+    RATE_LIMIT_BURST,
     CloseCode,
     ErrorCode,
 )
@@ -76,3 +79,20 @@ def test_a_room_takes_max_members_and_the_next_gets_room_full_and_4011(serve_pro
     held.pop().close()
     with connect(f"{server.ws_base}/ws/crowd?v=2&after=0", source_address=("127.0.0.3", 0)) as ws:
         assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
+
+
+def test_a_connection_past_its_rate_limit_is_not_read_again_until_its_retry_after(serve_process):
+    server = serve_process()
+    extra = 10
+    with connect(f"{server.ws_base}/ws/fast") as ws:
+        for index in range(RATE_LIMIT_BURST + extra):
+            ws.send(json.dumps({"text": f"m{index}", "sender": "Ann"}))
+        answers = []
+        for _ in range(RATE_LIMIT_BURST + extra):  # every frame is answered, stored or refused
+            frame = json.loads(ws.recv(timeout=10))
+            answers.append((time.monotonic(), frame))
+    refusals = [(at, frame) for at, frame in answers if frame["type"] == "error"]
+    assert refusals and all(frame["code"] == ErrorCode.RATE_LIMITED for _, frame in refusals)
+    # One refusal, then a pause of its retry_after before the next frame is even read.
+    for (at, frame), (next_at, _) in itertools.pairwise(refusals):
+        assert next_at - at >= frame["retry_after"] * 0.8

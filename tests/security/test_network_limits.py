@@ -49,7 +49,6 @@ async def main(base, connections, per_connection):
     for i, ws in enumerate(sockets):
         for n in range(per_connection):
             await ws.send(json.dumps({"text": f"m{n}", "sender": f"Flooder {i}"}))
-    elapsed = time.monotonic() - started
     stored, refusals = 0, []
     for ws in sockets:
         for _ in range(per_connection):
@@ -58,6 +57,9 @@ async def main(base, connections, per_connection):
                 refusals.append(frame)
             else:
                 stored += 1
+    # Until the last answer: the server reads a limited connection again only after a pause.
+    elapsed = time.monotonic() - started
+    for ws in sockets:
         await ws.close()
     print(json.dumps({"stored": stored, "refusals": refusals, "elapsed": elapsed}))
 
