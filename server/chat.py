@@ -206,7 +206,7 @@ class ChatRooms:
             frame = parse_client_frame(decode_frame(text), member.room)
             if isinstance(frame, Hello):
                 self._hello(member, frame)
-                return
+                return 0.0
             if not member.settled:
                 self._settle(member, frame.sender)
             if isinstance(frame, Typing):
