@@ -13,6 +13,7 @@ prints {"event": "ready", ...}; then for each command line it prints {"id": ...,
   {"id": 4, "op": "clipboard"}                            the system clipboard's text
   {"id": 5, "op": "drop", "urls": [...]}                 drop links or files onto the page
   {"id": 6, "op": "unfocus"}                              another window takes the focus (the user looks away)
+  {"id": 8, "op": "resize", "width": 400, "height": 760}  resize the window
   {"id": 7, "op": "close"}                                close the window (as the user would)
 
 End of input closes the window too.
@@ -127,6 +128,9 @@ def perform(app: DesktopApp, command: dict):
         return drop_urls(app, command["urls"])
     if op == "unfocus":
         return focus_elsewhere(app)
+    if op == "resize":
+        window.resize(command["width"], command["height"])
+        return True
     if op == "close":
         window.destroy()
         return True
