@@ -4,7 +4,7 @@
 import { computed, reactive, ref, watch } from 'vue'
 import * as desktop from '../desktopBridge.js'
 import { systemLanguage } from '../i18n.js'
-import { nameProblem } from '../protocol.js'
+import { cleanName, nameProblem } from '../protocol.js'
 import { appStorage } from '../windowStorage.js'
 
 const RECENT_MAX = 8
@@ -62,7 +62,7 @@ export function useSettings(locale, { storage = appStorage } = {}) {
   function rename(wanted) {
     const problem = nameProblem(wanted)
     if (problem) return problem
-    const name = wanted.trim()
+    const name = cleanName(wanted) // as the server keeps it (trimmed, NFC), so our messages match it
     if (name === myName.value) return null
     if (myName.value) {
       const former = [myName.value, ...formerNames.value.filter((old) => old !== name)]

@@ -53,6 +53,14 @@ describe('useSettings', () => {
     expect(settings.formerNames.value).toEqual([])
   })
 
+  it('keeps a name as the server does (NFC) and refuses one with invisible characters', () => {
+    const settings = settingsFor()
+    expect(settings.rename(' Rene\u0301e ')).toBeNull()
+    expect(settings.myName.value).toBe('Ren\u00e9e')
+    expect(settings.rename('Ali\u200bce')).toBe('name_invalid')
+    expect(settings.myName.value).toBe('Ren\u00e9e')
+  })
+
   it('saves the notifications switch at once; in a browser it starts off', () => {
     const settings = settingsFor()
     expect(settings.settings.notifications).toBe(false)
