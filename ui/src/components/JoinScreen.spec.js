@@ -43,6 +43,16 @@ describe('JoinScreen', () => {
     expect(inRoom.emitted('back')).toHaveLength(1)
   })
 
+  it('lists the rooms at an address without asking for a room or a name first', async () => {
+    const wrapper = mountJoin({ name: '' })
+    await wrapper.get('#join-address').setValue('192.0.2.7:8765')
+    const showRooms = wrapper.findAll('button').find((button) => button.text() === 'Show rooms')
+    await showRooms.trigger('click')
+    expect(wrapper.emitted('list-remote')).toEqual([['192.0.2.7:8765']])
+    expect(wrapper.find('#join-remote-room-error').exists()).toBe(false)
+    expect(wrapper.find('#join-name-error').exists()).toBe(false)
+  })
+
   it('keeps the Room box out of the region labelled "Rooms on this server", in both languages', () => {
     for (const [locale, label] of [
       ['en', 'Rooms on this server'],
