@@ -81,11 +81,16 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # lingering: the answer is sent, the request is not wanted
-        if self.conn.their_state is h11.IDLE and self._head_timer is None:
+        if self._receiving_request() and self._head_timer is None:
             self._start_head_timer()  # the next request on a kept-alive connection
         super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self._stop_head_timer()  # the head is complete (or the connection was upgraded)
+        if not self._receiving_request():
+            self._stop_head_timer()  # the request is all in (or the connection was upgraded)
+
+    def _receiving_request(self) -> bool:
+        """Still waiting for the rest of a request: its line and headers, or its body. No API
+        takes a body, and one trickled after the answer would hold the connection just the same."""
+        return self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         # The WebSocket protocol takes the transport over; this object hears no more of it.
@@ -102,15 +107,20 @@ class GuardedH11Protocol(H11Protocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+        if self.transport.is_closing() or not self._receiving_request():
             return
-        self.transport.write(
-            plain_response(
-                408,
-                "Request Timeout",
-                f"The request's line and headers did not arrive within {self._head_timeout:g} s.\n",
-            )
+        # A body trickling in after its request was answered: no second answer, just the close.
+        answered = (
+            self.conn.their_state is h11.SEND_BODY and self.cycle is not None and self.cycle.response_started
         )
+        if not answered:
+            self.transport.write(
+                plain_response(
+                    408,
+                    "Request Timeout",
+                    f"The request did not arrive within {self._head_timeout:g} s (line, headers and body).\n",
+                )
+            )
         self.transport.close()
 
     def _refuse(self, address: str | None) -> None:

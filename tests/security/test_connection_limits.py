@@ -165,3 +165,18 @@ def test_a_room_socket_stays_open_past_the_head_deadline(server):
         ws.send(json.dumps({"text": "still here", "sender": "Ann"}))
         frames = [json.loads(ws.recv(timeout=5)) for _ in range(2)]  # presence (Ann joins), then the message
         assert frames[-1]["text"] == "still here"
+
+
+def test_a_body_trickled_after_its_headers_is_cut_off_at_the_deadline_after_one_answer(server):
+    head = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n"
+    with open_connection(server.port) as sock:
+        started = time.monotonic()
+        sock.sendall(head)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            while time.monotonic() - started < HEAD_TIMEOUT * 4:
+                sock.sendall(b"a")
+                time.sleep(HEAD_TIMEOUT / 10)
+        answer = read_all(sock)
+        waited = time.monotonic() - started
+    assert answer.count(b"HTTP/1.1 ") == 1 and status_of(answer) == 200  # answered once, then closed
+    assert waited < HEAD_TIMEOUT * 4
