@@ -8,11 +8,12 @@ import itertools
 import json
 import time
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from server.history import HistoryStore
+from server.history import HistoryStore, message_size
 from server.protocol import (
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS,
@@ -96,3 +97,27 @@ def test_a_connection_past_its_rate_limit_is_not_read_again_until_its_retry_afte
     # One refusal, then a pause of its retry_after before the next frame is even read.
     for (at, frame), (next_at, _) in itertools.pairwise(refusals):
         assert next_at - at >= frame["retry_after"] * 0.8
+
+
+def test_lanchat_serve_keeps_history_within_max_history_mib_and_a_quiet_room_keeps_all(serve_process):
+    server = serve_process(extra_args=("--max-history-mib", "1"))
+    text = "x" * 4000
+    per_message = message_size("Flooder 0", text, None)
+    with connect(f"{server.ws_base}/ws/quiet") as ws:
+        for index in range(3):
+            ws.send(json.dumps({"text": f"keep {index}", "sender": "Ann"}))
+            assert json.loads(ws.recv(timeout=5))["text"] == f"keep {index}"
+    connections = 2**20 // per_message // RATE_LIMIT_BURST + 2  # past the limit, each within its burst
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(connect(f"{server.ws_base}/ws/flood-{i}")) for i in range(connections)]
+        for index, ws in enumerate(sockets):
+            for _ in range(RATE_LIMIT_BURST):
+                ws.send(json.dumps({"text": text, "sender": f"Flooder {index}"}))
+        for ws in sockets:
+            for _ in range(RATE_LIMIT_BURST):
+                assert json.loads(ws.recv(timeout=10))["type"] == "message"  # every one stored at first
+    page = httpx.get(server.url + "api/rooms", params={"limit": 500}).json()
+    kept = {room["name"]: room["messages"] for room in page["rooms"]}
+    assert kept.pop("quiet") == 3
+    assert sum(kept.values()) * per_message <= 2**20  # the oldest flood messages went
+    assert sum(kept.values()) < connections * RATE_LIMIT_BURST
