@@ -127,7 +127,8 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
   /** An error frame: true when it concerned one of our messages (or pacing), so it is handled. */
   function refused(frame) {
     const entry = frame.client_id && entries.value.find((e) => e.clientId === frame.client_id)
-    if (frame.code === ErrorCode.RATE_LIMITED) {
+    // Both say when to try again: the message waits that long and goes again, nothing is lost.
+    if (frame.code === ErrorCode.RATE_LIMITED || frame.code === ErrorCode.NAME_CHANGE_TOO_SOON) {
       pausedUntil = Date.now() + (frame.retry_after ?? 1) * 1000
       if (inFlight && inFlight === frame.client_id) inFlight = null
       flush()

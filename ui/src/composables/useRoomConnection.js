@@ -179,8 +179,11 @@ export function useRoomConnection({
     },
     error(frame) {
       if (frame.code === ErrorCode.NAME_TAKEN) nameTaken.value = true
-      if (outbox.refused(frame)) return
       const shown = { code: frame.code, detail: frame.detail, retryAfter: frame.retry_after }
+      const handled = outbox.refused(frame)
+      // A message refused for a rename too soon is sent again later; the room still says why.
+      if (frame.code === ErrorCode.NAME_CHANGE_TOO_SOON) roomError.value = shown
+      if (handled) return
       // Refusals of one frame that say when to try again; they do not explain a refused connection.
       if (frame.code === ErrorCode.RATE_LIMITED || frame.code === ErrorCode.NAME_CHANGE_TOO_SOON) {
         roomError.value = shown

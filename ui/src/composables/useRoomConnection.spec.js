@@ -586,3 +586,26 @@ describe('useRoomConnection outages', () => {
     expect(room.downSince.value).toBeNull()
   })
 })
+
+describe('useRoomConnection when a rename comes too soon', () => {
+  it('sends the refused message again after the wait, and says why meanwhile', () => {
+    const room = connect()
+    const socket = joinWith()
+    room.send('under my new name')
+    const { client_id: clientId } = socket.frames.at(-1)
+    socket.receive({
+      type: 'error',
+      code: 'name_change_too_soon',
+      detail: 'You changed your name less than 10 s ago.',
+      retry_after: 4,
+      client_id: clientId,
+    })
+    expect(room.roomError.value).toMatchObject({ code: 'name_change_too_soon', retryAfter: 4 })
+    expect(room.outbox.value[0].state).not.toBe('failed')
+    vi.advanceTimersByTime(3900)
+    expect(socket.frames).toHaveLength(1)
+    vi.advanceTimersByTime(200)
+    expect(socket.frames).toHaveLength(2)
+    expect(socket.frames[1]).toMatchObject({ text: 'under my new name', client_id: clientId })
+  })
+})
