@@ -75,3 +75,18 @@ def test_a_name_changed_on_the_join_screen_is_saved_when_going_back(lanchat, new
     expect(page.locator("#settings-name")).to_have_value("Анна")  # the "Others see you as" field
     expect(members(page)).to_have_text(["Анна"])
     screenshot(page, "settings-ru-narrow")
+
+
+def test_in_a_browser_the_notifications_switch_asks_the_browser_and_is_kept(lanchat, new_page):
+    page = new_page()
+    page.context.grant_permissions(["notifications"])  # what the person answers when asked
+    join_room(page, lanchat.url, "Anna", "general")
+    toggle = page.get_by_test_id("notifications-toggle")
+    expect(toggle).not_to_be_checked()  # a browser starts with them off: they need a permission
+
+    toggle.check()
+    assert page.evaluate("JSON.parse(localStorage.getItem('lanchat.settings')).notifications") is True
+    page.reload()
+    expect(page.get_by_test_id("notifications-toggle")).to_be_checked()
+    page.get_by_test_id("notifications-toggle").uncheck()
+    assert page.evaluate("JSON.parse(localStorage.getItem('lanchat.settings')).notifications") is False
