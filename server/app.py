@@ -57,6 +57,7 @@ REFUSAL_CLOSE_CODES = {
     ErrorCode.TOO_MANY_CONNECTIONS: CloseCode.TOO_MANY_CONNECTIONS,
     ErrorCode.TOO_MANY_ROOMS: CloseCode.TOO_MANY_ROOMS,
     ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
+    ErrorCode.TOO_MANY_NEW_ROOMS: CloseCode.TOO_MANY_NEW_ROOMS,
 }
 
 
@@ -261,7 +262,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
             await websocket.accept()
             try:
                 # Checked here, with no await before the join, so the room cannot fill meanwhile.
-                rooms.admit(room)
+                rooms.admit(room, address)
             except Refused as refusal:
                 await refuse(websocket, refusal)
                 return

@@ -16,11 +16,13 @@ from .protocol import (
     ADDRESS_RATE_LIMIT_PER_SECOND,
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOMS,
+    NEW_ROOMS_BURST,
+    NEW_ROOMS_PER_HOUR,
     ErrorCode,
 )
 from .rules import RateLimiter, Refused
 
-__all__ = ["AddressRateLimits", "admit_member"]
+__all__ = ["AddressRateLimits", "NewRoomLimits", "admit_member"]
 
 
 def admit_member(*, room_exists: bool, rooms: int, members: int) -> None:
@@ -96,4 +98,38 @@ class AddressRateLimits:
                 f"Too many frames from your address, all its connections together; at most"
                 f" {bucket.per_second:g} a second. Retry in {refusal.extra['retry_after']:g} s.",
                 **refusal.extra,
+            ) from None
+
+
+class NewRoomLimits:
+    """How fast each address on the network makes new rooms: NEW_ROOMS_BURST at once, then
+    NEW_ROOMS_PER_HOUR. A bucket unused for as long as a full refill takes is forgotten."""
+
+    PER_SECOND = NEW_ROOMS_PER_HOUR / 3600
+    REFILL_SECONDS = NEW_ROOMS_BURST / PER_SECOND
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._buckets: dict[str | None, tuple[RateLimiter, float]] = {}
+
+    def take(self, address: str | None) -> None:
+        """Count one new room made from `address`, or raise Refused(TOO_MANY_NEW_ROOMS)."""
+        if is_loopback_address(address):
+            return
+        now = self._clock()
+        if len(self._buckets) > 256:
+            self._buckets = {a: b for a, b in self._buckets.items() if now - b[1] < self.REFILL_SECONDS}
+        bucket = self._buckets.get(address, (None, now))[0]
+        if bucket is None:
+            bucket = RateLimiter(NEW_ROOMS_BURST, self.PER_SECOND, self._clock)
+        self._buckets[address] = (bucket, now)
+        try:
+            bucket.take()
+        except Refused as refusal:
+            retry_after = refusal.extra["retry_after"]
+            raise Refused(
+                ErrorCode.TOO_MANY_NEW_ROOMS,
+                f"Your address made {NEW_ROOMS_BURST} new rooms just now; it may make"
+                f" {NEW_ROOMS_PER_HOUR} an hour. Join an existing room, or retry in {retry_after:g} s.",
+                retry_after=retry_after,
             ) from None

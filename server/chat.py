@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from .capacity import AddressRateLimits, admit_member
+from .capacity import AddressRateLimits, NewRoomLimits, admit_member
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .identity import identity_of
@@ -96,16 +96,17 @@ class ChatRooms:
         self.store = store
         self.manager = manager
         self.address_limits = AddressRateLimits()
+        self.new_rooms = NewRoomLimits()
 
-    def admit(self, room: str) -> None:
-        """Raise Refused when the room may take no one more, or is new and the server is full."""
+    def admit(self, room: str, address: str | None = None) -> None:
+        """Raise Refused when the room may take no one more, or is new and the server is full or
+        `address` has made its share of new rooms."""
         sizes = self.manager.room_sizes()
         counts = self.store.rooms()
-        admit_member(
-            room_exists=room in sizes or room in counts,
-            rooms=len(sizes.keys() | counts.keys()),
-            members=sizes.get(room, 0),
-        )
+        exists = room in sizes or room in counts
+        admit_member(room_exists=exists, rooms=len(sizes.keys() | counts.keys()), members=sizes.get(room, 0))
+        if not exists:
+            self.new_rooms.take(address)
 
     def list_rooms(self) -> list[RoomSummary]:
         """Rooms with stored messages or members, busiest first."""

@@ -35,6 +35,8 @@ __all__ = [
     "MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS",
     "MAX_SENDER_CHARS",
     "MAX_TEXT_CHARS",
+    "NEW_ROOMS_BURST",
+    "NEW_ROOMS_PER_HOUR",
     "OUTBOX_MAX_BYTES",
     "OUTBOX_MAX_FRAMES",
     "PROTOCOL_VERSION",
@@ -96,6 +98,11 @@ ADDRESS_RATE_LIMIT_PER_SECOND = 20.0
 # (close 4010). Connections one room takes (close 4011): each message is one send per member.
 MAX_ROOMS = 1000
 MAX_MEMBERS_PER_ROOM = 1024
+# New rooms one address on the network may make: a burst, then one a minute (close 4012). Rooms
+# with history outlive their members, so without it one peer could fill MAX_ROOMS in a minute
+# and leave nobody a new room. Loopback, this machine, is not limited.
+NEW_ROOMS_BURST = 20
+NEW_ROOMS_PER_HOUR = 60
 
 # A connection's name is set by ?name= or by the sender of its first message or typing notice;
 # a frame under another sender renames it, at most once per this many seconds (the first
@@ -177,6 +184,7 @@ class ErrorCode(StrEnum):
     STORAGE_FULL = "storage_full"  # the server's disk is nearly full; the message was not stored
     TOO_MANY_ROOMS = "too_many_rooms"  # the server holds MAX_ROOMS rooms; a new one is refused
     ROOM_FULL = "room_full"  # the room has MAX_MEMBERS_PER_ROOM connections
+    TOO_MANY_NEW_ROOMS = "too_many_new_rooms"  # this address made NEW_ROOMS_BURST new rooms just now
     TOO_MANY_CONNECTIONS = "too_many_connections"  # this address holds its room socket cap already
 
 
@@ -193,6 +201,7 @@ class CloseCode(IntEnum):
     TOO_SLOW = 4008  # the member stopped reading and its outbox overflowed
     TOO_MANY_ROOMS = 4010  # a new room, and the server holds MAX_ROOMS already; an error frame says so
     ROOM_FULL = 4011  # the room has MAX_MEMBERS_PER_ROOM connections; an error frame says so
+    TOO_MANY_NEW_ROOMS = 4012  # this address makes new rooms too fast; an error frame says when to retry
     TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already
 
 

@@ -12,6 +12,7 @@ from server.protocol import (
     ADDRESS_RATE_LIMIT_PER_SECOND,
     MAX_CONNECTIONS_PER_ADDRESS,
     MAX_ROOM_SOCKETS_PER_ADDRESS,
+    NEW_ROOMS_BURST,
     RATE_LIMIT_BURST,
     CloseCode,
     ErrorCode,
@@ -39,12 +40,27 @@ def peer_and_server(tmp_path):
             server.stop()
 
 
+SEED_ROOMS = """
+import asyncio, json, sys
+import websockets
+
+async def main(base, count):
+    for i in range(count):
+        async with websockets.connect(f"{base}/ws/flood-{i}") as ws:
+            await ws.send(json.dumps({"text": "setup", "sender": "Host"}))
+            await asyncio.wait_for(ws.recv(), 5)
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
 FLOOD = """
 import asyncio, json, sys, time
 import websockets
 
 async def main(base, connections, per_connection):
-    sockets = [await websockets.connect(f"{base}/ws/flood-{i}") for i in range(connections)]
+    # after=1: the rooms' one message from the setup is not replayed
+    sockets = [await websockets.connect(f"{base}/ws/flood-{i}?after=1") for i in range(connections)]
     started = time.monotonic()
     for i, ws in enumerate(sockets):
         for n in range(per_connection):
@@ -72,6 +88,9 @@ def test_fifty_connections_from_one_address_share_its_rate_limit_and_another_add
 ):
     peer_ns, server_ns, server = peer_and_server
     base = f"ws://{SERVER_ADDRESS}:{server.port}"
+    # The rooms exist already (made from the server's own machine), as the peer may make only
+    # NEW_ROOMS_BURST new ones at once.
+    run_in(server_ns, SEED_ROOMS, f"ws://127.0.0.1:{server.port}", str(FLOOD_CONNECTIONS))
     # Each connection stays inside its own burst; together they pass the address's many times over.
     result = json.loads(run_in(peer_ns, FLOOD, base, str(FLOOD_CONNECTIONS), str(RATE_LIMIT_BURST)))
     sent = FLOOD_CONNECTIONS * RATE_LIMIT_BURST
@@ -148,3 +167,45 @@ def test_an_address_on_the_network_gets_its_own_smaller_caps_at_their_edges(peer
     assert result["over"].startswith("HTTP/1.1 503") and PEER_ADDRESS in result["over"]
     # Meanwhile this machine's own clients are unaffected.
     assert chat(server_ns, "127.0.0.1", server.port, "general", "still fine")["text"] == "still fine"
+
+
+NEW_ROOMS = """
+import asyncio, json, sys
+import websockets
+
+base, count = sys.argv[1], int(sys.argv[2])
+
+async def join(room):
+    async with websockets.connect(f"{base}/ws/{room}?v=2") as ws:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        while frame["type"] == "message":  # the room's history comes first
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if frame["type"] == "welcome":
+            return {"welcome": True}
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+        except websockets.ConnectionClosed as closed:
+            return {"welcome": False, "frame": frame, "code": closed.rcvd.code}
+
+async def main():
+    made = [await join(f"new-{index}") for index in range(count)]
+    print(json.dumps({"made": made, "over": await join("one-more"), "existing": await join("lobby")}))
+
+asyncio.run(main())
+"""
+
+
+def test_an_address_on_the_network_makes_its_burst_of_new_rooms_and_the_next_is_refused_with_4012(
+    peer_and_server,
+):
+    peer_ns, server_ns, server = peer_and_server
+    base = f"ws://{SERVER_ADDRESS}:{server.port}"
+    assert chat(server_ns, "127.0.0.1", server.port, "lobby", "hi")["text"] == "hi"  # a room that exists
+    result = json.loads(run_in(peer_ns, NEW_ROOMS, base, str(NEW_ROOMS_BURST)))
+    assert all(joined["welcome"] for joined in result["made"])  # each new (and gone again once left)
+    over = result["over"]
+    assert over["frame"]["code"] == ErrorCode.TOO_MANY_NEW_ROOMS and over["frame"]["retry_after"] > 0
+    assert over["code"] == CloseCode.TOO_MANY_NEW_ROOMS
+    assert result["existing"] == {"welcome": True}  # rooms that exist stay open to it
+    # This machine makes rooms as it likes.
+    assert chat(server_ns, "127.0.0.1", server.port, "one-more", "mine")["text"] == "mine"

@@ -2,12 +2,14 @@
 
 import pytest
 
-from server.capacity import AddressRateLimits, admit_member
+from server.capacity import AddressRateLimits, NewRoomLimits, admit_member
 from server.protocol import (
     ADDRESS_RATE_LIMIT_BURST,
     ADDRESS_RATE_LIMIT_PER_SECOND,
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOMS,
+    NEW_ROOMS_BURST,
+    NEW_ROOMS_PER_HOUR,
     ErrorCode,
 )
 from server.rules import Refused
@@ -79,3 +81,25 @@ def test_reconnecting_does_not_refill_the_bucket_until_it_would_have_refilled_an
     limits.hold(NETWORK)
     for _ in range(ADDRESS_RATE_LIMIT_BURST):
         limits.take(NETWORK)
+
+
+def test_an_address_makes_its_burst_of_new_rooms_then_one_a_minute():
+    clock = Clock()
+    rooms = NewRoomLimits(clock)
+    for _ in range(NEW_ROOMS_BURST):
+        rooms.take(NETWORK)
+    with pytest.raises(Refused) as refused:
+        rooms.take(NETWORK)
+    assert refused.value.code == ErrorCode.TOO_MANY_NEW_ROOMS
+    assert refused.value.extra["retry_after"] == pytest.approx(3600 / NEW_ROOMS_PER_HOUR)
+    rooms.take("10.215.0.3")  # another address has its own
+    clock.now += 3601 / NEW_ROOMS_PER_HOUR
+    rooms.take(NETWORK)
+    with pytest.raises(Refused):
+        rooms.take(NETWORK)
+
+
+def test_loopback_makes_new_rooms_without_a_limit():
+    rooms = NewRoomLimits(Clock())
+    for _ in range(NEW_ROOMS_BURST * 10):
+        rooms.take("127.0.0.1")

@@ -30,6 +30,7 @@ export const FATAL_CLOSE_CODES = new Set([
   CloseCode.ORIGIN_NOT_ALLOWED,
   CloseCode.TOO_MANY_ROOMS,
   CloseCode.ROOM_FULL,
+  CloseCode.TOO_MANY_NEW_ROOMS,
 ])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */

@@ -264,6 +264,8 @@ export default {
     rate_limited: 'You are sending too fast. Waiting a moment before sending more.',
     storage_failed: 'The server could not save this message, so it was not sent.',
     too_many_rooms: 'that server keeps as many rooms as it can; join one of its rooms instead.',
+    too_many_new_rooms:
+      'this computer made many new rooms just now; join one that exists, or try again later.',
     room_full: 'this room has as many people in it as it can take.',
     storage_full:
       'The server is almost out of disk space, so it did not save this message. Ask its host to free some.',
