@@ -90,3 +90,14 @@ def test_in_a_browser_the_notifications_switch_asks_the_browser_and_is_kept(lanc
     expect(page.get_by_test_id("notifications-toggle")).to_be_checked()
     page.get_by_test_id("notifications-toggle").uncheck()
     assert page.evaluate("JSON.parse(localStorage.getItem('lanchat.settings')).notifications") is False
+
+
+def test_a_name_typed_on_the_join_screen_is_taken_when_leaving_it_by_the_sidebar(lanchat, new_page):
+    page = new_page()
+    join_room(page, lanchat.url, "Anna", "general")
+    page.get_by_role("button", name="Join a room").click()
+    page.get_by_label("Name", exact=True).fill("Anya")
+    page.locator("#app-sidebar").get_by_role("button", name="general Connected").click()
+
+    expect(page.get_by_test_id("settings-panel").get_by_label("Others see you as")).to_have_value("Anya")
+    expect(members(page)).to_have_text(["Anya"])
