@@ -12,14 +12,24 @@ closed with CloseCode.TOO_SLOW.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from .names import RoomNames
-from .protocol import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, CloseCode, PresenceFrame, encode
-from .rules import Refused
+from .protocol import (
+    OUTBOX_MAX_BYTES,
+    OUTBOX_MAX_FRAMES,
+    PRESENCE_BURST,
+    PRESENCE_PER_SECOND,
+    CloseCode,
+    MembersFrame,
+    PresenceFrame,
+    encode,
+)
+from .rules import RateLimiter, Refused
 
 __all__ = ["ConnectionManager", "Member", "Socket"]
 
@@ -97,6 +107,10 @@ class ConnectionManager:
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
         self._rooms: dict[str, dict[Socket, Member]] = {}
         self.names = RoomNames(self._announce, clock)
+        self._clock = clock
+        # Per room: its presence budget, and whether changes wait to be folded into a members frame.
+        self._presence: dict[str, RateLimiter] = {}
+        self._presence_behind: set[str] = set()
 
     # The seed's view: room -> its connections.
     @property
@@ -136,7 +150,7 @@ class ConnectionManager:
         if member is None:
             return
         if not members:
-            del self._rooms[room]
+            self._room_emptied(room)
         if member.pump is not None and member.pump is not asyncio.current_task():
             member.pump.cancel()
         member.outbox = []
@@ -182,6 +196,18 @@ class ConnectionManager:
     def _announce(self, room: str, event: str, name: str) -> None:
         # The change only: a full list per change made a name-churning client cost every member
         # the whole list twice per rename (issue 12 item 5). The welcome carries the full list.
+        if room in self._presence_behind:
+            return  # folded into the members frame already on its way
+        budget = self._presence.get(room)
+        if budget is None:
+            budget = self._presence[room] = RateLimiter(PRESENCE_BURST, PRESENCE_PER_SECOND, self._clock)
+        try:
+            budget.take()
+        except Refused as refusal:
+            # Past the budget: this change and the ones after it wait, and go as one list.
+            self._presence_behind.add(room)
+            asyncio.get_running_loop().call_later(refusal.extra["retry_after"], self._catch_up, room)
+            return
         frame: PresenceFrame = {
             "type": "presence",
             "room": room,
@@ -189,6 +215,23 @@ class ConnectionManager:
             "name": name,
         }
         self.broadcast(frame, room, rich_only=True)
+
+    def _room_emptied(self, room: str) -> None:
+        del self._rooms[room]
+        if room not in self._presence_behind:  # else _catch_up lets go of it
+            self._presence.pop(room, None)
+
+    def _catch_up(self, room: str) -> None:
+        """The budget allows a frame again: the changes held back go as the whole list."""
+        self._presence_behind.discard(room)
+        budget = self._presence.get(room)
+        if budget is not None:
+            with contextlib.suppress(Refused):  # a refusal here only says the clock is coarse
+                budget.take()  # what the wait was for
+        frame: MembersFrame = {"type": "members", "room": room, "members": self.members_of(room)}
+        self.broadcast(frame, room, rich_only=True)
+        if room not in self._rooms:
+            self._presence.pop(room, None)
 
     def _enqueue(self, member: Member, text: str) -> None:
         if member.dropped:
@@ -221,7 +264,7 @@ class ConnectionManager:
         if members is not None and members.get(member.websocket) is member:
             del members[member.websocket]
             if not members:
-                del self._rooms[member.room]
+                self._room_emptied(member.room)
         self.names.release(member)
         # The pump is blocked in a send to this member; once the socket takes data
         # again it sees `dropped` and sends the close frame. If it never does, the

@@ -39,6 +39,8 @@ __all__ = [
     "NEW_ROOMS_PER_HOUR",
     "OUTBOX_MAX_BYTES",
     "OUTBOX_MAX_FRAMES",
+    "PRESENCE_BURST",
+    "PRESENCE_PER_SECOND",
     "PROTOCOL_VERSION",
     "RATE_LIMIT_BURST",
     "RATE_LIMIT_PER_SECOND",
@@ -56,6 +58,7 @@ __all__ = [
     "ErrorCode",
     "ErrorFrame",
     "IdentifiedFrame",
+    "MembersFrame",
     "MessageFrame",
     "PresenceFrame",
     "TypingFrame",
@@ -109,6 +112,12 @@ NEW_ROOMS_PER_HOUR = 60
 # rename after joining is free). Every rename is a leave and a join for each member of the
 # room, so a client changing its sender on every typing notice would flood them all.
 RENAME_MIN_INTERVAL_SECONDS = 10.0
+
+# Presence changes a room's members are sent, per room: a burst, then a steady rate. Past it the
+# changes are folded into one `members` frame (the whole list) once the budget allows, so clients
+# that reconnect under new names as fast as they can cost each member a few frames a second.
+PRESENCE_BURST = 30
+PRESENCE_PER_SECOND = 10.0
 
 # A client's identity secret (the hello frame): base64url characters (hex is a subset), at least
 # 22 of them (132 bits, base64url's spelling of 128 random bits), so a guess is hopeless.
@@ -299,6 +308,14 @@ class PresenceFrame(TypedDict):
     room: str
     event: Literal["join", "leave"]
     name: str
+
+
+class MembersFrame(TypedDict):
+    """v2: the room's whole member list, sent instead of presence changes past PRESENCE_BURST."""
+
+    type: Literal["members"]
+    room: str
+    members: list[str]
 
 
 class TypingFrame(TypedDict):

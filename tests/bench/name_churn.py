@@ -1,6 +1,6 @@
 """Benchmark: clients that change their name on every typing notice, and what one bystander pays.
 
-Run by hand from the repository root (not part of the test suite), about 30 seconds:
+Run by hand from the repository root (not part of the test suite), about 35 seconds:
 
     .venv/bin/python tests/bench/name_churn.py --before REV
 
@@ -14,6 +14,9 @@ data folder: first REV, then this checkout. Against each, from this process:
   (under the rate limit of 10 a second, so the rate limit is not what stops them);
 - for CHURN_SECONDS the victim counts the presence frames and the bytes it receives, and psutil
   samples the server's CPU time.
+
+A second scenario has the 60 reconnect under a new name as fast as they can instead (no rename on
+any connection): what the rename limit does not cover.
 
 The clients are load_client.py's raw-socket ones: they count what arrives without decoding it,
 so the benchmark process is not the bottleneck (its own CPU % is printed to show it).
@@ -48,6 +51,7 @@ CHURNERS = 60
 CHURN_PER_SECOND = 9.0  # per churner, under RATE_LIMIT_PER_SECOND
 CHURN_SECONDS = 8.0
 VICTIM_MESSAGES_PER_SECOND = 10.0
+RECONNECT_SECONDS = 5.0
 START_TIMEOUT = 20.0
 ROOM = "churn"
 
@@ -125,7 +129,7 @@ async def measure(server: Server) -> Figures:
             if not counting:
                 return
             received_bytes += len(payload)
-            if b'"presence"' in payload:
+            if b'"presence"' in payload or b'"type":"members"' in payload:
                 presence += 1
             elif b'"lat:' in payload:
                 seq = int(payload.split(b'"lat:', 1)[1].split(b'"', 1)[0])
@@ -180,6 +184,60 @@ async def measure(server: Server) -> Figures:
     return figures
 
 
+async def measure_reconnects(server: Server) -> Figures:
+    """Churners that reconnect under a new name as fast as they can, instead of renaming."""
+    process = server.start()
+    figures = Figures()
+    try:
+        presence = received_bytes = 0
+        counting = False
+
+        def on_victim_text(_: Connection, payload: bytes, received_at: float) -> None:
+            nonlocal presence, received_bytes
+            if counting:
+                received_bytes += len(payload)
+                presence += b'"presence"' in payload or b'"members"' in payload
+
+        victim = await connect(server.port, f"/ws/{ROOM}?v=2&name=victim", offer_deflate=False)
+        victim.on_text = on_victim_text
+        await asyncio.sleep(0.5)
+        counting = True
+        cpu_before = process.cpu_times()
+        started = time.perf_counter()
+        stop = started + RECONNECT_SECONDS
+
+        async def churn(index: int) -> None:
+            round_ = 0
+            while time.perf_counter() < stop:
+                path = f"/ws/{ROOM}?v=2&name=r{index}-{round_}"
+                (await connect(server.port, path, offer_deflate=False)).abort()
+                round_ += 1
+
+        await asyncio.gather(*(churn(index) for index in range(CHURNERS)))
+        elapsed = time.perf_counter() - started
+        cpu_after = process.cpu_times()
+        figures.presence_per_second = presence / elapsed
+        figures.bytes_per_second = received_bytes / elapsed
+        server_cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+        figures.server_cpu_percent = 100 * server_cpu / elapsed
+        victim.abort()
+    finally:
+        server.stop()
+    return figures
+
+
+def print_reconnects(before: Figures, after: Figures) -> None:
+    print(f"\n{CHURNERS} clients reconnecting under a new name as fast as they can, {RECONNECT_SECONDS:g} s")
+    print(f"{'':28}{'before':>12}{'after':>12}")
+    rows = [
+        ("victim presence frames/s", before.presence_per_second, after.presence_per_second, "{:,.0f}"),
+        ("victim KiB/s received", before.bytes_per_second / 1024, after.bytes_per_second / 1024, "{:,.1f}"),
+        ("server CPU %", before.server_cpu_percent, after.server_cpu_percent, "{:.0f}"),
+    ]
+    for label, old, new, pattern in rows:
+        print(f"{label:28}{pattern.format(old):>12}{pattern.format(new):>12}")
+
+
 def print_table(before: Figures, after: Figures, before_label: str) -> None:
     rows = [
         ("victim presence frames/s", "presence_per_second", "{:,.0f}"),
@@ -202,10 +260,14 @@ def print_table(before: Figures, after: Figures, before_label: str) -> None:
     print(f"before: {before_label}; after: {REPO}")
 
 
-async def run(before_checkout: Path, workdir: Path) -> tuple[Figures, Figures]:
-    before = await measure(Server(before_checkout, workdir))
-    after = await measure(Server(REPO, workdir))
-    return before, after
+async def run(before_checkout: Path, workdir: Path) -> list[Figures]:
+    """Renaming churn on both sides, then reconnecting churn on both sides."""
+    return [
+        await measure(Server(before_checkout, workdir)),
+        await measure(Server(REPO, workdir)),
+        await measure_reconnects(Server(before_checkout, workdir)),
+        await measure_reconnects(Server(REPO, workdir)),
+    ]
 
 
 def main() -> None:
@@ -219,13 +281,14 @@ def main() -> None:
             check=True,
         )
         try:
-            before, after = asyncio.run(run(checkout, Path(workdir)))
+            before, after, reconnects_before, reconnects_after = asyncio.run(run(checkout, Path(workdir)))
         finally:
             subprocess.run(
                 ["git", "-C", str(REPO), "worktree", "remove", "--force", str(checkout)], check=False
             )
             shutil.rmtree(checkout, ignore_errors=True)
     print_table(before, after, args.before)
+    print_reconnects(reconnects_before, reconnects_after)
 
 
 if __name__ == "__main__":

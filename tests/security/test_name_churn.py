@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from server.protocol import RENAME_MIN_INTERVAL_SECONDS, ErrorCode
+from server.protocol import PRESENCE_BURST, PRESENCE_PER_SECOND, RENAME_MIN_INTERVAL_SECONDS, ErrorCode
 
 
 @pytest.fixture
@@ -70,3 +71,21 @@ def test_only_the_welcome_carries_the_whole_member_list(server):
         assert welcome["members"] == ["Anna", "Bob"]
         join = frames_until(anna, lambda f: f["type"] == "presence" and f["name"] == "Bob")[-1]
         assert join == {"type": "presence", "room": "general", "event": "join", "name": "Bob"}
+
+
+def test_reconnecting_under_new_names_costs_others_a_bounded_number_of_frames(server):
+    rounds = 3 * PRESENCE_BURST
+    with joined(server, "Watcher") as watcher:
+        frames_until(watcher, lambda f: f["type"] == "presence")  # its own join
+        started = time.monotonic()
+        for round_ in range(rounds):
+            with connect(f"{server.ws_base}/ws/general?v=2&name=churn{round_}") as churner:
+                frames_until(churner, lambda f: f["type"] == "welcome")
+        with joined(server, "Last"):
+            seen = frames_until(watcher, lambda f: f["type"] == "members" and "Last" in f["members"])
+            elapsed = time.monotonic() - started
+    # 2 changes a round: the budget (a burst, refilled meanwhile) sends some one by one, the rest
+    # go as whole lists, and the last list is the truth.
+    sent = [f for f in seen if f["type"] in ("presence", "members")]
+    assert len(sent) <= PRESENCE_BURST + PRESENCE_PER_SECOND * (elapsed + 1) < 2 * rounds
+    assert seen[-1]["members"] == ["Last", "Watcher"]

@@ -9,6 +9,8 @@ from server.hub import ConnectionManager
 from server.protocol import (
     OUTBOX_MAX_BYTES,
     OUTBOX_MAX_FRAMES,
+    PRESENCE_BURST,
+    PRESENCE_PER_SECOND,
     RENAME_MIN_INTERVAL_SECONDS,
     CloseCode,
     ErrorCode,
@@ -165,3 +167,23 @@ async def test_names_that_differ_only_in_case_are_one_member():
     manager.connect(FakeSocket(), "room", name="Аня")
     manager.connect(FakeSocket(), "room", name="аНЯ")
     assert manager.members_of("room") == ["Аня"]
+
+
+@pytest.mark.anyio
+async def test_presence_past_the_rooms_budget_is_folded_into_one_members_frame():
+    manager = ConnectionManager()
+    watcher = FakeSocket()
+    manager.connect(watcher, "room", name="Watcher", rich=True)  # its join spends one
+    for index in range(PRESENCE_BURST - 1):
+        manager.connect(FakeSocket(), "room", name=f"n{index}", rich=True)
+    await settle()
+    presence = [frame for frame in watcher.sent if frame["type"] == "presence"]
+    assert len(presence) == PRESENCE_BURST  # the budget's edge: every change so far went
+    extra = [manager.connect(FakeSocket(), "room", name=f"late{index}", rich=True) for index in range(5)]
+    manager.disconnect(extra[0].websocket, "room")
+    await settle()
+    assert len([frame for frame in watcher.sent if frame["type"] == "presence"]) == PRESENCE_BURST
+    await asyncio.sleep(1.5 / PRESENCE_PER_SECOND)
+    folded = [frame for frame in watcher.sent if frame["type"] == "members"]
+    assert folded == [{"type": "members", "room": "room", "members": manager.members_of("room")}]
+    assert "late0" not in folded[0]["members"] and "late4" in folded[0]["members"]

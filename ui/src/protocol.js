@@ -179,6 +179,7 @@ const FRAME_FIELDS = {
   },
   [FrameType.TYPING]: { sender: isText },
   [FrameType.IDENTIFIED]: { identity: isText },
+  [FrameType.MEMBERS]: { members: isNames },
 }
 
 /** The fields of a frame that break its type's shape (empty when it is well formed). */

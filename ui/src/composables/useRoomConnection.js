@@ -204,6 +204,10 @@ export function useRoomConnection({
         timestamp: now / 1000,
       })
     },
+    // Presence changes came faster than the host sends them: the whole list, and no notices.
+    members(frame) {
+      members.value = frame.members
+    },
     typing(frame) {
       typingState.heard(frame.sender)
     },

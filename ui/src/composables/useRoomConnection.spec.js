@@ -441,6 +441,14 @@ describe('useRoomConnection', () => {
     ])
   })
 
+  it('takes the whole member list from a members frame, without a notice', () => {
+    const room = connect()
+    const socket = joinWith([], { members: ['Anna'] })
+    socket.receive({ type: 'members', room: 'general', members: ['Anna', 'Bob', 'Chen'] })
+    expect(room.members.value).toEqual(['Anna', 'Bob', 'Chen'])
+    expect(room.timeline.value.filter((item) => item.kind === 'notice')).toEqual([])
+  })
+
   it('follows the member list from presence changes that carry no full list', () => {
     const room = connect()
     const socket = joinWith([], { members: ['Anna', 'Chen'] })
