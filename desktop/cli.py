@@ -89,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.debug or args.verbose else logging.WARNING, format="lanchat: %(message)s"
     )
     if args.command == "serve":
-        return serve(config_from_args(args))
+        try:
+            config = config_from_args(args)
+        except ValueError as exc:
+            parser.error(str(exc))
+        return serve(config)
 
     data_dir = args.window_data or default_data_dir()
     problem = display_problem()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request, WebSocket
+from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -25,17 +25,23 @@ from .host_directory import SharedHost
 from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
+from .private_rooms import PrivateRooms
 from .protocol import (
     HISTORY_PAGE_MAX,
     MAX_MESSAGE_ID,
+    PASSWORD_WAIT_SECONDS,
     PROTOCOL_VERSION,
     ROOM_LIST_PAGE,
     ROOM_LIST_PAGE_MAX,
+    ROOM_TOKEN_HEADER,
+    ROOM_TOKEN_SECONDS,
     CloseCode,
+    EnteredFrame,
     ErrorCode,
 )
 from .rules import (
     Refused,
+    decode_password_frame,
     origin_allowed,
     validate_after,
     validate_origin,
@@ -58,6 +64,9 @@ REFUSAL_CLOSE_CODES = {
     ErrorCode.TOO_MANY_ROOMS: CloseCode.TOO_MANY_ROOMS,
     ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
     ErrorCode.TOO_MANY_NEW_ROOMS: CloseCode.TOO_MANY_NEW_ROOMS,
+    ErrorCode.PASSWORD_REQUIRED: CloseCode.PASSWORD_REQUIRED,
+    ErrorCode.PASSWORD_WRONG: CloseCode.PASSWORD_WRONG,
+    ErrorCode.PASSWORD_LOCKED: CloseCode.PASSWORD_LOCKED,
 }
 
 
@@ -102,6 +111,12 @@ class LanchatApp:
         return loop
 
     @property
+    def rooms(self) -> ChatRooms | None:
+        """The rooms, once the lifespan started: the window's host controls act on them, on `loop`."""
+        rooms: ChatRooms | None = getattr(self.api.state, "rooms", None)
+        return rooms
+
+    @property
     def routes(self) -> list[BaseRoute]:
         return self.api.routes
 
@@ -129,7 +144,9 @@ def create_app(config: ServerConfig) -> LanchatApp:
         store = HistoryStore(config.data_dir, config.history_limits)
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
-        app.state.rooms = ChatRooms(store, manager)
+        private = PrivateRooms(config.data_dir, config.private_rooms)
+        app.state.rooms = ChatRooms(store, manager, private)
+        discovery.has_private_rooms = lambda: bool(private.rooms())
         app.state.doctor = ConnectionDoctor()
         await start_browsing(config, discovery)
         try:
@@ -152,7 +169,9 @@ def create_app(config: ServerConfig) -> LanchatApp:
     # A window served by one lanchat lists the rooms of another it joins by address; a web site
     # elsewhere may not read them (see rules.origin_allowed). The API is read-only.
     # The doctor's header may be sent (its preflight passes); the doctor itself answers this machine only.
-    app.add_middleware(LocalNetworkCORS, allow_methods=["GET"], allow_headers=[DOCTOR_HEADER])
+    app.add_middleware(
+        LocalNetworkCORS, allow_methods=["GET"], allow_headers=[DOCTOR_HEADER, ROOM_TOKEN_HEADER]
+    )
     # The UI's JavaScript is 218 KB, 79 KB gzipped: it matters to a browser on the LAN.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
@@ -217,6 +236,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
 
     @app.get("/api/rooms/{room}/messages", response_model=None)
     async def room_history(
+        request: Request,
         room: str,
         before: Annotated[int | None, Query(ge=1, le=MAX_MESSAGE_ID)] = None,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
@@ -224,15 +244,38 @@ def create_app(config: ServerConfig) -> LanchatApp:
         """A page of history, oldest first: the `limit` messages before id `before` (or the newest)."""
         rooms: ChatRooms = app.state.rooms
         try:
-            return rooms.history_page(room, before, limit)
+            return rooms.history_page(room, before, limit, request.headers.get(ROOM_TOKEN_HEADER))
         except Refused as refusal:
-            raise HTTPException(400, detail={"code": refusal.code, "detail": refusal.detail}) from None
+            status = 403 if refusal.code == ErrorCode.PASSWORD_REQUIRED else 400
+            raise HTTPException(status, detail={"code": refusal.code, "detail": refusal.detail}) from None
 
     async def refuse(websocket: WebSocket, refusal: Refused) -> None:
         """An accepted room socket refused: one error frame saying why, then its close code."""
         await websocket.send_json(error_frame(refusal))
         code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
         await websocket.close(code, refusal.detail[:120])
+
+    async def enter_private(
+        websocket: WebSocket, private: PrivateRooms, room: str, address: str | None
+    ) -> None:
+        """A private room's door: its password must be the first frame, before anything of the room
+        (history, members, presence, typing, the welcome) is sent. Refused when it is not."""
+        try:
+            event = await asyncio.wait_for(websocket.receive(), PASSWORD_WAIT_SECONDS)
+        except TimeoutError:
+            event = {"type": "websocket.receive"}
+        if event["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(event.get("code", CloseCode.NORMAL))
+        frame = decode_password_frame(event.get("text"))
+        # scrypt takes its tens of milliseconds in a worker thread, not on the loop every room uses.
+        token = await asyncio.to_thread(private.enter, room, frame, address)
+        entered: EnteredFrame = {
+            "type": "entered",
+            "room": room,
+            "token": token,
+            "expires_in": ROOM_TOKEN_SECONDS,
+        }
+        await websocket.send_json(entered)
 
     # The seed's @app.websocket("/ws/{room}"), called by LanchatApp past the middleware (and
     # a plain Starlette route, so FastAPI's dependency machinery stays out of it too). The whole
@@ -260,6 +303,14 @@ def create_app(config: ServerConfig) -> LanchatApp:
                 await refuse(websocket, refusal)
                 return
             await websocket.accept()
+            if rooms.private.is_private(room):
+                try:
+                    await enter_private(websocket, rooms.private, room, address)
+                except Refused as refusal:
+                    await refuse(websocket, refusal)
+                    return
+                except WebSocketDisconnect:
+                    return
             try:
                 # Checked here, with no await before the join, so the room cannot fill meanwhile.
                 rooms.admit(room, address)

@@ -9,15 +9,17 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from .capacity import AddressRateLimits, NewRoomLimits, admit_member
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .identity import identity_of
+from .private_rooms import PrivateRooms
 from .protocol import (
     HISTORY_ON_JOIN,
     AckFrame,
+    CloseCode,
     ErrorCode,
     ErrorFrame,
     IdentifiedFrame,
@@ -49,8 +51,10 @@ REPLAY_PAGE = 200
 
 class RoomSummary(TypedDict):
     name: str
-    members: int
-    messages: int
+    # A private room's counts are None: who is there and how much was said is for its members.
+    members: int | None
+    messages: int | None
+    private: NotRequired[Literal[True]]  # only on private rooms, so an open room's entry is as it was
 
 
 class RoomListPage(TypedDict):
@@ -92,9 +96,12 @@ class Session:
 
 
 class ChatRooms:
-    def __init__(self, store: HistoryStore, manager: ConnectionManager) -> None:
+    def __init__(
+        self, store: HistoryStore, manager: ConnectionManager, private: PrivateRooms | None = None
+    ) -> None:
         self.store = store
         self.manager = manager
+        self.private = private if private is not None else PrivateRooms()
         self.address_limits = AddressRateLimits()
         self.new_rooms = NewRoomLimits()
 
@@ -110,13 +117,19 @@ class ChatRooms:
 
     def list_rooms(self) -> list[RoomSummary]:
         """Rooms with stored messages or members, busiest first."""
-        sizes = self.manager.room_sizes()
-        counts = self.store.rooms()
+        private = self.private.rooms()
+        sizes = {name: n for name, n in self.manager.room_sizes().items() if name not in private}
+        counts = {name: n for name, n in self.store.rooms().items() if name not in private}
+        # Private rooms after the open ones, by name: their place must not tell how busy they are.
         names = sorted(
-            sizes.keys() | counts.keys(), key=lambda name: (-sizes.get(name, 0), -counts.get(name, 0), name)
+            sizes.keys() | counts.keys() | private,
+            key=lambda name: (name in private, -sizes.get(name, 0), -counts.get(name, 0), name),
         )
         return [
-            {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)} for name in names
+            {"name": name, "members": None, "messages": None, "private": True}
+            if name in private
+            else {"name": name, "members": sizes.get(name, 0), "messages": counts.get(name, 0)}
+            for name in names
         ]
 
     def room_list_page(self, offset: int, limit: int) -> RoomListPage:
@@ -130,11 +143,18 @@ class ChatRooms:
             "next_offset": end if end < len(rooms) else None,
         }
 
-    def history_page(self, room: str, before: int | None, limit: int) -> HistoryPage:
+    def history_page(
+        self, room: str, before: int | None, limit: int, token: str | None = None
+    ) -> HistoryPage:
         """The `limit` messages before id `before` (or the newest), oldest first.
 
-        Raises Refused for an invalid room name."""
+        Raises Refused for an invalid room name, and for a private room without a valid `token`."""
         validate_room(room)
+        if self.private.is_private(room) and not self.private.token_valid(room, token):
+            raise Refused(
+                ErrorCode.PASSWORD_REQUIRED,
+                "This room is private: its history needs the token its socket gave after the password.",
+            )
         page = self.store.before(room, before, limit)
         return {
             "room": room,
@@ -182,6 +202,14 @@ class ChatRooms:
         )
         self.address_limits.hold(address)
         return Session(member, address=address)
+
+    def password_changed(self, room: str) -> None:
+        """The room became private or has a new password: its members must enter it again."""
+        refusal = Refused(
+            ErrorCode.PASSWORD_REQUIRED, "The host gave this room a password; enter it to stay."
+        )
+        for member in self.manager.members_in(room):
+            self.manager.expel(member, error_frame(refusal), CloseCode.PASSWORD_REQUIRED, "password required")
 
     def leave(self, session: Session) -> None:
         self.manager.disconnect(session.member.websocket, session.member.room)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -12,9 +13,14 @@ from .config import ServerConfig, default_data_dir
 from .discovery_cli import add_discovery_arguments, defaults_name, start_announcing, stop_announcing
 from .history import HistoryLimits
 from .netinfo import lan_addresses
+from .private_rooms import PasswordHash, hash_password
+from .rules import Refused, validate_room
 from .runner import ServerStartError, ServerThread
 
-__all__ = ["add_serve_arguments", "config_from_args", "serve"]
+__all__ = ["ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
+
+# Where `--private-room NAME` takes its password: never the command line, which `ps` shows everyone.
+ROOM_PASSWORD_ENV = "LANCHAT_ROOM_PASSWORD"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +71,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a request's line and headers may take to arrive before a 408 (default: %(default)s)",
     )
+    parser.add_argument(
+        "--private-room",
+        action="append",
+        default=[],
+        metavar="NAME[=FILE]",
+        help=f"make room NAME private, with the password in FILE (its first line) or, without =FILE,"
+        f" in the {ROOM_PASSWORD_ENV} environment variable; repeatable",
+    )
     add_discovery_arguments(parser)
 
     parser.add_argument(
@@ -74,6 +88,29 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="also answer requests addressed to NAME (a DNS name for this machine); repeatable",
     )
+
+
+def private_room(value: str) -> tuple[str, PasswordHash]:
+    """`NAME=FILE` or `NAME` (the password in ROOM_PASSWORD_ENV): the room and its password's hash."""
+    room, _, path = value.partition("=")
+    try:
+        validate_room(room)
+    except Refused as refusal:
+        raise ValueError(f"--private-room {room!r}: {refusal.detail}") from None
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ValueError(f"--private-room {room}: cannot read {path}: {exc.strerror}") from None
+        password = lines[0] if lines else ""
+    else:
+        password = os.environ.get(ROOM_PASSWORD_ENV, "")
+        if not password:
+            raise ValueError(f"--private-room {room}: set {ROOM_PASSWORD_ENV} or give NAME=FILE")
+    try:
+        return room, hash_password(password)
+    except ValueError as exc:
+        raise ValueError(f"--private-room {room}: {exc}") from None
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -90,6 +127,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         known_hosts=tuple(args.known_host),
         display_name=args.name or defaults_name(),
         allowed_hosts=tuple(args.allow_host),
+        private_rooms=tuple(private_room(value) for value in args.private_room),
         **extra,
     )
 
@@ -133,7 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="lanchat serve", description="Run the lanchat room server without a window."
     )
     add_serve_arguments(parser)
-    return serve(config_from_args(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return serve(config)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 import platformdirs
 
 from .history import HistoryLimits
+from .private_rooms import PasswordHash
 from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS
 
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
@@ -52,3 +53,6 @@ class ServerConfig:
     # Names besides IP literals, localhost and this machine's own names that requests may carry
     # in their Host header (a DNS name the user gave this machine); see hosts.py.
     allowed_hosts: tuple[str, ...] = ()
+    # Private rooms from `lanchat serve --private-room`: (room, hash); the plain password is never kept.
+    # Rooms the window makes private are kept in the data folder instead (private_rooms.py).
+    private_rooms: tuple[tuple[str, PasswordHash], ...] = ()

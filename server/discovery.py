@@ -17,6 +17,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -61,10 +62,11 @@ def instance_name(display_name: str) -> str:
 class Announcer:
     """Announce this host on `addresses` (the interfaces it listens on) until `stop`."""
 
-    def __init__(self, display_name: str, port: int, addresses: list[str]) -> None:
+    def __init__(self, display_name: str, port: int, addresses: list[str], private: bool = False) -> None:
         self.display_name = display_name
         self.port = port
         self.addresses = addresses
+        self.private = private  # the host has private rooms: a browser may show a lock
         self._zeroconf: Any = None
         self._info: Any = None
 
@@ -89,7 +91,7 @@ class Announcer:
                 "name": self.display_name,
                 "v": str(PROTOCOL_VERSION),
                 "port": str(self.port),
-                "private": "0",  # private rooms do not exist yet
+                "private": "1" if self.private else "0",
             },
             # The host name in the SRV record: one per process, so two lanchats on one machine
             # never fight over it.
@@ -186,6 +188,8 @@ class Discovery:
         self._announcer: Announcer | None = None
         self._remembered: list[tuple[str, int]] = []
         self._lock: asyncio.Lock | None = None  # made on the loop: announce and withdraw take turns
+        # Whether the host has private rooms, asked at each announcement (create_app sets it).
+        self.has_private_rooms: Callable[[], bool] = lambda: False
 
     @property
     def browsing(self) -> bool:
@@ -241,7 +245,7 @@ class Discovery:
             await self._withdraw()
             if not discovery_enabled() or not addresses:
                 return None
-            announcer = Announcer(display_name, port, addresses)
+            announcer = Announcer(display_name, port, addresses, private=self.has_private_rooms())
             try:
                 await announcer.start()
             except OSError as exc:

@@ -55,6 +55,7 @@ class Member:
     # future cost about 100 bytes where a deque and an asyncio.Event cost about 1.6 KiB.
     __slots__ = (
         "__weakref__",
+        "close_with",
         "dropped",
         "identity",
         "name",
@@ -93,6 +94,7 @@ class Member:
         # waiting for the socket to drain: the reader is slow, not the server busy.
         self.sending = False
         self.dropped = False  # fell too far behind: no longer in the room
+        self.close_with: tuple[int, str] | None = None  # expelled: close so once the outbox is sent
 
 
 class ConnectionManager:
@@ -177,6 +179,21 @@ class ConnectionManager:
     def name_member(self, member: Member, name: str) -> list[Member]:
         """Name or rename a member (see RoomNames.claim); the members that lost the name are returned."""
         return self.names.claim(member, name)
+
+    def members_in(self, room: str) -> list[Member]:
+        return list(self._rooms.get(room, {}).values())
+
+    def expel(self, member: Member, frame: Mapping[str, Any], code: int, reason: str) -> None:
+        """Take a member out of its room at once (the others see it leave): it is sent `frame`
+        behind what is queued for it, then its socket is closed with `code`."""
+        members = self._rooms.get(member.room)
+        if members is not None and members.get(member.websocket) is member:
+            del members[member.websocket]
+            if not members:
+                self._room_emptied(member.room)
+        self.names.release(member)
+        member.close_with = (code, reason)
+        self._enqueue(member, encode(frame))
 
     def members_of(self, room: str) -> list[str]:
         return self.names.members_of(room)
@@ -303,6 +320,9 @@ class ConnectionManager:
                     member.sending = True
                     await send(text)
                     member.sending = False
+                if member.close_with is not None and not member.outbox:
+                    await member.websocket.close(*member.close_with)
+                    return
             await member.websocket.close(CloseCode.TOO_SLOW, "too slow: stopped reading")
         except asyncio.CancelledError:
             raise

@@ -31,14 +31,19 @@ __all__ = [
     "MAX_MEMBERS_PER_ROOM",
     "MAX_ROOMS",
     "MAX_ROOM_CHARS",
+    "MAX_ROOM_PASSWORD_CHARS",
     "MAX_ROOM_SOCKETS_PER_ADDRESS",
     "MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS",
     "MAX_SENDER_CHARS",
     "MAX_TEXT_CHARS",
+    "MIN_ROOM_PASSWORD_CHARS",
     "NEW_ROOMS_BURST",
     "NEW_ROOMS_PER_HOUR",
     "OUTBOX_MAX_BYTES",
     "OUTBOX_MAX_FRAMES",
+    "PASSWORD_FAILURES_BEFORE_LOCKOUT",
+    "PASSWORD_LOCKOUT_SECONDS",
+    "PASSWORD_WAIT_SECONDS",
     "PRESENCE_BURST",
     "PRESENCE_PER_SECOND",
     "PROTOCOL_VERSION",
@@ -49,12 +54,16 @@ __all__ = [
     "ROOM_LIST_PAGE",
     "ROOM_LIST_PAGE_MAX",
     "ROOM_NAME_PUNCTUATION",
+    "ROOM_TOKEN_HEADER",
+    "ROOM_TOKEN_SECONDS",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
     "ClientHello",
     "ClientMessage",
+    "ClientPassword",
     "ClientTyping",
     "CloseCode",
+    "EnteredFrame",
     "ErrorCode",
     "ErrorFrame",
     "IdentifiedFrame",
@@ -129,6 +138,21 @@ IDENTITY_SECRET_MAX_CHARS = 128
 # and two of a LAN's identities sharing one is out of reach by chance.
 IDENTITY_ID_CHARS = 16
 
+# Private rooms (server/private_rooms.py). A password the host sets has this many characters.
+MIN_ROOM_PASSWORD_CHARS = 4
+MAX_ROOM_PASSWORD_CHARS = 128
+# A client entering a private room sends its password frame within this many seconds of
+# connecting, or is refused (password_required, close 4013): a seed client included.
+PASSWORD_WAIT_SECONDS = 10.0
+# Wrong passwords from one client address (all rooms, all its connections): the Nth wrong one
+# starts a lockout of this many seconds, during which every try is refused with retry_after.
+PASSWORD_FAILURES_BEFORE_LOCKOUT = 5
+PASSWORD_LOCKOUT_SECONDS = 60.0
+# The token an `entered` frame carries opens the room's HTTP history, sent in this header (never
+# the URL), for this many seconds; a new password or an open room revokes it.
+ROOM_TOKEN_HEADER = "X-Lanchat-Room-Token"
+ROOM_TOKEN_SECONDS = 600.0
+
 # A member joining without `after` first receives the room's last N messages.
 HISTORY_ON_JOIN = 100
 # The HTTP history endpoint returns at most this many messages a page.
@@ -195,6 +219,9 @@ class ErrorCode(StrEnum):
     ROOM_FULL = "room_full"  # the room has MAX_MEMBERS_PER_ROOM connections
     TOO_MANY_NEW_ROOMS = "too_many_new_rooms"  # this address made NEW_ROOMS_BURST new rooms just now
     TOO_MANY_CONNECTIONS = "too_many_connections"  # this address holds its room socket cap already
+    PASSWORD_REQUIRED = "password_required"  # a private room: the first frame must be its password
+    PASSWORD_WRONG = "password_wrong"  # the password frame's password is not the room's
+    PASSWORD_LOCKED = "password_locked"  # too many wrong passwords from this address: retry_after
 
 
 class CloseCode(IntEnum):
@@ -211,6 +238,9 @@ class CloseCode(IntEnum):
     TOO_MANY_ROOMS = 4010  # a new room, and the server holds MAX_ROOMS already; an error frame says so
     ROOM_FULL = 4011  # the room has MAX_MEMBERS_PER_ROOM connections; an error frame says so
     TOO_MANY_NEW_ROOMS = 4012  # this address makes new rooms too fast; an error frame says when to retry
+    PASSWORD_REQUIRED = 4013  # a private room, and the first frame was no password (or none came)
+    PASSWORD_WRONG = 4014  # the password was wrong; an error frame says how many tries are left
+    PASSWORD_LOCKED = 4015  # this address is locked out of private rooms; the error frame's retry_after
     TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already
 
 
@@ -232,6 +262,13 @@ class ClientHello(TypedDict):
 
     type: Literal["hello"]
     secret: str  # IDENTITY_SECRET_MIN_CHARS to _MAX_CHARS of IDENTITY_SECRET_CHARS, made once per client
+
+
+class ClientPassword(TypedDict):
+    """The password of a private room: the connection's first frame there, before any hello."""
+
+    type: Literal["password"]
+    password: str
 
 
 class ClientTyping(TypedDict):
@@ -271,7 +308,8 @@ class ErrorFrame(TypedDict):
     code: ErrorCode
     detail: str  # a sentence for people
     client_id: NotRequired[str]  # the message this error concerns, when known
-    retry_after: NotRequired[float]  # seconds, with RATE_LIMITED and NAME_CHANGE_TOO_SOON
+    retry_after: NotRequired[float]  # seconds, with RATE_LIMITED, NAME_CHANGE_TOO_SOON, PASSWORD_LOCKED
+    tries_left: NotRequired[int]  # with PASSWORD_WRONG: wrong passwords left before the lockout
 
 
 class IdentifiedFrame(TypedDict):
@@ -279,6 +317,15 @@ class IdentifiedFrame(TypedDict):
 
     type: Literal["identified"]
     identity: str  # IDENTITY_ID_CHARS hex digits
+
+
+class EnteredFrame(TypedDict):
+    """The answer to a right password; the room's frames follow it."""
+
+    type: Literal["entered"]
+    room: str
+    token: str  # for GET /api/rooms/{room}/messages, in the ROOM_TOKEN_HEADER header
+    expires_in: float  # seconds the token is good for
 
 
 class WelcomeLimits(TypedDict):

@@ -43,6 +43,7 @@ __all__ = [
     "Typing",
     "check_rename",
     "decode_frame",
+    "decode_password_frame",
     "name_key",
     "origin_allowed",
     "parse_client_frame",
@@ -309,6 +310,19 @@ def decode_frame(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Refused(ErrorCode.INVALID_FRAME, f"The frame must be a JSON object, not {type(data).__name__}.")
     return data
+
+
+def decode_password_frame(text: str | None) -> str:
+    """A private room's first frame, `{"type": "password", "password": ...}`: its password, or
+    Refused (password_required) for anything else, a seed client's message included."""
+    try:
+        data = decode_frame(text) if text is not None else None
+    except Refused:
+        data = None
+    password = data.get("password") if data is not None and data.get("type") == "password" else None
+    if not isinstance(password, str) or not password:
+        raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
+    return password
 
 
 def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing | Hello:

@@ -1,0 +1,166 @@
+"""Private rooms (issue 14 item 3) on a real `lanchat serve`: a password before anything of the room."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from server.protocol import (
+    PASSWORD_FAILURES_BEFORE_LOCKOUT,
+    PASSWORD_LOCKOUT_SECONDS,
+    ROOM_TOKEN_HEADER,
+    CloseCode,
+    ErrorCode,
+)
+
+PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def server(serve_process, tmp_path):
+    secret_file = tmp_path / "team-password"
+    secret_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    return serve_process(extra_args=("--private-room", f"team={secret_file}"))
+
+
+def frames_until(ws: ClientConnection, predicate, timeout: float = 5) -> list[dict]:
+    seen = []
+    while True:
+        seen.append(json.loads(ws.recv(timeout=timeout)))
+        if predicate(seen[-1]):
+            return seen
+
+
+def url(server, room: str = "team", **query) -> str:
+    return f"{server.ws_base}/ws/{room}?{urllib.parse.urlencode(query)}"
+
+
+@contextmanager
+def entered(server, name: str, room: str = "team") -> Iterator[tuple[ClientConnection, list[dict]]]:
+    """A v2 member that gave the password; the frames up to its welcome."""
+    with connect(url(server, room, v=2, name=name)) as ws:
+        ws.send(json.dumps({"type": "password", "password": PASSWORD}))
+        yield ws, frames_until(ws, lambda f: f["type"] == "welcome")
+
+
+def refusal(ws: ClientConnection) -> tuple[dict, int | None]:
+    """The error frame a refused socket gets, and its close code."""
+    frame = json.loads(ws.recv(timeout=5))
+    with pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=5)
+    return frame, closed.value.rcvd.code if closed.value.rcvd else None
+
+
+def test_nothing_of_a_private_room_arrives_before_its_password(server):
+    with entered(server, "Alice") as (alice, _):
+        alice.send(json.dumps({"text": "the plan", "sender": "Alice"}))
+        frames_until(alice, lambda f: f["type"] == "message")
+        with connect(url(server, v=2, name="Bob")) as bob:
+            alice.send(json.dumps({"type": "typing", "sender": "Alice"}))
+            alice.send(json.dumps({"text": "while Bob waits", "sender": "Alice"}))
+            frames_until(alice, lambda f: f.get("text") == "while Bob waits")
+            with pytest.raises(TimeoutError):  # no history, welcome, member list, presence or typing
+                bob.recv(timeout=1.5)
+            with pytest.raises(TimeoutError):  # and Alice is not told Bob is at the door
+                alice.recv(timeout=0.3)
+            bob.send(json.dumps({"type": "password", "password": PASSWORD}))
+            frames = frames_until(bob, lambda f: f["type"] == "welcome")
+            assert frames[0]["type"] == "entered" and frames[0]["room"] == "team"
+            assert [f["text"] for f in frames if f["type"] == "message"] == ["the plan", "while Bob waits"]
+            assert frames[-1]["members"] == ["Alice", "Bob"]
+            assert frames_until(alice, lambda f: f["type"] == "presence")[-1] == {
+                "type": "presence",
+                "room": "team",
+                "event": "join",
+                "name": "Bob",
+            }
+
+
+def test_a_wrong_password_gets_password_wrong_and_close_4014(server):
+    with connect(url(server, v=2, name="Mallory")) as ws:
+        ws.send(json.dumps({"type": "password", "password": "guess"}))
+        frame, code = refusal(ws)
+    assert frame["code"] == ErrorCode.PASSWORD_WRONG
+    assert frame["tries_left"] == PASSWORD_FAILURES_BEFORE_LOCKOUT - 1
+    assert code == CloseCode.PASSWORD_WRONG
+
+
+def test_a_first_frame_that_is_no_password_gets_password_required_and_close_4013(server):
+    with connect(url(server, v=2, name="Mallory")) as ws:
+        ws.send(json.dumps({"type": "hello", "secret": "a" * 43}))
+        frame, code = refusal(ws)
+    assert frame["code"] == ErrorCode.PASSWORD_REQUIRED
+    assert code == CloseCode.PASSWORD_REQUIRED
+
+
+def try_password(server, password: str) -> tuple[dict, int | None]:
+    with connect(url(server, v=2)) as ws:
+        ws.send(json.dumps({"type": "password", "password": password}))
+        frame = json.loads(ws.recv(timeout=5))
+        if frame["type"] == "entered":
+            return frame, None
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+        return frame, closed.value.rcvd.code if closed.value.rcvd else None
+
+
+def test_the_lockout_starts_at_the_fifth_wrong_password_and_says_when_to_retry(server):
+    for _ in range(PASSWORD_FAILURES_BEFORE_LOCKOUT - 1):
+        assert try_password(server, "guess")[0]["code"] == ErrorCode.PASSWORD_WRONG
+    # One short of the lockout the right password still enters, and the count starts again.
+    assert try_password(server, PASSWORD)[0]["type"] == "entered"
+    tries = [try_password(server, "guess")[0] for _ in range(PASSWORD_FAILURES_BEFORE_LOCKOUT)]
+    assert [t["tries_left"] for t in tries] == list(range(PASSWORD_FAILURES_BEFORE_LOCKOUT - 1, -1, -1))
+    frame, code = try_password(server, PASSWORD)  # even the right one, during the lockout
+    assert frame["code"] == ErrorCode.PASSWORD_LOCKED
+    assert PASSWORD_LOCKOUT_SECONDS - 5 < frame["retry_after"] <= PASSWORD_LOCKOUT_SECONDS
+    assert code == CloseCode.PASSWORD_LOCKED
+
+
+def test_a_private_rooms_http_history_needs_the_token_its_socket_gave(server):
+    with entered(server, "Alice") as (alice, frames):
+        alice.send(json.dumps({"text": "secret plan", "sender": "Alice"}))
+        frames_until(alice, lambda f: f["type"] == "message")
+    token = frames[0]["token"]
+    history = f"{server.url}api/rooms/team/messages"
+    assert httpx.get(history).status_code == 403
+    assert httpx.get(history, headers={ROOM_TOKEN_HEADER: "forged"}).status_code == 403
+    assert httpx.get(f"{server.url}api/rooms/team/messages?token={token}").status_code == 403
+    answer = httpx.get(history, headers={ROOM_TOKEN_HEADER: token})
+    assert [m["text"] for m in answer.json()["messages"]] == ["secret plan"]
+
+
+def test_the_room_list_shows_a_private_room_as_private_without_its_counts(server):
+    with entered(server, "Alice") as (alice, _):
+        alice.send(json.dumps({"text": "secret plan", "sender": "Alice"}))
+        frames_until(alice, lambda f: f["type"] == "message")
+        with connect(url(server, "lobby")) as seed:
+            seed.send(json.dumps({"text": "hi", "sender": "Sam", "room": "lobby"}))
+            json.loads(seed.recv(timeout=5))
+            rooms = httpx.get(f"{server.url}api/rooms").json()["rooms"]
+    assert {"name": "lobby", "members": 1, "messages": 1} in rooms
+    assert {"name": "team", "members": None, "messages": None, "private": True} in rooms
+
+
+def test_a_seed_client_is_refused_by_a_private_room_and_keeps_chatting_in_an_open_one(server):
+    with connect(url(server)) as seed:
+        seed.send(json.dumps({"text": "let me in", "sender": "Sam", "room": "team"}))
+        frame, code = refusal(seed)
+    assert frame["code"] == ErrorCode.PASSWORD_REQUIRED and code == CloseCode.PASSWORD_REQUIRED
+    with connect(url(server, "lobby")) as seed:
+        seed.send(json.dumps({"text": "hello", "sender": "Sam", "room": "lobby"}))
+        message = json.loads(seed.recv(timeout=5))
+    assert {k: message[k] for k in ("text", "sender", "room")} == {
+        "text": "hello",
+        "sender": "Sam",
+        "room": "lobby",
+    }
+    with entered(server, "Alice") as (_, frames):
+        assert "let me in" not in [f.get("text") for f in frames]
