@@ -276,6 +276,10 @@ export default {
     hello_unexpected: 'The server did not accept this app’s identity. It may be an older version.',
     too_many_connections:
       'this computer has too many connections open to that server; leave a room or close a window.',
+    password_required: 'this room is private: it asks for its password.',
+    password_wrong: 'that is not this room’s password.',
+    password_locked:
+      'too many wrong passwords from this computer: try again in {n} second. | too many wrong passwords from this computer: try again in {n} seconds.',
     unknownWithDetail: 'The server refused this ({code}): {detail}',
     unknown: 'The server refused this ({code}).',
   },
