@@ -25,6 +25,7 @@ from .host_directory import SharedHost
 from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
+from .moderation import BANS_FILE, BanList
 from .private_rooms import PrivateRooms
 from .protocol import (
     HISTORY_PAGE_MAX,
@@ -67,6 +68,7 @@ REFUSAL_CLOSE_CODES = {
     ErrorCode.PASSWORD_REQUIRED: CloseCode.PASSWORD_REQUIRED,
     ErrorCode.PASSWORD_WRONG: CloseCode.PASSWORD_WRONG,
     ErrorCode.PASSWORD_LOCKED: CloseCode.PASSWORD_LOCKED,
+    ErrorCode.BANNED: CloseCode.BANNED,
 }
 
 
@@ -145,7 +147,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
         private = PrivateRooms(config.data_dir, config.private_rooms)
-        app.state.rooms = ChatRooms(store, manager, private)
+        app.state.rooms = ChatRooms(store, manager, private, BanList(config.data_dir / BANS_FILE))
         discovery.has_private_rooms = lambda: bool(private.rooms())
         app.state.doctor = ConnectionDoctor()
         await start_browsing(config, discovery)

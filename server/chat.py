@@ -15,6 +15,7 @@ from .capacity import AddressRateLimits, NewRoomLimits, admit_member
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .identity import identity_of
+from .moderation import BanList, banned_refusal
 from .private_rooms import PrivateRooms
 from .protocol import (
     HISTORY_ON_JOIN,
@@ -76,7 +77,7 @@ def error_frame(refusal: Refused) -> ErrorFrame:
 
 
 def stored_frame(message: StoredMessage) -> MessageFrame:
-    return message_frame(
+    frame = message_frame(
         room=message.room,
         id=message.id,
         sender=message.sender,
@@ -84,6 +85,9 @@ def stored_frame(message: StoredMessage) -> MessageFrame:
         timestamp=message.timestamp,
         client_id=message.client_id,
     )
+    if message.deleted:
+        frame["deleted"] = True
+    return frame
 
 
 @dataclass
@@ -97,17 +101,25 @@ class Session:
 
 class ChatRooms:
     def __init__(
-        self, store: HistoryStore, manager: ConnectionManager, private: PrivateRooms | None = None
+        self,
+        store: HistoryStore,
+        manager: ConnectionManager,
+        private: PrivateRooms | None = None,
+        bans: BanList | None = None,
     ) -> None:
         self.store = store
         self.manager = manager
         self.private = private if private is not None else PrivateRooms()
+        self.bans = bans if bans is not None else BanList(None)
+        self.addresses: dict[Member, str | None] = {}  # each member's client address, for bans
         self.address_limits = AddressRateLimits()
         self.new_rooms = NewRoomLimits()
 
     def admit(self, room: str, address: str | None = None) -> None:
         """Raise Refused when the room may take no one more, or is new and the server is full or
-        `address` has made its share of new rooms."""
+        `address` has made its share of new rooms, or the host banned `address`."""
+        if self.bans.banned_address(address):
+            raise banned_refusal()
         sizes = self.manager.room_sizes()
         counts = self.store.rooms()
         exists = room in sizes or room in counts
@@ -183,7 +195,9 @@ class ChatRooms:
                 if not page:
                     return
                 for message in page:
-                    yield encode(stored_frame(message))
+                    # A seed client knows no "deleted" mark: it would show an empty message.
+                    if rich or not message.deleted:
+                        yield encode(stored_frame(message))
                 cursor = page[-1].id
 
         def welcome() -> WelcomeFrame:
@@ -201,6 +215,7 @@ class ChatRooms:
             websocket, room, name=name, rich=rich, replay=replay, welcome=welcome if rich else None
         )
         self.address_limits.hold(address)
+        self.addresses[member] = address
         return Session(member, address=address)
 
     def password_changed(self, room: str) -> None:
@@ -212,6 +227,7 @@ class ChatRooms:
             self.manager.expel(member, error_frame(refusal), CloseCode.PASSWORD_REQUIRED, "password required")
 
     def leave(self, session: Session) -> None:
+        self.addresses.pop(session.member, None)
         self.manager.disconnect(session.member.websocket, session.member.room)
         self.address_limits.release(session.address)
 
@@ -219,6 +235,8 @@ class ChatRooms:
         """One incoming frame: `text` is None for a binary frame. Returns how long to read nothing
         more from this connection: past a rate limit, its `retry_after` (0 otherwise)."""
         member = session.member
+        if member.close_with is not None:
+            return 0.0  # removed or banned: what it sent on the way out is not read
         try:
             try:
                 session.limiter.take()
@@ -253,6 +271,10 @@ class ChatRooms:
                 "A hello must be the connection's first frame, and come once; reconnect to say it.",
             )
         identity = identity_of(hello.secret)
+        if self.bans.banned_identity(identity):
+            refusal = banned_refusal()
+            self.manager.expel(member, error_frame(refusal), CloseCode.BANNED, refusal.detail[:120])
+            return
         identified: IdentifiedFrame = {"type": "identified", "identity": identity}
         self.manager.send(member, identified)
         self._tell_evicted(self.manager.names.identify(member, identity))

@@ -96,6 +96,12 @@ class StoredMessage:
     timestamp: float
     client_id: str | None = None
 
+    @property
+    def deleted(self) -> bool:
+        # A posted text is never empty (text_empty), so an empty one is the host's "deleted" mark:
+        # no column to add to older files, and the words are really gone from the row.
+        return not self.text
+
 
 _COLUMNS = "room, id, sender, text, timestamp, client_id"
 
@@ -171,6 +177,22 @@ class HistoryStore:
         self._size += size
         self._keep_within_limits(room, stats)
         return message
+
+    def delete(self, room: str, message_id: int) -> StoredMessage | None:
+        """Blank a message's text, keeping its row (id, sender, time, client id) so that resuming
+        and paging go on as before; the stored message, or None when the room keeps no such id."""
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id = ?", (room, message_id)
+        ).fetchone()
+        if row is None:
+            return None
+        message = StoredMessage(*row)
+        if not message.deleted:
+            self._db.execute("UPDATE messages SET text = '' WHERE room = ? AND id = ?", (room, message_id))
+            freed = len(message.text.encode())
+            self._rooms[room].size -= freed
+            self._size -= freed
+        return StoredMessage(room, message.id, message.sender, "", message.timestamp, message.client_id)
 
     def _check_free_space(self) -> None:
         now = time.monotonic()

@@ -183,9 +183,16 @@ class ConnectionManager:
     def members_in(self, room: str) -> list[Member]:
         return list(self._rooms.get(room, {}).values())
 
+    def all_members(self) -> Iterator[Member]:
+        """Every connection in every room."""
+        for members in list(self._rooms.values()):
+            yield from list(members.values())
+
     def expel(self, member: Member, frame: Mapping[str, Any], code: int, reason: str) -> None:
         """Take a member out of its room at once (the others see it leave): it is sent `frame`
         behind what is queued for it, then its socket is closed with `code`."""
+        if member.close_with is not None or member.dropped:
+            return  # on its way out already (removed and banned at once, say)
         members = self._rooms.get(member.room)
         if members is not None and members.get(member.websocket) is member:
             del members[member.websocket]

@@ -63,6 +63,7 @@ __all__ = [
     "ClientPassword",
     "ClientTyping",
     "CloseCode",
+    "DeletedFrame",
     "EnteredFrame",
     "ErrorCode",
     "ErrorFrame",
@@ -222,6 +223,8 @@ class ErrorCode(StrEnum):
     PASSWORD_REQUIRED = "password_required"  # a private room: the first frame must be its password
     PASSWORD_WRONG = "password_wrong"  # the password frame's password is not the room's
     PASSWORD_LOCKED = "password_locked"  # too many wrong passwords from this address: retry_after
+    REMOVED = "removed"  # the host removed this member from the room (it may join again)
+    BANNED = "banned"  # the host banned this identity or address (server/moderation.py)
 
 
 class CloseCode(IntEnum):
@@ -241,6 +244,8 @@ class CloseCode(IntEnum):
     PASSWORD_REQUIRED = 4013  # a private room, and the first frame was no password (or none came)
     PASSWORD_WRONG = 4014  # the password was wrong; an error frame says how many tries are left
     PASSWORD_LOCKED = 4015  # this address is locked out of private rooms; the error frame's retry_after
+    REMOVED = 4020  # the host removed the member from the room; an error frame says so; it may rejoin
+    BANNED = 4021  # the host banned the member's identity or address; rejoining is refused the same way
     TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already
 
 
@@ -289,6 +294,15 @@ class MessageFrame(TypedDict):
     type: Literal["message"]
     id: int  # increases by one per message within a room
     client_id: NotRequired[str]
+    deleted: NotRequired[Literal[True]]  # the host deleted it: `text` is "" (v2 clients only)
+
+
+class DeletedFrame(TypedDict):
+    """v2: the host deleted message `id`; show it as deleted (its text is gone from the history)."""
+
+    type: Literal["deleted"]
+    room: str
+    id: int
 
 
 class AckFrame(TypedDict):

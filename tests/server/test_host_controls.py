@@ -1,0 +1,259 @@
+"""Host controls (server/moderation.py) as the window uses them: desktop/host_controls.py calling
+into a real server thread, with real WebSocket clients seeing what members see."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import urllib.request
+
+import pytest
+import websockets
+
+from desktop.host_controls import WindowHostControls
+from server.config import ServerConfig
+from server.identity import identity_of
+from server.moderation import BANS_FILE, MAX_BANS, BanList
+from server.protocol import CloseCode, ErrorCode
+from server.runner import ServerThread
+
+TIMEOUT = 10
+SECRET = "s" * 43
+OTHER_SECRET = "t" * 43
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+def _serve(data_dir, tmp_path) -> ServerThread:
+    server = ServerThread(
+        ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, ui_dir=tmp_path / "no-ui")
+    )
+    server.bind()
+    server.start()
+    return server
+
+
+@pytest.fixture
+def server(data_dir, tmp_path):
+    running = _serve(data_dir, tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def controls(server):
+    return WindowHostControls(server)
+
+
+async def _frames_until(client, predicate):
+    while True:
+        frame = json.loads(await asyncio.wait_for(client.recv(), TIMEOUT))
+        if predicate(frame):
+            return frame
+
+
+async def _join(server, room, name, *, secret=None, v2=True, after=None):
+    query = f"name={name}" + ("&v=2" if v2 else "") + (f"&after={after}" if after is not None else "")
+    client = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/{room}?{query}", open_timeout=TIMEOUT)
+    waiting = set()
+    if secret is not None:
+        await client.send(json.dumps({"type": "hello", "secret": secret}))
+        waiting.add("identified")
+    if v2:
+        waiting.add("welcome")
+    while waiting:
+        waiting.discard((await _frames_until(client, lambda f: f.get("type") in waiting))["type"])
+    return client
+
+
+async def _post(client, sender, text):
+    await client.send(json.dumps({"text": text, "sender": sender, "client_id": f"c-{text}"}))
+    return await _frames_until(client, lambda f: f.get("type") == "ack")
+
+
+async def _closed_with(client):
+    error = await _frames_until(client, lambda f: f.get("type") == "error")
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(client.recv(), TIMEOUT)
+    return error, client.close_code
+
+
+def test_a_removed_member_is_told_why_closed_with_4020_and_may_join_again(server, controls):
+    async def scenario():
+        bob = await _join(server, "general", "Bob")
+        alice = await _join(server, "general", "Alice")
+        await asyncio.to_thread(controls.remove_member, "general", "bob", "spam")
+        error, code = await _closed_with(bob)
+        left = await _frames_until(alice, lambda f: f.get("event") == "leave")
+        again = await _join(server, "general", "Bob")
+        await again.close()
+        await alice.close()
+        return error, code, left
+
+    error, code, left = asyncio.run(scenario())
+    assert error["code"] == ErrorCode.REMOVED and "spam" in error["detail"]
+    assert code == CloseCode.REMOVED == 4020
+    assert left == {"type": "presence", "room": "general", "event": "leave", "name": "Bob"}
+
+
+def test_the_window_sees_each_members_identity_id_and_address_but_no_secret(server, controls):
+    async def scenario():
+        bob = await _join(server, "general", "Bob", secret=SECRET)
+        members = await asyncio.to_thread(controls.members, "general")
+        await bob.close()
+        return members
+
+    members = asyncio.run(scenario())
+    assert members == [{"name": "Bob", "identity": identity_of(SECRET), "address": "127.0.0.1"}]
+    assert SECRET not in json.dumps(members)
+
+
+def test_a_banned_identity_is_closed_with_4021_and_refused_at_its_next_hello(server, controls, data_dir):
+    async def scenario():
+        bob = await _join(server, "general", "Bob", secret=SECRET)
+        other_room = await _join(server, "random", "Bob", secret=SECRET)
+        carol = await _join(server, "general", "Carol", secret=OTHER_SECRET)
+        await asyncio.to_thread(controls.ban, "identity", identity_of(SECRET), "Bob")
+        first = await _closed_with(bob)
+        second = await _closed_with(other_room)
+        again = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general?v=2", open_timeout=TIMEOUT)
+        await again.send(json.dumps({"type": "hello", "secret": SECRET}))
+        refused = await _closed_with(again)
+        await _post(carol, "Carol", "still here")  # nobody else is affected
+        await carol.close()
+        return first, second, refused
+
+    for error, code in asyncio.run(scenario()):
+        assert error["code"] == ErrorCode.BANNED and code == CloseCode.BANNED == 4021
+    saved = json.loads((data_dir / BANS_FILE).read_text())
+    assert [(ban["kind"], ban["value"], ban["name"]) for ban in saved] == [
+        ("identity", identity_of(SECRET), "Bob")
+    ]
+    assert stat.S_IMODE(os.stat(data_dir / BANS_FILE).st_mode) == 0o600
+
+
+def test_bans_are_kept_across_a_restart_and_an_unbanned_identity_may_join_again(data_dir, tmp_path):
+    first = _serve(data_dir, tmp_path)
+    try:
+        WindowHostControls(first).ban("identity", identity_of(SECRET), "Bob")
+    finally:
+        first.stop()
+    second = _serve(data_dir, tmp_path)
+    try:
+        controls = WindowHostControls(second)
+        assert [ban["value"] for ban in controls.bans()] == [identity_of(SECRET)]
+
+        async def hello():
+            client = await websockets.connect(
+                f"ws://127.0.0.1:{second.port}/ws/general?v=2", open_timeout=TIMEOUT
+            )
+            await client.send(json.dumps({"type": "hello", "secret": SECRET}))
+            frame = await _frames_until(client, lambda f: f.get("type") in ("identified", "error"))
+            await client.close()
+            return frame["type"]
+
+        assert asyncio.run(hello()) == "error"
+        assert controls.unban("identity", identity_of(SECRET)) is True
+        assert asyncio.run(hello()) == "identified"
+        assert controls.bans() == []
+    finally:
+        second.stop()
+
+
+def test_this_machines_own_address_cannot_be_banned(controls):
+    with pytest.raises(ValueError, match="own address"):
+        controls.ban("address", "127.0.0.1")
+    with pytest.raises(ValueError, match="not an IP address"):
+        controls.ban("address", "evil.example")
+
+
+def test_the_host_keeps_at_most_max_bans_and_refuses_the_next(tmp_path):
+    bans = BanList(None)
+    for n in range(MAX_BANS):
+        bans.add("identity", f"{n:016x}", "")
+    bans.add("identity", f"{0:016x}", "again")  # banning someone banned already is no new ban
+    with pytest.raises(ValueError, match=f"at most {MAX_BANS}"):
+        bans.add("identity", f"{MAX_BANS:016x}", "")
+
+
+def test_a_deleted_message_reaches_v2_members_as_a_deleted_frame_and_history_and_resume_keep_its_place(
+    server, controls
+):
+    async def scenario():
+        alice = await _join(server, "general", "Alice")
+        seed = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general", open_timeout=TIMEOUT)
+        first = await _post(alice, "Alice", "secret plan")
+        await _post(alice, "Alice", "hello")
+        await _frames_until(seed, lambda f: f.get("text") == "hello")
+        assert await asyncio.to_thread(controls.delete_message, "general", first["id"]) is True
+        deleted = await _frames_until(alice, lambda f: f.get("type") == "deleted")
+        await seed.send(json.dumps({"text": "after", "sender": "Seed"}))
+        seed_next = json.loads(await asyncio.wait_for(seed.recv(), TIMEOUT))  # no deleted frame first
+        # A client that last saw the deleted message resumes after it: no gap, no repeat.
+        resumed = await websockets.connect(
+            f"ws://127.0.0.1:{server.port}/ws/general?v=2&after={first['id']}", open_timeout=TIMEOUT
+        )
+        replayed = []
+        while (frame := json.loads(await asyncio.wait_for(resumed.recv(), TIMEOUT)))["type"] != "welcome":
+            replayed.append(frame["id"])
+        await resumed.close()
+        await alice.close()
+        await seed.close()
+        return first["id"], deleted, seed_next, replayed
+
+    first_id, deleted, seed_next, replayed = asyncio.run(scenario())
+    assert replayed == [first_id + 1, first_id + 2]
+    assert deleted == {"type": "deleted", "room": "general", "id": first_id}
+    assert seed_next["text"] == "after"
+    with urllib.request.urlopen(f"{server.url}api/rooms/general/messages", timeout=TIMEOUT) as response:
+        page = json.loads(response.read())
+    texts = [(m["id"], m["text"], m.get("deleted", False)) for m in page["messages"]]
+    assert texts == [(first_id, "", True), (first_id + 1, "hello", False), (first_id + 2, "after", False)]
+    assert controls.delete_message("general", 999) is False
+
+
+def test_a_seed_client_joining_after_a_deletion_gets_the_rest_of_the_history_without_the_deleted_one(
+    server, controls
+):
+    async def scenario():
+        alice = await _join(server, "general", "Alice")
+        first = await _post(alice, "Alice", "gone")
+        await _post(alice, "Alice", "kept")
+        await asyncio.to_thread(controls.delete_message, "general", first["id"])
+        seed = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general", open_timeout=TIMEOUT)
+        replay = json.loads(await asyncio.wait_for(seed.recv(), TIMEOUT))
+        rich = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general?v=2", open_timeout=TIMEOUT)
+        rich_replay = [json.loads(await asyncio.wait_for(rich.recv(), TIMEOUT)) for _ in range(3)]
+        for client in (alice, seed, rich):
+            await client.close()
+        return replay, rich_replay
+
+    replay, rich_replay = asyncio.run(scenario())
+    assert replay["text"] == "kept"
+    assert [(f["type"], f.get("deleted", False)) for f in rich_replay] == [
+        ("message", True),
+        ("message", False),
+        ("welcome", False),
+    ]
+
+
+def test_the_deleted_text_is_gone_from_the_sqlite_row(server, controls, data_dir):
+    async def scenario():
+        alice = await _join(server, "general", "Alice")
+        first = await _post(alice, "Alice", "wipe me")
+        await alice.close()
+        return first["id"]
+
+    message_id = asyncio.run(scenario())
+    controls.delete_message("general", message_id)
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "history.sqlite3") as db:
+        row = db.execute("SELECT id, text FROM messages WHERE room = 'general'").fetchall()
+    assert row == [(message_id, "")]
