@@ -32,6 +32,7 @@ from server.config import ServerConfig, default_ui_dir
 from server.runner import ServerStartError, ServerThread
 
 from .bridge import WINDOW_TITLE, Bridge
+from .host_controls import WindowHostControls
 from .hosting import Hosting
 from .notifications import Notifier
 from .page_storage import PageStorage
@@ -141,7 +142,9 @@ def _run_locked(
     page = _window_page(server, PortMemory(options.data_dir / PAGE_PORT_FILE))
     if page.needs_server_now:
         server.start(wait=False)
-    bridge = Bridge(hosting, settings, notifier, PageStorage(options.data_dir), presence)
+    bridge = Bridge(
+        hosting, settings, notifier, PageStorage(options.data_dir), presence, WindowHostControls(server)
+    )
     window = webview.create_window(
         WINDOW_TITLE, page.url, js_api=bridge, width=1024, height=720, min_size=(420, 480)
     )

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+from .host_controls import WindowHostControls
 from .hosting import Hosting, HostStatus
 from .notifications import Notifier
 from .page_storage import PageStorage
@@ -63,8 +64,10 @@ class Bridge:
         notifier: Notifier,
         storage: PageStorage,
         presence: Presence | None = None,
+        controls: WindowHostControls | None = None,
     ) -> None:
         self._hosting = hosting
+        self._controls = controls
         self._settings = settings
         self._notifier = notifier
         self._storage = storage
@@ -101,6 +104,43 @@ class Bridge:
     @_our_page_only
     def stop_hosting(self) -> HostStatus:
         return self._hosting.stop()
+
+    # Host controls (server/moderation.py), for the rooms of this window's own server only: the
+    # window's page reaches them here, nobody on the network can (no route or frame leads there).
+
+    @_our_page_only
+    def host_members(self, room: str) -> list[dict[str, Any]]:
+        """[{name, identity, address}] of the room's connections: identity ids, never secrets."""
+        return [dict(member) for member in self._host_controls().members(room)]
+
+    @_our_page_only
+    def remove_member(self, room: str, name: str, reason: str = "") -> int:
+        return self._host_controls().remove_member(room, name, reason)
+
+    @_our_page_only
+    def ban_identity(self, identity: str, name: str = "") -> dict[str, Any]:
+        return dict(self._host_controls().ban("identity", identity, name))
+
+    @_our_page_only
+    def ban_address(self, address: str, name: str = "") -> dict[str, Any]:
+        return dict(self._host_controls().ban("address", address, name))
+
+    @_our_page_only
+    def host_bans(self) -> list[dict[str, Any]]:
+        return [dict(ban) for ban in self._host_controls().bans()]
+
+    @_our_page_only
+    def unban(self, kind: str, value: str) -> bool:
+        return self._host_controls().unban(kind, value)
+
+    @_our_page_only
+    def delete_message(self, room: str, message_id: int) -> bool:
+        return self._host_controls().delete_message(room, message_id)
+
+    def _host_controls(self) -> WindowHostControls:
+        if self._controls is None:
+            raise PermissionError("this window has no host controls")
+        return self._controls
 
     # Native touches.
 

@@ -94,3 +94,19 @@ export async function setDiscovery(on) {
   await desktopApi.value.save_settings({ discovery: on })
   return discoveryStatus()
 }
+
+/** The host's controls (remove, ban, delete), in the window only: null in a browser, and for a
+ * room on another host, which this window does not run. */
+export function hostControlsFor(host, ownHost) {
+  const api = desktopApi.value
+  if (!api || typeof api.delete_message !== 'function' || host !== ownHost) return null
+  return {
+    members: (room) => api.host_members(room),
+    remove: (room, name) => api.remove_member(room, name, ''),
+    banIdentity: (identity, name) => api.ban_identity(identity, name),
+    banAddress: (address, name) => api.ban_address(address, name),
+    bans: () => api.host_bans(),
+    unban: (kind, value) => api.unban(kind, value),
+    deleteMessage: (room, id) => api.delete_message(room, id),
+  }
+}

@@ -31,6 +31,9 @@ export const FATAL_CLOSE_CODES = new Set([
   CloseCode.TOO_MANY_ROOMS,
   CloseCode.ROOM_FULL,
   CloseCode.TOO_MANY_NEW_ROOMS,
+  // The host removed us (we may join again, but by choice, not at once) or banned us.
+  CloseCode.REMOVED,
+  CloseCode.BANNED,
 ])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */
@@ -159,7 +162,9 @@ const FRAME_FIELDS = {
     sender: isText,
     timestamp: isNumber,
     client_id: optional(isText),
+    deleted: optional((value) => value === true),
   },
+  [FrameType.DELETED]: { id: isId },
   [FrameType.WELCOME]: {
     members: isNames,
     first_id: isId,

@@ -21,7 +21,17 @@ function messageItem(frame) {
     sender: frame.sender,
     text: frame.text,
     timestamp: frame.timestamp,
+    deleted: frame.deleted === true,
   }
+}
+
+/** The host deleted message `id`: it keeps its place, without its text. */
+export function markDeleted(timeline, id) {
+  const index = timeline.items.findIndex((item) => item.kind === 'message' && item.id === id)
+  if (index < 0) return timeline
+  const items = timeline.items.slice()
+  items[index] = { ...items[index], text: '', deleted: true }
+  return { ...timeline, items }
 }
 
 // Past the bound the oldest items go.

@@ -5,6 +5,7 @@ import {
   appendNotice,
   emptyTimeline,
   hasSpace,
+  markDeleted,
   prependMessages,
 } from './roomTimeline.js'
 import { message } from './testing/FakeWebSocket.js'
@@ -60,5 +61,18 @@ describe('roomTimeline', () => {
     expect(older.items).toHaveLength(MAX_TIMELINE_ITEMS)
     expect(older.oldestId).toBe(9)
     expect(prependMessages(older, [message(5)])).toBe(older)
+  })
+
+  it('marks a deleted message in its place without its text, and ignores an id it does not hold', () => {
+    const { timeline } = appendMessages(emptyTimeline(), [
+      message(1, { text: 'a' }),
+      message(2, { text: 'b' }),
+    ])
+    const marked = markDeleted(timeline, 1)
+    expect(marked.items.map((item) => [item.id, item.text, item.deleted])).toEqual([
+      [1, '', true],
+      [2, 'b', false],
+    ])
+    expect(markDeleted(marked, 99)).toBe(marked)
   })
 })

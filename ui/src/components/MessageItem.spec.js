@@ -73,4 +73,25 @@ describe('MessageItem', () => {
     )
     expect(wrapper.text()).toBe('Bob вошёл(ла)')
   })
+
+  it('shows a message the host deleted as deleted, in both languages, and offers no delete for it', () => {
+    const item = { ...base, text: '', deleted: true }
+    const en = mountWithI18n(MessageItem, { props: { item, deletable: true } })
+    expect(en.get('[data-testid="deleted"]').text()).toBe('message deleted')
+    expect(en.find('[data-testid="text"]').exists()).toBe(false)
+    expect(en.find('[data-testid="delete-message"]').exists()).toBe(false)
+    const ru = mountWithI18n(MessageItem, { props: { item } }, 'ru')
+    expect(ru.get('[data-testid="deleted"]').text()).toBe('сообщение удалено')
+  })
+
+  it('offers the delete control only where the host may delete, and says which message', async () => {
+    expect(
+      mountWithI18n(MessageItem, { props: { item: base } })
+        .find('[data-testid="delete-message"]')
+        .exists(),
+    ).toBe(false)
+    const host = mountWithI18n(MessageItem, { props: { item: base, deletable: true } })
+    await host.get('[data-testid="delete-message"]').trigger('click')
+    expect(host.emitted('delete')).toEqual([[1]])
+  })
 })

@@ -21,6 +21,7 @@ import {
   appendNotice,
   emptyTimeline,
   hasSpace,
+  markDeleted,
   prependMessages,
 } from '../roomTimeline.js'
 import { useReconnectingSocket } from './useReconnectingSocket.js'
@@ -210,6 +211,13 @@ export function useRoomConnection({
     },
     typing(frame) {
       typingState.heard(frame.sender)
+    },
+    // The host deleted a message: it stays in its place, marked, without its text.
+    deleted(frame) {
+      replay = replay.map((held) =>
+        held.id === frame.id ? { ...held, text: '', deleted: true } : held,
+      )
+      state.value = markDeleted(state.value, frame.id)
     },
   }
 
