@@ -53,9 +53,10 @@ def uvicorn_config(
     """How every listener of `app` serves it; `lifespan` is on for the one that starts the app."""
     import uvicorn
 
+    from .client_fault_log import install_client_fault_filter
     from .http_guard import guarded_protocol
 
-    return uvicorn.Config(
+    uvicorn_settings = uvicorn.Config(
         app,
         lifespan=lifespan,
         log_level="warning",
@@ -74,6 +75,8 @@ def uvicorn_config(
         proxy_headers=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+    install_client_fault_filter()  # after the Config: making one configures uvicorn's loggers
+    return uvicorn_settings
 
 
 class HostingListener:

@@ -10,6 +10,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from server.protocol import MAX_MESSAGE_ID, CloseCode, ErrorCode
+from tests.security.raw_http import open_room_socket, read_all, status_of
 
 
 @pytest.fixture
@@ -45,3 +46,22 @@ def test_json_nested_1000_deep_is_refused_and_the_connection_stays(server):
         assert refusal["code"] == ErrorCode.INVALID_JSON and "nested" in refusal["detail"]
         ws.send(json.dumps({"text": "still here", "sender": "Ann", "room": "general"}))
         assert json.loads(ws.recv(timeout=5))["text"] == "still here"
+
+
+def test_a_text_frame_that_is_not_utf8_closes_with_1007_and_logs_one_warning_line_not_a_traceback(server):
+    with connect(f"{server.ws_base}/ws/general?v=2") as other:
+        json.loads(other.recv(timeout=5))  # welcome
+        sock, head = open_room_socket(server.port)
+        with sock:
+            assert status_of(head) == 101
+            # A masked text frame (mask 0) whose payload is not UTF-8.
+            payload = b'{"text":"\xc3(","sender":"M"}'
+            sock.sendall(bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+            answer = read_all(sock)
+        assert answer[:2] == bytes([0x88, 2]) and int.from_bytes(answer[2:4], "big") == 1007
+        other.send(json.dumps({"text": "still here", "sender": "Bob"}))
+        frames = [json.loads(other.recv(timeout=5)) for _ in range(2)]
+        assert "still here" in [frame.get("text") for frame in frames], frames
+    logged = [line for line in server.output if "UTF-8" in line]
+    assert logged == ["WARNING:  Invalid UTF-8 sequence received from client."]
+    assert not any("Traceback" in line for line in server.output)
