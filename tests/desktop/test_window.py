@@ -32,6 +32,14 @@ BRIDGE_METHODS = {
     "get_settings",
     "save_settings",
     "discovery_status",
+    # Host controls (desktop/host_controls.py)
+    "host_members",
+    "remove_member",
+    "ban_identity",
+    "ban_address",
+    "host_bans",
+    "unban",
+    "delete_message",
 }
 
 

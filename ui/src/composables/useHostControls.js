@@ -11,8 +11,10 @@ export function useHostControls(host, room, { ownHost = localServerHost() } = {}
   const bans = ref([])
   const failure = ref('')
 
-  async function attempt(action) {
-    failure.value = ''
+  // Each action the host takes clears the last failure; reading (who is who, the bans) does not,
+  // so a refusal stays on screen after the list refreshes.
+  async function attempt(action, { clears = true } = {}) {
+    if (clears) failure.value = ''
     try {
       return await action(controls.value)
     } catch (error) {
@@ -23,27 +25,29 @@ export function useHostControls(host, room, { ownHost = localServerHost() } = {}
 
   /** The connections under `name` in the room: [{ name, identity, address }]. */
   async function whoIs(name) {
-    const members = (await attempt((c) => c.members(room))) ?? []
+    const members = (await attempt((c) => c.members(room), { clears: false })) ?? []
     return members.filter((member) => member.name === name)
   }
 
   const remove = (name) => attempt((c) => c.remove(room, name))
 
   async function ban(name, kind) {
+    failure.value = ''
     const targets = await whoIs(name)
     const values = new Set(
       targets.map((member) => (kind === 'identity' ? member.identity : member.address)),
     )
     values.delete(null)
     for (const value of values)
-      await attempt((c) =>
-        kind === 'identity' ? c.banIdentity(value, name) : c.banAddress(value, name),
+      await attempt(
+        (c) => (kind === 'identity' ? c.banIdentity(value, name) : c.banAddress(value, name)),
+        { clears: false },
       )
     await refreshBans()
   }
 
   async function refreshBans() {
-    bans.value = (await attempt((c) => c.bans())) ?? []
+    bans.value = (await attempt((c) => c.bans(), { clears: false })) ?? []
   }
 
   async function unban(entry) {

@@ -1,0 +1,117 @@
+"""The host's controls in the real window: each is clicked in the built UI, and a real WebSocket
+member on loopback sees what it does (removed, banned, its message deleted)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import websockets
+
+from server.identity import identity_of
+from server.protocol import CloseCode
+
+from .app_process import REPO_ROOT, AppProcess
+from .test_window import UI_HELPERS, wait_for_js
+
+pytestmark = pytest.mark.display
+
+BOB_SECRET = "b" * 43
+TIMEOUT = 15
+
+
+def click(app: AppProcess, selector: str, timeout: float = 10) -> None:
+    """Click the first element matching `selector` once it is there and enabled."""
+    found = json.dumps(selector)
+    wait_for_js(
+        app, f"(() => {{ const el = document.querySelector({found}); return el && !el.disabled }})()", timeout
+    )
+    app.js(f"document.querySelector({found}).click()")
+
+
+async def _frames_until(client, predicate):
+    while True:
+        frame = json.loads(await asyncio.wait_for(client.recv(), TIMEOUT))
+        if predicate(frame):
+            return frame
+
+
+async def _bob(app: AppProcess):
+    client = await websockets.connect(f"ws://127.0.0.1:{app.port}/ws/general?v=2&name=Bob")
+    await client.send(json.dumps({"type": "hello", "secret": BOB_SECRET}))
+    await _frames_until(client, lambda f: f["type"] == "identified")
+    return client
+
+
+async def _closed(client) -> tuple[str, int | None]:
+    error = await _frames_until(client, lambda f: f["type"] == "error")
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(client.recv(), TIMEOUT)
+    return error["code"], client.close_code
+
+
+def test_the_host_removes_bans_unbans_and_deletes_by_clicking_in_the_window(launch_app):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    app = launch_app()
+    app.js(UI_HELPERS)
+    wait_for_js(app, "window.__ui.type('Name', 'Host')", timeout=15)
+    assert app.js("window.__ui.type('Room', 'general')")
+    wait_for_js(app, "window.__ui.click('Join')")
+    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+
+    async def scenario():
+        # Remove: Bob is told why and closed with 4020; he may come back.
+        bob = await _bob(app)
+        await asyncio.to_thread(wait_for_js, app, "document.querySelector('[data-testid=\"member-menu\"]')")
+        await asyncio.to_thread(click, app, '[data-testid="member-menu"]')
+        await asyncio.to_thread(click, app, '[data-testid="remove-member"]')
+        removed = await _closed(bob)
+
+        # Delete: Bob's message, as every v2 member sees it.
+        bob = await _bob(app)
+        await bob.send(json.dumps({"text": "delete me", "sender": "Bob", "client_id": "c-1"}))
+        await _frames_until(bob, lambda f: f["type"] == "ack")
+        await asyncio.to_thread(click, app, '[data-testid="delete-message"]')
+        deleted = await _frames_until(bob, lambda f: f["type"] == "deleted")
+        shown = await asyncio.to_thread(
+            wait_for_js, app, "document.querySelector('[data-testid=\"deleted\"]')?.textContent.trim()"
+        )
+
+        # Ban the person: closed with 4021, and the bans list names him.
+        await asyncio.to_thread(click, app, '[data-testid="member-menu"]')
+        await asyncio.to_thread(click, app, '[data-testid="ban-identity"]')
+        banned = await _closed(bob)
+        return removed, deleted, shown, banned
+
+    removed, deleted, shown, banned = asyncio.run(scenario())
+    assert removed == ("removed", CloseCode.REMOVED)
+    assert deleted == {"type": "deleted", "room": "general", "id": 1}
+    assert shown == "message deleted"
+    assert banned == ("banned", CloseCode.BANNED)
+    assert [ban["value"] for ban in app.api("host_bans")] == [identity_of(BOB_SECRET)]
+
+    # The bans list in the room header lifts it.
+    click(app, '[data-testid="bans-toggle"]')
+    wait_for_js(app, "document.querySelector('[data-testid=\"bans\"]')?.textContent.includes('Bob')")
+    click(app, '[data-testid="unban"]')
+    wait_for_js(
+        app, "document.querySelector('[data-testid=\"bans\"]')?.textContent.includes('Nobody is banned')"
+    )
+    assert app.api("host_bans") == []
+
+    # Banning this machine's own address is refused with a sentence, not done.
+    async def bob_again():
+        bob = await _bob(app)
+        await asyncio.to_thread(click, app, '[data-testid="member-menu"]')
+        await asyncio.to_thread(click, app, '[data-testid="ban-address"]')
+        failure = await asyncio.to_thread(
+            wait_for_js, app, "document.querySelector('[data-testid=\"host-failure\"]')?.textContent"
+        )
+        await bob.close()
+        return failure
+
+    assert "own address cannot be banned" in asyncio.run(bob_again())
+    assert app.api("host_bans") == []
