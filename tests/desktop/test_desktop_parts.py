@@ -16,6 +16,7 @@ import websockets
 
 from desktop.app import PortMemory
 from desktop.bridge import Bridge
+from desktop.host_controls import WindowHostControls
 from desktop.hosting import Hosting
 from desktop.notifications import Notifier
 from desktop.page_guard import PageGuard
@@ -207,6 +208,32 @@ def test_bridge_refuses_every_call_unless_the_window_shows_our_page(tmp_path, se
         with pytest.raises(PermissionError, match="only for lanchat's own page"):
             call()
     assert not (tmp_path / "settings.json").exists(), "nothing was written for the foreign page"
+
+
+@pytest.mark.parametrize("shown", ["http://192.0.2.9:8000/", "http://10.218.0.2:8765/index.html"])
+def test_the_host_controls_refuse_a_page_from_another_origin_and_do_nothing(tmp_path, server, shown):
+    controls = WindowHostControls(server)
+    bridge = Bridge(
+        Hosting(server), SettingsStore(tmp_path), Notifier(), PageStorage(tmp_path), None, controls
+    )
+    guard = PageGuard()
+    guard.origin = "http://127.0.0.1:40000"
+    window = StandInWindow(shown)
+    bridge._attach(window, guard)  # type: ignore[arg-type]
+
+    for call in (
+        lambda: bridge.host_members("general"),
+        lambda: bridge.remove_member("general", "Bob"),
+        lambda: bridge.ban_identity("0123456789abcdef", "Bob"),
+        lambda: bridge.ban_address("192.0.2.1", "Bob"),
+        bridge.host_bans,
+        lambda: bridge.unban("identity", "0123456789abcdef"),
+        lambda: bridge.delete_message("general", 1),
+    ):
+        with pytest.raises(PermissionError, match="only for lanchat's own page"):
+            call()
+    assert controls.bans() == []
+    assert not (tmp_path / "bans.json").exists()
 
 
 def test_the_instance_channel_is_a_unix_socket_in_a_folder_only_the_user_can_enter(tmp_path):
