@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -253,9 +254,12 @@ def create_app(config: ServerConfig) -> LanchatApp:
 
     async def refuse(websocket: WebSocket, refusal: Refused) -> None:
         """An accepted room socket refused: one error frame saying why, then its close code."""
-        await websocket.send_json(error_frame(refusal))
         code = REFUSAL_CLOSE_CODES.get(refusal.code, CloseCode.QUERY_INVALID)
-        await websocket.close(code, refusal.detail[:120])
+        # A client may send its frame and hang up at once (the fuzzer does): then nobody is left
+        # to tell, which is no error of the server's (it was a traceback per connection).
+        with contextlib.suppress(WebSocketDisconnect):
+            await websocket.send_json(error_frame(refusal))
+            await websocket.close(code, refusal.detail[:120])
 
     async def enter_private(
         websocket: WebSocket, private: PrivateRooms, room: str, address: str | None

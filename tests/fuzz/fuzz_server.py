@@ -10,15 +10,17 @@ process (so its CPU does not starve the people's reading) runs `--workers` attac
 one attack after another at random (ATTACKS below): wrong types, huge and deeply nested JSON,
 invalid UTF-8, binary, fragmented and partial frames, half-open TCP, abrupt closes and resets,
 slow readers, HTTP junk, and name spoofing (posting and typing under the people's names, in
-their case and spacing variants, with and without an identity). Password guessing on private
-rooms is a hook (`guess_room_password`) until private rooms are on main.
+their case and spacing variants, with and without an identity), and password guessing on the
+private room (from 127.0.0.2, its own lockout, so the people's address is not locked out).
 
-After it, the run passes when (CHECKS below): the server still runs and logged no traceback;
-/api/health answers within HEALTH_MAX_SECONDS five times in a row; every message a person sent
-was acknowledged and received by everyone else in its room, in id order, with nothing missing;
-no person was refused anything; no message or typing notice under a person's name came from
-anyone else; and the server's RSS is back within RSS_MARGIN_MIB of its start (measured once the
-people have joined, before the attack) within RSS_SETTLE_SECONDS.
+After it, the run passes when: the server still runs and logged no traceback; /api/health
+answers within HEALTH_MAX_SECONDS five times in a row; every message a person sent was
+acknowledged and received by everyone else in its room, in id order, with nothing missing; no
+person was refused anything; no message or typing notice under a person's name came from anyone
+else; nobody else's message reached the private room, no guess entered it and the lockout held
+(at most PASSWORD_FAILURES_BEFORE_LOCKOUT wrong guesses a lockout); and the server's RSS is back
+within RSS_MARGIN_MIB of its start (measured once the people have joined, before the attack)
+within RSS_SETTLE_SECONDS.
 """
 
 from __future__ import annotations
@@ -51,7 +53,12 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 import websockets  # noqa: E402
 
-from server.protocol import MAX_FRAME_BYTES, TRANSPORT_MAX_FRAME_BYTES  # noqa: E402
+from server.protocol import (  # noqa: E402
+    MAX_FRAME_BYTES,
+    PASSWORD_FAILURES_BEFORE_LOCKOUT,
+    PASSWORD_LOCKOUT_SECONDS,
+    TRANSPORT_MAX_FRAME_BYTES,
+)
 from server.rules import name_key  # noqa: E402
 from tests.lanchat_process import ServeProcess  # noqa: E402
 
@@ -65,8 +72,14 @@ HEALTH_MAX_SECONDS = 0.5
 RSS_MARGIN_MIB = 40
 RSS_SETTLE_SECONDS = 15.0
 
-PEOPLE = {"Alice": ["lobby", "team"], "Борис": ["lobby", "team"], "Chen": ["lobby"]}
-GOOD_ROOMS = ["lobby", "team"]
+PRIVATE_ROOM = "vault"  # `--private-room`: Alice and Chen know its password, the attackers do not
+PEOPLE = {
+    "Alice": ["lobby", "team", PRIVATE_ROOM],
+    "Борис": ["lobby", "team"],
+    "Chen": ["lobby", PRIVATE_ROOM],
+}
+GOOD_ROOMS = ["lobby", "team", PRIVATE_ROOM]
+GUESSER_ADDRESS = "127.0.0.2"  # loopback too, but its own lockout bucket
 # Rooms the attackers also use; few, so MAX_ROOMS is never what is tested here.
 JUNK_ROOMS = [f"fz-{n}" for n in range(12)]
 BAD_ROOMS = ["a/b", "..", " x", "x" * 65, "%00", "a%2Fb", "<script>", "%E2%80%AE"]
@@ -87,6 +100,7 @@ class Person:
     received: list[tuple[int, str, str | None]] = field(default_factory=list)  # (id, sender, client_id)
     errors: list[dict[str, Any]] = field(default_factory=list)
     spoofed: list[dict[str, Any]] = field(default_factory=list)
+    strangers: list[dict[str, Any]] = field(default_factory=list)  # in the private room: not ours
     closed: str | None = None
     ws: Any = None
 
@@ -103,6 +117,10 @@ async def person_reads(person: Person, everyone: list[Person]) -> None:
             elif kind in ("message", "typing"):
                 if kind == "message":
                     person.received.append((frame["id"], frame["sender"], frame.get("client_id")))
+                if person.room == PRIVATE_ROOM and not any(
+                    frame.get("client_id") in other.sent for other in everyone if other.room == PRIVATE_ROOM
+                ):
+                    person.strangers.append(frame)
                 key = name_key(frame["sender"])
                 owner = next((p for p in everyone if p.room == person.room and name_key(p.name) == key), None)
                 if owner is None:
@@ -348,12 +366,16 @@ class Attacker:
             await client.request(method, path, headers=headers)
 
     async def guess_room_password(self) -> None:
-        """HOOK for private rooms (issue 14 item 3): not on main when this fuzzer was written.
-
-        Once a room can have a password, start the server with one (`ServeProcess` extra_args) and
-        make this join it and present wrong passwords as fast as it is allowed; the checks then
-        add: the people in that room see no frame from a guesser, and the lockout holds."""
-        return
+        """A wrong password for the private room, sometimes with a message right behind it."""
+        url = f"ws://{self.host}:{self.port}/ws/{PRIVATE_ROOM}{self.query()}"
+        async with websockets.connect(url, local_addr=(GUESSER_ADDRESS, 0)) as ws:
+            guess = self.rng.choice(["1234", "password", "vault", "x" * 128, "x" * 129, "", "Vault2026"])
+            await ws.send(json.dumps({"type": "password", "password": guess}))
+            if self.rng.random() < 0.5:
+                await ws.send(json.dumps({"text": "let me in", "sender": "Guesser", "client_id": "guess"}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            kind = answer.get("code") if answer.get("type") == "error" else answer.get("type")
+            self.counts[f"password {kind}"] += 1
 
     ATTACKS = (
         "wrong_types",
@@ -440,9 +462,13 @@ async def health(base: str) -> float:
     return time.monotonic() - started
 
 
-async def run_async(seconds: float, workers: int, seed: int, data_dir: Path) -> FuzzReport:
+async def run_async(seconds: float, workers: int, seed: int, folder: Path) -> FuzzReport:
     rng = random.Random(seed)
-    server = ServeProcess(data_dir).start()
+    password = base64.urlsafe_b64encode(os.urandom(18)).decode()
+    password_file = folder / "vault-password.txt"
+    password_file.write_text(password + "\n", encoding="utf-8")
+    server = ServeProcess(folder / "data", extra_args=("--private-room", f"{PRIVATE_ROOM}={password_file}"))
+    server.start()
     assert server.process is not None
     pid = server.process.pid
     problems: list[str] = []
@@ -453,6 +479,8 @@ async def run_async(seconds: float, workers: int, seed: int, data_dir: Path) -> 
             for room in rooms:
                 person = Person(name, room, secrets_[name])
                 person.ws = await websockets.connect(f"{server.ws_base}/ws/{room}?v=2", max_size=None)
+                if room == PRIVATE_ROOM:
+                    await person.ws.send(json.dumps({"type": "password", "password": password}))
                 await person.ws.send(json.dumps({"type": "hello", "secret": person.secret}))
                 everyone.append(person)
         readers = [asyncio.create_task(person_reads(p, everyone)) for p in everyone]
@@ -485,6 +513,7 @@ async def run_async(seconds: float, workers: int, seed: int, data_dir: Path) -> 
         await asyncio.gather(*chatting)
         out, _ = await asyncio.wait_for(attackers.communicate(), 60)
         attacks = json.loads(out.decode().strip().splitlines()[-1])
+        problems += password_problems(attacks, seconds)
 
         # Every acknowledgement, then every message at everyone else in the room.
         deadline = time.monotonic() + 15
@@ -528,6 +557,22 @@ async def run_async(seconds: float, workers: int, seed: int, data_dir: Path) -> 
         server.stop()
 
 
+def password_problems(attacks: dict[str, int], seconds: float) -> list[str]:
+    problems = []
+    if attacks.get("password entered"):
+        problems.append(f"{attacks['password entered']} wrong passwords entered the private room")
+    # The guessers' address gets PASSWORD_FAILURES_BEFORE_LOCKOUT wrong tries, then a lockout.
+    allowed = PASSWORD_FAILURES_BEFORE_LOCKOUT * (int(seconds // PASSWORD_LOCKOUT_SECONDS) + 2)
+    wrong = attacks.get("password password_wrong", 0)
+    if wrong > allowed:
+        problems.append(
+            f"{wrong} wrong passwords were judged in {seconds:.0f} s; the lockout allows {allowed}"
+        )
+    if not attacks.get("password password_locked"):
+        problems.append("no guess was ever locked out")
+    return problems
+
+
 def expected_ids(person: Person, everyone: list[Person]) -> list[int]:
     """The ids of the messages the others in the person's room had acknowledged."""
     ids = [
@@ -569,16 +614,19 @@ def delivery_problems(everyone: list[Person]) -> list[str]:
             problems.append(
                 f"{who}: saw {len(person.spoofed)} frames under a person's name, first {person.spoofed[0]}"
             )
+        if person.strangers:
+            problems.append(
+                f"{who}: {len(person.strangers)} frames from outside, first {person.strangers[0]}"
+            )
         if person.closed:
             problems.append(f"{who}: connection {person.closed} during the run")
     return problems
 
 
 def run(seconds: float = 20.0, workers: int = 16, seed: int | None = None) -> FuzzReport:
-    with tempfile.TemporaryDirectory(prefix="lanchat-fuzz-") as data:
-        return asyncio.run(
-            run_async(seconds, workers, seed if seed is not None else random.randrange(2**32), Path(data))
-        )
+    with tempfile.TemporaryDirectory(prefix="lanchat-fuzz-") as folder:
+        seed = seed if seed is not None else random.randrange(2**32)
+        return asyncio.run(run_async(seconds, workers, seed, Path(folder)))
 
 
 def main() -> int:

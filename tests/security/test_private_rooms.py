@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
+from tests.security.raw_http import open_room_socket, read_all, status_of
 
 PASSWORD = "correct horse"
 
@@ -164,3 +166,16 @@ def test_a_seed_client_is_refused_by_a_private_room_and_keeps_chatting_in_an_ope
     }
     with entered(server, "Alice") as (_, frames):
         assert "let me in" not in [f.get("text") for f in frames]
+
+
+def test_a_client_that_sends_a_binary_frame_and_hangs_up_at_a_private_door_leaves_no_traceback(server):
+    for _ in range(10):
+        sock, head = open_room_socket(server.port, "team")
+        with sock:
+            assert status_of(head) == 101
+            # A binary frame (not the password), then a close frame, in one write: gone before the refusal.
+            sock.sendall(bytes([0x82, 0x80 | 3]) + b"\0\0\0\0" + b"abc" + bytes([0x88, 0x80]) + b"\0\0\0\0")
+            sock.shutdown(socket.SHUT_WR)
+            read_all(sock)
+    assert httpx.get(server.url + "api/health").status_code == 200
+    assert not any("Traceback" in line or "Exception in" in line for line in server.output), server.output
