@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
@@ -123,9 +123,19 @@ class LanchatApp:
     def routes(self) -> list[BaseRoute]:
         return self.api.routes
 
+    def _banned(self, scope: Scope) -> bool:
+        rooms: ChatRooms | None = getattr(self.api.state, "rooms", None)
+        client = scope.get("client")
+        return rooms is not None and client is not None and rooms.bans.banned_address(client[0])
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if is_misdirected(scope, self.hosts):  # DNS rebinding: see hosts.py
             await refuse_misdirected(scope, send)
+            return
+        if scope["type"] == "http" and self._banned(scope):
+            # A room socket from there is refused with the `banned` frame (ChatRooms.admit).
+            refusal = PlainTextResponse("The host of this server has banned this address.\n", status_code=403)
+            await refusal(scope, receive, send)
             return
         if scope["type"] == "websocket":
             match, child_scope = self.room_route.matches(scope)

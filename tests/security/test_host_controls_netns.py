@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from tests.lanchat_process import REPO_ROOT
-from tests.netns import network, run_in
+from tests.netns import fetch, network, run_in
 
 HOST, PEER = "10.218.0.1", "10.218.0.2"
 PORT = 47321
@@ -221,5 +221,8 @@ def test_a_peer_on_the_network_finds_no_way_to_remove_ban_or_delete_and_the_host
         assert _line(member)["again"]["code"] == "banned"
         assert _line(member) == {"again_closed": 4021}
         assert driver.call("members", "general") == []
+        # Its HTTP requests are refused too, with a sentence.
+        status, body = fetch(peer_ns, f"{base}/api/health")
+        assert (status, body.strip()) == (403, "The host of this server has banned this address.")
     finally:
         member.wait(TIMEOUT)

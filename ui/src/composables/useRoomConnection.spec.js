@@ -117,6 +117,34 @@ describe('useRoomConnection', () => {
     expect(room.hasOlder.value).toBe(false)
   })
 
+  it('shows a message the host deleted as deleted in its place, from history and live', () => {
+    const room = connect()
+    const socket = joinWith([message(1), message(2, { text: '', deleted: true }), message(3)])
+    expect(room.timeline.value.map((item) => [item.id, item.deleted])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ])
+    socket.receive({ type: 'deleted', room: 'general', id: 3 })
+    expect(room.timeline.value.at(-1)).toMatchObject({ id: 3, text: '', deleted: true })
+  })
+
+  it('does not reconnect on its own after the host removed or banned us, and says why', () => {
+    for (const [code, close] of [
+      ['removed', 4020],
+      ['banned', 4021],
+    ]) {
+      FakeWebSocket.reset()
+      const room = connect()
+      const socket = joinWith()
+      socket.receive({ type: 'error', code, detail: 'the host did it' })
+      socket.serverClose(close)
+      vi.advanceTimersByTime(BACKOFF_MAX_MS * 2)
+      expect(FakeWebSocket.instances).toHaveLength(1)
+      expect(room.roomError.value.code).toBe(code)
+    }
+  })
+
   it('says older history exists when the replay did not start at the first message', () => {
     const room = connect()
     joinWith([message(401), message(402)])
