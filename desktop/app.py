@@ -38,6 +38,7 @@ from .notifications import Notifier
 from .page_storage import PageStorage
 from .presence import Presence, discovery_blocked_by, remembered_hosts
 from .private_files import keep_this_process_private, write_private
+from .room_admin import RoomAdmin
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show
 
@@ -142,8 +143,15 @@ def _run_locked(
     page = _window_page(server, PortMemory(options.data_dir / PAGE_PORT_FILE))
     if page.needs_server_now:
         server.start(wait=False)
+    room_admin = RoomAdmin(server, presence.rooms_changed)
     bridge = Bridge(
-        hosting, settings, notifier, PageStorage(options.data_dir), presence, WindowHostControls(server)
+        hosting,
+        settings,
+        notifier,
+        PageStorage(options.data_dir),
+        presence,
+        WindowHostControls(server),
+        room_admin,
     )
     window = webview.create_window(
         WINDOW_TITLE, page.url, js_api=bridge, width=1024, height=720, min_size=(420, 480)

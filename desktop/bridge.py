@@ -24,6 +24,7 @@ from .hosting import Hosting, HostStatus
 from .notifications import Notifier
 from .page_storage import PageStorage
 from .presence import Presence
+from .room_admin import RoomAdmin, RoomPrivacy
 from .settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Bridge:
         storage: PageStorage,
         presence: Presence | None = None,
         controls: WindowHostControls | None = None,
+        room_admin: RoomAdmin | None = None,
     ) -> None:
         self._hosting = hosting
         self._controls = controls
@@ -72,6 +74,7 @@ class Bridge:
         self._notifier = notifier
         self._storage = storage
         self._presence = presence
+        self._room_admin = room_admin
         self._window: Window | None = None  # once created
         self._guard: PageGuard | None = None
 
@@ -141,6 +144,26 @@ class Bridge:
         if self._controls is None:
             raise PermissionError("this window has no host controls")
         return self._controls
+
+    # The host's private rooms (desktop/room_admin.py): this window's own server only.
+
+    @_our_page_only
+    def room_privacy(self, room: str) -> RoomPrivacy:
+        return self._admin().privacy(room)
+
+    @_our_page_only
+    def make_room_private(self, room: str, password: str) -> RoomPrivacy:
+        """Make a room private or change its password; a bad password rejects the Promise."""
+        return self._admin().make_private(room, password)
+
+    @_our_page_only
+    def make_room_open(self, room: str) -> RoomPrivacy:
+        return self._admin().make_open(room)
+
+    def _admin(self) -> RoomAdmin:
+        if self._room_admin is None:
+            raise RuntimeError("this window has no room server")
+        return self._room_admin
 
     # Native touches.
 

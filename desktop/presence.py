@@ -116,6 +116,11 @@ class Presence:
         except (ServerStartError, TimeoutError, OSError) as exc:
             log.warning("could not withdraw the announcement: %s", exc)
 
+    def rooms_changed(self) -> None:
+        """A room became private or open: the announcement's `private` flag follows."""
+        if self._hosting_port is not None:
+            self._announce(self._hosting_port)
+
     def display_name(self) -> str:
         return self._settings.name or socket.gethostname()
 

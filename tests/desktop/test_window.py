@@ -40,6 +40,10 @@ BRIDGE_METHODS = {
     "host_bans",
     "unban",
     "delete_message",
+    # Private rooms (desktop/room_admin.py)
+    "room_privacy",
+    "make_room_private",
+    "make_room_open",
 }
 
 

@@ -110,3 +110,16 @@ export function hostControlsFor(host, ownHost) {
     deleteMessage: (room, id) => api.delete_message(room, id),
   }
 }
+
+// The host's private rooms (desktop/room_admin.py): each answers { room, private }.
+export async function roomPrivacy(room) {
+  return desktopApi.value.room_privacy(room)
+}
+
+export async function makeRoomPrivate(room, password) {
+  return desktopApi.value.make_room_private(room, password)
+}
+
+export async function makeRoomOpen(room) {
+  return desktopApi.value.make_room_open(room)
+}

@@ -18,6 +18,9 @@ export {
   DEFAULT_LIMITS,
   ErrorCode,
   HISTORY_PAGE_MAX,
+  MIN_ROOM_PASSWORD_CHARS,
+  MAX_ROOM_PASSWORD_CHARS,
+  ROOM_TOKEN_HEADER,
   PROTOCOL_VERSION,
   ROOM_LIST_PAGE,
   ROOM_LIST_PAGE_MAX,
@@ -34,6 +37,10 @@ export const FATAL_CLOSE_CODES = new Set([
   // The host removed us (we may join again, but by choice, not at once) or banned us.
   CloseCode.REMOVED,
   CloseCode.BANNED,
+  // A private room's door: the UI asks for the password, then tries again itself.
+  CloseCode.PASSWORD_REQUIRED,
+  CloseCode.PASSWORD_WRONG,
+  CloseCode.PASSWORD_LOCKED,
 ])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */
@@ -138,6 +145,11 @@ export function helloFrame(secret) {
   return { type: FrameType.HELLO, secret }
 }
 
+/** A private room's first frame, before the hello: never in the URL. */
+export function passwordFrame(password) {
+  return { type: FrameType.PASSWORD, password }
+}
+
 export function typingFrame(sender) {
   return { type: FrameType.TYPING, sender }
 }
@@ -184,6 +196,7 @@ const FRAME_FIELDS = {
   },
   [FrameType.TYPING]: { sender: isText },
   [FrameType.IDENTIFIED]: { identity: isText },
+  [FrameType.ENTERED]: { token: isText },
   [FrameType.MEMBERS]: { members: isNames },
 }
 

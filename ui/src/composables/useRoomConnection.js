@@ -13,9 +13,12 @@ import {
   helloFrame,
   historyMessages,
   historyUrl,
+  passwordFrame,
+  ROOM_TOKEN_HEADER,
   roomSocketUrl,
 } from '../protocol.js'
 import { identitySecret } from '../identity.js'
+import { forgetPassword, rememberedPassword, rememberPassword } from '../roomPasswords.js'
 import {
   appendMessages,
   appendNotice,
@@ -41,6 +44,13 @@ export { TYPING_SHOW_MS } from './useTyping.js'
 // Past this many join/leave notices a second (someone churning names), the member
 // list still follows but the timeline stops taking notices until it calms down.
 export const NOTICES_PER_SECOND = 20
+
+// The refusals of a private room's door: each turns into the password prompt.
+const PASSWORD_REFUSALS = new Set([
+  ErrorCode.PASSWORD_REQUIRED,
+  ErrorCode.PASSWORD_WRONG,
+  ErrorCode.PASSWORD_LOCKED,
+])
 
 /** The member list after one join or leave, for a presence frame that carries no full list. */
 function membersAfter(current, { event, name }) {
@@ -68,6 +78,7 @@ export function useRoomConnection({
   WebSocketImpl = globalThis.WebSocket,
   fetchImpl = (...args) => globalThis.fetch(...args),
   random = Math.random,
+  passwordStorage = undefined, // sessionStorage unless a test gives its own (see roomPasswords.js)
 }) {
   const joined = ref(false) // a welcome has arrived at least once: we are in the room
   const state = shallowRef(emptyTimeline())
@@ -80,11 +91,16 @@ export function useRoomConnection({
   const lastRefusal = shallowRef(null) // the error frame that explains a refused connection
   const identity = ref(null) // the id the host knows us by, from its answer to our hello
   const nameTaken = ref(false) // someone else holds our name in this room: we must choose another
+  // A private room asks for its password: { code, retryAfter } of the door's refusal, else null.
+  const passwordPrompt = ref(null)
 
   let live = false // the current connection is past its history replay
   let replay = [] // held until the welcome, so a drop mid-replay half-applies nothing
   let resumeFrom = null // newest message id we hold; null until the first welcome
   let noticeWindow = { start: 0, count: 0 }
+  let typedPassword = null // what the prompt was given, until the room accepts or refuses it
+  let sentPassword = null // the password this connection opened with
+  let historyToken = null // from the `entered` frame: a private room's HTTP history needs it
 
   const pacer = createPacer(limits)
   const socket = useReconnectingSocket(
@@ -99,7 +115,14 @@ export function useRoomConnection({
         replay = []
         lastRefusal.value = null
         pacer.refill()
-        // First, before anything else: the host decides who holds our name from it.
+        // A private room's password comes first of all: the room sends nothing before it.
+        historyToken = null
+        sentPassword = typedPassword ?? rememberedPassword(host, room, passwordStorage)
+        if (sentPassword) {
+          pacer.take()
+          socket.send(JSON.stringify(passwordFrame(sentPassword)))
+        }
+        // Then, before anything else: the host decides who holds our name from it.
         pacer.take()
         socket.send(JSON.stringify(helloFrame(identitySecret(host, { storage }))))
       },
@@ -178,7 +201,28 @@ export function useRoomConnection({
     identified(frame) {
       identity.value = frame.identity
     },
+    entered(frame) {
+      rememberPassword(host, room, sentPassword, passwordStorage)
+      typedPassword = null
+      historyToken = frame.token
+      passwordPrompt.value = null
+    },
     error(frame) {
+      if (PASSWORD_REFUSALS.has(frame.code)) {
+        // A wrong or outdated password is not tried again by itself.
+        if (frame.code !== ErrorCode.PASSWORD_LOCKED || typedPassword) {
+          forgetPassword(host, room, passwordStorage)
+          typedPassword = null
+        }
+        passwordPrompt.value = { code: frame.code, retryAfter: frame.retry_after }
+        lastRefusal.value = frame
+        return
+      }
+      // A room that was private and is open now: our password frame was not for it.
+      if (frame.code === ErrorCode.UNKNOWN_TYPE && sentPassword && !historyToken) {
+        forgetPassword(host, room, passwordStorage)
+        return
+      }
       if (frame.code === ErrorCode.NAME_TAKEN) nameTaken.value = true
       const shown = { code: frame.code, detail: frame.detail, retryAfter: frame.retry_after }
       const handled = outbox.refused(frame)
@@ -236,7 +280,11 @@ export function useRoomConnection({
     olderFailed.value = false
     try {
       const before = state.value.oldestId || undefined
-      const response = await fetchImpl(historyUrl(host, room, { before, limit: HISTORY_PAGE_MAX }))
+      const url = historyUrl(host, room, { before, limit: HISTORY_PAGE_MAX })
+      // A private room's token goes in a header, never the URL (URLs end up in logs).
+      const response = await (historyToken
+        ? fetchImpl(url, { headers: { [ROOM_TOKEN_HEADER]: historyToken } })
+        : fetchImpl(url))
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
       const page = await response.json()
       state.value = prependMessages(state.value, historyMessages(page))
@@ -262,6 +310,14 @@ export function useRoomConnection({
     for (const entry of outbox.entries.value)
       if (entry.state === 'failed' && entry.error === ErrorCode.NAME_TAKEN)
         outbox.retry(entry.clientId)
+  }
+
+  /** The password the prompt was given: try the room again with it. */
+  function enterPassword(password) {
+    if (!password) return
+    typedPassword = password
+    passwordPrompt.value = null
+    socket.reconnect()
   }
 
   /** Leave the room and forget what was waiting to be sent. */
@@ -292,6 +348,8 @@ export function useRoomConnection({
     limits,
     identity,
     nameTaken,
+    passwordPrompt,
+    enterPassword,
     send,
     retrySend: outbox.retry,
     discard: outbox.settle,

@@ -645,3 +645,83 @@ describe('useRoomConnection when a rename comes too soon', () => {
     expect(socket.frames[1]).toMatchObject({ text: 'under my new name', client_id: clientId })
   })
 })
+
+describe('useRoomConnection in a private room', () => {
+  const privateRoom = (passwordStorage) => connect({ room: 'team', passwordStorage })
+
+  it('asks for the password when the room refuses us, sends it first (before the hello) and keeps it for the next connection', () => {
+    const passwords = memoryStorage()
+    const room = privateRoom(passwords)
+    const door = FakeWebSocket.last
+    door.accept()
+    expect(door.allFrames[0].type).toBe('hello') // nothing known: no password frame
+    door.receive({ type: 'error', code: 'password_required', detail: 'private' })
+    door.serverClose(4013)
+    expect(room.passwordPrompt.value).toEqual({ code: 'password_required', retryAfter: undefined })
+    expect(room.status.value).toBe(ConnectionStatus.FAILED)
+
+    room.enterPassword('s3cret!')
+    expect(room.passwordPrompt.value).toBe(null)
+    const second = FakeWebSocket.last
+    second.accept()
+    expect(second.allFrames.map((f) => f.type)).toEqual(['password', 'hello'])
+    expect(second.allFrames[0].password).toBe('s3cret!')
+    expect(second.url).not.toContain('s3cret')
+    second.receive({ type: 'entered', room: 'team', token: 'tok', expires_in: 600 })
+    second.receive(welcome({ first_id: 0, last_id: 0 }))
+    expect(room.joined.value).toBe(true)
+
+    second.serverClose(1012)
+    vi.advanceTimersByTime(BACKOFF_MAX_MS)
+    FakeWebSocket.last.accept()
+    expect(FakeWebSocket.last.allFrames[0]).toEqual({ type: 'password', password: 's3cret!' })
+  })
+
+  it('forgets a wrong password and asks again, saying it was wrong', () => {
+    const passwords = memoryStorage()
+    const room = privateRoom(passwords)
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.serverClose(4013)
+    room.enterPassword('guess')
+    const attempt = FakeWebSocket.last
+    attempt.accept()
+    attempt.receive({ type: 'error', code: 'password_wrong', detail: 'wrong', tries_left: 4 })
+    attempt.serverClose(4014)
+    expect(room.passwordPrompt.value.code).toBe('password_wrong')
+    expect([...passwords.data.values()]).toEqual([])
+  })
+
+  it('says when to try again after a lockout', () => {
+    const room = privateRoom(memoryStorage())
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.receive({
+      type: 'error',
+      code: 'password_locked',
+      detail: 'wait',
+      retry_after: 42.5,
+    })
+    FakeWebSocket.last.serverClose(4015)
+    expect(room.passwordPrompt.value).toEqual({ code: 'password_locked', retryAfter: 42.5 })
+  })
+
+  it('sends the history token in a header, never the URL, when loading older messages', async () => {
+    const passwords = memoryStorage()
+    const fetchImpl = vi.fn(async () => ({
+      ok: true,
+      json: async () => ({ messages: [], has_more: false }),
+    }))
+    const room = connect({ room: 'team', passwordStorage: passwords, fetchImpl })
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.serverClose(4013)
+    room.enterPassword('s3cret!')
+    const socket = FakeWebSocket.last
+    socket.accept()
+    socket.receive({ type: 'entered', room: 'team', token: 'tok-1', expires_in: 600 })
+    socket.receive(message(101))
+    socket.receive(welcome({ first_id: 101, last_id: 101 }))
+    await room.loadOlder()
+    const [url, init] = fetchImpl.mock.calls[0]
+    expect(url).not.toContain('tok-1')
+    expect(init.headers['X-Lanchat-Room-Token']).toBe('tok-1')
+  })
+})
