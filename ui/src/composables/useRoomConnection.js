@@ -101,6 +101,7 @@ export function useRoomConnection({
   let typedPassword = null // what the prompt was given, until the room accepts or refuses it
   let sentPassword = null // the password this connection opened with
   let historyToken = null // from the `entered` frame: a private room's HTTP history needs it
+  let retryWith = null // a password this tab learnt meanwhile (the host's own panel): try it, not ask
 
   const pacer = createPacer(limits)
   const socket = useReconnectingSocket(
@@ -128,6 +129,12 @@ export function useRoomConnection({
       },
       onMessage: (data) => dispatchFrame(data, handlers),
       onClose() {
+        if (retryWith) {
+          typedPassword = retryWith
+          retryWith = null
+          // After the socket has finished failing (it marks itself failed right after this).
+          setTimeout(() => socket.reconnect(), 0)
+        }
         live = false
         outbox.setReady(false)
         typingState.clear()
@@ -208,6 +215,11 @@ export function useRoomConnection({
       passwordPrompt.value = null
     },
     error(frame) {
+      const known = rememberedPassword(host, room, passwordStorage)
+      if (frame.code === ErrorCode.PASSWORD_REQUIRED && known && known !== sentPassword) {
+        retryWith = known // the room got a new password, and this tab was just given it
+        return
+      }
       if (PASSWORD_REFUSALS.has(frame.code)) {
         // A wrong or outdated password is not tried again by itself.
         if (frame.code !== ErrorCode.PASSWORD_LOCKED || typedPassword) {

@@ -725,3 +725,20 @@ describe('useRoomConnection in a private room', () => {
     expect(init.headers['X-Lanchat-Room-Token']).toBe('tok-1')
   })
 })
+
+describe('useRoomConnection when the host sets a password from this tab', () => {
+  it('enters again with the password this tab was given instead of asking', () => {
+    const passwords = memoryStorage()
+    const room = connect({ room: 'team', passwordStorage: passwords })
+    joinWith()
+    passwords.setItem('lanchat-room-password:127.0.0.1:8765/team', 'new one')
+    const old = FakeWebSocket.last
+    old.receive({ type: 'error', code: 'password_required', detail: 'new password' })
+    old.serverClose(4013)
+    vi.advanceTimersByTime(0)
+    expect(room.passwordPrompt.value).toBe(null)
+    expect(FakeWebSocket.last).not.toBe(old)
+    FakeWebSocket.last.accept()
+    expect(FakeWebSocket.last.allFrames[0]).toEqual({ type: 'password', password: 'new one' })
+  })
+})

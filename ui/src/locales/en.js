@@ -216,7 +216,7 @@ export default {
   privacy: {
     title: 'Room password',
     explain: 'A private room asks for its password before it shows anything.',
-    room: 'Room',
+    room: 'Room on this computer',
     password: 'Password',
     isPrivate: 'Private',
     isOpen: 'Open to everyone who reaches this computer',
