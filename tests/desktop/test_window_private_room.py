@@ -11,7 +11,7 @@ import websockets
 
 from server.protocol import CloseCode
 
-from .app_process import REPO_ROOT, AppProcess
+from .app_process import REPO_ROOT
 from .test_window import UI_HELPERS, wait_for_js
 from .test_window_host_controls import click
 
