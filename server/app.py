@@ -26,7 +26,7 @@ from .host_directory import SharedHost
 from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
-from .moderation import BANS_FILE, BanList
+from .moderation import BANS_FILE, BanList, banned_refusal
 from .private_rooms import PrivateRooms
 from .protocol import (
     HISTORY_PAGE_MAX,
@@ -321,6 +321,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
             await websocket.accept()
             if rooms.private.is_private(room):
                 try:
+                    if rooms.bans.banned_address(address):  # no password guessing for a banned address
+                        raise banned_refusal()
                     await enter_private(websocket, rooms.private, room, address)
                 except Refused as refusal:
                     await refuse(websocket, refusal)

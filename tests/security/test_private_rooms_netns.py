@@ -1,0 +1,188 @@
+"""The window's room password control cannot be reached from another machine, also while hosting.
+
+A host (a server thread with a hosting listener, as the window runs it) in one network namespace,
+a peer in another (10.217.0.0/24). The peer tries every door: HTTP with any method on the paths a
+password API would have, with and without a local-network page's Origin, and frames on the room
+socket. None makes the room private or open. The host's own control (desktop/room_admin.py, what
+the window's bridge calls) then makes it private, and the peer is asked for the password.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.lanchat_process import REPO_ROOT
+from tests.netns import network, run_in
+
+HOST, PEER = "10.217.0.1", "10.217.0.2"
+PORT = 47331
+TIMEOUT = 30
+PASSWORD = "host only"
+
+HOST_DRIVER = """
+import json, sys, tempfile
+from pathlib import Path
+from desktop.room_admin import RoomAdmin
+from server.config import ServerConfig
+from server.runner import ServerThread
+
+data = Path(tempfile.mkdtemp())
+server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data, ui_dir=data / "no-ui"))
+server.bind()
+server.start()
+server.start_listener("0.0.0.0", int(sys.argv[1]))
+admin = RoomAdmin(server)
+print(json.dumps({"ready": server.port}), flush=True)
+for line in sys.stdin:
+    command, *args = json.loads(line)
+    if command == "stop":
+        break
+    print(json.dumps({"result": getattr(admin, command)(*args)}), flush=True)
+server.stop_listener()
+server.stop()
+"""
+
+PEER_PROBE = """
+import asyncio, json, sys, urllib.request
+import websockets
+
+base = sys.argv[1]
+ws_base = base.replace("http://", "ws://")
+ORIGIN = "http://10.217.0.2:8080"
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+def http(method, path, origin=None):
+    body = json.dumps({"room": "general", "password": "mine now", "private": True}).encode()
+    request = urllib.request.Request(base + path, data=body if method != "GET" else None, method=method)
+    request.add_header("Content-Type", "application/json")
+    if origin:
+        request.add_header("Origin", origin)
+    try:
+        with opener.open(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+paths = ["/api/rooms/general/password", "/api/rooms/general/private", "/api/rooms/general",
+         "/api/rooms/general/privacy", "/api/private", "/api/password", "/api/rooms"]
+statuses = {}
+for path in paths:
+    for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+        for origin in (None, ORIGIN):
+            statuses[f"{method} {path} {origin}"] = http(method, path, origin)
+
+async def frames():
+    answers = []
+    async with websockets.connect(ws_base + "/ws/general?v=2&name=Mallory", origin=ORIGIN) as ws:
+        for frame in ({"type": "make_private", "password": "mine now"},
+                      {"type": "set_password", "room": "general", "password": "mine now"},
+                      {"type": "make_room_private", "room": "general", "password": "mine now"},
+                      {"type": "make_open", "room": "general"}):
+            await ws.send(json.dumps(frame))
+        while len(answers) < 4:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame["type"] == "error":
+                answers.append(frame["code"])
+    return answers
+
+print(json.dumps({"statuses": statuses, "frames": asyncio.run(frames())}))
+"""
+
+PEER_JOIN = """
+import asyncio, json, sys
+import websockets
+
+async def main():
+    async with websockets.connect(sys.argv[1] + "/ws/general?v=2&name=Bob") as ws:
+        await ws.send(json.dumps({"type": "password", "password": sys.argv[2]}))
+        first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+        except websockets.ConnectionClosed:
+            pass
+        return {"first": first, "closed": ws.close_code}
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+class Driver:
+    def __init__(self, ns: str) -> None:
+        self.process = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "env",
+                "LANCHAT_DISCOVERY=off",
+                sys.executable,
+                "-c",
+                HOST_DRIVER,
+                str(PORT),
+            ],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert "ready" in self._read()
+
+    def _read(self) -> dict:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, "the host driver ended"
+        return json.loads(line)
+
+    def call(self, command: str, *args: object) -> object:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps([command, *args]) + "\n")
+        self.process.stdin.flush()
+        return self._read()["result"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(["stop"]) + "\n")
+            self.process.stdin.close()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def hosted():
+    with network(prefix="lcpri") as net:
+        host, peer = net.namespace("h"), net.namespace("p")
+        net.link(host, HOST, peer, PEER, 24)
+        driver = Driver(host)
+        try:
+            yield driver, peer
+        finally:
+            driver.close()
+
+
+def test_a_peer_on_the_network_cannot_set_or_clear_a_room_password_and_the_host_s_control_can(hosted):
+    driver, peer_ns = hosted
+    base = f"http://{HOST}:{PORT}"
+    probe = json.loads(run_in(peer_ns, PEER_PROBE, base, timeout=TIMEOUT))
+    changed = {request: status for request, status in probe["statuses"].items() if status < 400}
+    # Only the read-only room list answers, and only to GET.
+    assert set(changed) <= {f"GET /api/rooms {origin}" for origin in (None, "http://10.217.0.2:8080")}, (
+        changed
+    )
+    assert probe["frames"] == ["unknown_type"] * 4
+    assert driver.call("privacy", "general") == {"room": "general", "private": False}
+
+    assert driver.call("make_private", "general", PASSWORD) == {"room": "general", "private": True}
+    wrong = json.loads(run_in(peer_ns, PEER_JOIN, base.replace("http://", "ws://"), "mine now"))
+    assert (wrong["first"]["code"], wrong["closed"]) == ("password_wrong", 4014)
+    right = json.loads(run_in(peer_ns, PEER_JOIN, base.replace("http://", "ws://"), PASSWORD))
+    assert right["first"]["type"] == "entered"
+
+    assert driver.call("make_open", "general") == {"room": "general", "private": False}
