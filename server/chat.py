@@ -273,7 +273,7 @@ class ChatRooms:
         identity = identity_of(hello.secret)
         if self.bans.banned_identity(identity):
             refusal = banned_refusal()
-            self.manager.expel(member, error_frame(refusal), CloseCode.BANNED, refusal.detail[:120])
+            self.manager.expel(member, error_frame(refusal), CloseCode.BANNED, "banned by the host")
             return
         identified: IdentifiedFrame = {"type": "identified", "identity": identity}
         self.manager.send(member, identified)

@@ -237,4 +237,6 @@ class HostControls:
 
     def _expel(self, member: Member, refusal: Refused, code: CloseCode) -> None:
         farewell: ErrorFrame = {"type": "error", "code": refusal.code, "detail": refusal.detail}
-        self.rooms.manager.expel(member, farewell, code, refusal.detail[:120])
+        # The error frame says it in full; a close reason is at most 123 bytes, so a short one.
+        reason = "removed by the host" if code == CloseCode.REMOVED else "banned by the host"
+        self.rooms.manager.expel(member, farewell, code, reason)

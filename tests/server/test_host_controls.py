@@ -15,7 +15,7 @@ import websockets
 from desktop.host_controls import WindowHostControls
 from server.config import ServerConfig
 from server.identity import identity_of
-from server.moderation import BANS_FILE, MAX_BANS, BanList
+from server.moderation import BANS_FILE, MAX_BANS, MAX_REASON_CHARS, BanList
 from server.protocol import CloseCode, ErrorCode
 from server.runner import ServerThread
 
@@ -257,3 +257,26 @@ def test_the_deleted_text_is_gone_from_the_sqlite_row(server, controls, data_dir
     with sqlite3.connect(data_dir / "history.sqlite3") as db:
         row = db.execute("SELECT id, text FROM messages WHERE room = 'general'").fetchall()
     assert row == [(message_id, "")]
+
+
+def test_a_removal_reason_is_said_up_to_max_reason_chars_and_no_further(server, controls):
+    # Cyrillic: 400 bytes, far past what a close frame's reason holds; the error frame says it.
+    async def scenario():
+        bob = await _join(server, "general", "Bob")
+        await asyncio.to_thread(controls.remove_member, "general", "Bob", "я" * MAX_REASON_CHARS + "ю")
+        return await _closed_with(bob)
+
+    error, code = asyncio.run(scenario())
+    assert error["detail"].endswith("Reason: " + "я" * MAX_REASON_CHARS)
+    assert code == CloseCode.REMOVED
+
+
+def test_an_unreadable_bans_file_leaves_the_host_starting_with_no_bans_and_is_replaced_by_the_next_ban(
+    tmp_path,
+):
+    path = tmp_path / BANS_FILE
+    path.write_text("{not json")
+    bans = BanList(path)
+    assert bans.all() == []
+    bans.add("address", "192.0.2.7", "Eve")
+    assert [ban["value"] for ban in BanList(path).all()] == ["192.0.2.7"]
