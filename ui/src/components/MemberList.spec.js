@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import MemberList from './MemberList.vue'
+import { mountWithI18n } from '../testing/mountWithI18n.js'
+import { desktopApi } from '../desktopBridge.js'
+import { useHostControls } from '../composables/useHostControls.js'
+
+const HOST = '127.0.0.1:8765'
+
+// The window's bridge is the true boundary: pywebview's `window.pywebview.api`.
+function fakeBridge() {
+  return {
+    host_status: vi.fn(),
+    host_members: vi.fn(async () => [
+      { name: 'Bob', identity: '0123456789abcdef', address: '192.0.2.5' },
+    ]),
+    remove_member: vi.fn(async () => 1),
+    ban_identity: vi.fn(async () => ({})),
+    ban_address: vi.fn(async () => {
+      throw new Error('This machine’s own address cannot be banned')
+    }),
+    host_bans: vi.fn(async () => []),
+    unban: vi.fn(),
+    delete_message: vi.fn(),
+  }
+}
+
+afterEach(() => {
+  desktopApi.value = null
+})
+
+describe('MemberList', () => {
+  it('offers no host menu in a browser, nor for a room on another host', () => {
+    const browser = mountWithI18n(MemberList, {
+      props: {
+        members: ['Bob'],
+        hostControls: useHostControls(HOST, 'general', { ownHost: HOST }),
+      },
+    })
+    expect(browser.find('[data-testid="member-menu"]').exists()).toBe(false)
+    desktopApi.value = fakeBridge()
+    const elsewhere = useHostControls('192.0.2.9:8765', 'general', { ownHost: HOST })
+    expect(elsewhere.available.value).toBe(false)
+  })
+
+  it('removes and bans through the window’s bridge, and says why a ban was refused', async () => {
+    const bridge = (desktopApi.value = fakeBridge())
+    const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+    const list = mountWithI18n(MemberList, {
+      props: { members: ['Anna', 'Bob'], myName: 'Anna', hostControls: controls },
+    })
+    expect(list.findAll('[data-testid="member-menu"]')).toHaveLength(1) // not for ourselves
+
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await flushPromises()
+    await list.get('[data-testid="remove-member"]').trigger('click')
+    await flushPromises()
+    expect(bridge.remove_member).toHaveBeenCalledWith('general', 'Bob', '')
+
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await flushPromises()
+    await list.get('[data-testid="ban-identity"]').trigger('click')
+    await flushPromises()
+    expect(bridge.ban_identity).toHaveBeenCalledWith('0123456789abcdef', 'Bob')
+
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await flushPromises()
+    expect(list.get('[data-testid="ban-address"]').text()).toContain('192.0.2.5')
+    await list.get('[data-testid="ban-address"]').trigger('click')
+    await flushPromises()
+    expect(list.get('[data-testid="host-failure"]').text()).toContain(
+      'own address cannot be banned',
+    )
+  })
+})
