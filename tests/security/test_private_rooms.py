@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,6 +23,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
+from tests.lanchat_process import REPO_ROOT
 from tests.security.raw_http import open_room_socket, read_all, status_of
 
 PASSWORD = "correct horse"
@@ -179,3 +183,29 @@ def test_a_client_that_sends_a_binary_frame_and_hangs_up_at_a_private_door_leave
             read_all(sock)
     assert httpx.get(server.url + "api/health").status_code == 200
     assert not any("Traceback" in line or "Exception in" in line for line in server.output), server.output
+
+
+def test_private_room_takes_its_password_from_the_environment_and_never_shows_it_in_the_process_list(
+    serve_process, monkeypatch
+):
+    monkeypatch.setenv("LANCHAT_ROOM_PASSWORD", "from the environment")
+    server = serve_process(extra_args=("--private-room", "team"))
+    assert server.process is not None
+    cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().decode()
+    assert "team" in cmdline and "from the environment" not in cmdline
+    with connect(url(server, v=2)) as ws:
+        ws.send(json.dumps({"type": "password", "password": "from the environment"}))
+        assert json.loads(ws.recv(timeout=5))["type"] == "entered"
+
+
+def test_serve_refuses_a_private_room_without_a_password_and_says_where_it_looks(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "--port", "0", "--data", str(tmp_path), "--private-room", "team"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "LANCHAT_DISCOVERY": "off"},
+    )
+    assert result.returncode == 2
+    assert "LANCHAT_ROOM_PASSWORD" in result.stderr
