@@ -54,6 +54,11 @@ HASH_BYTES = 32
 # Addresses whose failures are remembered; past it the longest-quiet one is forgotten, so a
 # client spraying addresses cannot grow the table without bound.
 MAX_TRACKED_ADDRESSES = 4096
+# Password checks one address may have running at once: each is a slow scrypt, and without this
+# an address's parallel connections would all be checked before its lockout could count them.
+# Past it a try is refused as locked for PASSWORD_BUSY_RETRY_SECONDS.
+MAX_CHECKS_IN_FLIGHT_PER_ADDRESS = 2
+PASSWORD_BUSY_RETRY_SECONDS = 1.0
 # Live history tokens, all rooms together; past it the oldest is revoked.
 MAX_ROOM_TOKENS = 4096
 STORE_FILE = "private-rooms.json"
@@ -132,6 +137,7 @@ class PrivateRooms:
         # Rooms `lanchat serve --private-room` names: never written to the file.
         self._configured = dict(configured)
         self._failures: OrderedDict[str, _Failures] = OrderedDict()
+        self._in_flight: dict[str, int] = {}  # address -> password checks running now
         self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token -> (room, expires)
 
     # What the host decides --------------------------------------------------
@@ -172,10 +178,25 @@ class PrivateRooms:
         with self._lock:
             self._refuse_if_locked(key)
             hashed = self._configured.get(room) or self._saved.get(room)
-        if hashed is None:
-            raise Refused(ErrorCode.PASSWORD_WRONG, "This room is not private any more; join it again.")
-        password = validate_password(password)
-        ok = hashed.matches(password)
+            if hashed is None:
+                raise Refused(ErrorCode.PASSWORD_WRONG, "This room is not private any more; join it again.")
+            password = validate_password(password)
+            if self._in_flight.get(key, 0) >= MAX_CHECKS_IN_FLIGHT_PER_ADDRESS:
+                raise Refused(
+                    ErrorCode.PASSWORD_LOCKED,
+                    "Your address is trying other passwords right now; try again in a moment.",
+                    retry_after=PASSWORD_BUSY_RETRY_SECONDS,
+                )
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            ok = hashed.matches(password)
+        finally:
+            with self._lock:
+                left_running = self._in_flight[key] - 1
+                if left_running:
+                    self._in_flight[key] = left_running
+                else:
+                    del self._in_flight[key]
         with self._lock:
             self._refuse_if_locked(key)  # another try from this address may have locked it meanwhile
             if not ok:

@@ -93,3 +93,42 @@ def test_the_window_s_private_rooms_are_kept_as_salted_hashes_across_a_restart(t
     assert again.is_private("team") and again.enter("team", "right password", None)
     again.make_open("team")
     assert not PrivateRooms(tmp_path).is_private("team")
+
+
+def test_an_address_may_have_two_password_checks_running_at_once_and_a_third_is_told_to_wait(clock):
+    import threading
+
+    from server.private_rooms import (
+        MAX_CHECKS_IN_FLIGHT_PER_ADDRESS,
+        PASSWORD_BUSY_RETRY_SECONDS,
+        PasswordHash,
+    )
+
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    class SlowHash(PasswordHash):
+        def matches(self, password: str) -> bool:
+            started.release()
+            release.wait(5)
+            return password == "right"
+
+    rooms = PrivateRooms(configured=[("team", SlowHash(b"", b""))], clock=clock)
+    results: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(rooms.enter("team", "right", "10.0.0.2")))
+        for _ in range(MAX_CHECKS_IN_FLIGHT_PER_ADDRESS)
+    ]
+    for thread in threads:
+        thread.start()
+    for _ in threads:
+        assert started.acquire(timeout=5)
+    with pytest.raises(Refused) as refused:
+        rooms.enter("team", "right", "10.0.0.2")
+    assert refused.value.code == ErrorCode.PASSWORD_LOCKED
+    assert refused.value.extra["retry_after"] == PASSWORD_BUSY_RETRY_SECONDS
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(results) == MAX_CHECKS_IN_FLIGHT_PER_ADDRESS
+    assert rooms.enter("team", "right", "10.0.0.2")  # nothing left running: checked again
