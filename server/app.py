@@ -57,6 +57,11 @@ __all__ = ["ROOM_SOCKET_PATH", "LanchatApp", "create_app"]
 
 ROOM_SOCKET_PATH = "/ws/{room:path}"  # the seed's /ws/{room}
 
+# uvloop's timers run on a clock cached once per loop turn, in whole milliseconds, so a sleep
+# can end up to a millisecond before time.monotonic (the rate limiter's clock) says it should:
+# a connection woken that early would be refused again at once. Sleep this much longer.
+TIMER_SLACK_SECONDS = 0.002
+
 
 # How a room socket refused at the door is closed; other refusals there concern the query.
 REFUSAL_CLOSE_CODES = {
@@ -342,8 +347,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
                     if event["type"] == "websocket.disconnect":
                         break
                     pause = rooms.receive(session, event.get("text"))
-                    if pause:
-                        await asyncio.sleep(pause)  # past a rate limit: see ChatRooms.receive
+                    if pause:  # past a rate limit: see ChatRooms.receive
+                        await asyncio.sleep(pause + TIMER_SLACK_SECONDS)
             finally:
                 rooms.leave(session)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 import time
 import unicodedata
@@ -47,6 +48,7 @@ __all__ = [
     "name_key",
     "origin_allowed",
     "parse_client_frame",
+    "retry_after_seconds",
     "validate_after",
     "validate_origin",
     "validate_room",
@@ -191,11 +193,17 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFC", visible.casefold())
 
 
+def retry_after_seconds(wait: float) -> float:
+    """`wait` in whole milliseconds, rounded up: a client that retries exactly when told is let
+    in (rounding to nearest could name a moment just short of it), and never "retry in 0 s"."""
+    return max(0.001, math.ceil(wait * 1000) / 1000)
+
+
 def check_rename(renamed_at: float, now: float) -> None:
     """A connection last renamed at `renamed_at` (monotonic seconds) renames again at `now`."""
     wait = renamed_at + RENAME_MIN_INTERVAL_SECONDS - now
     if wait > 0:
-        retry_after = round(wait, 3)
+        retry_after = retry_after_seconds(wait)
         raise Refused(
             ErrorCode.NAME_CHANGE_TOO_SOON,
             f"You changed your name less than {RENAME_MIN_INTERVAL_SECONDS:g} s ago;"
@@ -382,8 +390,7 @@ class RateLimiter:
         if self._tokens >= 1.0:
             self._tokens -= 1.0
             return
-        # At least a millisecond: a bucket a hair short of a token must not say "retry in 0 s".
-        retry_after = max(0.001, round((1.0 - self._tokens) / self.per_second, 3))
+        retry_after = retry_after_seconds((1.0 - self._tokens) / self.per_second)
         raise Refused(
             ErrorCode.RATE_LIMITED,
             f"Too many frames; at most {self.per_second:g} a second. Retry in {retry_after:g} s.",
