@@ -54,6 +54,7 @@ def test_a_private_room_shows_a_lock_asks_for_its_password_and_keeps_it_across_a
     page.get_by_test_id("room-password").get_by_role("button", name="Enter room").click()
     page.get_by_role("log").wait_for()
     wait_connected(page)
+    expect(page.get_by_test_id("room-lock")).to_be_visible()
     send_message(page, "only for the team")
     expect(page.get_by_test_id("message")).to_have_count(1)
 

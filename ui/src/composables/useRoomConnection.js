@@ -93,6 +93,7 @@ export function useRoomConnection({
   const nameTaken = ref(false) // someone else holds our name in this room: we must choose another
   // A private room asks for its password: { code, retryAfter } of the door's refusal, else null.
   const passwordPrompt = ref(null)
+  const isPrivate = ref(false) // the room let us in with its password (a lock in its header)
 
   let live = false // the current connection is past its history replay
   let replay = [] // held until the welcome, so a drop mid-replay half-applies nothing
@@ -195,6 +196,7 @@ export function useRoomConnection({
       const oldest = state.value.oldestId
       serverHasOlder.value = oldest ? oldest > 1 : frame.first_id > 1
       members.value = frame.members
+      isPrivate.value = historyToken !== null
       // An older server may send fewer limits: ours fill the gaps.
       limits.value = { ...DEFAULT_LIMITS, ...frame.limits }
       live = true
@@ -213,6 +215,7 @@ export function useRoomConnection({
       typedPassword = null
       historyToken = frame.token
       passwordPrompt.value = null
+      isPrivate.value = true
     },
     error(frame) {
       const known = rememberedPassword(host, room, passwordStorage)
@@ -361,6 +364,7 @@ export function useRoomConnection({
     identity,
     nameTaken,
     passwordPrompt,
+    isPrivate,
     enterPassword,
     send,
     retrySend: outbox.retry,
