@@ -27,7 +27,7 @@ from .host_guard import is_misdirected, refuse_misdirected
 from .hosts import HostPolicy, machine_names
 from .hub import ConnectionManager
 from .moderation import BANS_FILE, BanList, banned_refusal
-from .private_rooms import PrivateRooms
+from .private_rooms import PASSWORD_CHECKS, PrivateRooms
 from .protocol import (
     HISTORY_PAGE_MAX,
     MAX_MESSAGE_ID,
@@ -288,8 +288,10 @@ def create_app(config: ServerConfig) -> LanchatApp:
         if event["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(event.get("code", CloseCode.NORMAL))
         frame = decode_password_frame(event.get("text"))
-        # scrypt takes its tens of milliseconds in a worker thread, not on the loop every room uses.
-        token = await asyncio.to_thread(private.enter, room, frame, address)
+        # scrypt takes its tens of milliseconds on its own thread, not on the loop every room uses.
+        token = await asyncio.get_running_loop().run_in_executor(
+            PASSWORD_CHECKS, private.enter, room, frame, address
+        )
         entered: EnteredFrame = {
             "type": "entered",
             "room": room,

@@ -8,14 +8,17 @@ import subprocess
 import sys
 import urllib.parse
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from server.private_rooms import SCRYPT_N, SCRYPT_R
 from server.protocol import (
     PASSWORD_FAILURES_BEFORE_LOCKOUT,
     PASSWORD_LOCKOUT_SECONDS,
@@ -209,3 +212,20 @@ def test_serve_refuses_a_private_room_without_a_password_and_says_where_it_looks
     )
     assert result.returncode == 2
     assert "LANCHAT_ROOM_PASSWORD" in result.stderr
+
+
+def test_guesses_from_many_addresses_at_once_leave_the_server_at_most_two_scrypts_larger(server):
+    process = psutil.Process(server.process.pid)
+    before = process.memory_info().rss
+
+    def guess(index: int) -> str:
+        with connect(url(server), source_address=(f"127.0.0.{10 + index}", 0)) as ws:
+            ws.send(json.dumps({"type": "password", "password": f"wrong guess {index}"}))
+            return json.loads(ws.recv(timeout=30))["code"]
+
+    with ThreadPoolExecutor(8) as pool:  # asyncio's default pool here had 6 threads: 96 MiB kept
+        codes = list(pool.map(guess, range(8)))
+    assert set(codes) == {ErrorCode.PASSWORD_WRONG}
+    # Each scrypt uses 128 * r * N bytes (16 MiB), which its thread keeps.
+    scrypt_bytes = 128 * SCRYPT_R * SCRYPT_N
+    assert process.memory_info().rss - before <= 2 * scrypt_bytes
