@@ -20,6 +20,7 @@ from .chat import ChatRooms, HistoryPage, RoomListPage, error_frame
 from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
 from .diagnose import DOCTOR_HEADER, ConnectionDoctor, DoctorBusy, may_diagnose, parse_address
+from .direct_rooms import is_direct_room
 from .discovery import Discovery, is_loopback_client, start_browsing
 from .history import HistoryStore
 from .host_directory import SharedHost
@@ -42,6 +43,7 @@ from .protocol import (
     ErrorCode,
 )
 from .rules import (
+    Hello,
     Refused,
     decode_password_frame,
     origin_allowed,
@@ -75,6 +77,8 @@ REFUSAL_CLOSE_CODES = {
     ErrorCode.PASSWORD_WRONG: CloseCode.PASSWORD_WRONG,
     ErrorCode.PASSWORD_LOCKED: CloseCode.PASSWORD_LOCKED,
     ErrorCode.BANNED: CloseCode.BANNED,
+    ErrorCode.DIRECT_FORBIDDEN: CloseCode.DIRECT_FORBIDDEN,
+    ErrorCode.TOO_MANY_DIRECT_ROOMS: CloseCode.TOO_MANY_DIRECT_ROOMS,
 }
 
 
@@ -264,7 +268,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
         try:
             return rooms.history_page(room, before, limit, request.headers.get(ROOM_TOKEN_HEADER))
         except Refused as refusal:
-            status = 403 if refusal.code == ErrorCode.PASSWORD_REQUIRED else 400
+            forbidden = refusal.code in (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN)
+            status = 403 if forbidden else 400
             raise HTTPException(status, detail={"code": refusal.code, "detail": refusal.detail}) from None
 
     async def refuse(websocket: WebSocket, refusal: Refused) -> None:
@@ -299,6 +304,28 @@ def create_app(config: ServerConfig) -> LanchatApp:
             "expires_in": ROOM_TOKEN_SECONDS,
         }
         await websocket.send_json(entered)
+
+    async def enter_direct(websocket: WebSocket, rooms: ChatRooms, room: str) -> tuple[Hello, str]:
+        """A direct conversation's door: its first frame must be the hello of one of its two
+        identities, before anything of the room is sent. Returns that hello (and its text);
+        Refused otherwise."""
+        try:
+            event = await asyncio.wait_for(websocket.receive(), PASSWORD_WAIT_SECONDS)
+        except TimeoutError:
+            event = {"type": "websocket.receive"}
+        if event["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(event.get("code", CloseCode.NORMAL))
+        text: str | None = event.get("text")
+        hello, token = rooms.enter_direct(room, text)
+        assert text is not None
+        entered: EnteredFrame = {
+            "type": "entered",
+            "room": room,
+            "token": token,
+            "expires_in": ROOM_TOKEN_SECONDS,
+        }
+        await websocket.send_json(entered)
+        return hello, text
 
     # The seed's @app.websocket("/ws/{room}"), called by LanchatApp past the middleware (and
     # a plain Starlette route, so FastAPI's dependency machinery stays out of it too). The whole
@@ -336,13 +363,28 @@ def create_app(config: ServerConfig) -> LanchatApp:
                     return
                 except WebSocketDisconnect:
                     return
+            direct_hello: tuple[Hello, str] | None = None
+            if is_direct_room(room):
+                try:
+                    if rooms.bans.banned_address(address):
+                        raise banned_refusal()
+                    direct_hello = await enter_direct(websocket, rooms, room)
+                except Refused as refusal:
+                    await refuse(websocket, refusal)
+                    return
+                except WebSocketDisconnect:
+                    return
             try:
                 # Checked here, with no await before the join, so the room cannot fill meanwhile.
                 rooms.admit(room, address)
+                if direct_hello is not None:
+                    rooms.admit_direct(room, direct_hello[0])
             except Refused as refusal:
                 await refuse(websocket, refusal)
                 return
             session = rooms.join(websocket, room, name=name, rich=rich, after=after, address=address)
+            if direct_hello is not None:  # the door read it; it identifies the member as any hello
+                rooms.receive(session, direct_hello[1])
             try:
                 while True:
                     event = await websocket.receive()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypedDict
 
 from .capacity import AddressRateLimits, NewRoomLimits, admit_member
+from .direct_rooms import check_direct_capacity, direct_pair, is_direct_room
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .identity import identity_of
@@ -127,11 +128,51 @@ class ChatRooms:
         if not exists:
             self.new_rooms.take(address)
 
+    def enter_direct(self, room: str, first_frame: str | None) -> tuple[Hello, str]:
+        """A direct conversation's door: its first frame must be the hello of one of its two
+        identities. Returns that hello and a token for the room's HTTP history; Refused otherwise
+        (banned, or a new room past the identity's limit, included)."""
+        pair = direct_pair(room)
+        assert pair is not None
+        refusal = Refused(
+            ErrorCode.DIRECT_FORBIDDEN,
+            "This is a direct conversation between two people: only their hello opens it.",
+        )
+        try:
+            frame = parse_client_frame(decode_frame(first_frame), room) if first_frame is not None else None
+        except Refused:
+            raise refusal from None
+        if not isinstance(frame, Hello):
+            raise refusal
+        identity = identity_of(frame.secret)
+        if self.bans.banned_identity(identity):
+            raise banned_refusal()
+        if identity not in pair:
+            raise refusal
+        self.admit_direct(room, frame)  # again at the join: the door's send may let others in
+        return frame, self.private.issue_token(room)
+
+    def admit_direct(self, room: str, hello: Hello) -> None:
+        """Refuse a new direct conversation past its identity's limit (the door checked the hello).
+
+        Called with no await before the join, as `admit`, so two sockets cannot both squeeze in."""
+        existing = self.manager.room_sizes().keys() | self.store.rooms().keys()
+        check_direct_capacity(identity_of(hello.secret), room, existing)
+
     def list_rooms(self) -> list[RoomSummary]:
         """Rooms with stored messages or members, busiest first."""
         private = self.private.rooms()
-        sizes = {name: n for name, n in self.manager.room_sizes().items() if name not in private}
-        counts = {name: n for name, n in self.store.rooms().items() if name not in private}
+        # Direct conversations are never listed, not even their names (which name both people).
+        sizes = {
+            name: n
+            for name, n in self.manager.room_sizes().items()
+            if name not in private and not is_direct_room(name)
+        }
+        counts = {
+            name: n
+            for name, n in self.store.rooms().items()
+            if name not in private and not is_direct_room(name)
+        }
         # Private rooms after the open ones, by name: their place must not tell how busy they are.
         names = sorted(
             sizes.keys() | counts.keys() | private,
@@ -162,6 +203,11 @@ class ChatRooms:
 
         Raises Refused for an invalid room name, and for a private room without a valid `token`."""
         validate_room(room)
+        if is_direct_room(room) and not self.private.token_valid(room, token):
+            raise Refused(
+                ErrorCode.DIRECT_FORBIDDEN,
+                "This is a direct conversation: its history needs the token its socket gave after the hello.",
+            )
         if self.private.is_private(room) and not self.private.token_valid(room, token):
             raise Refused(
                 ErrorCode.PASSWORD_REQUIRED,
@@ -201,7 +247,7 @@ class ChatRooms:
                 cursor = page[-1].id
 
         def welcome() -> WelcomeFrame:
-            return {
+            frame: WelcomeFrame = {
                 "type": "welcome",
                 "room": room,
                 "members": self.manager.members_of(room),
@@ -210,6 +256,10 @@ class ChatRooms:
                 "last_id": until,
                 "limits": welcome_limits(),
             }
+            identities = self.manager.names.identities_of(room)
+            if identities:  # whose names they are, so a member can open a direct room with one
+                frame["identities"] = identities
+            return frame
 
         member = self.manager.connect(
             websocket, room, name=name, rich=rich, replay=replay, welcome=welcome if rich else None

@@ -108,7 +108,9 @@ class ConnectionManager:
         self.outbox_max_bytes = outbox_max_bytes
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
         self._rooms: dict[str, dict[Socket, Member]] = {}
-        self.names = RoomNames(self._announce, clock)
+        self.names = RoomNames(
+            self._announce, clock, identified=lambda room, name: self._announce(room, "identified", name)
+        )
         self._clock = clock
         # Per room: its presence budget, and whether changes wait to be folded into a members frame.
         self._presence: dict[str, RateLimiter] = {}
@@ -232,13 +234,26 @@ class ConnectionManager:
             self._presence_behind.add(room)
             asyncio.get_running_loop().call_later(refusal.extra["retry_after"], self._catch_up, room)
             return
+        if event == "identified":  # no join or leave: the list again, now saying whose the name is
+            self.broadcast(self._members_frame(room), room, rich_only=True)
+            return
         frame: PresenceFrame = {
             "type": "presence",
             "room": room,
             "event": event,  # type: ignore[typeddict-item]
             "name": name,
         }
+        identity = self.names.identities_of(room).get(name) if event == "join" else None
+        if identity is not None:
+            frame["identity"] = identity
         self.broadcast(frame, room, rich_only=True)
+
+    def _members_frame(self, room: str) -> MembersFrame:
+        frame: MembersFrame = {"type": "members", "room": room, "members": self.members_of(room)}
+        identities = self.names.identities_of(room)
+        if identities:  # only then, so a room of clients without identities sees the frame as before
+            frame["identities"] = identities
+        return frame
 
     def _room_emptied(self, room: str) -> None:
         del self._rooms[room]
@@ -252,8 +267,7 @@ class ConnectionManager:
         if budget is not None:
             with contextlib.suppress(Refused):  # a refusal here only says the clock is coarse
                 budget.take()  # what the wait was for
-        frame: MembersFrame = {"type": "members", "room": room, "members": self.members_of(room)}
-        self.broadcast(frame, room, rich_only=True)
+        self.broadcast(self._members_frame(room), room, rich_only=True)
         if room not in self._rooms:
             self._presence.pop(room, None)
 

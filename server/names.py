@@ -31,6 +31,8 @@ __all__ = ["NameHolder", "RoomNames"]
 
 # (room, "join" or "leave", name): told when a name appears in or vanishes from a room's list.
 Announce = Callable[[str, str, str], None]
+# (room, name): told when an identity takes a name that was held without one (no join, no leave).
+AnnounceIdentified = Callable[[str, str], None]
 
 
 class NameHolder:
@@ -45,14 +47,28 @@ class NameHolder:
 
 
 class RoomNames:
-    def __init__(self, announce: Announce, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        announce: Announce,
+        clock: Callable[[], float] = time.monotonic,
+        identified: AnnounceIdentified | None = None,
+    ) -> None:
         self._announce = announce
+        self._identified = identified
         self.clock = clock
         # room -> name_key(name) -> holder.
         self._rooms: dict[str, dict[str, NameHolder]] = {}
 
     def members_of(self, room: str) -> list[str]:
         return sorted(holder.display for holder in self._rooms.get(room, {}).values())
+
+    def identities_of(self, room: str) -> dict[str, str]:
+        """Each name an identity holds in the room, and that identity's id (not a secret: a hash)."""
+        return {
+            holder.display: holder.identity
+            for holder in self._rooms.get(room, {}).values()
+            if holder.identity is not None
+        }
 
     def claim(self, member: Member, name: str) -> list[Member]:
         """Name (or rename) a member; the members that lost the name to it are returned.
@@ -87,7 +103,12 @@ class RoomNames:
         member.settled = True
         if member.name is not None:
             # Only clients without an identity can share a holder with a member that had none.
-            return self._take_over(self._rooms[member.room][name_key(member.name)], identity, keep=member)
+            holder = self._rooms[member.room][name_key(member.name)]
+            newly_held = holder.identity is None
+            evicted = self._take_over(holder, identity, keep=member)
+            if newly_held and self._identified is not None:  # whose it is: for direct conversations
+                self._identified(member.room, holder.display)
+            return evicted
         return self.settle(member)
 
     def settle(self, member: Member) -> list[Member]:

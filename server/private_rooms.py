@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .direct_rooms import is_direct_room
 from .protocol import (
     MAX_ROOM_PASSWORD_CHARS,
     MIN_ROOM_PASSWORD_CHARS,
@@ -165,6 +166,8 @@ class PrivateRooms:
             validate_room(room)
         except Refused as refusal:
             raise ValueError(refusal.detail) from None
+        if is_direct_room(room):
+            raise ValueError("a direct conversation is open to its two people only; it takes no password")
         hashed = hash_password(password)
         with self._lock:
             self._configured.pop(room, None)
@@ -226,6 +229,11 @@ class PrivateRooms:
                     tries_left=max(left, 0),
                 )
             self._failures.pop(key, None)
+            return self._issue_token(room)
+
+    def issue_token(self, room: str) -> str:
+        """A history token for a room whose door was passed some other way (a direct conversation)."""
+        with self._lock:
             return self._issue_token(room)
 
     def token_valid(self, room: str, token: str | None) -> bool:

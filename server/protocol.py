@@ -27,6 +27,7 @@ __all__ = [
     "MAX_CLIENT_ID_CHARS",
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS",
+    "MAX_DIRECT_ROOMS_PER_IDENTITY",
     "MAX_FRAME_BYTES",
     "MAX_MEMBERS_PER_ROOM",
     "MAX_ROOMS",
@@ -154,6 +155,10 @@ PASSWORD_LOCKOUT_SECONDS = 60.0
 ROOM_TOKEN_HEADER = "X-Lanchat-Room-Token"
 ROOM_TOKEN_SECONDS = 600.0
 
+# Direct conversations (server/direct_rooms.py): one identity takes part in at most this many;
+# entering one more that does not exist yet is refused (too_many_direct_rooms, close 4017).
+MAX_DIRECT_ROOMS_PER_IDENTITY = 50
+
 # A member joining without `after` first receives the room's last N messages.
 HISTORY_ON_JOIN = 100
 # The HTTP history endpoint returns at most this many messages a page.
@@ -225,6 +230,10 @@ class ErrorCode(StrEnum):
     PASSWORD_LOCKED = "password_locked"  # too many wrong passwords from this address: retry_after
     REMOVED = "removed"  # the host removed this member from the room (it may join again)
     BANNED = "banned"  # the host banned this identity or address (server/moderation.py)
+    DIRECT_FORBIDDEN = "direct_forbidden"  # a direct conversation, and no hello of one of its two identities
+    TOO_MANY_DIRECT_ROOMS = (
+        "too_many_direct_rooms"  # this identity is in MAX_DIRECT_ROOMS_PER_IDENTITY already
+    )
 
 
 class CloseCode(IntEnum):
@@ -244,6 +253,8 @@ class CloseCode(IntEnum):
     PASSWORD_REQUIRED = 4013  # a private room, and the first frame was no password (or none came)
     PASSWORD_WRONG = 4014  # the password was wrong; an error frame says how many tries are left
     PASSWORD_LOCKED = 4015  # this address is locked out of private rooms; the error frame's retry_after
+    DIRECT_FORBIDDEN = 4016  # a direct conversation: the first frame was no hello of one of its two
+    TOO_MANY_DIRECT_ROOMS = 4017  # a new direct conversation past MAX_DIRECT_ROOMS_PER_IDENTITY
     REMOVED = 4020  # the host removed the member from the room; an error frame says so; it may rejoin
     BANNED = 4021  # the host banned the member's identity or address; rejoining is refused the same way
     TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already
@@ -357,6 +368,7 @@ class WelcomeFrame(TypedDict):
     type: Literal["welcome"]
     room: str
     members: list[str]
+    identities: NotRequired[dict[str, str]]  # name -> identity id, for names identities hold (if any)
     last_id: int  # id of the newest message in the room (0 when empty)
     first_id: int  # id of the oldest message replayed (0 when none)
     limits: WelcomeLimits
@@ -369,6 +381,7 @@ class PresenceFrame(TypedDict):
     room: str
     event: Literal["join", "leave"]
     name: str
+    identity: NotRequired[str]  # with a join, when an identity holds the name
 
 
 class MembersFrame(TypedDict):
@@ -377,6 +390,7 @@ class MembersFrame(TypedDict):
     type: Literal["members"]
     room: str
     members: list[str]
+    identities: NotRequired[dict[str, str]]  # name -> identity id, for names identities hold (if any)
 
 
 class TypingFrame(TypedDict):

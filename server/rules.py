@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .direct_rooms import direct_pair
 from .hosts import HostPolicy
 from .protocol import (
     IDENTITY_SECRET_CHARS,
@@ -91,6 +92,8 @@ _ROOM_CHAR = re.compile(rf"[^\W_]|[{re.escape(ROOM_NAME_PUNCTUATION)}]")
 
 
 def validate_room(room: str) -> str:
+    if direct_pair(room) is not None:  # "@" and ":" are refused below, so no ordinary room looks so
+        return room
     if not room:
         raise Refused(ErrorCode.ROOM_INVALID, "The room name is empty.")
     if len(room) > MAX_ROOM_CHARS:
