@@ -21,7 +21,16 @@ import pytest
 
 from tests.lanchat_process import FROM_SOURCE, REPO_ROOT
 
-__all__ = ["Network", "fetch_json", "in_namespace", "namespaces_problem", "network", "run_in", "wait_for"]
+__all__ = [
+    "HostDriver",
+    "Network",
+    "fetch_json",
+    "in_namespace",
+    "namespaces_problem",
+    "network",
+    "run_in",
+    "wait_for",
+]
 
 T = TypeVar("T")
 
@@ -192,3 +201,68 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
             return result
         time.sleep(0.2)
     raise AssertionError(f"not within {timeout} s: {what}")
+
+
+# Runs in a namespace: the window's server (a server thread with a hosting listener) and one of
+# the window's control objects, called one JSON line at a time.
+HOST_DRIVER = """
+import importlib, json, sys, tempfile
+from pathlib import Path
+from server.config import ServerConfig
+from server.runner import ServerThread
+
+module, _, name = sys.argv[2].partition(":")
+data = Path(tempfile.mkdtemp())
+server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data, ui_dir=data / "no-ui"))
+server.bind()
+server.start()
+server.start_listener("0.0.0.0", int(sys.argv[1]))
+controls = getattr(importlib.import_module(module), name)(server)
+print(json.dumps({"ready": server.port}), flush=True)
+for line in sys.stdin:
+    command, *args = json.loads(line)
+    if command == "stop":
+        break
+    print(json.dumps({"result": getattr(controls, command)(*args)}), flush=True)
+server.stop_listener()
+server.stop()
+"""
+
+
+class HostDriver:
+    """A hosting window's server inside `ns` on `port`, and its `controls` ("module:Class", built
+    from the server thread) to call as the window's bridge does."""
+
+    def __init__(self, ns: str, port: int, controls: str) -> None:
+        command = (sys.executable, "-c", HOST_DRIVER, str(port), controls)
+        self.process = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "env", "LANCHAT_DISCOVERY=off", *command],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert "ready" in self._read()
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, "the host driver ended"
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def call(self, command: str, *args: object) -> object:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps([command, *args]) + "\n")
+        self.process.stdin.flush()
+        return self._read()["result"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(["stop"]) + "\n")
+            self.process.stdin.close()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

@@ -17,36 +17,12 @@ import sys
 import pytest
 
 from tests.lanchat_process import REPO_ROOT
-from tests.netns import fetch, network, run_in
+from tests.netns import HostDriver, fetch, network, run_in
 
 HOST, PEER = "10.218.0.1", "10.218.0.2"
 PORT = 47321
 TIMEOUT = 30
 
-# Runs in the host's namespace: the window's server and its controls, driven one line at a time.
-HOST_DRIVER = """
-import json, sys, tempfile
-from pathlib import Path
-from desktop.host_controls import WindowHostControls
-from server.config import ServerConfig
-from server.runner import ServerThread
-
-data = Path(tempfile.mkdtemp())
-server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data, ui_dir=data / "no-ui"))
-server.bind()
-server.start()
-server.start_listener("0.0.0.0", int(sys.argv[1]))
-controls = WindowHostControls(server)
-print(json.dumps({"ready": server.port}), flush=True)
-for line in sys.stdin:
-    command, *args = json.loads(line)
-    if command == "stop":
-        break
-    result = getattr(controls, command)(*args)
-    print(json.dumps({"result": result}), flush=True)
-server.stop_listener()
-server.stop()
-"""
 
 # Runs in the peer's namespace: everything a machine on the network could try.
 PEER_PROBE = """
@@ -120,57 +96,12 @@ asyncio.run(main())
 """
 
 
-class Driver:
-    def __init__(self, ns: str) -> None:
-        self.process = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                "env",
-                "LANCHAT_DISCOVERY=off",
-                sys.executable,
-                "-c",
-                HOST_DRIVER,
-                str(PORT),
-            ],
-            cwd=REPO_ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert "ready" in self._read()
-
-    def _read(self) -> dict:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, "the host driver ended"
-        return json.loads(line)
-
-    def call(self, command: str, *args: object) -> object:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps([command, *args]) + "\n")
-        self.process.stdin.flush()
-        return self._read()["result"]
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.write(json.dumps(["stop"]) + "\n")
-            self.process.stdin.close()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 @pytest.fixture
 def hosted():
     with network(prefix="lchct") as net:
         host, peer = net.namespace("h"), net.namespace("p")
         net.link(host, HOST, peer, PEER, 24)
-        driver = Driver(host)
+        driver = HostDriver(host, PORT, "desktop.host_controls:WindowHostControls")
         try:
             yield driver, peer
         finally:

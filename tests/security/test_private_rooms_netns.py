@@ -10,41 +10,15 @@ the window's bridge calls) then makes it private, and the peer is asked for the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.lanchat_process import REPO_ROOT
-from tests.netns import network, run_in
+from tests.netns import HostDriver, network, run_in
 
 HOST, PEER = "10.217.0.1", "10.217.0.2"
 PORT = 47331
 TIMEOUT = 30
 PASSWORD = "host only"
-
-HOST_DRIVER = """
-import json, sys, tempfile
-from pathlib import Path
-from desktop.room_admin import RoomAdmin
-from server.config import ServerConfig
-from server.runner import ServerThread
-
-data = Path(tempfile.mkdtemp())
-server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data, ui_dir=data / "no-ui"))
-server.bind()
-server.start()
-server.start_listener("0.0.0.0", int(sys.argv[1]))
-admin = RoomAdmin(server)
-print(json.dumps({"ready": server.port}), flush=True)
-for line in sys.stdin:
-    command, *args = json.loads(line)
-    if command == "stop":
-        break
-    print(json.dumps({"result": getattr(admin, command)(*args)}), flush=True)
-server.stop_listener()
-server.stop()
-"""
 
 PEER_PROBE = """
 import asyncio, json, sys, urllib.request
@@ -110,57 +84,12 @@ print(json.dumps(asyncio.run(main())))
 """
 
 
-class Driver:
-    def __init__(self, ns: str) -> None:
-        self.process = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                "env",
-                "LANCHAT_DISCOVERY=off",
-                sys.executable,
-                "-c",
-                HOST_DRIVER,
-                str(PORT),
-            ],
-            cwd=REPO_ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert "ready" in self._read()
-
-    def _read(self) -> dict:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, "the host driver ended"
-        return json.loads(line)
-
-    def call(self, command: str, *args: object) -> object:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps([command, *args]) + "\n")
-        self.process.stdin.flush()
-        return self._read()["result"]
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.write(json.dumps(["stop"]) + "\n")
-            self.process.stdin.close()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 @pytest.fixture
 def hosted():
     with network(prefix="lcpri") as net:
         host, peer = net.namespace("h"), net.namespace("p")
         net.link(host, HOST, peer, PEER, 24)
-        driver = Driver(host)
+        driver = HostDriver(host, PORT, "desktop.room_admin:RoomAdmin")
         try:
             yield driver, peer
         finally:
