@@ -46,4 +46,27 @@ describe('JoinedRoomsSidebar', () => {
     await en.get('.leave').trigger('click')
     expect(en.emitted('leave')).toEqual([['k']])
   })
+
+  it('lists direct conversations apart, under the other person’s name, in both languages', () => {
+    const direct = { ...room, key: 'd', room: '@dm:x', title: 'Bob', active: false, unread: 2 }
+    const en = mountWithI18n(JoinedRoomsSidebar, {
+      props: { rooms: [room], directRooms: [direct] },
+    })
+    expect(en.get('[data-testid="joined-rooms"]').text()).not.toContain('Bob')
+    const listed = en.get('[data-testid="direct-rooms"]')
+    expect(listed.text()).toContain('Bob')
+    expect(listed.get('[data-testid="unread"]').text()).toContain('2')
+    expect(en.text()).toContain('Direct messages')
+    const ru = mountWithI18n(
+      JoinedRoomsSidebar,
+      { props: { rooms: [], directRooms: [direct] } },
+      'ru',
+    )
+    expect(ru.text()).toContain('Личные сообщения')
+  })
+
+  it('shows no direct messages heading without any', () => {
+    const en = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [room] } })
+    expect(en.find('[data-testid="direct-rooms"]').exists()).toBe(false)
+  })
 })

@@ -72,4 +72,30 @@ describe('MemberList', () => {
       'own address cannot be banned',
     )
   })
+
+  it('offers everyone "Message" for a member an identity holds, in both languages', async () => {
+    const props = {
+      members: ['Anna', 'Bob', 'Guest'],
+      myName: 'Anna',
+      memberIdentities: { Anna: '0000000000000000', Bob: 'ffffffffffffffff' },
+      canMessage: true,
+    }
+    const en = mountWithI18n(MemberList, { props })
+    // Only Bob: not ourselves, and not a guest without an identity.
+    expect(en.findAll('[data-testid="member-menu"]')).toHaveLength(1)
+    await en.get('[data-testid="member-menu"]').trigger('click')
+    expect(en.find('[data-testid="remove-member"]').exists()).toBe(false)
+    await en.get('[data-testid="message-member"]').trigger('click')
+    expect(en.emitted('message')).toEqual([[{ name: 'Bob', identity: 'ffffffffffffffff' }]])
+    const ru = mountWithI18n(MemberList, { props }, 'ru')
+    await ru.get('[data-testid="member-menu"]').trigger('click')
+    expect(ru.get('[data-testid="message-member"]').text()).toBe('Написать')
+  })
+
+  it('offers no "Message" before our own identity is known', () => {
+    const list = mountWithI18n(MemberList, {
+      props: { members: ['Bob'], memberIdentities: { Bob: 'ffffffffffffffff' }, canMessage: false },
+    })
+    expect(list.find('[data-testid="member-menu"]').exists()).toBe(false)
+  })
 })

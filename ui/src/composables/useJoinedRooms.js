@@ -13,6 +13,7 @@ import {
   watch,
 } from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
+import { directRoomName, isDirectRoom } from '../directRooms.js'
 import { setUnread } from '../desktopBridge.js'
 import { appStorage } from '../windowStorage.js'
 
@@ -49,6 +50,9 @@ export function useJoinedRooms({
   const listed = computed(() =>
     rooms.value.filter((entry) => entry.restored || entry.connection.joined.value),
   )
+  // Group rooms and direct conversations are listed apart.
+  const listedGroups = computed(() => listed.value.filter((entry) => !entry.direct))
+  const listedDirect = computed(() => listed.value.filter((entry) => entry.direct))
   const active = computed(() => rooms.value.find((entry) => entry.key === activeKey.value) ?? null)
   const totalUnread = computed(() => rooms.value.reduce((sum, entry) => sum + entry.unread, 0))
 
@@ -59,7 +63,8 @@ export function useJoinedRooms({
     } catch {
       saved = {}
     }
-    for (const { host, room } of saved.rooms ?? []) add(host, room, { keepTrying: true })
+    for (const { host, room, title } of saved.rooms ?? [])
+      add(host, room, { keepTrying: true, title })
     activeKey.value = rooms.value.some((entry) => entry.key === saved.active)
       ? saved.active
       : (rooms.value[0]?.key ?? null)
@@ -70,13 +75,15 @@ export function useJoinedRooms({
     storage.setItem(
       ROOMS_KEY,
       JSON.stringify({
-        rooms: list.map(({ host, room }) => ({ host, room })),
+        rooms: list.map(({ host, room, direct, title }) =>
+          direct ? { host, room, title } : { host, room },
+        ),
         active: activeKey.value,
       }),
     )
   }
 
-  function add(host, room, { keepTrying = false } = {}) {
+  function add(host, room, { keepTrying = false, title = '' } = {}) {
     const key = roomKey(host, room)
     const existing = rooms.value.find((entry) => entry.key === key)
     if (existing) return existing
@@ -85,6 +92,8 @@ export function useJoinedRooms({
       host,
       room,
       local: host === localHost,
+      direct: isDirectRoom(room),
+      title: title || room, // a direct conversation shows the other person's name
       restored: keepTrying,
       unread: 0,
       draft: storage.getItem(draftKey(key)) ?? '',
@@ -105,7 +114,7 @@ export function useJoinedRooms({
           onLiveMessage: (item) => {
             const seen = entry.key === activeKey.value && toValue(roomShown) && !document.hidden
             if (!seen) entry.unread += 1
-            announce(key, room, item)
+            announce(key, entry.title, item) // a direct conversation by the other person’s name
           },
         }),
       ),
@@ -118,6 +127,18 @@ export function useJoinedRooms({
   /** Start joining a room; its connection's `joined` and `failure` tell how it went. */
   function join(host, room) {
     return add(host, room)
+  }
+
+  /**
+   * Open (or show) the direct conversation with another member of a room on `host`.
+   * Null when either identity is not known yet (no hello answered, a member without one).
+   */
+  function openDirect(host, myIdentity, theirIdentity, theirName) {
+    const room = directRoomName(myIdentity, theirIdentity)
+    if (!room) return null
+    const entry = add(host, room, { title: theirName })
+    entry.title = theirName // their latest name
+    return entry
   }
 
   function select(key) {
@@ -165,11 +186,14 @@ export function useJoinedRooms({
 
   return {
     listed,
+    listedGroups,
+    listedDirect,
     active,
     activeKey,
     totalUnread,
     restore,
     join,
+    openDirect,
     select,
     leave,
     setDraft,

@@ -77,4 +77,36 @@ describe('useJoinedRooms', () => {
     expect(entry.unread).toBe(1)
     expect(rooms.totalUnread.value).toBe(1)
   })
+
+  it('opens one direct conversation with a member, listed apart under their name, and remembers it', async () => {
+    const rooms = joinedRooms()
+    rooms.join('h:1', 'general')
+    const general = FakeWebSocket.last
+    general.accept()
+    general.receive(welcome({ members: ['Anna', 'Bob'], identities: { Bob: 'ffffffffffffffff' } }))
+    general.receive({ type: 'identified', identity: '0000000000000000' })
+    await nextTick()
+    const from = rooms.listed.value[0]
+    const theirs = from.connection.memberIdentities.value.Bob
+    const entry = rooms.openDirect('h:1', from.connection.identity.value, theirs, 'Bob')
+    expect(entry.room).toBe('@dm:0000000000000000:ffffffffffffffff')
+    expect(rooms.openDirect('h:1', '0000000000000000', 'ffffffffffffffff', 'Bob')).toBe(entry) // one conversation per pair
+    const door = FakeWebSocket.last
+    door.accept()
+    expect(door.allFrames[0].type).toBe('hello') // its door opens to our hello, no password
+    door.receive({ type: 'entered', room: entry.room, token: 't', expires_in: 600 })
+    door.receive(welcome({ room: entry.room, members: ['Anna'] }))
+    await nextTick()
+    expect(rooms.listedGroups.value.map((e) => e.room)).toEqual(['general'])
+    expect(rooms.listedDirect.value.map((e) => e.title)).toEqual(['Bob'])
+    door.receive(message(1, { room: entry.room, sender: 'Bob', text: 'hi' }))
+    expect(entry.unread).toBe(1) // unread like any room
+    expect(savedRooms()).toContainEqual({ host: 'h:1', room: entry.room, title: 'Bob' })
+  })
+
+  it('opens no direct conversation before both identities are known', () => {
+    const rooms = joinedRooms()
+    expect(rooms.openDirect('h:1', null, 'ffffffffffffffff', 'Bob')).toBeNull()
+    expect(rooms.openDirect('h:1', '0000000000000000', undefined, 'Bob')).toBeNull()
+  })
 })

@@ -58,6 +58,13 @@ function membersAfter(current, { event, name }) {
   return event === 'join' ? [...others, name].sort() : others
 }
 
+/** Whose each name is after one join or leave (a join says so when an identity holds the name). */
+function identitiesAfter(current, { event, name, identity }) {
+  const others = { ...current }
+  delete others[name]
+  return event === 'join' && identity ? { ...others, [name]: identity } : others
+}
+
 /**
  * @param {object} options
  * @param {string} options.host  "name:port" of the server the room lives on
@@ -90,6 +97,8 @@ export function useRoomConnection({
   const limits = shallowRef(DEFAULT_LIMITS) // the server's, from its welcome frame
   const lastRefusal = shallowRef(null) // the error frame that explains a refused connection
   const identity = ref(null) // the id the host knows us by, from its answer to our hello
+  // Name -> identity id of the members identities hold (to open a direct conversation with one).
+  const memberIdentities = ref({})
   const nameTaken = ref(false) // someone else holds our name in this room: we must choose another
   // A private room asks for its password: { code, retryAfter } of the door's refusal, else null.
   const passwordPrompt = ref(null)
@@ -196,6 +205,7 @@ export function useRoomConnection({
       const oldest = state.value.oldestId
       serverHasOlder.value = oldest ? oldest > 1 : frame.first_id > 1
       members.value = frame.members
+      memberIdentities.value = frame.identities ?? {}
       isPrivate.value = historyToken !== null
       // An older server may send fewer limits: ours fill the gaps.
       limits.value = { ...DEFAULT_LIMITS, ...frame.limits }
@@ -211,7 +221,8 @@ export function useRoomConnection({
       identity.value = frame.identity
     },
     entered(frame) {
-      rememberPassword(host, room, sentPassword, passwordStorage)
+      // A direct room's door opens to our hello, not a password.
+      if (sentPassword) rememberPassword(host, room, sentPassword, passwordStorage)
       typedPassword = null
       historyToken = frame.token
       passwordPrompt.value = null
@@ -254,6 +265,7 @@ export function useRoomConnection({
     },
     presence(frame) {
       members.value = frame.members ?? membersAfter(members.value, frame)
+      memberIdentities.value = identitiesAfter(memberIdentities.value, frame)
       if (isOwnName(frame.name)) return
       if (frame.event === 'leave') typingState.stopped(frame.name)
       const now = Date.now()
@@ -267,6 +279,7 @@ export function useRoomConnection({
     // Presence changes came faster than the host sends them: the whole list, and no notices.
     members(frame) {
       members.value = frame.members
+      memberIdentities.value = frame.identities ?? {}
     },
     typing(frame) {
       typingState.heard(frame.sender)
@@ -362,6 +375,7 @@ export function useRoomConnection({
     roomError,
     limits,
     identity,
+    memberIdentities,
     nameTaken,
     passwordPrompt,
     isPrivate,

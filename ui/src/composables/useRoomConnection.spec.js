@@ -438,6 +438,29 @@ describe('useRoomConnection', () => {
     expect(socket.frames).toHaveLength(2)
   })
 
+  it('learns whose each name is from the welcome, joins, leaves and members frames', () => {
+    const room = connect()
+    const socket = joinWith()
+    socket.receive({
+      type: 'members',
+      room: 'general',
+      members: ['Anna', 'Bob'],
+      identities: { Bob: 'ffffffffffffffff' },
+    })
+    expect(room.memberIdentities.value).toEqual({ Bob: 'ffffffffffffffff' })
+    socket.receive({
+      type: 'presence',
+      room: 'general',
+      event: 'join',
+      name: 'Cleo',
+      identity: 'cccccccccccccccc',
+    })
+    socket.receive({ type: 'presence', room: 'general', event: 'leave', name: 'Bob' })
+    expect(room.memberIdentities.value).toEqual({ Cleo: 'cccccccccccccccc' })
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Guest' })
+    expect(room.memberIdentities.value).toEqual({ Cleo: 'cccccccccccccccc' })
+  })
+
   it('turns presence into the member list and join/leave notices, without announcing ourselves', () => {
     const room = connect()
     const socket = joinWith()

@@ -266,6 +266,12 @@ export default {
       flag: 'Turned off for this run by --no-discovery.',
     },
   },
+  direct: {
+    heading: 'Direct messages',
+    memberMenu: 'Actions for {name}',
+    message: 'Message',
+    with: 'Direct message with {name}',
+  },
   moderation: {
     memberMenu: 'Host actions for {name}',
     remove: 'Remove from this room',
@@ -320,6 +326,9 @@ export default {
     password_locked:
       'too many wrong passwords from this computer: try again in {n} second. | too many wrong passwords from this computer: try again in {n} seconds.',
     removed: 'The host removed you from this room. You can join it again.',
+    direct_forbidden: 'only the two people of this direct conversation can open it.',
+    too_many_direct_rooms:
+      'you have started too many direct conversations on this server; continue one of them.',
     banned: 'the host of this server has banned you.',
     unknownWithDetail: 'The server refused this ({code}): {detail}',
     unknown: 'The server refused this ({code}).',

@@ -1,0 +1,24 @@
+// Direct conversations (server/PROTOCOL.md, "Direct conversations"): a room of two identities,
+// named `@dm:` and both ids sorted, so both people arrive at the same room from either side.
+const PREFIX = '@dm:'
+const DIRECT_ROOM = /^@dm:([0-9a-f]{16}):([0-9a-f]{16})$/
+
+/** The room of the conversation between two identity ids, or null when they make none. */
+export function directRoomName(identity, other) {
+  if (!identity || !other || identity === other) return null
+  const [first, second] = [identity, other].sort()
+  const room = `${PREFIX}${first}:${second}`
+  return DIRECT_ROOM.test(room) ? room : null
+}
+
+/** Whether a room is a direct conversation (only the canonical spelling is one). */
+export function isDirectRoom(room) {
+  const match = DIRECT_ROOM.exec(room ?? '')
+  return Boolean(match) && match[1] < match[2]
+}
+
+/** The identity ids of a direct room's two people, or null for another room. */
+export function directPair(room) {
+  if (!isDirectRoom(room)) return null
+  return room.slice(PREFIX.length).split(':')
+}
