@@ -22,6 +22,7 @@ from .protocol import (
     HISTORY_ON_JOIN,
     AckFrame,
     CloseCode,
+    DirectFrame,
     ErrorCode,
     ErrorFrame,
     IdentifiedFrame,
@@ -385,6 +386,18 @@ class ChatRooms:
         self.manager.broadcast(stored_frame(stored), room)
         if message.client_id is not None:
             self.manager.send(member, _ack(stored, duplicate=False))
+        if is_direct_room(room):
+            self._tell_direct(room, stored.sender)
+
+    def _tell_direct(self, room: str, sender: str) -> None:
+        """Tell the other person, wherever else on this host they are, that they have a message:
+        nobody else learns of it (only the pair's identities), and nothing of its text."""
+        pair = direct_pair(room) or ()
+        present = {member.identity for member in self.manager.members_in(room)}
+        frame: DirectFrame = {"type": "direct", "room": room, "sender": sender}
+        for other in self.manager.all_members():
+            if other.rich and other.identity in pair and other.identity not in present:
+                self.manager.send(other, frame)
 
     def _speak_as(self, member: Member, message: ChatMessage) -> None:
         """A message under another sender renames its connection, or is refused (and not stored)."""

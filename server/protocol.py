@@ -65,6 +65,7 @@ __all__ = [
     "ClientTyping",
     "CloseCode",
     "DeletedFrame",
+    "DirectFrame",
     "EnteredFrame",
     "ErrorCode",
     "ErrorFrame",
@@ -342,6 +343,14 @@ class IdentifiedFrame(TypedDict):
 
     type: Literal["identified"]
     identity: str  # IDENTITY_ID_CHARS hex digits
+
+
+class DirectFrame(TypedDict):
+    """A message in a direct conversation one is not in now: sent to the other's connections."""
+
+    type: Literal["direct"]
+    room: str  # the direct room's name (server/direct_rooms.py)
+    sender: str  # who wrote, by the name they used in it
 
 
 class EnteredFrame(TypedDict):

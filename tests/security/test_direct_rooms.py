@@ -145,3 +145,18 @@ def test_an_identity_makes_at_most_the_limit_of_direct_rooms(server):
     # The other side may still answer in a room that exists, and Alice may enter the old ones.
     with entered(server, ALICE, "Alice", room=rooms[0]):
         pass
+
+
+def test_the_other_person_is_told_of_a_message_in_another_room_and_nobody_else_is(server):
+    with (
+        entered(server, BOB, "Bob", room="lobby") as (bob, _),
+        entered(server, EVE, "Eve", room="lobby") as (eve, _),
+    ):
+        with entered(server, ALICE, "Alice") as (alice, _):
+            alice.send(json.dumps({"text": "psst", "sender": "Alice"}))
+            frames_until(alice, lambda f: f["type"] == "message")
+        told = frames_until(bob, lambda f: f["type"] == "direct")[-1]
+        assert told == {"type": "direct", "room": ROOM, "sender": "Alice"}
+        with pytest.raises(TimeoutError):
+            while True:  # Eve hears of Bob and Alice in the lobby, never of the direct room
+                assert json.loads(eve.recv(timeout=0.5))["type"] != "direct"

@@ -198,6 +198,7 @@ const FRAME_FIELDS = {
   [FrameType.IDENTIFIED]: { identity: isText },
   [FrameType.ENTERED]: { token: isText },
   [FrameType.MEMBERS]: { members: isNames },
+  [FrameType.DIRECT]: { room: isText, sender: isText },
 }
 
 /** The fields of a frame that break its type's shape (empty when it is well formed). */

@@ -116,6 +116,13 @@ export function useJoinedRooms({
             if (!seen) entry.unread += 1
             announce(key, entry.title, item) // a direct conversation by the other person’s name
           },
+          onDirect: ({ room: directRoom, sender }) => {
+            if (!isDirectRoom(directRoom)) return
+            const known = rooms.value.some((other) => other.key === roomKey(host, directRoom))
+            const opened = add(host, directRoom, { title: sender })
+            // Its message comes as history, which counts as read: say there is one.
+            if (!known) opened.unread = 1
+          },
         }),
       ),
     )

@@ -109,4 +109,22 @@ describe('useJoinedRooms', () => {
     expect(rooms.openDirect('h:1', null, 'ffffffffffffffff', 'Bob')).toBeNull()
     expect(rooms.openDirect('h:1', '0000000000000000', undefined, 'Bob')).toBeNull()
   })
+
+  it('opens a direct conversation someone started with us, unread, under their name', async () => {
+    const rooms = joinedRooms()
+    rooms.join('h:1', 'general')
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.receive(welcome())
+    const room = '@dm:0000000000000000:ffffffffffffffff'
+    FakeWebSocket.last.receive({ type: 'direct', room, sender: 'Bob' })
+    const door = FakeWebSocket.last
+    expect(new URL(door.url).pathname).toBe(`/ws/${encodeURIComponent(room)}`)
+    door.accept()
+    door.receive({ type: 'entered', room, token: 't', expires_in: 600 })
+    door.receive(welcome({ room }))
+    await nextTick()
+    expect(rooms.listedDirect.value.map((e) => [e.title, e.unread])).toEqual([['Bob', 1]])
+    FakeWebSocket.last.receive({ type: 'direct', room: 'general', sender: 'Mallory' })
+    expect(rooms.listed.value).toHaveLength(2) // only a direct room's name opens anything
+  })
 })

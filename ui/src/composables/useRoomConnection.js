@@ -73,6 +73,8 @@ function identitiesAfter(current, { event, name, identity }) {
  * @param {boolean} [options.keepTrying]  reconnect even if the very first attempt fails (a room restored after a reload)
  * @param {(item: object) => void} [options.onLiveMessage]  a new message from someone else arrived
  * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
+ * @param {(frame: {room: string, sender: string}) => void} [options.onDirect]  someone wrote to us
+ *   in a direct conversation this window is not in now
  */
 export function useRoomConnection({
   host,
@@ -80,6 +82,7 @@ export function useRoomConnection({
   name,
   keepTrying = false,
   onLiveMessage = () => {},
+  onDirect = () => {},
   isOwnName = (sender) => sender === toValue(name),
   storage = appStorage,
   WebSocketImpl = globalThis.WebSocket,
@@ -283,6 +286,9 @@ export function useRoomConnection({
     },
     typing(frame) {
       typingState.heard(frame.sender)
+    },
+    direct(frame) {
+      onDirect(frame)
     },
     // The host deleted a message: it stays in its place, marked, without its text.
     deleted(frame) {
