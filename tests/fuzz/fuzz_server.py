@@ -55,6 +55,8 @@ import websockets  # noqa: E402
 
 from server.protocol import (  # noqa: E402
     MAX_FRAME_BYTES,
+    MAX_ROOM_PASSWORD_CHARS,
+    MIN_ROOM_PASSWORD_CHARS,
     PASSWORD_FAILURES_BEFORE_LOCKOUT,
     PASSWORD_LOCKOUT_SECONDS,
     TRANSPORT_MAX_FRAME_BYTES,
@@ -376,7 +378,9 @@ class Attacker:
                 await ws.send(json.dumps({"text": "let me in", "sender": "Guesser", "client_id": "guess"}))
             answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
             kind = answer.get("code") if answer.get("type") == "error" else answer.get("type")
-            self.counts[f"password {kind}"] += 1
+            # A password of the wrong length is refused unjudged and not counted toward the lockout.
+            judged = MIN_ROOM_PASSWORD_CHARS <= len(guess) <= MAX_ROOM_PASSWORD_CHARS
+            self.counts[f"password {kind}" + ("" if judged else " (unjudged length)")] += 1
 
     ATTACKS = (
         "wrong_types",
@@ -439,7 +443,9 @@ class FuzzReport:
 
     def summary(self) -> str:
         lines = [
-            f"fuzzed for {self.seconds:.0f} s: {sum(self.attacks.values())} attacks, "
+            # "password ..." counts are the answers to guess_room_password, counted there already.
+            f"fuzzed for {self.seconds:.0f} s:"
+            f" {sum(n for kind, n in self.attacks.items() if not kind.startswith('password '))} attacks, "
             f"{self.messages_sent} messages from the people",
             "attacks: " + ", ".join(f"{k} {v}" for k, v in sorted(self.attacks.items())),
             f"/api/health: slowest during {self.health_max_during * 1000:.0f} ms; after "
