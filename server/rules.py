@@ -198,8 +198,9 @@ def name_key(name: str) -> str:
 
 def retry_after_seconds(wait: float) -> float:
     """`wait` in whole milliseconds, rounded up: a client that retries exactly when told is let
-    in (rounding to nearest could name a moment just short of it), and never "retry in 0 s"."""
-    return max(0.001, math.ceil(wait * 1000) / 1000)
+    in (rounding to nearest could name a moment just short of it), and never "retry in 0 s".
+    Float noise under a microsecond (10 s computed as 10.0000000001) is not a millisecond more."""
+    return max(0.001, math.ceil(round(wait * 1000, 3)) / 1000)
 
 
 def check_rename(renamed_at: float, now: float) -> None:
