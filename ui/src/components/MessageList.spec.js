@@ -45,6 +45,16 @@ describe('MessageList', () => {
     expect(ru.get('.empty').text()).toContain('general')
   })
 
+  it('speaks of the other person, not a room, in an empty direct conversation', () => {
+    const props = { items: [], roomName: 'Борис', direct: true }
+    const en = mountWithI18n(MessageList, { props })
+    expect(en.get('.empty').text()).toBe('No messages with Борис yet. Say hello!')
+    expect(en.get('[role="log"]').attributes('aria-label')).toBe('Messages with Борис')
+    const ru = mountWithI18n(MessageList, { props }, 'ru')
+    expect(ru.get('.empty').text()).toBe('Переписка: Борис. Сообщений пока нет, напишите первым!')
+    expect(ru.get('.empty').text()).not.toContain('комнат')
+  })
+
   it('counts the messages that arrive while scrolled up, in both languages', async () => {
     const items = [message('a', now)]
     const initialScroll = { atBottom: false, key: 'a', offset: 0 }

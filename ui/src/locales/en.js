@@ -159,6 +159,10 @@ export default {
     tryAgain: 'Try again',
     beginning: 'This is the beginning of {room}.',
     empty: 'No messages in {room} yet. Say hello!',
+    // A direct conversation: {name} is the other person.
+    directMessages: 'Messages with {name}',
+    directBeginning: 'This is the beginning of your conversation with {name}.',
+    directEmpty: 'No messages with {name} yet. Say hello!',
     today: 'Today',
     yesterday: 'Yesterday',
     jumpToLatest: 'Jump to latest messages',
