@@ -1,0 +1,145 @@
+// The Markdown subset in messages: bold, italic, inline code, fenced code blocks, quotes,
+// lists and links. markdown-it parses; we turn its token stream into a small tree of plain
+// nodes that MessageMarkdown.vue renders as Vue vnodes. Nothing is ever handed to the page
+// as HTML (no v-html), so the only elements a message can produce are the ones in
+// ALLOWED_TAGS, with the only attributes being a checked href and a list's start number.
+import MarkdownIt from 'markdown-it'
+import { linkify } from './linkify.js'
+
+// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as its content alone:
+// the page stays bounded whatever a message holds.
+export const MAX_MARKDOWN_DEPTH = 20
+// Parsed messages kept, keyed by text; a 5,000-message room parses each text once.
+export const MARKDOWN_CACHE_SIZE = 10_000
+
+const ALLOWED_TAGS = new Set([
+  'p',
+  'strong',
+  'em',
+  'code',
+  'pre',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'a',
+])
+const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
+
+// 'zero' has only paragraphs and plain text; we switch on exactly the subset. Left off on
+// purpose: raw HTML (html: false, and no html rules), images, tables, headings (a line
+// starting with "#" is common in chat and would shout), indented code (indentation that
+// someone typed stays text), entities ("&amp;" stays as typed), autolinks in <...>.
+const md = new MarkdownIt('zero', { html: false, linkify: false, maxNesting: MAX_MARKDOWN_DEPTH })
+md.enable(['blockquote', 'fence', 'list', 'backticks', 'emphasis', 'link', 'escape', 'newline'])
+// Image syntax stays text: "![" is consumed as text before the link rule can see the "[".
+md.inline.ruler.before('link', 'image_as_text', (state, silent) => {
+  if (state.src.charCodeAt(state.pos) !== 0x21 || state.src.charCodeAt(state.pos + 1) !== 0x5b)
+    return false
+  if (!silent) state.pending += '!['
+  state.pos += 2
+  return true
+})
+const validateLink = md.validateLink.bind(md)
+md.validateLink = (url) => validateLink(url) && safeHref(url) !== null
+
+/** Our own check after markdown-it's: only http, https and mailto, as a parsed URL. */
+export function safeHref(url) {
+  try {
+    const parsed = new URL(url)
+    return LINK_PROTOCOLS.has(parsed.protocol) ? parsed.href : null
+  } catch {
+    return null
+  }
+}
+
+const cache = new Map()
+
+/** The message as nodes: a string (text) or { tag, attrs, children }. Memoized by text. */
+export function markdownTree(text) {
+  let tree = cache.get(text)
+  if (tree) return tree
+  tree = buildTree(md.parse(text, {}))
+  if (cache.size >= MARKDOWN_CACHE_SIZE) cache.delete(cache.keys().next().value)
+  cache.set(text, tree)
+  return tree
+}
+
+function buildTree(tokens) {
+  const root = { tag: null, attrs: {}, children: [] }
+  // Iterative, so the depth of the input never grows the JavaScript stack.
+  const stack = [root]
+  // Per open token: true when it was dropped (too deep, or not allowed) and its content joins the parent.
+  const droppedAt = []
+  const visit = (token) => {
+    const parent = stack[stack.length - 1]
+    if (token.nesting === 1) {
+      const node = openNode(token)
+      if (!node || stack.length > MAX_MARKDOWN_DEPTH) {
+        droppedAt.push(true)
+        return
+      }
+      droppedAt.push(false)
+      parent.children.push(node)
+      stack.push(node)
+    } else if (token.nesting === -1) {
+      if (!droppedAt.pop()) stack.pop()
+    } else if (token.type === 'inline') {
+      token.children.forEach(visit)
+    } else if (token.type === 'text') {
+      appendText(parent, token.content, insideLink(stack))
+    } else if (token.type === 'code_inline') {
+      parent.children.push({ tag: 'code', attrs: {}, children: [token.content] })
+    } else if (token.type === 'fence') {
+      const code = { tag: 'code', attrs: {}, children: [token.content.replace(/\n$/, '')] }
+      parent.children.push({ tag: 'pre', attrs: {}, children: [code] })
+    } else if (token.type === 'softbreak') {
+      appendText(parent, '\n', true)
+    } else if (token.type === 'hardbreak') {
+      appendText(parent, '\n', true)
+    } else if (token.content) {
+      appendText(parent, token.content, insideLink(stack))
+    }
+  }
+  tokens.forEach(visit)
+  return root.children
+}
+
+function openNode(token) {
+  // A tight list's paragraphs are hidden in markdown-it's own output too.
+  if (token.hidden) return null
+  if (!ALLOWED_TAGS.has(token.tag)) return null
+  const attrs = {}
+  if (token.tag === 'a') {
+    const href = safeHref(token.attrGet('href') ?? '')
+    if (!href) return null
+    Object.assign(attrs, { href, target: '_blank', rel: 'noopener noreferrer' })
+  } else if (token.tag === 'ol') {
+    const start = Number(token.attrGet('start'))
+    if (Number.isInteger(start) && start > 1) attrs.start = String(start)
+  }
+  return { tag: token.tag, attrs, children: [] }
+}
+
+function insideLink(stack) {
+  return stack.some((node) => node.tag === 'a')
+}
+
+// Bare http(s) addresses in text become links as they always did (linkify.js), except
+// inside a link, where a nested <a> would be invalid.
+function appendText(parent, text, plain) {
+  const pieces = plain ? [{ text }] : linkify(text)
+  for (const piece of pieces) {
+    if (piece.href) {
+      parent.children.push({
+        tag: 'a',
+        attrs: { href: piece.href, target: '_blank', rel: 'noopener noreferrer' },
+        children: [piece.text],
+      })
+      continue
+    }
+    const last = parent.children.length - 1
+    if (typeof parent.children[last] === 'string') parent.children[last] += piece.text
+    else parent.children.push(piece.text)
+  }
+}
