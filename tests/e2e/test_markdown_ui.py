@@ -8,7 +8,7 @@ import time
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.lanchat_browser import join_room, message_texts, send_message
+from tests.e2e.lanchat_browser import join_room, message_texts, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -60,6 +60,14 @@ def test_markdown_shaped_attacks_stay_text_and_formatting_reaches_the_other_pers
     assert link.get_attribute("target") == "_blank"
     assert link.get_attribute("rel") == "noopener noreferrer"
     assert texts[-1] == "bold and italic and code, see docs"
+
+    send_message(anna, "> quoted\n\n- one\n- two\n\n```\nprint('hi')\n```")
+    expect(bob.get_by_test_id("message")).to_have_count(len(ATTACKS) + 2)
+    blocks = messages.get_by_test_id("message").last
+    assert blocks.locator("blockquote").inner_text() == "quoted"
+    assert blocks.locator("ul > li").all_inner_texts() == ["one", "two"]
+    assert blocks.locator("pre > code").inner_text() == "print('hi')"
+    screenshot(bob, "markdown-formatting")
     time.sleep(0.3)
     assert dialogs == []
 
