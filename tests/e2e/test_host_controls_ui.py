@@ -50,7 +50,12 @@ def test_a_browser_shows_no_host_controls_and_shows_a_deleted_message_as_deleted
     other = new_page()
     join_room(other, server.url, "Bob", "general")
     expect(page.get_by_test_id("members")).to_contain_text("Bob")
-    for control in ("member-menu", "delete-message", "bans-toggle"):
+    for control in ("delete-message", "bans-toggle"):
+        expect(page.get_by_test_id(control)).to_have_count(0)
+    # A member's menu is everyone's (to message them); only the window's adds the host's items.
+    page.get_by_test_id("member-menu").click()
+    expect(page.get_by_test_id("message-member")).to_have_count(1)
+    for control in ("remove-member", "ban-identity", "ban-address"):
         expect(page.get_by_test_id(control)).to_have_count(0)
 
     first_id = min(m["id"] for m in _history(server))
