@@ -176,6 +176,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         finally:
             await discovery.close()  # goodbyes first, while the network is surely still there
             manager.close_all()
+            app.state.rooms.receipts.close()
             store.close()
 
     # No /docs, /redoc or /openapi.json: while hosting they are reachable from the whole network,

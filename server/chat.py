@@ -33,11 +33,13 @@ from .protocol import (
     message_frame,
     welcome_limits,
 )
+from .receipts import ReadReceipts
 from .rules import (
     ChatMessage,
     Hello,
     RateLimiter,
     Refused,
+    Seen,
     Typing,
     decode_frame,
     parse_client_frame,
@@ -111,6 +113,7 @@ class ChatRooms:
     ) -> None:
         self.store = store
         self.manager = manager
+        self.receipts = ReadReceipts(store.path, manager)
         self.private = private if private is not None else PrivateRooms()
         self.bans = bans if bans is not None else BanList(None)
         self.addresses: dict[Member, str | None] = {}  # each member's client address, for bans
@@ -279,6 +282,7 @@ class ChatRooms:
 
     def leave(self, session: Session) -> None:
         self.addresses.pop(session.member, None)
+        self.receipts.leave(session.member)
         self.manager.disconnect(session.member.websocket, session.member.room)
         self.address_limits.release(session.address)
 
@@ -306,8 +310,10 @@ class ChatRooms:
                 self._hello(member, frame)
                 return 0.0
             if not member.settled:
-                self._settle(member, frame.sender)
-            if isinstance(frame, Typing):
+                self._settle(member, None if isinstance(frame, Seen) else frame.sender)
+            if isinstance(frame, Seen):
+                self.receipts.seen(member, frame, self.store.last_id(member.room))
+            elif isinstance(frame, Typing):
                 self._typing(member, frame)
             else:
                 self._post(member, frame)
@@ -327,6 +333,9 @@ class ChatRooms:
             self.manager.expel(member, error_frame(refusal), CloseCode.BANNED, "banned by the host")
             return
         identified: IdentifiedFrame = {"type": "identified", "identity": identity}
+        seen = self.receipts.hello(member, identity, receipts=hello.receipts)
+        if seen is not None:
+            identified["seen"] = seen
         self.manager.send(member, identified)
         self._tell_evicted(self.manager.names.identify(member, identity))
 

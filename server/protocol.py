@@ -57,11 +57,15 @@ __all__ = [
     "ROOM_NAME_PUNCTUATION",
     "ROOM_TOKEN_HEADER",
     "ROOM_TOKEN_SECONDS",
+    "SEEN_RATE_BURST",
+    "SEEN_RATE_PER_SECOND",
+    "SEEN_SEND_INTERVAL_SECONDS",
     "TRANSPORT_MAX_FRAME_BYTES",
     "AckFrame",
     "ClientHello",
     "ClientMessage",
     "ClientPassword",
+    "ClientSeen",
     "ClientTyping",
     "CloseCode",
     "DeletedFrame",
@@ -73,6 +77,8 @@ __all__ = [
     "MembersFrame",
     "MessageFrame",
     "PresenceFrame",
+    "SeenEntry",
+    "SeenFrame",
     "TypingFrame",
     "WelcomeFrame",
     "WelcomeLimits",
@@ -124,6 +130,16 @@ NEW_ROOMS_PER_HOUR = 60
 # rename after joining is free). Every rename is a leave and a join for each member of the
 # room, so a client changing its sender on every typing notice would flood them all.
 RENAME_MIN_INTERVAL_SECONDS = 10.0
+
+# Read receipts (server/receipts.py). A client sends at most one `seen` frame per room socket per
+# SEEN_SEND_INTERVAL_SECONDS (the UI coalesces what scrolls into view). The server lets a socket's
+# seen frames through at SEEN_RATE_PER_SECOND after a burst of SEEN_RATE_BURST: past that a seen
+# frame is refused (rate_limited) and dropped, but reading goes on, so a client that reads fast
+# never has its messages held up. Each seen frame still counts as one frame of RATE_LIMIT_*: at
+# the UI's pace that is one token a second of the ten a second that refill.
+SEEN_SEND_INTERVAL_SECONDS = 1.0
+SEEN_RATE_BURST = 5
+SEEN_RATE_PER_SECOND = 2.0
 
 # Presence changes a room's members are sent, per room: a burst, then a steady rate. Past it the
 # changes are folded into one `members` frame (the whole list) once the budget allows, so clients
@@ -232,6 +248,8 @@ class ErrorCode(StrEnum):
     REMOVED = "removed"  # the host removed this member from the room (it may join again)
     BANNED = "banned"  # the host banned this identity or address (server/moderation.py)
     DIRECT_FORBIDDEN = "direct_forbidden"  # a direct conversation, and no hello of one of its two identities
+    IDENTITY_REQUIRED = "identity_required"  # the frame needs the connection's hello identity
+    SEEN_INVALID = "seen_invalid"  # a seen frame's id is no whole number, or past the room's last position
     TOO_MANY_DIRECT_ROOMS = (
         "too_many_direct_rooms"  # this identity is in MAX_DIRECT_ROOMS_PER_IDENTITY already
     )
@@ -279,6 +297,7 @@ class ClientHello(TypedDict):
 
     type: Literal["hello"]
     secret: str  # IDENTITY_SECRET_MIN_CHARS to _MAX_CHARS of IDENTITY_SECRET_CHARS, made once per client
+    receipts: NotRequired[bool]  # False: this identity's seen goes to nobody, and it is sent nobody's
 
 
 class ClientPassword(TypedDict):
@@ -286,6 +305,13 @@ class ClientPassword(TypedDict):
 
     type: Literal["password"]
     password: str
+
+
+class ClientSeen(TypedDict):
+    """v2, after a hello: the person has seen the room up to position `id` (see receipts.py)."""
+
+    type: Literal["seen"]
+    id: int  # 0 to the room's last position; one not higher than the last one sent is ignored
 
 
 class ClientTyping(TypedDict):
@@ -334,6 +360,7 @@ class ErrorFrame(TypedDict):
     code: ErrorCode
     detail: str  # a sentence for people
     client_id: NotRequired[str]  # the message this error concerns, when known
+    id: NotRequired[int]  # the room position the refused frame named (a seen frame's, say)
     retry_after: NotRequired[float]  # seconds, with RATE_LIMITED, NAME_CHANGE_TOO_SOON, PASSWORD_LOCKED
     tries_left: NotRequired[int]  # with PASSWORD_WRONG: wrong passwords left before the lockout
 
@@ -343,6 +370,27 @@ class IdentifiedFrame(TypedDict):
 
     type: Literal["identified"]
     identity: str  # IDENTITY_ID_CHARS hex digits
+    # v2 with receipts on: how far each identity has seen this room (see receipts.py). Here, not
+    # in the welcome: the hello may be read after the welcome was sent.
+    seen: NotRequired[list[SeenEntry]]
+
+
+class SeenEntry(TypedDict):
+    """How far one identity has seen a room, under the name it had then."""
+
+    identity: str
+    name: str
+    id: int
+
+
+class SeenFrame(TypedDict):
+    """v2, to members whose hello left receipts on: someone has seen the room up to `id`."""
+
+    type: Literal["seen"]
+    room: str
+    identity: str
+    name: str
+    id: int
 
 
 class DirectFrame(TypedDict):

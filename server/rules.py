@@ -42,6 +42,7 @@ __all__ = [
     "Hello",
     "RateLimiter",
     "Refused",
+    "Seen",
     "Typing",
     "check_rename",
     "decode_frame",
@@ -84,6 +85,12 @@ class Typing:
 @dataclass(frozen=True, slots=True)
 class Hello:
     secret: str
+    receipts: bool = True  # False: opted out of read receipts, both ways
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    id: int  # checked against the room's last position by receipts.py
 
 
 # Letters and digits of any script plus ROOM_NAME_PUNCTUATION. \w would also admit
@@ -337,16 +344,37 @@ def decode_password_frame(text: str | None) -> str:
     return password
 
 
-def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing | Hello:
+def _validate_receipts(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Refused(ErrorCode.INVALID_FRAME, f"A hello's 'receipts' must be true or false, not {value!r}.")
+    return value
+
+
+def _validate_seen_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MESSAGE_ID:
+        raise Refused(
+            ErrorCode.SEEN_INVALID,
+            f"A seen frame's 'id' must be a room position (a whole number >= 0), not {value!r}.",
+        )
+    return value
+
+
+def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing | Hello | Seen:
     """What a decoded client frame asks for, checked against the room in the URL."""
     kind = data.get("type", "message")
     if kind == "typing":
         return Typing(sender=validate_sender(data.get("sender"), missing_ok=True))
     if kind == "hello":
-        return Hello(secret=validate_secret(data.get("secret")))
+        return Hello(
+            secret=validate_secret(data.get("secret")),
+            receipts=_validate_receipts(data.get("receipts", True)),
+        )
+    if kind == "seen":
+        return Seen(id=_validate_seen_id(data.get("id")))
     if kind != "message":
         raise Refused(
-            ErrorCode.UNKNOWN_TYPE, f"Unknown frame type {kind!r}; expected 'message', 'typing' or 'hello'."
+            ErrorCode.UNKNOWN_TYPE,
+            f"Unknown frame type {kind!r}; expected 'message', 'typing', 'hello' or 'seen'.",
         )
     client_id = data.get("client_id")
     try:
