@@ -31,26 +31,38 @@ export function whenBridgeReady(win = globalThis.window, waitMs = BRIDGE_WAIT_MS
 
 /**
  * A localStorage-shaped store that mirrors `lanchat.*` items to the window's data folder.
- * Writes reach the bridge one after another, in the order they were made.
+ * Writes reach the bridge one after another. Each bridge write is a file written and synced, so
+ * a key's changes that pile up while the bridge is busy (a draft, one per keystroke) go as one:
+ * its latest, in the place of its first.
  */
 export function createWindowStorage({ local = globalThis.localStorage } = {}) {
   let api = null
   let queue = Promise.resolve()
+  const waiting = new Map() // key -> its latest change not yet sent
 
-  function mirror(call) {
+  function mirror(key, call) {
     if (!api) return
-    queue = queue.then(call).catch((error) => console.error('lanchat: could not keep', error))
+    const queued = waiting.has(key)
+    waiting.set(key, call)
+    if (queued) return
+    queue = queue
+      .then(() => {
+        const latest = waiting.get(key)
+        waiting.delete(key)
+        return latest()
+      })
+      .catch((error) => console.error('lanchat: could not keep', error))
   }
 
   return {
     getItem: (key) => local.getItem(key),
     setItem(key, value) {
       local.setItem(key, value)
-      if (key.startsWith(PREFIX)) mirror(() => api.storage_set(key, String(value)))
+      if (key.startsWith(PREFIX)) mirror(key, () => api.storage_set(key, String(value)))
     },
     removeItem(key) {
       local.removeItem(key)
-      if (key.startsWith(PREFIX)) mirror(() => api.storage_remove(key))
+      if (key.startsWith(PREFIX)) mirror(key, () => api.storage_remove(key))
     },
     /** From now on mirror to `bridge`, after putting its copy back into localStorage (it wins). */
     async attach(bridge) {

@@ -47,7 +47,10 @@ describe('windowStorage', () => {
     await storage.attach(bridge)
 
     storage.setItem('lanchat.outbox.a', '[1]')
+    await storage.settled()
     storage.removeItem('lanchat.outbox.a')
+    await storage.settled()
+    storage.setItem('lanchat.rooms', '[]')
     storage.setItem('lanchat.outbox.a', '[2]')
     storage.setItem('someone-else', 'x')
     await storage.settled()
@@ -55,9 +58,29 @@ describe('windowStorage', () => {
     expect(bridge.calls).toEqual([
       ['set', 'lanchat.outbox.a'],
       ['remove', 'lanchat.outbox.a'],
+      ['set', 'lanchat.rooms'],
       ['set', 'lanchat.outbox.a'],
     ])
-    expect(bridge.kept).toEqual({ 'lanchat.outbox.a': '[2]' })
+    expect(bridge.kept).toEqual({ 'lanchat.outbox.a': '[2]', 'lanchat.rooms': '[]' })
+  })
+
+  it("sends a key's changes that piled up while the bridge was busy as one, its latest", async () => {
+    const bridge = bridgeKeeping()
+    const storage = createWindowStorage({ local: memoryStorage() })
+    await storage.attach(bridge)
+
+    for (const draft of ['h', 'he', 'hel', 'hell', 'hello'])
+      storage.setItem('lanchat.draft.a', draft)
+    storage.setItem('lanchat.rooms', '[]')
+    storage.removeItem('lanchat.draft.a')
+    storage.setItem('lanchat.draft.a', 'hello!')
+    await storage.settled()
+
+    expect(bridge.calls).toEqual([
+      ['set', 'lanchat.draft.a'],
+      ['set', 'lanchat.rooms'],
+    ])
+    expect(bridge.kept).toEqual({ 'lanchat.draft.a': 'hello!', 'lanchat.rooms': '[]' })
   })
 
   it('is plain localStorage in a browser', () => {
