@@ -196,7 +196,7 @@ class Bridge:
             return False
         return webbrowser.open(url)
 
-    # Settings: {name, language, port, notifications, discovery, recent}; see settings.Settings.
+    # Settings: {name, language, port, notifications, discovery, receipts, recent}; see settings.Settings.
 
     @_our_page_only
     def get_settings(self) -> dict[str, Any]:

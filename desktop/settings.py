@@ -35,6 +35,8 @@ class Settings:
     language: str = ""  # "" follows the system's language
     port: int = DEFAULT_HOST_PORT  # where hosting listens
     notifications: bool = True
+    # Read receipts, both ways: off, the rooms neither say what was seen nor show others' (as Telegram).
+    receipts: bool = True
     # Announce while hosting and list the hosts around (desktop/presence.py); the environment's
     # LANCHAT_DISCOVERY=off and `lanchat --no-discovery` keep it off whatever this says.
     discovery: bool = True
@@ -58,7 +60,7 @@ def _checked(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
             raise ValueError(f"port must be an integer from 1 to 65535, got {value!r}")
         return value
-    if key in ("notifications", "discovery"):
+    if key in ("notifications", "discovery", "receipts"):
         if not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false, got {value!r}")
         return value

@@ -53,6 +53,9 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
     assert reloaded.name == "Аня"
     assert reloaded.recent == [{"host": "pc.local:8765", "room": "general"}]
     assert reloaded.port == 8765 and reloaded.notifications is True
+    assert reloaded.receipts is True  # read receipts on unless switched off
+    assert SettingsStore(tmp_path).update({"receipts": False}).receipts is False
+    assert SettingsStore(tmp_path).current.receipts is False
 
 
 @pytest.mark.parametrize(
@@ -62,6 +65,7 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
         ({"port": True}, "port must be an integer"),
         ({"notifications": "yes"}, "notifications must be true or false"),
         ({"discovery": "off"}, "discovery must be true or false"),
+        ({"receipts": 0}, "receipts must be true or false"),
         ({"recent": ["pc.local:8765"]}, "recent must be a list of"),
         ({"colour": "blue"}, "unknown setting 'colour'"),
     ],

@@ -24,6 +24,7 @@ export {
   PROTOCOL_VERSION,
   ROOM_LIST_PAGE,
   ROOM_LIST_PAGE_MAX,
+  SEEN_SEND_INTERVAL_SECONDS,
 } from './protocol.generated.js'
 
 // Closes after which reconnecting would only be refused again.
@@ -140,9 +141,17 @@ export function messageFrame({ text, sender, room, clientId }) {
   return { type: FrameType.MESSAGE, text, sender, room, client_id: clientId }
 }
 
-/** Our first frame on every connection: who we are, never in the URL. */
-export function helloFrame(secret) {
-  return { type: FrameType.HELLO, secret }
+/**
+ * Our first frame on every connection: who we are, never in the URL. `receipts: false` opts out
+ * of read receipts both ways (said only then, so the frame is the older one otherwise).
+ */
+export function helloFrame(secret, { receipts = true } = {}) {
+  return receipts ? { type: FrameType.HELLO, secret } : { type: FrameType.HELLO, secret, receipts }
+}
+
+/** We have shown the room up to position `id` (read receipts). */
+export function seenFrame(id) {
+  return { type: FrameType.SEEN, id }
 }
 
 /** A private room's first frame, before the hello: never in the URL. */
@@ -162,6 +171,9 @@ const isId = (value) => Number.isSafeInteger(value) && value >= 0
 const isNumber = (value) => typeof value === 'number' && Number.isFinite(value)
 const optional = (check) => (value) => value === undefined || check(value)
 const isNames = (value) => Array.isArray(value) && value.every(isText)
+const isReceipt = (value) =>
+  Boolean(value) && isText(value.identity) && isText(value.name) && isId(value.id)
+const isReceipts = (value) => Array.isArray(value) && value.every(isReceipt)
 const isLimits = (value) =>
   Boolean(value) &&
   typeof value === 'object' &&
@@ -195,7 +207,8 @@ const FRAME_FIELDS = {
     members: optional(isNames), // a server that sends changes only leaves it out
   },
   [FrameType.TYPING]: { sender: isText },
-  [FrameType.IDENTIFIED]: { identity: isText },
+  [FrameType.IDENTIFIED]: { identity: isText, seen: optional(isReceipts) },
+  [FrameType.SEEN]: { identity: isText, name: isText, id: isId },
   [FrameType.ENTERED]: { token: isText },
   [FrameType.MEMBERS]: { members: isNames },
   [FrameType.DIRECT]: { room: isText, sender: isText },

@@ -35,6 +35,30 @@ describe('MessageList', () => {
     vi.useRealTimers()
   })
 
+  it('shows who has seen our message under it, "+N" past three, and just "Seen" in a direct room', () => {
+    const items = [{ ...message('m1', now), id: 1, sender: 'Anna' }]
+    const seen = { key: 'm1', names: ['Bob', 'Clara', 'Dan'], more: 2, all: [] }
+    const en = mountWithI18n(MessageList, { props: { items, myName: 'Anna', seen } })
+    expect(en.get('[data-testid="seen-by"]').text()).toBe('Seen by Bob, Clara, Dan +2')
+    const two = { key: 'm1', names: ['Bob', 'Clara'], more: 0, all: [] }
+    const ru = mountWithI18n(MessageList, { props: { items, myName: 'Anna', seen: two } }, 'ru')
+    expect(ru.get('[data-testid="seen-by"]').text()).toBe('Просмотрено: Bob, Clara')
+    const direct = mountWithI18n(
+      MessageList,
+      { props: { items, myName: 'Anna', seen: two, direct: true } },
+      'ru',
+    )
+    expect(direct.get('[data-testid="seen-by"]').text()).toBe('Просмотрено')
+    const none = mountWithI18n(MessageList, { props: { items, myName: 'Anna' } })
+    expect(none.find('[data-testid="seen-by"]').exists()).toBe(false)
+  })
+
+  it('says which message is the newest in view, for read receipts', () => {
+    const items = [1, 2, 3].map((id) => ({ ...message(`m${id}`, now), id }))
+    const wrapper = mountWithI18n(MessageList, { props: { items, roomName: 'general' } })
+    expect(wrapper.emitted('seen-until').at(-1)).toEqual([3])
+  })
+
   it('shows an empty room as one line that names the room, in both languages', () => {
     const en = mountWithI18n(MessageList, { props: { items: [], roomName: 'general' } })
     expect(en.findAll('.notice, .empty').map((line) => line.text())).toEqual([

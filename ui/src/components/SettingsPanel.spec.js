@@ -40,6 +40,22 @@ describe('SettingsPanel', () => {
     )
   })
 
+  it('switches read receipts off and on, saved, in both languages', async () => {
+    const { wrapper, settings } = panel()
+    const toggle = wrapper.get('[data-testid="receipts-toggle"]')
+    expect(toggle.element.checked).toBe(true)
+    expect(toggle.element.closest('label').textContent.trim()).toBe('Send read receipts')
+    await toggle.setValue(false)
+    expect(settings.settings.receipts).toBe(false)
+    await toggle.setValue(true)
+    expect(settings.settings.receipts).toBe(true)
+    const ru = panel('ru')
+    expect(
+      ru.wrapper.get('[data-testid="receipts-toggle"]').element.closest('label').textContent.trim(),
+    ).toBe('Отправлять отметки о прочтении')
+    expect(ru.wrapper.get('#settings-receipts-hint').text()).toContain('не видите их отметок')
+  })
+
   it('keeps the name and says why when the new one cannot be used', async () => {
     const { wrapper, settings } = panel()
     await wrapper.get('#settings-name').setValue('   ')

@@ -27,6 +27,7 @@ function roomKey(host, room) {
 /**
  * @param {object} options
  * @param {import('vue').Ref<string>} options.name  who we are, used by every room
+ * @param {import('vue').MaybeRefOrGetter<boolean>} [options.receipts]  send and see read receipts
  * @param {string} options.localHost  the host that served this page
  * @param {import('vue').MaybeRefOrGetter<boolean>} [options.roomShown]  false while another
  *   screen (Join) covers the active room, whose messages then count as unread too
@@ -36,6 +37,7 @@ function roomKey(host, room) {
  */
 export function useJoinedRooms({
   name,
+  receipts = true,
   localHost,
   roomShown = true,
   isOwnName,
@@ -109,6 +111,7 @@ export function useJoinedRooms({
           host,
           room,
           name,
+          receipts,
           keepTrying,
           isOwnName,
           onLiveMessage: (item) => {

@@ -30,6 +30,7 @@ import {
 import { useReconnectingSocket } from './useReconnectingSocket.js'
 import { createPacer, useOutbox } from './useOutbox.js'
 import { useTyping } from './useTyping.js'
+import { useReadReceipts } from './useReadReceipts.js'
 
 export {
   BACKOFF_MAX_MS,
@@ -70,6 +71,7 @@ function identitiesAfter(current, { event, name, identity }) {
  * @param {string} options.host  "name:port" of the server the room lives on
  * @param {string} options.room
  * @param {import('vue').MaybeRefOrGetter<string>} options.name  who we are
+ * @param {import('vue').MaybeRefOrGetter<boolean>} [options.receipts]  send and see read receipts
  * @param {boolean} [options.keepTrying]  reconnect even if the very first attempt fails (a room restored after a reload)
  * @param {(item: object) => void} [options.onLiveMessage]  a new message from someone else arrived
  * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
@@ -80,6 +82,7 @@ export function useRoomConnection({
   host,
   room,
   name,
+  receipts = true,
   keepTrying = false,
   onLiveMessage = () => {},
   onDirect = () => {},
@@ -126,6 +129,7 @@ export function useRoomConnection({
       random,
       onOpen() {
         live = false
+        identifiedNow = false
         replay = []
         lastRefusal.value = null
         pacer.refill()
@@ -138,7 +142,9 @@ export function useRoomConnection({
         }
         // Then, before anything else: the host decides who holds our name from it.
         pacer.take()
-        socket.send(JSON.stringify(helloFrame(identitySecret(host, { storage }))))
+        const secret = identitySecret(host, { storage })
+        socket.send(JSON.stringify(helloFrame(secret, { receipts: toValue(receipts) })))
+        readReceipts.opened()
       },
       onMessage: (data) => dispatchFrame(data, handlers),
       onClose() {
@@ -156,6 +162,13 @@ export function useRoomConnection({
   )
   const outbox = useOutbox({ host, room, name, pacer, storage, transmit: socket.send })
   const typingState = useTyping({ name, pacer, live: () => live, transmit: socket.send })
+  let identifiedNow = false // this connection's hello has been answered
+  const readReceipts = useReadReceipts({
+    enabled: receipts,
+    pacer,
+    ready: () => live && identifiedNow,
+    transmit: socket.send,
+  })
 
   // A rename applies at once: the room's member list learns it from a fresh connection's ?name=
   // (resumed from the newest message, so nothing is missed); later frames carry it as sender.
@@ -166,6 +179,14 @@ export function useRoomConnection({
     (now, before) => {
       if (now && now !== before && joined.value) socket.reopen()
       if (now && nameTaken.value) retryUnderNewName()
+    },
+  )
+  // Receipts on or off is said in the hello: a fresh connection says it (resumed, as for a rename).
+  watch(
+    () => toValue(receipts),
+    (on) => {
+      if (!on) readReceipts.clear()
+      if (joined.value) socket.reopen()
     },
   )
 
@@ -222,6 +243,11 @@ export function useRoomConnection({
     },
     identified(frame) {
       identity.value = frame.identity
+      identifiedNow = true
+      readReceipts.identified(frame.seen)
+    },
+    seen(frame) {
+      readReceipts.heard(frame)
     },
     entered(frame) {
       // A direct room's door opens to our hello, not a password.
@@ -232,6 +258,14 @@ export function useRoomConnection({
       isPrivate.value = true
     },
     error(frame) {
+      // A receipt of ours the host did not take concerns nobody: the next one says the same.
+      const seenRefusal =
+        frame.code === ErrorCode.SEEN_INVALID ||
+        (frame.code === ErrorCode.RATE_LIMITED && Number.isInteger(frame.id) && !frame.client_id)
+      if (seenRefusal) {
+        console.warn('lanchat: the host did not take a read receipt:', frame.detail)
+        return
+      }
       const known = rememberedPassword(host, room, passwordStorage)
       if (frame.code === ErrorCode.PASSWORD_REQUIRED && known && known !== sentPassword) {
         retryWith = known // the room got a new password, and this tab was just given it
@@ -390,6 +424,9 @@ export function useRoomConnection({
     retrySend: outbox.retry,
     discard: outbox.settle,
     typing: typingState.typing,
+    receipts: readReceipts.receipts,
+    // Our person has seen the room up to this message id (open, focused, in view).
+    markSeen: readReceipts.shown,
     loadOlder,
     dismissError: () => (roomError.value = null),
     reconnect: socket.reconnect,

@@ -117,6 +117,50 @@ describe('useRoomConnection', () => {
     expect(room.hasOlder.value).toBe(false)
   })
 
+  it('takes the receipts from the answer to its hello and from seen frames, and sends its own', () => {
+    const room = connect()
+    const socket = joinWith([message(1), message(2)])
+    expect(socket.allFrames[0].receipts).toBeUndefined() // on: the hello is as before
+    socket.receive({
+      type: 'identified',
+      identity: '0123456789abcdef',
+      seen: [{ identity: 'b', name: 'Bob', id: 1 }],
+    })
+    socket.receive({ type: 'seen', room: 'general', identity: 'b', name: 'Bob', id: 2 })
+    socket.receive({ type: 'seen', room: 'general', identity: 'c', name: 'Clara', id: 'x' })
+    expect(room.receipts.value).toEqual({ b: { name: 'Bob', id: 2 } })
+    room.markSeen(2)
+    expect(socket.frames.at(-1)).toEqual({ type: 'seen', id: 2 })
+    // A refused receipt concerns no message of ours: no banner.
+    socket.receive({ type: 'error', code: 'rate_limited', detail: 'x', retry_after: 0.5, id: 2 })
+    expect(room.roomError.value).toBeNull()
+  })
+
+  it('turning receipts off reconnects saying so, and sends and shows none', async () => {
+    const receipts = ref(true)
+    const room = connect({ receipts })
+    const first = joinWith([message(1)])
+    first.receive({
+      type: 'identified',
+      identity: '0123456789abcdef',
+      seen: [{ identity: 'b', name: 'Bob', id: 1 }],
+    })
+    receipts.value = false
+    await nextTick()
+    expect(room.receipts.value).toEqual({})
+    const second = FakeWebSocket.last
+    expect(second).not.toBe(first)
+    second.accept()
+    expect(second.allFrames[0]).toMatchObject({ type: 'hello', receipts: false })
+    second.receive(welcome({ first_id: 1, last_id: 1 }))
+    second.receive({ type: 'identified', identity: '0123456789abcdef' })
+    second.receive({ type: 'seen', room: 'general', identity: 'b', name: 'Bob', id: 1 })
+    room.markSeen(1)
+    vi.advanceTimersByTime(5000)
+    expect(second.frames.filter((frame) => frame.type === 'seen')).toEqual([])
+    expect(room.receipts.value).toEqual({})
+  })
+
   it('shows a message the host deleted as deleted in its place, from history and live', () => {
     const room = connect()
     const socket = joinWith([message(1), message(2, { text: '', deleted: true }), message(3)])

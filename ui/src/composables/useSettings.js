@@ -22,7 +22,14 @@ const FORMER_NAMES_KEY = 'lanchat.formerNames'
 export function useSettings(locale, { storage = appStorage } = {}) {
   // notifications: in the window the desktop's settings.json says (true by default); in a
   // browser they need the page's permission, so they start off.
-  const settings = reactive({ name: '', language: '', recent: [], notifications: false })
+  // receipts: "Send read receipts", on unless switched off (off: we see nobody's either).
+  const settings = reactive({
+    name: '',
+    language: '',
+    recent: [],
+    notifications: false,
+    receipts: true,
+  })
   const myName = computed(() => settings.name.trim())
   const formerNames = ref(loadFormerNames())
   const ownNames = computed(() => new Set([myName.value, ...formerNames.value].filter(Boolean)))
@@ -41,6 +48,7 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     settings.recent = Array.isArray(saved.recent) ? saved.recent : settings.recent
     settings.language = saved.language ?? settings.language
     if (typeof saved.notifications === 'boolean') settings.notifications = saved.notifications
+    if (typeof saved.receipts === 'boolean') settings.receipts = saved.receipts
     locale.value = settings.language || systemLanguage()
   }
 
@@ -84,6 +92,11 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     save()
   }
 
+  function setReceipts(enabled) {
+    settings.receipts = Boolean(enabled)
+    save()
+  }
+
   const language = computed({
     get: () => locale.value,
     set: (code) => {
@@ -109,5 +122,6 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     rename,
     isOwnName,
     setNotifications,
+    setReceipts,
   }
 }

@@ -14,6 +14,14 @@ beforeEach(() => {
 })
 
 describe('useSettings', () => {
+  it('keeps "Send read receipts" on unless switched off, after a reload too', () => {
+    const first = settingsFor()
+    expect(first.settings.receipts).toBe(true)
+    first.setReceipts(false)
+    expect(stored().receipts).toBe(false)
+    expect(settingsFor().settings.receipts).toBe(false)
+  })
+
   it('saves a rename at once, and it is still the name after a reload', () => {
     const first = settingsFor()
     expect(first.rename('  Anna ')).toBeNull()

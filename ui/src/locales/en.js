@@ -178,6 +178,9 @@ export default {
     typingTwo: '{a} and {b} are typing…',
     typingMany: 'Several people are typing…',
     deleted: 'message deleted',
+    seen: 'Seen',
+    seenBy: 'Seen by {names}',
+    seenByMore: 'Seen by {names} +{n}',
     dismiss: 'Dismiss',
     nameTaken: 'Someone else is using the name “{name}” in this room. Choose another name:',
     newName: 'New name',
@@ -193,6 +196,9 @@ export default {
   },
   settings: {
     title: 'Settings',
+    receipts: 'Send read receipts',
+    receiptsHint:
+      'Others see when you have read their messages. Off: they do not, and you do not see theirs.',
     name: 'Others see you as',
     rename: 'Rename',
     renamed: 'Saved: your rooms now show you as {name}.',
@@ -323,6 +329,8 @@ export default {
       'Your name has invisible or direction-changing characters. Choose another name.',
     secret_invalid: 'The server did not accept this app’s identity. It may be an older version.',
     hello_unexpected: 'The server did not accept this app’s identity. It may be an older version.',
+    identity_required: 'The server does not know who you are yet. Reconnect to the room.',
+    seen_invalid: 'The server did not take a read receipt.',
     too_many_connections:
       'this computer has too many connections open to that server; leave a room or close a window.',
     password_required: 'this room is private: it asks for its password.',

@@ -1,0 +1,86 @@
+"""Read receipts between two people in Chromium (two browser contexts: two computers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.protocol import SEEN_SEND_INTERVAL_SECONDS
+from tests.e2e.lanchat_browser import join_room, screenshot, send_message, wait_connected
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="the Python package `playwright` is not installed"
+).expect
+
+
+def _mine(page, text):
+    return page.get_by_test_id("message").filter(has_text=text)
+
+
+def _join_in_russian(page, url, name):
+    page.goto(url)
+    page.get_by_label("Имя").fill(name)
+    page.get_by_label("Комната", exact=True).first.fill("общая")
+    page.get_by_role("button", name="Войти", exact=True).first.click()
+    page.get_by_role("log").wait_for()
+    wait_connected(page)
+
+
+def _send_in_russian(page, text):
+    box = page.get_by_label("Сообщение", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_anna_sees_that_bob_read_her_message_until_he_turns_receipts_off(lanchat, new_page):
+    anna = new_page()
+    bob = new_page()
+    join_room(anna, lanchat.url, "Anna", "general")
+    join_room(bob, lanchat.url, "Bob", "general")
+    send_message(anna, "Lunch at noon?")
+    expect(bob.get_by_test_id("message").filter(has_text="Lunch at noon?")).to_be_visible()
+    expect(_mine(anna, "Lunch at noon?").get_by_test_id("seen-by")).to_have_text("Seen by Bob")
+    assert anna.get_by_test_id("seen-by").count() == 1
+    # Bob sees no receipt of his own reading.
+    expect(bob.get_by_test_id("seen-by")).to_have_count(0)
+    screenshot(anna, "receipts-seen-by-en")
+
+    # Bob turns receipts off: the switch is saved and his room reconnects saying so.
+    toggle = bob.get_by_test_id("settings-panel").get_by_label("Send read receipts")
+    toggle.uncheck()
+    expect(toggle).not_to_be_checked()
+    expect(bob.locator('[data-testid="connection-status"][data-status="connected"]')).to_be_visible()
+    send_message(anna, "Or at one?")
+    expect(bob.get_by_test_id("message").filter(has_text="Or at one?")).to_be_visible()
+    send_message(bob, "Noon is fine")
+    expect(anna.get_by_test_id("message").filter(has_text="Noon is fine")).to_be_visible()
+    # Nothing to wait for: a receipt would come within a send interval; give it two.
+    anna.wait_for_timeout(2000 * SEEN_SEND_INTERVAL_SECONDS)
+    # Anna never learns that Bob read "Or at one?", and Bob does not see that Anna read his.
+    expect(_mine(anna, "Or at one?").get_by_test_id("seen-by")).to_have_count(0)
+    expect(bob.get_by_test_id("seen-by")).to_have_count(0)
+    screenshot(bob, "receipts-off-en")
+
+    # On again (after a reload too): both ways again.
+    bob.reload()
+    toggle = bob.get_by_test_id("settings-panel").get_by_label("Send read receipts")
+    expect(toggle).not_to_be_checked()
+    toggle.check()
+    expect(_mine(anna, "Or at one?").get_by_test_id("seen-by")).to_have_text("Seen by Bob")
+    expect(_mine(bob, "Noon is fine").get_by_test_id("seen-by")).to_have_text("Seen by Anna")
+    assert anna.page_errors == [] and bob.page_errors == []
+
+
+def test_receipts_speak_russian_and_fit_a_narrow_window(lanchat, new_page):
+    anya = new_page(locale="ru-RU", width=400, height=720)
+    borya = new_page(locale="ru-RU")
+    _join_in_russian(anya, lanchat.url, "Аня")
+    _join_in_russian(borya, lanchat.url, "Боря")
+    _send_in_russian(anya, "Обед в полдень?")
+    expect(borya.get_by_test_id("message").filter(has_text="Обед в полдень?")).to_be_visible()
+    expect(_mine(anya, "Обед в полдень?").get_by_test_id("seen-by")).to_have_text("Просмотрено: Боря")
+    screenshot(anya, "receipts-seen-by-ru-400")
+    panel = borya.get_by_test_id("settings-panel")
+    expect(panel.get_by_label("Отправлять отметки о прочтении")).to_be_checked()  # noqa: RUF001
+    screenshot(borya, "receipts-settings-ru")
+    assert anya.page_errors == [] and borya.page_errors == []
