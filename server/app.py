@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import __version__
-from .chat import ChatRooms, HistoryPage, RoomListPage, error_frame
+from .chat import ChatRooms, HistoryPage, RoomListPage, SearchPage, error_frame
 from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
 from .diagnose import DOCTOR_HEADER, ConnectionDoctor, DoctorBusy, may_diagnose, parse_address
@@ -31,13 +31,17 @@ from .moderation import BANS_FILE, BanList, banned_refusal
 from .private_rooms import PASSWORD_CHECKS, PrivateRooms
 from .protocol import (
     HISTORY_PAGE_MAX,
+    MAX_FRAME_BYTES,
     MAX_MESSAGE_ID,
+    MAX_SEARCH_OFFSET,
     PASSWORD_WAIT_SECONDS,
     PROTOCOL_VERSION,
     ROOM_LIST_PAGE,
     ROOM_LIST_PAGE_MAX,
     ROOM_TOKEN_HEADER,
     ROOM_TOKEN_SECONDS,
+    SEARCH_PAGE,
+    SEARCH_PAGE_MAX,
     CloseCode,
     EnteredFrame,
     ErrorCode,
@@ -262,16 +266,38 @@ def create_app(config: ServerConfig) -> LanchatApp:
         request: Request,
         room: str,
         before: Annotated[int | None, Query(ge=1, le=MAX_MESSAGE_ID)] = None,
+        around: Annotated[int | None, Query(ge=1, le=MAX_MESSAGE_ID)] = None,
         limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX)] = 50,
     ) -> HistoryPage:
-        """A page of history, oldest first: the `limit` messages before id `before` (or the newest)."""
+        """A page of history, oldest first: the `limit` messages before id `before` (or the newest),
+        or with `around` the page centred on that id (to jump to a message)."""
         rooms: ChatRooms = app.state.rooms
         try:
-            return rooms.history_page(room, before, limit, request.headers.get(ROOM_TOKEN_HEADER))
+            token = request.headers.get(ROOM_TOKEN_HEADER)
+            return rooms.history_page(room, before, limit, token, around=around)
         except Refused as refusal:
-            forbidden = refusal.code in (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN)
-            status = 403 if forbidden else 400
-            raise HTTPException(status, detail={"code": refusal.code, "detail": refusal.detail}) from None
+            raise http_refusal(refusal) from None
+
+    @app.get("/api/search", response_model=None)
+    async def search(
+        request: Request,
+        q: Annotated[str, Query(max_length=MAX_FRAME_BYTES)],
+        room: Annotated[list[str] | None, Query()] = None,
+        offset: Annotated[int, Query(ge=0, le=MAX_SEARCH_OFFSET)] = 0,
+        limit: Annotated[int, Query(ge=1, le=SEARCH_PAGE_MAX)] = SEARCH_PAGE,
+    ) -> SearchPage:
+        """A page of the messages holding every word of `q`, newest first, in the rooms the caller
+        may read (or the `room`s named); tokens for private and direct rooms in the token header."""
+        rooms: ChatRooms = app.state.rooms
+        try:
+            return rooms.search_page(q, room or [], offset, limit, request.headers.get(ROOM_TOKEN_HEADER))
+        except Refused as refusal:
+            raise http_refusal(refusal) from None
+
+    def http_refusal(refusal: Refused) -> HTTPException:
+        forbidden = refusal.code in (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN)
+        status = 403 if forbidden else 400
+        return HTTPException(status, detail={"code": refusal.code, "detail": refusal.detail})
 
     async def refuse(websocket: WebSocket, refusal: Refused) -> None:
         """An accepted room socket refused: one error frame saying why, then its close code."""

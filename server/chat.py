@@ -20,6 +20,9 @@ from .moderation import BanList, banned_refusal
 from .private_rooms import PrivateRooms
 from .protocol import (
     HISTORY_ON_JOIN,
+    MAX_SEARCH_OFFSET,
+    MAX_SEARCH_ROOMS,
+    MAX_SEARCH_TOKENS,
     AckFrame,
     CloseCode,
     DirectFrame,
@@ -27,6 +30,7 @@ from .protocol import (
     ErrorFrame,
     IdentifiedFrame,
     MessageFrame,
+    SearchResult,
     TypingFrame,
     WelcomeFrame,
     encode,
@@ -45,8 +49,9 @@ from .rules import (
     parse_client_frame,
     validate_room,
 )
+from .search import hit_frame, query_terms
 
-__all__ = ["ChatRooms", "HistoryPage", "RoomListPage", "RoomSummary", "Session", "error_frame"]
+__all__ = ["ChatRooms", "HistoryPage", "RoomListPage", "RoomSummary", "SearchPage", "Session", "error_frame"]
 
 log = logging.getLogger("lanchat.chat")
 
@@ -72,6 +77,12 @@ class HistoryPage(TypedDict):
     room: str
     messages: list[MessageFrame]
     has_more: bool
+    has_newer: NotRequired[bool]  # only for ?around=: newer messages follow the page
+
+
+class SearchPage(TypedDict):
+    results: list[SearchResult]
+    next_offset: int | None  # where the next page starts; None after the last
 
 
 def error_frame(refusal: Refused) -> ErrorFrame:
@@ -201,27 +212,80 @@ class ChatRooms:
         }
 
     def history_page(
-        self, room: str, before: int | None, limit: int, token: str | None = None
+        self,
+        room: str,
+        before: int | None,
+        limit: int,
+        token: str | None = None,
+        *,
+        around: int | None = None,
     ) -> HistoryPage:
-        """The `limit` messages before id `before` (or the newest), oldest first.
+        """The `limit` messages before id `before` (or the newest), oldest first; with `around`,
+        the page centred on that id instead (and `has_newer` says whether newer ones follow).
 
         Raises Refused for an invalid room name, and for a private room without a valid `token`."""
+        self._check_readable(room, {self.private.token_room(token)} - {None})
+        newer: bool | None = None
+        if around is not None:
+            page, newer = self.store.around(room, around, limit)
+        else:
+            page = self.store.before(room, before, limit)
+        answer: HistoryPage = {
+            "room": room,
+            "messages": [stored_frame(message) for message in page],
+            "has_more": bool(page) and page[0].id > self.store.first_id(room),
+        }
+        if newer is not None:
+            answer["has_newer"] = newer
+        return answer
+
+    def _check_readable(self, room: str, token_rooms: set[str | None]) -> None:
+        """Refused unless `room` is a valid name the caller may read: an open room, or a private or
+        direct one that one of the caller's tokens opens."""
         validate_room(room)
-        if is_direct_room(room) and not self.private.token_valid(room, token):
+        if is_direct_room(room) and room not in token_rooms:
             raise Refused(
                 ErrorCode.DIRECT_FORBIDDEN,
                 "This is a direct conversation: its history needs the token its socket gave after the hello.",
             )
-        if self.private.is_private(room) and not self.private.token_valid(room, token):
+        if self.private.is_private(room) and room not in token_rooms:
             raise Refused(
                 ErrorCode.PASSWORD_REQUIRED,
                 "This room is private: its history needs the token its socket gave after the password.",
             )
-        page = self.store.before(room, before, limit)
+
+    def search_page(
+        self, query: str, rooms: list[str], offset: int, limit: int, tokens: str | None = None
+    ) -> SearchPage:
+        """A page of the messages holding every word of `query`, newest first, in `rooms` (or
+        every room the caller may read). `tokens`: the room token header, comma-separated.
+
+        Raises Refused: search_invalid for the query or too many rooms or tokens, and as
+        history_page for a named room the caller may not read."""
+        terms = query_terms(query)
+        token_list = [token.strip() for token in (tokens or "").split(",") if token.strip()]
+        if len(token_list) > MAX_SEARCH_TOKENS:
+            raise Refused(
+                ErrorCode.SEARCH_INVALID, f"A search carries at most {MAX_SEARCH_TOKENS} room tokens."
+            )
+        if len(rooms) > MAX_SEARCH_ROOMS:
+            raise Refused(ErrorCode.SEARCH_INVALID, f"A search names at most {MAX_SEARCH_ROOMS} rooms.")
+        token_rooms = {self.private.token_room(token) for token in token_list} - {None}
+        if rooms:
+            for room in rooms:
+                self._check_readable(room, token_rooms)
+            wanted = list(dict.fromkeys(rooms))
+        else:
+            wanted = [
+                room
+                for room in self.store.rooms()
+                if room in token_rooms or not (is_direct_room(room) or self.private.is_private(room))
+            ]
+        hits = self.store.search(terms, wanted, offset, limit + 1)
+        more = len(hits) > limit and offset + limit <= MAX_SEARCH_OFFSET
         return {
-            "room": room,
-            "messages": [stored_frame(message) for message in page],
-            "has_more": bool(page) and page[0].id > self.store.first_id(room),
+            "results": [hit_frame(hit, terms) for hit in hits[:limit]],
+            "next_offset": offset + limit if more else None,
         }
 
     def join(

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import search as fulltext
+
 __all__ = [
     "MAX_HOST_HISTORY_BYTES",
     "MAX_ROOM_HISTORY_BYTES",
@@ -119,6 +121,7 @@ class HistoryStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        fulltext.install(self._db)  # the search index's triggers follow `messages` from here on
         # Ids run 1, 2, 3... per room; the oldest may have been dropped, the newest never is, so
         # a room's ids go on from where they were after a restart. Read once here (one pass over
         # the file): the room list, every append and the limits use it.
@@ -265,6 +268,22 @@ class HistoryStore:
             (room, before_id, limit),
         ).fetchall()
         return [StoredMessage(*row) for row in reversed(rows)]
+
+    def around(self, room: str, message_id: int, limit: int) -> tuple[list[StoredMessage], bool]:
+        """Up to `limit` messages centred on id `message_id` (half before it, it and after), oldest
+        first, and whether newer ones follow the page."""
+        older = self.before(room, message_id, limit // 2)
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id >= ? ORDER BY id LIMIT ?",
+            (room, message_id, limit - len(older) + 1),
+        ).fetchall()
+        newer = [StoredMessage(*row) for row in rows]
+        more = len(newer) > limit - len(older)
+        return older + newer[: limit - len(older)], more
+
+    def search(self, terms: list[str], rooms: list[str], offset: int, limit: int) -> list[fulltext.SearchHit]:
+        """Messages of `rooms` holding every term, newest first (server/search.py)."""
+        return fulltext.search(self._db, terms, rooms, offset, limit)
 
     def rooms(self) -> dict[str, int]:
         """Every room with stored messages, with how many it keeps."""

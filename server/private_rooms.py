@@ -237,17 +237,22 @@ class PrivateRooms:
             return self._issue_token(room)
 
     def token_valid(self, room: str, token: str | None) -> bool:
+        token_room = self.token_room(token)
+        return token_room is not None and hmac.compare_digest(token_room.encode(), room.encode())
+
+    def token_room(self, token: str | None) -> str | None:
+        """The room a live token opens, or None (no such token, or expired)."""
         if not token:
-            return False
+            return None
         with self._lock:
             entry = self._tokens.get(token)
             if entry is None:
-                return False
+                return None
             token_room, expires = entry
             if self._clock() >= expires:
                 del self._tokens[token]
-                return False
-            return hmac.compare_digest(token_room.encode(), room.encode())
+                return None
+            return token_room
 
     def _refuse_if_locked(self, key: str) -> None:
         failures = self._failures.get(key)

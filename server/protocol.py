@@ -35,6 +35,11 @@ __all__ = [
     "MAX_ROOM_PASSWORD_CHARS",
     "MAX_ROOM_SOCKETS_PER_ADDRESS",
     "MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS",
+    "MAX_SEARCH_OFFSET",
+    "MAX_SEARCH_QUERY_CHARS",
+    "MAX_SEARCH_ROOMS",
+    "MAX_SEARCH_TERMS",
+    "MAX_SEARCH_TOKENS",
     "MAX_SENDER_CHARS",
     "MAX_TEXT_CHARS",
     "MIN_ROOM_PASSWORD_CHARS",
@@ -57,6 +62,9 @@ __all__ = [
     "ROOM_NAME_PUNCTUATION",
     "ROOM_TOKEN_HEADER",
     "ROOM_TOKEN_SECONDS",
+    "SEARCH_PAGE",
+    "SEARCH_PAGE_MAX",
+    "SEARCH_SNIPPET_CHARS",
     "SEEN_RATE_BURST",
     "SEEN_RATE_PER_SECOND",
     "SEEN_SEND_INTERVAL_SECONDS",
@@ -77,6 +85,7 @@ __all__ = [
     "MembersFrame",
     "MessageFrame",
     "PresenceFrame",
+    "SearchResult",
     "SeenEntry",
     "SeenFrame",
     "TypingFrame",
@@ -184,6 +193,20 @@ HISTORY_PAGE_MAX = 200
 # and never more than the max (10,000 rooms were once a 1.5 MiB answer the join screen drew whole).
 ROOM_LIST_PAGE = 100
 ROOM_LIST_PAGE_MAX = 500
+# GET /api/search (server/search.py): a query of at most this many characters and distinct words
+# (stems); a page of SEARCH_PAGE results unless `limit` says otherwise, never more than the max;
+# no page starts past MAX_SEARCH_OFFSET (nobody reads that far: narrow the search instead).
+MAX_SEARCH_QUERY_CHARS = 200
+MAX_SEARCH_TERMS = 8
+SEARCH_PAGE = 20
+SEARCH_PAGE_MAX = 50
+MAX_SEARCH_OFFSET = 1000
+# At most this many `room=` in one search, and this many tokens in its ROOM_TOKEN_HEADER
+# (comma-separated: one per private or direct room the caller has entered).
+MAX_SEARCH_ROOMS = 50
+MAX_SEARCH_TOKENS = 50
+# A result's text is the message whole up to this many characters, else a window around the match.
+SEARCH_SNIPPET_CHARS = 160
 
 # A member whose unsent frames exceed either bound is disconnected with
 # CloseCode.TOO_SLOW, so one reader that stops never delays the room.
@@ -253,6 +276,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_DIRECT_ROOMS = (
         "too_many_direct_rooms"  # this identity is in MAX_DIRECT_ROOMS_PER_IDENTITY already
     )
+    SEARCH_INVALID = "search_invalid"  # GET /api/search: no word, too long, too many words or rooms
 
 
 class CloseCode(IntEnum):
@@ -489,3 +513,15 @@ def welcome_limits() -> WelcomeLimits:
 def encode(frame: Mapping[str, Any]) -> str:
     """The text of a frame: compact JSON, non-ASCII kept as is (Cyrillic stays 2 bytes a letter)."""
     return _dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+class SearchResult(TypedDict):
+    """One result of GET /api/search: a message, with a plain-text snippet of it (never HTML) and
+    the ranges of the matched words in that snippet, [start, end) in UTF-16 code units."""
+
+    room: str
+    id: int
+    sender: str
+    timestamp: float
+    text: str
+    marks: list[list[int]]

@@ -35,7 +35,16 @@ def server(serve_process):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/rooms/general/messages", "/api/rooms", "/", "/api/health", "/api/hosts", "/api/discovered"]
+    "path",
+    [
+        "/api/rooms/general/messages",
+        "/api/rooms",
+        "/",
+        "/api/health",
+        "/api/hosts",
+        "/api/discovered",
+        "/api/search?q=x",
+    ],
 )
 def test_a_request_for_another_host_name_is_refused_with_421(server, path):
     answer = get(server.port, path, EVIL + b":%d" % server.port)

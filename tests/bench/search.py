@@ -1,0 +1,313 @@
+"""Benchmark: full-text search over 1,000,000 stored messages in 100 rooms, against a LIKE scan.
+
+Run by hand from the repository root (not part of the test suite), about 3 minutes:
+
+    .venv/bin/python tests/bench/search.py                 # 1,000,000 messages
+    .venv/bin/python tests/bench/search.py --messages 20000 --queries 20   # a smoke run, seconds
+
+1. Builds a history file in a temporary folder: `--messages` messages of mixed Russian and
+   English chat (words drawn from a vocabulary with Zipf-like frequencies, in several word forms),
+   spread evenly over 100 rooms (10,000 each at the full size, within MAX_ROOM_HISTORY_MESSAGES),
+   inserted with executemany in one transaction through HistoryStore's own connection, so the
+   search triggers index every row as they would live.
+2. Starts a real `lanchat serve` on 127.0.0.1 on that folder and times `GET /api/search` (one
+   keep-alive HTTP client, the default page of 20, every open room) for `--queries` queries:
+   single words from common to rare and two-word queries, Russian and English. Also the store's
+   own query function (server/search.py's `search`, plus the snippets) in this process.
+3. Times, on the same file in the same run, what a search without the index would do: `SELECT
+   ... WHERE text LIKE '%word%' ORDER BY timestamp DESC LIMIT 20` (the newest 20, so every row is
+   read), for the single-word queries (a scan per query is slow, so fewer of them).
+
+Prints p50/p95 of each and the ratio of the p95s. Targets (issue 15 item 9): search p95 at most
+20 ms, and at least 50 times faster than the scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from server.history import HistoryStore
+from server.search import hit_frame, query_terms, search
+from tests.lanchat_process import ServeProcess
+
+ROOMS = 100
+TARGET_P95_MS = 20.0
+TARGET_RATIO = 50.0
+
+# Stems with their endings: each message picks a word and one of its forms.
+RUSSIAN = [
+    ("привет", ["", "ы", "ик"]),
+    ("сообщени", ["е", "я", "ю", "ем", "и"]),
+    ("книг", ["а", "и", "у", "ой", "е"]),
+    ("встреч", ["а", "и", "у", "ей", "е"]),
+    ("работ", ["а", "ы", "у", "ой", "ает", "ать"]),
+    ("проект", ["", "а", "у", "ом", "ы"]),
+    ("задач", ["а", "и", "у", "ей"]),
+    ("сервер", ["", "а", "у", "ом", "ы"]),
+    ("файл", ["", "а", "ы", "ом"]),
+    ("отчёт", ["", "а", "у", "ы"]),
+    ("сегодня", [""]),
+    ("завтра", [""]),
+    ("вечер", ["", "ом", "а"]),
+    ("обед", ["", "а", "ом"]),
+    ("кофе", [""]),
+    ("дом", ["", "а", "у", "ой"]),
+    ("письм", ["о", "а", "у"]),
+    ("договор", ["", "а", "у", "ы"]),
+    ("клиент", ["", "а", "у", "ы", "ов"]),
+    ("релиз", ["", "а", "у"]),
+    ("ошибк", ["а", "и", "у"]),
+    ("тест", ["", "ы", "ов", "ировать"]),
+    ("сборк", ["а", "и", "у"]),
+    ("принтер", ["", "а", "у"]),
+    ("пароль", ["", "я", "ю"]),
+    ("команд", ["а", "ы", "у", "ой"]),
+    ("отпуск", ["", "а", "е"]),
+    ("погод", ["а", "ы", "у"]),
+    ("документ", ["", "а", "ы", "ов"]),
+    ("презентаци", ["я", "и", "ю"]),
+    ("бюджет", ["", "а", "у"]),
+    ("совещани", ["е", "я", "ю"]),
+    ("библиотек", ["а", "и", "у"]),
+    ("ёлк", ["а", "и", "у"]),
+    ("самовар", ["", "а", "ом"]),
+]
+RUSSIAN_GLUE = [
+    "и",
+    "в",
+    "на",
+    "не",
+    "что",
+    "я",
+    "ты",
+    "мы",
+    "он",
+    "она",
+    "это",
+    "как",
+    "так",
+    "но",
+    "да",
+    "нет",
+    "уже",
+    "ещё",
+    "там",
+    "тут",
+]
+ENGLISH = [
+    ("meeting", ["", "s"]),
+    ("report", ["", "s", "ed", "ing"]),
+    ("server", ["", "s"]),
+    ("deploy", ["", "s", "ed", "ing", "ment"]),
+    ("build", ["", "s", "ing"]),
+    ("test", ["", "s", "ed", "ing"]),
+    ("lunch", ["", "es"]),
+    ("coffee", [""]),
+    ("release", ["", "s", "d"]),
+    ("ticket", ["", "s"]),
+    ("review", ["", "s", "ed", "ing"]),
+    ("printer", ["", "s"]),
+    ("password", ["", "s"]),
+    ("budget", ["", "s"]),
+    ("invoice", ["", "s", "d"]),
+    ("customer", ["", "s"]),
+    ("weather", [""]),
+    ("holiday", ["", "s"]),
+    ("library", ["", "ies"]),
+    ("database", ["", "s"]),
+    ("network", ["", "s", "ing"]),
+    ("schedule", ["", "s", "d"]),
+    ("laptop", ["", "s"]),
+    ("migration", ["", "s"]),
+    ("kangaroo", ["", "s"]),
+]
+ENGLISH_GLUE = [
+    "the",
+    "a",
+    "to",
+    "and",
+    "is",
+    "in",
+    "it",
+    "of",
+    "for",
+    "on",
+    "we",
+    "you",
+    "I",
+    "this",
+    "that",
+    "at",
+    "be",
+    "with",
+]
+NAMES = ["Аня", "Борис", "Вера", "Глеб", "Дина", "Alice", "Bob", "Carol", "Dave", "Erin"]
+
+SINGLE_QUERIES = [
+    # common, middling and rare (the later entries of each list are drawn less often)
+    "сообщение",
+    "книга",
+    "проект",
+    "пароль",
+    "ёлка",
+    "самовар",
+    "meeting",
+    "reports",
+    "printer",
+    "library",
+    "kangaroos",
+    "invoice",
+]
+PAIR_QUERIES = ["книги отпуск", "сервер ошибка", "deploy server", "review tickets", "кофе lunch"]
+
+
+def vocabulary() -> tuple[list[str], list[float]]:
+    words: list[str] = []
+    weights: list[float] = []
+    for rank, (stem, endings) in enumerate(RUSSIAN + ENGLISH, start=1):
+        for ending in endings:
+            words.append(stem + ending)
+            weights.append(1.0 / rank / len(endings))
+    for glue in RUSSIAN_GLUE + ENGLISH_GLUE:
+        words.append(glue)
+        weights.append(0.08)
+    return words, weights
+
+
+def build(folder: Path, messages: int, seed: int = 15) -> float:
+    """Write `messages` messages into a fresh history file in `folder`; seconds taken."""
+    rng = random.Random(seed)
+    words, weights = vocabulary()
+    cumulative = list(_accumulate(weights))
+    started = time.perf_counter()
+    store = HistoryStore(folder)
+    db = store._db  # the store's own connection: its search function is registered there
+    now = time.time() - messages
+    rows = []
+    for index in range(messages):
+        room = f"room-{index % ROOMS:03d}"
+        count = rng.randint(3, 18)
+        text = " ".join(rng.choices(words, cum_weights=cumulative, k=count))
+        if rng.random() < 0.3:
+            text = text.capitalize() + rng.choice([".", "!", "?", " :)", ""])
+        rows.append((room, index // ROOMS + 1, rng.choice(NAMES), text, now + index))
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO messages (room, id, sender, text, timestamp) VALUES (?, ?, ?, ?, ?)", rows)
+    has_positions = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'room_positions'").fetchone()
+    if has_positions:  # the room's counter (issue 15 item 1), kept by the store's own appends
+        db.execute("INSERT OR REPLACE INTO room_positions SELECT room, MAX(id) FROM messages GROUP BY room")
+    db.execute("COMMIT")
+    store.close()
+    return time.perf_counter() - started
+
+
+def _accumulate(weights: list[float]):
+    total = 0.0
+    for weight in weights:
+        total += weight
+        yield total
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(name: str, samples_ms: list[float]) -> float:
+    p95 = percentile(samples_ms, 0.95)
+    print(
+        f"  {name:<34} n={len(samples_ms):<4} p50 {statistics.median(samples_ms):8.2f} ms"
+        f"   p95 {p95:8.2f} ms   max {max(samples_ms):8.2f} ms"
+    )
+    return p95
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200, help="timed HTTP searches")
+    parser.add_argument("--scans", type=int, default=24, help="timed LIKE scans")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="lanchat-search-bench-") as temporary:
+        folder = Path(temporary) / "data"
+        seconds = build(folder, args.messages)
+        size = (folder / HistoryStore.FILENAME).stat().st_size
+        print(
+            f"built {args.messages:,} messages in {ROOMS} rooms in {seconds:.1f} s ({size / 2**20:.0f} MiB)"
+        )
+        queries = SINGLE_QUERIES + PAIR_QUERIES
+        plan = [queries[index % len(queries)] for index in range(args.queries)]
+
+        db = sqlite3.connect(folder / HistoryStore.FILENAME)
+        store = HistoryStore(folder)  # registers the stemming function; reads, writes nothing
+        rooms = sorted(store.rooms())
+        matches = {
+            query: db.execute(
+                "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?",
+                (" ".join(f'"{term}"' for term in query_terms(query)),),
+            ).fetchone()[0]
+            for query in queries
+        }
+        print("matching messages per query:", ", ".join(f"{q!r} {n:,}" for q, n in matches.items()))
+
+        print("search (FTS5, newest 20 of every open room):")
+        in_process = []
+        for query in plan:
+            started = time.perf_counter()
+            terms = query_terms(query)
+            [hit_frame(hit, terms) for hit in search(store._db, terms, rooms, 0, 21)]
+            in_process.append((time.perf_counter() - started) * 1000)
+        summary("store query function", in_process)
+        store.close()
+
+        server = ServeProcess(folder).start(timeout=120)
+        try:
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                client.get("/api/search", params={"q": "привет"}).raise_for_status()  # warm
+                over_http = []
+                for query in plan:
+                    started = time.perf_counter()
+                    answer = client.get("/api/search", params={"q": query})
+                    over_http.append((time.perf_counter() - started) * 1000)
+                    answer.raise_for_status()
+                    assert len(answer.json()["results"]) == min(20, matches[query]), query
+                http_p95 = summary("GET /api/search (real server)", over_http)
+        finally:
+            server.stop(signal.SIGTERM)
+
+        print("LIKE '%word%' scan (newest 20, same file):")
+        scans = []
+        for index in range(args.scans):
+            word = SINGLE_QUERIES[index % len(SINGLE_QUERIES)]
+            started = time.perf_counter()
+            db.execute(
+                "SELECT room, id, sender, timestamp, text FROM messages WHERE text LIKE ?"
+                " ORDER BY timestamp DESC LIMIT 20",
+                (f"%{word}%",),
+            ).fetchall()
+            scans.append((time.perf_counter() - started) * 1000)
+        scan_p95 = summary("LIKE scan (sqlite3, in process)", scans)
+        db.close()
+
+    ratio = scan_p95 / http_p95
+    print(f"p95: search over HTTP {http_p95:.2f} ms, LIKE scan {scan_p95:.1f} ms: {ratio:.0f}x faster")
+    ok = http_p95 <= TARGET_P95_MS and ratio >= TARGET_RATIO
+    print(f"targets (p95 <= {TARGET_P95_MS:.0f} ms, >= {TARGET_RATIO:.0f}x): {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""The search index (server/search.py) on a real SQLite file, kept by its triggers on `messages`."""
+
+import sqlite3
+
+import pytest
+
+from server.history import HistoryLimits, HistoryStore
+from server.protocol import MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS, SEARCH_SNIPPET_CHARS, ErrorCode
+from server.rules import Refused
+from server.search import index_words, query_terms, snippet
+
+
+def found(store: HistoryStore, query: str, rooms=("general",)) -> list[str]:
+    return [hit.text for hit in store.search(query_terms(query), list(rooms), 0, 50)]
+
+
+def test_russian_and_english_words_match_regardless_of_case_and_word_form(tmp_path):
+    store = HistoryStore(tmp_path)
+    store.append("general", "Аня", "Я купила Книгу вчера")
+    store.append("general", "Bob", "The MEETING was moved")
+    store.append("general", "Вера", "Ёлка стоит в углу")
+    store.append("general", "Dan", "nothing to see")
+    assert found(store, "книги") == ["Я купила Книгу вчера"]
+    assert found(store, "КНИГА") == ["Я купила Книгу вчера"]
+    assert found(store, "meetings") == ["The MEETING was moved"]
+    assert found(store, "meeting moves") == ["The MEETING was moved"]
+    assert found(store, "елки") == ["Ёлка стоит в углу"]  # ё is found by е and the other way round
+    assert found(store, "книга meeting") == []  # every word must be in the message
+
+
+def test_results_come_newest_first_and_only_from_the_rooms_asked(tmp_path):
+    store = HistoryStore(tmp_path)
+    for index in range(5):
+        store.append("general", "Ann", f"report {index}")
+    store.append("other", "Ann", "report elsewhere")
+    assert found(store, "report") == [f"report {index}" for index in reversed(range(5))]
+    assert found(store, "report", rooms=("other",)) == ["report elsewhere"]
+    assert len(found(store, "report", rooms=("general", "other"))) == 6
+    assert found(store, "report", rooms=()) == []
+    page = store.search(query_terms("report"), ["general"], 2, 2)
+    assert [hit.text for hit in page] == ["report 2", "report 1"]
+
+
+def test_an_edited_message_is_found_by_its_new_words_only(tmp_path):
+    store = HistoryStore(tmp_path)
+    message = store.append("general", "Ann", "meet at the station")
+    # An edit rewrites the row's text (HistoryStore.edit): the trigger follows any UPDATE of it.
+    store._db.execute(
+        "UPDATE messages SET text = ? WHERE room = ? AND id = ?", ("встреча в кафе", "general", message.id)
+    )
+    assert found(store, "station") == []
+    assert found(store, "кафе") == ["встреча в кафе"]
+
+
+def test_a_deleted_message_leaves_the_index(tmp_path):
+    store = HistoryStore(tmp_path)
+    message = store.append("general", "Ann", "секретный пароль")
+    store.append("general", "Ann", "пароль от wifi")
+    store.delete("general", message.id)
+    assert found(store, "пароль") == ["пароль от wifi"]
+    assert found(store, "секретный") == []
+
+
+def test_trimmed_messages_leave_the_index_too(tmp_path):
+    store = HistoryStore(tmp_path, HistoryLimits(room_messages=10))
+    for index in range(11):
+        store.append("general", "Ann", f"note {index}")
+    kept = {message.text for message in store.after("general", 0, 100)}
+    assert set(found(store, "note")) == kept and len(kept) == 9
+    (rows,) = store._db.execute("SELECT COUNT(*) FROM search_rows").fetchone()
+    assert rows == 9
+
+
+def test_a_file_from_before_search_gets_its_index_once_on_open(tmp_path):
+    # The previous release's schema, written without the store (it had no search tables).
+    db = sqlite3.connect(tmp_path / HistoryStore.FILENAME)
+    db.executescript(
+        "CREATE TABLE messages (room TEXT NOT NULL, id INTEGER NOT NULL, sender TEXT NOT NULL,"
+        " text TEXT NOT NULL, timestamp REAL NOT NULL, client_id TEXT, PRIMARY KEY (room, id)) WITHOUT ROWID;"
+    )
+    db.executemany(
+        "INSERT INTO messages VALUES (?, ?, ?, ?, ?, NULL)",
+        [("general", 1, "Ann", "старое сообщение", 1.0), ("general", 2, "Bob", "", 2.0)],
+    )
+    db.commit()
+    db.close()
+    store = HistoryStore(tmp_path)
+    assert found(store, "сообщения") == ["старое сообщение"]
+    store.append("general", "Ann", "новое сообщение")
+    store.close()
+    reopened = HistoryStore(tmp_path)  # indexed already: not again (no row twice)
+    assert found(reopened, "сообщение") == ["новое сообщение", "старое сообщение"]
+
+
+def test_a_query_needs_a_word_and_keeps_within_its_limits():
+    for query in ("", "  ", "?!", "😀"):
+        with pytest.raises(Refused) as refused:
+            query_terms(query)
+        assert refused.value.code == ErrorCode.SEARCH_INVALID
+    assert len(query_terms(" ".join(f"w{index}" for index in range(MAX_SEARCH_TERMS)))) == MAX_SEARCH_TERMS
+    with pytest.raises(Refused):
+        query_terms(" ".join(f"w{index}" for index in range(MAX_SEARCH_TERMS + 1)))
+    assert query_terms("word word Words") == ["word"]  # one term, counted once
+    query_terms("a" * MAX_SEARCH_QUERY_CHARS)
+    with pytest.raises(Refused):
+        query_terms("a" * (MAX_SEARCH_QUERY_CHARS + 1))
+
+
+def test_index_words_are_stems_split_like_fts5():
+    assert index_words("Книги, книгу; КНИГА!") == "книг книг книг"
+    assert index_words("snake_case café") == "snake case cafe"
+
+
+def test_a_snippet_marks_the_matched_words_in_javascript_string_units():
+    text, marks = snippet("😀 Книгу купила, книги читаю", query_terms("книга"))
+    assert text == "😀 Книгу купила, книги читаю"
+    # The emoji is two UTF-16 code units: a JavaScript slice of the marks gives the words.
+    utf16 = text.encode("utf-16-le")
+    assert [utf16[2 * a : 2 * b].decode("utf-16-le") for a, b in marks] == ["Книгу", "книги"]
+
+
+def test_a_long_message_is_cut_to_a_window_around_its_first_match():
+    long_text = "начало " * 100 + "искомое слово" + " конец" * 100
+    text, marks = snippet(long_text, query_terms("искомое"))
+    assert text.startswith("…") and text.endswith("…")
+    assert len(text) <= SEARCH_SNIPPET_CHARS + 2
+    assert [text[a:b] for a, b in marks] == ["искомое"]
+    short = "x" * SEARCH_SNIPPET_CHARS
+    assert snippet(short, ["x"])[0] == short
