@@ -47,3 +47,22 @@ def test_a_rename_in_the_window_is_kept_across_a_restart_and_earlier_messages_st
         "[...document.querySelectorAll('[data-testid=\"members\"] .name')].map((n) => n.textContent)"
     )
     assert members == ["Anya"]
+
+
+def test_read_receipts_switched_off_in_the_window_stay_off_across_a_restart(launch_app, tmp_path):
+    data, config = tmp_path / "data", tmp_path / "config"
+    first = launch_app(data_dir=data, config_dir=config)
+    join_in_the_window(first, "Anna", "general")
+    toggle = "document.querySelector('[data-testid=\"receipts-toggle\"]')"
+    wait_for_js(first, f"{toggle}?.checked === true", timeout=15)
+    assert first.js(f"{toggle}.click(), true")
+    wait_for(
+        lambda: json.loads((config / "settings.json").read_text(encoding="utf-8"))["receipts"] is False, 5
+    )
+    first.command("close")
+    assert first.wait_exit(10) == 0
+
+    second = launch_app(data_dir=data, config_dir=config)
+    wait_for_js(second, f"{toggle}?.checked === false", timeout=15)
+    second.command("close")
+    assert second.wait_exit(10) == 0

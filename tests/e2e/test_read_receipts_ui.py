@@ -84,3 +84,25 @@ def test_receipts_speak_russian_and_fit_a_narrow_window(lanchat, new_page):
     expect(panel.get_by_label("Отправлять отметки о прочтении")).to_be_checked()  # noqa: RUF001
     screenshot(borya, "receipts-settings-ru")
     assert anya.page_errors == [] and borya.page_errors == []
+
+
+def test_a_conversation_in_the_background_is_not_read_until_it_is_opened_then_just_seen(lanchat, new_page):
+    alice = new_page()
+    join_room(alice, lanchat.url, "Alice", "general")
+    bob = new_page()
+    join_room(bob, lanchat.url, "Bob", "general")
+    alice.get_by_role("button", name="Actions for Bob").click()
+    alice.get_by_test_id("message-member").click()
+    expect(alice.get_by_role("heading", level=1)).to_have_text("Bob")
+    send_message(alice, "just between us")
+    # Bob's window has the direct conversation open in the background (it counts one unread),
+    # with "general" on screen: nothing says he read it.
+    direct = bob.get_by_test_id("direct-rooms")
+    expect(direct.get_by_test_id("unread")).to_contain_text("1")
+    bob.wait_for_timeout(2000 * SEEN_SEND_INTERVAL_SECONDS)
+    expect(alice.get_by_test_id("seen-by")).to_have_count(0)
+    direct.get_by_role("button", name="Alice").first.click()
+    # In a direct conversation the reader can only be the other person: just "Seen".
+    expect(_mine(alice, "just between us").get_by_test_id("seen-by")).to_have_text("Seen")
+    screenshot(alice, "receipts-direct-seen-en")
+    assert alice.page_errors == [] and bob.page_errors == []
