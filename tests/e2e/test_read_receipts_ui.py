@@ -80,6 +80,13 @@ def test_receipts_speak_russian_and_fit_a_narrow_window(lanchat, new_page):
     expect(borya.get_by_test_id("message").filter(has_text="Обед в полдень?")).to_be_visible()
     expect(_mine(anya, "Обед в полдень?").get_by_test_id("seen-by")).to_have_text("Просмотрено: Боря")
     screenshot(anya, "receipts-seen-by-ru-400")
+    # Past three readers the line names three (by name) and counts the rest; all in its tooltip.
+    for name in ("Гена", "Юля", "Дина"):
+        _join_in_russian(new_page(locale="ru-RU"), lanchat.url, name)
+    line = _mine(anya, "Обед в полдень?").get_by_test_id("seen-by")
+    expect(line).to_have_text("Просмотрено: Боря, Гена, Дина +1")
+    expect(line).to_have_attribute("title", "Боря, Гена, Дина, Юля")
+    screenshot(anya, "receipts-seen-by-more-ru-400")
     panel = borya.get_by_test_id("settings-panel")
     expect(panel.get_by_label("Отправлять отметки о прочтении")).to_be_checked()  # noqa: RUF001
     screenshot(borya, "receipts-settings-ru")
