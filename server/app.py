@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
@@ -22,6 +23,7 @@ from .config import ServerConfig, default_ui_dir
 from .diagnose import DOCTOR_HEADER, ConnectionDoctor, DoctorBusy, may_diagnose, parse_address
 from .direct_rooms import is_direct_room
 from .discovery import Discovery, is_loopback_client, start_browsing
+from .file_store import FileStore
 from .history import HistoryStore
 from .host_directory import SharedHost
 from .host_guard import is_misdirected, refuse_misdirected
@@ -58,6 +60,7 @@ from .rules import (
     validate_version,
 )
 from .static import PLACEHOLDER_HTML, UiFiles
+from .uploads import TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS, add_file_routes
 
 __all__ = ["ROOM_SOCKET_PATH", "LanchatApp", "create_app"]
 
@@ -172,6 +175,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         app.state.loop = asyncio.get_running_loop()
         private = PrivateRooms(config.data_dir, config.private_rooms)
         app.state.rooms = ChatRooms(store, manager, private, BanList(config.data_dir / BANS_FILE))
+        files = app.state.files = FileStore(config.data_dir, config.file_limits)
         discovery.has_private_rooms = lambda: bool(private.rooms())
         app.state.doctor = ConnectionDoctor()
         await start_browsing(config, discovery)
@@ -182,6 +186,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
             manager.close_all()
             app.state.rooms.receipts.close()
             store.close()
+            files.close()
 
     # No /docs, /redoc or /openapi.json: while hosting they are reachable from the whole network,
     # and server/PROTOCOL.md documents the API.
@@ -194,13 +199,22 @@ def create_app(config: ServerConfig) -> LanchatApp:
         openapi_url=None,
     )
     # A window served by one lanchat lists the rooms of another it joins by address; a web site
-    # elsewhere may not read them (see rules.origin_allowed). The API is read-only.
+    # elsewhere may not read them (see rules.origin_allowed). Besides reading, only uploads write
+    # (tus: POST, HEAD, PATCH, DELETE, with its headers); they check the Origin themselves too.
     # The doctor's header may be sent (its preflight passes); the doctor itself answers this machine only.
     app.add_middleware(
-        LocalNetworkCORS, allow_methods=["GET"], allow_headers=[DOCTOR_HEADER, ROOM_TOKEN_HEADER]
+        LocalNetworkCORS,
+        allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
+        allow_headers=[DOCTOR_HEADER, ROOM_TOKEN_HEADER, *TUS_REQUEST_HEADERS],
+        expose_headers=TUS_EXPOSED_HEADERS,
     )
-    # The UI's JavaScript is 218 KB, 79 KB gzipped: it matters to a browser on the LAN.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # The UI's JavaScript is 218 KB, 79 KB gzipped: it matters to a browser on the LAN. Downloads
+    # (octets, images) are not compressed: that would break their ranges and their length.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream"),
+    )
 
     # The handlers are `async def` on purpose: FastAPI would run plain functions on a worker
     # thread, and the store and the hub belong to the event loop's thread.
@@ -298,6 +312,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
         forbidden = refusal.code in (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN)
         status = 403 if forbidden else 400
         return HTTPException(status, detail={"code": refusal.code, "detail": refusal.detail})
+
+    add_file_routes(app, hosts)
 
     async def refuse(websocket: WebSocket, refusal: Refused) -> None:
         """An accepted room socket refused: one error frame saying why, then its close code."""

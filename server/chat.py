@@ -224,7 +224,7 @@ class ChatRooms:
         the page centred on that id instead (and `has_newer` says whether newer ones follow).
 
         Raises Refused for an invalid room name, and for a private room without a valid `token`."""
-        self._check_readable(room, {self.private.token_room(token)} - {None})
+        self.require_access(room, token)
         newer: bool | None = None
         if around is not None:
             page, newer = self.store.around(room, around, limit)
@@ -238,6 +238,10 @@ class ChatRooms:
         if newer is not None:
             answer["has_newer"] = newer
         return answer
+
+    def require_access(self, room: str, token: str | None) -> None:
+        """Refused unless `token` opens `room` (its history and its files): see _check_readable."""
+        self._check_readable(room, {self.private.token_room(token)} - {None})
 
     def _check_readable(self, room: str, token_rooms: set[str | None]) -> None:
         """Refused unless `room` is a valid name the caller may read: an open room, or a private or

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import ServerConfig, default_data_dir
 from .discovery_cli import add_discovery_arguments, defaults_name, start_announcing, stop_announcing
+from .file_store import FileLimits
 from .history import HistoryLimits
 from .netinfo import lan_addresses
 from .private_rooms import PasswordHash, hash_password
@@ -64,12 +65,33 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MIB",
         help="history kept in all rooms together; past it the oldest messages go (default: %(default)s)",
     )
+    files = defaults.file_limits
+    for flag, value, what in (
+        ("--max-file-mib", files.file_bytes, "the largest file one may attach"),
+        ("--max-room-files-mib", files.room_bytes, "files kept in one room"),
+        ("--max-host-files-mib", files.host_bytes, "files kept in all rooms together"),
+        (
+            "--min-free-disk-mib",
+            files.min_free_disk_bytes,
+            "disk space kept free: history and files stop there",
+        ),
+    ):
+        parser.add_argument(
+            flag, type=int, default=value // 2**20, metavar="MIB", help=f"{what} (default: %(default)s)"
+        )
     parser.add_argument(
         "--request-head-timeout",
         type=float,
         default=defaults.request_head_timeout,
         metavar="SECONDS",
         help="how long a request's line and headers may take to arrive before a 408 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upload-idle-timeout",
+        type=float,
+        default=defaults.upload_idle_timeout,
+        metavar="SECONDS",
+        help="how long an upload's body may pause before its connection is closed (default: %(default)s)",
     )
     parser.add_argument(
         "--private-room",
@@ -121,7 +143,16 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         request_head_timeout=args.request_head_timeout,
-        history_limits=HistoryLimits(host_bytes=args.max_history_mib * 2**20),
+        upload_idle_timeout=args.upload_idle_timeout,
+        history_limits=HistoryLimits(
+            host_bytes=args.max_history_mib * 2**20, min_free_disk_bytes=args.min_free_disk_mib * 2**20
+        ),
+        file_limits=FileLimits(
+            file_bytes=args.max_file_mib * 2**20,
+            room_bytes=args.max_room_files_mib * 2**20,
+            host_bytes=args.max_host_files_mib * 2**20,
+            min_free_disk_bytes=args.min_free_disk_mib * 2**20,
+        ),
         announce=args.announce,
         browse=args.browse,
         known_hosts=tuple(args.known_host),

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import platformdirs
 
+from .file_store import FileLimits
 from .history import HistoryLimits
 from .private_rooms import PasswordHash
-from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS
+from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS, UPLOAD_BODY_IDLE_SECONDS
 
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
 
@@ -36,12 +37,16 @@ class ServerConfig:
     data_dir: Path = field(default_factory=default_data_dir)
     # How much history is kept per room and in all, and the disk space always left free.
     history_limits: HistoryLimits = field(default_factory=HistoryLimits)
+    # How large a file may be, how much the files take per room and in all (server/file_store.py).
+    file_limits: FileLimits = field(default_factory=FileLimits)
     # Keepalive: a member that answers no ping within ping_timeout is gone
     # (a sleeping laptop, a pulled cable) and is cleaned up.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     # How long a request's line and headers may take to arrive (see http_guard.py).
     request_head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS
+    # How long an upload's PATCH body may pause (no byte arriving) before it is closed.
+    upload_idle_timeout: float = UPLOAD_BODY_IDLE_SECONDS
     # Where the built UI is; None means "find it" (see default_ui_dir).
     ui_dir: Path | None = None
     # Discovery (server/discovery.py); both also need LANCHAT_DISCOVERY not "off".

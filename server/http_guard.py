@@ -1,5 +1,6 @@
 """uvicorn's h11 HTTP protocol with two guards in front: a cap on connections per client address
-and a deadline for the request line and headers.
+and a deadline for the request line and headers (and body, but for an upload's PATCH, whose body
+may stream for minutes: it only may not pause for long).
 
 Without them one peer that opened a thousand connections and sent half a request on each held
 every file descriptor (the usual limit is 1,024) until it let go, and the server answered nobody.
@@ -19,7 +20,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
 from .client_limits import ClientConnections, connection_cap
-from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS
+from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS, UPLOAD_BODY_IDLE_SECONDS
+from .uploads import is_streaming_upload
 
 __all__ = ["REFUSAL_LINGER_SECONDS", "GuardedH11Protocol", "guarded_protocol"]
 
@@ -50,11 +52,14 @@ class GuardedH11Protocol(H11Protocol):
         *,
         clients: ClientConnections,
         head_timeout: float = REQUEST_HEAD_TIMEOUT_SECONDS,
+        idle_timeout: float = UPLOAD_BODY_IDLE_SECONDS,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._clients = clients
         self._head_timeout = head_timeout
         self._head_timer: asyncio.TimerHandle | None = None
+        self._idle_timeout = idle_timeout
+        self._idle_timer: asyncio.TimerHandle | None = None  # set while an upload's body streams
         self._refused = False
         self._counted = False
 
@@ -69,6 +74,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
+        self._stop_idle_timer()
         if self._counted:
             self._clients.release(self.client[0] if self.client else None, self.transport)
         super().connection_lost(exc)
@@ -81,16 +87,50 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # lingering: the answer is sent, the request is not wanted
-        if self._receiving_request() and self._head_timer is None:
+        if self._idle_timer is not None:
+            self._start_idle_timer()  # a byte of an upload's body: the pause starts again
+        elif self._receiving_request() and self._head_timer is None:
             self._start_head_timer()  # the next request on a kept-alive connection
         super().data_received(data)
         if not self._receiving_request():
             self._stop_head_timer()  # the request is all in (or the connection was upgraded)
+            self._stop_idle_timer()
+        elif self._idle_timer is None and self._streams_body():
+            # An upload's PATCH: its head arrived in time, its body may take minutes (a GB at
+            # 10 MB/s), so only a pause of UPLOAD_BODY_IDLE_SECONDS ends it from here on.
+            self._stop_head_timer()
+            self._start_idle_timer()
 
     def _receiving_request(self) -> bool:
-        """Still waiting for the rest of a request: its line and headers, or its body. No API
-        takes a body, and one trickled after the answer would hold the connection just the same."""
+        """Still waiting for the rest of a request: its line and headers, or its body. Only an
+        upload's PATCH takes a large body (see _streams_body); any other trickled after the answer
+        would hold the connection just the same."""
         return self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
+
+    def _streams_body(self) -> bool:
+        if self.conn.their_state is not h11.SEND_BODY or self.cycle is None:
+            return False
+        scope = self.cycle.scope
+        return is_streaming_upload(scope["method"], scope["path"])
+
+    def _start_idle_timer(self) -> None:
+        self._stop_idle_timer()
+        self._idle_timer = self.loop.call_later(self._idle_timeout, self._idle_timed_out)
+
+    def _stop_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _idle_timed_out(self) -> None:
+        self._idle_timer = None
+        if self.transport.is_closing() or not self._receiving_request():
+            return
+        if self.flow.read_paused:
+            self._start_idle_timer()  # we stopped reading (the disk is behind), not the client
+            return
+        # The app sees a disconnect and keeps the bytes that arrived; the client resumes after them.
+        self.transport.close()
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         # The WebSocket protocol takes the transport over; this object hears no more of it.
@@ -138,8 +178,12 @@ class GuardedH11Protocol(H11Protocol):
         self.loop.call_later(REFUSAL_LINGER_SECONDS, self.transport.close)
 
 
-def guarded_protocol(clients: ClientConnections, head_timeout: float) -> type[asyncio.Protocol]:
+def guarded_protocol(
+    clients: ClientConnections, head_timeout: float, idle_timeout: float = UPLOAD_BODY_IDLE_SECONDS
+) -> type[asyncio.Protocol]:
     """The `http` protocol for uvicorn.Config: every connection of every listener counted in `clients`."""
     # uvicorn calls the class with keyword arguments only, so a partial stands in for it.
-    protocol = functools.partial(GuardedH11Protocol, clients=clients, head_timeout=head_timeout)
+    protocol = functools.partial(
+        GuardedH11Protocol, clients=clients, head_timeout=head_timeout, idle_timeout=idle_timeout
+    )
     return cast("type[asyncio.Protocol]", protocol)

@@ -18,16 +18,19 @@ _dumps = json.dumps
 __all__ = [
     "ADDRESS_RATE_LIMIT_BURST",
     "ADDRESS_RATE_LIMIT_PER_SECOND",
+    "FILE_ACCESS_COOKIE_PREFIX",
     "HISTORY_ON_JOIN",
     "HISTORY_PAGE_MAX",
     "IDENTITY_ID_CHARS",
     "IDENTITY_SECRET_CHARS",
     "IDENTITY_SECRET_MAX_CHARS",
     "IDENTITY_SECRET_MIN_CHARS",
+    "MAX_ATTACHMENTS_PER_MESSAGE",
     "MAX_CLIENT_ID_CHARS",
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS",
     "MAX_DIRECT_ROOMS_PER_IDENTITY",
+    "MAX_FILE_BYTES",
     "MAX_FRAME_BYTES",
     "MAX_MEMBERS_PER_ROOM",
     "MAX_ROOMS",
@@ -69,6 +72,7 @@ __all__ = [
     "SEEN_RATE_PER_SECOND",
     "SEEN_SEND_INTERVAL_SECONDS",
     "TRANSPORT_MAX_FRAME_BYTES",
+    "UPLOAD_BODY_IDLE_SECONDS",
     "AckFrame",
     "ClientHello",
     "ClientMessage",
@@ -181,6 +185,17 @@ PASSWORD_LOCKOUT_SECONDS = 60.0
 ROOM_TOKEN_HEADER = "X-Lanchat-Room-Token"
 ROOM_TOKEN_SECONDS = 600.0
 
+# Files (server/file_store.py, tus 1.0 under /api/uploads; see PROTOCOL.md "Files"). One file is at
+# most MAX_FILE_BYTES; a message carries at most MAX_ATTACHMENTS_PER_MESSAGE. A PATCH body streams
+# for as long as it takes, but a pause of UPLOAD_BODY_IDLE_SECONDS with no byte closes it (the
+# client resumes from the host's offset).
+MAX_FILE_BYTES = 4 * 1024**3
+MAX_ATTACHMENTS_PER_MESSAGE = 10
+UPLOAD_BODY_IDLE_SECONDS = 60.0
+# POST /api/rooms/{room}/access turns a room token into this cookie (path /api/files/): <img> and
+# download links cannot send the token header.
+FILE_ACCESS_COOKIE_PREFIX = "lanchat_files_"
+
 # Direct conversations (server/direct_rooms.py): one identity takes part in at most this many;
 # entering one more that does not exist yet is refused (too_many_direct_rooms, close 4017).
 MAX_DIRECT_ROOMS_PER_IDENTITY = 50
@@ -277,6 +292,22 @@ class ErrorCode(StrEnum):
         "too_many_direct_rooms"  # this identity is in MAX_DIRECT_ROOMS_PER_IDENTITY already
     )
     SEARCH_INVALID = "search_invalid"  # GET /api/search: no word, too long, too many words or rooms
+    # Files (server/file_store.py, server/uploads.py): HTTP answers carry them, the socket some.
+    FILE_TOO_LARGE = "file_too_large"  # an upload past MAX_FILE_BYTES (HTTP 413)
+    FILE_NAME_INVALID = "file_name_invalid"  # no name, too long, or control characters (HTTP 400)
+    CHECKSUM_MISSING = "checksum_missing"  # the upload's metadata has no sha256 of 32 bytes (HTTP 400)
+    CHECKSUM_MISMATCH = "checksum_mismatch"  # the bytes that arrived are not the declared file (HTTP 460)
+    UPLOAD_INVALID = "upload_invalid"  # a tus request without its headers, or malformed ones (HTTP 400)
+    UPLOAD_NOT_FOUND = "upload_not_found"  # no such upload (never made, cancelled, expired, failed)
+    UPLOAD_TOO_LONG = "upload_too_long"  # a PATCH sends more bytes than the upload's length (HTTP 400)
+    OFFSET_MISMATCH = "offset_mismatch"  # Upload-Offset is not where the host is (HTTP 409): HEAD first
+    UPLOAD_BUSY = "upload_busy"  # another PATCH of this upload is still running (HTTP 423)
+    TOO_MANY_UPLOADS = "too_many_uploads"  # this address has MAX_UPLOADS_PER_ADDRESS unfinished (429)
+    ROOM_FILES_FULL = "room_files_full"  # the room's files would pass MAX_ROOM_FILE_BYTES (HTTP 507)
+    HOST_FILES_FULL = "host_files_full"  # the host's files would pass MAX_HOST_FILE_BYTES (HTTP 507)
+    FILE_NOT_FOUND = "file_not_found"  # no attachment has that id (HTTP 404)
+    ATTACHMENT_INVALID = "attachment_invalid"  # a message names an upload not finished or not this room's
+    TOO_MANY_ATTACHMENTS = "too_many_attachments"  # a message with more than MAX_ATTACHMENTS_PER_MESSAGE
 
 
 class CloseCode(IntEnum):

@@ -61,7 +61,7 @@ def uvicorn_config(
         lifespan=lifespan,
         log_level="warning",
         # uvicorn's h11 protocol, with a per-address connection cap and a header deadline.
-        http=guarded_protocol(app.clients, config.request_head_timeout),
+        http=guarded_protocol(app.clients, config.request_head_timeout, config.upload_idle_timeout),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
         ws_ping_interval=config.ping_interval,

@@ -1,0 +1,77 @@
+"""Previews of attached images, made once when an upload is verified (Pillow, on a worker thread).
+
+Only PNG, JPEG, GIF and WebP whose header Pillow reads are previews; anything else, SVG included
+(a page that can run script), is a plain download. The pixel count is read from the header before
+any pixel is decoded: past MAX_IMAGE_PIXELS (a small file can claim a 30,000 x 30,000 canvas and
+decompress to gigabytes) the file is still attachable, as a download with no preview.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+__all__ = ["MAX_IMAGE_PIXELS", "PREVIEW_TYPES", "THUMBNAIL_MAX_SIDE", "ImageFacts", "inspect_image"]
+
+log = logging.getLogger("lanchat.files")
+
+# 50 megapixels: a phone's or a camera's photo; decoding one takes about 200 MB at most.
+MAX_IMAGE_PIXELS = 50_000_000
+# The thumbnail fits this square (twice a timeline preview's CSS size, for high-density screens).
+THUMBNAIL_MAX_SIDE = 640
+THUMBNAIL_QUALITY = 80
+PREVIEW_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# EXIF orientations that swap width and height.
+_TRANSPOSED = {5, 6, 7, 8}
+_ORIENTATION_TAG = 0x0112
+
+# Pillow's own guard, at our limit (it warns at the limit and refuses at twice it).
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    width: int | None = None
+    height: int | None = None
+    preview: str | None = None  # the image/* type it is served inline as
+    thumbnail: bool = False
+
+
+def inspect_image(path: Path, thumbnail_path: Path) -> ImageFacts:
+    """Whether the file is a raster image we preview; its size as shown (EXIF orientation applied),
+    and its thumbnail written to `thumbnail_path` (WebP). Never raises for a bad file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                preview = PREVIEW_TYPES.get(image.format or "")
+                if preview is None:
+                    return ImageFacts()
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    return ImageFacts()
+                if image.getexif().get(_ORIENTATION_TAG) in _TRANSPOSED:
+                    width, height = height, width
+                if not thumbnail_path.exists():
+                    _write_thumbnail(image, thumbnail_path)
+                return ImageFacts(width, height, preview, True)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return ImageFacts()
+    except (OSError, ValueError, SyntaxError) as exc:  # truncated or malformed pixel data
+        log.info("no preview for %s: %s", path.name, exc)
+        return ImageFacts()
+
+
+def _write_thumbnail(image: Image.Image, thumbnail_path: Path) -> None:
+    image.draft("RGB", (THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))  # JPEG: decode at a fraction of its size
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode not in ("RGB", "RGBA"):
+        upright = upright.convert("RGBA" if "transparency" in upright.info or "A" in upright.mode else "RGB")
+    upright.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
+    part = thumbnail_path.with_suffix(".part")
+    upright.save(part, "WEBP", quality=THUMBNAIL_QUALITY)
+    part.replace(thumbnail_path)
