@@ -22,6 +22,10 @@ log = logging.getLogger("lanchat.desktop")
 DEFAULT_HOST_PORT = 8765
 MAX_RECENT = 10
 MAX_HOST_CHARS = 261  # a 253-character name, ":" and a port
+# Muted rooms, as the UI names them ("host/room"); the UI keeps the same bound (useSettings.js
+# MUTED_ROOMS_MAX, checked equal by a test).
+MAX_MUTED_ROOMS = 200
+MAX_MUTED_KEY_CHARS = MAX_HOST_CHARS + 1 + MAX_ROOM_CHARS
 SETTINGS_FILE = "settings.json"
 
 
@@ -44,6 +48,8 @@ class Settings:
     # server, "room": "general"}. Remembering the host with its room is what lets the UI offer
     # "general on 192.168.1.20:8765" again.
     recent: list[dict[str, str | None]] = field(default_factory=list)
+    # Rooms that notify only of messages that mention this person: "host/room" keys.
+    muted: list[str] = field(default_factory=list)
 
 
 def _checked(key: str, value: Any) -> Any:
@@ -71,6 +77,15 @@ def _checked(key: str, value: Any) -> Any:
             )
         unique = {(entry["host"], entry["room"]): None for entry in value}
         return [{"host": host, "room": room} for host, room in unique][:MAX_RECENT]
+    if key == "muted":
+        well_formed = isinstance(value, list) and all(
+            isinstance(each, str) and 0 < len(each) <= MAX_MUTED_KEY_CHARS for each in value
+        )
+        rooms = list(dict.fromkeys(value)) if well_formed else []
+        if not well_formed or len(rooms) > MAX_MUTED_ROOMS:
+            wanted = f'a list of at most {MAX_MUTED_ROOMS} "host/room" strings'
+            raise ValueError(f"muted must be {wanted}, got {str(value)[:200]}")
+        return rooms
     raise ValueError(f"unknown setting {key!r}; known: {', '.join(f.name for f in fields(Settings))}")
 
 

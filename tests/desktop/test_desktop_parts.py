@@ -22,7 +22,7 @@ from desktop.notifications import Notifier
 from desktop.page_guard import PageGuard
 from desktop.page_storage import MAX_STORED_BYTES, MAX_STORED_KEYS, PageStorage
 from desktop.presence import remembered_hosts
-from desktop.settings import Settings, SettingsStore
+from desktop.settings import MAX_MUTED_ROOMS, Settings, SettingsStore
 from desktop.single_instance import (
     REQUEST_TIMEOUT_SECONDS,
     InstanceLock,
@@ -33,6 +33,8 @@ from server.config import ServerConfig
 from server.runner import ServerThread
 
 from .app_process import listening_ports
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
@@ -67,6 +69,10 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
         ({"discovery": "off"}, "discovery must be true or false"),
         ({"receipts": 0}, "receipts must be true or false"),
         ({"recent": ["pc.local:8765"]}, "recent must be a list of"),
+        ({"muted": "pc.local:8765/general"}, "muted must be a list of"),
+        ({"muted": [""]}, "muted must be a list of"),
+        ({"muted": [{"room": "general"}]}, "muted must be a list of"),
+        ({"muted": [f"h:1/r{index}" for index in range(MAX_MUTED_ROOMS + 1)]}, "muted must be a list of"),
         ({"colour": "blue"}, "unknown setting 'colour'"),
     ],
 )
@@ -78,6 +84,14 @@ def test_an_invalid_setting_is_refused_and_nothing_is_saved(tmp_path, changes, c
 
     assert store.current == Settings()
     assert not (tmp_path / "settings.json").exists()
+
+
+def test_muted_rooms_are_kept_up_to_their_bound_and_as_many_as_the_ui_keeps(tmp_path):
+    full = [f"pc.local:8765/room{index}" for index in range(MAX_MUTED_ROOMS)]
+    SettingsStore(tmp_path).update({"muted": [*full, full[0]]})  # a repeat is one room
+    assert SettingsStore(tmp_path).current.muted == full
+    ui = (ROOT / "ui" / "src" / "composables" / "useSettings.js").read_text(encoding="utf-8")
+    assert f"export const MUTED_ROOMS_MAX = {MAX_MUTED_ROOMS}\n" in ui
 
 
 def test_a_damaged_settings_file_costs_only_the_bad_values(tmp_path):

@@ -18,6 +18,7 @@ __all__ = [
     "ROOT",
     "UI_INDEX",
     "join_room",
+    "join_room_in_russian",
     "message_texts",
     "screenshot",
     "send_message",
@@ -52,6 +53,15 @@ def join_room(page, url: str, name: str, room: str) -> None:
     page.get_by_label("Room", exact=True).first.fill(room)
     page.get_by_role("button", name="Join", exact=True).first.click()
     page.get_by_role("log").wait_for()
+    wait_connected(page)
+
+
+def join_room_in_russian(page, url: str, name: str, room: str) -> None:
+    """The first screen in Russian: Имя, Комната, Войти."""
+    page.goto(url)
+    page.get_by_label("Имя").fill(name)
+    page.get_by_label("Комната", exact=True).first.fill(room)
+    page.get_by_role("button", name="Войти", exact=True).first.click()
     wait_connected(page)
 
 

@@ -59,3 +59,8 @@ export function notificationText(t, { room, senders, count, last }) {
   const what = t('notify.messages', { n: count }, count)
   return [t('notify.burst', { who, what, room }), last.text]
 }
+
+/** What a message that names us says, as [title, body]: it is never gathered with others. */
+export function mentionText(t, room, message) {
+  return [t('mentions.notify', { sender: message.sender, room }), message.text]
+}

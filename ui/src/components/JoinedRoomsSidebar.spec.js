@@ -69,4 +69,16 @@ describe('JoinedRoomsSidebar', () => {
     const en = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [room] } })
     expect(en.find('[data-testid="direct-rooms"]').exists()).toBe(false)
   })
+
+  it('shows a muted room’s count quietly and a mention with @, in both languages', () => {
+    const quiet = { ...room, unread: 3, mentions: 1, muted: true }
+    const en = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [quiet] } })
+    expect(en.get('[data-testid="unread"]').classes()).toContain('muted')
+    expect(en.get('[data-testid="mentioned"]').attributes('title')).toBe('You are mentioned')
+    expect(en.get('.room').text()).toContain('Muted: no notifications unless you are mentioned')
+    const ru = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [quiet] } }, 'ru')
+    expect(ru.get('[data-testid="mentioned"]').attributes('title')).toBe('Вас упомянули')
+    const loud = mountWithI18n(JoinedRoomsSidebar, { props: { rooms: [{ ...room, unread: 2 }] } })
+    expect(loud.get('[data-testid="unread"]').classes()).not.toContain('muted')
+  })
 })

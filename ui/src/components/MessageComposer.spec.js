@@ -52,4 +52,89 @@ describe('MessageComposer', () => {
     expect(wrapper.get('label').text()).toBe('Message')
     expect(wrapper.get('button').text()).toBe('Send')
   })
+
+  describe('@ completion', () => {
+    // The parent owns the text (v-model): a stand-in that takes what the composer emits.
+    function composerWith(text, props = {}) {
+      const wrapper = mountWithI18n(MessageComposer, {
+        props: {
+          modelValue: text,
+          members: ['Anna', 'Boris', 'Bob', 'Me'],
+          ownNames: ['Me'],
+          'onUpdate:modelValue': (value) => wrapper.setProps({ modelValue: value }),
+          ...props,
+        },
+        attachTo: document.body,
+      })
+      return wrapper
+    }
+
+    async function type(wrapper, text) {
+      const field = wrapper.get('textarea')
+      field.element.value = text
+      field.element.setSelectionRange(text.length, text.length)
+      await field.trigger('input')
+    }
+
+    it('offers the members after @, moves with the arrows and takes one with Enter', async () => {
+      const wrapper = composerWith('')
+      await type(wrapper, 'hi @b')
+      const options = () => wrapper.findAll('[data-testid="mention-option"]').map((o) => o.text())
+      expect(options()).toEqual(['@Boris', '@Bob'])
+      const field = wrapper.get('textarea')
+      expect(field.attributes('aria-expanded')).toBe('true')
+      await field.trigger('keydown', { key: 'ArrowDown' })
+      expect(field.attributes('aria-activedescendant')).toBe('composer-mentions-1')
+      await field.trigger('keydown', { key: 'Enter' })
+      expect(wrapper.props('modelValue')).toBe('hi @Bob ')
+      expect(wrapper.emitted('send')).toBeUndefined() // Enter took the name, it sent nothing
+      wrapper.unmount()
+    })
+
+    it('takes one with Tab, never offers us, and offers @all and @here', async () => {
+      const wrapper = composerWith('')
+      await type(wrapper, '@')
+      const names = wrapper.findAll('[data-testid="mention-option"]').map((o) => o.text())
+      expect(names).toEqual([
+        '@Anna',
+        '@Boris',
+        '@Bob',
+        '@alleveryone in the room',
+        '@hereeveryone in the room',
+      ])
+      await wrapper.get('textarea').trigger('keydown', { key: 'Tab' })
+      expect(wrapper.props('modelValue')).toBe('@Anna ')
+      wrapper.unmount()
+    })
+
+    it('closes on Escape, and then Enter sends', async () => {
+      const wrapper = composerWith('')
+      await type(wrapper, 'ask @an')
+      const field = wrapper.get('textarea')
+      await field.trigger('keydown', { key: 'Escape' })
+      expect(wrapper.find('[data-testid="mention-option"]').exists()).toBe(false)
+      await field.trigger('keydown', { key: 'Enter' })
+      expect(wrapper.emitted('send')).toEqual([['ask @an']])
+      wrapper.unmount()
+    })
+
+    it('sends on Enter when the name is typed whole', async () => {
+      const wrapper = composerWith('')
+      await type(wrapper, 'look @anna')
+      await wrapper.get('textarea').trigger('keydown', { key: 'Enter' })
+      expect(wrapper.emitted('send')).toEqual([['look @anna']])
+      wrapper.unmount()
+    })
+
+    it('names the list in Russian', async () => {
+      const wrapper = mountWithI18n(
+        MessageComposer,
+        { props: { modelValue: '', members: ['Аня'] }, attachTo: document.body },
+        'ru',
+      )
+      await type(wrapper, '@а')
+      expect(wrapper.get('[role="listbox"]').attributes('aria-label')).toBe('Кого упомянуть')
+      wrapper.unmount()
+    })
+  })
 })

@@ -96,4 +96,26 @@ describe('MessageList', () => {
       expect(wrapper.get('.new-below').text()).toBe(three)
     }
   })
+
+  it('draws "New messages" above the first message from others after where reading stopped, and marks one naming us', () => {
+    const items = [
+      { ...message('m1', now), id: 1 },
+      { ...message('m2', now), id: 2, sender: 'Me' },
+      { ...message('m3', now), id: 3, text: 'hey @me' },
+      { ...message('m4', now), id: 4 },
+    ]
+    const props = { items, roomName: 'general', myName: 'Me', lineAfter: 1 }
+    const en = mountWithI18n(MessageList, { props })
+    const rows = en.findAll('.message-item')
+    const lineAt = rows.findIndex((row) => row.find('[data-testid="new-messages-line"]').exists())
+    expect(rows[lineAt].attributes('data-key')).toBe('m3') // not above our own message
+    expect(rows[lineAt].text()).toContain('New messages')
+    expect(en.findAll('[data-mentioned]').map((bubble) => bubble.text())).toEqual([
+      expect.stringContaining('hey @me'),
+    ])
+    const ru = mountWithI18n(MessageList, { props }, 'ru')
+    expect(ru.get('[data-testid="new-messages-line"]').text()).toBe('Новые сообщения')
+    const none = mountWithI18n(MessageList, { props: { ...props, lineAfter: 4 } })
+    expect(none.find('[data-testid="new-messages-line"]').exists()).toBe(false)
+  })
 })

@@ -15,6 +15,8 @@ import {
 import { useRoomConnection } from './useRoomConnection.js'
 import { directRoomName, isDirectRoom } from '../directRooms.js'
 import { setUnread } from '../desktopBridge.js'
+import { mentionsMe } from '../mentions.js'
+import { createReadPositions, newestMessageId, unreadIn } from '../readPositions.js'
 import { appStorage } from '../windowStorage.js'
 
 const ROOMS_KEY = 'lanchat.rooms'
@@ -32,15 +34,19 @@ function roomKey(host, room) {
  * @param {import('vue').MaybeRefOrGetter<boolean>} [options.roomShown]  false while another
  *   screen (Join) covers the active room, whose messages then count as unread too
  * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
- * @param {(key: string, room: string, message: object) => void} [options.announce]  a live message
- *   from someone else arrived (for notifications)
+ * @param {import('vue').MaybeRefOrGetter<Iterable<string>>} [options.ownNames]  our names, for mentions
+ * @param {(key: string) => boolean} [options.isMuted]  a room whose messages notify only when they name us
+ * @param {(key: string, room: string, message: object, how: {muted: boolean, mentioned: boolean}) => void} [options.announce]
+ *   a live message from someone else arrived (for notifications)
  */
 export function useJoinedRooms({
   name,
   receipts = true,
   localHost,
   roomShown = true,
-  isOwnName,
+  isOwnName = (sender) => sender === toValue(name),
+  ownNames = () => [toValue(name)],
+  isMuted = () => false,
   announce = () => {},
   storage = appStorage,
   connect = useRoomConnection,
@@ -48,6 +54,11 @@ export function useJoinedRooms({
   const rooms = shallowRef([])
   const scopes = new Map() // entry -> the effect scope its connection lives in
   const activeKey = ref(null)
+  const readPositions = createReadPositions(storage)
+  const pageVisible = ref(!document.hidden)
+  const namesMe = (text) => mentionsMe(text, toValue(ownNames))
+  /** Whether the person is looking at room `entry` now: its messages are read as they come. */
+  const seen = (entry) => entry.key === activeKey.value && toValue(roomShown) && pageVisible.value
   // A room shows in the list once it has welcomed us (or was restored after a reload).
   const listed = computed(() =>
     rooms.value.filter((entry) => entry.restored || entry.connection.joined.value),
@@ -56,7 +67,13 @@ export function useJoinedRooms({
   const listedGroups = computed(() => listed.value.filter((entry) => !entry.direct))
   const listedDirect = computed(() => listed.value.filter((entry) => entry.direct))
   const active = computed(() => rooms.value.find((entry) => entry.key === activeKey.value) ?? null)
-  const totalUnread = computed(() => rooms.value.reduce((sum, entry) => sum + entry.unread, 0))
+  // A muted room adds only the messages that name us to the window's count.
+  const totalUnread = computed(() =>
+    rooms.value.reduce(
+      (sum, entry) => sum + (isMuted(entry.key) ? entry.mentions : entry.unread),
+      0,
+    ),
+  )
 
   function restore() {
     let saved
@@ -97,10 +114,21 @@ export function useJoinedRooms({
       direct: isDirectRoom(room),
       title: title || room, // a direct conversation shows the other person's name
       restored: keepTrying,
-      unread: 0,
       draft: storage.getItem(draftKey(key)) ?? '',
       connection: null,
+      // The newest message id read here (null: never opened in this window), and where it was
+      // when the person last came to the room: the "New messages" line goes below that one.
+      readUpTo: readPositions.get(key),
+      lineAfter: null,
+      unread: computed(() => unreadCounts.value.count),
+      mentions: computed(() => unreadCounts.value.mentions),
     })
+    const unreadCounts = computed(() =>
+      unreadIn(entry.connection?.timeline.value ?? [], entry.readUpTo, {
+        isOwn: isOwnName,
+        mentionsMe: namesMe,
+      }),
+    )
     // Each room's socket, timers and watchers live in its own scope: leaving stops them all.
     const scope = effectScope(true)
     scopes.set(entry, scope)
@@ -115,21 +143,40 @@ export function useJoinedRooms({
           keepTrying,
           isOwnName,
           onLiveMessage: (item) => {
-            const seen = entry.key === activeKey.value && toValue(roomShown) && !document.hidden
-            if (!seen) entry.unread += 1
-            announce(key, entry.title, item) // a direct conversation by the other person’s name
+            // A direct conversation by the other person’s name.
+            announce(key, entry.title, item, {
+              muted: isMuted(key),
+              mentioned: namesMe(item.text),
+            })
           },
           onDirect: ({ room: directRoom, sender }) => {
             if (!isDirectRoom(directRoom)) return
             const known = rooms.value.some((other) => other.key === roomKey(host, directRoom))
             const opened = add(host, directRoom, { title: sender })
-            // Its message comes as history, which counts as read: say there is one.
-            if (!known) opened.unread = 1
+            // Its messages come as history: all of them are new to us.
+            if (!known && opened.readUpTo === null) opened.readUpTo = 0
           },
         }),
       ),
     )
-    scope.run(() => watch(entry.connection.joined, (joined) => joined && persist()))
+    scope.run(() => {
+      watch(entry.connection.joined, (joined) => {
+        if (!joined) return
+        // A room joined for the first time: what it held already counts as read.
+        if (entry.readUpTo === null) markRead(entry, { evenEmpty: true })
+        persist()
+      })
+      // Read while looking: coming to the room moves its line to where reading stopped.
+      watch(
+        () => [seen(entry), newestMessageId(entry.connection.timeline.value)],
+        ([looking], before) => {
+          if (!looking) return
+          if (!before?.[0]) entry.lineAfter = entry.readUpTo
+          markRead(entry)
+        },
+        { immediate: true },
+      )
+    })
     rooms.value = [...rooms.value, entry]
     return entry
   }
@@ -155,8 +202,15 @@ export function useJoinedRooms({
     const entry = rooms.value.find((candidate) => candidate.key === key)
     if (!entry) return
     activeKey.value = key
-    entry.unread = 0
     persist()
+  }
+
+  /** Everything room `entry` shows is read. Before its first welcome there is nothing to read. */
+  function markRead(entry, { evenEmpty = false } = {}) {
+    const newest = newestMessageId(entry.connection.timeline.value)
+    if (entry.readUpTo === null && !newest && !evenEmpty) return
+    readPositions.advance(entry.key, newest)
+    entry.readUpTo = Math.max(entry.readUpTo ?? 0, newest)
   }
 
   function leave(key) {
@@ -166,6 +220,7 @@ export function useJoinedRooms({
     scopes.get(entry).stop()
     scopes.delete(entry)
     storage.removeItem(draftKey(key))
+    readPositions.forget(key)
     rooms.value = rooms.value.filter((candidate) => candidate !== entry)
     if (activeKey.value === key) activeKey.value = rooms.value[0]?.key ?? null
     persist()
@@ -177,12 +232,8 @@ export function useJoinedRooms({
     else storage.removeItem(draftKey(entry.key))
   }
 
-  function markRead() {
-    if (active.value) active.value.unread = 0
-  }
-
   function onVisibilityChange() {
-    if (!document.hidden) markRead()
+    pageVisible.value = !document.hidden
   }
 
   watch(totalUnread, (count) => setUnread(count))

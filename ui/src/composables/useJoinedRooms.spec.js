@@ -71,9 +71,12 @@ describe('useJoinedRooms', () => {
     FakeWebSocket.last.receive(welcome())
     rooms.select(entry.key)
     FakeWebSocket.last.receive(message(1, { sender: 'Bob' }))
+    await nextTick()
     expect(entry.unread).toBe(0)
     roomShown.value = false
+    await nextTick()
     FakeWebSocket.last.receive(message(2, { sender: 'Bob' }))
+    await nextTick()
     expect(entry.unread).toBe(1)
     expect(rooms.totalUnread.value).toBe(1)
   })
@@ -121,10 +124,68 @@ describe('useJoinedRooms', () => {
     expect(new URL(door.url).pathname).toBe(`/ws/${encodeURIComponent(room)}`)
     door.accept()
     door.receive({ type: 'entered', room, token: 't', expires_in: 600 })
+    door.receive(message(1, { room, sender: 'Bob', text: 'hi' })) // their message, as history
     door.receive(welcome({ room }))
     await nextTick()
     expect(rooms.listedDirect.value.map((e) => [e.title, e.unread])).toEqual([['Bob', 1]])
     FakeWebSocket.last.receive({ type: 'direct', room: 'general', sender: 'Mallory' })
     expect(rooms.listed.value).toHaveLength(2) // only a direct room's name opens anything
+  })
+
+  it('keeps where reading stopped across a reload: unread counts and the line come back', async () => {
+    const rooms = joinedRooms()
+    const entry = rooms.join('h:1', 'general')
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.receive(message(1, { sender: 'Bob' }))
+    FakeWebSocket.last.receive(welcome())
+    rooms.select(entry.key)
+    await nextTick()
+    expect(entry.readUpTo).toBe(1)
+    scope.stop()
+
+    // Away: the room got two more messages, one naming us. The other room is the one shown.
+    const again = joinedRooms()
+    const general = again.join('h:1', 'general')
+    const other = again.join('h:1', 'other')
+    again.select(other.key)
+    const [generalSocket] = FakeWebSocket.instances.slice(-2)
+    generalSocket.accept()
+    for (const [id, text] of [
+      [1, 'old'],
+      [2, 'news'],
+      [3, 'hi @anna'],
+    ])
+      generalSocket.receive(message(id, { sender: 'Bob', text }))
+    generalSocket.receive(welcome())
+    await nextTick()
+    expect([general.unread, general.mentions]).toEqual([2, 1])
+    expect(again.totalUnread.value).toBe(2)
+    again.select(general.key)
+    await nextTick()
+    expect(general.lineAfter).toBe(1) // the line goes above message 2
+    expect(general.unread).toBe(0)
+  })
+
+  it('counts only mentions of a muted room in the window total, and says the room is muted to announce', async () => {
+    const muted = new Set(['h:1/quiet'])
+    const announce = vi.fn()
+    const rooms = joinedRooms({ isMuted: (key) => muted.has(key), announce })
+    const shown = rooms.join('h:1', 'shown')
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.receive(welcome({ room: 'shown' }))
+    rooms.select(shown.key)
+    const quiet = rooms.join('h:1', 'quiet')
+    const socket = FakeWebSocket.last
+    socket.accept()
+    socket.receive(welcome({ room: 'quiet' }))
+    await nextTick()
+    socket.receive(message(1, { room: 'quiet', sender: 'Bob', text: 'chatter' }))
+    socket.receive(message(2, { room: 'quiet', sender: 'Bob', text: '@Anna look' }))
+    await nextTick()
+    expect([quiet.unread, quiet.mentions, rooms.totalUnread.value]).toEqual([2, 1, 1])
+    expect(announce.mock.calls.map((call) => call[3])).toEqual([
+      { muted: true, mentioned: false },
+      { muted: true, mentioned: true },
+    ])
   })
 })

@@ -3,7 +3,11 @@
 // Notification API. The window decides about its own focus; in a browser we do.
 import { computed, onScopeDispose, ref } from 'vue'
 import { desktopApi, notify as desktopNotify } from '../desktopBridge.js'
-import { createNotificationGatherer, notificationText } from '../notificationGathering.js'
+import {
+  createNotificationGatherer,
+  mentionText,
+  notificationText,
+} from '../notificationGathering.js'
 
 /**
  * @param {object} options
@@ -33,19 +37,27 @@ export function useNotifications({
   const gatherer = createNotificationGatherer(deliver, gatherMs ? { gatherMs } : undefined)
 
   function deliver(batch) {
+    show(batch.key, notificationText(t, batch))
+  }
+
+  function show(key, [title, body]) {
     if (!enabled.value) return
-    const [title, body] = notificationText(t, batch)
     const shortBody = body.slice(0, 200)
     if (inWindow.value) desktopNotify(title, shortBody)
     else if (!globalThis.document?.hasFocus()) {
       // The tag replaces the room's previous notification rather than stacking another.
-      new NotificationImpl(title, { body: shortBody, tag: batch.key })
+      new NotificationImpl(title, { body: shortBody, tag: key })
     }
   }
 
-  /** A live message from someone else in the room `key`. */
-  function add(key, room, message) {
-    if (enabled.value) gatherer.add(key, room, message)
+  /**
+   * A live message from someone else in the room `key`. One that names us notifies at once, on
+   * its own, even in a muted room; a muted room says nothing else.
+   */
+  function add(key, room, message, { muted = false, mentioned = false } = {}) {
+    if (!enabled.value) return
+    if (mentioned) show(`${key}@`, mentionText(t, room, message))
+    else if (!muted) gatherer.add(key, room, message)
   }
 
   async function setEnabled(on) {

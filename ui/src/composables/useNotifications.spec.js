@@ -75,4 +75,24 @@ describe('useNotifications in a browser', () => {
     vi.runAllTimers()
     expect(api.shown).toEqual([])
   })
+
+  it('says nothing of a muted room, except at once of a message that names us, in both languages', async () => {
+    const api = fakeNotificationApi('granted')
+    const { notifications } = notificationsWith(api)
+    await notifications.setEnabled(true)
+    notifications.add('h/quiet', 'quiet', { sender: 'Bob', text: 'chatter' }, { muted: true })
+    notifications.add(
+      'h/quiet',
+      'quiet',
+      { sender: 'Bob', text: '@Anna look' },
+      { muted: true, mentioned: true },
+    )
+    expect(api.shown).toEqual([['Bob mentioned you in quiet', '@Anna look']])
+    vi.runAllTimers()
+    expect(api.shown).toHaveLength(1)
+    const { t } = createAppI18n('ru').global
+    expect(t('mentions.notify', { sender: 'Борис', room: 'тихая' })).toBe(
+      'Борис упоминает вас в комнате тихая',
+    )
+  })
 })

@@ -8,6 +8,9 @@ import { cleanName, nameProblem } from '../protocol.js'
 import { appStorage } from '../windowStorage.js'
 
 const RECENT_MAX = 8
+// Rooms whose messages notify only when they name us, as "host/room" keys. Bounded as the
+// window's settings.json bounds it (desktop/settings.py MAX_MUTED_ROOMS, the same number).
+export const MUTED_ROOMS_MAX = 200
 // Names this client used before a rename: messages under them still show as ours, after a
 // reload too. Until identities exist the name is all a message says about who sent it, so this
 // client's own history of names is the best evidence; bounded so a list of them stays small.
@@ -29,6 +32,7 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     recent: [],
     notifications: false,
     receipts: true,
+    muted: [],
   })
   const myName = computed(() => settings.name.trim())
   const formerNames = ref(loadFormerNames())
@@ -49,11 +53,13 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     settings.language = saved.language ?? settings.language
     if (typeof saved.notifications === 'boolean') settings.notifications = saved.notifications
     if (typeof saved.receipts === 'boolean') settings.receipts = saved.receipts
+    if (Array.isArray(saved.muted))
+      settings.muted = saved.muted.filter((key) => typeof key === 'string')
     locale.value = settings.language || systemLanguage()
   }
 
   function save() {
-    desktop.saveSettings({ ...settings, recent: [...settings.recent] })
+    desktop.saveSettings({ ...settings, recent: [...settings.recent], muted: [...settings.muted] })
   }
 
   /** Put a room first among the recent ones. */
@@ -85,6 +91,18 @@ export function useSettings(locale, { storage = appStorage } = {}) {
   /** Whether `sender` is us: our name now or one we used before a rename. */
   function isOwnName(sender) {
     return ownNames.value.has(sender)
+  }
+
+  /** Whether room `key` ("host/room") is muted: it notifies only of messages that name us. */
+  function isMuted(key) {
+    return settings.muted.includes(key)
+  }
+
+  function setMuted(key, muted) {
+    const others = settings.muted.filter((each) => each !== key)
+    // The newest mute is kept when the list is full; the oldest is let go.
+    settings.muted = muted ? [...others, key].slice(-MUTED_ROOMS_MAX) : others
+    save()
   }
 
   function setNotifications(enabled) {
@@ -121,6 +139,8 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     remember,
     rename,
     isOwnName,
+    isMuted,
+    setMuted,
     setNotifications,
     setReceipts,
   }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ref } from 'vue'
-import { FORMER_NAMES_MAX, useSettings } from './useSettings.js'
+import { FORMER_NAMES_MAX, MUTED_ROOMS_MAX, useSettings } from './useSettings.js'
 import { memoryStorage } from '../testing/FakeWebSocket.js'
 
 let storage
@@ -75,5 +75,26 @@ describe('useSettings', () => {
     settings.setNotifications(true)
     expect(stored().notifications).toBe(true)
     expect(settingsFor().settings.notifications).toBe(true)
+  })
+
+  it('keeps a muted room muted after a reload, and unmutes it', () => {
+    const settings = settingsFor()
+    settings.setMuted('h:1/general', true)
+    expect(stored().muted).toEqual(['h:1/general'])
+    const reloaded = settingsFor()
+    expect(reloaded.isMuted('h:1/general')).toBe(true)
+    expect(reloaded.isMuted('h:1/other')).toBe(false)
+    reloaded.setMuted('h:1/general', false)
+    expect(settingsFor().isMuted('h:1/general')).toBe(false)
+  })
+
+  it('keeps at most MUTED_ROOMS_MAX muted rooms, letting the oldest go', () => {
+    const settings = settingsFor()
+    for (let index = 0; index < MUTED_ROOMS_MAX; index++) settings.setMuted(`h:1/r${index}`, true)
+    expect(settings.settings.muted).toHaveLength(MUTED_ROOMS_MAX)
+    settings.setMuted('h:1/one-more', true)
+    expect(settings.settings.muted).toHaveLength(MUTED_ROOMS_MAX)
+    expect(settings.isMuted('h:1/r0')).toBe(false)
+    expect(settings.isMuted('h:1/one-more')).toBe(true)
   })
 })
