@@ -86,7 +86,8 @@ def test_a_hello_is_answered_with_an_identity_derived_from_the_secret_alone(serv
         ws.send(json.dumps({"type": "hello", "secret": secret}))
         identified = frames_until(ws, lambda f: f["type"] == "identified")[-1]
     expected = hashlib.sha256(b"lanchat-identity-v1\x00" + secret.encode()).hexdigest()[:IDENTITY_ID_CHARS]
-    assert identified == {"type": "identified", "identity": expected}
+    # The id, and nothing of the secret; `seen` is the room's read receipts (none yet).
+    assert identified == {"type": "identified", "identity": expected, "seen": []}
     with connect(f"{server.ws_base}/ws/other?v=2") as ws:
         ws.send(json.dumps({"type": "hello", "secret": secret}))
         assert frames_until(ws, lambda f: f["type"] == "identified")[-1]["identity"] == expected
