@@ -14,11 +14,15 @@ __all__ = ["CONTENT_SECURITY_POLICY", "PLACEHOLDER_HTML", "UiFiles"]
 
 # Scripts and styles only from this server (Vite's build needs no eval); connections to any
 # lanchat the user joins by address (http: and ws: on the LAN); never framed by another site.
-# 'unsafe-inline' styles: Vue's :style bindings set style attributes.
+# 'unsafe-inline' styles: Vue's :style bindings set style attributes. Images from any host the
+# page joins (img-src http: https:): a room's image previews come from its host, which in the
+# desktop window is another origin than the page's; messages never carry <img> (Markdown renders
+# no images), only the attachment view sets a source, and only to the room's host. blob: is a
+# file downloaded with progress, handed to the browser to save.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
-    " connect-src 'self' http: https: ws: wss:; object-src 'none'; base-uri 'none';"
-    " form-action 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data: blob: http: https:; connect-src 'self' http: https: ws: wss:;"
+    " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 

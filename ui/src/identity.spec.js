@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { identityKey, identitySecret } from './identity.js'
 import { IDENTITY_SECRET_CHARS, IDENTITY_SECRET_MIN_CHARS } from './protocol.generated.js'
-
-function memoryStorage() {
-  const items = new Map()
-  return {
-    items,
-    getItem: (key) => items.get(key) ?? null,
-    setItem: (key, value) => items.set(key, String(value)),
-    removeItem: (key) => items.delete(key),
-  }
-}
+import { memoryStorage } from './testing/memoryStorage.js'
 
 describe('identitySecret', () => {
   it('makes a secret of 256 random bits on first use and keeps it', () => {

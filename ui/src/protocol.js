@@ -137,8 +137,28 @@ export function historyUrl(host, room, { before, limit = HISTORY_PAGE_MAX } = {}
   return `http://${host}/api/rooms/${encodeURIComponent(room)}/messages?${params}`
 }
 
-export function messageFrame({ text, sender, room, clientId }) {
-  return { type: FrameType.MESSAGE, text, sender, room, client_id: clientId }
+export function messageFrame({ text, sender, room, clientId, attachments }) {
+  const frame = { type: FrameType.MESSAGE, text, sender, room, client_id: clientId }
+  return attachments?.length ? { ...frame, attachments } : frame
+}
+
+/** Where tus creates uploads (server/PROTOCOL.md, Files). */
+export function uploadsUrl(host) {
+  return `http://${host}/api/uploads`
+}
+
+/** An attachment's bytes, under its real name (the host's Content-Disposition names it too). */
+export function fileUrl(host, attachment) {
+  return `http://${host}/api/files/${encodeURIComponent(attachment.id)}/${encodeURIComponent(attachment.name)}`
+}
+
+export function thumbnailUrl(host, attachment) {
+  return `http://${host}/api/files/${encodeURIComponent(attachment.id)}/thumbnail`
+}
+
+/** Trades a private room's token for the cookie that lets <img> and links open its files. */
+export function roomAccessUrl(host, room) {
+  return `http://${host}/api/rooms/${encodeURIComponent(room)}/access`
 }
 
 /**
@@ -174,6 +194,19 @@ const isNames = (value) => Array.isArray(value) && value.every(isText)
 const isReceipt = (value) =>
   Boolean(value) && isText(value.identity) && isText(value.name) && isId(value.id)
 const isReceipts = (value) => Array.isArray(value) && value.every(isReceipt)
+const isSize = (value) => Number.isSafeInteger(value) && value > 0
+const isAttachment = (value) =>
+  Boolean(value) &&
+  typeof value === 'object' &&
+  isText(value.id) &&
+  isText(value.name) &&
+  Number.isSafeInteger(value.size) &&
+  value.size >= 0 &&
+  isText(value.type) &&
+  optional(isSize)(value.width) &&
+  optional(isSize)(value.height) &&
+  optional((flag) => typeof flag === 'boolean')(value.thumbnail)
+const isAttachments = (value) => Array.isArray(value) && value.every(isAttachment)
 const isLimits = (value) =>
   Boolean(value) &&
   typeof value === 'object' &&
@@ -187,6 +220,7 @@ const FRAME_FIELDS = {
     timestamp: isNumber,
     client_id: optional(isText),
     deleted: optional((value) => value === true),
+    attachments: optional(isAttachments),
   },
   [FrameType.DELETED]: { id: isId },
   [FrameType.WELCOME]: {

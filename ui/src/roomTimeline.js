@@ -22,6 +22,7 @@ function messageItem(frame) {
     text: frame.text,
     timestamp: frame.timestamp,
     deleted: frame.deleted === true,
+    attachments: frame.attachments ?? [],
   }
 }
 
@@ -30,7 +31,7 @@ export function markDeleted(timeline, id) {
   const index = timeline.items.findIndex((item) => item.kind === 'message' && item.id === id)
   if (index < 0) return timeline
   const items = timeline.items.slice()
-  items[index] = { ...items[index], text: '', deleted: true }
+  items[index] = { ...items[index], text: '', deleted: true, attachments: [] }
   return { ...timeline, items }
 }
 

@@ -16,7 +16,7 @@ describe('MessageComposer', () => {
     const wrapper = mountWithI18n(MessageComposer, { props: { modelValue: '   ' } })
     await wrapper.get('textarea').trigger('keydown', { key: 'Enter' })
     expect(wrapper.emitted('send')).toBeUndefined()
-    expect(wrapper.get('button').attributes('disabled')).toBeDefined()
+    expect(wrapper.get('button.send').attributes('disabled')).toBeDefined()
   })
 
   it('reports typing and the new text as it is typed', async () => {
@@ -33,7 +33,7 @@ describe('MessageComposer', () => {
     expect(wrapper.get('[data-testid="char-counter"]').text()).toBe('3600 of 4000 characters')
     await wrapper.setProps({ modelValue: 'x'.repeat(4010) })
     expect(wrapper.get('[data-testid="char-counter"]').text()).toBe('10 characters too many')
-    expect(wrapper.get('button').attributes('disabled')).toBeDefined()
+    expect(wrapper.get('button.send').attributes('disabled')).toBeDefined()
   })
 
   it('says how many characters are too many in the right plural form, in both languages', async () => {
@@ -50,7 +50,32 @@ describe('MessageComposer', () => {
   it('has accessible names for the field and the button', () => {
     const wrapper = mountWithI18n(MessageComposer)
     expect(wrapper.get('label').text()).toBe('Message')
-    expect(wrapper.get('button').text()).toBe('Send')
+    expect(wrapper.get('button.send').text()).toBe('Send')
+  })
+
+  it('sends a pasted image as a file, and leaves pasted text to the field', async () => {
+    const wrapper = mountWithI18n(MessageComposer)
+    const image = new File(['png'], 'image.png', { type: 'image/png' })
+    const field = wrapper.get('textarea')
+    await field.trigger('paste', { clipboardData: { files: [image] } })
+    expect(wrapper.emitted('files')).toEqual([[[image]]])
+    await field.trigger('paste', { clipboardData: { files: [] } })
+    expect(wrapper.emitted('files')).toHaveLength(1)
+  })
+
+  it('sends the files chosen with the attach button, in both languages', async () => {
+    for (const [language, label] of [
+      ['en', 'Attach files'],
+      ['ru', 'Прикрепить файлы'],
+    ]) {
+      const wrapper = mountWithI18n(MessageComposer, {}, language)
+      expect(wrapper.get('[data-testid="attach"]').attributes('aria-label')).toBe(label)
+      const input = wrapper.get('[data-testid="attach-input"]')
+      const files = [new File(['a'], 'a.txt'), new File(['b'], 'b.txt')]
+      Object.defineProperty(input.element, 'files', { value: files, configurable: true })
+      await input.trigger('change')
+      expect(wrapper.emitted('files')).toEqual([[files]])
+    }
   })
 
   describe('@ completion', () => {

@@ -96,6 +96,7 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
       sender: toValue(name) || next.sender,
       room,
       clientId: next.clientId,
+      attachments: next.files?.map((file) => file.uploadId),
     })
     if (transmit(JSON.stringify(frame))) inFlight = next.clientId
   }
@@ -143,11 +144,13 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
     return true
   }
 
-  /** Queue a message; it goes now or as soon as the room is reachable. */
-  function add(text) {
+  /** Queue a message (with the uploads it attaches: { uploadId, name, size, type }); it goes now
+   * or as soon as the room is reachable. */
+  function add(text, files = []) {
     entries.value.push({
       clientId: newClientId(),
       text,
+      ...(files.length ? { files } : {}),
       sender: toValue(name),
       createdAt: Date.now(),
       state: 'pending',

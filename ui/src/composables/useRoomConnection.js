@@ -15,6 +15,7 @@ import {
   historyUrl,
   passwordFrame,
   ROOM_TOKEN_HEADER,
+  roomAccessUrl,
   roomSocketUrl,
 } from '../protocol.js'
 import { identitySecret } from '../identity.js'
@@ -29,6 +30,7 @@ import {
 } from '../roomTimeline.js'
 import { useReconnectingSocket } from './useReconnectingSocket.js'
 import { createPacer, useOutbox } from './useOutbox.js'
+import { useUploads } from './useUploads.js'
 import { useTyping } from './useTyping.js'
 import { useReadReceipts } from './useReadReceipts.js'
 
@@ -256,6 +258,7 @@ export function useRoomConnection({
       historyToken = frame.token
       passwordPrompt.value = null
       isPrivate.value = true
+      openFiles(frame.token)
     },
     error(frame) {
       // A receipt of ours the host did not take concerns nobody: the next one says the same.
@@ -334,12 +337,39 @@ export function useRoomConnection({
   }
 
   /** Queue a message; it is sent now or as soon as the room is reachable. False when there is nothing to send. */
-  function send(text) {
+  /** A message; `files` are finished uploads it attaches (the text may then be empty). */
+  function send(text, files = []) {
     const body = (text ?? '').trim()
-    if (!body || charCount(body) > limits.value.max_text_chars) return false
+    if ((!body && !files.length) || charCount(body) > limits.value.max_text_chars) return false
     typingState.sentMessage()
-    outbox.add(body)
+    outbox.add(body, files)
     return true
+  }
+
+  // Each file goes out as its own message once the host has all of it: one slow file never holds
+  // back the others, and one that fails takes nothing else with it.
+  const uploads = useUploads({
+    host,
+    room,
+    roomToken: () => historyToken,
+    storage,
+    onUploaded: (file) => send('', [file]),
+  })
+
+  // <img> and download links cannot send the token header: the host trades it for a cookie that
+  // opens this room's files (server/PROTOCOL.md, Files). Without it previews stay blank, nothing
+  // else breaks, so a failure is only reported.
+  async function openFiles(token) {
+    try {
+      const response = await fetchImpl(roomAccessUrl(host, room), {
+        method: 'POST',
+        headers: { [ROOM_TOKEN_HEADER]: token },
+        credentials: 'include',
+      })
+      if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    } catch (error) {
+      console.error('lanchat: could not open the room files', error)
+    }
   }
 
   async function loadOlder() {
@@ -430,6 +460,8 @@ export function useRoomConnection({
     loadOlder,
     dismissError: () => (roomError.value = null),
     reconnect: socket.reconnect,
+    uploads,
+    roomToken: () => historyToken,
     leave,
     forget,
   }

@@ -1,0 +1,182 @@
+// The files this tab is sending to one room: each is hashed (SHA-256, which the host checks),
+// then sent with tus (resumable: a dropped connection, a reload or an app restart continues from
+// the host's last byte), then handed to `onUploaded` to go out as a message. One composable owns
+// the whole lifecycle; the list it returns is what UploadList shows.
+import { getCurrentScope, markRaw, onScopeDispose, reactive, ref } from 'vue'
+import { Upload as TusUpload } from 'tus-js-client'
+import { fileSha256 } from '../fileHash.js'
+import { ROOM_TOKEN_HEADER, uploadsUrl } from '../protocol.js'
+import { createResumeStore } from '../uploadResumeStore.js'
+import { createTransferRate } from '../transferRate.js'
+import { appStorage } from '../windowStorage.js'
+
+// A laptop that sleeps, a host that restarts: tus tries again after each of these delays, and the
+// count starts over whenever bytes got through, so only a host gone for good (about 5 minutes)
+// ends an upload.
+export const RETRY_DELAYS_MS = Object.freeze([
+  0, 1000, 3000, 5000, 10000, 20000, 30000, 60000, 60000, 120000,
+])
+
+/** What went wrong, as the UI names it: an error code of the host's, or 'network'. */
+export function uploadError(error) {
+  const response = error?.originalResponse
+  if (!response) return { code: 'network', detail: String(error?.message ?? error) }
+  let body = null
+  try {
+    body = JSON.parse(response.getBody() ?? '')
+  } catch {
+    // not JSON: a proxy's page, or an older host
+  }
+  const detail = body?.detail
+  if (detail && typeof detail === 'object' && typeof detail.code === 'string')
+    return { code: detail.code, detail: String(detail.detail ?? '') }
+  return { code: `http_${response.getStatus()}`, detail: typeof detail === 'string' ? detail : '' }
+}
+
+let lastKey = 0
+
+/**
+ * @param {object} options
+ * @param {string} options.host  "name:port" of the room's server
+ * @param {string} options.room
+ * @param {() => string | null} [options.roomToken]  a private room's token, read at every request
+ * @param {(upload: { uploadId: string, name: string, size: number, type: string }) => void} options.onUploaded
+ */
+export function useUploads({
+  host,
+  room,
+  roomToken = () => null,
+  onUploaded,
+  storage = appStorage,
+  Upload = TusUpload,
+  hash = fileSha256,
+  now = () => Date.now(),
+}) {
+  const uploads = ref([])
+  const urlStorage = createResumeStore(storage)
+  const running = new Map() // key -> { upload?, abort? } of what is in flight
+
+  function entryFor(key) {
+    return uploads.value.find((entry) => entry.key === key)
+  }
+
+  function remove(key) {
+    running.delete(key)
+    uploads.value = uploads.value.filter((entry) => entry.key !== key)
+  }
+
+  function fail(entry, error) {
+    running.delete(entry.key)
+    entry.state = 'failed'
+    entry.error = error
+    entry.speed = null
+    entry.secondsLeft = null
+  }
+
+  function tusOptions(entry, sha256, rate) {
+    return {
+      endpoint: uploadsUrl(host),
+      retryDelays: [...RETRY_DELAYS_MS],
+      urlStorage,
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      metadata: { filename: entry.name, filetype: entry.type, room, sha256 },
+      // A private room's token is fresh at every request: an upload can outlast one token.
+      onBeforeRequest(request) {
+        const token = roomToken()
+        if (token) request.setHeader(ROOM_TOKEN_HEADER, token)
+      },
+      onProgress(sent, total) {
+        entry.sent = sent
+        Object.assign(entry, rate.update(sent, total))
+      },
+      onError: (error) => fail(entry, uploadError(error)),
+      onSuccess() {
+        const uploadId = upload(entry)?.url?.split('/').pop()
+        remove(entry.key)
+        onUploaded({ uploadId, name: entry.name, size: entry.size, type: entry.type })
+      },
+    }
+  }
+
+  const upload = (entry) => running.get(entry.key)?.upload
+
+  async function start(entry) {
+    const file = entry.file
+    const controller = new AbortController()
+    running.set(entry.key, { abort: () => controller.abort() })
+    Object.assign(entry, { state: 'hashing', error: null, hashed: 0, sent: 0, speed: null })
+    const rate = createTransferRate(now)
+    try {
+      // The same file sent before and cut off: its address and its hash are remembered.
+      const probe = new Upload(file, { endpoint: uploadsUrl(host), urlStorage })
+      const previous = (await probe.findPreviousUploads()).find(
+        (candidate) => candidate.metadata?.room === room && candidate.metadata?.sha256,
+      )
+      const sha256 =
+        previous?.metadata.sha256 ??
+        (await hash(file, {
+          signal: controller.signal,
+          onProgress: (done) => (entry.hashed = done),
+        }))
+      if (!running.has(entry.key)) return // cancelled meanwhile
+      const tus = new Upload(file, tusOptions(entry, sha256, rate))
+      running.set(entry.key, { upload: tus })
+      if (previous) tus.resumeFromPreviousUpload(previous)
+      entry.state = 'uploading'
+      tus.start()
+    } catch (error) {
+      if (!controller.signal.aborted) fail(entry, { code: 'read_failed', detail: String(error) })
+    }
+  }
+
+  /** Send these files (a FileList or an array of File). */
+  function add(files) {
+    for (const file of files) {
+      const entry = reactive({
+        key: `u${++lastKey}`,
+        file: markRaw(file),
+        name: file.name,
+        size: file.size,
+        type: file.type || 'application/octet-stream',
+        state: 'hashing',
+        hashed: 0,
+        sent: 0,
+        speed: null,
+        secondsLeft: null,
+        error: null,
+      })
+      uploads.value = [...uploads.value, entry]
+      start(entry)
+    }
+  }
+
+  /** Stop sending it, and tell the host to drop what it has (tus termination). */
+  function cancel(key) {
+    const job = running.get(key)
+    remove(key)
+    job?.abort?.()
+    job?.upload?.abort(true).catch((error) => console.error('lanchat: cancel', error))
+  }
+
+  function retry(key) {
+    const entry = entryFor(key)
+    if (entry?.state === 'failed') start(entry)
+  }
+
+  /** Forget a failed upload's row. */
+  const dismiss = (key) => remove(key)
+
+  if (getCurrentScope())
+    onScopeDispose(() => {
+      // Leaving the room stops sending; the address stays remembered, so sending the file again
+      // later continues where it stopped.
+      for (const job of running.values()) {
+        job.abort?.()
+        job.upload?.abort(false)
+      }
+      running.clear()
+    })
+
+  return { uploads, add, cancel, retry, dismiss }
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it, vi } from 'vitest'
+import { nextTick } from 'vue'
+import { uploadError, useUploads } from './useUploads.js'
+import { ROOM_TOKEN_HEADER } from '../protocol.js'
+import { memoryStorage } from '../testing/memoryStorage.js'
+
+// tus-js-client's Upload at its boundary: records what the composable asked of it.
+function fakeTus({ previous = [] } = {}) {
+  const made = []
+  class FakeUpload {
+    constructor(file, options) {
+      this.file = file
+      this.options = options
+      this.url = null
+      this.started = false
+      this.resumedFrom = null
+      this.aborted = null
+      made.push(this)
+    }
+    findPreviousUploads() {
+      return Promise.resolve(previous)
+    }
+    resumeFromPreviousUpload(entry) {
+      this.resumedFrom = entry
+    }
+    start() {
+      this.started = true
+    }
+    abort(terminate) {
+      this.aborted = terminate
+      return Promise.resolve()
+    }
+  }
+  return { FakeUpload, made, last: () => made.at(-1) }
+}
+
+const file = (name = 'notes.txt', text = 'hello') => new File([text], name, { type: 'text/plain' })
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+function setup(extra = {}) {
+  const tus = fakeTus(extra)
+  const uploaded = []
+  let clock = 1000
+  const hash = vi.fn(async () => 'HASH=')
+  const uploads = useUploads({
+    host: 'h:1',
+    room: 'general',
+    roomToken: () => extra.token ?? null,
+    onUploaded: (entry) => uploaded.push(entry),
+    storage: memoryStorage(),
+    Upload: tus.FakeUpload,
+    hash,
+    now: () => clock,
+  })
+  return { ...uploads, tus, uploaded, hash, tick: (ms) => (clock += ms) }
+}
+
+describe('useUploads', () => {
+  it('hashes a file, then sends it with its name, type, room and checksum', async () => {
+    const { add, uploads, tus, hash } = setup()
+    add([file()])
+    expect(uploads.value[0]).toMatchObject({ name: 'notes.txt', size: 5, state: 'hashing' })
+    await settle()
+    expect(hash).toHaveBeenCalledOnce()
+    const upload = tus.last()
+    expect(upload.started).toBe(true)
+    expect(upload.options.endpoint).toBe('http://h:1/api/uploads')
+    expect(upload.options.metadata).toEqual({
+      filename: 'notes.txt',
+      filetype: 'text/plain',
+      room: 'general',
+      sha256: 'HASH=',
+    })
+    expect(upload.options.removeFingerprintOnSuccess).toBe(true)
+    expect(uploads.value[0].state).toBe('uploading')
+  })
+
+  it('shows bytes sent, speed and time left as the upload goes', async () => {
+    const { add, uploads, tus, tick } = setup()
+    add([file('big.bin', 'x'.repeat(1000))])
+    await settle()
+    const { options } = tus.last()
+    options.onProgress(0, 1000)
+    tick(2000)
+    options.onProgress(200, 1000)
+    expect(uploads.value[0]).toMatchObject({ sent: 200, speed: 100, secondsLeft: 8 })
+  })
+
+  it('hands the finished upload on as a message attachment and drops its row', async () => {
+    const { add, uploads, tus, uploaded } = setup()
+    add([file()])
+    await settle()
+    const upload = tus.last()
+    upload.url = 'http://h:1/api/uploads/abc123'
+    upload.options.onSuccess()
+    expect(uploaded).toEqual([
+      { uploadId: 'abc123', name: 'notes.txt', size: 5, type: 'text/plain' },
+    ])
+    expect(uploads.value).toEqual([])
+  })
+
+  it('says why it failed, in the host code, and tries again on retry', async () => {
+    const { add, uploads, tus, retry } = setup()
+    add([file()])
+    await settle()
+    tus.last().options.onError({
+      originalResponse: {
+        getStatus: () => 413,
+        getBody: () => JSON.stringify({ detail: { code: 'file_too_large', detail: 'too big' } }),
+      },
+    })
+    expect(uploads.value[0]).toMatchObject({ state: 'failed', error: { code: 'file_too_large' } })
+    retry(uploads.value[0].key)
+    await settle()
+    expect(tus.made.filter((upload) => upload.started)).toHaveLength(2)
+    expect(uploads.value[0].state).toBe('uploading')
+  })
+
+  it('cancel stops the upload and asks the host to drop it', async () => {
+    const { add, uploads, tus, cancel } = setup()
+    add([file()])
+    await settle()
+    cancel(uploads.value[0].key)
+    expect(tus.last().aborted).toBe(true)
+    expect(uploads.value).toEqual([])
+  })
+
+  it('cancel while hashing never starts the upload', async () => {
+    const { add, uploads, tus, cancel } = setup()
+    add([file()])
+    cancel(uploads.value[0].key)
+    await settle()
+    expect(tus.made.some((upload) => upload.started)).toBe(false)
+  })
+
+  it('continues a file sent before from where the host is, without hashing it again', async () => {
+    const previous = {
+      uploadUrl: 'http://h:1/api/uploads/old',
+      metadata: { room: 'general', sha256: 'OLD=' },
+    }
+    const { add, tus, hash } = setup({ previous: [previous] })
+    add([file()])
+    await settle()
+    expect(hash).not.toHaveBeenCalled()
+    expect(tus.last().resumedFrom).toBe(previous)
+    expect(tus.last().options.metadata.sha256).toBe('OLD=')
+  })
+
+  it("sends a private room's token with every request", async () => {
+    const { add, tus } = setup({ token: 'T0K' })
+    add([file()])
+    await settle()
+    const headers = {}
+    tus.last().options.onBeforeRequest({ setHeader: (name, value) => (headers[name] = value) })
+    expect(headers).toEqual({ [ROOM_TOKEN_HEADER]: 'T0K' })
+  })
+
+  it('several files each get their own row', async () => {
+    const { add, uploads } = setup()
+    add([file('a.txt'), file('b.txt')])
+    await nextTick()
+    expect(uploads.value.map((entry) => entry.name)).toEqual(['a.txt', 'b.txt'])
+  })
+})
+
+describe('uploadError', () => {
+  it('names a dropped connection network', () => {
+    expect(uploadError(new Error('xhr failed')).code).toBe('network')
+  })
+  it('falls back to the HTTP status when the body is no error of ours', () => {
+    expect(
+      uploadError({ originalResponse: { getStatus: () => 502, getBody: () => '<html>' } }).code,
+    ).toBe('http_502')
+  })
+})
