@@ -63,6 +63,9 @@ MAX_FILE_TYPE_CHARS = 127
 # little (about 50 us per MiB), small enough that an upload holds little memory.
 WRITE_BATCH_BYTES = 1024 * 1024
 
+# os.pwritev takes at most this many buffers at once (Linux's IOV_MAX).
+_IOV_MAX = 1024
+
 FILES_DIR = "files"
 DB_FILE = "files.sqlite3"
 
@@ -254,18 +257,31 @@ def decode_sha256(value: str | None) -> str:
     return digest.hex()
 
 
-def _write_batch(path: Path, offset: int, data: bytes, hasher: Any) -> None:
-    """Append `data` at `offset` and hash it; on failure the file is cut back to `offset`."""
-    with path.open("r+b" if path.exists() else "wb") as part:
-        part.seek(offset)
+def _write_batch(path: Path, offset: int, chunks: list[bytes], hasher: Any) -> None:
+    """Append `chunks` at `offset` and hash them; on failure the file is cut back to `offset`."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        position = offset
         try:
-            part.write(data)
-            part.flush()
+            for start in range(0, len(chunks), _IOV_MAX):
+                batch = chunks[start : start + _IOV_MAX]
+                want = sum(map(len, batch))
+                written = os.pwritev(fd, batch, position)
+                if written != want:  # short write: finish the batch one chunk at a time
+                    joined = b"".join(batch)[written:]
+                    while joined:
+                        step = os.pwrite(fd, joined, position + written)
+                        written += step
+                        joined = joined[step:]
+                position += want
         except OSError:
-            part.truncate(offset)
+            os.ftruncate(fd, offset)
             raise
-        part.truncate()  # drop anything a crash left past the offset we know
-    hasher.update(data)
+        os.ftruncate(fd, position)  # drop anything a crash left past the offset we know
+    finally:
+        os.close(fd)
+    for chunk in chunks:
+        hasher.update(chunk)
 
 
 def _hash_file(path: Path, limit: int) -> tuple[int, Any]:
@@ -613,48 +629,75 @@ class FileStore:
 
 
 class UploadWriter:
-    """The bytes of one PATCH: gathered into batches, each written and hashed on a worker thread.
-    `flush` must run when the request ends, however it ends, so the bytes that arrived count."""
+    """The bytes of one PATCH, gathered into batches. Each batch is written and hashed on a worker
+    thread while the next one arrives (one batch in flight: the network and the disk work at once,
+    and at most two batches are held). `flush` must run when the request ends, however it ends,
+    so the bytes that arrived count."""
 
     def __init__(self, store: FileStore, upload: StoredUpload, progress: _Progress) -> None:
         self._store = store
         self.upload = upload
         self._progress = progress
-        self._buffer = bytearray()
+        self._chunks: list[bytes] = []
+        self._gathered = 0
+        self._in_flight: asyncio.Future[None] | None = None
+        self._in_flight_bytes = 0
 
     @property
     def offset(self) -> int:
-        """Bytes on disk plus those gathered."""
-        return self._progress.offset + len(self._buffer)
+        """Bytes on disk (or being written) plus those gathered."""
+        return self._progress.offset + self._in_flight_bytes + self._gathered
 
     async def write(self, data: bytes) -> None:
-        room = self.upload.length - self.offset
-        if len(data) > room:
+        if len(data) > self.upload.length - self.offset:
             raise UploadRefused(
                 400,
                 ErrorCode.UPLOAD_TOO_LONG,
                 f"The upload has {self.upload.length} bytes; this request sends more.",
             )
-        self._buffer += data
-        if len(self._buffer) >= WRITE_BATCH_BYTES:
-            await self.flush()
+        self._chunks.append(data)
+        self._gathered += len(data)
+        if self._gathered >= WRITE_BATCH_BYTES:
+            await self._settle()
+            self._start_batch()
 
     async def flush(self) -> None:
-        if not self._buffer:
-            return
-        data, self._buffer = bytes(self._buffer), bytearray()
+        """Every byte gathered is on disk (or the error that stopped it is raised)."""
+        await self._settle()
+        if self._chunks:
+            self._start_batch()
+            await self._settle()
+
+    def _start_batch(self) -> None:
+        chunks, size = self._chunks, self._gathered
+        self._chunks, self._gathered = [], 0
         store, progress = self._store, self._progress
         try:
-            store._refuse_if_disk_short(len(data))
-            await asyncio.to_thread(
-                _write_batch, store._part_path(self.upload.id), progress.offset, data, progress.hasher
-            )
+            store._refuse_if_disk_short(size)
+        except UploadRefused:
+            self._chunks, self._gathered = chunks, size  # not written: the offset stays
+            raise
+        part = store._part_path(self.upload.id)
+        self._in_flight = asyncio.ensure_future(
+            asyncio.to_thread(_write_batch, part, progress.offset, chunks, progress.hasher)
+        )
+        self._in_flight_bytes = size
+
+    async def _settle(self) -> None:
+        """Wait for the batch in flight; its bytes count once it is written."""
+        if self._in_flight is None:
+            return
+        in_flight, size = self._in_flight, self._in_flight_bytes
+        self._in_flight, self._in_flight_bytes = None, 0
+        try:
+            await asyncio.shield(in_flight)  # a cancelled request still lets its write finish
         except OSError as exc:
+            self._chunks, self._gathered = [], 0  # the client resumes from the offset we know
             raise UploadRefused(
                 507, ErrorCode.STORAGE_FULL, f"The host could not write the file: {exc.strerror}."
             ) from None
-        progress.offset += len(data)
-        store._touch(self.upload.id)
+        self._progress.offset += size
+        self._store._touch(self.upload.id)
 
     async def finish_if_complete(self) -> StoredUpload:
         await self.flush()

@@ -1,0 +1,231 @@
+"""File transfer on loopback: lanchat's upload (tus PATCH) and download against plain servers.
+
+In one run, with curl as the client for both sides, on the same file:
+- upload: one `curl -T FILE -X PATCH` to lanchat (hashing and writing as it streams) against the
+  same `curl -T FILE -X PUT` to a minimal PUT sink (Python's http.server writing the body to disk in
+  1 MiB reads, no hashing: `PutSink` below);
+- download: `curl -o /dev/null` of the attachment from lanchat (Range-capable FileResponse, with
+  nosniff and Content-Disposition) against `python -m http.server` serving the same file;
+- memory: lanchat's resident set size sampled every 20 ms during a separate 2 GiB upload, against
+  its size just before.
+
+Usage: .venv/bin/python tests/bench/file_transfer.py [--mib 1024] [--rss-mib 2048] [--runs 3]
+Prints a table; the README's Benchmarks section keeps the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from websockets.sync.client import connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.lanchat_process import ServeProcess
+from tests.tus_client import create_headers
+
+MIB = 1024 * 1024
+
+
+class PutSink(http.server.BaseHTTPRequestHandler):
+    """PUT /anything: the body streamed to a file in 1 MiB reads. The least a server can do."""
+
+    target: Path
+
+    def do_PUT(self) -> None:
+        remaining = int(self.headers["Content-Length"])
+        with self.target.open("wb") as sink:
+            while remaining:
+                chunk = self.rfile.read(min(MIB, remaining))
+                if not chunk:
+                    break
+                sink.write(chunk)
+                remaining -= len(chunk)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_file(path: Path, size: int) -> str:
+    """A file of random bytes; its SHA-256 as base64."""
+    hasher = hashlib.sha256()
+    block = os.urandom(MIB)
+    with path.open("wb") as out:
+        for index in range(size // MIB):
+            # Vary each MiB a little so nothing downstream can deduplicate blocks.
+            chunk = index.to_bytes(8, "little") + block[8:]
+            out.write(chunk)
+            hasher.update(chunk)
+    return base64.b64encode(hasher.digest()).decode()
+
+
+def curl(*args: str) -> float:
+    """Run curl; bytes per second it reports for the transfer."""
+    done = subprocess.run(
+        ["curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    speeds = json.loads(done.stdout)
+    return float(max(speeds["speed_upload"], speeds["speed_download"]))
+
+
+WRITE_OUT = ["-w", '{"speed_upload": %{speed_upload}, "speed_download": %{speed_download}}']
+
+
+def lanchat_upload(base: str, file: Path, sha256: str, name: str = "bench.bin") -> tuple[float, str]:
+    with httpx.Client(base_url=base) as api:
+        created = api.post(
+            "/api/uploads", headers=create_headers("bench", file.stat().st_size, sha256, name, "")
+        )
+        created.raise_for_status()
+        location = created.headers["location"]
+    speed = curl(
+        *WRITE_OUT,
+        "-X",
+        "PATCH",
+        "-T",
+        str(file),
+        "-H",
+        "Tus-Resumable: 1.0.0",
+        "-H",
+        "Upload-Offset: 0",
+        "-H",
+        "Content-Type: application/offset+octet-stream",
+        base + location,
+    )
+    return speed, location.rsplit("/", 1)[1]
+
+
+def attach(process: ServeProcess, upload_id: str) -> str:
+    """Post the upload in room bench; the download path of its attachment."""
+    with connect(f"{process.ws_base}/ws/bench?v=2&name=bench") as ws:
+        ws.send(json.dumps({"type": "message", "sender": "bench", "text": "", "attachments": [upload_id]}))
+        while True:
+            frame = json.loads(ws.recv(timeout=60))
+            if frame["type"] == "message" and frame.get("attachments"):
+                attachment = frame["attachments"][0]
+                return f"/api/files/{attachment['id']}/{attachment['name']}"
+            if frame["type"] == "error":
+                raise RuntimeError(frame)
+
+
+def rss_during_upload(process: ServeProcess, file: Path, sha256: str) -> tuple[int, int]:
+    assert process.process is not None
+    host = psutil.Process(process.process.pid)
+    before = host.memory_info().rss
+    peak = before
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, host.memory_info().rss)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        lanchat_upload(process.url.rstrip("/"), file, sha256, "rss.bin")
+    finally:
+        done.set()
+        sampler.join()
+    return before, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=int, default=1024, help="file size for the throughput runs")
+    parser.add_argument("--rss-mib", type=int, default=2048, help="file size for the memory run")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each; the best is kept")
+    args = parser.parse_args()
+    os.environ["LANCHAT_DISCOVERY"] = "off"
+
+    with tempfile.TemporaryDirectory(prefix="lanchat-bench-files-") as scratch:
+        root = Path(scratch)
+        source = root / "source.bin"
+        sha256 = make_file(source, args.mib * MIB)
+
+        sink_dir = root / "sink"
+        sink_dir.mkdir()
+        PutSink.target = sink_dir / "put.bin"
+        sink = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), PutSink)
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        static_port = free_port()
+        static = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1", "-d", str(root)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        process = ServeProcess(root / "data", extra_args=("--min-free-disk-mib", "0")).start()
+        base = process.url.rstrip("/")
+        try:
+            time.sleep(0.5)  # http.server binding
+            results: dict[str, list[float]] = {key: [] for key in ("up", "up_plain", "down", "down_plain")}
+            download_path = ""
+            for run in range(args.runs):
+                results["up_plain"].append(
+                    curl(*WRITE_OUT, "-X", "PUT", "-T", str(source), f"http://127.0.0.1:{sink.server_port}/x")
+                )
+                speed, upload_id = lanchat_upload(base, source, sha256)
+                results["up"].append(speed)
+                if run == 0:
+                    download_path = attach(process, upload_id)
+                else:
+                    with httpx.Client(base_url=base) as api:  # unattached: cancel, the content stays
+                        api.delete(f"/api/uploads/{upload_id}", headers={"Tus-Resumable": "1.0.0"})
+                results["down_plain"].append(curl(*WRITE_OUT, f"http://127.0.0.1:{static_port}/source.bin"))
+                results["down"].append(curl(*WRITE_OUT, base + download_path))
+
+            rss_file = root / "rss.bin"
+            source.unlink()
+            rss_sha = make_file(rss_file, args.rss_mib * MIB)
+            before, peak = rss_during_upload(process, rss_file, rss_sha)
+        finally:
+            process.stop()
+            static.terminate()
+            sink.shutdown()
+
+        best = {key: max(values) / MIB for key, values in results.items()}
+        print(f"file transfer on loopback, {args.mib} MiB file, best of {args.runs} (curl, MiB/s)")
+        print(f"{'':10} {'lanchat':>10} {'plain':>10} {'ratio':>7}")
+        for label, key, plain in (("upload", "up", "up_plain"), ("download", "down", "down_plain")):
+            print(f"{label:10} {best[key]:10.0f} {best[plain]:10.0f} {best[key] / best[plain]:7.2f}")
+        print(
+            "upload plain = a Python http.server PUT sink writing to disk;"
+            " download plain = python -m http.server"
+        )
+        print(
+            f"host RSS during a {args.rss_mib} MiB upload: {before / MIB:.0f} MiB before,"
+            f" {peak / MIB:.0f} MiB at most (+{(peak - before) / MIB:.1f} MiB)"
+        )
+        shutil.rmtree(root / "data", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
