@@ -74,6 +74,7 @@ __all__ = [
     "TRANSPORT_MAX_FRAME_BYTES",
     "UPLOAD_BODY_IDLE_SECONDS",
     "AckFrame",
+    "AttachmentFrame",
     "ClientHello",
     "ClientMessage",
     "ClientPassword",
@@ -377,6 +378,20 @@ class ClientTyping(TypedDict):
 # Server -> client ----------------------------------------------------------
 
 
+class AttachmentFrame(TypedDict):
+    """A file a message carries (server/attachments.py). Its bytes: GET `url` (see PROTOCOL.md Files)."""
+
+    id: str  # random and unguessable: the download's capability, with the room's access
+    name: str  # as the sender's file was named: metadata only
+    size: int  # bytes
+    type: str  # the media type the sender declared (it never decides how the file is served)
+    sha256: str  # hex, verified by the host before the message existed
+    url: str  # /api/files/{id}/{name, percent-encoded}
+    width: NotRequired[int]  # pixels as shown (EXIF orientation applied), for a previewed image
+    height: NotRequired[int]
+    thumbnail: NotRequired[Literal[True]]  # GET /api/files/{id}/thumbnail has a WebP preview
+
+
 class MessageFrame(TypedDict):
     """A stored chat message, live or from history. Every client gets these."""
 
@@ -388,6 +403,7 @@ class MessageFrame(TypedDict):
     id: int  # increases by one per message within a room
     client_id: NotRequired[str]
     deleted: NotRequired[Literal[True]]  # the host deleted it: `text` is "" (v2 clients only)
+    attachments: NotRequired[list[AttachmentFrame]]  # v2 clients; a seed client reads lines in `text`
 
 
 class DeletedFrame(TypedDict):

@@ -16,14 +16,14 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
-from .chat import ChatRooms
+from .attachments import FILES_PATH, THUMBNAIL_SEGMENT
 from .file_store import (
     Attachment,
     FileStore,
@@ -42,18 +42,19 @@ from .protocol import (
 )
 from .rules import Refused, validate_origin, validate_room
 
+if TYPE_CHECKING:
+    from .chat import ChatRooms
+
 __all__ = [
     "TUS_EXPOSED_HEADERS",
     "TUS_REQUEST_HEADERS",
     "UPLOADS_PATH",
     "add_file_routes",
-    "attachment_path",
     "file_cookie_name",
     "is_streaming_upload",
 ]
 
 UPLOADS_PATH = "/api/uploads"
-FILES_PATH = "/api/files/"
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
 OFFSET_TYPE = "application/offset+octet-stream"
@@ -75,8 +76,6 @@ TUS_EXPOSED_HEADERS = [
 FORBIDDEN_CODES = (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN, ErrorCode.ORIGIN_NOT_ALLOWED)
 # How long a PATCH or HEAD waits for the upload's previous PATCH to end (see _exclusive).
 UPLOAD_LOCK_WAIT_SECONDS = 5.0
-# Where the download of an attachment named exactly like the thumbnail's path segment links.
-THUMBNAIL_SEGMENT = "thumbnail"
 
 
 def is_streaming_upload(method: str, path: str) -> bool:
@@ -87,14 +86,6 @@ def is_streaming_upload(method: str, path: str) -> bool:
 def file_cookie_name(room: str) -> str:
     """One cookie per room (a browser may be in several private rooms): named by a hash of it."""
     return FILE_ACCESS_COOKIE_PREFIX + hashlib.sha256(room.encode()).hexdigest()[:16]
-
-
-def attachment_path(attachment: Attachment) -> str:
-    """The download link: the name segment is for people and the browser's bar; the server finds
-    the file by its id alone and names it in Content-Disposition."""
-    if attachment.name == THUMBNAIL_SEGMENT:
-        return f"{FILES_PATH}{attachment.id}/file/{THUMBNAIL_SEGMENT}"
-    return f"{FILES_PATH}{attachment.id}/{quote(attachment.name, safe='')}"
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
