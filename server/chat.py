@@ -280,10 +280,11 @@ class ChatRooms:
                 self._check_readable(room, token_rooms)
             wanted = list(dict.fromkeys(rooms))
         else:
+            private = self.private.rooms()
             wanted = [
                 room
                 for room in self.store.rooms()
-                if room in token_rooms or not (is_direct_room(room) or self.private.is_private(room))
+                if room in token_rooms or not (room in private or is_direct_room(room))
             ]
         hits = self.store.search(terms, wanted, offset, limit + 1)
         more = len(hits) > limit and offset + limit <= MAX_SEARCH_OFFSET

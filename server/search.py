@@ -211,9 +211,17 @@ def search(
     return [SearchHit(*row) for row in rows]
 
 
-def _utf16(text: str, index: int) -> int:
-    """A code point index of `text` as a UTF-16 code unit index (JavaScript's string index)."""
-    return index + sum(1 for char in text[:index] if ord(char) > 0xFFFF)
+def _utf16_offsets(text: str) -> list[int] | None:
+    """For each code point index of `text`, its UTF-16 code unit index (JavaScript's string
+    index); None when they are the same (no character beyond the BMP, the usual case)."""
+    if text.isascii() or max(text) <= "\uffff":
+        return None
+    offsets, at = [], 0
+    for char in text:
+        offsets.append(at)
+        at += 2 if ord(char) > 0xFFFF else 1
+    offsets.append(at)
+    return offsets
 
 
 def snippet(text: str, terms: list[str]) -> tuple[str, list[list[int]]]:
@@ -233,11 +241,15 @@ def snippet(text: str, terms: list[str]) -> tuple[str, list[list[int]]]:
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     window = text[start:end]
+    units = _utf16_offsets(window)
+    shift = len(prefix)
     marks: list[list[int]] = []
     for span_start, span_end in spans:
         if span_start >= start and span_end <= end:
             a, b = span_start - start, span_end - start
-            marks.append([len(prefix) + _utf16(window, a), len(prefix) + _utf16(window, b)])
+            if units is not None:
+                a, b = units[a], units[b]
+            marks.append([shift + a, shift + b])
     return prefix + window + suffix, marks
 
 

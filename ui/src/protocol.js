@@ -11,6 +11,7 @@ import {
   PROTOCOL_VERSION,
   ROOM_LIST_PAGE,
   ROOM_NAME_PUNCTUATION,
+  SEARCH_PAGE,
 } from './protocol.generated.js'
 
 export {
@@ -24,6 +25,8 @@ export {
   PROTOCOL_VERSION,
   ROOM_LIST_PAGE,
   ROOM_LIST_PAGE_MAX,
+  MAX_SEARCH_QUERY_CHARS,
+  SEARCH_PAGE,
   SEEN_SEND_INTERVAL_SECONDS,
 } from './protocol.generated.js'
 
@@ -131,9 +134,10 @@ export function roomsUrl(host, { offset = 0, limit = ROOM_LIST_PAGE } = {}) {
   return `http://${host}/api/rooms${query ? `?${query}` : ''}`
 }
 
-export function historyUrl(host, room, { before, limit = HISTORY_PAGE_MAX } = {}) {
+export function historyUrl(host, room, { before, around, limit = HISTORY_PAGE_MAX } = {}) {
   const params = new URLSearchParams({ limit: String(limit) })
   if (before != null) params.set('before', String(before))
+  if (around != null) params.set('around', String(around))
   return `http://${host}/api/rooms/${encodeURIComponent(room)}/messages?${params}`
 }
 
@@ -159,6 +163,12 @@ export function thumbnailUrl(host, attachment) {
 /** Trades a private room's token for the cookie that lets <img> and links open its files. */
 export function roomAccessUrl(host, room) {
   return `http://${host}/api/rooms/${encodeURIComponent(room)}/access`
+}
+
+/** GET /api/search: the messages holding every word of `query`, in the rooms we may read. */
+export function searchUrl(host, { query, offset = 0, limit = SEARCH_PAGE }) {
+  const params = new URLSearchParams({ q: query, offset: String(offset), limit: String(limit) })
+  return `http://${host}/api/search?${params}`
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   markDeleted,
   prependMessages,
 } from '../roomTimeline.js'
+import { loadMessage } from '../messageJump.js'
 import { useReconnectingSocket } from './useReconnectingSocket.js'
 import { createPacer, useOutbox } from './useOutbox.js'
 import { useUploads } from './useUploads.js'
@@ -100,6 +101,7 @@ export function useRoomConnection({
   const members = ref([])
   const serverHasOlder = ref(false)
   const loadingOlder = ref(false)
+  const jumpTarget = shallowRef(null)
   const olderFailed = ref(false)
   const roomError = ref(null) // { code, retryAfter } of an error frame that concerns no message of ours
   const limits = shallowRef(DEFAULT_LIMITS) // the server's, from its welcome frame
@@ -372,19 +374,23 @@ export function useRoomConnection({
     }
   }
 
+  /** A page of the room's history over HTTP (`before` or `around` an id), as JSON. */
+  async function fetchHistory(params) {
+    const url = historyUrl(host, room, { ...params, limit: HISTORY_PAGE_MAX })
+    // A private room's token goes in a header, never the URL (URLs end up in logs).
+    const response = await (historyToken
+      ? fetchImpl(url, { headers: { [ROOM_TOKEN_HEADER]: historyToken } })
+      : fetchImpl(url))
+    if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    return response.json()
+  }
+
   async function loadOlder() {
     if (loadingOlder.value || !hasOlder.value) return
     loadingOlder.value = true
     olderFailed.value = false
     try {
-      const before = state.value.oldestId || undefined
-      const url = historyUrl(host, room, { before, limit: HISTORY_PAGE_MAX })
-      // A private room's token goes in a header, never the URL (URLs end up in logs).
-      const response = await (historyToken
-        ? fetchImpl(url, { headers: { [ROOM_TOKEN_HEADER]: historyToken } })
-        : fetchImpl(url))
-      if (!response.ok) throw new Error(`HTTP ${response.status}`)
-      const page = await response.json()
+      const page = await fetchHistory({ before: state.value.oldestId || undefined })
       state.value = prependMessages(state.value, historyMessages(page))
       serverHasOlder.value = page.has_more === true
     } catch (error) {
@@ -392,6 +398,23 @@ export function useRoomConnection({
       olderFailed.value = true
     } finally {
       loadingOlder.value = false
+    }
+  }
+
+  /**
+   * Bring message `id` into the timeline (loading its history when it is not held) and make it
+   * the one to scroll to: `jumpTarget`. Resolves to whether it is there to show.
+   */
+  async function jumpTo(id) {
+    const timelineRef = { get: () => state.value, set: (next) => (state.value = next) }
+    try {
+      const { found, hasMore } = await loadMessage(timelineRef, id, fetchHistory)
+      if (hasMore != null) serverHasOlder.value = hasMore
+      if (found) jumpTarget.value = { id, at: Date.now() }
+      return found
+    } catch (error) {
+      console.error('lanchat: could not load the message to jump to', error)
+      return false
     }
   }
 
@@ -458,9 +481,12 @@ export function useRoomConnection({
     // Our person has seen the room up to this message id (open, focused, in view).
     markSeen: readReceipts.shown,
     loadOlder,
+    jumpTo,
+    jumpTarget, // { id, at }: the message a jump asked to show (ChatRoom scrolls to it)
     dismissError: () => (roomError.value = null),
     reconnect: socket.reconnect,
     uploads,
+    // The token a private or direct room's door gave (null for an open room): uploads, search.
     roomToken: () => historyToken,
     leave,
     forget,
