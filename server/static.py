@@ -18,9 +18,11 @@ __all__ = ["CONTENT_SECURITY_POLICY", "PLACEHOLDER_HTML", "UiFiles"]
 # page joins (img-src http: https:): a room's image previews come from its host, which in the
 # desktop window is another origin than the page's; messages never carry <img> (Markdown renders
 # no images), only the attachment view sets a source, and only to the room's host. blob: is a
-# file downloaded with progress, handed to the browser to save.
+# file downloaded with progress, handed to the browser to save. 'wasm-unsafe-eval': the page hashes
+# files it sends with WebAssembly (ui/src/fileHash.js); it allows compiling WebAssembly, never
+# eval() of JavaScript.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline';"
     " img-src 'self' data: blob: http: https:; connect-src 'self' http: https: ws: wss:;"
     " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
