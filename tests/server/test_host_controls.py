@@ -256,7 +256,10 @@ def test_the_deleted_text_is_gone_from_the_sqlite_row(server, controls, data_dir
 
     with sqlite3.connect(data_dir / "history.sqlite3") as db:
         row = db.execute("SELECT id, text FROM messages WHERE room = 'general'").fetchall()
+        # Nor in the search index (server/search.py): no stem of it, no row of it.
+        indexed = db.execute("SELECT COUNT(*) FROM search_index WHERE search_index MATCH 'wipe'").fetchone()
     assert row == [(message_id, "")]
+    assert indexed == (0,)
 
 
 def test_a_removal_reason_is_said_up_to_max_reason_chars_and_no_further(server, controls):
