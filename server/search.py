@@ -147,6 +147,7 @@ def install(db: sqlite3.Connection) -> None:
     )
     if version is not None and version[0] == SEARCH_INDEX_VERSION:
         db.executescript(_SCHEMA)  # no-op for a current file; the schema stays declared in one place
+        _secure_delete(db)
         return
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -167,6 +168,16 @@ def install(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    _secure_delete(db)
+
+
+def _secure_delete(db: sqlite3.Connection) -> None:
+    """A deleted message's words out of the index's own pages at once, not only out of answers:
+    FTS5's secure-delete (SQLite 3.42 and later). Before that a delete is a marker beside the old
+    entry, both gone when FTS5 merges those segments (the content row is wiped at once either way,
+    with the store's secure_delete pragma)."""
+    if sqlite3.sqlite_version_info >= (3, 42, 0):
+        db.execute("INSERT INTO search_index (search_index, rank) VALUES ('secure-delete', 1)")
 
 
 def _split(script: str) -> list[str]:

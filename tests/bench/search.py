@@ -25,6 +25,7 @@ Prints p50/p95 of each and the ratio of the p95s. Targets (issue 15 item 9): sea
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import signal
 import sqlite3
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -243,6 +245,56 @@ def summary(name: str, samples_ms: list[float]) -> float:
     return p95
 
 
+CHANGES = 1000  # edits made to one message while a member was away
+JOIN_TRIES = 20
+
+
+def add_changes(folder: Path, room: str) -> int:
+    """One message in `room` and CHANGES edits of it, through the store's own edit (as the server
+    makes them); the room's position before the edits, where a member who left then resumes."""
+    store = HistoryStore(folder)
+    message = store.append(room, "Ann", "the plan, first draft")
+    before = store.position(room)
+    for index in range(CHANGES):
+        store.edit(room, message.id, f"the plan, draft {index + 2}")
+    store.close()
+    return before
+
+
+def time_join_and_resume(folder: Path, room: str, after: int) -> tuple[list[float], list[float]]:
+    """Milliseconds from opening the room socket to its welcome: a plain join (the last 100
+    messages first), and a resume from `after` (one update frame for the edited message)."""
+    server = ServeProcess(folder).start(timeout=120)
+    joins, resumes = [], []
+    try:
+        for query, samples in (("v=2&name=J", joins), (f"v=2&name=R&after={after}", resumes)):
+            for _ in range(JOIN_TRIES):
+                started = time.perf_counter()
+                with connect(f"{server.ws_base}/ws/{room}?{query}", max_size=None) as ws:
+                    frames = []
+                    while not frames or frames[-1]["type"] != "welcome":
+                        frames.append(json.loads(ws.recv(timeout=30)))
+                samples.append((time.perf_counter() - started) * 1000)
+                if "after" in query:
+                    updates = [frame for frame in frames if frame["type"] == "update"]
+                    assert len(updates) == 1, f"{len(updates)} update frames after {CHANGES} edits"
+    finally:
+        server.stop(signal.SIGTERM)
+    return joins, resumes
+
+
+def join_and_resume(big: Path, messages: int, empty: Path) -> None:
+    """Joining a room and resuming after CHANGES changes, with the whole store beside it and alone."""
+    room = "room-000"
+    print(
+        f"join and resume after {CHANGES:,} edits of one message (room socket to welcome, {JOIN_TRIES} each):"
+    )
+    for label, folder in (("empty store", empty), (f"store of {messages:,}", big)):
+        joins, resumes = time_join_and_resume(folder, room, add_changes(folder, room))
+        summary(f"join, {label}", joins)
+        summary(f"resume after {CHANGES:,} changes, {label}", resumes)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -317,6 +369,8 @@ def main() -> int:
             scans.append((time.perf_counter() - started) * 1000)
         scan_p95 = summary("LIKE scan (sqlite3, in process)", scans)
         db.close()
+        if hasattr(HistoryStore, "edit"):  # edits are issue 15 item 1's (one sequence per room)
+            join_and_resume(folder, args.messages, Path(temporary) / "empty")
 
     ratio = scan_p95 / http_p95
     print(f"p95: search over HTTP {http_p95:.2f} ms, LIKE scan {scan_p95:.1f} ms: {ratio:.0f}x faster")
