@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypedDict
@@ -16,10 +17,13 @@ from .direct_rooms import check_direct_capacity, direct_pair, is_direct_room
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .identity import identity_of
+from .message_frames import message_frames, seed_frame
 from .moderation import BanList, banned_refusal
 from .private_rooms import PrivateRooms
 from .protocol import (
+    EDIT_WINDOW_SECONDS,
     HISTORY_ON_JOIN,
+    MAX_REACTIONS_PER_MESSAGE,
     MAX_SEARCH_OFFSET,
     MAX_SEARCH_ROOMS,
     MAX_SEARCH_TOKENS,
@@ -32,16 +36,19 @@ from .protocol import (
     MessageFrame,
     SearchResult,
     TypingFrame,
+    UpdateFrame,
     WelcomeFrame,
     encode,
-    message_frame,
     welcome_limits,
 )
 from .receipts import ReadReceipts
 from .rules import (
     ChatMessage,
+    Delete,
+    Edit,
     Hello,
     RateLimiter,
+    React,
     Refused,
     Seen,
     Typing,
@@ -91,18 +98,7 @@ def error_frame(refusal: Refused) -> ErrorFrame:
     return frame
 
 
-def stored_frame(message: StoredMessage) -> MessageFrame:
-    frame = message_frame(
-        room=message.room,
-        id=message.id,
-        sender=message.sender,
-        text=message.text,
-        timestamp=message.timestamp,
-        client_id=message.client_id,
-    )
-    if message.deleted:
-        frame["deleted"] = True
-    return frame
+ChangeKind = Literal["edit", "delete", "reaction"]
 
 
 @dataclass
@@ -121,8 +117,11 @@ class ChatRooms:
         manager: ConnectionManager,
         private: PrivateRooms | None = None,
         bans: BanList | None = None,
+        edit_window_seconds: float = EDIT_WINDOW_SECONDS,
     ) -> None:
         self.store = store
+        # How long after posting a sender may edit (0: not at all); the host's window may change it.
+        self.edit_window_seconds = edit_window_seconds
         self.manager = manager
         self.receipts = ReadReceipts(store.path, manager)
         self.private = private if private is not None else PrivateRooms()
@@ -232,7 +231,7 @@ class ChatRooms:
             page = self.store.before(room, before, limit)
         answer: HistoryPage = {
             "room": room,
-            "messages": [stored_frame(message) for message in page],
+            "messages": message_frames(self.store, page),
             "has_more": bool(page) and page[0].id > self.store.first_id(room),
         }
         if newer is not None:
@@ -303,20 +302,40 @@ class ChatRooms:
         after: int | None,
         address: str | None = None,
     ) -> Session:
-        """Register an accepted socket. History after `after` (or the recent history) comes first."""
-        until = self.store.last_id(room)
-        start = max(0, until - HISTORY_ON_JOIN) if after is None else min(after, until)
+        """Register an accepted socket. Everything after position `after` (or the recent history)
+        comes first: for a v2 client one `update` for each message up to `after` that changed
+        since, in the order of those changes, then the messages after it in their current state."""
+        until = self.store.position(room)
+        start = self.store.recent_start(room, HISTORY_ON_JOIN) if after is None else min(after, until)
+        replayed: list[int] = []  # the first replayed message's id, once there is one
+
+        def changes() -> Iterator[str]:
+            cursor = start
+            while True:
+                page = self.store.changed(room, start, until, REPLAY_PAGE, since=cursor)
+                for message, frame in zip(page, message_frames(self.store, page), strict=True):
+                    assert message.changed_at is not None
+                    yield encode(_update(frame, message.changed_at, _change_of(message)))
+                    cursor = message.changed_at
+                if len(page) < REPLAY_PAGE:
+                    return
 
         def replay() -> Iterator[str]:
+            if rich and after is not None:
+                yield from changes()
             cursor = start
             while cursor < until:
-                page = self.store.after(room, cursor, min(REPLAY_PAGE, until - cursor))
+                page = self.store.after(room, cursor, REPLAY_PAGE)
+                page = [message for message in page if message.id <= until]
                 if not page:
                     return
-                for message in page:
+                if not replayed:
+                    replayed.append(page[0].id)
+                if rich:
+                    yield from map(encode, message_frames(self.store, page))
+                else:
                     # A seed client knows no "deleted" mark: it would show an empty message.
-                    if rich or not message.deleted:
-                        yield encode(stored_frame(message))
+                    yield from (encode(seed_frame(message)) for message in page if not message.deleted)
                 cursor = page[-1].id
 
         def welcome() -> WelcomeFrame:
@@ -325,9 +344,9 @@ class ChatRooms:
                 "room": room,
                 "members": self.manager.members_of(room),
                 # The oldest messages may have been dropped (history.py keeps within its limits).
-                "first_id": max(start + 1, self.store.first_id(room)) if start < until else 0,
+                "first_id": replayed[0] if replayed else 0,
                 "last_id": until,
-                "limits": welcome_limits(),
+                "limits": welcome_limits(self.edit_window_seconds),
             }
             identities = self.manager.names.identities_of(room)
             if identities:  # whose names they are, so a member can open a direct room with one
@@ -379,13 +398,15 @@ class ChatRooms:
                 self._hello(member, frame)
                 return 0.0
             if not member.settled:
-                self._settle(member, None if isinstance(frame, Seen) else frame.sender)
+                self._settle(member, frame.sender if isinstance(frame, ChatMessage | Typing) else None)
             if isinstance(frame, Seen):
                 self.receipts.seen(member, frame, self.store.last_id(member.room))
             elif isinstance(frame, Typing):
                 self._typing(member, frame)
-            else:
+            elif isinstance(frame, ChatMessage):
                 self._post(member, frame)
+            else:
+                self._change(member, frame)
         except Refused as refusal:
             self.manager.send(member, error_frame(refusal))
         return 0.0
@@ -444,8 +465,17 @@ class ChatRooms:
                     # A re-send after a lost acknowledgement: confirm, do not repeat.
                     self.manager.send(member, _ack(existing, duplicate=True))
                     return
+            if message.reply_to is not None:
+                self._check_reply(member, message)
             self._speak_as(member, message)
-            stored = self.store.append(room, message.sender, message.text, message.client_id)
+            stored = self.store.append(
+                room,
+                message.sender,
+                message.text,
+                message.client_id,
+                identity=member.identity,
+                reply_to=message.reply_to,
+            )
         except DiskNearlyFull as exc:
             log.error("not storing a message in %r: %s", room, exc)
             raise Refused(
@@ -461,7 +491,8 @@ class ChatRooms:
                 "The server could not store the message, so it was not sent. Try again.",
                 **({"client_id": message.client_id} if message.client_id else {}),
             ) from exc
-        self.manager.broadcast(stored_frame(stored), room)
+        (frame,) = message_frames(self.store, [stored])
+        self.manager.broadcast(frame, room, seed=seed_frame(stored))
         if message.client_id is not None:
             self.manager.send(member, _ack(stored, duplicate=False))
         if is_direct_room(room):
@@ -477,6 +508,93 @@ class ChatRooms:
             if other.rich and other.identity in pair and other.identity not in present:
                 self.manager.send(other, frame)
 
+    def _check_reply(self, member: Member, message: ChatMessage) -> None:
+        assert message.reply_to is not None
+        pin = {"id": message.reply_to, **({"client_id": message.client_id} if message.client_id else {})}
+        if member.identity is None:
+            raise Refused(ErrorCode.IDENTITY_REQUIRED, "A reply needs a hello first (an identity).", **pin)
+        original = self.store.get(member.room, message.reply_to)
+        if original is None:
+            raise Refused(ErrorCode.MESSAGE_NOT_FOUND, "The message you reply to is not in this room.", **pin)
+        if original.deleted:
+            raise Refused(ErrorCode.MESSAGE_DELETED, "The message you reply to was deleted.", **pin)
+
+    def _change(self, member: Member, change: Edit | Delete | React) -> None:
+        """An edit, delete or reaction: checked, stored at the room's next position, and sent to the
+        room's v2 members as one `update` frame (a seed client sees the text at its next join)."""
+        pin: dict[str, object] = {"id": change.id}
+        if not isinstance(change, React) and change.client_id is not None:
+            pin["client_id"] = change.client_id
+        try:
+            if member.identity is None:
+                raise Refused(
+                    ErrorCode.IDENTITY_REQUIRED,
+                    "Editing, deleting and reacting need a hello first: whose message it is is an identity.",
+                )
+            message = self.store.get(member.room, change.id)
+            if message is None:
+                raise Refused(ErrorCode.MESSAGE_NOT_FOUND, f"This room keeps no message {change.id}.")
+            if message.deleted:
+                raise Refused(ErrorCode.MESSAGE_DELETED, "That message was deleted.")
+            changed, kind = self._apply(member, member.identity, message, change)
+        except Refused as refusal:
+            for key, value in pin.items():
+                refusal.extra.setdefault(key, value)
+            raise
+        except DiskNearlyFull as exc:
+            log.error("not storing a change in %r: %s", member.room, exc)
+            raise Refused(
+                ErrorCode.STORAGE_FULL,
+                "The server's disk is nearly full, so it did not store the change."
+                " Its host must free some space.",
+                **pin,
+            ) from exc
+        except sqlite3.Error as exc:
+            log.error("could not store a change in %r: %s", member.room, exc)
+            raise Refused(
+                ErrorCode.STORAGE_FAILED, "The server could not store the change. Try again.", **pin
+            ) from exc
+        if changed is not None:
+            self.publish_change(changed, kind)
+
+    def _apply(
+        self, member: Member, identity: str, message: StoredMessage, change: Edit | Delete | React
+    ) -> tuple[StoredMessage | None, ChangeKind]:
+        room = member.room
+        if isinstance(change, React):
+            reactions = self.store.reactions
+            if (
+                change.on
+                and not reactions.has_emoji(room, message.id, change.emoji)
+                and reactions.emoji_count(room, message.id) >= MAX_REACTIONS_PER_MESSAGE
+            ):
+                raise Refused(
+                    ErrorCode.TOO_MANY_REACTIONS,
+                    f"A message carries at most {MAX_REACTIONS_PER_MESSAGE} different reactions;"
+                    " add one of those it has.",
+                )
+            name = member.name or ""
+            return self.store.react(room, message.id, change.emoji, identity, name, change.on), "reaction"
+        if message.identity != identity:
+            raise Refused(ErrorCode.NOT_YOUR_MESSAGE, "Only the person who sent a message may change it.")
+        if isinstance(change, Delete):
+            return self.store.delete(room, message.id), "delete"
+        window = self.edit_window_seconds
+        if window <= 0 or time.time() - message.timestamp > window:
+            raise Refused(
+                ErrorCode.EDIT_WINDOW_PASSED,
+                "This host does not allow edits."
+                if window <= 0
+                else f"A message may be edited for {window / 3600:g} h after it was sent; this one is older.",
+            )
+        return self.store.edit(room, message.id, change.text), "edit"
+
+    def publish_change(self, message: StoredMessage, kind: ChangeKind) -> None:
+        """Tell the room's v2 members that a message changed (the host's delete uses it too)."""
+        assert message.changed_at is not None
+        (frame,) = message_frames(self.store, [message])
+        self.manager.broadcast(_update(frame, message.changed_at, kind), message.room, rich_only=True)
+
     def _speak_as(self, member: Member, message: ChatMessage) -> None:
         """A message under another sender renames its connection, or is refused (and not stored)."""
         try:
@@ -485,6 +603,18 @@ class ChatRooms:
             if message.client_id is not None:
                 refusal.extra.setdefault("client_id", message.client_id)
             raise
+
+
+def _update(frame: MessageFrame, seq: int, change: ChangeKind) -> UpdateFrame:
+    return {"type": "update", "room": frame["room"], "seq": seq, "change": change, "message": frame}
+
+
+def _change_of(message: StoredMessage) -> ChangeKind:
+    """What an update on resume calls the message's changes: several folded into one frame are the
+    latest state, named by what it shows (deleted, else edited, else only reactions changed)."""
+    if message.deleted:
+        return "delete"
+    return "edit" if message.edited is not None else "reaction"
 
 
 def _ack(message: StoredMessage, *, duplicate: bool) -> AckFrame:

@@ -15,6 +15,7 @@ from .file_store import FileLimits
 from .history import HistoryLimits
 from .netinfo import lan_addresses
 from .private_rooms import PasswordHash, hash_password
+from .protocol import MAX_EDIT_WINDOW_HOURS
 from .rules import Refused, validate_room
 from .runner import ServerStartError, ServerThread
 
@@ -80,6 +81,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
             flag, type=int, default=value // 2**20, metavar="MIB", help=f"{what} (default: %(default)s)"
         )
     parser.add_argument(
+        "--edit-window-hours",
+        type=non_negative_hours,
+        default=defaults.edit_window_seconds / 3600,
+        metavar="HOURS",
+        help="how long after sending people may edit their messages; 0 turns edits off"
+        " (deleting one's own has no limit; default: %(default)s)",
+    )
+    parser.add_argument(
         "--request-head-timeout",
         type=float,
         default=defaults.request_head_timeout,
@@ -110,6 +119,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="also answer requests addressed to NAME (a DNS name for this machine); repeatable",
     )
+
+
+def non_negative_hours(value: str) -> float:
+    hours = float(value)
+    if not 0 <= hours <= MAX_EDIT_WINDOW_HOURS:  # NaN fails both
+        raise argparse.ArgumentTypeError(f"hours from 0 to {MAX_EDIT_WINDOW_HOURS}, not {value!r}")
+    return hours
 
 
 def private_room(value: str) -> tuple[str, PasswordHash]:
@@ -144,6 +160,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ping_timeout=args.ping_timeout,
         request_head_timeout=args.request_head_timeout,
         upload_idle_timeout=args.upload_idle_timeout,
+        edit_window_seconds=args.edit_window_hours * 3600,
         history_limits=HistoryLimits(
             host_bytes=args.max_history_mib * 2**20, min_free_disk_bytes=args.min_free_disk_mib * 2**20
         ),

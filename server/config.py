@@ -12,7 +12,7 @@ import platformdirs
 from .file_store import FileLimits
 from .history import HistoryLimits
 from .private_rooms import PasswordHash
-from .protocol import REQUEST_HEAD_TIMEOUT_SECONDS, UPLOAD_BODY_IDLE_SECONDS
+from .protocol import EDIT_WINDOW_SECONDS, REQUEST_HEAD_TIMEOUT_SECONDS, UPLOAD_BODY_IDLE_SECONDS
 
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
 
@@ -39,6 +39,8 @@ class ServerConfig:
     history_limits: HistoryLimits = field(default_factory=HistoryLimits)
     # How large a file may be, how much the files take per room and in all (server/file_store.py).
     file_limits: FileLimits = field(default_factory=FileLimits)
+    # How long after posting a sender may edit a message (0: edits are off).
+    edit_window_seconds: float = EDIT_WINDOW_SECONDS
     # Keepalive: a member that answers no ping within ping_timeout is gone
     # (a sleeping laptop, a pulled cable) and is cleaned up.
     ping_interval: float = 20.0

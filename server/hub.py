@@ -161,18 +161,26 @@ class ConnectionManager:
         self.names.release(member)
 
     def broadcast(
-        self, message: Mapping[str, Any], room: str, *, rich_only: bool = False, exclude: Member | None = None
+        self,
+        message: Mapping[str, Any],
+        room: str,
+        *,
+        rich_only: bool = False,
+        exclude: Member | None = None,
+        seed: Mapping[str, Any] | None = None,
     ) -> None:
-        """Queue a frame for every member of the room, in the same order for all."""
+        """Queue a frame for every member of the room, in the same order for all. `seed`, when
+        given, is what members without v2 get instead (the seed's shape of the same frame)."""
         members = self._rooms.get(room)
         if not members:
             return
         text = encode(message)
+        seed_text = encode(seed) if seed is not None else text
         # A slow member is removed while we iterate, so iterate over a copy.
         for member in list(members.values()):
             if member is exclude or (rich_only and not member.rich):
                 continue
-            self._enqueue(member, text)
+            self._enqueue(member, text if member.rich else seed_text)
 
     def send(self, member: Member, message: Mapping[str, Any]) -> None:
         """Queue a frame for one member, behind everything already queued for it."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from .client_limits import is_loopback_address
-from .protocol import IDENTITY_ID_CHARS, CloseCode, DeletedFrame, ErrorCode, ErrorFrame
+from .protocol import IDENTITY_ID_CHARS, CloseCode, ErrorCode, ErrorFrame
 from .rules import Refused, name_key
 
 if TYPE_CHECKING:
@@ -216,14 +216,18 @@ class HostControls:
         return self.rooms.bans.all()
 
     def delete_message(self, room: str, message_id: int) -> bool:
-        """Blank the message in the history and tell the room's v2 members; False if there is none."""
+        """Blank the message in the history (its reactions go too) and send the room's v2 members
+        its `update`; False if there is none. Deleting it again changes nothing."""
         if isinstance(message_id, bool) or not isinstance(message_id, int):
             raise ModerationError(f"a message id is an integer, not {message_id!r}")
-        if self.rooms.store.delete(room, message_id) is None:
+        was = self.rooms.store.get(room, message_id)
+        if was is None:
             return False
-        frame: DeletedFrame = {"type": "deleted", "room": room, "id": message_id}
-        # Seed clients know no such frame: they keep what they showed, and their next join skips it.
-        self.rooms.manager.broadcast(frame, room, rich_only=True)
+        if not was.deleted:
+            deleted = self.rooms.store.delete(room, message_id)
+            assert deleted is not None
+            # Seed clients know no update frame: they keep what they showed, and their next join skips it.
+            self.rooms.publish_change(deleted, "delete")
         return True
 
     # Internals -------------------------------------------------------------

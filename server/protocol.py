@@ -18,6 +18,7 @@ _dumps = json.dumps
 __all__ = [
     "ADDRESS_RATE_LIMIT_BURST",
     "ADDRESS_RATE_LIMIT_PER_SECOND",
+    "EDIT_WINDOW_SECONDS",
     "FILE_ACCESS_COOKIE_PREFIX",
     "HISTORY_ON_JOIN",
     "HISTORY_PAGE_MAX",
@@ -30,9 +31,12 @@ __all__ = [
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS",
     "MAX_DIRECT_ROOMS_PER_IDENTITY",
+    "MAX_EDIT_WINDOW_HOURS",
     "MAX_FILE_BYTES",
     "MAX_FRAME_BYTES",
     "MAX_MEMBERS_PER_ROOM",
+    "MAX_REACTIONS_PER_MESSAGE",
+    "MAX_REACTION_CHARS",
     "MAX_ROOMS",
     "MAX_ROOM_CHARS",
     "MAX_ROOM_PASSWORD_CHARS",
@@ -59,6 +63,7 @@ __all__ = [
     "RATE_LIMIT_BURST",
     "RATE_LIMIT_PER_SECOND",
     "RENAME_MIN_INTERVAL_SECONDS",
+    "REPLY_QUOTE_CHARS",
     "REQUEST_HEAD_TIMEOUT_SECONDS",
     "ROOM_LIST_PAGE",
     "ROOM_LIST_PAGE_MAX",
@@ -75,9 +80,12 @@ __all__ = [
     "UPLOAD_BODY_IDLE_SECONDS",
     "AckFrame",
     "AttachmentFrame",
+    "ClientDelete",
+    "ClientEdit",
     "ClientHello",
     "ClientMessage",
     "ClientPassword",
+    "ClientReact",
     "ClientSeen",
     "ClientTyping",
     "CloseCode",
@@ -90,10 +98,14 @@ __all__ = [
     "MembersFrame",
     "MessageFrame",
     "PresenceFrame",
+    "ReactionGroup",
+    "Reactor",
+    "ReplyQuote",
     "SearchResult",
     "SeenEntry",
     "SeenFrame",
     "TypingFrame",
+    "UpdateFrame",
     "WelcomeFrame",
     "WelcomeLimits",
     "encode",
@@ -200,6 +212,19 @@ FILE_ACCESS_COOKIE_PREFIX = "lanchat_files_"
 # Direct conversations (server/direct_rooms.py): one identity takes part in at most this many;
 # entering one more that does not exist yet is refused (too_many_direct_rooms, close 4017).
 MAX_DIRECT_ROOMS_PER_IDENTITY = 50
+
+# Edits, deletes and reactions (issue 15). A message's sender (its identity) may edit it for this
+# long after posting (`lanchat serve --edit-window-hours`, the window's Host panel; 0 turns edits
+# off); deleting one's own message has no window.
+EDIT_WINDOW_SECONDS = 24 * 3600.0
+# The longest edit window a host may set (a year), so the setting stays a number people mean.
+MAX_EDIT_WINDOW_HOURS = 24 * 365
+# A reaction is 1 to this many code points (an emoji sequence: a family is 7, a flag with tags 7).
+MAX_REACTION_CHARS = 16
+# Distinct reactions one message carries; a new one past it is refused (too_many_reactions).
+MAX_REACTIONS_PER_MESSAGE = 20
+# A reply's quote of the message it answers: its first line, at most this many characters.
+REPLY_QUOTE_CHARS = 140
 
 # A member joining without `after` first receives the room's last N messages.
 HISTORY_ON_JOIN = 100
@@ -309,6 +334,13 @@ class ErrorCode(StrEnum):
     FILE_NOT_FOUND = "file_not_found"  # no attachment has that id (HTTP 404)
     ATTACHMENT_INVALID = "attachment_invalid"  # a message names an upload not finished or not this room's
     TOO_MANY_ATTACHMENTS = "too_many_attachments"  # a message with more than MAX_ATTACHMENTS_PER_MESSAGE
+    ID_INVALID = "id_invalid"  # a message id (`id`, `reply_to`) that is not a whole number >= 1
+    MESSAGE_NOT_FOUND = "message_not_found"  # the room keeps no message with that id
+    MESSAGE_DELETED = "message_deleted"  # the message was deleted: no edit, reaction or reply
+    NOT_YOUR_MESSAGE = "not_your_message"  # only the identity that sent a message edits or deletes it
+    EDIT_WINDOW_PASSED = "edit_window_passed"  # older than the host's edit window (or edits are off)
+    REACTION_INVALID = "reaction_invalid"  # not 1..MAX_REACTION_CHARS visible code points
+    TOO_MANY_REACTIONS = "too_many_reactions"  # the message has MAX_REACTIONS_PER_MESSAGE emoji already
 
 
 class CloseCode(IntEnum):
@@ -346,6 +378,34 @@ class ClientMessage(TypedDict):
     room: NotRequired[str]  # must equal the room in the URL when present
     type: NotRequired[Literal["message"]]
     client_id: NotRequired[str]  # the client's own id: a repeat is acknowledged, never stored twice
+    reply_to: NotRequired[int]  # the id of a message of this room it answers (needs a hello)
+
+
+class ClientEdit(TypedDict):
+    """v2: a new text for one's own message (within the edit window). Needs a hello."""
+
+    type: Literal["edit"]
+    id: int
+    text: str
+    client_id: NotRequired[str]  # echoed in a refusal, to pin it on the edit
+
+
+class ClientDelete(TypedDict):
+    """v2: delete one's own message (no window). Needs a hello."""
+
+    type: Literal["delete"]
+    id: int
+    client_id: NotRequired[str]
+
+
+class ClientReact(TypedDict):
+    """v2: put (`on` true) or take back (false) one's reaction; explicit, so two tabs never undo
+    each other. Needs a hello."""
+
+    type: Literal["react"]
+    id: int
+    emoji: str
+    on: bool
 
 
 class ClientHello(TypedDict):
@@ -392,18 +452,54 @@ class AttachmentFrame(TypedDict):
     thumbnail: NotRequired[Literal[True]]  # GET /api/files/{id}/thumbnail has a WebP preview
 
 
+class ReplyQuote(TypedDict):
+    """What a reply quotes of the message it answers, as that message is when the frame is built."""
+
+    id: int
+    sender: str  # "" when the original is no longer kept (missing)
+    text: str  # its first line, at most REPLY_QUOTE_CHARS; "" when deleted or missing
+    deleted: NotRequired[Literal[True]]
+    missing: NotRequired[Literal[True]]  # the history let it go (older than what a room keeps)
+
+
+class Reactor(TypedDict):
+    identity: str
+    name: str  # the name it used in the room when it reacted
+
+
+class ReactionGroup(TypedDict):
+    emoji: str
+    by: list[Reactor]  # in the order they reacted
+
+
 class MessageFrame(TypedDict):
-    """A stored chat message, live or from history. Every client gets these."""
+    """A stored chat message, live or from history. Every client gets these; a seed client (no v=2)
+    only the seed's fields, `type`, `id` and `client_id`."""
 
     text: str
     sender: str
     room: str
     timestamp: float  # seconds since the epoch, the server's clock
     type: Literal["message"]
-    id: int  # increases by one per message within a room
+    id: int  # the message's position in the room's sequence: increasing, with gaps for changes
     client_id: NotRequired[str]
-    deleted: NotRequired[Literal[True]]  # the host deleted it: `text` is "" (v2 clients only)
+    identity: NotRequired[str]  # v2: the sender's identity id, when its connection said hello
+    reply_to: NotRequired[ReplyQuote]  # v2: the message it answers
+    edited: NotRequired[float]  # v2: when it was last edited
+    deleted: NotRequired[Literal[True]]  # v2: deleted by its sender or the host: `text` is ""
+    reactions: NotRequired[list[ReactionGroup]]  # v2: each emoji in first-use order
     attachments: NotRequired[list[AttachmentFrame]]  # v2 clients; a seed client reads lines in `text`
+
+
+class UpdateFrame(TypedDict):
+    """v2: message `message.id` changed; its whole current frame. Replace the item with that id (or
+    ignore it when not held). `seq` is the change's position in the room's sequence."""
+
+    type: Literal["update"]
+    room: str
+    seq: int
+    change: Literal["edit", "delete", "reaction"]
+    message: MessageFrame
 
 
 class DeletedFrame(TypedDict):
@@ -431,7 +527,9 @@ class ErrorFrame(TypedDict):
     code: ErrorCode
     detail: str  # a sentence for people
     client_id: NotRequired[str]  # the message this error concerns, when known
-    id: NotRequired[int]  # the room position the refused frame named (a seen frame's, say)
+    id: NotRequired[
+        int
+    ]  # the message (room position) the refused frame named: edit, delete, react, reply, seen
     retry_after: NotRequired[float]  # seconds, with RATE_LIMITED, NAME_CHANGE_TOO_SOON, PASSWORD_LOCKED
     tries_left: NotRequired[int]  # with PASSWORD_WRONG: wrong passwords left before the lockout
 
@@ -488,6 +586,7 @@ class WelcomeLimits(TypedDict):
     max_sender_chars: int
     rate_limit_burst: int
     rate_limit_per_second: float
+    edit_window_seconds: float  # 0: edits are off on this host
 
 
 class WelcomeFrame(TypedDict):
@@ -497,7 +596,7 @@ class WelcomeFrame(TypedDict):
     room: str
     members: list[str]
     identities: NotRequired[dict[str, str]]  # name -> identity id, for names identities hold (if any)
-    last_id: int  # id of the newest message in the room (0 when empty)
+    last_id: int  # the room's last position: of its newest message or change (0 when empty)
     first_id: int  # id of the oldest message replayed (0 when none)
     limits: WelcomeLimits
 
@@ -548,12 +647,13 @@ def message_frame(
     return frame
 
 
-def welcome_limits() -> WelcomeLimits:
+def welcome_limits(edit_window_seconds: float = EDIT_WINDOW_SECONDS) -> WelcomeLimits:
     return {
         "max_text_chars": MAX_TEXT_CHARS,
         "max_sender_chars": MAX_SENDER_CHARS,
         "rate_limit_burst": RATE_LIMIT_BURST,
         "rate_limit_per_second": RATE_LIMIT_PER_SECOND,
+        "edit_window_seconds": edit_window_seconds,
     }
 
 

@@ -27,6 +27,7 @@ from .protocol import (
     MAX_FRAME_BYTES,
     MAX_MESSAGE_ID,
     MAX_NUMBER_DIGITS,
+    MAX_REACTION_CHARS,
     MAX_ROOM_CHARS,
     MAX_SENDER_CHARS,
     MAX_TEXT_CHARS,
@@ -39,8 +40,11 @@ from .protocol import (
 
 __all__ = [
     "ChatMessage",
+    "Delete",
+    "Edit",
     "Hello",
     "RateLimiter",
+    "React",
     "Refused",
     "Seen",
     "Typing",
@@ -53,6 +57,7 @@ __all__ = [
     "retry_after_seconds",
     "validate_after",
     "validate_origin",
+    "validate_reaction",
     "validate_room",
     "validate_secret",
     "validate_sender",
@@ -75,6 +80,31 @@ class ChatMessage:
     text: str
     sender: str
     client_id: str | None = None
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    id: int
+    text: str
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    id: int
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class React:
+    id: int
+    emoji: str
+    on: bool
+
+
+# A frame that changes a stored message: each needs the connection's identity.
+Change = Edit | Delete | React
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +389,64 @@ def _validate_seen_id(value: object) -> int:
     return value
 
 
-def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing | Hello | Seen:
+# Format characters a reaction may hold: the zero-width joiner of emoji sequences and the tag
+# characters of subdivision flags (U+E0020..U+E007F). Variation selectors are marks (Mn), allowed.
+_REACTION_FORMAT = frozenset({"\u200d", *map(chr, range(0xE0020, 0xE0080))})
+
+
+def validate_reaction(emoji: object) -> str:
+    """A reaction as it is stored: NFC, 1 to MAX_REACTION_CHARS code points, nothing invisible."""
+    if not isinstance(emoji, str):
+        raise Refused(ErrorCode.REACTION_INVALID, "A reaction's emoji must be a string.")
+    emoji = unicodedata.normalize("NFC", emoji)
+    if not 1 <= len(emoji) <= MAX_REACTION_CHARS:
+        raise Refused(
+            ErrorCode.REACTION_INVALID,
+            f"A reaction is 1 to {MAX_REACTION_CHARS} characters; this one has {len(emoji)}.",
+        )
+    for ch in emoji:
+        category = unicodedata.category(ch)
+        if category[0] == "Z" or category in ("Cc", "Cs", "Co", "Cn") or ch.isspace():
+            raise Refused(ErrorCode.REACTION_INVALID, f"A reaction may not contain U+{ord(ch):04X}.")
+        if category == "Cf" and ch not in _REACTION_FORMAT:
+            raise Refused(ErrorCode.REACTION_INVALID, f"A reaction may not contain U+{ord(ch):04X}.")
+    if all(ch in _REACTION_FORMAT or unicodedata.category(ch) == "Mn" for ch in emoji):
+        raise Refused(ErrorCode.REACTION_INVALID, "A reaction must show something.")
+    return emoji
+
+
+def _validate_id(value: object, field: str = "id") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MESSAGE_ID:
+        raise Refused(ErrorCode.ID_INVALID, f"'{field}' must be a message id (a whole number >= 1).")
+    return value
+
+
+def _parse_change(kind: str, data: dict[str, Any]) -> Change:
+    client_id = data.get("client_id") if kind != "react" else None
+    try:
+        message_id = _validate_id(data.get("id"))
+        if kind == "edit":
+            return Edit(message_id, _validate_text(data.get("text")), _validate_client_id(client_id))
+        if kind == "delete":
+            return Delete(message_id, _validate_client_id(client_id))
+        on = data.get("on")
+        if not isinstance(on, bool):
+            raise Refused(ErrorCode.INVALID_FRAME, "A react frame's 'on' must be true or false.")
+        return React(message_id, validate_reaction(data.get("emoji")), on)
+    except Refused as refusal:
+        _pin(refusal, data.get("id"), client_id)
+        raise
+
+
+def _pin(refusal: Refused, message_id: object, client_id: object) -> None:
+    """Let the client pin the error on the frame it concerns (when it named it validly)."""
+    if isinstance(client_id, str) and len(client_id) <= MAX_CLIENT_ID_CHARS:
+        refusal.extra.setdefault("client_id", client_id)
+    if isinstance(message_id, int) and not isinstance(message_id, bool) and 1 <= message_id <= MAX_MESSAGE_ID:
+        refusal.extra.setdefault("id", message_id)
+
+
+def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing | Hello | Seen | Change:
     """What a decoded client frame asks for, checked against the room in the URL."""
     kind = data.get("type", "message")
     if kind == "typing":
@@ -371,10 +458,13 @@ def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing 
         )
     if kind == "seen":
         return Seen(id=_validate_seen_id(data.get("id")))
+    if kind in ("edit", "delete", "react"):
+        return _parse_change(kind, data)
     if kind != "message":
         raise Refused(
             ErrorCode.UNKNOWN_TYPE,
-            f"Unknown frame type {kind!r}; expected 'message', 'typing', 'hello' or 'seen'.",
+            f"Unknown frame type {kind!r}; expected 'message', 'typing', 'hello', 'seen', 'edit',"
+            " 'delete' or 'react'.",
         )
     client_id = data.get("client_id")
     try:
@@ -385,15 +475,16 @@ def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing 
                 ErrorCode.ROOM_MISMATCH,
                 f"The message names room {body_room!r} but this connection is in room {room!r}.",
             )
+        reply_to = data.get("reply_to")
         return ChatMessage(
             text=_validate_text(data.get("text")),
             sender=validate_sender(data.get("sender")),  # type: ignore[arg-type]
             client_id=_validate_client_id(client_id),
+            reply_to=None if reply_to is None else _validate_id(reply_to, "reply_to"),
         )
     except Refused as refusal:
         # Let the client pin the error on the message it concerns.
-        if isinstance(client_id, str) and len(client_id) <= MAX_CLIENT_ID_CHARS:
-            refusal.extra.setdefault("client_id", client_id)
+        _pin(refusal, None, client_id)
         raise
 
 

@@ -75,7 +75,7 @@ def test_the_host_removes_bans_unbans_and_deletes_by_clicking_in_the_window(laun
         await bob.send(json.dumps({"text": "delete me", "sender": "Bob", "client_id": "c-1"}))
         await _frames_until(bob, lambda f: f["type"] == "ack")
         await asyncio.to_thread(click, app, '[data-testid="delete-message"]')
-        deleted = await _frames_until(bob, lambda f: f["type"] == "deleted")
+        deleted = await _frames_until(bob, lambda f: f["type"] == "update")
         shown = await asyncio.to_thread(
             wait_for_js, app, "document.querySelector('[data-testid=\"deleted\"]')?.textContent.trim()"
         )
@@ -88,7 +88,8 @@ def test_the_host_removes_bans_unbans_and_deletes_by_clicking_in_the_window(laun
 
     removed, deleted, shown, banned = asyncio.run(scenario())
     assert removed == ("removed", CloseCode.REMOVED)
-    assert deleted == {"type": "deleted", "room": "general", "id": 1}
+    assert (deleted["change"], deleted["message"]["id"], deleted["message"]["text"]) == ("delete", 1, "")
+    assert deleted["message"]["deleted"] is True and deleted["seq"] == 2
     assert shown == "message deleted"
     assert banned == ("banned", CloseCode.BANNED)
     assert [ban["value"] for ban in app.api("host_bans")] == [identity_of(BOB_SECRET)]

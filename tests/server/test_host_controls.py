@@ -182,7 +182,7 @@ def test_the_host_keeps_at_most_max_bans_and_refuses_the_next(tmp_path):
         bans.add("identity", f"{MAX_BANS:016x}", "")
 
 
-def test_a_deleted_message_reaches_v2_members_as_a_deleted_frame_and_history_and_resume_keep_its_place(
+def test_a_deleted_message_reaches_v2_members_as_an_update_and_history_and_resume_keep_its_place(
     server, controls
 ):
     async def scenario():
@@ -192,29 +192,32 @@ def test_a_deleted_message_reaches_v2_members_as_a_deleted_frame_and_history_and
         await _post(alice, "Alice", "hello")
         await _frames_until(seed, lambda f: f.get("text") == "hello")
         assert await asyncio.to_thread(controls.delete_message, "general", first["id"]) is True
-        deleted = await _frames_until(alice, lambda f: f.get("type") == "deleted")
+        deleted = await _frames_until(alice, lambda f: f.get("type") == "update")
         await seed.send(json.dumps({"text": "after", "sender": "Seed"}))
         seed_next = json.loads(await asyncio.wait_for(seed.recv(), TIMEOUT))  # no deleted frame first
-        # A client that last saw the deleted message resumes after it: no gap, no repeat.
+        # A client that last saw the deleted message resumes after it: the delete, then the rest.
         resumed = await websockets.connect(
             f"ws://127.0.0.1:{server.port}/ws/general?v=2&after={first['id']}", open_timeout=TIMEOUT
         )
         replayed = []
         while (frame := json.loads(await asyncio.wait_for(resumed.recv(), TIMEOUT)))["type"] != "welcome":
-            replayed.append(frame["id"])
+            replayed.append((frame["type"], frame.get("id") or frame["message"]["id"]))
         await resumed.close()
         await alice.close()
         await seed.close()
         return first["id"], deleted, seed_next, replayed
 
     first_id, deleted, seed_next, replayed = asyncio.run(scenario())
-    assert replayed == [first_id + 1, first_id + 2]
-    assert deleted == {"type": "deleted", "room": "general", "id": first_id}
+    # The delete took the position after "hello"; "after" the next one.
+    assert replayed == [("update", first_id), ("message", first_id + 1), ("message", first_id + 3)]
+    assert deleted["seq"] == first_id + 2 and deleted["change"] == "delete"
+    assert deleted["message"]["id"] == first_id and deleted["message"]["deleted"] is True
+    assert deleted["message"]["text"] == ""
     assert seed_next["text"] == "after"
     with urllib.request.urlopen(f"{server.url}api/rooms/general/messages", timeout=TIMEOUT) as response:
         page = json.loads(response.read())
     texts = [(m["id"], m["text"], m.get("deleted", False)) for m in page["messages"]]
-    assert texts == [(first_id, "", True), (first_id + 1, "hello", False), (first_id + 2, "after", False)]
+    assert texts == [(first_id, "", True), (first_id + 1, "hello", False), (first_id + 3, "after", False)]
     assert controls.delete_message("general", 999) is False
 
 

@@ -441,6 +441,7 @@ export default {
     reaction_invalid: 'That is not a reaction the server accepts: use one emoji.',
     too_many_reactions: 'This message already has as many different reactions as it can take.',
     search_invalid: 'Type one or more words (at most 8 different ones, 200 characters).',
+    id_invalid: 'That is not a message of this room.',
     unknownWithDetail: 'The server refused this ({code}): {detail}',
     unknown: 'The server refused this ({code}).',
   },
