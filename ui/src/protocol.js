@@ -141,9 +141,11 @@ export function historyUrl(host, room, { before, around, limit = HISTORY_PAGE_MA
   return `http://${host}/api/rooms/${encodeURIComponent(room)}/messages?${params}`
 }
 
-export function messageFrame({ text, sender, room, clientId, attachments }) {
+export function messageFrame({ text, sender, room, clientId, attachments, replyTo }) {
   const frame = { type: FrameType.MESSAGE, text, sender, room, client_id: clientId }
-  return attachments?.length ? { ...frame, attachments } : frame
+  if (attachments?.length) frame.attachments = attachments
+  if (replyTo != null) frame.reply_to = replyTo
+  return frame
 }
 
 /** Where tus creates uploads (server/PROTOCOL.md, Files). */
@@ -169,6 +171,21 @@ export function roomAccessUrl(host, room) {
 export function searchUrl(host, { query, offset = 0, limit = SEARCH_PAGE }) {
   const params = new URLSearchParams({ q: query, offset: String(offset), limit: String(limit) })
   return `http://${host}/api/search?${params}`
+}
+
+/** A new text for our own message `id`. */
+export function editFrame(id, text) {
+  return { type: FrameType.EDIT, id, text }
+}
+
+/** Delete our own message `id`. */
+export function deleteFrame(id) {
+  return { type: FrameType.DELETE, id }
+}
+
+/** Put our `emoji` on message `id` (`on`) or take it back: explicit, never a toggle. */
+export function reactFrame(id, emoji, on) {
+  return { type: FrameType.REACT, id, emoji, on: Boolean(on) }
 }
 
 /**
@@ -217,20 +234,57 @@ const isAttachment = (value) =>
   optional(isSize)(value.height) &&
   optional((flag) => typeof flag === 'boolean')(value.thumbnail)
 const isAttachments = (value) => Array.isArray(value) && value.every(isAttachment)
+// Limits a host may set to 0: the edit window (0 turns edits off).
+const ZERO_ALLOWED = new Set(['edit_window_seconds'])
 const isLimits = (value) =>
   Boolean(value) &&
   typeof value === 'object' &&
-  Object.keys(DEFAULT_LIMITS).every((key) => optional((n) => isNumber(n) && n > 0)(value[key]))
+  Object.keys(DEFAULT_LIMITS).every((key) =>
+    optional((n) => isNumber(n) && (n > 0 || (n === 0 && ZERO_ALLOWED.has(key))))(value[key]),
+  )
+const isObject = (value) => Boolean(value) && typeof value === 'object' && !Array.isArray(value)
+const isTrue = (value) => value === true
+const isQuote = (value) =>
+  isObject(value) &&
+  isId(value.id) &&
+  isText(value.sender) &&
+  isText(value.text) &&
+  optional(isTrue)(value.deleted) &&
+  optional(isTrue)(value.missing)
+const isReactor = (value) => isObject(value) && isText(value.identity) && isText(value.name)
+const isReactions = (value) =>
+  Array.isArray(value) &&
+  value.every(
+    (group) =>
+      isObject(group) &&
+      isText(group.emoji) &&
+      Array.isArray(group.by) &&
+      group.by.every(isReactor),
+  )
+
+const MESSAGE_FIELDS = {
+  id: isId,
+  text: isText,
+  sender: isText,
+  timestamp: isNumber,
+  client_id: optional(isText),
+  identity: optional(isText),
+  reply_to: optional(isQuote),
+  edited: optional(isNumber),
+  deleted: optional(isTrue),
+  reactions: optional(isReactions),
+  attachments: optional(isAttachments),
+}
+const isMessage = (value) =>
+  isObject(value) && Object.entries(MESSAGE_FIELDS).every(([field, check]) => check(value[field]))
+const CHANGES = new Set(['edit', 'delete', 'reaction'])
 
 const FRAME_FIELDS = {
-  [FrameType.MESSAGE]: {
-    id: isId,
-    text: isText,
-    sender: isText,
-    timestamp: isNumber,
-    client_id: optional(isText),
-    deleted: optional((value) => value === true),
-    attachments: optional(isAttachments),
+  [FrameType.MESSAGE]: MESSAGE_FIELDS,
+  [FrameType.UPDATE]: {
+    seq: isId,
+    change: (value) => CHANGES.has(value),
+    message: isMessage,
   },
   [FrameType.DELETED]: { id: isId },
   [FrameType.WELCOME]: {
@@ -243,6 +297,7 @@ const FRAME_FIELDS = {
   [FrameType.ERROR]: {
     code: isText,
     client_id: optional(isText),
+    id: optional(isId),
     retry_after: optional(isNumber),
   },
   [FrameType.PRESENCE]: {
@@ -293,8 +348,8 @@ export function dispatchFrame(data, handlers) {
     console.error('lanchat: a frame that is not JSON arrived and was ignored:', data, error)
     return
   }
-  const isObject = frame && typeof frame === 'object' && !Array.isArray(frame)
-  const handler = isObject && Object.hasOwn(handlers, frame.type) ? handlers[frame.type] : undefined
+  const handler =
+    isObject(frame) && Object.hasOwn(handlers, frame.type) ? handlers[frame.type] : undefined
   if (typeof handler !== 'function') {
     console.error(`lanchat: unknown frame type ${JSON.stringify(frame?.type)} ignored:`, frame)
     return

@@ -3,7 +3,9 @@
 //
 // A room's message ids only grow, and the server sends them in order, so "already
 // held" is "not newer than the newest" (or, for older pages, "not older than the
-// oldest"): no set of every id seen, and a duplicate costs nothing to spot.
+// oldest"): no set of every id seen, and a duplicate costs nothing to spot. Ids are
+// positions in the room's one sequence, so they leave gaps where an edit, a delete or
+// a reaction took a position; a change replaces its message's item (applyUpdate).
 
 // At most this many items stay in memory per room; the oldest go first and can be
 // fetched again over HTTP. Bounds what a flood from one host costs every room.
@@ -13,7 +15,14 @@ export function emptyTimeline() {
   return { items: [], newestId: 0, oldestId: 0, notices: 0 }
 }
 
-function messageItem(frame) {
+/**
+ * What the room view shows of a message frame. `identity` is the sender's (null for a client
+ * without one), `replyTo` the quote of the message it answers ({id, sender, text, deleted,
+ * missing} or null), `edited` when it was last edited (seconds, or null), `reactions`
+ * [{emoji, by: [{identity, name}]}] in the server's order.
+ */
+export function messageItem(frame) {
+  const reply = frame.reply_to
   return {
     kind: 'message',
     key: `m${frame.id}`,
@@ -21,17 +30,47 @@ function messageItem(frame) {
     sender: frame.sender,
     text: frame.text,
     timestamp: frame.timestamp,
+    identity: frame.identity ?? null,
+    replyTo: reply
+      ? {
+          id: reply.id,
+          sender: reply.sender,
+          text: reply.text,
+          deleted: reply.deleted === true,
+          missing: reply.missing === true,
+        }
+      : null,
+    edited: frame.edited ?? null,
     deleted: frame.deleted === true,
     attachments: frame.attachments ?? [],
+    reactions: frame.reactions ?? [],
   }
 }
 
-/** The host deleted message `id`: it keeps its place, without its text. */
-export function markDeleted(timeline, id) {
-  const index = timeline.items.findIndex((item) => item.kind === 'message' && item.id === id)
+function indexOfMessage(timeline, id) {
+  // Changes mostly concern recent messages: look from the end.
+  for (let index = timeline.items.length - 1; index >= 0; index -= 1) {
+    const item = timeline.items[index]
+    if (item.kind === 'message' && item.id === id) return index
+  }
+  return -1
+}
+
+/** An update frame's message: it replaces the item with its id; one we do not hold is ignored. */
+export function applyUpdate(timeline, frame) {
+  const index = indexOfMessage(timeline, frame.id)
   if (index < 0) return timeline
   const items = timeline.items.slice()
-  items[index] = { ...items[index], text: '', deleted: true, attachments: [] }
+  items[index] = messageItem(frame)
+  return { ...timeline, items }
+}
+
+/** An older server's `deleted` frame: message `id` keeps its place, without its text. */
+export function markDeleted(timeline, id) {
+  const index = indexOfMessage(timeline, id)
+  if (index < 0) return timeline
+  const items = timeline.items.slice()
+  items[index] = { ...items[index], text: '', deleted: true, reactions: [], attachments: [] }
   return { ...timeline, items }
 }
 

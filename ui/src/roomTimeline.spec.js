@@ -3,6 +3,7 @@ import {
   MAX_TIMELINE_ITEMS,
   appendMessages,
   appendNotice,
+  applyUpdate,
   emptyTimeline,
   hasSpace,
   markDeleted,
@@ -74,5 +75,16 @@ describe('roomTimeline', () => {
       [2, 'b', false],
     ])
     expect(markDeleted(marked, 99)).toBe(marked)
+  })
+
+  it('takes ids with gaps (changes took the positions between) and replaces by id', () => {
+    const { timeline } = appendMessages(emptyTimeline(), [message(1), message(2), message(5)])
+    const next = appendMessages(timeline, [message(4), message(9)])
+    expect(ids(next.timeline)).toEqual([1, 2, 5, 9])
+    const edited = applyUpdate(next.timeline, message(5, { text: 'edited', edited: 7 }))
+    expect(edited.items[2]).toMatchObject({ id: 5, text: 'edited', edited: 7, key: 'm5' })
+    expect(edited.items[0]).toBe(next.timeline.items[0])
+    expect(applyUpdate(edited, message(3))).toBe(edited)
+    expect(edited.newestId).toBe(9)
   })
 })

@@ -97,6 +97,7 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
       room,
       clientId: next.clientId,
       attachments: next.files?.map((file) => file.uploadId),
+      replyTo: next.replyTo,
     })
     if (transmit(JSON.stringify(frame))) inFlight = next.clientId
   }
@@ -144,13 +145,14 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
     return true
   }
 
-  /** Queue a message (with the uploads it attaches: { uploadId, name, size, type }); it goes now
-   * or as soon as the room is reachable. */
-  function add(text, files = []) {
+  /** Queue a message (with the uploads it attaches: { uploadId, name, size, type }; `replyTo`: the
+   * id it answers); it goes now or as soon as the room is reachable. */
+  function add(text, files = [], { replyTo } = {}) {
     entries.value.push({
       clientId: newClientId(),
       text,
       ...(files.length ? { files } : {}),
+      ...(replyTo != null ? { replyTo } : {}),
       sender: toValue(name),
       createdAt: Date.now(),
       state: 'pending',

@@ -9,11 +9,14 @@ import {
   FATAL_CLOSE_CODES,
   HISTORY_PAGE_MAX,
   charCount,
+  deleteFrame,
   dispatchFrame,
+  editFrame,
   helloFrame,
   historyMessages,
   historyUrl,
   passwordFrame,
+  reactFrame,
   ROOM_TOKEN_HEADER,
   roomAccessUrl,
   roomSocketUrl,
@@ -23,6 +26,7 @@ import { forgetPassword, rememberedPassword, rememberPassword } from '../roomPas
 import {
   appendMessages,
   appendNotice,
+  applyUpdate,
   emptyTimeline,
   hasSpace,
   markDeleted,
@@ -104,6 +108,8 @@ export function useRoomConnection({
   const jumpTarget = shallowRef(null)
   const olderFailed = ref(false)
   const roomError = ref(null) // { code, retryAfter } of an error frame that concerns no message of ours
+  // The latest refusal of one of our edits, deletes or reactions: { code, id, detail }.
+  const changeError = ref(null)
   const limits = shallowRef(DEFAULT_LIMITS) // the server's, from its welcome frame
   const lastRefusal = shallowRef(null) // the error frame that explains a refused connection
   const identity = ref(null) // the id the host knows us by, from its answer to our hello
@@ -115,8 +121,8 @@ export function useRoomConnection({
   const isPrivate = ref(false) // the room let us in with its password (a lock in its header)
 
   let live = false // the current connection is past its history replay
-  let replay = [] // held until the welcome, so a drop mid-replay half-applies nothing
-  let resumeFrom = null // newest message id we hold; null until the first welcome
+  let replay = [] // message and update frames held until the welcome, so a drop mid-replay half-applies nothing
+  let resumeFrom = null // the room's last position we saw (a message's id or a change's seq); null until the first welcome
   let noticeWindow = { start: 0, count: 0 }
   let typedPassword = null // what the prompt was given, until the room accepts or refuses it
   let sentPassword = null // the password this connection opened with
@@ -208,6 +214,27 @@ export function useRoomConnection({
     return added
   }
 
+  /** A change to a message (edit, delete, reaction): its item is replaced, if we hold it. */
+  function showUpdate(frame) {
+    state.value = applyUpdate(state.value, frame.message)
+    resumeFrom = Math.max(resumeFrom ?? 0, frame.seq)
+  }
+
+  /** The replay, in the server's order: updates of what we held, then the messages after it. */
+  function showReplay(frames) {
+    let run = []
+    for (const frame of frames) {
+      if (frame.type !== 'update') {
+        run.push(frame)
+        continue
+      }
+      if (run.length) showMessages(run)
+      run = []
+      showUpdate(frame)
+    }
+    if (run.length) showMessages(run)
+  }
+
   // Notices are for people: a flood of them only costs every room's timeline.
   function noticeAllowed(now) {
     if (now - noticeWindow.start >= 1000) noticeWindow = { start: now, count: 0 }
@@ -226,8 +253,12 @@ export function useRoomConnection({
         if (!isOwnName(item.sender)) onLiveMessage(item)
       }
     },
+    update(frame) {
+      if (!live) replay.push(frame)
+      else showUpdate(frame)
+    },
     welcome(frame) {
-      showMessages(replay)
+      showReplay(replay)
       replay = []
       resumeFrom = Math.max(resumeFrom ?? 0, frame.last_id)
       const oldest = state.value.oldestId
@@ -293,6 +324,12 @@ export function useRoomConnection({
       }
       if (frame.code === ErrorCode.NAME_TAKEN) nameTaken.value = true
       const shown = { code: frame.code, detail: frame.detail, retryAfter: frame.retry_after }
+      // One of our edits, deletes or reactions was refused: it names the message, not a message of the outbox.
+      if (frame.id != null && !frame.client_id) {
+        changeError.value = { code: frame.code, id: frame.id, detail: frame.detail }
+        roomError.value = shown
+        return
+      }
       const handled = outbox.refused(frame)
       // A message refused for a rename too soon is sent again later; the room still says why.
       if (frame.code === ErrorCode.NAME_CHANGE_TOO_SOON) roomError.value = shown
@@ -338,13 +375,18 @@ export function useRoomConnection({
     },
   }
 
-  /** Queue a message; it is sent now or as soon as the room is reachable. False when there is nothing to send. */
-  /** A message; `files` are finished uploads it attaches (the text may then be empty). */
-  function send(text, files = []) {
+  /**
+   * Queue a message; it is sent now or as soon as the room is reachable. False when there is
+   * nothing to send. `files`: finished uploads it attaches (the text may then be empty); `replyTo`:
+   * the id of the message it answers. Both `send(text, { replyTo })` and `send(text, files, { replyTo })`.
+   */
+  function send(text, files = [], options = {}) {
+    if (!Array.isArray(files)) return send(text, [], files)
+    const { replyTo } = options
     const body = (text ?? '').trim()
     if ((!body && !files.length) || charCount(body) > limits.value.max_text_chars) return false
     typingState.sentMessage()
-    outbox.add(body, files)
+    outbox.add(body, files, { replyTo })
     return true
   }
 
@@ -383,6 +425,33 @@ export function useRoomConnection({
       : fetchImpl(url))
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
     return response.json()
+  }
+
+  // Edits, deletes and reactions go on the live connection only (they are not kept to send
+  // later): false when there is none. The server's update frame shows the result.
+  function sendChange(frame) {
+    if (!live) return false
+    pacer.take()
+    changeError.value = null
+    return socket.send(JSON.stringify(frame))
+  }
+
+  /** A new text for our own message `id` (within the host's edit window). */
+  function edit(id, text) {
+    const body = (text ?? '').trim()
+    if (!body || charCount(body) > limits.value.max_text_chars) return false
+    return sendChange(editFrame(id, body))
+  }
+
+  /** Delete our own message `id`. */
+  function remove(id) {
+    return sendChange(deleteFrame(id))
+  }
+
+  /** Put our `emoji` on message `id` (on true) or take it back (false). */
+  function react(id, emoji, on) {
+    if (!emoji) return false
+    return sendChange(reactFrame(id, emoji, on))
   }
 
   async function loadOlder() {
@@ -466,6 +535,7 @@ export function useRoomConnection({
     loadingOlder,
     olderFailed,
     roomError,
+    changeError,
     limits,
     identity,
     memberIdentities,
@@ -474,6 +544,9 @@ export function useRoomConnection({
     isPrivate,
     enterPassword,
     send,
+    edit,
+    remove,
+    react,
     retrySend: outbox.retry,
     discard: outbox.settle,
     typing: typingState.typing,

@@ -231,6 +231,7 @@ describe('useRoomConnection', () => {
       max_sender_chars: 32,
       rate_limit_burst: 2,
       rate_limit_per_second: 1,
+      edit_window_seconds: 60,
     }
     const socket = joinWith([], { limits })
     expect(room.limits.value).toEqual(limits)
@@ -807,5 +808,154 @@ describe('useRoomConnection when the host sets a password from this tab', () => 
     expect(FakeWebSocket.last).not.toBe(old)
     FakeWebSocket.last.accept()
     expect(FakeWebSocket.last.allFrames[0]).toEqual({ type: 'password', password: 'new one' })
+  })
+})
+
+const update = (seq, change, frame) => ({
+  type: 'update',
+  room: 'general',
+  seq,
+  change,
+  message: frame,
+})
+const anna = { identity: '0123456789abcdef', name: 'Anna' }
+
+// Edits, deletes, reactions and replies (issue 15): update frames replace items by id, ids have
+// gaps, and a reconnect resumes from the room's last position.
+describe('useRoomConnection: changes to messages', () => {
+  it('keeps the new fields of a message: identity, reply quote, edited, reactions', () => {
+    const room = connect()
+    joinWith([
+      message(1, { identity: 'b96d1d1eefbbae7e' }),
+      message(4, {
+        reply_to: { id: 1, sender: 'Bob', text: 'message 1' },
+        edited: 1764147700,
+        reactions: [{ emoji: '👍', by: [anna] }],
+      }),
+    ])
+    const [first, reply] = room.timeline.value
+    expect(first).toMatchObject({
+      id: 1,
+      identity: 'b96d1d1eefbbae7e',
+      replyTo: null,
+      edited: null,
+    })
+    expect(first.reactions).toEqual([])
+    expect(reply).toMatchObject({
+      id: 4,
+      identity: null,
+      replyTo: { id: 1, sender: 'Bob', text: 'message 1', deleted: false, missing: false },
+      edited: 1764147700,
+      reactions: [{ emoji: '👍', by: [anna] }],
+    })
+  })
+
+  it('replaces the item an update names, in its place, and ignores one it does not hold', () => {
+    const room = connect()
+    const socket = joinWith([message(1), message(2), message(5)])
+    socket.receive(update(6, 'edit', message(2, { text: 'fixed', edited: 1764147700 })))
+    socket.receive(update(7, 'reaction', message(5, { reactions: [{ emoji: '🎉', by: [anna] }] })))
+    socket.receive(update(8, 'delete', message(1, { text: '', deleted: true })))
+    socket.receive(update(9, 'edit', message(3, { text: 'never held' })))
+    expect(room.timeline.value.map((item) => [item.id, item.text, item.deleted])).toEqual([
+      [1, '', true],
+      [2, 'fixed', false],
+      [5, 'message 5', false],
+    ])
+    expect(room.timeline.value[2].reactions).toEqual([{ emoji: '🎉', by: [anna] }])
+  })
+
+  it('ignores an update whose message breaks the message shape', () => {
+    const room = connect()
+    const socket = joinWith([message(1)])
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    socket.receive(update(2, 'edit', { ...message(1), text: { html: '<b>' } }))
+    socket.receive(update(3, 'explode', message(1, { text: 'x' })))
+    socket.receive(update(4, 'reaction', message(1, { reactions: [{ emoji: 5, by: [] }] })))
+    expect(room.timeline.value[0].text).toBe('message 1')
+  })
+
+  it('applies a resume in order: updates of what it held, then the new messages, and resumes from the last position', () => {
+    const room = connect()
+    let socket = joinWith([message(1), message(2)])
+    socket.receive(update(3, 'edit', message(1, { text: 'v1', edited: 1 })))
+    socket.serverClose(1012)
+    vi.advanceTimersByTime(BACKOFF_MAX_MS)
+    socket = FakeWebSocket.last
+    expect(socket.params.get('after')).toBe('3') // the change's seq, past the newest message id
+    socket.accept()
+    socket.receive(update(6, 'reaction', message(2, { reactions: [{ emoji: '👍', by: [anna] }] })))
+    socket.receive(update(8, 'edit', message(1, { text: 'v3', edited: 2 })))
+    socket.receive(message(9))
+    expect(room.timeline.value.map((item) => item.text)).toEqual(['v1', 'message 2']) // held until the welcome
+    socket.receive(welcome({ first_id: 9, last_id: 10 }))
+    expect(room.timeline.value.map((item) => [item.id, item.text, item.reactions.length])).toEqual([
+      [1, 'v3', 0],
+      [2, 'message 2', 1],
+      [9, 'message 9', 0],
+    ])
+    socket.serverClose(1012)
+    vi.advanceTimersByTime(BACKOFF_MAX_MS)
+    expect(FakeWebSocket.last.params.get('after')).toBe('10') // the welcome's last position
+  })
+
+  it('sends edit, delete and react frames on the live connection, and a reply with reply_to', () => {
+    const room = connect()
+    expect(room.edit(1, 'too early')).toBe(false) // not connected: not kept for later
+    const socket = joinWith([message(1)])
+    expect(room.edit(1, '  better  ')).toBe(true)
+    expect(room.edit(1, '   ')).toBe(false)
+    expect(room.remove(1)).toBe(true)
+    expect(room.react(1, '👍', true)).toBe(true)
+    expect(room.react(1, '👍', false)).toBe(true)
+    expect(room.react(1, '', true)).toBe(false)
+    expect(room.send('yes', { replyTo: 1 })).toBe(true)
+    const sent = socket.frames
+    expect(sent.slice(0, 4)).toEqual([
+      { type: 'edit', id: 1, text: 'better' },
+      { type: 'delete', id: 1 },
+      { type: 'react', id: 1, emoji: '👍', on: true },
+      { type: 'react', id: 1, emoji: '👍', on: false },
+    ])
+    expect(sent[4]).toMatchObject({ type: 'message', text: 'yes', reply_to: 1 })
+    expect(sent[4].client_id).toBeTruthy()
+  })
+
+  it('says which change was refused without touching the outbox, and a refused reply fails in it', () => {
+    const room = connect()
+    const socket = joinWith([message(1)])
+    room.remove(1)
+    socket.receive({ type: 'error', code: 'not_your_message', detail: 'not yours', id: 1 })
+    expect(room.changeError.value).toEqual({ code: 'not_your_message', id: 1, detail: 'not yours' })
+    expect(room.roomError.value.code).toBe('not_your_message')
+    room.send('re', { replyTo: 1 })
+    const reply = socket.frames.at(-1)
+    socket.receive({
+      type: 'error',
+      code: 'message_deleted',
+      detail: 'gone',
+      id: 1,
+      client_id: reply.client_id,
+    })
+    expect(room.outbox.value[0]).toMatchObject({
+      state: 'failed',
+      error: 'message_deleted',
+      replyTo: 1,
+    })
+  })
+
+  it('takes a welcome whose edit window is 0 (edits off) and keeps it in the limits', () => {
+    const room = connect()
+    joinWith([], {
+      limits: {
+        max_text_chars: 4000,
+        max_sender_chars: 32,
+        rate_limit_burst: 30,
+        rate_limit_per_second: 10,
+        edit_window_seconds: 0,
+      },
+    })
+    expect(room.joined.value).toBe(true)
+    expect(room.limits.value.edit_window_seconds).toBe(0)
   })
 })
