@@ -9,15 +9,18 @@ Chen) chat in two rooms, a message every 0.2-0.5 s each with a `client_id`. Mean
 process (so its CPU does not starve the people's reading) runs `--workers` attackers, each picking
 one attack after another at random (ATTACKS below): wrong types, huge and deeply nested JSON,
 invalid UTF-8, binary, fragmented and partial frames, half-open TCP, abrupt closes and resets,
-slow readers, HTTP junk, and name spoofing (posting and typing under the people's names, in
-their case and spacing variants, with and without an identity), and password guessing on the
-private room (from 127.0.0.2, its own lockout, so the people's address is not locked out).
+slow readers, HTTP junk, name spoofing (posting and typing under the people's names, in
+their case and spacing variants, with and without an identity), tampering with the people's
+messages (edits, deletes, reactions and replies of every shape, from other identities and none),
+and password guessing on the private room (from 127.0.0.2, its own lockout, so the people's
+address is not locked out).
 
 After it, the run passes when: the server still runs and logged no traceback; /api/health
 answers within HEALTH_MAX_SECONDS five times in a row; every message a person sent was
 acknowledged and received by everyone else in its room, in id order, with nothing missing; no
 person was refused anything; no message or typing notice under a person's name came from anyone
-else; nobody else's message reached the private room, no guess entered it and the lockout held
+else; none of the people's messages was edited or deleted by anyone (reactions from anyone are
+allowed); nobody else's message reached the private room, no guess entered it and the lockout held
 (at most PASSWORD_FAILURES_BEFORE_LOCKOUT wrong guesses a lockout); and the server's RSS is back
 within RSS_MARGIN_MIB of its start (measured once the people have joined, before the attack)
 within RSS_SETTLE_SECONDS.
@@ -102,6 +105,7 @@ class Person:
     received: list[tuple[int, str, str | None]] = field(default_factory=list)  # (id, sender, client_id)
     errors: list[dict[str, Any]] = field(default_factory=list)
     spoofed: list[dict[str, Any]] = field(default_factory=list)
+    tampered: list[dict[str, Any]] = field(default_factory=list)  # edits/deletes of the people's messages
     strangers: list[dict[str, Any]] = field(default_factory=list)  # in the private room: not ours
     closed: str | None = None
     ws: Any = None
@@ -116,6 +120,11 @@ async def person_reads(person: Person, everyone: list[Person]) -> None:
                 person.acked[frame["client_id"]] = frame["id"]
             elif kind == "error":
                 person.errors.append(frame)
+            elif kind == "update":
+                # The people never edit or delete: any such change of one of theirs is an attacker's.
+                changed = frame["message"].get("client_id")
+                if frame["change"] != "reaction" and any(changed in other.sent for other in everyone):
+                    person.tampered.append(frame)
             elif kind in ("message", "typing"):
                 if kind == "message":
                     person.received.append((frame["id"], frame["sender"], frame.get("client_id")))
@@ -213,10 +222,25 @@ class Attacker:
                 chr(self.rng.choice([0, 0x202E, 0x200B, 0xFEFF, 65, 0x44F, 0x1F600])) for _ in range(5)
             )
         if pick in (3, 4, 5):
-            return self.rng.choice(["message", "typing", "hello", "", " ", "lobby", "Alice", "x" * 5000])
+            return self.rng.choice(
+                [
+                    "message",
+                    "typing",
+                    "hello",
+                    "edit",
+                    "delete",
+                    "react",
+                    "",
+                    " ",
+                    "lobby",
+                    "Alice",
+                    "x" * 5000,
+                ]
+            )
         if pick == 6:
             return [self.junk_value(depth + 1) for _ in range(self.rng.randrange(4))]
-        keys = ["type", "text", "sender", "room", "client_id", "secret", "id", "__proto__"]
+        keys = ["type", "text", "sender", "room", "client_id", "secret", "id", "__proto__", "emoji", "on"]
+        keys += ["reply_to"]
         return {self.rng.choice(keys): self.junk_value(depth + 1) for _ in range(self.rng.randrange(5))}
 
     async def drain_some(self, ws: Any, seconds: float) -> None:
@@ -352,6 +376,30 @@ class Attacker:
                     )
             await self.drain_some(ws, 0.3)
 
+    async def tamper_messages(self) -> None:
+        """Edit, delete, react to and reply to messages of a good room by id (the people's among
+        them), with a fresh identity, none, or junk in every field."""
+        room = self.rng.choice(["lobby", "team"])
+        async with websockets.connect(f"ws://{self.host}:{self.port}/ws/{room}?v=2&name=Mallory") as ws:
+            if self.rng.random() < 0.7:
+                secret = base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
+                await ws.send(json.dumps({"type": "hello", "secret": secret}))
+            for _ in range(self.rng.randint(1, 10)):
+                target = self.rng.choice([self.rng.randint(1, 400), 0, -1, 2**63, "1", None, 1.5, True])
+                kind = self.rng.choice(["edit", "delete", "react", "message"])
+                frame: dict[str, Any] = {"type": kind, "id": target}
+                if kind == "edit":
+                    frame["text"] = self.rng.choice(["pwned", "", "x" * 5000, self.junk_value()])
+                elif kind == "react":
+                    frame["emoji"] = self.rng.choice(["👍", "", "\u202e", "x" * 17, "a b", self.junk_value()])
+                    frame["on"] = self.rng.choice([True, False, "yes", None])
+                elif kind == "message":
+                    frame = {"text": "re", "sender": "Mallory", "reply_to": target}
+                if self.rng.random() < 0.3:
+                    frame[self.rng.choice(["id", "text", "emoji", "client_id"])] = self.junk_value()
+                await ws.send(json.dumps(frame))
+            await self.drain_some(ws, 0.3)
+
     async def http_junk(self) -> None:
         base = f"http://{self.host}:{self.port}"
         requests = [
@@ -392,6 +440,7 @@ class Attacker:
         "abrupt_close",
         "slow_reader",
         "spoof_names",
+        "tamper_messages",
         "http_junk",
         "guess_room_password",
     )
@@ -626,6 +675,11 @@ def delivery_problems(everyone: list[Person]) -> list[str]:
         if person.spoofed:
             problems.append(
                 f"{who}: saw {len(person.spoofed)} frames under a person's name, first {person.spoofed[0]}"
+            )
+        if person.tampered:
+            problems.append(
+                f"{who}: {len(person.tampered)} of the people's messages changed by others,"
+                f" first {person.tampered[0]}"
             )
         if person.strangers:
             problems.append(

@@ -21,5 +21,5 @@ def test_after_20_s_of_malformed_traffic_the_server_is_healthy_and_the_people_lo
     # Every kind of attack ran.
     assert {kind.removesuffix(" (refused or cut)") for kind in report.attacks} >= {
         "wrong_types", "huge_json", "invalid_utf8", "odd_frames", "partial_frame", "half_open_tcp",
-        "abrupt_close", "slow_reader", "spoof_names", "http_junk",
+        "abrupt_close", "slow_reader", "spoof_names", "tamper_messages", "http_junk",
     }  # fmt: skip

@@ -1,0 +1,76 @@
+"""A history file of the previous release (schema 1: messages only, ids 1, 2, 3 ...) opens in place,
+and its rooms go on in one sequence of positions (issue 15)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from server.history import SCHEMA_VERSION, HistoryStore
+
+# The previous release's schema, as it created it: a frozen copy on purpose (server/history.py may change).
+SCHEMA_1 = """
+CREATE TABLE IF NOT EXISTS messages (
+    room      TEXT    NOT NULL,
+    id        INTEGER NOT NULL,
+    sender    TEXT    NOT NULL,
+    text      TEXT    NOT NULL,
+    timestamp REAL    NOT NULL,
+    client_id TEXT,
+    PRIMARY KEY (room, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id
+    ON messages (room, client_id) WHERE client_id IS NOT NULL;
+"""
+
+
+def make_schema_1_file(data_dir, rooms):
+    """`rooms`: room -> [(sender, text)], ids from 1; an empty text is the host's delete of then."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(data_dir / HistoryStore.FILENAME)
+    db.executescript(SCHEMA_1)
+    for room, messages in rooms.items():
+        for n, (sender, text) in enumerate(messages, start=1):
+            db.execute(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
+                (room, n, sender, text, 1764000000.0 + n, f"c-{n}"),
+            )
+    db.commit()
+    db.close()
+
+
+def test_a_schema_1_file_opens_keeps_its_messages_and_goes_on_from_its_newest_id(tmp_path):
+    make_schema_1_file(
+        tmp_path, {"general": [("Аня", "привет"), ("Bob", ""), ("Аня", "как дела?")], "other": [("C", "x")]}
+    )
+    store = HistoryStore(tmp_path)
+    kept = store.after("general", 0, 10)
+    assert [(m.id, m.sender, m.text, m.deleted) for m in kept] == [
+        (1, "Аня", "привет", False),
+        (2, "Bob", "", True),  # the old empty-text mark is a deleted message now
+        (3, "Аня", "как дела?", False),
+    ]
+    assert all(m.identity is None and m.reply_to is None and m.changed_at is None for m in kept)
+    assert (store.position("general"), store.position("other")) == (3, 1)
+    assert store.append("general", "Bob", "new").id == 4
+    edited = store.edit("general", 1, "привет всем")
+    assert edited.changed_at == 5 and store.position("general") == 5
+    assert store.find_client_id("general", "c-3") == kept[2]
+    store.close()
+
+    again = HistoryStore(tmp_path)
+    assert again.position("general") == 5 and again.get("general", 1).text == "привет всем"
+    (version,) = sqlite3.connect(tmp_path / HistoryStore.FILENAME).execute("PRAGMA user_version").fetchone()
+    assert version == SCHEMA_VERSION
+    again.close()
+
+
+def test_the_position_counter_outlives_trimmed_messages_and_restarts(tmp_path):
+    store = HistoryStore(tmp_path)
+    first = store.append("r", "a", "one")
+    store.append("r", "a", "two")
+    store.react("r", first.id, "👍", "0123456789abcdef", "a", True)  # position 3
+    store.delete("r", first.id)  # position 4, of a message older than the newest
+    store.close()
+    again = HistoryStore(tmp_path)
+    assert again.position("r") == 4 and again.append("r", "a", "three").id == 5
+    assert again.reactions.of("r", [first.id]) == {}
