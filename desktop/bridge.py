@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+from .downloads import DownloadProgress, Downloads, DownloadStarted
 from .host_controls import WindowHostControls
 from .hosting import Hosting, HostStatus
 from .notifications import Notifier
@@ -67,6 +68,7 @@ class Bridge:
         presence: Presence | None = None,
         controls: WindowHostControls | None = None,
         room_admin: RoomAdmin | None = None,
+        downloads: Downloads | None = None,
     ) -> None:
         self._hosting = hosting
         self._controls = controls
@@ -75,6 +77,7 @@ class Bridge:
         self._storage = storage
         self._presence = presence
         self._room_admin = room_admin
+        self._downloads = downloads or Downloads(self._ask_save_path)
         self._window: Window | None = None  # once created
         self._guard: PageGuard | None = None
 
@@ -195,6 +198,31 @@ class Bridge:
             log.warning("refused to open a non-http link: %r", url)
             return False
         return webbrowser.open(url)
+
+    # Files of the rooms (desktop/downloads.py): "Save as..." and "Show in folder".
+
+    @_our_page_only
+    def save_file(self, url: str, name: str, token: str = "") -> DownloadStarted | None:
+        """The system's save dialog, then the file streamed there; null if the dialog was cancelled."""
+        return self._downloads.start(str(url), str(name), str(token or ""))
+
+    @_our_page_only
+    def download_progress(self, download_id: int) -> DownloadProgress:
+        return self._downloads.progress(download_id)
+
+    @_our_page_only
+    def show_in_folder(self, path: str) -> bool:
+        return self._downloads.show_in_folder(str(path))
+
+    def _ask_save_path(self, name: str) -> str | None:
+        import webview  # only where a window exists
+
+        if self._window is None:
+            return None
+        chosen = self._window.create_file_dialog(webview.FileDialog.SAVE, save_filename=name)
+        if not chosen:
+            return None
+        return chosen if isinstance(chosen, str) else chosen[0]
 
     # Settings: {name, language, port, notifications, discovery, receipts, recent}; see settings.Settings.
 

@@ -14,6 +14,8 @@ prints {"event": "ready", ...}; then for each command line it prints {"id": ...,
   {"id": 5, "op": "drop", "urls": [...]}                 drop links or files onto the page
   {"id": 6, "op": "unfocus"}                              another window takes the focus (the user looks away)
   {"id": 8, "op": "resize", "width": 400, "height": 760}  resize the window
+  {"id": 9, "op": "save_dialog", "path": "/tmp/x"}      the system's save dialog answers this path
+                                                          from now on (null: as if cancelled)
   {"id": 7, "op": "close"}                                close the window (as the user would)
 
 End of input closes the window too.
@@ -113,6 +115,18 @@ def focus_elsewhere(app: DesktopApp) -> bool:
     return True
 
 
+def answer_save_dialog(app: DesktopApp, path: str | None) -> None:
+    """Stand in for the system's save dialog (the true boundary: a person picks a place there).
+    It records the name it was offered, as the real one shows it."""
+    offered = app.window.__dict__.setdefault("_test_save_dialog_offers", [])
+
+    def dialog(dialog_type=10, directory="", allow_multiple=False, save_filename="", file_types=()):
+        offered.append({"type": int(dialog_type), "name": save_filename})
+        return None if path is None else (path,)
+
+    app.window.create_file_dialog = dialog
+
+
 def perform(app: DesktopApp, command: dict):
     window = app.window
     op = command["op"]
@@ -122,6 +136,8 @@ def perform(app: DesktopApp, command: dict):
         return evaluate_async(window, command["code"])
     if op == "title":
         return window.title
+    if op == "save_dialog_offers":
+        return window.__dict__.get("_test_save_dialog_offers", [])
     if op == "clipboard":
         return app.page_guard.clipboard_text()
     if op == "drop":
@@ -130,6 +146,9 @@ def perform(app: DesktopApp, command: dict):
         return focus_elsewhere(app)
     if op == "resize":
         window.resize(command["width"], command["height"])
+        return True
+    if op == "save_dialog":
+        answer_save_dialog(app, command["path"])
         return True
     if op == "close":
         window.destroy()

@@ -53,3 +53,11 @@ def notification_server(session_bus):
     from .notification_service import run_notification_server
 
     yield from run_notification_server(session_bus)
+
+
+@pytest.fixture
+def file_manager(session_bus):
+    """The stand-in file manager on that bus; `.shown` lists the file URIs it was asked to show."""
+    from .notification_service import run_file_manager
+
+    yield from run_file_manager(session_bus)

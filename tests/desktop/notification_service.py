@@ -65,21 +65,45 @@ def run_session_bus(monkeypatch):
     proc.wait(5)
 
 
-def run_notification_server(session_bus):
-    server = StandInNotificationServer()
+def serve_on_bus(session_bus, interface, path: str, name: str):
+    """Offer `interface` at `path` under the well-known `name` on the bus, until the test ends."""
     loop = asyncio.new_event_loop()
-    ready = threading.Event()
 
     async def serve():
         bus = await MessageBus(bus_address=session_bus).connect()
-        bus.export("/org/freedesktop/Notifications", server)
-        await bus.request_name("org.freedesktop.Notifications")
-        ready.set()
+        bus.export(path, interface)
+        await bus.request_name(name)
 
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     asyncio.run_coroutine_threadsafe(serve(), loop).result(10)
-    assert ready.wait(10)
-    yield server
+    yield interface
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
+
+
+def run_notification_server(session_bus):
+    yield from serve_on_bus(
+        session_bus,
+        StandInNotificationServer(),
+        "/org/freedesktop/Notifications",
+        "org.freedesktop.Notifications",
+    )
+
+
+class StandInFileManager(ServiceInterface):
+    """Just enough of org.freedesktop.FileManager1 (Nautilus, Dolphin...) to record what it shows."""
+
+    def __init__(self):
+        super().__init__("org.freedesktop.FileManager1")
+        self.shown = []
+
+    @method()
+    def ShowItems(self, uris: "as", startup_id: "s"):
+        self.shown.append(list(uris))
+
+
+def run_file_manager(session_bus):
+    yield from serve_on_bus(
+        session_bus, StandInFileManager(), "/org/freedesktop/FileManager1", "org.freedesktop.FileManager1"
+    )

@@ -1,0 +1,82 @@
+"""Files in the real window: a file dropped onto the room goes up to the window's own host, comes
+back as a file card, and "Save as..." writes the same bytes where the (stand-in) save dialog
+said; "Show in folder" asks the (stand-in) file manager on D-Bus to show it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .app_process import REPO_ROOT
+from .test_window import UI_HELPERS, wait_for_js
+from .test_window_host_controls import click
+
+pytestmark = pytest.mark.display
+
+SIZE = 2 * 1024 * 1024 + 3  # more than one piece of the hash and of the download
+
+
+def expected_bytes() -> bytes:
+    return bytes((index * 7 + 3) & 0xFF for index in range(SIZE))
+
+
+# A drop as the OS delivers it, with a file the page builds (a hand would drag one from a folder).
+DROP_FILE = f"""
+(() => {{
+  const bytes = new Uint8Array({SIZE});
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) & 0xff;
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], 'отчёт.bin', {{ type: 'application/octet-stream' }}));
+  const zone = document.querySelector('[data-testid="drop-zone"]');
+  zone.dispatchEvent(new DragEvent('dragenter', {{ bubbles: true, dataTransfer: transfer }}));
+  zone.dispatchEvent(new DragEvent('drop', {{ bubbles: true, cancelable: true, dataTransfer: transfer }}));
+  return true;
+}})()
+"""
+
+
+def test_a_file_dropped_in_the_window_is_saved_as_the_same_bytes_and_shown_in_its_folder(
+    launch_app, session_bus, file_manager, tmp_path
+):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    app = launch_app(env={"DBUS_SESSION_BUS_ADDRESS": session_bus})
+    app.js(UI_HELPERS)
+    wait_for_js(app, "window.__ui.type('Name', 'Anna')", timeout=15)
+    assert app.js("window.__ui.type('Room', 'files')")
+    wait_for_js(app, "window.__ui.click('Join')")
+    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+
+    assert app.js(DROP_FILE)
+    wait_for_js(app, "document.querySelector('[data-testid=\"file-card\"]') !== null", timeout=30)
+    assert app.js("document.querySelector('[data-testid=\"file-name\"]').textContent") == "отчёт.bin"
+    # In the window a file is saved with the system's dialog, not the browser's downloads.
+    assert app.js("document.querySelector('[data-testid=\"download\"]')") is None
+
+    target = tmp_path / "saved" / "отчёт.bin"
+    target.parent.mkdir()
+    app.command("save_dialog", path=str(target))
+    click(app, '[data-testid="save-as"]')
+    wait_for_js(app, "document.querySelector('[data-testid=\"download-done\"]') !== null", timeout=30)
+    assert app.command("save_dialog_offers") == [{"type": 30, "name": "отчёт.bin"}]
+    assert target.read_bytes() == expected_bytes()
+    assert not target.with_name("отчёт.bin.part").exists()
+    done_text = app.js("document.querySelector('[data-testid=\"download-done\"]').textContent")
+    assert str(target) in done_text
+
+    click(app, '[data-testid="show-in-folder"]')
+    deadline = time.monotonic() + 10
+    while not file_manager.shown and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert file_manager.shown == [[target.as_uri()]]
+
+
+def test_a_cancelled_save_dialog_saves_nothing(launch_app, tmp_path):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    app = launch_app()
+    app.command("save_dialog", path=None)
+    url = f"http://127.0.0.1:{app.port}/api/files/none/x.bin"
+    assert app.api("save_file", url, "x.bin", "") is None
+    assert app.command("save_dialog_offers") == [{"type": 30, "name": "x.bin"}]
