@@ -128,14 +128,21 @@ class ReadReceipts:
 
     def _store(self, room: str, identity: str, name: str, seen_id: int) -> bool:
         """Keep a receipt if it is further than the one kept; whether it was."""
-        changed = self._db.execute(
-            "INSERT INTO read_receipts (room, identity, name, seen_id) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (room, identity) DO UPDATE SET name = excluded.name, seen_id = excluded.seen_id"
-            " WHERE excluded.seen_id > read_receipts.seen_id",
+        row = self._db.execute(
+            "SELECT seen_id FROM read_receipts WHERE room = ? AND identity = ?", (room, identity)
+        ).fetchone()
+        if row is not None:
+            if row[0] >= seen_id:
+                return False
+            self._db.execute(
+                "UPDATE read_receipts SET name = ?, seen_id = ? WHERE room = ? AND identity = ?",
+                (name, seen_id, room, identity),
+            )
+            return True  # the room keeps as many as before: no need to count them
+        self._db.execute(
+            "INSERT INTO read_receipts (room, identity, name, seen_id) VALUES (?, ?, ?, ?)",
             (room, identity, name, seen_id),
-        ).rowcount
-        if not changed:
-            return False
+        )
         (kept,) = self._db.execute("SELECT COUNT(*) FROM read_receipts WHERE room = ?", (room,)).fetchone()
         if kept <= self.max_per_room:
             return True
