@@ -174,14 +174,15 @@ def create_app(config: ServerConfig) -> LanchatApp:
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
         private = PrivateRooms(config.data_dir, config.private_rooms)
+        files = app.state.files = FileStore(config.data_dir, config.file_limits)
         app.state.rooms = ChatRooms(
             store,
             manager,
             private,
             BanList(config.data_dir / BANS_FILE),
             edit_window_seconds=config.edit_window_seconds,
+            files=files,
         )
-        files = app.state.files = FileStore(config.data_dir, config.file_limits)
         discovery.has_private_rooms = lambda: bool(private.rooms())
         app.state.doctor = ConnectionDoctor()
         await start_browsing(config, discovery)

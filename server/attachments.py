@@ -4,48 +4,25 @@ the lines a seed client reads instead, since it knows nothing of `attachments`."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote
 
 from .file_store import Attachment
-from .protocol import MAX_ATTACHMENTS_PER_MESSAGE, AttachmentFrame, ErrorCode
-from .rules import Refused
+from .protocol import AttachmentFrame
 
 __all__ = [
     "FILES_PATH",
-    "MAX_UPLOAD_ID_CHARS",
     "THUMBNAIL_SEGMENT",
     "attachment_frame",
     "attachment_path",
     "human_size",
     "seed_text",
-    "validate_attachment_ids",
 ]
 
 FILES_PATH = "/api/files/"
 # GET /api/files/{id}/thumbnail is the preview; a file named exactly that links below file/.
 THUMBNAIL_SEGMENT = "thumbnail"
 
-MAX_UPLOAD_ID_CHARS = 64  # ours are 32; anything longer is no id of ours
 _SIZE_UNITS = ("bytes", "KB", "MB", "GB", "TB")
-
-
-def validate_attachment_ids(value: Any) -> tuple[str, ...]:
-    """A message frame's `attachments`: absent, or 1 to MAX_ATTACHMENTS_PER_MESSAGE distinct upload ids."""
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(
-        isinstance(item, str) and 0 < len(item) <= MAX_UPLOAD_ID_CHARS for item in value
-    ):
-        raise Refused(ErrorCode.ATTACHMENT_INVALID, "`attachments` must be a list of upload ids (strings).")
-    if len(value) > MAX_ATTACHMENTS_PER_MESSAGE:
-        raise Refused(
-            ErrorCode.TOO_MANY_ATTACHMENTS,
-            f"The message has {len(value)} attachments; at most {MAX_ATTACHMENTS_PER_MESSAGE} are allowed.",
-        )
-    if len(set(value)) != len(value):
-        raise Refused(ErrorCode.ATTACHMENT_INVALID, "The message names one upload twice.")
-    return tuple(value)
 
 
 def attachment_path(attachment: Attachment) -> str:

@@ -14,10 +14,11 @@ from typing import Literal, NotRequired, TypedDict
 
 from .capacity import AddressRateLimits, NewRoomLimits, admit_member
 from .direct_rooms import check_direct_capacity, direct_pair, is_direct_room
+from .file_store import FileStore, StoredUpload
 from .history import DiskNearlyFull, HistoryStore, StoredMessage
 from .hub import ConnectionManager, Member, Socket
 from .identity import identity_of
-from .message_frames import message_frames, seed_frame
+from .message_frames import message_frames, seed_frame, seed_frames
 from .moderation import BanList, banned_refusal
 from .private_rooms import PrivateRooms
 from .protocol import (
@@ -118,8 +119,10 @@ class ChatRooms:
         private: PrivateRooms | None = None,
         bans: BanList | None = None,
         edit_window_seconds: float = EDIT_WINDOW_SECONDS,
+        files: FileStore | None = None,
     ) -> None:
         self.store = store
+        self.files = files  # attachments (server/file_store.py); None: messages carry no files
         # How long after posting a sender may edit (0: not at all); the host's window may change it.
         self.edit_window_seconds = edit_window_seconds
         self.manager = manager
@@ -231,7 +234,7 @@ class ChatRooms:
             page = self.store.before(room, before, limit)
         answer: HistoryPage = {
             "room": room,
-            "messages": message_frames(self.store, page),
+            "messages": message_frames(self.store, page, self.files),
             "has_more": bool(page) and page[0].id > self.store.first_id(room),
         }
         if newer is not None:
@@ -313,7 +316,7 @@ class ChatRooms:
             cursor = start
             while True:
                 page = self.store.changed(room, start, until, REPLAY_PAGE, since=cursor)
-                for message, frame in zip(page, message_frames(self.store, page), strict=True):
+                for message, frame in zip(page, message_frames(self.store, page, self.files), strict=True):
                     assert message.changed_at is not None
                     yield encode(_update(frame, message.changed_at, _change_of(message)))
                     cursor = message.changed_at
@@ -332,10 +335,9 @@ class ChatRooms:
                 if not replayed:
                     replayed.append(page[0].id)
                 if rich:
-                    yield from map(encode, message_frames(self.store, page))
+                    yield from map(encode, message_frames(self.store, page, self.files))
                 else:
-                    # A seed client knows no "deleted" mark: it would show an empty message.
-                    yield from (encode(seed_frame(message)) for message in page if not message.deleted)
+                    yield from map(encode, seed_frames(page, self.files))
                 cursor = page[-1].id
 
         def welcome() -> WelcomeFrame:
@@ -467,6 +469,7 @@ class ChatRooms:
                     return
             if message.reply_to is not None:
                 self._check_reply(member, message)
+            uploads = self._attachable(room, message)
             self._speak_as(member, message)
             stored = self.store.append(
                 room,
@@ -476,6 +479,11 @@ class ChatRooms:
                 identity=member.identity,
                 reply_to=message.reply_to,
             )
+            attached = self.files.attach(room, stored.id, uploads) if self.files and uploads else []
+            if self.files is not None:
+                # The history keeps within its limits by dropping a room's oldest messages: their
+                # files go too.
+                self.files.detach_up_to(room, 0, self.store.first_id(room) - 1)
         except DiskNearlyFull as exc:
             log.error("not storing a message in %r: %s", room, exc)
             raise Refused(
@@ -491,8 +499,8 @@ class ChatRooms:
                 "The server could not store the message, so it was not sent. Try again.",
                 **({"client_id": message.client_id} if message.client_id else {}),
             ) from exc
-        (frame,) = message_frames(self.store, [stored])
-        self.manager.broadcast(frame, room, seed=seed_frame(stored))
+        (frame,) = message_frames(self.store, [stored], self.files)
+        self.manager.broadcast(frame, room, seed=seed_frame(stored, attached))
         if message.client_id is not None:
             self.manager.send(member, _ack(stored, duplicate=False))
         if is_direct_room(room):
@@ -507,6 +515,19 @@ class ChatRooms:
         for other in self.manager.all_members():
             if other.rich and other.identity in pair and other.identity not in present:
                 self.manager.send(other, frame)
+
+    def _attachable(self, room: str, message: ChatMessage) -> list[StoredUpload]:
+        """The finished uploads the message attaches, checked before anything is stored."""
+        if not message.attachments:
+            return []
+        pin = {"client_id": message.client_id} if message.client_id else {}
+        if self.files is None:
+            raise Refused(ErrorCode.ATTACHMENT_INVALID, "This host takes no files.", **pin)
+        try:
+            return self.files.attachable(room, list(message.attachments))
+        except Refused as refusal:
+            refusal.extra.update(pin)
+            raise
 
     def _check_reply(self, member: Member, message: ChatMessage) -> None:
         assert message.reply_to is not None
@@ -592,7 +613,9 @@ class ChatRooms:
     def publish_change(self, message: StoredMessage, kind: ChangeKind) -> None:
         """Tell the room's v2 members that a message changed (the host's delete uses it too)."""
         assert message.changed_at is not None
-        (frame,) = message_frames(self.store, [message])
+        if kind == "delete" and self.files is not None:
+            self.files.detach(message.room, message.id)  # its files go with it
+        (frame,) = message_frames(self.store, [message], self.files)
         self.manager.broadcast(_update(frame, message.changed_at, kind), message.room, rich_only=True)
 
     def _speak_as(self, member: Member, message: ChatMessage) -> None:

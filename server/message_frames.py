@@ -9,22 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .attachments import attachment_frame, seed_text
+from .file_store import Attachment, FileStore
 from .history import HistoryStore, StoredMessage
 from .protocol import REPLY_QUOTE_CHARS, MessageFrame, ReplyQuote, message_frame
 
-__all__ = ["message_frames", "quote_of", "seed_frame"]
+__all__ = ["message_frames", "quote_of", "seed_frame", "seed_frames"]
 
 
-def seed_frame(message: StoredMessage) -> MessageFrame:
-    """What a seed client is sent of a message: its current text, no v2 field."""
+def seed_frame(message: StoredMessage, attachments: Sequence[Attachment] = ()) -> MessageFrame:
+    """What a seed client is sent of a message: its current text (and a line per attached file),
+    no v2 field."""
     return message_frame(
         room=message.room,
         id=message.id,
         sender=message.sender,
-        text=message.text,
+        text=seed_text(message.text, attachments) if attachments else message.text,
         timestamp=message.timestamp,
         client_id=message.client_id,
     )
+
+
+def seed_frames(messages: Sequence[StoredMessage], files: FileStore | None = None) -> list[MessageFrame]:
+    """The seed frames of messages of one room, deleted ones left out (a seed client knows no
+    "deleted" mark: it would show an empty message)."""
+    kept = [message for message in messages if not message.deleted]
+    attached = files.attachments_of(kept[0].room, [m.id for m in kept]) if files and kept else {}
+    return [seed_frame(message, attached.get(message.id, ())) for message in kept]
 
 
 def quote_of(original: StoredMessage | None, original_id: int) -> ReplyQuote:
@@ -36,12 +47,16 @@ def quote_of(original: StoredMessage | None, original_id: int) -> ReplyQuote:
     return {"id": original.id, "sender": original.sender, "text": first_line[:REPLY_QUOTE_CHARS]}
 
 
-def message_frames(store: HistoryStore, messages: Sequence[StoredMessage]) -> list[MessageFrame]:
+def message_frames(
+    store: HistoryStore, messages: Sequence[StoredMessage], files: FileStore | None = None
+) -> list[MessageFrame]:
     """The v2 frames of messages of one room, with a few queries for all of them together."""
     if not messages:
         return []
     room = messages[0].room
-    reactions = store.reactions.of(room, [message.id for message in messages if not message.deleted])
+    live = [message.id for message in messages if not message.deleted]
+    reactions = store.reactions.of(room, live)
+    attached = files.attachments_of(room, live) if files is not None and live else {}
     held = {message.id: message for message in messages}
     wanted = {message.reply_to for message in messages if message.reply_to is not None} - held.keys()
     originals = {**store.get_many(room, wanted), **held} if wanted else held
@@ -58,5 +73,7 @@ def message_frames(store: HistoryStore, messages: Sequence[StoredMessage]) -> li
             frame["deleted"] = True
         if message.id in reactions:
             frame["reactions"] = reactions[message.id]
+        if message.id in attached:
+            frame["attachments"] = [attachment_frame(a) for a in attached[message.id]]
         frames.append(frame)
     return frames

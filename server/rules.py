@@ -23,6 +23,7 @@ from .protocol import (
     IDENTITY_SECRET_CHARS,
     IDENTITY_SECRET_MAX_CHARS,
     IDENTITY_SECRET_MIN_CHARS,
+    MAX_ATTACHMENTS_PER_MESSAGE,
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
     MAX_MESSAGE_ID,
@@ -77,10 +78,11 @@ class Refused(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
-    text: str
+    text: str  # may be "" when the message carries attachments
     sender: str
     client_id: str | None = None
     reply_to: int | None = None
+    attachments: tuple[str, ...] = ()  # upload ids (server/file_store.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,13 +317,15 @@ def validate_origin(origin: str | None, host: str | None, hosts: HostPolicy | No
         )
 
 
-def _validate_text(text: object) -> str:
+def _validate_text(text: object, *, empty_ok: bool = False) -> str:
+    if text is None and empty_ok:
+        return ""
     if text is None:
         raise Refused(ErrorCode.TEXT_MISSING, "The message has no text.")
     if not isinstance(text, str):
         raise Refused(ErrorCode.TEXT_MISSING, f"The text must be a string, not {type(text).__name__}.")
     text = text.strip()
-    if not text:
+    if not text and not empty_ok:
         raise Refused(ErrorCode.TEXT_EMPTY, "The message is empty.")
     if len(text) > MAX_TEXT_CHARS:
         raise Refused(
@@ -329,6 +333,27 @@ def _validate_text(text: object) -> str:
             f"The message has {len(text)} characters; at most {MAX_TEXT_CHARS} are allowed.",
         )
     return text
+
+
+MAX_UPLOAD_ID_CHARS = 64  # ours are 32; anything longer is no id of ours
+
+
+def validate_attachment_ids(value: Any) -> tuple[str, ...]:
+    """A message frame's `attachments`: absent, or 1 to MAX_ATTACHMENTS_PER_MESSAGE distinct upload ids."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and 0 < len(item) <= MAX_UPLOAD_ID_CHARS for item in value
+    ):
+        raise Refused(ErrorCode.ATTACHMENT_INVALID, "`attachments` must be a list of upload ids (strings).")
+    if len(value) > MAX_ATTACHMENTS_PER_MESSAGE:
+        raise Refused(
+            ErrorCode.TOO_MANY_ATTACHMENTS,
+            f"The message has {len(value)} attachments; at most {MAX_ATTACHMENTS_PER_MESSAGE} are allowed.",
+        )
+    if len(set(value)) != len(value):
+        raise Refused(ErrorCode.ATTACHMENT_INVALID, "The message names one upload twice.")
+    return tuple(value)
 
 
 def _validate_client_id(client_id: Any) -> str | None:
@@ -476,11 +501,14 @@ def parse_client_frame(data: dict[str, Any], room: str) -> ChatMessage | Typing 
                 f"The message names room {body_room!r} but this connection is in room {room!r}.",
             )
         reply_to = data.get("reply_to")
+        attachments = validate_attachment_ids(data.get("attachments"))
         return ChatMessage(
-            text=_validate_text(data.get("text")),
+            # A message of files alone may have no text.
+            text=_validate_text(data.get("text"), empty_ok=bool(attachments)),
             sender=validate_sender(data.get("sender")),  # type: ignore[arg-type]
             client_id=_validate_client_id(client_id),
             reply_to=None if reply_to is None else _validate_id(reply_to, "reply_to"),
+            attachments=attachments,
         )
     except Refused as refusal:
         # Let the client pin the error on the message it concerns.

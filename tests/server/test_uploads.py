@@ -15,31 +15,16 @@ import pytest
 from websockets.sync.client import connect
 
 from server.file_store import MAX_FILE_NAME_CHARS
+from tests.server.file_host import PASSWORD, start_file_host
 from tests.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
 
 MIB = 1024 * 1024
-PASSWORD = "correct horse"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from tests.lanchat_process import ServeProcess
-
-    root = tmp_path_factory.mktemp("uploads")
-    secret = root / "team-password"
-    secret.write_text(PASSWORD + "\n", encoding="utf-8")
     # A short head deadline, so the test that streams a body for longer than it runs quickly.
-    process = ServeProcess(
-        root / "data",
-        extra_args=(
-            "--private-room",
-            f"team={secret}",
-            "--request-head-timeout",
-            "1",
-            "--min-free-disk-mib",
-            "0",
-        ),
-    ).start()
+    process = start_file_host(tmp_path_factory.mktemp("uploads"), "--request-head-timeout", "1")
     yield process
     process.stop()
 
