@@ -466,7 +466,9 @@ class HistoryStore:
         more = len(newer) > limit - len(older)
         return older + newer[: limit - len(older)], more
 
-    def search(self, terms: list[str], rooms: list[str], offset: int, limit: int) -> list[fulltext.SearchHit]:
+    def search(
+        self, terms: list[fulltext.Term], rooms: list[str], offset: int, limit: int
+    ) -> list[fulltext.SearchHit]:
         """Messages of `rooms` holding every term, newest first (server/search.py)."""
         return fulltext.search(self._db, terms, rooms, offset, limit)
 

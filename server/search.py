@@ -44,16 +44,18 @@ from .rules import Refused
 __all__ = [
     "SEARCH_INDEX_VERSION",
     "SearchHit",
+    "Term",
     "hit_frame",
     "index_words",
     "install",
+    "match_expression",
     "query_terms",
     "search",
     "snippet",
 ]
 
 # Bump when index_words changes: a file indexed by another version is indexed again on open.
-SEARCH_INDEX_VERSION = 1
+SEARCH_INDEX_VERSION = 2
 
 # A word, as FTS5's unicode61 splits: letters and digits of any script (not "_", not marks).
 _WORD = re.compile(r"[^\W_]+")
@@ -62,30 +64,43 @@ _RUSSIAN = Stemmer.Stemmer("russian")
 _ENGLISH = Stemmer.Stemmer("english")
 
 
+# One word's forms in the index and in a query: its stem, then the word itself when that differs.
+Term = tuple[str, ...]
+
+
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
+def _forms(word: str) -> Term:
     word = word.lower().replace("ё", "\u0435")  # ё is searched as its plain e
     if _CYRILLIC.search(word):
-        return str(_RUSSIAN.stemWord(word))
-    if not word.isascii():
-        # Latin (and other) diacritics go: café = cafe. Cyrillic letters never get here.
-        decomposed = unicodedata.normalize("NFKD", word)
-        word = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return str(_ENGLISH.stemWord(word))
+        stem = str(_RUSSIAN.stemWord(word))
+    else:
+        if not word.isascii():
+            # Latin (and other) diacritics go: café = cafe. Cyrillic letters never get here.
+            decomposed = unicodedata.normalize("NFKD", word)
+            word = "".join(char for char in decomposed if not unicodedata.combining(char))
+        stem = str(_ENGLISH.stemWord(word))
+    return (stem,) if stem == word else (stem, word)
 
 
 def index_words(text: str) -> str:
-    """What the index holds for a text: its words' stems, separated by spaces."""
-    return " ".join(_stem(word) for word in _WORD.findall(text))
+    """What the index holds for a text: each word's stem, and the word itself when it differs
+    (Snowball cuts some base forms too far, вокзал to вокза, while вокзале is cut to вокзал: a
+    query matches either the stem or the word it typed)."""
+    return " ".join(" ".join(_forms(word)) for word in _WORD.findall(text))
 
 
-def query_terms(query: str) -> list[str]:
-    """A query's distinct stems, in order; Refused (search_invalid) for an unusable query."""
+def query_terms(query: str) -> list[Term]:
+    """A query's distinct words, as their forms, in order; Refused (search_invalid) for an
+    unusable query."""
     if len(query) > MAX_SEARCH_QUERY_CHARS:
         raise Refused(
             ErrorCode.SEARCH_INVALID, f"A search is at most {MAX_SEARCH_QUERY_CHARS} characters long."
         )
-    terms = list(dict.fromkeys(_stem(word) for word in _WORD.findall(query)))
+    by_stem: dict[str, dict[str, None]] = {}  # words of one stem are one term, in any of their forms
+    for word in _WORD.findall(query):
+        stem, *rest = _forms(word)
+        by_stem.setdefault(stem, {}).update(dict.fromkeys(rest))
+    terms = [(stem, *forms) for stem, forms in by_stem.items()]
     if not terms:
         raise Refused(ErrorCode.SEARCH_INVALID, "A search needs at least one word (letters or digits).")
     if len(terms) > MAX_SEARCH_TERMS:
@@ -200,15 +215,20 @@ class SearchHit:
     text: str  # the whole stored text; snippet() cuts it
 
 
+def match_expression(terms: list[Term]) -> str:
+    """The FTS5 MATCH of every term, each in any of its forms."""
+    # Our forms are letters and digits only, so quoting each one is the whole escaping needed.
+    return " AND ".join("(" + " OR ".join(f'"{form}"' for form in term) + ")" for term in terms)
+
+
 def search(
-    db: sqlite3.Connection, terms: list[str], rooms: list[str], offset: int, limit: int
+    db: sqlite3.Connection, terms: list[Term], rooms: list[str], offset: int, limit: int
 ) -> list[SearchHit]:
     """Up to `limit` messages of `rooms` holding every term (stems, as query_terms gives), newest
     first, from the `offset`th on."""
     if not rooms:
         return []
-    # Our stems are letters and digits only, so quoting each one is the whole escaping needed.
-    match = " ".join(f'"{term}"' for term in terms)
+    match = match_expression(terms)
     placeholders = ",".join("?" * len(rooms))
     # CROSS JOIN keeps the index first: it yields matches newest first, so LIMIT stops it early.
     rows = db.execute(
@@ -235,11 +255,11 @@ def _utf16_offsets(text: str) -> list[int] | None:
     return offsets
 
 
-def snippet(text: str, terms: list[str]) -> tuple[str, list[list[int]]]:
+def snippet(text: str, terms: list[Term]) -> tuple[str, list[list[int]]]:
     """A plain-text window of at most about SEARCH_SNIPPET_CHARS around the first match, and the
     matched words' [start, end) ranges in it (UTF-16 code units). An ellipsis marks a cut."""
-    wanted = set(terms)
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if _stem(m.group()) in wanted]
+    wanted = {form for term in terms for form in term}
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text) if not wanted.isdisjoint(_forms(m.group()))]
     start, end = 0, len(text)
     if len(text) > SEARCH_SNIPPET_CHARS:
         first = spans[0][0] if spans else 0
@@ -264,7 +284,7 @@ def snippet(text: str, terms: list[str]) -> tuple[str, list[list[int]]]:
     return prefix + window + suffix, marks
 
 
-def hit_frame(hit: SearchHit, terms: list[str]) -> SearchResult:
+def hit_frame(hit: SearchHit, terms: list[Term]) -> SearchResult:
     text, marks = snippet(hit.text, terms)
     return {
         "room": hit.room,

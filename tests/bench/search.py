@@ -41,7 +41,7 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from server.history import HistoryStore
-from server.search import hit_frame, query_terms, search
+from server.search import hit_frame, match_expression, query_terms, search
 from tests.lanchat_process import ServeProcess
 
 ROOMS = 100
@@ -319,7 +319,7 @@ def main() -> int:
         matches = {
             query: db.execute(
                 "SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?",
-                (" ".join(f'"{term}"' for term in query_terms(query)),),
+                (match_expression(query_terms(query)),),
             ).fetchone()[0]
             for query in queries
         }

@@ -4,6 +4,7 @@ One server for the module: each test writes to rooms of its own, so they stay in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import urllib.parse
@@ -26,6 +27,7 @@ from server.protocol import (
     ErrorCode,
 )
 from tests.lanchat_process import ServeProcess
+from tests.protocol.room_client import TIMEOUT, RoomClient, new_secret
 from tests.security.test_private_rooms import frames_until
 
 PASSWORD = "correct horse"
@@ -159,3 +161,25 @@ def test_history_around_an_id_is_a_page_centred_on_it(server):
     assert [m["id"] for m in end["messages"]][-1] == 30 and not end["has_newer"]
     assert "has_newer" not in httpx.get(history).json()  # a plain page is as before
     assert httpx.get(f"{server.url}api/rooms/vault/messages", params={"around": 1}).status_code == 403
+
+
+def test_an_edited_message_is_found_by_its_new_words_and_a_deleted_one_not_at_all(server):
+    async def scenario() -> None:
+        alice = await RoomClient.join(server.ws_base, "changes", "Alice", secret=new_secret())
+        edited = await alice.post("Встреча на вокзале в пять")
+        deleted = await alice.post("Секретный пароль от сейфа")
+        assert texts(search(server, q="вокзал", room="changes")) == ["Встреча на вокзале в пять"]
+        answer = await alice.change(
+            {"type": "edit", "id": edited["id"], "text": "Встреча в кафе возле парка"}
+        )
+        assert answer["type"] == "update", answer
+        answer = await alice.change({"type": "delete", "id": deleted["id"]})
+        assert answer["type"] == "update", answer
+        await alice.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+    assert texts(search(server, q="вокзале", room="changes")) == []
+    found = search(server, q="кафе парки", room="changes").json()["results"]
+    assert [(r["text"], r["id"]) for r in found] == [("Встреча в кафе возле парка", found[0]["id"])]
+    assert texts(search(server, q="пароль", room="changes")) == []
+    assert texts(search(server, q="сейф")) == []
