@@ -74,6 +74,7 @@ TUS_EXPOSED_HEADERS = [
     "Content-Range",
 ]
 FORBIDDEN_CODES = (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN, ErrorCode.ORIGIN_NOT_ALLOWED)
+DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 # How long a PATCH or HEAD waits for the upload's previous PATCH to end (see _exclusive).
 UPLOAD_LOCK_WAIT_SECONDS = 5.0
 
@@ -150,6 +151,13 @@ async def _exclusive(lock: asyncio.Lock | None) -> AsyncIterator[None]:
         yield
     finally:
         lock.release()
+
+
+class FileDownload(FileResponse):
+    """Starlette's FileResponse (ranges, HEAD, ETag) reading 1 MiB at a time: it hops to a worker
+    thread for every read, and at its 64 KiB a GB download was 16,000 hops."""
+
+    chunk_size = DOWNLOAD_CHUNK_BYTES
 
 
 def _expires(store: FileStore, upload: StoredUpload) -> str:
@@ -364,7 +372,7 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
         return attachment
 
     def served(attachment: Attachment, path: Any, media_type: str, disposition: str) -> FileResponse:
-        return FileResponse(
+        return FileDownload(
             path,
             media_type=media_type,
             headers={

@@ -6,6 +6,8 @@ In one run, with curl as the client for both sides, on the same file:
   1 MiB reads, no hashing: `PutSink` below);
 - download: `curl -o /dev/null` of the attachment from lanchat (Range-capable FileResponse, with
   nosniff and Content-Disposition) against `python -m http.server` serving the same file;
+- CPU: the seconds of CPU lanchat's process spends per GiB uploaded, which a busy machine does
+  not distort as it does throughput;
 - memory: lanchat's resident set size sampled every 20 ms during a separate 2 GiB upload, against
   its size just before.
 
@@ -187,12 +189,17 @@ def main() -> int:
             time.sleep(0.5)  # http.server binding
             results: dict[str, list[float]] = {key: [] for key in ("up", "up_plain", "down", "down_plain")}
             download_path = ""
+            cpu_per_gib: list[float] = []  # the host's CPU seconds per GiB uploaded: steady under load
             for run in range(args.runs):
                 results["up_plain"].append(
                     curl(*WRITE_OUT, "-X", "PUT", "-T", str(source), f"http://127.0.0.1:{sink.server_port}/x")
                 )
+                assert process.process is not None
+                host = psutil.Process(process.process.pid)
+                used = sum(host.cpu_times()[:2])
                 speed, upload_id = lanchat_upload(base, source, sha256)
                 results["up"].append(speed)
+                cpu_per_gib.append((sum(host.cpu_times()[:2]) - used) / (args.mib / 1024))
                 if run == 0:
                     download_path = attach(process, upload_id)
                 else:
@@ -219,6 +226,7 @@ def main() -> int:
             "upload plain = a Python http.server PUT sink writing to disk;"
             " download plain = python -m http.server"
         )
+        print(f"host CPU per GiB uploaded (hashing included): {min(cpu_per_gib):.2f} s")
         print(
             f"host RSS during a {args.rss_mib} MiB upload: {before / MIB:.0f} MiB before,"
             f" {peak / MIB:.0f} MiB at most (+{(peak - before) / MIB:.1f} MiB)"
