@@ -43,7 +43,9 @@ class RoomClient:
         secret: str | None = None,
         v2: bool = True,
         after: int | None = None,
+        held: dict[int, dict[str, Any]] | None = None,
     ) -> RoomClient:
+        """Join; `held`: the messages a resuming client kept (its folded state when it left)."""
         query: dict[str, Any] = {"name": name}
         if v2:
             query["v"] = 2
@@ -52,6 +54,8 @@ class RoomClient:
         url = f"{base}/ws/{urllib.parse.quote(room)}?{urllib.parse.urlencode(query)}"
         ws = await websockets.connect(url, open_timeout=TIMEOUT, max_size=None)
         client = cls(ws, room, name)
+        client.folded = dict(held or {})
+        client.position = after or 0
         if secret is not None:
             await client.send({"type": "hello", "secret": secret})
         waiting = ({"welcome"} if v2 else set()) | ({"identified"} if secret is not None else set())
@@ -89,6 +93,11 @@ class RoomClient:
             frame = await self.recv()
             if predicate(frame):
                 return frame
+
+    async def catch_up(self, position: int) -> None:
+        """Read until everything up to `position` has arrived."""
+        while self.position < position:
+            await self.recv()
 
     async def until_type(self, kind: str) -> dict[str, Any]:
         return await self.until(lambda frame: frame.get("type") == kind)
