@@ -132,7 +132,13 @@ def _run_locked(
     known = tuple(remembered_hosts(settings.current)) if browse else ()
     server = _bind_server(
         PortMemory(options.data_dir / SERVER_PORT_FILE),
-        ServerConfig(host="127.0.0.1", data_dir=options.data_dir, browse=browse, known_hosts=known),
+        ServerConfig(
+            host="127.0.0.1",
+            data_dir=options.data_dir,
+            browse=browse,
+            known_hosts=known,
+            edit_window_seconds=settings.current.edit_window_hours * 3600,
+        ),
     )
     cleanup.callback(server.stop, SERVER_STOP_SECONDS)
     presence = Presence(server, settings.current, allowed=options.discovery)

@@ -233,7 +233,11 @@ class Bridge:
     @_our_page_only
     def save_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial update and return all settings; an invalid value rejects the Promise."""
+        before = self._settings.current.edit_window_hours
         settings = self._settings.update(changes)
+        if settings.edit_window_hours != before and self._controls is not None:
+            # This window's own server takes it at once (the setting is kept for its next start).
+            self._controls.set_edit_window(settings.edit_window_hours * 3600)
         if self._presence is not None:
             self._presence.settings_changed(settings)
         return asdict(settings)

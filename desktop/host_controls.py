@@ -40,6 +40,9 @@ class WindowHostControls:
     def delete_message(self, room: str, message_id: int) -> bool:
         return self._run(lambda controls: controls.delete_message(str(room), message_id))
 
+    def set_edit_window(self, seconds: float) -> None:
+        self._run(lambda controls: controls.set_edit_window(seconds))
+
     def _run(self, act: Callable[[HostControls], T]) -> T:
         app = self._server.app
         if app is None:

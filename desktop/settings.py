@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import platformdirs
 
-from server.protocol import MAX_ROOM_CHARS, MAX_SENDER_CHARS
+from server.protocol import EDIT_WINDOW_SECONDS, MAX_EDIT_WINDOW_HOURS, MAX_ROOM_CHARS, MAX_SENDER_CHARS
 
 from .private_files import write_private
 
@@ -50,6 +51,9 @@ class Settings:
     recent: list[dict[str, str | None]] = field(default_factory=list)
     # Rooms that notify only of messages that mention this person: "host/room" keys.
     muted: list[str] = field(default_factory=list)
+    # How long after sending people may edit their messages on this window's server (the Host
+    # panel); 0 turns edits off. Deleting one's own message has no limit.
+    edit_window_hours: float = EDIT_WINDOW_SECONDS / 3600
 
 
 def _checked(key: str, value: Any) -> Any:
@@ -70,6 +74,13 @@ def _checked(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false, got {value!r}")
         return value
+    if key == "edit_window_hours":
+        number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not number or not 0 <= value <= MAX_EDIT_WINDOW_HOURS:
+            raise ValueError(
+                f"edit_window_hours must be a number from 0 to {MAX_EDIT_WINDOW_HOURS}, got {value!r}"
+            )
+        return float(value)
     if key == "recent":
         if not isinstance(value, list) or not all(_is_recent_entry(entry) for entry in value):
             raise ValueError(

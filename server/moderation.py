@@ -230,6 +230,17 @@ class HostControls:
             self.rooms.publish_change(deleted, "delete")
         return True
 
+    def set_edit_window(self, seconds: float) -> None:
+        """How long after posting people may edit their messages (0: not at all), from now on. A
+        member learns it at its next join (the welcome's limits); a late edit is refused anyway."""
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds < float("inf")
+        ):
+            raise ModerationError(f"an edit window is a number of seconds >= 0, not {seconds!r}")
+        self.rooms.edit_window_seconds = float(seconds)
+
     # Internals -------------------------------------------------------------
 
     def _connections(self, room: str | None) -> list[tuple[Member, str | None]]:

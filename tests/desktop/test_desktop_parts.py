@@ -30,6 +30,7 @@ from desktop.single_instance import (
     ask_running_instance_to_show,
 )
 from server.config import ServerConfig
+from server.protocol import EDIT_WINDOW_SECONDS, MAX_EDIT_WINDOW_HOURS
 from server.runner import ServerThread
 
 from .app_process import listening_ports
@@ -58,6 +59,11 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
     assert reloaded.receipts is True  # read receipts on unless switched off
     assert SettingsStore(tmp_path).update({"receipts": False}).receipts is False
     assert SettingsStore(tmp_path).current.receipts is False
+    assert reloaded.edit_window_hours == EDIT_WINDOW_SECONDS / 3600  # the server's default, 24 h
+    assert SettingsStore(tmp_path).update({"edit_window_hours": 0}).edit_window_hours == 0
+    assert SettingsStore(tmp_path).update({"edit_window_hours": MAX_EDIT_WINDOW_HOURS}).edit_window_hours == (
+        MAX_EDIT_WINDOW_HOURS
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,6 +74,10 @@ def test_settings_start_from_defaults_and_persist_partial_updates(tmp_path):
         ({"notifications": "yes"}, "notifications must be true or false"),
         ({"discovery": "off"}, "discovery must be true or false"),
         ({"receipts": 0}, "receipts must be true or false"),
+        ({"edit_window_hours": -0.5}, "edit_window_hours must be a number from 0"),
+        ({"edit_window_hours": MAX_EDIT_WINDOW_HOURS + 1}, "edit_window_hours must be a number from 0"),
+        ({"edit_window_hours": True}, "edit_window_hours must be a number"),
+        ({"edit_window_hours": float("nan")}, "edit_window_hours must be a number"),
         ({"recent": ["pc.local:8765"]}, "recent must be a list of"),
         ({"muted": "pc.local:8765/general"}, "muted must be a list of"),
         ({"muted": [""]}, "muted must be a list of"),
@@ -375,3 +385,51 @@ def test_discovery_is_on_by_default_and_its_switch_survives_a_restart(tmp_path):
     assert SettingsStore(tmp_path).current.discovery is True
     SettingsStore(tmp_path).update({"discovery": False})
     assert SettingsStore(tmp_path).current.discovery is False
+
+
+def test_the_edit_window_setting_reaches_this_windows_server_at_once(tmp_path, server):
+    """Host panel -> bridge -> the in-process server: a socket joining next is told, and an edit
+    past the new window (0: none allowed) is refused; a delete still goes through."""
+    bridge = Bridge(
+        Hosting(server),
+        SettingsStore(tmp_path),
+        Notifier(),
+        PageStorage(tmp_path),
+        None,
+        WindowHostControls(server),
+    )
+    guard = PageGuard()
+    guard.origin = "http://127.0.0.1:40000"
+    bridge._attach(StandInWindow("http://127.0.0.1:40000/index.html"), guard)  # type: ignore[arg-type]
+    assert bridge.save_settings({"edit_window_hours": 0})["edit_window_hours"] == 0
+
+    async def scenario():
+        url = f"ws://127.0.0.1:{server.port}/ws/edits?v=2&name=Anna"
+        async with websockets.connect(url) as ws:
+            await ws.send(json.dumps({"type": "hello", "secret": "a" * 43}))
+            frames = []
+            while len(frames) < 2:
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+            welcome = next(frame for frame in frames if frame["type"] == "welcome")
+            await ws.send(json.dumps({"text": "hi", "sender": "Anna", "client_id": "c-1"}))
+            posted = None
+            while posted is None:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                posted = frame if frame["type"] == "ack" else None
+            answers = []
+            for change in (
+                {"type": "edit", "id": posted["id"], "text": "changed"},
+                {"type": "delete", "id": posted["id"]},
+            ):
+                await ws.send(json.dumps(change))
+                while True:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                    if frame["type"] in ("error", "update"):
+                        answers.append(frame.get("code") or frame["change"])
+                        break
+            return welcome, answers
+
+    welcome, answers = asyncio.run(scenario())
+    assert welcome["limits"]["edit_window_seconds"] == 0
+    assert answers == ["edit_window_passed", "delete"]
+    assert SettingsStore(tmp_path).current.edit_window_hours == 0  # kept for the window's next start

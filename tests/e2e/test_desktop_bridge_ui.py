@@ -105,3 +105,25 @@ def test_in_russian_the_host_panel_button_fits_and_the_sidebar_does_not_scroll_s
     sidebar = page.locator("#app-sidebar")
     assert sidebar.evaluate("el => el.scrollWidth - el.clientWidth") <= 0
     screenshot(page, "desktop-host-panel-ru")
+
+
+@pytest.mark.parametrize("locale, label, off_hint", [
+    ("en-US", "Messages can be edited for (hours)", "nobody can edit"),
+    ("ru-RU", "Сообщения можно править (часов)", "никто не может править"),
+])  # fmt: skip
+def test_the_host_panel_sets_how_long_messages_can_be_edited(lanchat, new_page, locale, label, off_hint):
+    page = new_page(locale=locale)
+    page.add_init_script(FAKE_PYWEBVIEW)
+    page.goto(lanchat.url)
+    field = page.get_by_test_id("host-panel").get_by_label(label)
+    expect(field).to_have_value("24")
+    field.fill("0")
+    field.press("Enter")
+    expect(page.get_by_test_id("edit-window-hint")).to_contain_text(off_hint)
+    page.wait_for_function(
+        "window.bridgeCalls.some(([name, changes]) =>"
+        " name === 'save_settings' && changes.edit_window_hours === 0)"
+    )
+    sidebar = page.locator("#app-sidebar")
+    assert sidebar.evaluate("el => el.scrollWidth - el.clientWidth") <= 0
+    screenshot(page, f"desktop-edit-window-{locale[:2]}")

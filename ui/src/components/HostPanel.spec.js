@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import HostPanel from './HostPanel.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
+import { MAX_EDIT_WINDOW_HOURS } from '../protocol.js'
 
 const status = (networks) => ({
   hosting: true,
@@ -48,5 +49,35 @@ describe('HostPanel networks', () => {
     const wrapper = mountWithI18n(HostPanel, { props: { status: bare } })
     expect(wrapper.get('code').text()).toBe('192.0.2.10:8765')
     expect(wrapper.find('[data-testid="network-kind"]').exists()).toBe(false)
+  })
+})
+
+describe('HostPanel edit window', () => {
+  it('sets how long messages can be edited, in both languages, and says what 0 means', async () => {
+    const en = mountWithI18n(HostPanel, { props: { status: null, editWindowHours: 24 } })
+    expect(en.get('label[for="host-edit-window"]').text()).toBe(
+      'Messages can be edited for (hours)',
+    )
+    expect(en.get('[data-testid="edit-window-hint"]').text()).toContain('can still be deleted')
+    const input = en.get('#host-edit-window')
+    expect(input.element.value).toBe('24')
+    await input.setValue('0.5') // a change event, as when the field loses focus
+    expect(en.emitted('edit-window')).toEqual([[0.5]])
+    await input.setValue('0')
+    expect(en.get('[data-testid="edit-window-hint"]').text()).toContain('nobody can edit')
+    const ru = mountWithI18n(HostPanel, { props: { status: null, editWindowHours: 0 } }, 'ru')
+    expect(ru.get('label[for="host-edit-window"]').text()).toBe('Сообщения можно править (часов)')
+    expect(ru.get('[data-testid="edit-window-hint"]').text()).toContain('никто не может править')
+  })
+
+  it('sends nothing for a value out of range or unchanged', async () => {
+    const wrapper = mountWithI18n(HostPanel, { props: { status: null, editWindowHours: 24 } })
+    const input = wrapper.get('#host-edit-window')
+    for (const value of ['-1', String(MAX_EDIT_WINDOW_HOURS + 1), '', '24']) {
+      await input.setValue(value)
+    }
+    expect(wrapper.emitted('edit-window')).toBeUndefined()
+    await input.setValue(String(MAX_EDIT_WINDOW_HOURS))
+    expect(wrapper.emitted('edit-window')).toEqual([[MAX_EDIT_WINDOW_HOURS]])
   })
 })

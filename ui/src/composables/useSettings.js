@@ -4,7 +4,7 @@
 import { computed, reactive, ref, watch } from 'vue'
 import * as desktop from '../desktopBridge.js'
 import { systemLanguage } from '../i18n.js'
-import { cleanName, nameProblem } from '../protocol.js'
+import { EDIT_WINDOW_SECONDS, cleanName, nameProblem } from '../protocol.js'
 import { appStorage } from '../windowStorage.js'
 
 const RECENT_MAX = 8
@@ -33,6 +33,7 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     notifications: false,
     receipts: true,
     muted: [],
+    edit_window_hours: EDIT_WINDOW_SECONDS / 3600, // the window's server: how long edits are allowed
   })
   const myName = computed(() => settings.name.trim())
   const formerNames = ref(loadFormerNames())
@@ -53,6 +54,8 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     settings.language = saved.language ?? settings.language
     if (typeof saved.notifications === 'boolean') settings.notifications = saved.notifications
     if (typeof saved.receipts === 'boolean') settings.receipts = saved.receipts
+    if (typeof saved.edit_window_hours === 'number')
+      settings.edit_window_hours = saved.edit_window_hours
     if (Array.isArray(saved.muted))
       settings.muted = saved.muted.filter((key) => typeof key === 'string')
     locale.value = settings.language || systemLanguage()
@@ -110,6 +113,12 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     save()
   }
 
+  /** How long after sending people may edit their messages on this window's server (0: never). */
+  function setEditWindowHours(hours) {
+    settings.edit_window_hours = hours
+    save()
+  }
+
   function setReceipts(enabled) {
     settings.receipts = Boolean(enabled)
     save()
@@ -143,5 +152,6 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     setMuted,
     setNotifications,
     setReceipts,
+    setEditWindowHours,
   }
 }

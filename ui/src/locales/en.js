@@ -275,6 +275,9 @@ export default {
   },
   host: {
     title: 'Host on this network',
+    editWindow: 'Messages can be edited for (hours)',
+    editWindowHint: 'After that they can still be deleted by whoever sent them.',
+    editWindowOff: '0: nobody can edit their messages here. Deleting them is still allowed.',
     explain: 'Let other computers on your network join rooms on this one.',
     port: 'Port',
     host: 'Host',
