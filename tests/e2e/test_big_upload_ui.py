@@ -78,8 +78,11 @@ def test_a_1_gib_upload_cut_by_a_host_restart_and_a_reload_sends_only_the_rest(
     page.reload()
     wait_connected(page)
     kept_at_reload = _part_size(data_dir)
-    # A page cannot reopen a file by itself: the person picks it again, and it goes on.
+    # A page cannot reopen a file by itself: it says what was cut off, the person picks it again.
+    cut = page.get_by_test_id("upload-interrupted")
+    cut.get_by_text("big.bin").wait_for()
     page.get_by_test_id("attach-input").set_input_files(str(big))
+    cut.wait_for(state="detached")
     page.get_by_test_id("upload").wait_for(state="detached", timeout=120_000)
     elapsed = time.monotonic() - started
 

@@ -70,3 +70,18 @@ describe('UploadRow', () => {
     expect(http.get('[data-testid="upload-error"]').text()).toBe('Not sent: the host answered 502.')
   })
 })
+
+describe('UploadRow of an upload cut off before a reload', () => {
+  it('asks for the same file again, or forgets it, in both languages', async () => {
+    const cut = { key: 'tus::fp::1', name: 'film.mkv', size: 1000, state: 'interrupted' }
+    const en = mountWithI18n(UploadRow, { props: { upload: cut } })
+    expect(en.text()).toContain(
+      'Not finished: choose the same file again to continue from where it stopped.',
+    )
+    await en.get('[data-testid="upload-forget"]').trigger('click')
+    expect(en.emitted('forget')).toEqual([['tus::fp::1']])
+    const ru = mountWithI18n(UploadRow, { props: { upload: cut } }, 'ru')
+    expect(ru.text()).toContain('Выбрать…')
+    expect(ru.get('[data-testid="upload-forget"]').text()).toBe('Забыть')
+  })
+})

@@ -53,6 +53,9 @@ export function useUploads({
   now = () => Date.now(),
 }) {
   const uploads = ref([])
+  // Uploads of this room cut off before this page existed (a reload, a restart): the host has
+  // part of them; picking the same file again continues it. { key, name, size, url }
+  const interrupted = ref([])
   const urlStorage = createResumeStore(storage)
   const running = new Map() // key -> { upload?, abort? } of what is in flight
 
@@ -63,6 +66,38 @@ export function useUploads({
   function remove(key) {
     running.delete(key)
     uploads.value = uploads.value.filter((entry) => entry.key !== key)
+  }
+
+  async function findInterrupted() {
+    const sending = new Set(uploads.value.map((entry) => `${entry.name}/${entry.size}`))
+    const found = (await urlStorage.findAllUploads()).filter(
+      (entry) => entry.metadata?.room === room && entry.uploadUrl,
+    )
+    interrupted.value = found
+      .map((entry) => ({
+        key: entry.urlStorageKey,
+        name: String(entry.metadata.filename ?? ''),
+        size: Number(entry.size) || 0,
+        url: entry.uploadUrl,
+        state: 'interrupted',
+      }))
+      .filter((entry) => !sending.has(`${entry.name}/${entry.size}`))
+  }
+
+  /** Give up an interrupted upload: the host drops its part, this page forgets it. */
+  async function forget(key) {
+    const entry = interrupted.value.find((candidate) => candidate.key === key)
+    interrupted.value = interrupted.value.filter((candidate) => candidate.key !== key)
+    await urlStorage.removeUpload(key)
+    if (entry)
+      Upload.terminate(entry.url, { onBeforeRequest: withToken }).catch((error) =>
+        console.error('lanchat: could not cancel the upload on the host', error),
+      )
+  }
+
+  function withToken(request) {
+    const token = roomToken()
+    if (token) request.setHeader(ROOM_TOKEN_HEADER, token)
   }
 
   function fail(entry, error) {
@@ -82,10 +117,7 @@ export function useUploads({
       removeFingerprintOnSuccess: true,
       metadata: { filename: entry.name, filetype: entry.type, room, sha256 },
       // A private room's token is fresh at every request: an upload can outlast one token.
-      onBeforeRequest(request) {
-        const token = roomToken()
-        if (token) request.setHeader(ROOM_TOKEN_HEADER, token)
-      },
+      onBeforeRequest: withToken,
       onProgress(sent, total) {
         entry.sent = sent
         Object.assign(entry, rate.update(sent, total))
@@ -149,6 +181,7 @@ export function useUploads({
       uploads.value = [...uploads.value, entry]
       start(entry)
     }
+    findInterrupted()
   }
 
   /** Stop sending it, and tell the host to drop what it has (tus termination). */
@@ -178,5 +211,7 @@ export function useUploads({
       running.clear()
     })
 
-  return { uploads, add, cancel, retry, dismiss }
+  findInterrupted()
+
+  return { uploads, interrupted, add, cancel, retry, dismiss, forget }
 }

@@ -2,12 +2,18 @@ import { describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { uploadError, useUploads } from './useUploads.js'
 import { ROOM_TOKEN_HEADER } from '../protocol.js'
+import { createResumeStore } from '../uploadResumeStore.js'
 import { memoryStorage } from '../testing/memoryStorage.js'
 
 // tus-js-client's Upload at its boundary: records what the composable asked of it.
 function fakeTus({ previous = [] } = {}) {
   const made = []
   class FakeUpload {
+    static terminated = []
+    static terminate(url) {
+      FakeUpload.terminated.push(url)
+      return Promise.resolve()
+    }
     constructor(file, options) {
       this.file = file
       this.options = options
@@ -39,6 +45,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 
 function setup(extra = {}) {
   const tus = fakeTus(extra)
+  const storage = extra.storage ?? memoryStorage()
   const uploaded = []
   let clock = 1000
   const hash = vi.fn(async () => 'HASH=')
@@ -47,7 +54,7 @@ function setup(extra = {}) {
     room: 'general',
     roomToken: () => extra.token ?? null,
     onUploaded: (entry) => uploaded.push(entry),
-    storage: memoryStorage(),
+    storage,
     Upload: tus.FakeUpload,
     hash,
     now: () => clock,
@@ -160,6 +167,32 @@ describe('useUploads', () => {
     add([file('a.txt'), file('b.txt')])
     await nextTick()
     expect(uploads.value.map((entry) => entry.name)).toEqual(['a.txt', 'b.txt'])
+  })
+})
+
+describe('useUploads after a reload', () => {
+  it('lists this room’s cut-off uploads, and forgetting one drops it on the host too', async () => {
+    const storage = memoryStorage()
+    const store = createResumeStore(storage)
+    await store.addUpload('fp1', {
+      size: 1000,
+      uploadUrl: 'http://h:1/api/uploads/cut',
+      metadata: { filename: 'film.mkv', room: 'general', sha256: 'S=' },
+    })
+    await store.addUpload('fp2', {
+      size: 5,
+      uploadUrl: 'http://h:1/api/uploads/other',
+      metadata: { filename: 'x', room: 'elsewhere', sha256: 'S=' },
+    })
+    const { interrupted, forget, tus } = setup({ storage })
+    await settle()
+    expect(interrupted.value).toMatchObject([
+      { name: 'film.mkv', size: 1000, url: 'http://h:1/api/uploads/cut' },
+    ])
+    await forget(interrupted.value[0].key)
+    expect(interrupted.value).toEqual([])
+    expect(tus.FakeUpload.terminated).toEqual(['http://h:1/api/uploads/cut'])
+    expect(await store.findAllUploads()).toHaveLength(1)
   })
 })
 

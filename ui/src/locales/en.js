@@ -357,6 +357,10 @@ export default {
     saved: 'Saved to {path}',
     showInFolder: 'Show in folder',
     openImage: 'Open {name} large',
+    interrupted: 'Not finished: choose the same file again to continue from where it stopped.',
+    chooseAgain: 'Choose it…',
+    forget: 'Forget',
+    storageFull: 'the host is almost out of disk space. Try again when its host has freed some.',
     close: 'Close',
   },
   search: {
