@@ -368,3 +368,24 @@ def test_uploads_an_address_leaves_unfinished_are_capped(serve_process):
         refused = http.post("/api/uploads", headers=headers)
         assert refused.status_code == 429
         assert refused.json()["detail"]["code"] == "too_many_uploads"
+
+
+def test_a_page_of_another_lanchat_on_the_network_may_upload_across_origins(client):
+    origin = "http://192.168.1.20:8765"
+    preflight = client.options(
+        "/api/uploads/some-id",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "tus-resumable,upload-offset,content-type,x-lanchat-room-token",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == origin
+    assert "PATCH" in preflight.headers["access-control-allow-methods"]
+    created = client.post(
+        "/api/uploads", headers={**create_headers("lobby", 1, sha256_b64(b"x"), "a", "b/c"), "Origin": origin}
+    )
+    assert created.status_code == 201
+    exposed = created.headers["access-control-expose-headers"].lower()
+    assert "location" in exposed and "upload-offset" in exposed
