@@ -76,15 +76,29 @@ def test_anna_finds_bobs_words_and_jumps_to_an_old_message_in_a_room_she_never_j
     assert anna.page_errors == [] and bob.page_errors == []
 
 
+def _join_in_russian(page, url, name):
+    page.goto(url)
+    page.get_by_label("Имя").fill(name)
+    page.get_by_label("Комната", exact=True).first.fill("общая")
+    page.get_by_role("button", name="Войти", exact=True).first.click()
+    wait_connected(page)
+
+
 def test_search_speaks_russian_and_fits_a_narrow_window(lanchat, new_page):
     anya = new_page(locale="ru-RU", width=400, height=720)
-    anya.goto(lanchat.url)
-    anya.get_by_label("Имя").fill("Аня")
-    anya.get_by_label("Комната", exact=True).first.fill("общая")
-    anya.get_by_role("button", name="Войти", exact=True).first.click()
-    wait_connected(anya)
+    borya = new_page(locale="ru-RU")
+    _join_in_russian(anya, lanchat.url, "Аня")
+    _join_in_russian(borya, lanchat.url, "Боря")
+    box = borya.get_by_label("Сообщение", exact=True)
+    box.fill("Где лежат КНИГИ?")
+    box.press("Enter")
+    expect(anya.get_by_test_id("message").filter(has_text="Где лежат КНИГИ?")).to_be_visible()
 
     panel = _open_search(anya, "Поиск сообщений")
+    result = _search(panel, "книгу", "Найти")
+    expect(result).to_have_count(1)
+    expect(result).to_contain_text("Боря")
+    expect(result.locator("mark")).to_have_text("КНИГИ")
     result = _search(panel, "Самовар БЮДЖЕТ", "Найти")
     expect(result).to_have_count(1)
     assert result.locator("mark").all_inner_texts() == ["Бюджет", "самовары"]
