@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import secrets
@@ -23,7 +24,7 @@ import shutil
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,11 +207,15 @@ def _attachment(row: tuple[Any, ...]) -> Attachment:
 @dataclass
 class _Progress:
     """An upload being written: its offset and running hash (rebuilt from the part file after a
-    restart), and a lock so that two PATCHes of one upload never interleave."""
+    restart), and a lock so that two PATCHes of one upload never interleave. `takeover` is set
+    when another request wants the lock: the holder, most likely a connection that went silent
+    (a laptop that slept), stops waiting for bytes and lets go."""
 
     offset: int
     hasher: Any  # hashlib's sha256 object
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    takeover: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0  # requests waiting for the lock
 
 
 def validate_file_name(name: str) -> str:
@@ -446,9 +451,28 @@ class FileStore:
             progress = self._progress.setdefault(upload.id, _Progress(offset, hasher))
         return progress
 
-    def lock(self, upload: StoredUpload) -> asyncio.Lock | None:
-        progress = self._progress.get(upload.id)
-        return progress.lock if progress else None
+    @contextlib.asynccontextmanager
+    async def exclusive(self, upload: StoredUpload, wait: float) -> AsyncIterator[asyncio.Event]:
+        """Hold the upload's lock (after asking its holder to let go, for at most `wait` seconds);
+        yields the event that asks this holder to let go in turn. UploadRefused (423) when the
+        holder did not let go in time."""
+        progress = await self._load_progress(upload)
+        progress.waiting += 1
+        progress.takeover.set()  # whoever holds the lock (now, or by the time we wait) lets go
+        try:
+            await asyncio.wait_for(progress.lock.acquire(), wait)
+        except TimeoutError:
+            raise UploadRefused(
+                423, ErrorCode.UPLOAD_BUSY, "Another request is sending this upload's bytes."
+            ) from None
+        finally:
+            progress.waiting -= 1
+        if not progress.waiting:
+            progress.takeover.clear()  # nobody else waits: this holder may go on
+        try:
+            yield progress.takeover
+        finally:
+            progress.lock.release()
 
     async def writer(self, upload: StoredUpload) -> UploadWriter:
         return UploadWriter(self, upload, await self._load_progress(upload))

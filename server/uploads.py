@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from email.utils import formatdate
@@ -75,7 +74,9 @@ TUS_EXPOSED_HEADERS = [
 ]
 FORBIDDEN_CODES = (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN, ErrorCode.ORIGIN_NOT_ALLOWED)
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
-# How long a PATCH or HEAD waits for the upload's previous PATCH to end (see _exclusive).
+# A PATCH asked to give way to a newer request for its upload ends after this long with no byte.
+TAKEOVER_GRACE_SECONDS = 1.0
+# How long a PATCH or HEAD waits for the upload's previous PATCH to end (FileStore.exclusive).
 UPLOAD_LOCK_WAIT_SECONDS = 5.0
 
 
@@ -135,22 +136,31 @@ def _content_disposition(kind: str, name: str) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-@contextlib.asynccontextmanager
-async def _exclusive(lock: asyncio.Lock | None) -> AsyncIterator[None]:
-    """One request at a time per upload. A client resuming after a cut may come back before the
-    host noticed the old connection went (its last bytes still being written): it waits for that
-    a moment rather than being refused."""
-    assert lock is not None
+async def _body(request: Request, takeover: asyncio.Event) -> AsyncIterator[bytes]:
+    """The request's body as it arrives, like Request.stream(), but ended (ClientDisconnect) when
+    another request for the upload asks to take over: a resuming client comes back on a new
+    connection while the old one, silent, may be held open for another minute."""
+    wanted = asyncio.ensure_future(takeover.wait())
     try:
-        await asyncio.wait_for(lock.acquire(), UPLOAD_LOCK_WAIT_SECONDS)
-    except TimeoutError:
-        raise UploadRefused(
-            423, ErrorCode.UPLOAD_BUSY, "Another request is sending this upload's bytes."
-        ) from None
-    try:
-        yield
+        while True:
+            message = asyncio.ensure_future(request.receive())
+            await asyncio.wait((message, wanted), return_when=asyncio.FIRST_COMPLETED)
+            if not message.done():
+                # Asked to let go: bytes still arriving (a live upload, or the last ones of a cut
+                # connection) go on; a connection silent for the grace is given up.
+                await asyncio.wait((message,), timeout=TAKEOVER_GRACE_SECONDS)
+                if not message.done():
+                    message.cancel()
+                    raise ClientDisconnect()
+            event = message.result()
+            if event["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            if event.get("body"):
+                yield event["body"]
+            if not event.get("more_body", False):
+                return
     finally:
-        lock.release()
+        wanted.cancel()
 
 
 class FileDownload(FileResponse):
@@ -249,7 +259,8 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
         if not upload.complete:
             await files.writer(upload)  # loads its offset (after a restart, by hashing the part file)
             try:
-                async with _exclusive(files.lock(upload)):  # the offset, once a running PATCH settled
+                # The offset once a running PATCH settled; a silent one is asked to end now.
+                async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
                     pass
             except Refused as refusal:
                 return Response(status_code=_refusal_response(refusal).status_code, headers=_tus())
@@ -284,7 +295,7 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
                     409, ErrorCode.OFFSET_MISMATCH, "The upload is complete already.", offset=upload.length
                 )
             writer = await files.writer(upload)
-            async with _exclusive(files.lock(upload)):
+            async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS) as takeover:
                 if offset != writer.offset:
                     raise UploadRefused(
                         409,
@@ -300,7 +311,7 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
                         f"The upload has {upload.length} bytes; this sends more.",
                     )
                 try:
-                    async for chunk in request.stream():
+                    async for chunk in _body(request, takeover):
                         await writer.write(chunk)
                 except ClientDisconnect:
                     await writer.flush()  # what arrived counts: the client resumes after it
@@ -325,12 +336,11 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
         try:
             check_tus(request)
             upload = upload_for(request, upload_id)
-            lock = files_of(request).lock(upload)
-            if lock is not None and lock.locked():
-                raise UploadRefused(
-                    423, ErrorCode.UPLOAD_BUSY, "A request is still sending this upload's bytes."
-                )
-            files_of(request).terminate(upload.id)
+            files = files_of(request)
+            if not upload.complete:  # a PATCH still sending is asked to stop first
+                async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
+                    pass
+            files.terminate(upload.id)
         except Refused as refusal:
             return _refusal_response(refusal)
         return Response(status_code=204, headers=_tus())

@@ -122,6 +122,30 @@ def test_a_connection_cut_mid_patch_keeps_what_arrived_and_the_resume_sends_only
     )
 
 
+def test_a_patch_whose_connection_went_silent_gives_way_to_the_resume_at_once(server, client):
+    """A laptop that slept: its old connection stays open with no byte coming; the resumed
+    upload on a new connection does not wait for the host's idle timeout."""
+    data = os.urandom(2 * MIB)
+    upload = TusUpload.create(client, "lobby", len(data), sha256_b64(data))
+    address, port = server.host.rsplit(":", 1)
+    with socket.create_connection((address, int(port))) as silent:
+        silent.sendall(
+            f"PATCH {upload.location} HTTP/1.1\r\nHost: {server.host}\r\nTus-Resumable: 1.0.0\r\n"
+            f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n".encode()
+            + data[:MIB]
+        )
+        started = time.monotonic()
+        offset = upload.offset()
+        if offset == 0:  # this HEAD came before the host even read the PATCH: ask again
+            offset = upload.offset()
+        assert offset == MIB  # the old PATCH let go and kept what it had
+        assert time.monotonic() - started < 4
+        response = upload.patch(MIB, data[MIB:])
+        assert response.status_code == 204, response.text
+        assert int(response.headers["upload-offset"]) == len(data)
+
+
 def test_an_upload_resumes_after_the_host_restarts_by_rehashing_what_it_had(tmp_path):
     from tests.lanchat_process import ServeProcess
 
