@@ -1,6 +1,6 @@
 """Benchmark: full-text search over 1,000,000 stored messages in 100 rooms, against a LIKE scan.
 
-Run by hand from the repository root (not part of the test suite), about 3 minutes:
+Run by hand from the repository root (not part of the test suite), 4 to 6 minutes:
 
     .venv/bin/python tests/bench/search.py                 # 1,000,000 messages
     .venv/bin/python tests/bench/search.py --messages 20000 --queries 20   # a smoke run, seconds
