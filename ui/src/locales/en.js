@@ -218,6 +218,7 @@ export default {
     otherEmoji: 'Any emoji',
     addEmoji: 'Add',
     reactedBy: '{names} reacted with {emoji}',
+    andMore: '{names} and {n} more | {names} and {n} more',
     reactedByYou: 'you',
   },
   composer: {

@@ -220,6 +220,7 @@ export default {
     otherEmoji: 'Любой эмодзи',
     addEmoji: 'Добавить',
     reactedBy: '{names}: {emoji}',
+    andMore: '{names} и ещё {n} | {names} и ещё {n} | {names} и ещё {n}',
     reactedByYou: 'вы',
   },
   composer: {
