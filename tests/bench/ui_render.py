@@ -9,6 +9,10 @@ prints: join to newest message on screen; scrolling up until all older history i
 loaded; switching back to the room with every message in memory (a full re-render of
 the list); scroll frame times across the whole history; rows in the DOM; and the gzip
 size of the built JavaScript. Nothing leaves loopback.
+
+The room looks like one in use (issue 15): every 5th message replies to an earlier one
+(its quote is drawn) and every 3rd carries one to three reactions from several people.
+`--plain` seeds text only, as the benchmark did before, to compare.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from tests.lanchat_process import ServeProcess  # noqa: E402
 
 ROOM = "bench"
 SENDERS = ["Anna", "Bob", "Carol", "Dmitri", "Ёжик"]
+REACTIONS = ["👍", "❤️", "😂", "🎉"]
 
 WAIT_FOR_ROW = """async ([key, started]) => {
   const t0 = started ?? performance.now()
@@ -38,10 +43,12 @@ WAIT_FOR_ROW = """async ([key, started]) => {
   return performance.now() - t0
 }"""
 
-CLICK_AND_WAIT = """async ([selector, key]) => {
+# Waits for an element, not a row: an empty room has no rows at all, only its "empty" line
+# (waiting for its "beginning" row, as this once did, waited forever).
+CLICK_AND_WAIT = """async ([selector, shown]) => {
   const t0 = performance.now()
   document.querySelector(selector).click()
-  while (!document.querySelector(`[data-key="${key}"]`)) await new Promise(requestAnimationFrame)
+  while (!document.querySelector(shown)) await new Promise(requestAnimationFrame)
   await new Promise(requestAnimationFrame)
   return performance.now() - t0
 }"""
@@ -77,8 +84,10 @@ SCROLL_THROUGH = """async () => {
 }"""
 
 
-def seed(data_dir: Path, count: int) -> None:
+def seed(data_dir: Path, count: int, *, plain: bool = False) -> int:
+    """Store `count` messages (with replies and reactions unless `plain`); the newest one's id."""
     store = HistoryStore(data_dir)
+    ids: list[int] = []
     try:
         for number in range(1, count + 1):
             sender = SENDERS[number % len(SENDERS)]
@@ -90,7 +99,13 @@ def seed(data_dir: Path, count: int) -> None:
                 text = f"Message {number}\nwith a second line\nand a link https://example.com/{number}"
             else:
                 text = f"Message {number}"
-            store.append(ROOM, sender, text)
+            reply_to = ids[-3] if not plain and number % 5 == 0 and len(ids) >= 3 else None
+            ids.append(store.append(ROOM, sender, text, reply_to=reply_to).id)
+            if not plain and number % 3 == 0:
+                for who in range(1 + number % 3):
+                    emoji = REACTIONS[(number + who) % len(REACTIONS)]
+                    store.react(ROOM, ids[-1], emoji, f"{who:016x}", SENDERS[who], True)
+        return ids[-1]
     finally:
         store.close()
 
@@ -106,6 +121,7 @@ def js_gzip_sizes() -> list[tuple[str, int, int]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--plain", action="store_true", help="no replies or reactions")
     args = parser.parse_args()
     if not (ROOT / "ui" / "dist" / "index.html").is_file():
         print("build the UI first: cd ui && npm ci && npm run build", file=sys.stderr)
@@ -116,8 +132,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         started = time.perf_counter()
-        seed(data, args.messages)
-        print(f"seeded {args.messages} messages in {time.perf_counter() - started:.1f} s")
+        newest = seed(data, args.messages, plain=args.plain)
+        kind = "plain" if args.plain else "with replies (1 in 5) and reactions (1 in 3)"
+        print(f"seeded {args.messages} messages {kind} in {time.perf_counter() - started:.1f} s")
         server = ServeProcess(data_dir=data)
         server.start()
         try:
@@ -131,7 +148,7 @@ def main() -> int:
                 page.get_by_label("Room", exact=True).first.fill(ROOM)
                 t0 = page.evaluate("performance.now()")
                 page.get_by_role("button", name="Join", exact=True).first.click()
-                join_ms = page.evaluate(WAIT_FOR_ROW, [f"m{args.messages}", t0])
+                join_ms = page.evaluate(WAIT_FOR_ROW, [f"m{newest}", t0])
                 wait_connected(page)
                 print(
                     f"join -> newest message on screen ({min(100, args.messages)} replayed): {join_ms:.0f} ms"
@@ -164,12 +181,16 @@ def main() -> int:
                     samples.append(
                         page.evaluate(
                             CLICK_AND_WAIT,
-                            ['[data-testid="joined-rooms"] li:nth-child(1) button', f"m{args.messages}"],
+                            [
+                                '[data-testid="joined-rooms"] li:nth-child(1) button',
+                                f'[data-key="m{newest}"]',
+                            ],
                         )
                     )
                     page.get_by_role("heading", name=ROOM).wait_for()
                     page.evaluate(
-                        CLICK_AND_WAIT, ['[data-testid="joined-rooms"] li:nth-child(2) button', "beginning"]
+                        CLICK_AND_WAIT,
+                        ['[data-testid="joined-rooms"] li:nth-child(2) button', ".message-list-frame .empty"],
                     )
                 print(
                     f"switch to the room with {args.messages} messages in memory -> list rendered: "

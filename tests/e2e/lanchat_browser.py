@@ -7,6 +7,7 @@ tests.lanchat_process.ServeProcess (the `serve_process` fixture in tests/conftes
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,7 @@ __all__ = [
     "UI_INDEX",
     "join_room",
     "join_room_in_russian",
+    "keep_for_review",
     "message_texts",
     "screenshot",
     "send_message",
@@ -44,6 +46,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def keep_for_review(path: Path, folder: Path) -> None:
+    """Also put a screenshot where people reviewing a change look, when that folder exists."""
+    if folder.is_dir():
+        shutil.copy(path, folder / path.name)
 
 
 def join_room(page, url: str, name: str, room: str) -> None:

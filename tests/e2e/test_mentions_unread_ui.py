@@ -3,7 +3,6 @@ Debian's Chromium against a real `lanchat serve`, in English and Russian."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from tests.e2e.lanchat_browser import (
     join_room,
     join_room_in_russian,
+    keep_for_review,
     screenshot,
     send_message,
     wait_connected,
@@ -38,8 +38,7 @@ document.hasFocus = () => false;
 
 
 def keep(path: Path) -> None:
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / path.name)
+    keep_for_review(path, SHOTS)
 
 
 def join_another(page, room: str, *, label: str = "Room", button: str = "Join") -> None:

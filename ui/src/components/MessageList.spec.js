@@ -118,4 +118,19 @@ describe('MessageList', () => {
     const none = mountWithI18n(MessageList, { props: { ...props, lineAfter: 4 } })
     expect(none.find('[data-testid="new-messages-line"]').exists()).toBe(false)
   })
+
+  it('quotes an original it holds as it is now: edited or deleted since the reply came', async () => {
+    const original = { ...message('m1', now), id: 1, text: 'new text\nmore' }
+    const reply = {
+      ...message('m2', now),
+      id: 2,
+      replyTo: { id: 1, sender: 'Alice', text: 'old text', deleted: false, missing: false },
+    }
+    const wrapper = mountWithI18n(MessageList, { props: { items: [original, reply] } })
+    expect(wrapper.get('[data-testid="reply-quote"]').text()).toBe('Alicenew text')
+    await wrapper.setProps({ items: [{ ...original, text: '', deleted: true }, reply] })
+    expect(wrapper.get('[data-testid="reply-quote"]').text()).toBe('Alicemessage deleted')
+    await wrapper.setProps({ items: [reply] })
+    expect(wrapper.get('[data-testid="reply-quote"]').text()).toBe('Aliceold text')
+  })
 })
