@@ -183,3 +183,48 @@ def test_cancel_stops_an_upload_and_the_host_drops_what_it_had(serve_process, ne
         page.wait_for_timeout(100)
     assert 204 in deletes, deletes
     assert list((data_dir / "files" / "partial").iterdir()) == []
+
+
+def _enter_private(page, url: str, name: str, password: str) -> None:
+    page.goto(url)
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Room", exact=True).first.fill("team")
+    page.get_by_role("button", name="Join", exact=True).first.click()
+    prompt = page.get_by_test_id("room-password")
+    prompt.get_by_label("Room password").fill(password)
+    prompt.get_by_role("button", name="Enter room").click()
+    page.get_by_role("log").wait_for()
+    expect(page.get_by_test_id("room-lock")).to_be_visible()
+
+
+def test_a_private_rooms_files_open_to_its_members_and_not_to_anyone_else(serve_process, new_page, tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("team secret\n", encoding="utf-8")
+    lanchat = serve_process(extra_args=("--private-room", f"team={secret}"))
+    anna = new_page()
+    bob = new_page()
+    _enter_private(anna, lanchat.url, "Anna", "team secret")
+    _enter_private(bob, lanchat.url, "Bob", "team secret")
+    photo = tmp_path / "plan.png"
+    photo.write_bytes(png_bytes(300, 200))
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"for the team only\n")
+    anna.get_by_test_id("attach-input").set_input_files([str(photo), str(notes)])
+
+    # Bob's <img> and download carry no header: the room's access cookie opens them.
+    image = bob.get_by_test_id("image-preview").locator("img")
+    expect(image).to_have_js_property("complete", True, timeout=20_000)
+    assert image.evaluate("img => img.naturalWidth") > 0
+    card = bob.get_by_test_id("file-card")
+    with bob.expect_download() as download_info:
+        card.get_by_test_id("download").click()
+    saved = tmp_path / "notes-downloaded.txt"
+    download_info.value.save_as(saved)
+    assert saved.read_bytes() == notes.read_bytes()
+
+    # Someone who knows the address but not the password: refused.
+    href = card.get_by_test_id("file-name").get_attribute("href")
+    stranger = new_page()
+    response = stranger.request.get(href)
+    assert response.status == 403
+    assert not anna.page_errors and not bob.page_errors

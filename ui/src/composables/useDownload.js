@@ -8,6 +8,7 @@
 // to its file, not to the row, so scrolling away neither stops it nor loses its progress.
 import { ref } from 'vue'
 import { desktopApi } from '../desktopBridge.js'
+import { ROOM_TOKEN_HEADER } from '../protocol.js'
 
 // A fetched file is held whole in the page until it is saved: past this, the browser saves it.
 export const DOWNLOAD_IN_PAGE_MAX_BYTES = 256 * 1024 * 1024
@@ -38,7 +39,12 @@ export function createDownload(file, { fetchImpl = (...args) => globalThis.fetch
   const received = ref(0)
   const savedPath = ref('') // in the window: where the file went
   async function inPage() {
-    const response = await fetchImpl(file.url, { credentials: 'include' })
+    // The token header, not only the cookie: a page of another origin never has the cookie.
+    const token = file.roomToken?.()
+    const response = await fetchImpl(
+      file.url,
+      token ? { headers: { [ROOM_TOKEN_HEADER]: token } } : {},
+    )
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`)
     const reader = response.body.getReader()
     const pieces = []

@@ -36,6 +36,7 @@ import { loadMessage } from '../messageJump.js'
 import { useReconnectingSocket } from './useReconnectingSocket.js'
 import { createPacer, useOutbox } from './useOutbox.js'
 import { useUploads } from './useUploads.js'
+import { isPageHost } from '../roomFiles.js'
 import { useTyping } from './useTyping.js'
 import { useReadReceipts } from './useReadReceipts.js'
 
@@ -291,7 +292,8 @@ export function useRoomConnection({
       historyToken = frame.token
       passwordPrompt.value = null
       isPrivate.value = true
-      openFiles(frame.token)
+      // Only the page's own host can set the cookie; elsewhere files go with the token header.
+      if (isPageHost(host)) openFiles(frame.token)
     },
     error(frame) {
       // A receipt of ours the host did not take concerns nobody: the next one says the same.
@@ -408,7 +410,6 @@ export function useRoomConnection({
       const response = await fetchImpl(roomAccessUrl(host, room), {
         method: 'POST',
         headers: { [ROOM_TOKEN_HEADER]: token },
-        credentials: 'include',
       })
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
     } catch (error) {
