@@ -16,6 +16,7 @@ from server.protocol import (
     MAX_REACTION_CHARS,
     MAX_REACTIONS_PER_MESSAGE,
     MAX_TEXT_CHARS,
+    RATE_LIMIT_BURST,
     REPLY_QUOTE_CHARS,
     ErrorCode,
 )
@@ -512,3 +513,24 @@ def test_a_history_file_of_the_previous_schema_opens_and_its_clients_resume(tmp_
     assert resumed.welcome["last_id"] == 3
     assert [f["text"] for f in seed.folded.values()] == ["one", "three", "four", "five"]
     assert five["id"] == 5
+
+
+def test_edits_deletes_and_reactions_spend_the_same_rate_budget_as_messages(server):
+    async def scenario():
+        room = fresh_room()
+        alice = await RoomClient.join(server.ws_base, room, "Alice", secret=new_secret())
+        posted = await alice.post("target")
+        # Hello and post spent two of the burst; flip a reaction far past the rest at once.
+        for n in range(RATE_LIMIT_BURST + 10):
+            await alice.send({"type": "react", "id": posted["id"], "emoji": "👍", "on": n % 2 == 0})
+        answers = []
+        while not any(a["type"] == "error" for a in answers):
+            answers.append(await alice.until(lambda f: f["type"] in ("update", "error")))
+        await alice.close()
+        return answers
+
+    answers = run(scenario())
+    refusal = answers[-1]
+    assert refusal["code"] == ErrorCode.RATE_LIMITED and refusal["retry_after"] > 0
+    # The burst minus what the hello and the post took, give or take the refill meanwhile.
+    assert RATE_LIMIT_BURST - 2 <= len(answers) - 1 <= RATE_LIMIT_BURST + 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from server.history import SCHEMA_VERSION, HistoryStore
+from server.history import SCHEMA_VERSION, HistoryLimits, HistoryStore
 
 # The previous release's schema, as it created it: a frozen copy on purpose (server/history.py may change).
 SCHEMA_1 = """
@@ -74,3 +74,17 @@ def test_the_position_counter_outlives_trimmed_messages_and_restarts(tmp_path):
     again = HistoryStore(tmp_path)
     assert again.position("r") == 4 and again.append("r", "a", "three").id == 5
     assert again.reactions.of("r", [first.id]) == {}
+
+
+def test_messages_the_history_lets_go_take_their_reactions_with_them(tmp_path):
+    store = HistoryStore(tmp_path, HistoryLimits(room_messages=10))
+    first = store.append("r", "a", "old")
+    store.react("r", first.id, "👍", "0123456789abcdef", "a", True)
+    for n in range(10):
+        store.append("r", "a", f"m{n}")
+    assert store.get("r", first.id) is None  # past the room's limit: the oldest went
+    assert store.reactions.of("r", [first.id]) == {}
+    (left,) = (
+        sqlite3.connect(tmp_path / HistoryStore.FILENAME).execute("SELECT COUNT(*) FROM reactions").fetchone()
+    )
+    assert left == 0
