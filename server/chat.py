@@ -402,7 +402,7 @@ class ChatRooms:
             if not member.settled:
                 self._settle(member, frame.sender if isinstance(frame, ChatMessage | Typing) else None)
             if isinstance(frame, Seen):
-                self.receipts.seen(member, frame, self.store.last_id(member.room))
+                self.receipts.seen(member, frame, self.store.position(member.room))
             elif isinstance(frame, Typing):
                 self._typing(member, frame)
             elif isinstance(frame, ChatMessage):
