@@ -80,3 +80,60 @@ def test_a_cancelled_save_dialog_saves_nothing(launch_app, tmp_path):
     url = f"http://127.0.0.1:{app.port}/api/files/none/x.bin"
     assert app.api("save_file", url, "x.bin", "") is None
     assert app.command("save_dialog_offers") == [{"type": 30, "name": "x.bin"}]
+
+
+BIG = 256 * 1024 * 1024
+# The same file both times (name, type, size, date: what tus knows a file by), as a person
+# picking it again from the same folder gives.
+DROP_BIG = f"""
+(() => {{
+  const file = new File([new Uint8Array({BIG})], 'big.bin',
+    {{ type: 'application/octet-stream', lastModified: 1700000000000 }});
+  const transfer = new DataTransfer();
+  transfer.items.add(file);
+  const zone = document.querySelector('[data-testid="drop-zone"]');
+  zone.dispatchEvent(new DragEvent('drop', {{ bubbles: true, cancelable: true, dataTransfer: transfer }}));
+  return true;
+}})()
+"""
+
+
+def _part_files(data_dir):
+    return list((data_dir / "files" / "partial").glob("*"))
+
+
+def test_an_upload_cut_by_the_window_crashing_continues_after_the_app_restarts(launch_app, tmp_path):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    data, config = tmp_path / "data", tmp_path / "config"
+    first = launch_app(data_dir=data, config_dir=config)
+    first.js(UI_HELPERS)
+    wait_for_js(first, "window.__ui.type('Name', 'Anna')", timeout=15)
+    assert first.js("window.__ui.type('Room', 'files')")
+    wait_for_js(first, "window.__ui.click('Join')")
+    wait_for_js(first, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    wait_for_js(first, "(localStorage.getItem('lanchat.rooms') || '').includes('files')", timeout=15)
+    assert first.js(DROP_BIG)
+    # The upload exists once its first bytes are on the host's disk; the window dies then.
+    deadline = time.monotonic() + 60
+    while not (_part_files(data) and _part_files(data)[0].stat().st_size > 0):
+        assert time.monotonic() < deadline, "the upload never started"
+        time.sleep(0.01)
+    first.kill()
+    parts = _part_files(data)
+    assert len(parts) == 1 and 0 < parts[0].stat().st_size < BIG, "cut too late: the upload finished"
+    kept = parts[0].stat().st_size
+
+    second = launch_app(data_dir=data, config_dir=config)
+    second.js(UI_HELPERS)
+    wait_for_js(second, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=20)
+    wait_for_js(
+        second,
+        "document.querySelector('[data-testid=\"upload-interrupted\"]')?.textContent.includes('big.bin')",
+        timeout=15,
+    )
+    assert _part_files(data)[0].stat().st_size == kept
+    assert second.js(DROP_BIG)
+    wait_for_js(second, "document.querySelector('[data-testid=\"file-card\"]') !== null", timeout=60)
+    assert second.js("document.querySelector('[data-testid=\"upload-interrupted\"]')") is None
+    assert _part_files(data) == []
