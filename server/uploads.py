@@ -391,7 +391,6 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
                 "Content-Security-Policy": "sandbox; default-src 'none'",
                 "Cache-Control": "private, max-age=31536000, immutable",
                 "ETag": f'"{attachment.sha256}"',
-                "Cross-Origin-Resource-Policy": "same-site",
             },
         )
 
