@@ -44,6 +44,10 @@ BRIDGE_METHODS = {
     "room_privacy",
     "make_room_private",
     "make_room_open",
+    # Files (desktop/downloads.py)
+    "save_file",
+    "download_progress",
+    "show_in_folder",
 }
 
 
