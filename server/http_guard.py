@@ -25,6 +25,11 @@ from .uploads import is_streaming_upload
 
 __all__ = ["REFUSAL_LINGER_SECONDS", "GuardedH11Protocol", "guarded_protocol"]
 
+# How long an upload's lost connection waits for the app to take the body it read (see
+# connection_lost): checks this far apart, at most this many.
+UPLOAD_DRAIN_CHECK_SECONDS = 0.005
+UPLOAD_DRAIN_CHECKS = 200
+
 # A refused connection is answered before its request is read. Closing it at once with the
 # request unread would reset it, and a reset may destroy the answer in the client's buffer; so
 # the server stops writing, discards what arrives and closes when the client does, or after this.
@@ -60,6 +65,7 @@ class GuardedH11Protocol(H11Protocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._idle_timeout = idle_timeout
         self._idle_timer: asyncio.TimerHandle | None = None  # set while an upload's body streams
+        self._drain_checks = 0
         self._refused = False
         self._counted = False
 
@@ -73,6 +79,21 @@ class GuardedH11Protocol(H11Protocol):
         self._start_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        cycle = self.cycle
+        if (
+            self._idle_timer is not None
+            and cycle is not None
+            and cycle.body
+            and not cycle.response_complete
+            and self._drain_checks < UPLOAD_DRAIN_CHECKS
+        ):
+            # An upload's connection went with body bytes read but not yet taken by the app:
+            # uvicorn would answer the app's next receive with the disconnect and drop them, and
+            # the client would send them again. Let the app take them first.
+            self._drain_checks += 1
+            cycle.message_event.set()
+            self.loop.call_later(UPLOAD_DRAIN_CHECK_SECONDS, self.connection_lost, exc)
+            return
         self._stop_head_timer()
         self._stop_idle_timer()
         if self._counted:
