@@ -123,6 +123,7 @@ export function useJoinedRooms({
       unread: computed(() => unreadCounts.value.count),
       mentions: computed(() => unreadCounts.value.mentions),
     })
+    let lastLive = 0 // the id of the latest live message from someone else
     const unreadCounts = computed(() =>
       unreadIn(entry.connection?.timeline.value ?? [], entry.readUpTo, {
         isOwn: isOwnName,
@@ -143,6 +144,7 @@ export function useJoinedRooms({
           keepTrying,
           isOwnName,
           onLiveMessage: (item) => {
+            lastLive = item.id
             // A direct conversation by the other person’s name.
             announce(key, entry.title, item, {
               muted: isMuted(key),
@@ -166,12 +168,18 @@ export function useJoinedRooms({
         if (entry.readUpTo === null) markRead(entry, { evenEmpty: true })
         persist()
       })
-      // Read while looking: coming to the room moves its line to where reading stopped.
+      // Read while looking. The line goes where reading stopped when there is something new
+      // there: on coming to the room, or when history (not a live message read as it came)
+      // brings it, as after a reload.
       watch(
         () => [seen(entry), newestMessageId(entry.connection.timeline.value)],
-        ([looking], before) => {
+        ([looking, newest], before) => {
           if (!looking) return
-          if (!before?.[0]) entry.lineAfter = entry.readUpTo
+          const cameBack = !before?.[0]
+          if (cameBack || newest !== lastLive) {
+            if (entry.unread > 0) entry.lineAfter = entry.readUpTo
+            else if (cameBack) entry.lineAfter = null
+          }
           markRead(entry)
         },
         { immediate: true },

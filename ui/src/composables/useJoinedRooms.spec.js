@@ -188,4 +188,17 @@ describe('useJoinedRooms', () => {
       { muted: true, mentioned: true },
     ])
   })
+
+  it('draws no line for what arrives while the room is looked at', async () => {
+    const rooms = joinedRooms()
+    const entry = rooms.join('h:1', 'general')
+    FakeWebSocket.last.accept()
+    FakeWebSocket.last.receive(welcome())
+    await nextTick()
+    rooms.select(entry.key)
+    await nextTick()
+    FakeWebSocket.last.receive(message(1, { sender: 'Bob' }))
+    await nextTick()
+    expect([entry.lineAfter, entry.unread]).toEqual([null, 0])
+  })
 })
