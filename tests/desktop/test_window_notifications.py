@@ -80,3 +80,30 @@ def test_a_burst_in_a_room_is_one_notification_and_the_switch_turns_them_off(
 
     assert len(shown) == 1, "switched off, the window shows no notification"
     assert app.js("[...document.querySelectorAll('[data-testid=\"text\"]')].at(-1).textContent") == "after 2"
+
+
+def test_a_muted_room_notifies_only_of_a_message_that_mentions_you_through_the_bridge(
+    launch_app, session_bus, notification_server
+):
+    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
+        pytest.fail("the Vue UI is not built (ui/dist): run make ui")
+    app = launch_app(env={"DBUS_SESSION_BUS_ADDRESS": session_bus})
+    shown = notification_server.shown
+
+    async def scenario():
+        join_in_the_window(app, "Anna", "general")
+        app.js("document.querySelector('[data-testid=\"mute-toggle\"]').click()")
+        await asyncio.to_thread(
+            wait_for, lambda: any(key.endswith("/general") for key in app.api("get_settings")["muted"]), 5
+        )
+        async with websockets.connect(
+            f"ws://127.0.0.1:{app.port}/ws/general?v={PROTOCOL_VERSION}&name=Bob"
+        ) as bob:
+            app.command("unfocus")
+            await bob.send(json.dumps({"text": "just chatter", "sender": "Bob"}))
+            await bob.send(json.dumps({"text": "@anna, a look?", "sender": "Bob"}))
+            await asyncio.to_thread(wait_for, lambda: shown, 5)
+            await asyncio.sleep(GATHER_SECONDS + 1)
+
+    asyncio.run(scenario())
+    assert shown == [("lanchat", "Bob mentioned you in general", "@anna, a look?")]
