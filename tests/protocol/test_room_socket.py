@@ -109,15 +109,16 @@ def test_binary_and_non_json_frames_are_refused_with_errors(client):
 
 
 def test_going_past_the_rate_limit_gets_an_error_with_retry_after(client):
+    # The bucket refills while the frames go out (10 a second), so on a busy machine a few more
+    # than the burst may pass: the exact edge is tested with a clock in tests/unit.
     with client.websocket_connect("/ws/general") as ws:
-        for i in range(RATE_LIMIT_BURST + 1):
+        for i in range(RATE_LIMIT_BURST + 10):
             ws.send_json(seed(f"m{i}"))
-        received = [ws.receive_json() for _ in range(RATE_LIMIT_BURST + 1)]
-        errors = [frame for frame in received if frame["type"] == "error"]
-        assert (
-            len(errors) == 1 and errors[0]["code"] == ErrorCode.RATE_LIMITED and errors[0]["retry_after"] > 0
-        )
-        assert len([frame for frame in received if frame["type"] == "message"]) == RATE_LIMIT_BURST
+        delivered = []
+        while (frame := ws.receive_json())["type"] == "message":
+            delivered.append(frame["text"])
+        assert frame["code"] == ErrorCode.RATE_LIMITED and frame["retry_after"] > 0
+        assert delivered[:RATE_LIMIT_BURST] == [f"m{i}" for i in range(RATE_LIMIT_BURST)]
 
 
 @pytest.mark.parametrize(
