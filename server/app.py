@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Match, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from . import __version__
-from .chat import ChatRooms, HistoryPage, RoomListPage, SearchPage, error_frame
+from .chat import ChatRooms, HistoryPage, RoomListPage, SearchPage, Session, error_frame
 from .client_limits import ClientConnections, room_socket_cap
 from .config import ServerConfig, default_ui_dir
 from .diagnose import DOCTOR_HEADER, ConnectionDoctor, DoctorBusy, may_diagnose, parse_address
@@ -41,7 +41,7 @@ from .protocol import (
     ROOM_LIST_PAGE,
     ROOM_LIST_PAGE_MAX,
     ROOM_TOKEN_HEADER,
-    ROOM_TOKEN_SECONDS,
+    ROOM_TOKEN_REFRESH_FRACTION,
     SEARCH_PAGE,
     SEARCH_PAGE_MAX,
     CloseCode,
@@ -173,7 +173,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         store = HistoryStore(config.data_dir, config.history_limits)
         manager = ConnectionManager()
         app.state.loop = asyncio.get_running_loop()
-        private = PrivateRooms(config.data_dir, config.private_rooms)
+        private = PrivateRooms(config.data_dir, config.private_rooms, token_seconds=config.room_token_seconds)
         files = app.state.files = FileStore(config.data_dir, config.file_limits)
         app.state.rooms = ChatRooms(
             store,
@@ -351,7 +351,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
             "type": "entered",
             "room": room,
             "token": token,
-            "expires_in": ROOM_TOKEN_SECONDS,
+            "expires_in": private.token_seconds,
         }
         await websocket.send_json(entered)
 
@@ -372,10 +372,18 @@ def create_app(config: ServerConfig) -> LanchatApp:
             "type": "entered",
             "room": room,
             "token": token,
-            "expires_in": ROOM_TOKEN_SECONDS,
+            "expires_in": rooms.private.token_seconds,
         }
         await websocket.send_json(entered)
         return hello, text
+
+    async def keep_token_fresh(rooms: ChatRooms, session: Session) -> None:
+        """Send `session` a fresh token each time its last one is ROOM_TOKEN_REFRESH_FRACTION
+        through its life, while its room is private or direct (an open room sends none)."""
+        while True:
+            await asyncio.sleep(rooms.private.token_seconds * ROOM_TOKEN_REFRESH_FRACTION)
+            if not rooms.refresh_token(session):
+                return
 
     # The seed's @app.websocket("/ws/{room}"), called by LanchatApp past the middleware (and
     # a plain Starlette route, so FastAPI's dependency machinery stays out of it too). The whole
@@ -435,6 +443,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
             session = rooms.join(websocket, room, name=name, rich=rich, after=after, address=address)
             if direct_hello is not None:  # the door read it; it identifies the member as any hello
                 rooms.receive(session, direct_hello[1])
+            # A member that passed a door keeps a live token while it stays (ROOM_TOKEN_REFRESH_FRACTION).
+            refresher = asyncio.create_task(keep_token_fresh(rooms, session)) if rich else None
             try:
                 while True:
                     event = await websocket.receive()
@@ -444,6 +454,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
                     if pause:  # past a rate limit: see ChatRooms.receive
                         await asyncio.sleep(pause + TIMER_SLACK_SECONDS)
             finally:
+                if refresher is not None:
+                    refresher.cancel()
                 rooms.leave(session)
 
     room_route = WebSocketRoute(ROOM_SOCKET_PATH, room_socket, name="room_socket")

@@ -36,6 +36,7 @@ from .protocol import (
     IdentifiedFrame,
     MessageFrame,
     SearchResult,
+    TokenFrame,
     TypingFrame,
     UpdateFrame,
     WelcomeFrame,
@@ -361,6 +362,22 @@ class ChatRooms:
         self.address_limits.hold(address)
         self.addresses[member] = address
         return Session(member, address=address)
+
+    def refresh_token(self, session: Session) -> bool:
+        """Send a member of a private or direct room a `token` frame with a fresh token; False
+        (nothing sent) when its room is open now or the member is on its way out."""
+        member = session.member
+        room = member.room
+        if member.close_with is not None or not (self.private.is_private(room) or is_direct_room(room)):
+            return False
+        frame: TokenFrame = {
+            "type": "token",
+            "room": room,
+            "token": self.private.issue_token(room),
+            "expires_in": self.private.token_seconds,
+        }
+        self.manager.send(member, frame)
+        return True
 
     def password_changed(self, room: str) -> None:
         """The room became private or has a new password: its members must enter it again."""

@@ -103,6 +103,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long an upload's body may pause before its connection is closed (default: %(default)s)",
     )
     parser.add_argument(
+        "--room-token-seconds",
+        type=positive_seconds,
+        default=defaults.room_token_seconds,
+        metavar="SECONDS",
+        help="how long a private or direct room's history token is good for; connected members get"
+        " fresh ones halfway (default: %(default)s)",
+    )
+    parser.add_argument(
         "--private-room",
         action="append",
         default=[],
@@ -126,6 +134,13 @@ def non_negative_hours(value: str) -> float:
     if not 0 <= hours <= MAX_EDIT_WINDOW_HOURS:  # NaN fails both
         raise argparse.ArgumentTypeError(f"hours from 0 to {MAX_EDIT_WINDOW_HOURS}, not {value!r}")
     return hours
+
+
+def positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 < seconds < float("inf"):  # NaN fails too
+        raise argparse.ArgumentTypeError(f"seconds above 0, not {value!r}")
+    return seconds
 
 
 def private_room(value: str) -> tuple[str, PasswordHash]:
@@ -161,6 +176,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         request_head_timeout=args.request_head_timeout,
         upload_idle_timeout=args.upload_idle_timeout,
         edit_window_seconds=args.edit_window_hours * 3600,
+        room_token_seconds=args.room_token_seconds,
         history_limits=HistoryLimits(
             host_bytes=args.max_history_mib * 2**20, min_free_disk_bytes=args.min_free_disk_mib * 2**20
         ),

@@ -12,7 +12,12 @@ import platformdirs
 from .file_store import FileLimits
 from .history import HistoryLimits
 from .private_rooms import PasswordHash
-from .protocol import EDIT_WINDOW_SECONDS, REQUEST_HEAD_TIMEOUT_SECONDS, UPLOAD_BODY_IDLE_SECONDS
+from .protocol import (
+    EDIT_WINDOW_SECONDS,
+    REQUEST_HEAD_TIMEOUT_SECONDS,
+    ROOM_TOKEN_SECONDS,
+    UPLOAD_BODY_IDLE_SECONDS,
+)
 
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
 
@@ -63,3 +68,6 @@ class ServerConfig:
     # Private rooms from `lanchat serve --private-room`: (room, hash); the plain password is never kept.
     # Rooms the window makes private are kept in the data folder instead (private_rooms.py).
     private_rooms: tuple[tuple[str, PasswordHash], ...] = ()
+    # How long a private or direct room's history token is good for (connected members get
+    # fresh ones before it runs out: see ROOM_TOKEN_REFRESH_FRACTION).
+    room_token_seconds: float = ROOM_TOKEN_SECONDS

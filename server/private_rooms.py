@@ -139,8 +139,10 @@ class PrivateRooms:
         data_dir: Path | None = None,
         configured: Iterable[tuple[str, PasswordHash]] = (),
         clock: Callable[[], float] = time.monotonic,
+        token_seconds: float = ROOM_TOKEN_SECONDS,
     ) -> None:
         self._lock = threading.Lock()
+        self.token_seconds = token_seconds  # how long a history token is good for
         self._clock = clock
         self._file = data_dir / STORE_FILE if data_dir is not None else None
         self._saved: dict[str, PasswordHash] = self._load()
@@ -268,7 +270,7 @@ class PrivateRooms:
 
     def _issue_token(self, room: str) -> str:
         token = secrets.token_urlsafe(24)
-        self._tokens[token] = (room, self._clock() + ROOM_TOKEN_SECONDS)
+        self._tokens[token] = (room, self._clock() + self.token_seconds)
         while len(self._tokens) > MAX_ROOM_TOKENS:
             self._tokens.popitem(last=False)
         return token

@@ -69,6 +69,7 @@ __all__ = [
     "ROOM_LIST_PAGE_MAX",
     "ROOM_NAME_PUNCTUATION",
     "ROOM_TOKEN_HEADER",
+    "ROOM_TOKEN_REFRESH_FRACTION",
     "ROOM_TOKEN_SECONDS",
     "SEARCH_PAGE",
     "SEARCH_PAGE_MAX",
@@ -104,6 +105,7 @@ __all__ = [
     "SearchResult",
     "SeenEntry",
     "SeenFrame",
+    "TokenFrame",
     "TypingFrame",
     "UpdateFrame",
     "WelcomeFrame",
@@ -197,6 +199,10 @@ PASSWORD_LOCKOUT_SECONDS = 60.0
 # the URL), for this many seconds; a new password or an open room revokes it.
 ROOM_TOKEN_HEADER = "X-Lanchat-Room-Token"
 ROOM_TOKEN_SECONDS = 600.0
+# A member still connected to a private or direct room gets a fresh token (a `token` frame) when
+# this fraction of its token's life has passed, so a long-open tab keeps its history and files;
+# the old token stays good until its own expiry, so requests in flight do not break.
+ROOM_TOKEN_REFRESH_FRACTION = 0.5
 
 # Files (server/file_store.py, tus 1.0 under /api/uploads; see PROTOCOL.md "Files"). One file is at
 # most MAX_FILE_BYTES; a message carries at most MAX_ATTACHMENTS_PER_MESSAGE. A PATCH body streams
@@ -577,6 +583,16 @@ class EnteredFrame(TypedDict):
     room: str
     token: str  # for GET /api/rooms/{room}/messages, in the ROOM_TOKEN_HEADER header
     expires_in: float  # seconds the token is good for
+
+
+class TokenFrame(TypedDict):
+    """v2: a fresh token for a private or direct room the member is still in (see
+    ROOM_TOKEN_REFRESH_FRACTION); the earlier ones stay good until their own expiry."""
+
+    type: Literal["token"]
+    room: str
+    token: str
+    expires_in: float
 
 
 class WelcomeLimits(TypedDict):

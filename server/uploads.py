@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import math
 from collections.abc import AsyncIterator
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,6 @@ from .hosts import HostPolicy
 from .protocol import (
     FILE_ACCESS_COOKIE_PREFIX,
     ROOM_TOKEN_HEADER,
-    ROOM_TOKEN_SECONDS,
     ErrorCode,
 )
 from .rules import Refused, validate_origin, validate_room
@@ -361,7 +361,7 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
         response.set_cookie(
             file_cookie_name(room),
             token,
-            max_age=int(ROOM_TOKEN_SECONDS),
+            max_age=math.ceil(rooms_of(request).private.token_seconds),
             path=FILES_PATH,
             httponly=True,
             samesite="strict",

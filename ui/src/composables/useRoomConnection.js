@@ -295,6 +295,12 @@ export function useRoomConnection({
       // Only the page's own host can set the cookie; elsewhere files go with the token header.
       if (isPageHost(host)) openFiles(frame.token)
     },
+    // A fresh token while we stay (the last one's life is half gone): history, search, uploads
+    // and downloads read historyToken when they go, and the files cookie is renewed with it.
+    token(frame) {
+      historyToken = frame.token
+      if (isPageHost(host)) openFiles(frame.token)
+    },
     error(frame) {
       // A receipt of ours the host did not take concerns nobody: the next one says the same.
       const seenRefusal =

@@ -714,6 +714,24 @@ describe('useRoomConnection when a rename comes too soon', () => {
   })
 })
 
+// A private room 'team' entered with its password (token 'tok-1'), its history fetched with fetchImpl.
+function enterTeam() {
+  const fetchImpl = vi.fn(async () => ({
+    ok: true,
+    json: async () => ({ messages: [], has_more: false }),
+  }))
+  const room = connect({ room: 'team', passwordStorage: memoryStorage(), fetchImpl })
+  FakeWebSocket.last.accept()
+  FakeWebSocket.last.serverClose(4013)
+  room.enterPassword('s3cret!')
+  const socket = FakeWebSocket.last
+  socket.accept()
+  socket.receive({ type: 'entered', room: 'team', token: 'tok-1', expires_in: 600 })
+  socket.receive(message(101))
+  socket.receive(welcome({ first_id: 101, last_id: 101 }))
+  return { room, socket, fetchImpl }
+}
+
 describe('useRoomConnection in a private room', () => {
   const privateRoom = (passwordStorage) => connect({ room: 'team', passwordStorage })
 
@@ -773,24 +791,21 @@ describe('useRoomConnection in a private room', () => {
   })
 
   it('sends the history token in a header, never the URL, when loading older messages', async () => {
-    const passwords = memoryStorage()
-    const fetchImpl = vi.fn(async () => ({
-      ok: true,
-      json: async () => ({ messages: [], has_more: false }),
-    }))
-    const room = connect({ room: 'team', passwordStorage: passwords, fetchImpl })
-    FakeWebSocket.last.accept()
-    FakeWebSocket.last.serverClose(4013)
-    room.enterPassword('s3cret!')
-    const socket = FakeWebSocket.last
-    socket.accept()
-    socket.receive({ type: 'entered', room: 'team', token: 'tok-1', expires_in: 600 })
-    socket.receive(message(101))
-    socket.receive(welcome({ first_id: 101, last_id: 101 }))
+    const { room, fetchImpl } = enterTeam()
     await room.loadOlder()
     const [url, init] = fetchImpl.mock.calls[0]
     expect(url).not.toContain('tok-1')
     expect(init.headers['X-Lanchat-Room-Token']).toBe('tok-1')
+  })
+
+  it('takes the fresh token a token frame brings for history, search and uploads', async () => {
+    const { room, socket, fetchImpl } = enterTeam()
+    socket.receive({ type: 'token', room: 'team', token: 'tok-2', expires_in: 600 })
+    expect(room.roomToken()).toBe('tok-2')
+    await room.loadOlder()
+    const [, init] = fetchImpl.mock.calls.at(-1)
+    expect(init.headers['X-Lanchat-Room-Token']).toBe('tok-2')
+    expect(room.isPrivate.value).toBe(true)
   })
 })
 
