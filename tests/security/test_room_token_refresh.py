@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import time
+import urllib.parse
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from websockets.sync.client import connect
 from server.cli import positive_seconds
 from server.protocol import ROOM_TOKEN_HEADER, ROOM_TOKEN_REFRESH_FRACTION
 from tests.lanchat_process import ServeProcess
+from tests.security.test_direct_rooms import ALICE, ROOM
 from tests.security.test_private_rooms import PASSWORD, frames_until, url
 
 TOKEN_SECONDS = 2.0
@@ -95,3 +97,15 @@ def test_a_token_lifetime_must_be_a_positive_number_of_seconds(value):
 
 def test_the_shortest_token_lifetime_is_taken():
     assert positive_seconds("0.001") == 0.001
+
+
+def test_a_direct_room_member_gets_fresh_tokens_too(server):
+    room = urllib.parse.quote(ROOM, safe="")
+    with connect(f"{server.ws_base}/ws/{room}?v=2&name=Alice") as alice:
+        alice.send(json.dumps({"type": "hello", "secret": ALICE}))
+        fresh = frames_until(alice, lambda f: f["type"] == "token", timeout=TOKEN_SECONDS)[-1]
+        assert fresh["room"] == ROOM
+        response = httpx.get(
+            f"{server.url}api/rooms/{room}/messages", headers={ROOM_TOKEN_HEADER: fresh["token"]}
+        )
+        assert response.status_code == 200
