@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from desktop.page_storage import STORAGE_FILE
+
 from .app_process import REPO_ROOT
 from .test_window import UI_HELPERS, wait_for_js
 from .test_window_host_controls import click
@@ -102,6 +104,13 @@ def _part_files(data_dir):
     return list((data_dir / "files" / "partial").glob("*"))
 
 
+def _resume_kept(data_dir):
+    # The page keeps the upload's address through the bridge, a moment after tus created it: a
+    # crash before that loses the resume (as in any app), so the window dies only after it.
+    kept = data_dir / STORAGE_FILE
+    return kept.is_file() and "lanchat.uploads" in kept.read_text(encoding="utf-8", errors="replace")
+
+
 def test_an_upload_cut_by_the_window_crashing_continues_after_the_app_restarts(launch_app, tmp_path):
     if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
         pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
@@ -116,8 +125,8 @@ def test_an_upload_cut_by_the_window_crashing_continues_after_the_app_restarts(l
     assert first.js(DROP_BIG)
     # The upload exists once its first bytes are on the host's disk; the window dies then.
     deadline = time.monotonic() + 60
-    while not (_part_files(data) and _part_files(data)[0].stat().st_size > 0):
-        assert time.monotonic() < deadline, "the upload never started"
+    while not (_part_files(data) and _part_files(data)[0].stat().st_size > 0 and _resume_kept(data)):
+        assert time.monotonic() < deadline, "the upload never started, or its address was never kept"
         time.sleep(0.01)
     first.kill()
     parts = _part_files(data)
