@@ -18,7 +18,8 @@ Run by hand from the repository root (not part of the test suite), 4 to 6 minute
    ... WHERE text LIKE '%word%' ORDER BY timestamp DESC LIMIT 20` (the newest 20, so every row is
    read), for the single-word queries (a scan per query is slow, so fewer of them).
 
-4. Joins a room and resumes in it after 1,000 edits of one message (room socket to welcome),
+4. Joins a room and resumes in it after 1,000 edits of one message, and after one edit each of
+   1,000 messages (room socket to welcome),
    on that file and on one holding only that room, to show the million messages beside it cost
    nothing there.
 
@@ -254,24 +255,29 @@ CHANGES = 1000  # edits made to one message while a member was away
 JOIN_TRIES = 20
 
 
-def add_changes(folder: Path, room: str, fill: int = 0) -> int:
-    """`fill` messages, then one more in `room` and CHANGES edits of it, through the store's own
-    append and edit (as the server makes them); the room's position before the edits, where a
-    member who left then resumes."""
+def add_changes(folder: Path, room: str, fill: int = 0, *, spread: bool = False) -> int:
+    """`fill` messages, then CHANGES edits in `room` through the store's own append and edit (as
+    the server makes them): all of one message, or (`spread`) one each of CHANGES new messages.
+    Returns the room's position before the edits, where a member who left then resumes."""
     store = HistoryStore(folder)
     for index in range(fill):
         store.append(room, "Dan", f"earlier message {index}")
-    message = store.append(room, "Ann", "the plan, first draft")
+    edited = [
+        store.append(room, "Ann", f"the plan, part {index}") for index in range(CHANGES if spread else 1)
+    ]
     before = store.position(room)
     for index in range(CHANGES):
+        message = edited[index % len(edited)]
         store.edit(room, message.id, f"the plan, draft {index + 2}")
     store.close()
     return before
 
 
-def time_join_and_resume(folder: Path, room: str, after: int) -> tuple[list[float], list[float]]:
+def time_join_and_resume(
+    folder: Path, room: str, after: int, updates_expected: int = 1
+) -> tuple[list[float], list[float]]:
     """Milliseconds from opening the room socket to its welcome: a plain join (the last 100
-    messages first), and a resume from `after` (one update frame for the edited message)."""
+    messages first), and a resume from `after` (an update frame per edited message)."""
     server = ServeProcess(folder).start(timeout=120)
     joins, resumes = [], []
     try:
@@ -285,24 +291,31 @@ def time_join_and_resume(folder: Path, room: str, after: int) -> tuple[list[floa
                 samples.append((time.perf_counter() - started) * 1000)
                 if "after" in query:
                     updates = [frame for frame in frames if frame["type"] == "update"]
-                    assert len(updates) == 1, f"{len(updates)} update frames after {CHANGES} edits"
+                    assert len(updates) == updates_expected, (
+                        f"{len(updates)} update frames after {CHANGES} edits"
+                    )
     finally:
         server.stop(signal.SIGTERM)
     return joins, resumes
 
 
 def join_and_resume(big: Path, messages: int, empty: Path) -> None:
-    """Joining a room and resuming after CHANGES changes, with the whole store beside it and alone."""
-    room = "room-000"
-    print(
-        f"join and resume after {CHANGES:,} edits of one message (room socket to welcome, {JOIN_TRIES} each):"
-    )
+    """Joining a room and resuming after CHANGES changes, with the whole store beside it and alone:
+    first CHANGES edits of one message (one update frame), then one edit each of CHANGES messages
+    (CHANGES update frames)."""
+    print(f"join and resume after {CHANGES:,} changes (room socket to welcome, {JOIN_TRIES} each):")
     # The empty store holds only the room joined, with as many messages as a join replays and more,
     # so both joins send the same frames: what differs is the million messages beside it.
-    for label, folder, fill in (("room alone", empty, 2 * HISTORY_ON_JOIN), (f"{messages:,} stored", big, 0)):
-        joins, resumes = time_join_and_resume(folder, room, add_changes(folder, room, fill))
-        summary(f"join, {label}", joins)
-        summary(f"resume after {CHANGES:,} changes, {label}", resumes)
+    for room, spread in (("room-000", False), ("room-001", True)):
+        what = f"{CHANGES:,} messages edited once" if spread else f"{CHANGES:,} edits of one message"
+        for label, folder, fill in (
+            ("room alone", empty, 2 * HISTORY_ON_JOIN),
+            (f"{messages:,} stored", big, 0),
+        ):
+            after = add_changes(folder, room, fill, spread=spread)
+            joins, resumes = time_join_and_resume(folder, room, after, CHANGES if spread else 1)
+            summary(f"join, {label}", joins)
+            summary(f"resume, {what}, {label}", resumes)
 
 
 def main() -> int:
