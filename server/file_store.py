@@ -42,6 +42,7 @@ __all__ = [
     "MAX_ROOM_FILE_BYTES",
     "MAX_UPLOADS_PER_ADDRESS",
     "UPLOAD_EXPIRY_SECONDS",
+    "UPLOAD_TOUCH_INTERVAL_SECONDS",
     "WRITE_BATCH_BYTES",
     "Attachment",
     "FileLimits",
@@ -60,9 +61,13 @@ UPLOAD_EXPIRY_SECONDS = 24 * 3600.0
 # A file's name as shown: at most this many characters (most file systems' limit is 255 bytes).
 MAX_FILE_NAME_CHARS = 255
 MAX_FILE_TYPE_CHARS = 127
-# Bytes gathered before one write-and-hash on a worker thread: large enough that the hop costs
-# little (about 50 us per MiB), small enough that an upload holds little memory.
-WRITE_BATCH_BYTES = 1024 * 1024
+# Bytes gathered before they are written (on one worker thread) and hashed (on another): large
+# enough that the hops cost nothing much, small enough that an upload holds little memory (a
+# batch in flight and one gathering).
+WRITE_BATCH_BYTES = 4 * 1024 * 1024
+# A streaming upload's `touched` (its expiry) is written at most this often, and when its request
+# ends: once per batch was a database write per 4 MiB; the expiry is a day.
+UPLOAD_TOUCH_INTERVAL_SECONDS = 60.0
 
 # os.pwritev takes at most this many buffers at once (Linux's IOV_MAX).
 _IOV_MAX = 1024
@@ -262,8 +267,8 @@ def decode_sha256(value: str | None) -> str:
     return digest.hex()
 
 
-def _write_batch(path: Path, offset: int, chunks: list[bytes], hasher: Any) -> None:
-    """Append `chunks` at `offset` and hash them; on failure the file is cut back to `offset`."""
+def _write_batch(path: Path, offset: int, chunks: list[bytes]) -> None:
+    """Append `chunks` at `offset`; on failure the file is cut back to `offset`."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         position = offset
@@ -285,8 +290,11 @@ def _write_batch(path: Path, offset: int, chunks: list[bytes], hasher: Any) -> N
         os.ftruncate(fd, position)  # drop anything a crash left past the offset we know
     finally:
         os.close(fd)
+
+
+def _hash_batch(hasher: Any, chunks: list[bytes]) -> None:
     for chunk in chunks:
-        hasher.update(chunk)
+        hasher.update(chunk)  # hashlib lets go of the GIL for large buffers: the write runs meanwhile
 
 
 def _hash_file(path: Path, limit: int) -> tuple[int, Any]:
@@ -653,10 +661,10 @@ class FileStore:
 
 
 class UploadWriter:
-    """The bytes of one PATCH, gathered into batches. Each batch is written and hashed on a worker
-    thread while the next one arrives (one batch in flight: the network and the disk work at once,
-    and at most two batches are held). `flush` must run when the request ends, however it ends,
-    so the bytes that arrived count."""
+    """The bytes of one PATCH, gathered into batches. Each batch is written on one worker thread
+    and hashed on another while the next one arrives (one batch in flight: the network, the disk
+    and SHA-256 work at once, and at most two batches are held). `flush` must run when the request
+    ends, however it ends, so the bytes that arrived count."""
 
     def __init__(self, store: FileStore, upload: StoredUpload, progress: _Progress) -> None:
         self._store = store
@@ -664,8 +672,10 @@ class UploadWriter:
         self._progress = progress
         self._chunks: list[bytes] = []
         self._gathered = 0
-        self._in_flight: asyncio.Future[None] | None = None
+        self._in_flight: asyncio.Future[Any] | None = None
         self._in_flight_bytes = 0
+        self._hash_before: Any = None  # the hash without the batch in flight, should its write fail
+        self._touched = store._clock()
 
     @property
     def offset(self) -> int:
@@ -691,6 +701,7 @@ class UploadWriter:
         if self._chunks:
             self._start_batch()
             await self._settle()
+        self._store._touch(self.upload.id)
 
     def _start_batch(self) -> None:
         chunks, size = self._chunks, self._gathered
@@ -702,13 +713,15 @@ class UploadWriter:
             self._chunks, self._gathered = chunks, size  # not written: the offset stays
             raise
         part = store._part_path(self.upload.id)
-        self._in_flight = asyncio.ensure_future(
-            asyncio.to_thread(_write_batch, part, progress.offset, chunks, progress.hasher)
+        self._hash_before = progress.hasher.copy()
+        self._in_flight = asyncio.gather(
+            asyncio.to_thread(_write_batch, part, progress.offset, chunks),
+            asyncio.to_thread(_hash_batch, progress.hasher, chunks),
         )
         self._in_flight_bytes = size
 
     async def _settle(self) -> None:
-        """Wait for the batch in flight; its bytes count once it is written."""
+        """Wait for the batch in flight; its bytes count once they are written and hashed."""
         if self._in_flight is None:
             return
         in_flight, size = self._in_flight, self._in_flight_bytes
@@ -716,12 +729,18 @@ class UploadWriter:
         try:
             await asyncio.shield(in_flight)  # a cancelled request still lets its write finish
         except OSError as exc:
-            self._chunks, self._gathered = [], 0  # the client resumes from the offset we know
+            # The file was cut back to the offset we know, and the hash goes back with it (the
+            # hash thread may still be at the old object: it is dropped, not reused).
+            self._progress.hasher = self._hash_before
+            self._chunks, self._gathered = [], 0  # the client resumes from that offset
             raise UploadRefused(
                 507, ErrorCode.STORAGE_FULL, f"The host could not write the file: {exc.strerror}."
             ) from None
         self._progress.offset += size
-        self._store._touch(self.upload.id)
+        now = self._store._clock()
+        if now - self._touched >= UPLOAD_TOUCH_INTERVAL_SECONDS:
+            self._touched = now
+            self._store._touch(self.upload.id)
 
     async def finish_if_complete(self) -> StoredUpload:
         await self.flush()

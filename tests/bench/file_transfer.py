@@ -1,15 +1,21 @@
 """File transfer on loopback: lanchat's upload (tus PATCH) and download against plain servers.
 
-In one run, with curl as the client for both sides, on the same file:
+In one run, with curl as the client everywhere, each run on a file of its own (so that every
+upload writes a new file, as a real one does):
 - upload: one `curl -T FILE -X PATCH` to lanchat (hashing and writing as it streams) against the
-  same `curl -T FILE -X PUT` to a minimal PUT sink (Python's http.server writing the body to disk in
-  1 MiB reads, no hashing: `PutSink` below);
+  same `curl -T FILE` PUT to Debian's nginx (its WebDAV module: the body to a temporary file,
+  renamed into place) and to a minimal Python PUT sink (`PutSink` below: the body to a new file
+  in 1 MiB reads, no hashing);
 - download: `curl -o /dev/null` of the attachment from lanchat (Range-capable FileResponse, with
-  nosniff and Content-Disposition) against `python -m http.server` serving the same file;
+  nosniff and Content-Disposition) against nginx (sendfile) and `python -m http.server` serving
+  the same file;
 - CPU: the seconds of CPU lanchat's process spends per GiB uploaded, which a busy machine does
   not distort as it does throughput;
 - memory: lanchat's resident set size sampled every 20 ms during a separate 2 GiB upload, against
   its size just before.
+
+nginx is optional (`apt install nginx`; only its binary is used, never its service): without it
+the table has the Python baselines only.
 
 Usage: .venv/bin/python tests/bench/file_transfer.py [--mib 1024] [--rss-mib 2048] [--runs 3]
 Prints a table; the README's Benchmarks section keeps the figures.
@@ -21,6 +27,7 @@ import argparse
 import base64
 import hashlib
 import http.server
+import itertools
 import json
 import os
 import shutil
@@ -45,13 +52,14 @@ MIB = 1024 * 1024
 
 
 class PutSink(http.server.BaseHTTPRequestHandler):
-    """PUT /anything: the body streamed to a file in 1 MiB reads. The least a server can do."""
+    """PUT /anything: the body streamed to a new file in 1 MiB reads. The least a server can do."""
 
-    target: Path
+    folder: Path
+    count = itertools.count()
 
     def do_PUT(self) -> None:
         remaining = int(self.headers["Content-Length"])
-        with self.target.open("wb") as sink:
+        with (self.folder / f"put-{next(self.count)}.bin").open("xb") as sink:
             while remaining:
                 chunk = self.rfile.read(min(MIB, remaining))
                 if not chunk:
@@ -65,20 +73,74 @@ class PutSink(http.server.BaseHTTPRequestHandler):
         pass
 
 
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+{user}
+error_log {root}/error.log;
+pid {root}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/body;
+    client_max_body_size 0;
+    sendfile on;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root}/files;
+        location / {{ dav_methods PUT; }}
+    }}
+}}
+"""
+
+
+def start_nginx(root: Path) -> tuple[subprocess.Popen[bytes], int] | None:
+    """Debian's nginx on a loopback port, storing PUTs under root/files; None when not installed."""
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if binary is None:
+        return None
+    (root / "files").mkdir(parents=True)
+    (root / "body").mkdir()
+    port = free_port()
+    # Started as root, nginx's workers become `nobody` unless told otherwise: they could not write here.
+    user = "user root root;" if os.geteuid() == 0 else ""
+    conf = root / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(root=root, port=port, user=user))
+    server = subprocess.Popen(
+        [binary, "-c", str(conf), "-p", str(root), "-e", str(root / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return server, port
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def make_file(path: Path, size: int) -> str:
-    """A file of random bytes; its SHA-256 as base64."""
+def make_file(path: Path, size: int, salt: int = 0) -> str:
+    """A file of random bytes, another for each `salt`; its SHA-256 as base64."""
     hasher = hashlib.sha256()
     block = os.urandom(MIB)
     with path.open("wb") as out:
         for index in range(size // MIB):
             # Vary each MiB a little so nothing downstream can deduplicate blocks.
-            chunk = index.to_bytes(8, "little") + block[8:]
+            chunk = index.to_bytes(8, "little") + salt.to_bytes(8, "little") + block[16:]
             out.write(chunk)
             hasher.update(chunk)
     return base64.b64encode(hasher.digest()).decode()
@@ -169,29 +231,36 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="lanchat-bench-files-") as scratch:
         root = Path(scratch)
-        source = root / "source.bin"
-        sha256 = make_file(source, args.mib * MIB)
-
-        sink_dir = root / "sink"
-        sink_dir.mkdir()
-        PutSink.target = sink_dir / "put.bin"
+        served = root / "served"  # what python -m http.server serves: run 1's file
+        served.mkdir()
+        PutSink.folder = root / "sink"
+        PutSink.folder.mkdir()
         sink = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), PutSink)
         threading.Thread(target=sink.serve_forever, daemon=True).start()
         static_port = free_port()
         static = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1", "-d", str(root)],
+            [sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1", "-d", str(served)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        nginx = start_nginx(root / "nginx")
         process = ServeProcess(root / "data", extra_args=("--min-free-disk-mib", "0")).start()
         base = process.url.rstrip("/")
+        results: dict[str, list[float]] = {
+            key: [] for key in ("up", "up_python", "up_nginx", "down", "down_python", "down_nginx")
+        }
         try:
-            time.sleep(0.5)  # http.server binding
-            results: dict[str, list[float]] = {key: [] for key in ("up", "up_plain", "down", "down_plain")}
+            wait_for_port(static_port)
             download_path = ""
             cpu_per_gib: list[float] = []  # the host's CPU seconds per GiB uploaded: steady under load
             for run in range(args.runs):
-                results["up_plain"].append(
+                source = root / f"source-{run}.bin"
+                sha256 = make_file(source, args.mib * MIB, salt=run)
+                if nginx is not None:
+                    results["up_nginx"].append(
+                        curl(*WRITE_OUT, "-T", str(source), f"http://127.0.0.1:{nginx[1]}/put-{run}.bin")
+                    )
+                results["up_python"].append(
                     curl(*WRITE_OUT, "-X", "PUT", "-T", str(source), f"http://127.0.0.1:{sink.server_port}/x")
                 )
                 assert process.process is not None
@@ -202,36 +271,45 @@ def main() -> int:
                 cpu_per_gib.append((sum(host.cpu_times()[:2]) - used) / (args.mib / 1024))
                 if run == 0:
                     download_path = attach(process, upload_id)
+                    source.rename(served / "source.bin")
                 else:
-                    with httpx.Client(base_url=base) as api:  # unattached: cancel, the content stays
-                        api.delete(f"/api/uploads/{upload_id}", headers={"Tus-Resumable": "1.0.0"})
-                results["down_plain"].append(curl(*WRITE_OUT, f"http://127.0.0.1:{static_port}/source.bin"))
+                    source.unlink()
+                if nginx is not None:
+                    results["down_nginx"].append(curl(*WRITE_OUT, f"http://127.0.0.1:{nginx[1]}/put-0.bin"))
+                results["down_python"].append(curl(*WRITE_OUT, f"http://127.0.0.1:{static_port}/source.bin"))
                 results["down"].append(curl(*WRITE_OUT, base + download_path))
 
             rss_file = root / "rss.bin"
-            source.unlink()
-            rss_sha = make_file(rss_file, args.rss_mib * MIB)
+            rss_sha = make_file(rss_file, args.rss_mib * MIB, salt=args.runs)
             before, peak = rss_during_upload(process, rss_file, rss_sha)
         finally:
             process.stop()
             static.terminate()
             sink.shutdown()
+            if nginx is not None:
+                nginx[0].terminate()
+                nginx[0].wait()
 
-        best = {key: max(values) / MIB for key, values in results.items()}
-        print(f"file transfer on loopback, {args.mib} MiB file, best of {args.runs} (curl, MiB/s)")
-        print(f"{'':10} {'lanchat':>10} {'plain':>10} {'ratio':>7}")
-        for label, key, plain in (("upload", "up", "up_plain"), ("download", "down", "down_plain")):
-            print(f"{label:10} {best[key]:10.0f} {best[plain]:10.0f} {best[key] / best[plain]:7.2f}")
+        best = {key: max(values) / MIB for key, values in results.items() if values}
+        print(f"file transfer on loopback, {args.mib} MiB files, best of {args.runs} (curl, MiB/s)")
+        baselines = [("python", "Python")] + ([("nginx", "nginx")] if nginx is not None else [])
+        print(f"{'':10} {'lanchat':>8}" + "".join(f" {label:>8} {'ratio':>6}" for _, label in baselines))
+        for label, key in (("upload", "up"), ("download", "down")):
+            row = f"{label:10} {best[key]:8.0f}"
+            for suffix, _ in baselines:
+                plain = best[f"{key}_{suffix}"]
+                row += f" {plain:8.0f} {best[key] / plain:6.2f}"
+            print(row)
         print(
-            "upload plain = a Python http.server PUT sink writing to disk;"
-            " download plain = python -m http.server"
+            "Python = a http.server PUT sink writing each upload to a new file, and python -m http.server;"
+            " nginx = Debian's nginx (WebDAV PUT, sendfile)"
+            + ("" if nginx is not None else " was not installed (apt install nginx)")
         )
         print(f"host CPU per GiB uploaded (hashing included): {min(cpu_per_gib):.2f} s")
         print(
             f"host RSS during a {args.rss_mib} MiB upload: {before / MIB:.0f} MiB before,"
             f" {peak / MIB:.0f} MiB at most (+{(peak - before) / MIB:.1f} MiB)"
         )
-        shutil.rmtree(root / "data", ignore_errors=True)
     return 0
 
 

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -247,17 +248,18 @@ def test_a_page_from_a_web_site_may_not_upload(client):
     assert response.json()["detail"]["code"] == "origin_not_allowed"
 
 
+def trickled(data: bytes, pause: float, piece: int = 10 * 1024) -> Iterator[bytes]:
+    """A request body sent `piece` bytes at a time, `pause` seconds before each."""
+    for start in range(0, len(data), piece):
+        time.sleep(pause)
+        yield data[start : start + piece]
+
+
 def test_an_upload_body_streams_past_the_request_head_deadline(client):
     """The host's head deadline is 1 s here; a PATCH whose body takes 2.5 s still goes through."""
     data = os.urandom(50 * 1024)
     upload = TusUpload.create(client, "lobby", len(data), sha256_b64(data))
-
-    def slowly():
-        for start in range(0, len(data), 10 * 1024):
-            time.sleep(0.5)
-            yield data[start : start + 10 * 1024]
-
-    response = upload.patch(0, slowly())
+    response = upload.patch(0, trickled(data, pause=0.5))
     assert response.status_code == 204
     assert int(response.headers["upload-offset"]) == len(data)
 
@@ -294,6 +296,17 @@ def test_an_upload_body_that_pauses_too_long_is_closed_and_keeps_its_bytes(serve
             assert conn.recv(4096) == b""  # closed by the host, no answer
             assert 0.9 < time.monotonic() - started < 5
         assert upload.offset() == 30_000
+
+
+def test_an_upload_body_that_keeps_coming_outlasts_the_pause_limit_many_times(serve_process):
+    """Pauses of 0.3 s under a 1 s limit, for 2.4 s: each byte starts the pause again."""
+    process = serve_process(extra_args=("--upload-idle-timeout", "1", "--min-free-disk-mib", "0"))
+    data = os.urandom(80 * 1024)
+    with httpx.Client(base_url=process.url.rstrip("/"), timeout=30) as http:
+        upload = TusUpload.create(http, "lobby", len(data), sha256_b64(data))
+        response = upload.patch(0, trickled(data, pause=0.3))
+    assert response.status_code == 204, response.text
+    assert int(response.headers["upload-offset"]) == len(data)
 
 
 def test_a_file_at_the_size_limit_is_accepted_and_one_byte_more_refused(serve_process):

@@ -10,6 +10,8 @@ import pytest
 from server.file_store import (
     MAX_UPLOADS_PER_ADDRESS,
     UPLOAD_EXPIRY_SECONDS,
+    UPLOAD_TOUCH_INTERVAL_SECONDS,
+    WRITE_BATCH_BYTES,
     FileLimits,
     FileStore,
     UploadRefused,
@@ -57,6 +59,58 @@ def test_writing_to_an_upload_keeps_it_from_expiring(tmp_path):
     clock.now += 2
     files.expire()
     assert files.upload(upload.id) is not None
+
+
+def test_a_streaming_upload_writes_its_expiry_at_most_once_per_interval_and_when_it_ends(tmp_path):
+    files, clock = store(tmp_path)
+    data = bytes(range(256)) * (3 * WRITE_BATCH_BYTES // 256)
+    batches = [data[start : start + WRITE_BATCH_BYTES] for start in range(0, len(data), WRITE_BATCH_BYTES)]
+    upload = files.create_upload("lobby", len(data), "a", "b/c", hashlib.sha256(data).hexdigest(), None)
+    created = clock.now
+
+    def touched() -> float:
+        return float(
+            files._db.execute("SELECT touched FROM uploads WHERE id = ?", (upload.id,)).fetchone()[0]
+        )
+
+    async def send() -> None:
+        writer = await files.writer(upload)
+        clock.now += UPLOAD_TOUCH_INTERVAL_SECONDS - 1
+        await writer.write(batches[0])
+        await writer.write(batches[1])  # the first batch is written: not an interval yet
+        assert touched() == created
+        clock.now += 1
+        await writer.write(batches[2])  # the second is written an interval after the first touch
+        assert touched() == created + UPLOAD_TOUCH_INTERVAL_SECONDS
+        clock.now += 10
+        await writer.flush()  # the request ends: written whatever the interval
+        assert touched() == created + UPLOAD_TOUCH_INTERVAL_SECONDS + 10
+
+    asyncio.run(send())
+
+
+def test_a_batch_that_could_not_be_written_leaves_the_hash_as_it_was_for_the_resume(tmp_path):
+    files, _ = store(tmp_path)
+    data = bytes(range(256)) * (WRITE_BATCH_BYTES // 256 + 1)
+    upload = files.create_upload("lobby", len(data), "a", "b/c", hashlib.sha256(data).hexdigest(), None)
+    part = files.partial_dir / upload.id
+
+    async def fail_then_resume() -> int:
+        writer = await files.writer(upload)
+        part.unlink()
+        part.mkdir()  # where the part file goes: its open fails (EISDIR) as a full disk's write would
+        with pytest.raises(UploadRefused) as refused:
+            await writer.write(data)
+            await writer.flush()
+        assert refused.value.code == "storage_full"
+        part.rmdir()
+        writer = await files.writer(upload)
+        assert writer.offset == 0
+        await writer.write(data)
+        finished = await writer.finish_if_complete()  # a wrong hash would refuse it (460)
+        return int(finished.complete)
+
+    assert asyncio.run(fail_then_resume()) == 1
 
 
 def test_an_address_holds_at_most_its_unfinished_uploads_and_others_are_not_affected(tmp_path):
