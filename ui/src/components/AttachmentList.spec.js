@@ -37,14 +37,18 @@ describe('AttachmentList', () => {
     wrapper.unmount()
   })
 
-  it('opens the image large on click, and Escape closes it', async () => {
-    const wrapper = mountIn([photo])
-    await wrapper.get('[data-testid="image-preview"]').trigger('click')
-    const viewer = document.querySelector('[data-testid="image-viewer"] img')
-    expect(viewer.getAttribute('src')).toBe('http://h:1/api/files/A1/cat.jpg')
-    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
-    await wrapper.vm.$nextTick()
-    expect(document.querySelector('[data-testid="image-viewer"]')).toBeNull()
+  it('asks the room to open the image large, from the thumbnail clicked', async () => {
+    let files
+    const Room = defineComponent({
+      setup() {
+        files = provideRoomFiles({ host: 'h:1' })
+        return () => h(AttachmentList, { attachments: [photo] })
+      },
+    })
+    const wrapper = mountWithI18n(Room, { attachTo: document.body })
+    const thumbnail = wrapper.get('[data-testid="image-preview"]')
+    await thumbnail.trigger('click')
+    expect(files.viewing.value).toEqual({ attachment: photo, opener: thumbnail.element })
     wrapper.unmount()
   })
 

@@ -110,9 +110,14 @@ export function createDownload(file, { fetchImpl = (...args) => globalThis.fetch
     }
   }
 
+  /** "Save": the system's dialog in the window, the browser's own download in a page. */
+  function save() {
+    return desktopApi.value?.save_file ? saveAs() : download()
+  }
+
   function showInFolder() {
     if (savedPath.value) desktopApi.value?.show_in_folder(savedPath.value)
   }
 
-  return { state, received, savedPath, download, saveAs, showInFolder }
+  return { state, received, savedPath, download, saveAs, save, showInFolder }
 }

@@ -363,6 +363,10 @@ export default {
     forget: 'Forget',
     storageFull: 'the host is almost out of disk space. Try again when its host has freed some.',
     close: 'Close',
+    save: 'Save',
+    previousImage: 'Previous image',
+    nextImage: 'Next image',
+    position: '{n} / {count}',
   },
   search: {
     title: 'Search messages',
