@@ -4,11 +4,12 @@ import AttachmentList from './AttachmentList.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 import { provideRoomFiles } from '../roomFiles.js'
 
-// The room view provides where files are; here a room on h:1.
+// The room view provides where files are; here a room on h:1, whose files are kept in `room`.
+let room
 function mountIn(attachments, locale = 'en') {
   const Room = defineComponent({
     setup() {
-      provideRoomFiles({ host: 'h:1' })
+      room = provideRoomFiles({ host: 'h:1' })
       return () => h(AttachmentList, { attachments })
     },
   })
@@ -38,17 +39,10 @@ describe('AttachmentList', () => {
   })
 
   it('asks the room to open the image large, from the thumbnail clicked', async () => {
-    let files
-    const Room = defineComponent({
-      setup() {
-        files = provideRoomFiles({ host: 'h:1' })
-        return () => h(AttachmentList, { attachments: [photo] })
-      },
-    })
-    const wrapper = mountWithI18n(Room, { attachTo: document.body })
+    const wrapper = mountIn([photo])
     const thumbnail = wrapper.get('[data-testid="image-preview"]')
     await thumbnail.trigger('click')
-    expect(files.viewing.value).toEqual({ attachment: photo, opener: thumbnail.element })
+    expect(room.viewing.value).toEqual({ attachment: photo, opener: thumbnail.element })
     wrapper.unmount()
   })
 
