@@ -5,6 +5,7 @@ import ImageViewer from './ImageViewer.vue'
 import { desktopApi } from '../desktopBridge.js'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 import { provideRoomFiles } from '../roomFiles.js'
+import { useDismissable } from '../composables/useDismissable.js'
 
 const image = (id, size = 1500) => ({
   id,
@@ -16,10 +17,13 @@ const image = (id, size = 1500) => ({
 })
 
 // A room on h:1 with a thumbnail that opens the viewer, as ChatRoom and ImagePreview do.
+// `panelOpen` is a panel behind it that Escape closes (the members panel, with useDismissable).
 function mountRoom({ images, start = images[0], locale = 'en' }) {
   const shown = ref(images)
+  const panelOpen = ref(true)
   const Room = defineComponent({
     setup() {
+      useDismissable(panelOpen, [])
       const files = provideRoomFiles({ host: 'h:1' })
       return () => [
         h('button', { id: 'thumbnail', onClick: (e) => files.openImage(start, e.currentTarget) }),
@@ -34,7 +38,7 @@ function mountRoom({ images, start = images[0], locale = 'en' }) {
     },
   })
   const wrapper = mountWithI18n(Room, { attachTo: document.body }, locale)
-  return { wrapper, shown, open: () => wrapper.get('#thumbnail').trigger('click') }
+  return { wrapper, shown, panelOpen, open: () => wrapper.get('#thumbnail').trigger('click') }
 }
 
 const viewer = () => document.querySelector('[data-testid="image-viewer"]')
@@ -109,6 +113,17 @@ describe('ImageViewer', () => {
     await press('Escape')
     expect(viewer()).toBeNull()
     expect(document.activeElement).toBe(wrapper.get('#thumbnail').element)
+    wrapper.unmount()
+  })
+
+  it('keeps its Escape from the panel behind it, which stays open', async () => {
+    const { wrapper, panelOpen, open } = mountRoom({ images: [image('K')] })
+    await open()
+    await press('Escape')
+    expect(viewer()).toBeNull()
+    expect(panelOpen.value).toBe(true)
+    await press('Escape') // the viewer gone, Escape is the panel's again
+    expect(panelOpen.value).toBe(false)
     wrapper.unmount()
   })
 
