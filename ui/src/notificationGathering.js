@@ -5,6 +5,8 @@
 // It lives in the UI, not in the desktop app: the browser's Notification API needs the same
 // gathering, the UI already knows rooms and senders, and the wording is translated here.
 
+import { isolate } from './bidi.js'
+
 export const NOTIFICATION_GATHER_SECONDS = 3
 
 /**
@@ -51,16 +53,23 @@ export function createNotificationGatherer(
   return { add, drop }
 }
 
-/** What one gathered batch says, as [title, body]; `t` is vue-i18n's. */
-export function notificationText(t, { room, senders, count, last }) {
-  if (count === 1) return [t('notify.one', { sender: last.sender, room }), last.text]
+/**
+ * What one gathered batch says, as [title, body]; `t` is vue-i18n's. A title is plain text, so
+ * names and the room are isolated with control characters (bidi.js), not <bdi>.
+ */
+export function notificationText(t, { room: roomName, senders, count, last }) {
+  const room = isolate(roomName)
+  if (count === 1) return [t('notify.one', { sender: isolate(last.sender), room }), last.text]
   const others = senders.length - 1
-  const who = t('notify.senders', { name: senders[0], n: others }, others)
+  const who = t('notify.senders', { name: isolate(senders[0]), n: others }, others)
   const what = t('notify.messages', { n: count }, count)
   return [t('notify.burst', { who, what, room }), last.text]
 }
 
 /** What a message that names us says, as [title, body]: it is never gathered with others. */
 export function mentionText(t, room, message) {
-  return [t('mentions.notify', { sender: message.sender, room }), message.text]
+  return [
+    t('mentions.notify', { sender: isolate(message.sender), room: isolate(room) }),
+    message.text,
+  ]
 }

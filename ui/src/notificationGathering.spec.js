@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   NOTIFICATION_GATHER_SECONDS,
   createNotificationGatherer,
+  mentionText,
   notificationText,
 } from './notificationGathering.js'
+import { isolate } from './bidi.js'
 import { createAppI18n } from './i18n.js'
 
 const message = (sender, text) => ({ sender, text })
@@ -67,23 +69,35 @@ describe('notificationText', () => {
     count,
     last: message(senders[0], 'latest'),
   })
+  // The wording, read without the isolating marks (their own test is below).
+  const title = (t, gathered) => notificationText(t, gathered)[0].replace(/[\u2068\u2069]/g, '')
 
   it('names the sender and room of a single message, and shows its text', () => {
-    expect(notificationText(en, batch(['Bob'], 1))).toEqual(['Bob · general', 'latest'])
+    expect(title(en, batch(['Bob'], 1))).toBe('Bob · general')
+    expect(notificationText(en, batch(['Bob'], 1))[1]).toBe('latest')
   })
 
   it('sums up a burst with plural forms in English and Russian', () => {
-    expect(notificationText(en, batch(['Bob'], 2))[0]).toBe('Bob: 2 new messages in general')
-    expect(notificationText(en, batch(['Bob', 'Ann'], 5))[0]).toBe(
-      'Bob and 1 other: 5 new messages in general',
-    )
-    expect(notificationText(en, batch(['Bob', 'Ann', 'Cy'], 5))[0]).toBe(
+    expect(title(en, batch(['Bob'], 2))).toBe('Bob: 2 new messages in general')
+    expect(title(en, batch(['Bob', 'Ann'], 5))).toBe('Bob and 1 other: 5 new messages in general')
+    expect(title(en, batch(['Bob', 'Ann', 'Cy'], 5))).toBe(
       'Bob and 2 others: 5 new messages in general',
     )
-    expect(notificationText(ru, batch(['Боб', 'Аня', 'Вера'], 5))[0]).toBe(
+    expect(title(ru, batch(['Боб', 'Аня', 'Вера'], 5))).toBe(
       'Боб и ещё 2: 5 новых сообщений в general',
     )
-    expect(notificationText(ru, batch(['Боб'], 21))[0]).toBe('Боб: 21 новое сообщение в general')
-    expect(notificationText(ru, batch(['Боб'], 3))[0]).toBe('Боб: 3 новых сообщения в general')
+    expect(title(ru, batch(['Боб'], 21))).toBe('Боб: 21 новое сообщение в general')
+    expect(title(ru, batch(['Боб'], 3))).toBe('Боб: 3 новых сообщения в general')
+  })
+  it('isolates the sender and room in the title, so a right-to-left override stays inside them', () => {
+    const evil = '\u202Eevil'
+    const single = { room: 'שלום', senders: [evil], count: 1, last: message(evil, 'hi') }
+    expect(notificationText(en, single)[0]).toBe(`${isolate(evil)} · ${isolate('שלום')}`)
+    expect(notificationText(en, { ...single, count: 2 })[0]).toBe(
+      `${isolate(evil)}: 2 new messages in ${isolate('שלום')}`,
+    )
+    expect(mentionText(en, 'general', message(evil, 'hi @me'))[0]).toBe(
+      `${isolate(evil)} mentioned you in ${isolate('general')}`,
+    )
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import ReactionBar from './ReactionBar.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
+import { isolate, isolateEach } from '../bidi.js'
 
 const reactions = [
   {
@@ -18,7 +19,7 @@ describe('ReactionBar', () => {
     const en = mountWithI18n(ReactionBar, { props: { reactions, me: 'me' } })
     const [thumbs, party] = en.findAll('[data-testid="reaction"]')
     expect(thumbs.text()).toBe('👍2')
-    expect(thumbs.attributes('title')).toBe('you, Bob reacted with 👍')
+    expect(thumbs.attributes('title')).toBe(`you, ${isolate('Bob')} reacted with 👍`)
     expect(thumbs.attributes('aria-pressed')).toBe('true')
     expect(party.attributes('aria-pressed')).toBe('false')
     await thumbs.trigger('click')
@@ -28,7 +29,7 @@ describe('ReactionBar', () => {
       ['🎉', true],
     ])
     const ru = mountWithI18n(ReactionBar, { props: { reactions, me: 'me' } }, 'ru')
-    expect(ru.get('[data-testid="reaction"]').attributes('title')).toBe('вы, Bob: 👍')
+    expect(ru.get('[data-testid="reaction"]').attributes('title')).toBe(`вы, ${isolate('Bob')}: 👍`)
   })
 
   it('lists at most ten names and says how many more', () => {
@@ -38,7 +39,7 @@ describe('ReactionBar', () => {
     }))
     const en = mountWithI18n(ReactionBar, { props: { reactions: [{ emoji: '👍', by }] } })
     expect(en.get('[data-testid="reaction"]').attributes('title')).toBe(
-      'P0, P1, P2, P3, P4, P5, P6, P7, P8, P9 and 2 more reacted with 👍',
+      `${isolateEach(by.slice(0, 10).map((who) => who.name))} and 2 more reacted with 👍`,
     )
     expect(en.get('[data-testid="reaction"]').attributes('disabled')).toBeDefined() // no identity
   })

@@ -5,6 +5,7 @@ import { useSettings } from './useSettings.js'
 import { NOTIFICATION_GATHER_SECONDS } from '../notificationGathering.js'
 import { createAppI18n } from '../i18n.js'
 import { memoryStorage } from '../testing/FakeWebSocket.js'
+import { isolate } from '../bidi.js'
 
 // The browser's Notification API is the boundary: a stand-in that records what was shown.
 function fakeNotificationApi(answer) {
@@ -54,7 +55,9 @@ describe('useNotifications in a browser', () => {
     for (const text of ['one', 'two', 'three'])
       notifications.add('h/general', 'general', { sender: 'Bob', text })
     vi.advanceTimersByTime(NOTIFICATION_GATHER_SECONDS * 1000)
-    expect(api.shown).toEqual([['Bob: 3 new messages in general', 'three']])
+    expect(api.shown).toEqual([
+      [`${isolate('Bob')}: 3 new messages in ${isolate('general')}`, 'three'],
+    ])
   })
 
   it('stays off when the person refuses the permission', async () => {
@@ -87,7 +90,9 @@ describe('useNotifications in a browser', () => {
       { sender: 'Bob', text: '@Anna look' },
       { muted: true, mentioned: true },
     )
-    expect(api.shown).toEqual([['Bob mentioned you in quiet', '@Anna look']])
+    expect(api.shown).toEqual([
+      [`${isolate('Bob')} mentioned you in ${isolate('quiet')}`, '@Anna look'],
+    ])
     vi.runAllTimers()
     expect(api.shown).toHaveLength(1)
     const { t } = createAppI18n('ru').global
