@@ -264,6 +264,7 @@ export default {
     room: 'Room on this computer',
     password: 'Password',
     isPrivate: 'Private',
+    marker: 'Room with a password',
     isOpen: 'Open to everyone who reaches this computer',
     makePrivate: 'Make private',
     change: 'Change password',
@@ -319,6 +320,7 @@ export default {
     memberMenu: 'Actions for {name}',
     message: 'Message',
     with: 'Direct message with {name}',
+    marker: 'Direct conversation',
   },
   moderation: {
     memberMenu: 'Host actions for {name}',

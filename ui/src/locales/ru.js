@@ -265,6 +265,7 @@ export default {
     room: 'Комната на этом компьютере',
     password: 'Пароль',
     isPrivate: 'Закрытая',
+    marker: 'Комната с паролем',
     isOpen: 'Открыта всем, кто может подключиться к этому компьютеру',
     makePrivate: 'Сделать закрытой',
     change: 'Сменить пароль',
@@ -326,6 +327,7 @@ export default {
     memberMenu: 'Действия: {name}',
     message: 'Написать',
     with: 'Личная переписка с {name}',
+    marker: 'Личная переписка',
   },
   moderation: {
     memberMenu: 'Действия владельца сервера: {name}',
