@@ -18,6 +18,7 @@ __all__ = [
     "CHROMIUM_ARGS",
     "ROOT",
     "UI_INDEX",
+    "isolated",
     "join_room",
     "join_room_in_russian",
     "keep_for_review",
@@ -39,6 +40,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def isolated(text: str) -> str:
+    """A name as the UI puts it into a drawn plain-text string, a tooltip (ui/src/bidi.js)."""
+    return f"\u2068{text}\u2069"
 
 
 def screenshot(page, name: str) -> Path:

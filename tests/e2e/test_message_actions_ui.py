@@ -11,6 +11,7 @@ import pytest
 
 from server.history import HistoryStore
 from tests.e2e.lanchat_browser import (
+    isolated,
     join_room,
     join_room_in_russian,
     keep_for_review,
@@ -65,13 +66,15 @@ def test_two_people_reply_react_edit_and_delete(lanchat, new_page):
     menu.get_by_role("button", name="Add").click()
     thumbs = message(anna, "lunch at noon?").locator('[data-testid="reaction"][data-emoji="👍"]')
     expect(thumbs).to_have_text("👍1")
-    expect(thumbs).to_have_attribute("title", "Bob reacted with 👍")
+    expect(thumbs).to_have_attribute(
+        "title", f"{isolated('Bob')} reacted with 👍"
+    )  # names isolated: ui/src/bidi.js
     expect(message(anna, "lunch at noon?").locator('[data-emoji="🦄"]')).to_have_text("🦄1")
     thumbs.click()
     expect(thumbs).to_have_text("👍2")
     expect(thumbs).to_have_attribute("aria-pressed", "true")
     expect(message(bob, "lunch at noon?").locator('[data-emoji="👍"]')).to_have_attribute(
-        "title", "you, Anna reacted with 👍"
+        "title", f"you, {isolated('Anna')} reacted with 👍"
     )
     keep(screenshot(anna, "reactions-and-reply"))
     thumbs.click()
@@ -156,7 +159,9 @@ def test_edits_off_and_the_menu_speak_russian_at_400_px(serve_process, new_page)
     expect(menu.get_by_role("menuitem", name="Изменить")).to_have_count(0)  # the host turned edits off
     keep(screenshot(anya, "message-menu-ru-400"))
     menu.get_by_role("menuitem", name="🎉").click()
-    expect(message(boris, "привет всем").locator('[data-emoji="🎉"]')).to_have_attribute("title", "Аня: 🎉")
+    expect(message(boris, "привет всем").locator('[data-emoji="🎉"]')).to_have_attribute(
+        "title", f"{isolated('Аня')}: 🎉"
+    )
     box.press("ArrowUp")  # nothing may be edited: the composer stays as it was
     expect(anya.get_by_test_id("composer-context")).to_have_count(0)
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import MessageItem from './MessageItem.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
-import { isolate } from '../bidi.js'
 
 const base = { kind: 'message', key: 'm1', id: 1, sender: 'Bob', text: 'hi', timestamp: 1764147600 }
 
@@ -16,9 +15,7 @@ describe('MessageItem', () => {
   it('gives a screen reader the sender and time as the message’s label, apart from its text, in both languages', () => {
     const en = mountWithI18n(MessageItem, { props: { item: { ...base, text: 'line one' } } })
     const article = en.get('article')
-    expect(article.attributes('aria-label')).toMatch(
-      new RegExp(`^${isolate('Bob')}, \\d{1,2}:\\d\\d`),
-    )
+    expect(article.attributes('aria-label')).toMatch(/^Bob, \d{1,2}:\d\d/)
     expect(article.get('[data-testid="text"]').text()).toBe('line one')
     expect(en.get('[data-testid="sender"]').attributes('aria-hidden')).toBe('true')
     const ru = mountWithI18n(MessageItem, { props: { item: base, own: true } }, 'ru')

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import UploadRow from './UploadRow.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
-import { isolate } from '../bidi.js'
 
 const uploading = {
   key: 'u1',
@@ -38,7 +37,7 @@ describe('UploadRow', () => {
   it('cancels by its key', async () => {
     const wrapper = mountWithI18n(UploadRow, { props: { upload: uploading } })
     const cancel = wrapper.get('[data-testid="upload-cancel"]')
-    expect(cancel.attributes('aria-label')).toBe(`Cancel sending ${isolate('holiday.mp4')}`)
+    expect(cancel.attributes('aria-label')).toBe('Cancel sending holiday.mp4')
     await cancel.trigger('click')
     expect(wrapper.emitted('cancel')).toEqual([['u1']])
   })
