@@ -186,9 +186,13 @@ def create_app(config: ServerConfig) -> LanchatApp:
         discovery.has_private_rooms = lambda: bool(private.rooms())
         app.state.doctor = ConnectionDoctor()
         await start_browsing(config, discovery)
+        sweeper = asyncio.create_task(files.sweep_forever(config.upload_sweep_seconds))
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await discovery.close()  # goodbyes first, while the network is surely still there
             manager.close_all()
             app.state.rooms.receipts.close()

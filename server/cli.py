@@ -103,6 +103,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long an upload's body may pause before its connection is closed (default: %(default)s)",
     )
     parser.add_argument(
+        "--upload-expiry-seconds",
+        type=positive_seconds,
+        default=files.expiry_seconds,
+        metavar="SECONDS",
+        help="how long an upload untouched (unfinished, or finished and never sent) is kept"
+        " (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upload-sweep-seconds",
+        type=positive_seconds,
+        default=defaults.upload_sweep_seconds,
+        metavar="SECONDS",
+        help="how often the host removes such uploads (default: %(default)s)",
+    )
+    parser.add_argument(
         "--room-token-seconds",
         type=positive_seconds,
         default=defaults.room_token_seconds,
@@ -185,7 +200,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             room_bytes=args.max_room_files_mib * 2**20,
             host_bytes=args.max_host_files_mib * 2**20,
             min_free_disk_bytes=args.min_free_disk_mib * 2**20,
+            expiry_seconds=args.upload_expiry_seconds,
         ),
+        upload_sweep_seconds=args.upload_sweep_seconds,
         announce=args.announce,
         browse=args.browse,
         known_hosts=tuple(args.known_host),

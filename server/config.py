@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .file_store import FileLimits
+from .file_store import UPLOAD_SWEEP_INTERVAL_SECONDS, FileLimits
 from .history import HistoryLimits
 from .private_rooms import PasswordHash
 from .protocol import (
@@ -42,8 +42,11 @@ class ServerConfig:
     data_dir: Path = field(default_factory=default_data_dir)
     # How much history is kept per room and in all, and the disk space always left free.
     history_limits: HistoryLimits = field(default_factory=HistoryLimits)
-    # How large a file may be, how much the files take per room and in all (server/file_store.py).
+    # How large a file may be, how much the files take per room and in all, how long an untouched
+    # upload is kept (server/file_store.py).
     file_limits: FileLimits = field(default_factory=FileLimits)
+    # How often the running host removes uploads untouched for file_limits.expiry_seconds.
+    upload_sweep_seconds: float = UPLOAD_SWEEP_INTERVAL_SECONDS
     # How long after posting a sender may edit a message (0: edits are off).
     edit_window_seconds: float = EDIT_WINDOW_SECONDS
     # Keepalive: a member that answers no ping within ping_timeout is gone

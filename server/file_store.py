@@ -9,6 +9,12 @@ and types are metadata in `files.sqlite3`: nothing a client sends is ever part o
 The rows live on the event loop's thread, as the history's do (server/history.py); writing and
 hashing a batch of bytes runs on a worker thread, so a GB arriving never stalls the rooms.
 After a restart an upload's hash is rebuilt by reading its part file once.
+
+Uploads left untouched for the expiry go: when the store opens, when an upload is created, and
+every sweep interval while the host runs (`sweep_forever`, started by the app's lifespan), so an
+abandoned GB does not sit on the disk and count against the limits for days. The sweep unlinks
+on a worker thread: a file of a GB just written takes 0.2 to 0.3 s to unlink on ext4 (its cached
+pages are dropped in the call), which would stall every room.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import logging
 import os
 import secrets
 import shutil
@@ -42,6 +49,7 @@ __all__ = [
     "MAX_ROOM_FILE_BYTES",
     "MAX_UPLOADS_PER_ADDRESS",
     "UPLOAD_EXPIRY_SECONDS",
+    "UPLOAD_SWEEP_INTERVAL_SECONDS",
     "UPLOAD_TOUCH_INTERVAL_SECONDS",
     "WRITE_BATCH_BYTES",
     "Attachment",
@@ -58,6 +66,9 @@ MAX_HOST_FILE_BYTES = 64 * 1024**3  # every room's together
 MAX_UPLOADS_PER_ADDRESS = 32
 # An upload untouched this long (not finished, or finished and never attached) is removed.
 UPLOAD_EXPIRY_SECONDS = 24 * 3600.0
+# How often a running host looks for such uploads (besides whenever an upload is created): an
+# abandoned one stays at most the expiry plus this.
+UPLOAD_SWEEP_INTERVAL_SECONDS = 3600.0
 # A file's name as shown: at most this many characters (most file systems' limit is 255 bytes).
 MAX_FILE_NAME_CHARS = 255
 MAX_FILE_TYPE_CHARS = 127
@@ -74,6 +85,8 @@ _IOV_MAX = 1024
 
 FILES_DIR = "files"
 DB_FILE = "files.sqlite3"
+
+log = logging.getLogger("lanchat.files")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -312,6 +325,14 @@ def _hash_file(path: Path, limit: int) -> tuple[int, Any]:
     return done, hasher
 
 
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:  # it is litter under partial/ now: the next open removes it
+            log.warning("could not remove %s: %s", path, exc.strerror)
+
+
 class FileStore:
     def __init__(
         self,
@@ -526,22 +547,58 @@ class FileStore:
         self._remove_upload(upload_id)
 
     def _remove_upload(self, upload_id: str) -> None:
+        _unlink_all(self._forget_upload(upload_id))
+
+    def _forget_upload(self, upload_id: str) -> list[Path]:
+        """Drop the upload's row; its files (the part file, and the content when nothing else
+        uses it, moved beside it) are returned to unlink, under partial/ with names no row knows:
+        unlinking them later races with nothing, and a crash before leaves litter the next open
+        removes. The content is moved away at once, so an upload of the same bytes finishing
+        meanwhile stores its own copy instead of finding one about to go."""
         row = self._db.execute("SELECT complete, sha256 FROM uploads WHERE id = ?", (upload_id,)).fetchone()
         self._db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
         self._progress.pop(upload_id, None)
-        self._part_path(upload_id).unlink(missing_ok=True)
+        doomed = [self._part_path(upload_id)]
         if row is not None and row[0]:
-            self._drop_content_if_unused(row[1])
+            doomed += self._unused_content(row[1])
+        return doomed
 
-    def expire(self) -> None:
-        """Remove uploads untouched for longer than the expiry (finished but never attached too)."""
+    def _stale_uploads(self) -> list[str]:
+        """Uploads untouched for longer than the expiry (finished but never attached too), but
+        none being written right now."""
         cutoff = self._clock() - self.limits.expiry_seconds
         stale = [row[0] for row in self._db.execute("SELECT id FROM uploads WHERE touched < ?", (cutoff,))]
-        for upload_id in stale:
-            progress = self._progress.get(upload_id)
-            if progress is not None and progress.lock.locked():
-                continue  # being written right now
+        return [
+            upload_id
+            for upload_id in stale
+            if (progress := self._progress.get(upload_id)) is None or not progress.lock.locked()
+        ]
+
+    def expire(self) -> None:
+        """Remove the stale uploads, their files too, here and now."""
+        for upload_id in self._stale_uploads():
             self._remove_upload(upload_id)
+
+    async def sweep(self) -> int:
+        """Remove the stale uploads, their files on a worker thread; how many went."""
+        stale = self._stale_uploads()
+        doomed = [path for upload_id in stale for path in self._forget_upload(upload_id)]
+        if doomed:
+            await asyncio.to_thread(_unlink_all, doomed)
+        return len(stale)
+
+    async def sweep_forever(self, interval: float) -> None:
+        """`sweep` every `interval` seconds until cancelled; a failed sweep is logged, the next
+        one tries again."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                removed = await self.sweep()
+            except (OSError, sqlite3.Error):
+                log.exception("sweeping expired uploads failed")
+                continue
+            if removed:
+                log.info("removed %d upload(s) untouched for %g s", removed, self.limits.expiry_seconds)
 
     # Attachments
 
@@ -648,6 +705,11 @@ class FileStore:
             self._drop_content_if_unused(sha256)
 
     def _drop_content_if_unused(self, sha256: str) -> None:
+        _unlink_all(self._unused_content(sha256))
+
+    def _unused_content(self, sha256: str) -> list[Path]:
+        """When nothing uses the content any more: its file and thumbnail, moved under partial/
+        (see _forget_upload), to unlink."""
         used = self._db.execute("SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone()
         used = (
             used
@@ -655,9 +717,20 @@ class FileStore:
                 "SELECT 1 FROM uploads WHERE sha256 = ? AND complete = 1 LIMIT 1", (sha256,)
             ).fetchone()
         )
-        if not used:
-            self.content_path(sha256).unlink(missing_ok=True)
-            self.thumbnail_path(sha256).unlink(missing_ok=True)
+        if used:
+            return []
+        moved = []
+        for path in (self.content_path(sha256), self.thumbnail_path(sha256)):
+            trash = self.partial_dir / f"gone-{secrets.token_urlsafe(12)}"
+            try:
+                os.replace(path, trash)  # a rename on the same disk: no data moves
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # Windows, while it is being downloaded: it stays, unused
+                log.warning("could not remove %s: %s", path, exc.strerror)
+                continue
+            moved.append(trash)
+        return moved
 
 
 class UploadWriter:

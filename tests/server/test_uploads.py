@@ -309,6 +309,55 @@ def test_an_upload_body_that_keeps_coming_outlasts_the_pause_limit_many_times(se
     assert int(response.headers["upload-offset"]) == len(data)
 
 
+def test_a_running_host_removes_an_abandoned_upload_after_the_expiry_and_keeps_one_still_sent(
+    serve_process,
+):
+    """Expiry 3 s, swept every 0.5 s, and no upload created after the two: the one cut off
+    half-way goes (its part file too); the one that gets a piece every 0.5 s stays and finishes."""
+    expiry = 3.0
+    process = serve_process(
+        extra_args=(
+            "--upload-expiry-seconds",
+            str(expiry),
+            "--upload-sweep-seconds",
+            "0.5",
+            "--min-free-disk-mib",
+            "0",
+        )
+    )
+    partial = process.data_dir / "files" / "partial"
+    kept_data, abandoned_data = os.urandom(64 * 1024), os.urandom(MIB)
+    with httpx.Client(base_url=process.url.rstrip("/"), timeout=30) as http:
+        kept = TusUpload.create(http, "lobby", len(kept_data), sha256_b64(kept_data))
+        abandoned = TusUpload.create(http, "lobby", len(abandoned_data), sha256_b64(abandoned_data))
+        cut_patch(process.host, abandoned.location, 0, len(abandoned_data), abandoned_data[: MIB // 2])
+        cut_at = time.monotonic()
+        piece, sent = 4096, 0
+        while True:
+            response = kept.patch(sent, kept_data[sent : sent + piece])
+            assert response.status_code == 204, response.text
+            sent += piece
+            gone = http.head(abandoned.location, headers=TUS)
+            if gone.status_code == 404:
+                break
+            assert gone.status_code == 200
+            assert int(gone.headers["upload-offset"]) == MIB // 2
+            assert time.monotonic() - cut_at < expiry + 5, "the abandoned upload is still there"
+            time.sleep(0.5)
+        assert time.monotonic() - cut_at > expiry - 0.5  # not long before its time either
+        resumed = abandoned.patch(MIB // 2, abandoned_data[MIB // 2 :])  # HEAD's 404 has no body
+        assert resumed.status_code == 404
+        assert resumed.json()["detail"] == {
+            "code": "upload_not_found",
+            "detail": "No such upload: it was finished, cancelled, expired or failed.",
+        }
+        assert not (partial / abandoned.upload_id).exists()
+        assert (partial / kept.upload_id).exists()
+        assert kept.offset() == sent
+        assert kept.patch(sent, kept_data[sent:]).status_code == 204
+        assert http.get("/api/health").json()["status"] == "ok"
+
+
 def test_a_file_at_the_size_limit_is_accepted_and_one_byte_more_refused(serve_process):
     process = serve_process(extra_args=("--max-file-mib", "1", "--min-free-disk-mib", "0"))
     with httpx.Client(base_url=process.url.rstrip("/")) as http:

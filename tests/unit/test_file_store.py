@@ -45,6 +45,65 @@ def test_an_upload_untouched_for_the_expiry_is_removed_and_not_a_moment_before(t
     assert not (files.partial_dir / upload.id).exists()
 
 
+def test_the_sweep_removes_an_upload_untouched_for_the_expiry_and_not_a_moment_before(tmp_path):
+    files, clock = store(tmp_path)
+    upload = files.create_upload("lobby", 10, "a", "b/c", SHA_OF_NOTHING, "10.0.0.2")
+    (files.partial_dir / upload.id).write_bytes(b"01234")
+    clock.now += UPLOAD_EXPIRY_SECONDS
+    assert asyncio.run(files.sweep()) == 0
+    assert files.upload(upload.id) is not None
+    clock.now += 0.001
+    assert asyncio.run(files.sweep()) == 1
+    assert files.upload(upload.id) is None
+    assert list(files.partial_dir.iterdir()) == []
+
+
+def test_the_sweep_removes_a_finished_upload_never_attached_with_its_content(tmp_path):
+    files, clock = store(tmp_path)
+    upload = files.create_upload("lobby", 0, "a", "b/c", SHA_OF_NOTHING, None)
+
+    async def finish_then_sweep() -> None:
+        writer = await files.writer(upload)
+        assert (await writer.finish_if_complete()).complete
+        assert files.content_path(SHA_OF_NOTHING).exists()
+        clock.now += UPLOAD_EXPIRY_SECONDS + 1
+        assert await files.sweep() == 1
+
+    asyncio.run(finish_then_sweep())
+    assert not files.content_path(SHA_OF_NOTHING).exists()
+    assert list(files.partial_dir.iterdir()) == []  # the content went through partial/, and is gone
+
+
+def test_the_sweep_leaves_an_upload_whose_bytes_are_being_written(tmp_path):
+    files, clock = store(tmp_path)
+    upload = files.create_upload("lobby", 10, "a", "b/c", SHA_OF_NOTHING, None)
+
+    async def sweep_while_held() -> int:
+        async with files.exclusive(upload, wait=1):
+            clock.now += UPLOAD_EXPIRY_SECONDS + 1
+            return await files.sweep()
+
+    assert asyncio.run(sweep_while_held()) == 0
+    assert files.upload(upload.id) is not None
+
+
+def test_the_sweep_runs_every_interval_with_no_upload_created(tmp_path):
+    files, clock = store(tmp_path)
+    upload = files.create_upload("lobby", 10, "a", "b/c", SHA_OF_NOTHING, None)
+    clock.now += UPLOAD_EXPIRY_SECONDS + 1
+
+    async def sweep_for_a_while() -> None:
+        sweeper = asyncio.create_task(files.sweep_forever(0.01))
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if files.upload(upload.id) is None:
+                break
+        sweeper.cancel()
+
+    asyncio.run(sweep_for_a_while())
+    assert files.upload(upload.id) is None
+
+
 def test_writing_to_an_upload_keeps_it_from_expiring(tmp_path):
     files, clock = store(tmp_path)
     upload = files.create_upload("lobby", 10, "a", "b/c", hashlib.sha256(b"0123456789").hexdigest(), None)
