@@ -57,6 +57,22 @@ describe('UploadRow', () => {
     expect(ru.get('[data-testid="upload-retry"]').text()).toBe('Повторить')
   })
 
+  it('says an upload the host no longer has (expired) in plain words, and offers to send it again', async () => {
+    const gone = { ...uploading, state: 'failed', error: { code: 'upload_not_found' } }
+    const en = mountWithI18n(UploadRow, { props: { upload: gone } })
+    expect(en.get('[data-testid="upload-error"]').text()).toBe(
+      'Not sent: the host no longer has this upload (cancelled or expired). Send the file again.',
+    )
+    expect(en.get('[data-testid="upload-retry"]').text()).toBe('Send again')
+    await en.get('[data-testid="upload-retry"]').trigger('click')
+    expect(en.emitted('retry')).toEqual([['u1']])
+    const ru = mountWithI18n(UploadRow, { props: { upload: gone } }, 'ru')
+    expect(ru.get('[data-testid="upload-error"]').text()).toBe(
+      'Не отправлено: у хоста больше нет этой загрузки (отменена или устарела). Отправьте файл снова.',
+    )
+    expect(ru.get('[data-testid="upload-retry"]').text()).toBe('Отправить снова')
+  })
+
   it('names a lost connection and an unknown HTTP answer', () => {
     const network = mountWithI18n(UploadRow, {
       props: { upload: { ...uploading, state: 'failed', error: { code: 'network' } } },

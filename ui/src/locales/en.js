@@ -346,6 +346,7 @@ export default {
     cancel: 'Cancel',
     cancelFile: 'Cancel sending {name}',
     retry: 'Retry',
+    sendAgain: 'Send again',
     dismiss: 'Remove',
     failed: 'Not sent: {reason}',
     network: 'the connection to the host was lost. Check that it is running and try again.',
