@@ -7,7 +7,8 @@ name, nobody else may post or type under it in that room (NAME_TAKEN). An identi
 name held only by clients without one takes it over, and they lose it: a name is a label on an
 identity, and those clients are guests using a name nobody had claimed.
 
-Names compare by `rules.name_key` (case, joiners and runs of spaces do not tell names apart); the
+Names compare by `rules.name_key` (case, joiners, runs of spaces and look-alike letters from
+other scripts do not tell names apart); the
 member list shows a name as its holder first spelled it.
 
 A v2 client connects with `?name=` and then says hello, so when the name is an identity's, the

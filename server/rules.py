@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from .direct_rooms import direct_pair
 from .hosts import HostPolicy
+from .lookalikes import skeleton
 from .protocol import (
     IDENTITY_SECRET_CHARS,
     IDENTITY_SECRET_MAX_CHARS,
@@ -228,11 +229,26 @@ _SECRET_CHARS = frozenset(IDENTITY_SECRET_CHARS)
 
 
 def name_key(name: str) -> str:
-    """What two names must share to be the same name: "Аня", "аня" and "Ан\u200dя" clash."""
+    """What two names must share to be the same name: "Аня", "аня" and "Ан\u200dя" clash, and so
+    do look-alikes from other scripts ("Anna" spelled with a Cyrillic first letter): the TR39 skeleton.
+    Accents still tell names apart ("Лена"/"Лёна"); TR39 also folds digits into letters they
+    look like ("0"/"O", "1"/"l"), which we accept: a name that differs only so is an impostor."""
     # Joiners draw nothing and runs of spaces (a no-break space among them) look like one space;
     # casefold can leave a string unnormalized (it expands some letters), so normalize after it.
     visible = " ".join("".join(ch for ch in name if ch not in _JOINERS).split())
-    return unicodedata.normalize("NFC", visible.casefold())
+    key = unicodedata.normalize("NFC", visible.casefold())
+    # A prototype can be a capital ("0" -> "O"), which casefold then lowers and the skeleton may
+    # map on: repeat until nothing changes, so a key is its own key.
+    for _ in range(_SKELETON_ROUNDS):
+        folded = unicodedata.normalize("NFC", skeleton(key).casefold())
+        if folded == key:
+            break
+        key = folded
+    return key
+
+
+# Every name seen so far settles in two rounds; the bound only stops a pathological cycle.
+_SKELETON_ROUNDS = 8
 
 
 def retry_after_seconds(wait: float) -> float:

@@ -128,6 +128,20 @@ def test_a_hello_after_another_frame_is_refused_and_the_connection_stays(server)
         frames_until(ws, lambda f: f.get("text") == "still here")
 
 
+def test_a_look_alike_of_a_held_name_is_refused_and_the_holder_keeps_chatting(server):
+    # The second "Anna" starts with CYRILLIC CAPITAL LETTER A: the same picture as the Latin "Anna".
+    with (
+        open_room(server, "Anna", secret=new_secret()) as anna,
+        open_room(server, "\u0410nna", secret=new_secret()) as impostor,
+    ):
+        impostor.send(json.dumps({"type": "typing"}))  # its first frame: its ?name= is decided
+        assert error_of(impostor)["code"] == ErrorCode.NAME_TAKEN
+        anna.send(json.dumps({"text": "still me", "sender": "Anna"}))
+        said = frames_until(anna, lambda f: f.get("text") == "still me")[-1]
+        assert said["sender"] == "Anna"
+        assert members_now(server) == ["Anna"]
+
+
 def test_a_second_connection_as_alice_is_not_listed_and_alice_leaves_when_the_real_one_does(server):
     with (
         open_room(server, "Watcher") as watcher,

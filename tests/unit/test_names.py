@@ -49,3 +49,31 @@ def test_sender_names_are_judged_as_the_shared_table_says(case):
 @pytest.mark.parametrize("case", CASES["name_clashes"], ids=lambda case: repr(case))
 def test_names_clash_as_the_shared_table_says(case):
     assert (name_key(validate_sender(case["a"])) == name_key(validate_sender(case["b"]))) is case["same"]
+
+
+# TR39 look-alikes: the server only (the UI's nameKey has no confusables table; the server's
+# name_taken refusal is what stops an impostor).
+LOOK_ALIKES = [
+    ("Anna", "\u0410nna"),  # CYRILLIC CAPITAL LETTER A
+    ("Anna", "\u0391nna"),  # GREEK CAPITAL LETTER ALPHA
+    ("paypal", "\u0440\u0430\u0443\u0440\u0430l"),  # Cyrillic er, a, u
+    ("Ёлка", "\u00cb\u043b\u043a\u0430"),  # LATIN CAPITAL LETTER E WITH DIAERESIS for Ё
+    ("Bob0", "BobO"),  # digit zero and letter O: TR39 folds them, and so do we
+]
+DIFFERENT = [
+    ("Anna", "Anne"),
+    ("Аня", "Ана"),
+    ("Лена", "Лёна"),
+    ("Rene", "René"),
+    ("Ivan", "I\u0432\u0430\u043d"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), LOOK_ALIKES)
+def test_names_that_look_alike_across_scripts_are_one_name(a, b):
+    assert name_key(validate_sender(a)) == name_key(validate_sender(b))
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT)
+def test_names_that_look_different_stay_two_names(a, b):
+    assert name_key(validate_sender(a)) != name_key(validate_sender(b))
