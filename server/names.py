@@ -8,8 +8,7 @@ name held only by clients without one takes it over, and they lose it: a name is
 identity, and those clients are guests using a name nobody had claimed.
 
 Names compare by `rules.name_key` (case, joiners, runs of spaces and look-alike letters from
-other scripts do not tell names apart); the
-member list shows a name as its holder first spelled it.
+other scripts do not tell names apart); the member list shows a name as its holder first spelled it.
 
 A v2 client connects with `?name=` and then says hello, so when the name is an identity's, the
 connection cannot know at once whether it is that identity's next tab: the name waits
