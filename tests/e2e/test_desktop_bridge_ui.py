@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, screenshot, send_message
+from tests.e2e.lanchat_browser import isolated, join_room, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -80,7 +80,10 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     deadline = time.monotonic() + 10
     while not calls(page, "notify") and time.monotonic() < deadline:
         page.wait_for_timeout(100)
-    assert calls(page, "notify")[-1] == ["Bob · desk", "read https://example.com/doc please"]
+    assert calls(page, "notify")[-1] == [
+        f"{isolated('Bob')} · {isolated('desk')}",
+        "read https://example.com/doc please",
+    ]
     # A plain browser has no Host panel.
     expect(other.get_by_test_id("host-panel")).to_have_count(0)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.lanchat_browser import (
+    isolated,
     join_room,
     join_room_in_russian,
     keep_for_review,
@@ -80,7 +81,9 @@ def test_a_mention_completes_is_highlighted_and_notifies_even_in_a_muted_room(la
     expect(mentioned).to_have_count(1)
     expect(mentioned).to_contain_text("look @Anna here")
     anna.wait_for_function("window.__shown.length > 0")
-    assert anna.evaluate("window.__shown") == [["Bob mentioned you in general", "look @Anna here"]]
+    assert anna.evaluate("window.__shown") == [
+        [f"{isolated('Bob')} mentioned you in {isolated('general')}", "look @Anna here"]
+    ]
     keep(screenshot(anna, "mention-highlight"))
     # The muted room said nothing of the chatter, then or after the gathering window.
     anna.wait_for_timeout(3500)
