@@ -19,6 +19,7 @@ lint: $(STAMP) ui/node_modules/.package-lock.json
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	cd ui && npm run --silent lint
 
 test-py: $(STAMP)
@@ -31,8 +32,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The UI: node_modules from the lock file, then the production build the server serves.
-# ui/vite.config.js writes ui/src/protocol.generated.js from server/protocol.py first.
-UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.* -type f 2>/dev/null) server/protocol.py server/protocol_js.py
+# ui/vite.config.js writes ui/src/protocol.generated.js from server/protocol/ first.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.* -type f 2>/dev/null) $(wildcard server/protocol/*.py)
 
 ui: ui/dist/index.html
 

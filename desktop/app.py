@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from server.config import ServerConfig, default_ui_dir
-from server.runner import ServerStartError, ServerThread
+from server.runtime.runner import ServerStartError, ServerThread
+from server.storage.private_files import keep_this_process_private, write_private
 
 from .bridge import WINDOW_TITLE, Bridge
 from .host_controls import WindowHostControls
@@ -37,7 +38,6 @@ from .hosting import Hosting
 from .notifications import Notifier
 from .page_storage import PageStorage
 from .presence import Presence, discovery_blocked_by, remembered_hosts
-from .private_files import keep_this_process_private, write_private
 from .room_admin import RoomAdmin
 from .settings import SettingsStore
 from .single_instance import InstanceLock, ShowRequests, ask_running_instance_to_show

@@ -111,7 +111,7 @@ class Bridge:
     def stop_hosting(self) -> HostStatus:
         return self._hosting.stop()
 
-    # Host controls (server/moderation.py), for the rooms of this window's own server only: the
+    # Host controls (server/rooms/moderation.py), for the rooms of this window's own server only: the
     # window's page reaches them here, nobody on the network can (no route or frame leads there).
 
     @_our_page_only

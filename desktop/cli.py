@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from server import __version__
-from server.cli import add_serve_arguments, config_from_args, serve
 from server.config import ServerConfig, default_data_dir
-from server.discovery_switch import DISCOVERY_ENV
+from server.peers.discovery_switch import DISCOVERY_ENV
+from server.runtime.cli import add_serve_arguments, config_from_args, serve
+from server.storage.private_files import keep_this_process_private
 
-from .private_files import keep_this_process_private
 from .settings import default_config_dir
 
 __all__ = ["build_parser", "display_problem", "main"]

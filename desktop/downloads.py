@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypedDict
 from urllib.parse import urlsplit
 
-from server.protocol import ROOM_TOKEN_HEADER
+from server.protocol.limits import ROOM_TOKEN_HEADER
 
 __all__ = ["DOWNLOAD_PIECE_BYTES", "DownloadProgress", "Downloads", "show_in_file_manager"]
 

@@ -1,6 +1,6 @@
 """The host's controls as the window's bridge calls them: straight into the in-process server.
 
-Each call runs server/moderation.py's HostControls on the server's event loop (where the rooms
+Each call runs server/rooms/moderation.py's HostControls on the server's event loop (where the rooms
 and the store live) and waits for its answer. Nothing here listens anywhere: the only way in is
 `window.pywebview.api`, which pywebview offers to the window's own page (desktop/bridge.py).
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from server.moderation import Ban, BanKind, HostControls, MemberInfo, ModerationError
-from server.runner import ServerThread
+from server.rooms.bans import Ban, BanKind, ModerationError
+from server.rooms.moderation import HostControls, MemberInfo
+from server.runtime.runner import ServerThread
 
 __all__ = ["WindowHostControls"]
 

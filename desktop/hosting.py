@@ -7,8 +7,8 @@ import socket
 import threading
 from typing import TYPE_CHECKING, TypedDict
 
-from server.netinfo import lan_interfaces
-from server.runner import PortTakenError, ServerStartError, ServerThread
+from server.peers.local_addresses import lan_interfaces
+from server.runtime.runner import PortTakenError, ServerStartError, ServerThread
 
 from .network_kind import NetworkKind, network_kind
 

@@ -15,7 +15,7 @@ import logging
 import threading
 from pathlib import Path
 
-from .private_files import write_private
+from server.storage.private_files import write_private
 
 __all__ = ["MAX_STORED_BYTES", "MAX_STORED_KEYS", "STORED_KEY_PREFIX", "PageStorage"]
 

@@ -22,17 +22,17 @@ import socket
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from server.discovery_switch import discovery_enabled
-from server.host_directory import parse_host_port
-from server.netinfo import lan_addresses
-from server.runner import ServerStartError, ServerThread
+from server.peers.directory import parse_host_port
+from server.peers.discovery_switch import discovery_enabled
+from server.peers.local_addresses import lan_addresses
+from server.runtime.runner import ServerStartError, ServerThread
 
 from .settings import Settings
 
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from server.discovery import Discovery
+    from server.peers.discovery import Discovery
 
 __all__ = ["Presence", "discovery_blocked_by", "remembered_hosts"]
 

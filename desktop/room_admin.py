@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
-    from server.chat import ChatRooms
-    from server.runner import ServerThread
+    from server.rooms.service import ChatRooms
+    from server.runtime.runner import ServerThread
 
 __all__ = ["RoomAdmin", "RoomPrivacy"]
 

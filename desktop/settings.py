@@ -12,9 +12,13 @@ from typing import Any
 
 import platformdirs
 
-from server.protocol import EDIT_WINDOW_SECONDS, MAX_EDIT_WINDOW_HOURS, MAX_ROOM_CHARS, MAX_SENDER_CHARS
-
-from .private_files import write_private
+from server.protocol.limits import (
+    EDIT_WINDOW_SECONDS,
+    MAX_EDIT_WINDOW_HOURS,
+    MAX_ROOM_CHARS,
+    MAX_SENDER_CHARS,
+)
+from server.storage.private_files import write_private
 
 __all__ = ["DEFAULT_HOST_PORT", "Settings", "SettingsStore", "default_config_dir"]
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .private_files import make_private_dir, write_private
+from server.storage.private_files import make_private_dir, write_private
 
 __all__ = ["InstanceLock", "ShowRequests", "ask_running_instance_to_show"]
 

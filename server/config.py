@@ -9,15 +9,11 @@ from pathlib import Path
 
 import platformdirs
 
-from .file_store import UPLOAD_SWEEP_INTERVAL_SECONDS, FileLimits
-from .history import HistoryLimits
-from .private_rooms import PasswordHash
-from .protocol import (
-    EDIT_WINDOW_SECONDS,
-    REQUEST_HEAD_TIMEOUT_SECONDS,
-    ROOM_TOKEN_SECONDS,
-    UPLOAD_BODY_IDLE_SECONDS,
-)
+from server.files.store import UPLOAD_SWEEP_INTERVAL_SECONDS, FileLimits
+from server.policy import REQUEST_HEAD_TIMEOUT_SECONDS, ROOM_TOKEN_SECONDS, UPLOAD_BODY_IDLE_SECONDS
+from server.protocol.limits import EDIT_WINDOW_SECONDS
+from server.rooms.private import PasswordHash
+from server.storage.history import HistoryLimits
 
 __all__ = ["ServerConfig", "default_data_dir", "default_ui_dir"]
 
@@ -43,7 +39,7 @@ class ServerConfig:
     # How much history is kept per room and in all, and the disk space always left free.
     history_limits: HistoryLimits = field(default_factory=HistoryLimits)
     # How large a file may be, how much the files take per room and in all, how long an untouched
-    # upload is kept (server/file_store.py).
+    # upload is kept (server/files/store.py).
     file_limits: FileLimits = field(default_factory=FileLimits)
     # How often the running host removes uploads untouched for file_limits.expiry_seconds.
     upload_sweep_seconds: float = UPLOAD_SWEEP_INTERVAL_SECONDS
@@ -59,7 +55,7 @@ class ServerConfig:
     upload_idle_timeout: float = UPLOAD_BODY_IDLE_SECONDS
     # Where the built UI is; None means "find it" (see default_ui_dir).
     ui_dir: Path | None = None
-    # Discovery (server/discovery.py); both also need LANCHAT_DISCOVERY not "off".
+    # Discovery (server/peers/discovery.py); both also need LANCHAT_DISCOVERY not "off".
     announce: bool = False  # announce this host on the interfaces it listens on
     browse: bool = False  # keep a live list of hosts found, at GET /api/discovered
     # Hosts to list (when they answer) though no announcement of theirs is heard: (address, port).

@@ -209,7 +209,7 @@ HOST_DRIVER = """
 import importlib, json, sys, tempfile
 from pathlib import Path
 from server.config import ServerConfig
-from server.runner import ServerThread
+from server.runtime.runner import ServerThread
 
 module, _, name = sys.argv[2].partition(":")
 data = Path(tempfile.mkdtemp())

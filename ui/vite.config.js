@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
-// The UI's protocol constants come from server/protocol.py. Writing them here, as
+// The UI's protocol constants come from server/protocol/. Writing them here, as
 // the config loads, covers `vite`, `vite build` and `vitest` alike, through make or not.
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const venvPython = `${repo}.venv/bin/python`
 execFileSync(
   existsSync(venvPython) ? venvPython : 'python3',
-  ['-m', 'server.protocol_js', 'ui/src/protocol.generated.js'],
+  ['-m', 'server.protocol.js_export', 'ui/src/protocol.generated.js'],
   { cwd: repo, stdio: 'inherit' },
 )
 

@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from load_client import Connection, connect, text_frame  # noqa: E402
 
-from server.protocol import OUTBOX_MAX_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND  # noqa: E402
+from server.policy import OUTBOX_MAX_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND  # noqa: E402
 
 HOST = "127.0.0.1"  # the benchmark never talks to anything else
 VENV_BIN = Path(sys.executable).parent

@@ -45,7 +45,7 @@ HOST_ADDRESS, BROWSER_ADDRESS = "10.213.0.1", "10.213.0.2"
 
 ANNOUNCER = """
 import asyncio, sys, time
-from server.discovery import Announcer
+from server.peers.discovery import Announcer
 
 async def main(port):
     loop = asyncio.get_running_loop()

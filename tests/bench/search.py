@@ -45,9 +45,9 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from server.history import HistoryStore
-from server.protocol import HISTORY_ON_JOIN
-from server.search import hit_frame, match_expression, query_terms, search
+from server.protocol.limits import HISTORY_ON_JOIN
+from server.storage.history import HistoryStore
+from server.storage.search import hit_frame, match_expression, query_terms, search
 from tests.lanchat_process import ServeProcess
 
 ROOMS = 100

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from server.history import HistoryStore  # noqa: E402
+from server.storage.history import HistoryStore  # noqa: E402
 from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
 from tests.lanchat_process import ServeProcess  # noqa: E402
 

@@ -30,8 +30,8 @@ from desktop.single_instance import (
     ask_running_instance_to_show,
 )
 from server.config import ServerConfig
-from server.protocol import EDIT_WINDOW_SECONDS, MAX_EDIT_WINDOW_HOURS
-from server.runner import ServerThread
+from server.protocol.limits import EDIT_WINDOW_SECONDS, MAX_EDIT_WINDOW_HOURS
+from server.runtime.runner import ServerThread
 
 from .app_process import listening_ports
 

@@ -12,7 +12,7 @@ import psutil
 import pytest
 import websockets
 
-from server.protocol import PROTOCOL_VERSION
+from server.protocol.limits import PROTOCOL_VERSION
 
 from .app_process import REPO_ROOT, AppProcess, free_port, listening_ports
 

@@ -9,8 +9,8 @@ import json
 import pytest
 import websockets
 
-from server.identity import identity_of
-from server.protocol import CloseCode
+from server.protocol.codes import CloseCode
+from server.rooms.identity import identity_of
 
 from .app_process import REPO_ROOT, AppProcess
 from .test_window import UI_HELPERS, wait_for_js

@@ -12,7 +12,7 @@ import time
 import pytest
 import websockets
 
-from server.protocol import PROTOCOL_VERSION
+from server.protocol.limits import PROTOCOL_VERSION
 
 from .app_process import REPO_ROOT, AppProcess
 from .test_window import UI_HELPERS, wait_for_js

@@ -9,7 +9,7 @@ import json
 import pytest
 import websockets
 
-from server.protocol import CloseCode
+from server.protocol.codes import CloseCode
 
 from .app_process import REPO_ROOT
 from .test_window import UI_HELPERS, wait_for_js

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from server.history import HistoryStore
+from server.storage.history import HistoryStore
 from tests.e2e.lanchat_browser import join_room, message_texts, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser

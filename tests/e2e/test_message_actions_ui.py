@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.history import HistoryStore
+from server.storage.history import HistoryStore
 from tests.e2e.lanchat_browser import (
     isolated,
     join_room,

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from server.history import HistoryStore
-from server.protocol import ROOM_LIST_PAGE
+from server.protocol.limits import ROOM_LIST_PAGE
+from server.storage.history import HistoryStore
 from tests.e2e.lanchat_browser import screenshot
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.history import HistoryStore
+from server.storage.history import HistoryStore
 from tests.e2e.lanchat_browser import join_room, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser

@@ -56,15 +56,14 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 import websockets  # noqa: E402
 
-from server.protocol import (  # noqa: E402
+from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS  # noqa: E402
+from server.protocol.limits import (  # noqa: E402
     MAX_FRAME_BYTES,
     MAX_ROOM_PASSWORD_CHARS,
     MIN_ROOM_PASSWORD_CHARS,
-    PASSWORD_FAILURES_BEFORE_LOCKOUT,
-    PASSWORD_LOCKOUT_SECONDS,
     TRANSPORT_MAX_FRAME_BYTES,
 )
-from server.rules import name_key  # noqa: E402
+from server.rooms.validation import name_key  # noqa: E402
 from tests.lanchat_process import ServeProcess  # noqa: E402
 
 __all__ = ["HEALTH_MAX_SECONDS", "RSS_MARGIN_MIB", "FuzzReport", "run"]

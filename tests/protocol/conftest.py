@@ -1,8 +1,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
 from server.config import ServerConfig
+from server.web.app import create_app
 
 # TestClient sends `Host: testserver`: a name the user would list (see server/hosts.py).
 TEST_HOSTS = ("testserver",)

@@ -5,10 +5,10 @@ import shutil
 
 from fastapi.testclient import TestClient
 
-from server.app import create_app
 from server.config import ServerConfig
-from server.history import HistoryLimits, HistoryStore
-from server.protocol import ErrorCode
+from server.protocol.codes import ErrorCode
+from server.storage.history import HistoryLimits, HistoryStore
+from server.web.app import create_app
 from tests.protocol.conftest import TEST_HOSTS
 
 

@@ -12,13 +12,13 @@ import time
 
 import pytest
 
-from server.protocol import (
+from server.policy import RATE_LIMIT_BURST
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import (
     MAX_REACTION_CHARS,
     MAX_REACTIONS_PER_MESSAGE,
     MAX_TEXT_CHARS,
-    RATE_LIMIT_BURST,
     REPLY_QUOTE_CHARS,
-    ErrorCode,
 )
 from tests.lanchat_process import ServeProcess
 from tests.protocol.room_client import TIMEOUT, RoomClient, http_history, new_secret

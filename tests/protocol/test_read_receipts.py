@@ -10,11 +10,12 @@ import pytest
 import websockets
 
 from server.config import ServerConfig
-from server.direct_rooms import direct_room
-from server.identity import identity_of
-from server.private_rooms import PrivateRooms
-from server.protocol import SEEN_RATE_BURST, ErrorCode
-from server.runner import ServerThread
+from server.policy import SEEN_RATE_BURST
+from server.protocol.codes import ErrorCode
+from server.rooms.direct import direct_room
+from server.rooms.identity import identity_of
+from server.rooms.private import PrivateRooms
+from server.runtime.runner import ServerThread
 
 TIMEOUT = 10
 ANNA = "a" * 43

@@ -3,10 +3,10 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
 from server.config import ServerConfig
-from server.history import HistoryStore
-from server.protocol import ROOM_LIST_PAGE, ROOM_LIST_PAGE_MAX
+from server.protocol.limits import ROOM_LIST_PAGE, ROOM_LIST_PAGE_MAX
+from server.storage.history import HistoryStore
+from server.web.app import create_app
 from tests.protocol.conftest import TEST_HOSTS
 
 ROOMS = ROOM_LIST_PAGE_MAX + ROOM_LIST_PAGE // 2  # more than the largest page

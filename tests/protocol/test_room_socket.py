@@ -3,14 +3,9 @@
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from server.protocol import (
-    HISTORY_ON_JOIN,
-    HISTORY_PAGE_MAX,
-    MAX_TEXT_CHARS,
-    RATE_LIMIT_BURST,
-    CloseCode,
-    ErrorCode,
-)
+from server.policy import RATE_LIMIT_BURST
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import HISTORY_ON_JOIN, HISTORY_PAGE_MAX, MAX_TEXT_CHARS
 from tests.protocol.conftest import TEST_HOSTS
 
 SEED_FIELDS = {"text", "sender", "room", "timestamp"}
@@ -246,8 +241,8 @@ def built_ui(tmp_path):
 def test_the_built_ui_is_served_with_cache_headers_and_gzip(tmp_path, built_ui):
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
     from server.config import ServerConfig
+    from server.web.app import create_app
 
     config = ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui, allowed_hosts=TEST_HOSTS)
     with TestClient(create_app(config)) as ui_client:
@@ -266,8 +261,8 @@ def test_a_socket_outside_ws_is_refused_at_the_handshake(client):
 def test_a_socket_outside_ws_is_refused_at_the_handshake_with_the_built_ui_mounted_too(tmp_path, built_ui):
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
     from server.config import ServerConfig
+    from server.web.app import create_app
 
     config = ServerConfig(data_dir=tmp_path / "data", ui_dir=built_ui, allowed_hosts=TEST_HOSTS)
     with TestClient(create_app(config)) as ui_client:
@@ -282,8 +277,8 @@ def test_a_socket_outside_ws_is_refused_at_the_handshake_with_the_built_ui_mount
 def test_the_room_socket_is_a_declared_route(tmp_path):
     from starlette.routing import WebSocketRoute
 
-    from server.app import ROOM_SOCKET_PATH, create_app
     from server.config import ServerConfig
+    from server.web.app import ROOM_SOCKET_PATH, create_app
 
     app = create_app(
         ServerConfig(data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui", allowed_hosts=TEST_HOSTS)
@@ -295,8 +290,8 @@ def test_the_room_socket_is_a_declared_route(tmp_path):
 def test_room_sockets_skip_the_http_middleware_while_requests_and_other_sockets_pass_through_it(tmp_path):
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
     from server.config import ServerConfig
+    from server.web.app import create_app
 
     seen: list[tuple[str, str]] = []
 

@@ -14,9 +14,8 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from server.direct_rooms import direct_room
-from server.identity import identity_of
-from server.protocol import (
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import (
     MAX_SEARCH_OFFSET,
     MAX_SEARCH_QUERY_CHARS,
     MAX_SEARCH_ROOMS,
@@ -24,8 +23,9 @@ from server.protocol import (
     ROOM_TOKEN_HEADER,
     SEARCH_PAGE,
     SEARCH_PAGE_MAX,
-    ErrorCode,
 )
+from server.rooms.direct import direct_room
+from server.rooms.identity import identity_of
 from tests.lanchat_process import ServeProcess
 from tests.protocol.room_client import TIMEOUT, RoomClient, new_secret
 from tests.security.test_private_rooms import frames_until

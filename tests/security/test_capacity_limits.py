@@ -11,15 +11,14 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from server.history import HistoryStore, message_size
-from server.protocol import (
+from server.policy import (
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS,
     MAX_ROOMS,
     RATE_LIMIT_BURST,
-    CloseCode,
-    ErrorCode,
 )
+from server.protocol.codes import CloseCode, ErrorCode
+from server.storage.history import HistoryStore, message_size
 from tests.security.raw_http import OTHER_CLIENT, open_room_socket, status_of
 
 

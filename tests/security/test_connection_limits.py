@@ -11,15 +11,14 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from server.client_limits import connection_cap, room_socket_cap
-from server.protocol import (
+from server.policy import (
     MAX_CONNECTIONS_PER_ADDRESS,
     MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS,
     MAX_ROOM_SOCKETS_PER_ADDRESS,
     MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS,
-    CloseCode,
-    ErrorCode,
 )
+from server.protocol.codes import CloseCode, ErrorCode
+from server.web.client_limits import connection_cap, room_socket_cap
 from tests.security.raw_http import (
     OTHER_CLIENT,
     open_connection,

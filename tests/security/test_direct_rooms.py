@@ -12,9 +12,11 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from server.direct_rooms import direct_room
-from server.identity import identity_of
-from server.protocol import MAX_DIRECT_ROOMS_PER_IDENTITY, ROOM_TOKEN_HEADER, CloseCode, ErrorCode
+from server.policy import MAX_DIRECT_ROOMS_PER_IDENTITY
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import ROOM_TOKEN_HEADER
+from server.rooms.direct import direct_room
+from server.rooms.identity import identity_of
 
 ALICE = "a" * 43
 BOB = "b" * 43

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.hosts import HostPolicy, host_name, machine_names
+from server.web.host_header import HostPolicy, host_name, machine_names
 
 POLICY = HostPolicy.of(["lanchat-pc", "lanchat-pc.local", "chat.home.arpa"])
 

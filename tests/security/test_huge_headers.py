@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from server.runner import MAX_REQUEST_HEAD_BYTES
+from server.runtime.runner import MAX_REQUEST_HEAD_BYTES
 
 HUGE = 64 * 1024 * 1024
 

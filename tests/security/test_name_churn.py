@@ -11,7 +11,8 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from server.protocol import PRESENCE_BURST, PRESENCE_PER_SECOND, RENAME_MIN_INTERVAL_SECONDS, ErrorCode
+from server.policy import PRESENCE_BURST, PRESENCE_PER_SECOND, RENAME_MIN_INTERVAL_SECONDS
+from server.protocol.codes import ErrorCode
 
 
 @pytest.fixture

@@ -17,13 +17,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from server.protocol import (
-    IDENTITY_ID_CHARS,
-    IDENTITY_SECRET_MAX_CHARS,
-    IDENTITY_SECRET_MIN_CHARS,
-    CloseCode,
-    ErrorCode,
-)
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import IDENTITY_ID_CHARS, IDENTITY_SECRET_MAX_CHARS, IDENTITY_SECRET_MIN_CHARS
 
 
 @pytest.fixture

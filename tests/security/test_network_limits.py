@@ -7,16 +7,15 @@ import json
 
 import pytest
 
-from server.protocol import (
+from server.policy import (
     ADDRESS_RATE_LIMIT_BURST,
     ADDRESS_RATE_LIMIT_PER_SECOND,
     MAX_CONNECTIONS_PER_ADDRESS,
     MAX_ROOM_SOCKETS_PER_ADDRESS,
     NEW_ROOMS_BURST,
     RATE_LIMIT_BURST,
-    CloseCode,
-    ErrorCode,
 )
+from server.protocol.codes import CloseCode, ErrorCode
 from tests.lanchat_process import FROM_SOURCE, ServeProcess
 from tests.netns import chat, network, run_in
 

@@ -9,7 +9,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from server.protocol import MAX_MESSAGE_ID, CloseCode, ErrorCode
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import MAX_MESSAGE_ID
 from tests.security.raw_http import open_room_socket, read_all, status_of
 
 

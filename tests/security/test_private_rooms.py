@@ -18,14 +18,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from server.private_rooms import SCRYPT_N, SCRYPT_R
-from server.protocol import (
-    PASSWORD_FAILURES_BEFORE_LOCKOUT,
-    PASSWORD_LOCKOUT_SECONDS,
-    ROOM_TOKEN_HEADER,
-    CloseCode,
-    ErrorCode,
-)
+from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import ROOM_TOKEN_HEADER
+from server.rooms.private import SCRYPT_N, SCRYPT_R
 from tests.lanchat_process import REPO_ROOT
 from tests.security.raw_http import open_room_socket, read_all, status_of
 

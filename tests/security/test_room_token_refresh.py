@@ -13,8 +13,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from server.cli import positive_seconds
-from server.protocol import ROOM_TOKEN_HEADER, ROOM_TOKEN_REFRESH_FRACTION
+from server.policy import ROOM_TOKEN_REFRESH_FRACTION
+from server.protocol.limits import ROOM_TOKEN_HEADER
+from server.runtime.cli import positive_seconds
 from tests.lanchat_process import ServeProcess
 from tests.security.test_direct_rooms import ALICE, ROOM
 from tests.security.test_private_rooms import PASSWORD, frames_until, url

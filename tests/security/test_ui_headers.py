@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.static import CONTENT_SECURITY_POLICY
+from server.web.static import CONTENT_SECURITY_POLICY
 
 UI_SOURCE = Path(__file__).resolve().parents[2] / "ui" / "index.html"
 UI_BUILT = UI_SOURCE.parent / "dist" / "index.html"

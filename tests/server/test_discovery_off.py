@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from server.discovery import MAX_INSTANCE_NAME_BYTES, instance_name
+from server.peers.discovery import MAX_INSTANCE_NAME_BYTES, instance_name
 
 
 def get_json(url: str, headers: dict[str, str] | None = None) -> dict:

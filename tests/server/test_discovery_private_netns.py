@@ -13,7 +13,7 @@ HOST_ADDRESS, BROWSER_ADDRESS = "10.217.0.1", "10.217.0.2"
 READ_TXT = """
 import json, sys, time
 from zeroconf import IPVersion, ServiceBrowser, Zeroconf
-from server.discovery import SERVICE_TYPE
+from server.peers.discovery import SERVICE_TYPE
 
 zc = Zeroconf(interfaces=[sys.argv[1]], ip_version=IPVersion.V4Only)
 found = {}

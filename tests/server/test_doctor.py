@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from server.diagnose import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
+from server.peers.doctor import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
 from tests.lanchat_process import ServeProcess
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from websockets.sync.client import ClientConnection, connect
 
-from server.protocol import MAX_ATTACHMENTS_PER_MESSAGE
+from server.protocol.limits import MAX_ATTACHMENTS_PER_MESSAGE
 from tests.security.test_private_rooms import frames_until
 from tests.server.file_host import PASSWORD, start_file_host
 from tests.tus_client import TusUpload, sha256_b64

@@ -14,10 +14,11 @@ import websockets
 
 from desktop.host_controls import WindowHostControls
 from server.config import ServerConfig
-from server.identity import identity_of
-from server.moderation import BANS_FILE, MAX_BANS, MAX_REASON_CHARS, BanList
-from server.protocol import CloseCode, ErrorCode
-from server.runner import ServerThread
+from server.protocol.codes import CloseCode, ErrorCode
+from server.rooms.bans import BANS_FILE, MAX_BANS, BanList
+from server.rooms.identity import identity_of
+from server.rooms.moderation import MAX_REASON_CHARS
+from server.runtime.runner import ServerThread
 
 TIMEOUT = 10
 SECRET = "s" * 43

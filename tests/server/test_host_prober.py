@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from server.host_directory import HostDirectory
-from server.host_prober import MAX_ANSWER_BYTES, HostProber
+from server.peers.directory import HostDirectory
+from server.peers.prober import MAX_ANSWER_BYTES, HostProber
 
 HEALTH = {"status": "ok", "version": "0.1.0", "protocol": 2, "instance": "other", "name": "Kitchen"}
 ROOMS = {"rooms": [{"name": "lobby", "members": 1, "messages": 2}]}

@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from server.host_prober import PROBE_TIMEOUT_SECONDS, REFRESH_SECONDS
+from server.peers.prober import PROBE_TIMEOUT_SECONDS, REFRESH_SECONDS
 from tests.lanchat_process import ServeProcess
 from tests.netns import chat, fetch_json, in_namespace, network, wait_for
 

@@ -16,15 +16,9 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from server.protocol import (
-    HISTORY_ON_JOIN,
-    MAX_FRAME_BYTES,
-    MAX_TEXT_CHARS,
-    RATE_LIMIT_BURST,
-    TRANSPORT_MAX_FRAME_BYTES,
-    CloseCode,
-    ErrorCode,
-)
+from server.policy import RATE_LIMIT_BURST
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import HISTORY_ON_JOIN, MAX_FRAME_BYTES, MAX_TEXT_CHARS, TRANSPORT_MAX_FRAME_BYTES
 from tests.lanchat_process import ServeProcess
 
 TIMEOUT = 20

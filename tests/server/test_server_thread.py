@@ -15,8 +15,8 @@ import pytest
 import websockets
 
 from server.config import ServerConfig
-from server.protocol import PROTOCOL_VERSION
-from server.runner import ServerStartError, ServerThread
+from server.protocol.limits import PROTOCOL_VERSION
+from server.runtime.runner import ServerStartError, ServerThread
 
 TIMEOUT = 10
 

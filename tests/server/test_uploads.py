@@ -15,7 +15,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from server.file_store import MAX_FILE_NAME_CHARS
+from server.files.store import MAX_FILE_NAME_CHARS
 from tests.server.file_host import PASSWORD, start_file_host
 from tests.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
 
@@ -444,7 +444,7 @@ def test_a_full_disk_refuses_the_upload_clearly_and_the_host_stays_healthy(serve
 
 
 def test_uploads_an_address_leaves_unfinished_are_capped(serve_process):
-    from server.file_store import MAX_UPLOADS_PER_ADDRESS
+    from server.files.store import MAX_UPLOADS_PER_ADDRESS
 
     process = serve_process(extra_args=("--min-free-disk-mib", "0"))
     with httpx.Client(base_url=process.url.rstrip("/")) as http:

@@ -2,17 +2,17 @@
 
 import pytest
 
-from server.capacity import AddressRateLimits, NewRoomLimits, admit_member
-from server.protocol import (
+from server.policy import (
     ADDRESS_RATE_LIMIT_BURST,
     ADDRESS_RATE_LIMIT_PER_SECOND,
     MAX_MEMBERS_PER_ROOM,
     MAX_ROOMS,
     NEW_ROOMS_BURST,
     NEW_ROOMS_PER_HOUR,
-    ErrorCode,
 )
-from server.rules import Refused
+from server.protocol.codes import ErrorCode
+from server.protocol.refusals import Refused
+from server.rooms.capacity import AddressRateLimits, NewRoomLimits, admit_member
 
 NETWORK = "10.215.0.2"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from server.direct_rooms import check_direct_capacity, direct_pair, direct_room
-from server.protocol import MAX_DIRECT_ROOMS_PER_IDENTITY, ErrorCode
-from server.rules import Refused, validate_room
+from server.policy import MAX_DIRECT_ROOMS_PER_IDENTITY
+from server.protocol.codes import ErrorCode
+from server.protocol.refusals import Refused
+from server.rooms.direct import check_direct_capacity, direct_pair, direct_room
+from server.rooms.validation import validate_room
 
 A, B = "0" * 16, "f" * 16
 

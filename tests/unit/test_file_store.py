@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from server.file_store import (
+from server.files.store import (
     MAX_UPLOADS_PER_ADDRESS,
     UPLOAD_EXPIRY_SECONDS,
     UPLOAD_TOUCH_INTERVAL_SECONDS,

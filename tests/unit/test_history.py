@@ -1,6 +1,6 @@
 """HistoryStore on a real SQLite file."""
 
-from server.history import HistoryStore
+from server.storage.history import HistoryStore
 
 
 def test_ids_increase_by_one_per_room(tmp_path):

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from server.history import (
+from server.storage.history import (
     MAX_HOST_HISTORY_BYTES,
     MAX_ROOM_HISTORY_BYTES,
     MAX_ROOM_HISTORY_MESSAGES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from server.history import SCHEMA_VERSION, HistoryLimits, HistoryStore
+from server.storage.history import SCHEMA_VERSION, HistoryLimits, HistoryStore
 
 # The previous release's schema, as it created it: a frozen copy on purpose (server/history.py may change).
 SCHEMA_1 = """

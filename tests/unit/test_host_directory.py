@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.host_directory import (
-    MAX_KNOWN_HOSTS,
-    PEER_FORGET_SECONDS,
-    HostDirectory,
-    parse_host_port,
-)
+from server.peers.directory import MAX_KNOWN_HOSTS, PEER_FORGET_SECONDS, HostDirectory, parse_host_port
 
 NOW = 1_700_000_000.0
 

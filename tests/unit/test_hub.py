@@ -5,17 +5,16 @@ import json
 
 import pytest
 
-from server.hub import ConnectionManager
-from server.protocol import (
+from server.policy import (
     OUTBOX_MAX_BYTES,
     OUTBOX_MAX_FRAMES,
     PRESENCE_BURST,
     PRESENCE_PER_SECOND,
     RENAME_MIN_INTERVAL_SECONDS,
-    CloseCode,
-    ErrorCode,
 )
-from server.rules import Refused
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.refusals import Refused
+from server.rooms.hub import ConnectionManager
 
 
 class FakeSocket:

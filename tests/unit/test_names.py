@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from server.protocol import MAX_ROOM_CHARS, MAX_SENDER_CHARS, ErrorCode
-from server.rules import Refused, name_key, validate_room, validate_sender
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import MAX_ROOM_CHARS, MAX_SENDER_CHARS
+from server.protocol.refusals import Refused
+from server.rooms.validation import name_key, validate_room, validate_sender
 
 CASES = json.loads((Path(__file__).parent.parent / "cases" / "names.json").read_text(encoding="utf-8"))
 

@@ -6,16 +6,11 @@ import json
 
 import pytest
 
-from server.private_rooms import PrivateRooms, hash_password
-from server.protocol import (
-    MAX_ROOM_PASSWORD_CHARS,
-    MIN_ROOM_PASSWORD_CHARS,
-    PASSWORD_FAILURES_BEFORE_LOCKOUT,
-    PASSWORD_LOCKOUT_SECONDS,
-    ROOM_TOKEN_SECONDS,
-    ErrorCode,
-)
-from server.rules import Refused
+from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS, ROOM_TOKEN_SECONDS
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import MAX_ROOM_PASSWORD_CHARS, MIN_ROOM_PASSWORD_CHARS
+from server.protocol.refusals import Refused
+from server.rooms.private import PrivateRooms, hash_password
 
 
 class Clock:
@@ -98,7 +93,7 @@ def test_the_window_s_private_rooms_are_kept_as_salted_hashes_across_a_restart(t
 def test_an_address_may_have_two_password_checks_running_at_once_and_a_third_is_told_to_wait(clock):
     import threading
 
-    from server.private_rooms import (
+    from server.rooms.private import (
         MAX_CHECKS_IN_FLIGHT_PER_ADDRESS,
         PASSWORD_BUSY_RETRY_SECONDS,
         PasswordHash,

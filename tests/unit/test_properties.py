@@ -15,33 +15,26 @@ from pathlib import Path
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from server.hub import Member
-from server.names import RoomNames
-from server.protocol import (
+from server.policy import RENAME_MIN_INTERVAL_SECONDS
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import (
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
     MAX_ROOM_CHARS,
     MAX_SENDER_CHARS,
     MAX_TEXT_CHARS,
-    RENAME_MIN_INTERVAL_SECONDS,
     ROOM_NAME_PUNCTUATION,
-    ErrorCode,
 )
-from server.rules import (
-    ChatMessage,
-    Hello,
-    RateLimiter,
-    Refused,
-    Typing,
-    check_rename,
-    decode_frame,
-    name_key,
-    parse_client_frame,
-    validate_room,
-    validate_sender,
-)
+from server.protocol.refusals import Refused
+from server.rooms.client_frames import ChatMessage, Hello, Typing, decode_frame, parse_client_frame
+from server.rooms.member import Member
+from server.rooms.names import RoomNames
+from server.rooms.rate_limit import RateLimiter
+from server.rooms.validation import check_rename, name_key, validate_room, validate_sender
 
-PROTOCOL_MD = (Path(__file__).resolve().parents[2] / "server" / "PROTOCOL.md").read_text(encoding="utf-8")
+PROTOCOL_MD = (Path(__file__).resolve().parents[2] / "server" / "protocol" / "PROTOCOL.md").read_text(
+    encoding="utf-8"
+)
 # The codes the protocol document's error table names: a refusal must be one a client can look up.
 DOCUMENTED_CODES = set(re.findall(r"^\| `([a-z_]+)`", PROTOCOL_MD, re.MULTILINE)) | set(
     re.findall(r" / `([a-z_]+)`", PROTOCOL_MD)

@@ -1,16 +1,18 @@
-"""server/protocol.py is the one source of the protocol: the UI's copy is generated from it."""
+"""server/protocol/ is the one source of the protocol: the UI's copy is generated from it."""
 
 import subprocess
 import sys
 
-from server import protocol
-from server.protocol_js import main, render
+from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.frames import welcome_limits
+from server.protocol.js_export import main, render
 
 
 def test_importing_the_protocol_loads_no_web_framework():
     # The desktop imports it at start-up for its settings limits: it must stay light.
     probe = (
-        "import sys, server.protocol; print(sorted({'fastapi', 'starlette', 'uvicorn'} & set(sys.modules)))"
+        "import sys, server.protocol.frames, server.protocol.limits;"
+        " print(sorted({'fastapi', 'starlette', 'uvicorn'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -18,9 +20,9 @@ def test_importing_the_protocol_loads_no_web_framework():
 
 def test_the_generated_module_carries_every_error_and_close_code():
     text = render()
-    for code in protocol.ErrorCode:
+    for code in ErrorCode:
         assert f'  {code.name}: "{code.value}",' in text
-    for close in protocol.CloseCode:
+    for close in CloseCode:
         assert f"  {close.name}: {close.value}," in text
 
 
@@ -28,7 +30,7 @@ def test_the_generated_module_lists_every_frame_type_and_the_welcome_limits():
     text = render()
     for tag in ("message", "typing", "ack", "error", "welcome", "presence"):
         assert f'  {tag.upper()}: "{tag}",' in text
-    for key, value in protocol.welcome_limits().items():
+    for key, value in welcome_limits().items():
         assert f"  {key}: {value}," in text
 
 

@@ -1,8 +1,9 @@
 """ReadReceipts' store on its own: how much one room keeps (the socket's side: tests/protocol)."""
 
-from server.hub import ConnectionManager, Member
-from server.receipts import MAX_RECEIPTS_PER_ROOM, ReadReceipts
-from server.rules import Seen
+from server.rooms.client_frames import Seen
+from server.rooms.hub import ConnectionManager
+from server.rooms.member import Member
+from server.rooms.receipts import MAX_RECEIPTS_PER_ROOM, ReadReceipts
 
 
 def _reader(receipts: ReadReceipts, number: int) -> Member:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from server.hub import Member
-from server.names import RoomNames
-from server.protocol import ErrorCode
-from server.rules import Refused
+from server.protocol.codes import ErrorCode
+from server.protocol.refusals import Refused
+from server.rooms.member import Member
+from server.rooms.names import RoomNames
 
 
 class Recorder:

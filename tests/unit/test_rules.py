@@ -2,27 +2,19 @@
 
 import pytest
 
-from server.protocol import (
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import (
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
     MAX_ROOM_CHARS,
     MAX_SENDER_CHARS,
     MAX_TEXT_CHARS,
-    ErrorCode,
 )
-from server.rules import (
-    ChatMessage,
-    RateLimiter,
-    Refused,
-    Typing,
-    decode_frame,
-    origin_allowed,
-    parse_client_frame,
-    validate_after,
-    validate_room,
-    validate_sender,
-    validate_version,
-)
+from server.protocol.refusals import Refused
+from server.rooms.client_frames import ChatMessage, Typing, decode_frame, parse_client_frame
+from server.rooms.rate_limit import RateLimiter
+from server.rooms.validation import validate_after, validate_room, validate_sender, validate_version
+from server.web.origin import origin_allowed
 
 
 def refused_code(call, *args, **kwargs) -> str:

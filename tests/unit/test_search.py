@@ -4,10 +4,11 @@ import sqlite3
 
 import pytest
 
-from server.history import HistoryLimits, HistoryStore
-from server.protocol import MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS, SEARCH_SNIPPET_CHARS, ErrorCode
-from server.rules import Refused
-from server.search import index_words, query_terms, snippet
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS, SEARCH_SNIPPET_CHARS
+from server.protocol.refusals import Refused
+from server.storage.history import HistoryLimits, HistoryStore
+from server.storage.search import index_words, query_terms, snippet
 
 
 def found(store: HistoryStore, query: str, rooms=("general",)) -> list[str]:

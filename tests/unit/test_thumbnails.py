@@ -8,7 +8,7 @@ import zlib
 
 from PIL import Image
 
-from server.thumbnails import MAX_IMAGE_PIXELS, THUMBNAIL_MAX_SIDE, inspect_image
+from server.files.thumbnails import MAX_IMAGE_PIXELS, THUMBNAIL_MAX_SIDE, inspect_image
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -1,4 +1,4 @@
-// Direct conversations (server/PROTOCOL.md, "Direct conversations"): a room of two identities,
+// Direct conversations (server/protocol/PROTOCOL.md, "Direct conversations"): a room of two identities,
 // named `@dm:` and both ids sorted, so both people arrive at the same room from either side.
 const PREFIX = '@dm:'
 const DIRECT_ROOM = /^@dm:([0-9a-f]{16}):([0-9a-f]{16})$/

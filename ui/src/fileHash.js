@@ -1,9 +1,9 @@
 // The SHA-256 of a file the person picked, read piece by piece so a 4 GiB video never sits whole
 // in memory. The host checks the bytes it received against it before the file may appear in a
-// room (server/PROTOCOL.md, Files). hash-wasm, not a plain JavaScript SHA-256: in Chromium on
+// room (server/protocol/PROTOCOL.md, Files). hash-wasm, not a plain JavaScript SHA-256: in Chromium on
 // this project's machines @noble/hashes took 44 s for 1 GiB (and held the page for 170 ms per
 // piece); WebAssembly is several times faster. It needs 'wasm-unsafe-eval' in the page's
-// script-src (server/static.py), which allows compiling WebAssembly and still refuses eval().
+// script-src (server/web/static.py), which allows compiling WebAssembly and still refuses eval().
 import { createSHA256 } from 'hash-wasm'
 
 // Big enough that the per-piece cost (a Promise, a copy) is noise, small enough to stay light.

@@ -1,5 +1,5 @@
 // The UI side of the room protocol. Limits, codes and frame types come from
-// server/protocol.py through the generated module; this file keeps only what the
+// server/protocol/ through the generated module; this file keeps only what the
 // UI does with them: URLs, outgoing frames, name rules and the one dispatch point.
 import {
   CloseCode,
@@ -56,7 +56,7 @@ export function charCount(text) {
   return Array.from(text).length
 }
 
-// Letters and digits of any script plus the server's punctuation, as in server/rules.py.
+// Letters and digits of any script plus the server's punctuation, as in server/rooms/validation.py.
 const ROOM_CHARS = new RegExp(
   `^[\\p{L}\\p{N}${ROOM_NAME_PUNCTUATION.replace(/[\\\]^-]/g, '\\$&')}]+$`,
   'u',
@@ -72,7 +72,7 @@ export function roomProblem(room) {
   return null
 }
 
-// The server's name rules (server/rules.py validate_sender, name_key), checked against the same
+// The server's name rules (server/rooms/validation.py validate_sender, name_key), checked against the same
 // table (tests/cases/names.json). Whitespace as Python's str.isspace() sees it: not U+FEFF, but
 // U+001C to U+001F (the information separators) are.
 const SPACE = '[\\p{White_Space}\\u001c-\\u001f]+'
@@ -152,7 +152,7 @@ export function messageFrame({ text, sender, room, clientId, attachments, replyT
   return frame
 }
 
-/** Where tus creates uploads (server/PROTOCOL.md, Files). */
+/** Where tus creates uploads (server/protocol/PROTOCOL.md, Files). */
 export function uploadsUrl(host) {
   return `http://${host}/api/uploads`
 }
@@ -214,7 +214,7 @@ export function typingFrame(sender) {
   return { type: FrameType.TYPING, sender }
 }
 
-// What each incoming frame must hold, as server/protocol.py declares it. A host we
+// What each incoming frame must hold, as server/protocol/ declares it. A host we
 // join may be hostile or broken: a frame that breaks its shape is ignored, not shown
 // (a `text` that is an object must never reach the room view). Extra fields are fine.
 const isText = (value) => typeof value === 'string'

@@ -7,7 +7,7 @@ import { ROOM_TOKEN_HEADER, fileUrl, thumbnailUrl } from './protocol.js'
 
 const ROOM_FILES = Symbol('room files')
 
-// Raster types the host serves as images (server/PROTOCOL.md, Files): only these get a preview.
+// Raster types the host serves as images (server/protocol/PROTOCOL.md, Files): only these get a preview.
 export const PREVIEW_TYPES = Object.freeze(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
 
 /** Whether `host` is the page's own server: only then does the room's access cookie reach it

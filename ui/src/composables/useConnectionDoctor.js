@@ -6,7 +6,7 @@
 import { ref } from 'vue'
 import { PROTOCOL_VERSION } from '../protocol.js'
 
-// The server's steps take at most 3 s each (server/diagnose.py); past this it is not answering.
+// The server's steps take at most 3 s each (server/peers/doctor.py); past this it is not answering.
 export const DOCTOR_TIMEOUT_MS = 15_000
 // The server checks one address at a time (429 meanwhile): ask again this much later.
 export const DOCTOR_BUSY_RETRY_MS = 500

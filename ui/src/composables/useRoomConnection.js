@@ -409,7 +409,7 @@ export function useRoomConnection({
   })
 
   // <img> and download links cannot send the token header: the host trades it for a cookie that
-  // opens this room's files (server/PROTOCOL.md, Files). Without it previews stay blank, nothing
+  // opens this room's files (server/protocol/PROTOCOL.md, Files). Without it previews stay blank, nothing
   // else breaks, so a failure is only reported.
   async function openFiles(token) {
     try {

@@ -1,0 +1,1 @@
+"""Files attached to messages: uploads, verified contents, quota, thumbnails."""

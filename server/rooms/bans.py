@@ -1,0 +1,125 @@
+"""Bans: identities and addresses the host has shut out, kept in the data folder (bans.json, 0600)."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Literal, TypedDict
+
+from server.addresses import is_local_client
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import IDENTITY_ID_CHARS
+from server.protocol.refusals import Refused
+from server.storage.private_files import write_private
+
+__all__ = ["BANS_FILE", "MAX_BANS", "Ban", "BanKind", "BanList", "ModerationError", "banned_refusal"]
+
+log = logging.getLogger("lanchat.moderation")
+
+BANS_FILE = "bans.json"
+# Bans the host keeps; past it a new ban is refused (the list is shown whole in the window).
+MAX_BANS = 1000
+
+BanKind = Literal["identity", "address"]
+
+
+class Ban(TypedDict):
+    kind: BanKind
+    value: str  # an identity id or an IP address
+    name: str  # who it was when banned, for the unban list ("" if unknown)
+    at: float  # seconds since the epoch
+
+
+def _check_address(address: object) -> str:
+    try:
+        normal = str(ipaddress.ip_address(str(address)))
+    except ValueError:
+        raise ModerationError(f"{address!r} is not an IP address") from None
+    if is_local_client(normal):
+        raise ModerationError("This machine's own address cannot be banned: the window uses it.")
+    return normal
+
+
+def _check_identity(identity: object) -> str:
+    text = str(identity)
+    if len(text) != IDENTITY_ID_CHARS or any(ch not in "0123456789abcdef" for ch in text):
+        raise ModerationError(f"{text!r} is not an identity id ({IDENTITY_ID_CHARS} hex digits)")
+    return text
+
+
+class BanList:
+    """Who may not connect. `path` None keeps the bans in memory only (tests, no data folder)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._bans: dict[tuple[str, str], Ban] = {}
+        if path is not None:
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            # Unreadable bans must not keep the host from starting; they are logged, not lost
+            # silently: the file stays until the next ban replaces it.
+            log.error("could not read the bans in %s: %s", path, exc)
+            return
+        for entry in entries if isinstance(entries, list) else []:
+            with contextlib.suppress(KeyError, TypeError, ValueError, ModerationError):
+                kind = entry["kind"]
+                value = (
+                    _check_identity(entry["value"]) if kind == "identity" else _check_address(entry["value"])
+                )
+                self._bans[(kind, value)] = {
+                    "kind": kind,
+                    "value": value,
+                    "name": str(entry.get("name", "")),
+                    "at": float(entry.get("at", 0)),
+                }
+
+    def all(self) -> list[Ban]:
+        return sorted(self._bans.values(), key=lambda ban: ban["at"])
+
+    def banned_identity(self, identity: str | None) -> bool:
+        return identity is not None and ("identity", identity) in self._bans
+
+    def banned_address(self, address: str | None) -> bool:
+        if address is None:
+            return False
+        with contextlib.suppress(ValueError):
+            address = str(ipaddress.ip_address(address))
+        return ("address", address) in self._bans
+
+    def add(self, kind: BanKind, value: str, name: str) -> Ban:
+        value = _check_identity(value) if kind == "identity" else _check_address(value)
+        if (kind, value) not in self._bans and len(self._bans) >= MAX_BANS:
+            raise ModerationError(f"The host keeps at most {MAX_BANS} bans; lift one first.")
+        ban: Ban = {"kind": kind, "value": value, "name": name, "at": time.time()}
+        self._bans[(kind, value)] = ban
+        self._save()
+        return ban
+
+    def remove(self, kind: str, value: str) -> bool:
+        if self._bans.pop((kind, str(value)), None) is None:
+            return False
+        self._save()
+        return True
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        write_private(self.path, json.dumps(self.all(), ensure_ascii=False, indent=1))
+
+
+def banned_refusal() -> Refused:
+    return Refused(ErrorCode.BANNED, "The host of this server has banned you; you cannot join its rooms.")
+
+
+class ModerationError(ValueError):
+    """A host control that cannot be done as asked; the sentence is for the host."""

@@ -1,0 +1,63 @@
+"""A member of a room: one connection, its name and identity, and its bounded outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+
+class Socket(Protocol):
+    """What the hub needs of a connection: Starlette's Socket has it, and so do the tests' fakes."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = ..., reason: str | None = ...) -> None: ...
+
+
+class Member:
+    """One connection in one room."""
+
+    # Thousands of these sit idle at once, so each field is chosen for its size: a list and a bare
+    # future cost about 100 bytes where a deque and an asyncio.Event cost about 1.6 KiB.
+    __slots__ = (
+        "__weakref__",
+        "close_with",
+        "dropped",
+        "identity",
+        "name",
+        "outbox",
+        "outbox_bytes",
+        "outbox_frames",
+        "pending_name",
+        "pump",
+        "renamed_at",
+        "rich",
+        "room",
+        "sending",
+        "settled",
+        "wake",
+        "websocket",
+    )
+
+    def __init__(self, websocket: Socket, room: str, name: str | None, rich: bool) -> None:
+        self.websocket = websocket
+        self.room = room
+        self.name = name  # None until the member says who it is
+        # When the member last changed its name (not when it first gave one): renames are rate limited.
+        self.renamed_at = float("-inf")
+        self.identity: str | None = None  # from its hello (identity.identity_of)
+        self.pending_name: str | None = None  # ?name= held by an identity: decided by the first frame
+        self.settled = False  # its first frame has come: a hello now would come too late
+        self.rich = rich  # asked for v2 frames (presence, typing, welcome)
+        self.outbox: list[str] = []  # frames the pump has not taken yet
+        # Frames queued and not yet handed to the socket: the outbox plus the rest of the batch
+        # the pump is working through.
+        self.outbox_frames = 0
+        self.outbox_bytes = 0
+        self.wake: asyncio.Future[None] | None = None  # set while the pump waits for frames
+        self.pump: asyncio.Task[None] | None = None
+        # True while the pump is inside a send. Seen from another task, that means the send is
+        # waiting for the socket to drain: the reader is slow, not the server busy.
+        self.sending = False
+        self.dropped = False  # fell too far behind: no longer in the room
+        self.close_with: tuple[int, str] | None = None  # expelled: close so once the outbox is sent

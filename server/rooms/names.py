@@ -1,0 +1,161 @@
+"""Who is called what in each room: names held by identities, and how often a connection renames.
+
+A name in use in a room has one holder: either one identity (a client that said hello; all its
+connections, a person's tabs and windows, share the name) or clients without one (seed clients,
+or v2 clients that never said hello), who share it among themselves. While an identity holds a
+name, nobody else may post or type under it in that room (NAME_TAKEN). An identity that claims a
+name held only by clients without one takes it over, and they lose it: a name is a label on an
+identity, and those clients are guests using a name nobody had claimed.
+
+Names compare by `rules.name_key` (case, joiners, runs of spaces and look-alike letters from
+other scripts do not tell names apart); the member list shows a name as its holder first spelled it.
+
+A v2 client connects with `?name=` and then says hello, so when the name is an identity's, the
+connection cannot know at once whether it is that identity's next tab: the name waits
+(`pending_name`) until its first frame says who it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from server.protocol.codes import ErrorCode
+from server.protocol.refusals import Refused
+from server.rooms.validation import check_rename, name_key
+
+if TYPE_CHECKING:
+    from server.rooms.member import Member
+
+__all__ = ["NameHolder", "RoomNames"]
+
+# (room, "join" or "leave", name): told when a name appears in or vanishes from a room's list.
+Announce = Callable[[str, str, str], None]
+# (room, name): told when an identity takes a name that was held without one (no join, no leave).
+AnnounceIdentified = Callable[[str, str], None]
+
+
+class NameHolder:
+    """A name in use in a room, and the connections using it."""
+
+    __slots__ = ("display", "identity", "members")
+
+    def __init__(self, display: str, identity: str | None) -> None:
+        self.display = display  # as its first user spelled it: what the member list shows
+        self.identity = identity  # None: held by clients without an identity
+        self.members: list[Member] = []  # a list: a person has one or a few connections
+
+
+class RoomNames:
+    def __init__(
+        self,
+        announce: Announce,
+        clock: Callable[[], float] = time.monotonic,
+        identified: AnnounceIdentified | None = None,
+    ) -> None:
+        self._announce = announce
+        self._identified = identified
+        self.clock = clock
+        # room -> name_key(name) -> holder.
+        self._rooms: dict[str, dict[str, NameHolder]] = {}
+
+    def members_of(self, room: str) -> list[str]:
+        return sorted(holder.display for holder in self._rooms.get(room, {}).values())
+
+    def identities_of(self, room: str) -> dict[str, str]:
+        """Each name an identity holds in the room, and that identity's id (not a secret: a hash)."""
+        return {
+            holder.display: holder.identity
+            for holder in self._rooms.get(room, {}).values()
+            if holder.identity is not None
+        }
+
+    def claim(self, member: Member, name: str) -> list[Member]:
+        """Name (or rename) a member; the members that lost the name to it are returned.
+
+        Raises Refused (and changes nothing) when another identity holds the name, or when the
+        member renamed less than RENAME_MIN_INTERVAL_SECONDS ago.
+        """
+        if member.dropped or member.name == name:
+            return []
+        key = name_key(name)
+        holder = self._rooms.get(member.room, {}).get(key)
+        ours = holder is not None and member in holder.members
+        if holder is not None and not ours and holder.identity not in (None, member.identity):
+            raise Refused(
+                ErrorCode.NAME_TAKEN,
+                f"Someone else is using the name {holder.display!r} in this room; choose another name.",
+            )
+        if member.name is not None:
+            now = self.clock()
+            check_rename(member.renamed_at, now)
+            member.renamed_at = now
+        evicted: list[Member] = []
+        if holder is not None and not ours and holder.identity is None and member.identity is not None:
+            evicted = self._take_over(holder, member.identity, keep=None)
+        self.release(member)
+        self._add(member, name, key)
+        return evicted
+
+    def identify(self, member: Member, identity: str) -> list[Member]:
+        """The member said hello: its name becomes its identity's. Returns the members that lost it."""
+        member.identity = identity
+        member.settled = True
+        if member.name is not None:
+            # Only clients without an identity can share a holder with a member that had none.
+            holder = self._rooms[member.room][name_key(member.name)]
+            newly_held = holder.identity is None
+            evicted = self._take_over(holder, identity, keep=member)
+            if newly_held and self._identified is not None:  # whose it is: for direct conversations
+                self._identified(member.room, holder.display)
+            return evicted
+        return self.settle(member)
+
+    def settle(self, member: Member) -> list[Member]:
+        """The member's first frame came: a name waiting for it is claimed now (or refused)."""
+        member.settled = True
+        name, member.pending_name = member.pending_name, None
+        return self.claim(member, name) if name is not None else []
+
+    def release(self, member: Member) -> None:
+        """The member leaves its name (disconnected, dropped or renaming)."""
+        if member.name is None:
+            return
+        names = self._rooms.get(member.room)
+        key, member.name = name_key(member.name), None
+        holder = names.get(key) if names is not None else None
+        if names is None or holder is None:
+            return
+        holder.members = [other for other in holder.members if other is not member]
+        if not holder.members:
+            del names[key]
+            if not names:
+                del self._rooms[member.room]
+            self._announce(member.room, "leave", holder.display)
+
+    @staticmethod
+    def _take_over(holder: NameHolder, identity: str, keep: Member | None) -> list[Member]:
+        """Give a name held without identity to `identity`; the members that lose it are returned.
+
+        A member whose first frame has not come yet may be the same identity's other tab, its
+        hello on the way: its name waits for that hello instead (see `pending_name`).
+        """
+        holder.identity = identity
+        others = [other for other in holder.members if other is not keep]
+        holder.members = [keep] if keep is not None else []
+        for other in others:
+            if not other.settled:
+                other.pending_name = other.name
+            other.name = None
+        return [other for other in others if other.settled]
+
+    def _add(self, member: Member, name: str, key: str) -> None:
+        member.name = name
+        member.pending_name = None
+        names = self._rooms.setdefault(member.room, {})
+        holder = names.get(key)
+        if holder is None:
+            holder = names[key] = NameHolder(name, member.identity)
+            self._announce(member.room, "join", name)
+        holder.members.append(member)

@@ -1,0 +1,1 @@
+"""Running the server: the CLI, uvicorn in a thread, the HTTP guards."""

@@ -1,0 +1,265 @@
+"""`lanchat serve`: the room server alone, no window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from server.config import ServerConfig, default_data_dir
+from server.files.store import FileLimits
+from server.peers.local_addresses import lan_addresses
+from server.protocol.limits import MAX_EDIT_WINDOW_HOURS
+from server.protocol.refusals import Refused
+from server.rooms.private import PasswordHash, hash_password
+from server.rooms.validation import validate_room
+from server.runtime.announce import add_discovery_arguments, defaults_name, start_announcing, stop_announcing
+from server.runtime.runner import ServerStartError, ServerThread
+from server.storage.history import HistoryLimits
+
+__all__ = ["ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
+
+# Where `--private-room NAME` takes its password: never the command line, which `ps` shows everyone.
+ROOM_PASSWORD_ENV = "LANCHAT_ROOM_PASSWORD"
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = ServerConfig()
+    parser.add_argument(
+        "--host",
+        default=defaults.host,
+        help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 hosts on the network)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=defaults.port,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder for the message history (default: {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=defaults.ping_interval,
+        metavar="SECONDS",
+        help="how often to ping each connection to notice ones that vanished (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ping-timeout",
+        type=float,
+        default=defaults.ping_timeout,
+        metavar="SECONDS",
+        help="how long a ping may go unanswered before the connection is dropped (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-history-mib",
+        type=int,
+        default=defaults.history_limits.host_bytes // 2**20,
+        metavar="MIB",
+        help="history kept in all rooms together; past it the oldest messages go (default: %(default)s)",
+    )
+    files = defaults.file_limits
+    for flag, value, what in (
+        ("--max-file-mib", files.file_bytes, "the largest file one may attach"),
+        ("--max-room-files-mib", files.room_bytes, "files kept in one room"),
+        ("--max-host-files-mib", files.host_bytes, "files kept in all rooms together"),
+        (
+            "--min-free-disk-mib",
+            files.min_free_disk_bytes,
+            "disk space kept free: history and files stop there",
+        ),
+    ):
+        parser.add_argument(
+            flag, type=int, default=value // 2**20, metavar="MIB", help=f"{what} (default: %(default)s)"
+        )
+    parser.add_argument(
+        "--edit-window-hours",
+        type=non_negative_hours,
+        default=defaults.edit_window_seconds / 3600,
+        metavar="HOURS",
+        help="how long after sending people may edit their messages; 0 turns edits off"
+        " (deleting one's own has no limit; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--request-head-timeout",
+        type=float,
+        default=defaults.request_head_timeout,
+        metavar="SECONDS",
+        help="how long a request's line and headers may take to arrive before a 408 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upload-idle-timeout",
+        type=float,
+        default=defaults.upload_idle_timeout,
+        metavar="SECONDS",
+        help="how long an upload's body may pause before its connection is closed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upload-expiry-seconds",
+        type=positive_seconds,
+        default=files.expiry_seconds,
+        metavar="SECONDS",
+        help="how long an upload untouched (unfinished, or finished and never sent) is kept"
+        " (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upload-sweep-seconds",
+        type=positive_seconds,
+        default=defaults.upload_sweep_seconds,
+        metavar="SECONDS",
+        help="how often the host removes such uploads (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--room-token-seconds",
+        type=positive_seconds,
+        default=defaults.room_token_seconds,
+        metavar="SECONDS",
+        help="how long a private or direct room's history token is good for; connected members get"
+        " fresh ones halfway (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--private-room",
+        action="append",
+        default=[],
+        metavar="NAME[=FILE]",
+        help=f"make room NAME private, with the password in FILE (its first line) or, without =FILE,"
+        f" in the {ROOM_PASSWORD_ENV} environment variable; repeatable",
+    )
+    add_discovery_arguments(parser)
+
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to NAME (a DNS name for this machine); repeatable",
+    )
+
+
+def non_negative_hours(value: str) -> float:
+    hours = float(value)
+    if not 0 <= hours <= MAX_EDIT_WINDOW_HOURS:  # NaN fails both
+        raise argparse.ArgumentTypeError(f"hours from 0 to {MAX_EDIT_WINDOW_HOURS}, not {value!r}")
+    return hours
+
+
+def positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 < seconds < float("inf"):  # NaN fails too
+        raise argparse.ArgumentTypeError(f"seconds above 0, not {value!r}")
+    return seconds
+
+
+def private_room(value: str) -> tuple[str, PasswordHash]:
+    """`NAME=FILE` or `NAME` (the password in ROOM_PASSWORD_ENV): the room and its password's hash."""
+    room, _, path = value.partition("=")
+    try:
+        validate_room(room)
+    except Refused as refusal:
+        raise ValueError(f"--private-room {room!r}: {refusal.detail}") from None
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ValueError(f"--private-room {room}: cannot read {path}: {exc.strerror}") from None
+        password = lines[0] if lines else ""
+    else:
+        password = os.environ.get(ROOM_PASSWORD_ENV, "")
+        if not password:
+            raise ValueError(f"--private-room {room}: set {ROOM_PASSWORD_ENV} or give NAME=FILE")
+    try:
+        return room, hash_password(password)
+    except ValueError as exc:
+        raise ValueError(f"--private-room {room}: {exc}") from None
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    extra = {"data_dir": args.data} if args.data is not None else {}
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        ping_interval=args.ping_interval,
+        ping_timeout=args.ping_timeout,
+        request_head_timeout=args.request_head_timeout,
+        upload_idle_timeout=args.upload_idle_timeout,
+        edit_window_seconds=args.edit_window_hours * 3600,
+        room_token_seconds=args.room_token_seconds,
+        history_limits=HistoryLimits(
+            host_bytes=args.max_history_mib * 2**20, min_free_disk_bytes=args.min_free_disk_mib * 2**20
+        ),
+        file_limits=FileLimits(
+            file_bytes=args.max_file_mib * 2**20,
+            room_bytes=args.max_room_files_mib * 2**20,
+            host_bytes=args.max_host_files_mib * 2**20,
+            min_free_disk_bytes=args.min_free_disk_mib * 2**20,
+            expiry_seconds=args.upload_expiry_seconds,
+        ),
+        upload_sweep_seconds=args.upload_sweep_seconds,
+        announce=args.announce,
+        browse=args.browse,
+        known_hosts=tuple(args.known_host),
+        display_name=args.name or defaults_name(),
+        allowed_hosts=tuple(args.allow_host),
+        private_rooms=tuple(private_room(value) for value in args.private_room),
+        **extra,
+    )
+
+
+def serve(config: ServerConfig) -> int:
+    """Serve until SIGINT or SIGTERM; 0 after a clean stop."""
+    # The handlers come first: the port accepts connections (into its backlog) from the moment it
+    # is bound, so a service manager may stop us then, and the default action would kill the
+    # process before the history store is closed.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    server = ServerThread(config)
+    try:
+        server.start()
+    except ServerStartError as exc:
+        print(f"lanchat: {exc}", file=sys.stderr)
+        return 1
+
+    print(f"lanchat is serving at {server.url}", flush=True)
+    if config.host in ("0.0.0.0", ""):
+        for address in lan_addresses():
+            print(f"  on the network: http://{address}:{server.port}/", flush=True)
+    announcer = start_announcing(server, config)
+    print(f"history: {config.data_dir}", flush=True)
+    print("press Ctrl+C to stop", flush=True)
+
+    while not stop.wait(0.5):
+        if not server.running:
+            print("lanchat: the server stopped unexpectedly", file=sys.stderr)
+            return 1
+    stop_announcing(server, announcer)
+    server.stop()
+    print("lanchat stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="lanchat serve", description="Run the lanchat room server without a window."
+    )
+    add_serve_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return serve(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

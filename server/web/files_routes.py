@@ -1,0 +1,425 @@
+"""The files' HTTP side: tus 1.0 uploads (core, creation, termination, expiration) under
+/api/uploads, downloads and thumbnails under /api/files, and the cookie that opens a private
+room's files. The rules (limits, hashing, storage) are server/files/store.py's; these handlers
+decode headers, check the Origin and the room's access, and turn refusals into answers.
+
+Our own rather than tuspyserver (PyPI): that one writes the chunks as they come but cannot hash
+them on the way, and its hooks run after the bytes are accepted, not before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import math
+from collections.abc import AsyncIterator
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect
+
+from server.files.attachments import FILES_PATH, THUMBNAIL_SEGMENT
+from server.files.store import (
+    Attachment,
+    FileStore,
+    StoredUpload,
+    UploadRefused,
+    decode_sha256,
+    validate_file_name,
+    validate_file_type,
+)
+from server.protocol.codes import ErrorCode
+from server.protocol.limits import FILE_ACCESS_COOKIE_PREFIX, ROOM_TOKEN_HEADER
+from server.protocol.refusals import Refused
+from server.rooms.validation import validate_room
+from server.web.host_header import HostPolicy
+from server.web.origin import validate_origin
+
+if TYPE_CHECKING:
+    from server.rooms.service import ChatRooms
+
+__all__ = [
+    "TUS_EXPOSED_HEADERS",
+    "TUS_REQUEST_HEADERS",
+    "UPLOADS_PATH",
+    "add_file_routes",
+    "file_cookie_name",
+    "is_streaming_upload",
+]
+
+UPLOADS_PATH = "/api/uploads"
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,expiration"
+OFFSET_TYPE = "application/offset+octet-stream"
+# For CORS: what a page from another lanchat on the network sends and must be able to read.
+TUS_REQUEST_HEADERS = ["Tus-Resumable", "Upload-Length", "Upload-Metadata", "Upload-Offset", "Content-Type"]
+TUS_EXPOSED_HEADERS = [
+    "Location",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Metadata",
+    "Upload-Expires",
+    "Content-Disposition",
+    "Content-Range",
+]
+FORBIDDEN_CODES = (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN, ErrorCode.ORIGIN_NOT_ALLOWED)
+DOWNLOAD_CHUNK_BYTES = 1024 * 1024
+# A PATCH asked to give way to a newer request for its upload ends after this long with no byte.
+TAKEOVER_GRACE_SECONDS = 1.0
+# How long a PATCH or HEAD waits for the upload's previous PATCH to end (FileStore.exclusive).
+UPLOAD_LOCK_WAIT_SECONDS = 5.0
+
+
+def is_streaming_upload(method: str, path: str) -> bool:
+    """A request whose body may stream for minutes (server/runtime/http_guard.py lifts the head deadline)."""
+    return method == "PATCH" and path.startswith(UPLOADS_PATH + "/")
+
+
+def file_cookie_name(room: str) -> str:
+    """One cookie per room (a browser may be in several private rooms): named by a hash of it."""
+    return FILE_ACCESS_COOKIE_PREFIX + hashlib.sha256(room.encode()).hexdigest()[:16]
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """tus Upload-Metadata: `key base64value` pairs separated by commas."""
+    metadata: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _, value = pair.partition(" ")
+        try:
+            metadata[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise UploadRefused(
+                400, ErrorCode.UPLOAD_INVALID, f"Upload-Metadata {key!r} is not base64 of UTF-8 text."
+            ) from None
+    return metadata
+
+
+def _header_int(request: Request, name: str) -> int:
+    value = request.headers.get(name)
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19:
+        raise UploadRefused(
+            400, ErrorCode.UPLOAD_INVALID, f"The {name} header must be a whole number of bytes."
+        )
+    return int(value)
+
+
+def _tus(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **(extra or {})}
+
+
+def _refusal_response(refusal: Refused) -> JSONResponse:
+    if isinstance(refusal, UploadRefused):
+        status = refusal.status
+    else:
+        status = 403 if refusal.code in FORBIDDEN_CODES else 400
+    body: dict[str, Any] = {"code": refusal.code, "detail": refusal.detail, **refusal.extra}
+    headers = _tus({"Tus-Version": TUS_VERSION} if status == 412 else None)
+    return JSONResponse({"detail": body}, status_code=status, headers=headers)
+
+
+def _content_disposition(kind: str, name: str) -> str:
+    """RFC 6266 with RFC 5987's filename* for the real name, and an ASCII stand-in for old clients."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\%' else "_" for c in name)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _body(request: Request, takeover: asyncio.Event) -> AsyncIterator[bytes]:
+    """The request's body as it arrives, like Request.stream(), but ended (ClientDisconnect) when
+    another request for the upload asks to take over: a resuming client comes back on a new
+    connection while the old one, silent, may be held open for another minute."""
+    wanted = asyncio.ensure_future(takeover.wait())
+    try:
+        while True:
+            message = asyncio.ensure_future(request.receive())
+            await asyncio.wait((message, wanted), return_when=asyncio.FIRST_COMPLETED)
+            if not message.done():
+                # Asked to let go: bytes still arriving (a live upload, or the last ones of a cut
+                # connection) go on; a connection silent for the grace is given up.
+                await asyncio.wait((message,), timeout=TAKEOVER_GRACE_SECONDS)
+                if not message.done():
+                    message.cancel()
+                    raise ClientDisconnect()
+            event = message.result()
+            if event["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            if event.get("body"):
+                yield event["body"]
+            if not event.get("more_body", False):
+                return
+    finally:
+        wanted.cancel()
+
+
+class FileDownload(FileResponse):
+    """Starlette's FileResponse (ranges, HEAD, ETag) reading 1 MiB at a time: it hops to a worker
+    thread for every read, and at its 64 KiB a GB download was 16,000 hops."""
+
+    chunk_size = DOWNLOAD_CHUNK_BYTES
+
+
+def _expires(store: FileStore, upload: StoredUpload) -> str:
+    return formatdate(store.expires_at(upload), usegmt=True)
+
+
+def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
+    def rooms_of(request: Request) -> ChatRooms:
+        rooms: ChatRooms = request.app.state.rooms
+        return rooms
+
+    def files_of(request: Request) -> FileStore:
+        files: FileStore = request.app.state.files
+        return files
+
+    def check_origin(request: Request) -> None:
+        validate_origin(request.headers.get("origin"), request.headers.get("host"), hosts)
+
+    def check_tus(request: Request) -> None:
+        check_origin(request)
+        if request.headers.get("tus-resumable") != TUS_VERSION:
+            raise UploadRefused(
+                412, ErrorCode.UPLOAD_INVALID, f"This host speaks tus {TUS_VERSION} (Tus-Resumable header)."
+            )
+
+    def upload_for(request: Request, upload_id: str) -> StoredUpload:
+        """The upload, if the request may touch it: the room's token for a private room."""
+        upload = files_of(request).upload(upload_id)
+        if upload is None:
+            raise UploadRefused(
+                404,
+                ErrorCode.UPLOAD_NOT_FOUND,
+                "No such upload: it was finished, cancelled, expired or failed.",
+            )
+        rooms_of(request).require_access(upload.room, request.headers.get(ROOM_TOKEN_HEADER))
+        return upload
+
+    @app.options(UPLOADS_PATH, include_in_schema=False)
+    async def tus_options(request: Request) -> Response:
+        files = files_of(request)
+        return Response(
+            status_code=204,
+            headers=_tus(
+                {
+                    "Tus-Version": TUS_VERSION,
+                    "Tus-Extension": TUS_EXTENSIONS,
+                    "Tus-Max-Size": str(files.limits.file_bytes),
+                }
+            ),
+        )
+
+    @app.post(UPLOADS_PATH, include_in_schema=False)
+    async def create_upload(request: Request) -> Response:
+        try:
+            check_tus(request)
+            length = _header_int(request, "Upload-Length")
+            metadata = parse_metadata(request.headers.get("upload-metadata"))
+            room = metadata.get("room", "")
+            validate_room(room)
+            rooms_of(request).require_access(room, request.headers.get(ROOM_TOKEN_HEADER))
+            name = validate_file_name(metadata.get("filename", metadata.get("name", "")))
+            file_type = validate_file_type(metadata.get("filetype", metadata.get("type", "")))
+            sha256 = decode_sha256(metadata.get("sha256"))
+            address = request.client.host if request.client else None
+            files = files_of(request)
+            upload = files.create_upload(room, length, name, file_type, sha256, address)
+        except Refused as refusal:
+            return _refusal_response(refusal)
+        return Response(
+            status_code=201,
+            headers=_tus(
+                {
+                    "Location": f"{UPLOADS_PATH}/{upload.id}",
+                    "Upload-Offset": "0",
+                    "Upload-Expires": _expires(files, upload),
+                }
+            ),
+        )
+
+    @app.head(UPLOADS_PATH + "/{upload_id}", include_in_schema=False)
+    async def upload_offset(request: Request, upload_id: str) -> Response:
+        try:
+            check_tus(request)
+            upload = upload_for(request, upload_id)
+        except Refused as refusal:
+            response = _refusal_response(refusal)
+            return Response(status_code=response.status_code, headers=_tus())  # a HEAD has no body
+        files = files_of(request)
+        if not upload.complete:
+            await files.writer(upload)  # loads its offset (after a restart, by hashing the part file)
+            try:
+                # The offset once a running PATCH settled; a silent one is asked to end now.
+                async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
+                    pass
+            except Refused as refusal:
+                return Response(status_code=_refusal_response(refusal).status_code, headers=_tus())
+            settled = files.upload(upload_id)  # that PATCH may have finished it, or failed it
+            if settled is None:
+                return Response(status_code=404, headers=_tus())
+            upload = settled
+        return Response(
+            status_code=200,
+            headers=_tus(
+                {
+                    "Upload-Offset": str(await files.offset(upload)),
+                    "Upload-Length": str(upload.length),
+                    "Upload-Expires": _expires(files, upload),
+                }
+            ),
+        )
+
+    @app.patch(UPLOADS_PATH + "/{upload_id}", include_in_schema=False)
+    async def upload_bytes(request: Request, upload_id: str) -> Response:
+        files = files_of(request)
+        try:
+            check_tus(request)
+            if request.headers.get("content-type", "").partition(";")[0].strip() != OFFSET_TYPE:
+                raise UploadRefused(
+                    415, ErrorCode.UPLOAD_INVALID, f"A PATCH's Content-Type must be {OFFSET_TYPE}."
+                )
+            offset = _header_int(request, "Upload-Offset")
+            upload = upload_for(request, upload_id)
+            if upload.complete:
+                raise UploadRefused(
+                    409, ErrorCode.OFFSET_MISMATCH, "The upload is complete already.", offset=upload.length
+                )
+            writer = await files.writer(upload)
+            async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS) as takeover:
+                if offset != writer.offset:
+                    raise UploadRefused(
+                        409,
+                        ErrorCode.OFFSET_MISMATCH,
+                        f"The host has {writer.offset} bytes of this upload, not {offset}: ask with HEAD.",
+                        offset=writer.offset,
+                    )
+                declared = request.headers.get("content-length")
+                if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
+                    raise UploadRefused(
+                        400,
+                        ErrorCode.UPLOAD_TOO_LONG,
+                        f"The upload has {upload.length} bytes; this sends more.",
+                    )
+                try:
+                    async for chunk in _body(request, takeover):
+                        await writer.write(chunk)
+                except ClientDisconnect:
+                    await writer.flush()  # what arrived counts: the client resumes after it
+                    return Response(status_code=204, headers=_tus({"Upload-Offset": str(writer.offset)}))
+                except UploadRefused:
+                    await writer.flush()
+                    raise
+                upload = await writer.finish_if_complete()
+        except Refused as refusal:
+            response = _refusal_response(refusal)
+            # Refused before the body was all read: uvicorn would read and drop the rest (up to a
+            # GB) to keep the connection; closing it stops the client sending.
+            response.headers["Connection"] = "close"
+            return response
+        return Response(
+            status_code=204,
+            headers=_tus({"Upload-Offset": str(writer.offset), "Upload-Expires": _expires(files, upload)}),
+        )
+
+    @app.delete(UPLOADS_PATH + "/{upload_id}", include_in_schema=False)
+    async def cancel_upload(request: Request, upload_id: str) -> Response:
+        try:
+            check_tus(request)
+            upload = upload_for(request, upload_id)
+            files = files_of(request)
+            if not upload.complete:  # a PATCH still sending is asked to stop first
+                async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
+                    pass
+            files.terminate(upload.id)
+        except Refused as refusal:
+            return _refusal_response(refusal)
+        return Response(status_code=204, headers=_tus())
+
+    @app.post("/api/rooms/{room}/access", include_in_schema=False)
+    async def room_file_access(request: Request, room: str) -> Response:
+        """The room token (header) as an HttpOnly cookie for /api/files/: <img> cannot send headers."""
+        token = request.headers.get(ROOM_TOKEN_HEADER)
+        try:
+            check_origin(request)
+            validate_room(room)
+            if not token:
+                raise Refused(ErrorCode.PASSWORD_REQUIRED, f"Send the room's token in {ROOM_TOKEN_HEADER}.")
+            rooms_of(request).require_access(room, token)
+        except Refused as refusal:
+            return _refusal_response(refusal)
+        response = Response(status_code=204)
+        response.set_cookie(
+            file_cookie_name(room),
+            token,
+            max_age=math.ceil(rooms_of(request).private.token_seconds),
+            path=FILES_PATH,
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    def attachment_for(request: Request, attachment_id: str) -> Attachment:
+        check_origin(request)
+        attachment = files_of(request).attachment(attachment_id)
+        if attachment is None:
+            raise UploadRefused(
+                404, ErrorCode.FILE_NOT_FOUND, "No file has that id (or its message was deleted)."
+            )
+        token = request.headers.get(ROOM_TOKEN_HEADER) or request.cookies.get(
+            file_cookie_name(attachment.room)
+        )
+        rooms_of(request).require_access(attachment.room, token)
+        return attachment
+
+    def served(attachment: Attachment, path: Any, media_type: str, disposition: str) -> FileResponse:
+        return FileDownload(
+            path,
+            media_type=media_type,
+            headers={
+                "Content-Disposition": _content_disposition(disposition, attachment.name),
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox; default-src 'none'",
+                "Cache-Control": "private, max-age=31536000, immutable",
+                "ETag": f'"{attachment.sha256}"',
+            },
+        )
+
+    @app.get(
+        FILES_PATH + "{attachment_id}/" + THUMBNAIL_SEGMENT, include_in_schema=False, response_model=None
+    )
+    async def thumbnail(request: Request, attachment_id: str) -> Response:
+        try:
+            attachment = attachment_for(request, attachment_id)
+            path = files_of(request).thumbnail_path(attachment.sha256)
+            if not attachment.thumbnail or not path.is_file():
+                raise UploadRefused(404, ErrorCode.FILE_NOT_FOUND, "This file has no thumbnail.")
+        except Refused as refusal:
+            return _refusal_response(refusal)
+        return served(attachment, path, "image/webp", "inline")
+
+    @app.api_route(
+        FILES_PATH + "{attachment_id}/{name:path}",
+        methods=["GET", "HEAD"],
+        include_in_schema=False,
+        response_model=None,
+    )
+    async def download(request: Request, attachment_id: str, name: str) -> Response:
+        try:
+            attachment = attachment_for(request, attachment_id)
+        except Refused as refusal:
+            return _refusal_response(refusal)
+        path = files_of(request).content_path(attachment.sha256)
+        # Only raster images we could decode are shown inline (as their real type); everything else,
+        # HTML and SVG included, is octets to save, never a page.
+        if attachment.preview is not None:
+            return served(attachment, path, attachment.preview, "inline")
+        return served(attachment, path, "application/octet-stream", "attachment")

@@ -1,0 +1,44 @@
+"""The door of every connection: a request not addressed to one of our names is refused here."""
+
+from __future__ import annotations
+
+from starlette.types import Scope, Send
+
+from server.protocol.codes import CloseCode
+from server.web.host_header import HostPolicy
+
+__all__ = ["MISDIRECTED_STATUS", "is_misdirected", "refuse_misdirected", "request_host"]
+
+MISDIRECTED_STATUS = 421  # RFC 9110: "Misdirected Request", this server does not serve that name
+
+
+def request_host(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            return str(value.decode("latin-1"))
+    return None
+
+
+def is_misdirected(scope: Scope, hosts: HostPolicy) -> bool:
+    return scope["type"] in ("http", "websocket") and not hosts.allows_host(request_host(scope))
+
+
+async def refuse_misdirected(scope: Scope, send: Send) -> None:
+    """HTTP: 421 with a sentence. WebSocket: closed before the handshake completes, which
+    uvicorn answers with HTTP 403 (a browser's page sees only a failed connection)."""
+    if scope["type"] == "websocket":
+        # Before the handshake the code never reaches the client; named as the other refusals at the door.
+        await send({"type": "websocket.close", "code": CloseCode.NORMAL})
+        return
+    body = b"This lanchat server does not answer to that host name (Host header); use its address.\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": MISDIRECTED_STATUS,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
