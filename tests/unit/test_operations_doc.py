@@ -13,7 +13,8 @@ from desktop.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = ROOT / "docs" / "operations.md"
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+BENCH_README = ROOT / "tests" / "bench" / "README.md"
+DOCUMENTS = [ROOT / "README.md", BENCH_README, *sorted((ROOT / "docs").rglob("*.md"))]
 
 # A flag that takes no value (`--announce`) is "off" until given; one that only prints and exits
 # (`--version`) has no default at all; a repeatable one (`--allow-host`) starts with none.
@@ -88,7 +89,9 @@ def test_every_flag_of_the_command_is_in_its_table_with_its_default(heading):
         assert flag in rows, f"{flag} is missing from the table under '{heading}' in docs/operations.md"
         first, default = rows[flag]
         assert first == expected_first_cell(flag, action), f"{flag}: the table says {first}"
-        assert default_matches(action, default), f"{flag}: default {action.default!r}, the table says {default!r}"
+        assert default_matches(action, default), (
+            f"{flag}: the default is {action.default!r}, the table says {default!r}"
+        )
 
 
 @pytest.mark.parametrize("heading", PARSERS)
