@@ -1,4 +1,4 @@
-"""Benchmark: one room of N clients against `lanchat serve` and against the seed's textbook server.
+"""Benchmark: one room of N clients against `lanchat serve` and against the textbook server it grew from.
 
 Run by hand from the repository root (not part of the test suite):
 
@@ -9,8 +9,8 @@ Each scenario starts a fresh server process (lanchat with a fresh data folder,
 then the baseline), runs against it from this process, and stops it; only one
 server runs at a time. This process is the client side: one asyncio loop with
 lean raw-socket clients (load_client.py), so on a two-core machine the server
-gets one core and the clients the other. README.md beside this file explains
-each figure.
+gets one core and the clients the other. docs/benchmarks.md explains each
+figure.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ nginx is optional (`apt install nginx`; only its binary is used, never its servi
 the table has the Python baselines only.
 
 Usage: .venv/bin/python tests/bench/file_transfer.py [--mib 1024] [--rss-mib 2048] [--runs 3]
-Prints a table; the README's Benchmarks section keeps the figures.
+Prints a table; docs/benchmarks.md keeps the figures.
 """
 
 from __future__ import annotations

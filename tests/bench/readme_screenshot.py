@@ -1,4 +1,4 @@
-"""Make docs/screenshot.png: a room in use, as the README shows it.
+"""Make docs/images/lanchat-room.png: a room in use, as the README shows it.
 
     .venv/bin/python tests/bench/readme_screenshot.py
 
@@ -9,6 +9,7 @@ is Anna's window. Nothing leaves loopback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, join_room, send_message  # noqa: E402
 from tests.lanchat_process import ServeProcess  # noqa: E402
 
-OUT = ROOT / "docs" / "screenshot.png"
+OUT = ROOT / "docs" / "images" / "lanchat-room.png"
 
 
 def main() -> int:
@@ -35,7 +36,7 @@ def main() -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             pages = {}
             for name, room in (("Anna", "design"), ("Bob", "design"), ("Chen", "design")):
-                context = browser.new_context(viewport={"width": 1100, "height": 680}, locale="en-GB")
+                context = browser.new_context(viewport={"width": 1100, "height": 700}, locale="en-GB")
                 pages[name] = context.new_page()
                 join_room(pages[name], server.url, name, room)
             anna, bob, chen = pages["Anna"], pages["Bob"], pages["Chen"]
@@ -45,7 +46,7 @@ def main() -> int:
             anna.get_by_role("button", name="Join", exact=True).first.click()
             anna.get_by_role("heading", name="lunch").wait_for()
             anna.get_by_role("navigation", name="Your rooms").get_by_role(
-                "button", name="design", exact=True
+                "button", name=re.compile(r"^design")
             ).click()
 
             script = [
@@ -59,11 +60,12 @@ def main() -> int:
                 ),
                 (chen, "Agreed on the badges."),
                 (bob, "I'll fix both before the review at 3."),
-                (anna, "Thanks! <b>bold</b> stays text, by the way"),
+                (anna, "Thanks! **Review at 3** it is."),
             ]
             for page, text in script:
                 send_message(page, text)
-                anna.get_by_text(text.split("\n")[0], exact=False).first.wait_for()
+                # As shown: the first line, its Markdown rendered.
+                anna.get_by_text(text.split("\n")[0].replace("**", ""), exact=False).first.wait_for()
             lunch_context = browser.new_context()
             dana = lunch_context.new_page()
             join_room(dana, server.url, "Dana", "lunch")
@@ -72,7 +74,7 @@ def main() -> int:
             anna.get_by_test_id("unread").wait_for()
             chen.get_by_label("Message", exact=True).press_sequentially("On my way", delay=20)
             anna.get_by_text("Chen is typing…").wait_for()
-            OUT.parent.mkdir(exist_ok=True)
+            OUT.parent.mkdir(parents=True, exist_ok=True)
             anna.screenshot(path=str(OUT))
             browser.close()
         finally:

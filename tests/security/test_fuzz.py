@@ -1,6 +1,6 @@
-"""A short fuzz run (issue 14 item 7): random and malformed traffic at a real `lanchat serve` for
+"""A short fuzz run: random and malformed traffic at a real `lanchat serve` for
 20 s while three identified people chat. tests/fuzz/fuzz_server.py says what is thrown and what
-is checked; its 10-minute figures are in the README."""
+is checked; its 10-minute figures are in docs/benchmarks.md."""
 
 from __future__ import annotations
 
