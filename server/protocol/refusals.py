@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.protocol.codes import ErrorCode
+from server.protocol.frames import ErrorFrame
 
 
 class Refused(ValueError):
@@ -18,3 +19,10 @@ class Refused(ValueError):
         self.code = code
         self.detail = detail
         self.extra = extra
+
+
+def error_frame(refusal: Refused) -> ErrorFrame:
+    """The error frame a socket sends for `refusal`: its code, its sentence and its extras."""
+    frame: ErrorFrame = {"type": "error", "code": refusal.code, "detail": refusal.detail}
+    frame.update(refusal.extra)  # type: ignore[typeddict-item]
+    return frame
