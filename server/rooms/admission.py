@@ -56,5 +56,11 @@ def enter_direct(rooms: RoomState, room: str, first_frame: str | None) -> tuple[
 
 def admit_direct(rooms: RoomState, room: str, hello: Hello) -> None:
     """Refuse a new direct conversation past its identity's limit (the door checked the hello)."""
+    identity = identity_of(hello.secret)
     existing = rooms.manager.room_sizes().keys() | rooms.store.rooms().keys()
-    check_direct_capacity(identity_of(hello.secret), room, existing)
+
+    def takes_part(other_room: str) -> bool:
+        present = any(member.identity == identity for member in rooms.manager.members_in(other_room))
+        return present or rooms.store.has_written(other_room, identity)
+
+    check_direct_capacity(identity, room, existing, takes_part)

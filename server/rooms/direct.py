@@ -1,10 +1,10 @@
 """Direct conversations: a room of exactly two identities, named after both of them.
 
 The room's name is `@dm:` and the two identity ids, sorted, joined by `:`. Ordinary room names
-may not contain `@` or `:` (rules.validate_room), so no one can make an open room that looks like
-a direct one, and both people arrive at the same name from either side. Only a connection whose
-hello proves one of the two identities gets anything of the room (app.py's door); the room is
-never listed, and its HTTP history needs the token its socket was given.
+may not contain `@` or `:` (validation.validate_room), so no one can make an open room that looks
+like a direct one, and both people arrive at the same name from either side. Only a connection
+whose hello proves one of the two identities gets anything of the room (admission.enter_direct,
+the door); the room is never listed, and its HTTP history needs the token its socket was given.
 
 No I/O here: plain functions over names and ids.
 """
@@ -12,11 +12,12 @@ No I/O here: plain functions over names and ids.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from server.policy import MAX_DIRECT_ROOMS_PER_IDENTITY
 from server.protocol.codes import ErrorCode
 from server.protocol.limits import IDENTITY_ID_CHARS
+from server.protocol.refusals import Refused
 
 __all__ = ["DIRECT_ROOM_PREFIX", "check_direct_capacity", "direct_pair", "direct_room", "is_direct_room"]
 
@@ -49,18 +50,21 @@ def is_direct_room(room: str) -> bool:
     return direct_pair(room) is not None
 
 
-def check_direct_capacity(identity: str, room: str, existing_rooms: Iterable[str]) -> None:
+def check_direct_capacity(
+    identity: str, room: str, existing_rooms: Iterable[str], takes_part: Callable[[str], bool]
+) -> None:
     """Refuse a new direct conversation for an identity already in MAX_DIRECT_ROOMS_PER_IDENTITY.
 
     `existing_rooms`: every room that exists now (members or history). Entering one of them is
     always fine: the limit bounds how many one identity can make, not whom it can answer.
+    `takes_part(room)`: whether the identity is in that room now or wrote in it. Only those count:
+    conversations others opened with it and it never answered must not use up its share, or anyone
+    could stop a person from starting conversations by opening fifty with them.
     """
-    from server.protocol.refusals import Refused  # rules imports this module for validate_room
-
     existing = set(existing_rooms)
     if room in existing:
         return
-    mine = sum(1 for name in existing if identity in (direct_pair(name) or ()))
+    mine = sum(1 for name in existing if identity in (direct_pair(name) or ()) and takes_part(name))
     if mine >= MAX_DIRECT_ROOMS_PER_IDENTITY:
         raise Refused(
             ErrorCode.TOO_MANY_DIRECT_ROOMS,

@@ -88,8 +88,6 @@ CREATE TABLE IF NOT EXISTS messages (
     client_id TEXT,
     PRIMARY KEY (room, id)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id
-    ON messages (room, client_id) WHERE client_id IS NOT NULL;
 """
 
 # Schema 2 (issue 15): one position counter per room that messages and changes share, the sender's
@@ -110,7 +108,16 @@ CREATE TABLE IF NOT EXISTS room_positions (
 CREATE INDEX IF NOT EXISTS messages_changed
     ON messages (room, changed_at) WHERE changed_at IS NOT NULL;
 """
-SCHEMA_VERSION = 2
+# Schema 3: a client's message id is its own, not the room's: unique per sender's identity, so
+# another client repeating someone's client_id can neither have their next message taken for a
+# repeat nor make it fail to store. (Clients without an identity have NULL there: the index lets
+# those repeat, and find_client_id tells them apart by sender.)
+_SCHEMA_3 = """
+DROP INDEX IF EXISTS messages_client_id;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_client_key
+    ON messages (room, client_id, identity) WHERE client_id IS NOT NULL;
+"""
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +188,7 @@ class HistoryStore:
                     self._db.execute(f"ALTER TABLE messages ADD COLUMN {column} {kind}")
             # Schema 1 marked the host's deletes by an empty text (a posted text is never empty).
             self._db.execute("UPDATE messages SET deleted = 1 WHERE text = '' AND deleted = 0")
-            for statement in _SCHEMA_2.split(";"):
+            for statement in (_SCHEMA_2 + _SCHEMA_3).split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             self._db.execute(
@@ -218,11 +225,30 @@ class HistoryStore:
         """Bytes of history kept, all rooms together, as message_size counts them."""
         return self._size
 
-    def find_client_id(self, room: str, client_id: str) -> StoredMessage | None:
-        row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND client_id = ?", (room, client_id)
-        ).fetchone()
+    def find_client_id(
+        self, room: str, client_id: str, identity: str | None, sender: str
+    ) -> StoredMessage | None:
+        """The message this sender stored under `client_id`: by identity, or for a client without
+        one by its name (ids are a client's own: another client's repeat of one is not a repeat)."""
+        if identity is not None:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND client_id = ? AND identity = ?",
+                (room, client_id, identity),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM messages"
+                " WHERE room = ? AND client_id = ? AND identity IS NULL AND sender = ?",
+                (room, client_id, sender),
+            ).fetchone()
         return _message(row) if row else None
+
+    def has_written(self, room: str, identity: str) -> bool:
+        """Whether `identity` sent a message `room` still keeps."""
+        row = self._db.execute(
+            "SELECT 1 FROM messages WHERE room = ? AND identity = ? LIMIT 1", (room, identity)
+        ).fetchone()
+        return row is not None
 
     def get(self, room: str, message_id: int) -> StoredMessage | None:
         row = self._db.execute(

@@ -534,3 +534,22 @@ def test_edits_deletes_and_reactions_spend_the_same_rate_budget_as_messages(serv
     assert refusal["code"] == ErrorCode.RATE_LIMITED and refusal["retry_after"] > 0
     # The burst minus what the hello and the post took, give or take the refill meanwhile.
     assert RATE_LIMIT_BURST - 2 <= len(answers) - 1 <= RATE_LIMIT_BURST + 2
+
+
+def test_another_client_repeating_my_client_id_does_not_swallow_my_message(server):
+    # Client ids are visible to every member (the seed frame carries them): reusing one must not
+    # make the owner's next message look like a repeat.
+    async def scenario():
+        room = fresh_room()
+        alice, eve = await pair(server, room)
+        await eve.send({"text": "squatting", "sender": "Bob", "client_id": "shared-id"})
+        await alice.until(lambda f: f.get("text") == "squatting")
+        await alice.send({"text": "mine", "sender": "Alice", "client_id": "shared-id"})
+        ack = await alice.until_type("ack")
+        mine = await eve.until(lambda f: f.get("text") == "mine")
+        for client in (alice, eve):
+            await client.close()
+        return ack, mine
+
+    ack, mine = run(scenario())
+    assert ack["duplicate"] is False and ack["id"] == mine["id"]

@@ -149,6 +149,17 @@ def test_an_identity_makes_at_most_the_limit_of_direct_rooms(server):
         pass
 
 
+def test_conversations_others_opened_and_never_answered_do_not_use_up_ones_share(server):
+    strangers = [f"{n:043d}" for n in range(MAX_DIRECT_ROOMS_PER_IDENTITY)]
+    for secret in strangers:  # each opens a conversation with Alice and writes once
+        room = direct_room(identity_of(secret), identity_of(ALICE))
+        with entered(server, secret, f"S{secret[-3:]}", room=room) as (ws, _):
+            ws.send(json.dumps({"text": "hi", "sender": f"S{secret[-3:]}"}))
+            frames_until(ws, lambda f: f["type"] == "message")
+    with entered(server, ALICE, "Alice", room=ROOM) as (_, frames):
+        assert frames[-1]["type"] == "identified"  # a new conversation of her own still opens
+
+
 def test_the_other_person_is_told_of_a_message_in_another_room_and_nobody_else_is(server):
     with (
         entered(server, BOB, "Bob", room="lobby") as (bob, _),

@@ -1,5 +1,7 @@
 """HistoryStore on a real SQLite file."""
 
+import sqlite3
+
 from server.storage.history import HistoryStore
 
 
@@ -23,8 +25,34 @@ def test_after_and_before_page_in_id_order(tmp_path):
 def test_client_ids_are_found_per_room(tmp_path):
     store = HistoryStore(tmp_path)
     stored = store.append("room", "s", "hello", client_id="c-1")
-    assert store.find_client_id("room", "c-1") == stored
-    assert store.find_client_id("other", "c-1") is None
+    assert store.find_client_id("room", "c-1", None, "s") == stored
+    assert store.find_client_id("other", "c-1", None, "s") is None
+
+
+def test_a_client_id_is_its_senders_own_not_the_rooms(tmp_path):
+    store = HistoryStore(tmp_path)
+    theirs = store.append("room", "Eve", "first", client_id="c-1", identity="e" * 16)
+    mine = store.append("room", "Ann", "second", client_id="c-1", identity="a" * 16)
+    anonymous = store.append("room", "Bob", "third", client_id="c-1")
+    assert store.find_client_id("room", "c-1", "e" * 16, "Eve") == theirs
+    assert store.find_client_id("room", "c-1", "a" * 16, "Ann") == mine
+    assert store.find_client_id("room", "c-1", None, "Bob") == anonymous
+    assert store.find_client_id("room", "c-1", None, "Eve") is None
+
+
+def test_a_schema_2_file_lets_two_senders_share_a_client_id_after_opening(tmp_path):
+    store = HistoryStore(tmp_path)
+    store.append("room", "Eve", "first", client_id="c-1", identity="e" * 16)
+    store.close()
+    with sqlite3.connect(tmp_path / HistoryStore.FILENAME) as db:  # as schema 2 left it
+        db.execute("DROP INDEX messages_client_key")
+        db.execute(
+            "CREATE UNIQUE INDEX messages_client_id ON messages (room, client_id) WHERE client_id IS NOT NULL"
+        )
+        db.execute("PRAGMA user_version = 2")
+    store = HistoryStore(tmp_path)
+    assert store.append("room", "Ann", "second", client_id="c-1", identity="a" * 16).id == 2
+    store.close()
 
 
 def test_history_survives_reopening(tmp_path):

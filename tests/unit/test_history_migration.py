@@ -54,7 +54,7 @@ def test_a_schema_1_file_opens_keeps_its_messages_and_goes_on_from_its_newest_id
     assert store.append("general", "Bob", "new").id == 4
     edited = store.edit("general", 1, "привет всем")
     assert edited.changed_at == 5 and store.position("general") == 5
-    assert store.find_client_id("general", "c-3") == kept[2]
+    assert store.find_client_id("general", "c-3", None, "Аня") == kept[2]
     store.close()
 
     again = HistoryStore(tmp_path)

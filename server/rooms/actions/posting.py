@@ -24,7 +24,7 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
     pin: dict[str, object] = {"client_id": message.client_id} if message.client_id else {}
     with refusing_storage_errors("message", room, pin):
         if message.client_id is not None:
-            existing = rooms.store.find_client_id(room, message.client_id)
+            existing = rooms.store.find_client_id(room, message.client_id, member.identity, message.sender)
             if existing is not None:
                 # A re-send after a lost acknowledgement: confirm, do not repeat.
                 rooms.manager.send(member, _ack(existing, duplicate=True))
