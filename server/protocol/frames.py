@@ -224,7 +224,7 @@ class EnteredFrame(TypedDict):
     type: Literal["entered"]
     room: str
     token: str  # for GET /api/rooms/{room}/messages, in the ROOM_TOKEN_HEADER header
-    expires_in: float  # seconds the token is good for
+    expires_in: int | float  # seconds the token is good for, a JSON integer when whole
 
 
 class TokenFrame(TypedDict):
@@ -234,7 +234,7 @@ class TokenFrame(TypedDict):
     type: Literal["token"]
     room: str
     token: str
-    expires_in: float
+    expires_in: int | float
 
 
 class WelcomeLimits(TypedDict):
@@ -243,8 +243,8 @@ class WelcomeLimits(TypedDict):
     max_text_chars: int
     max_sender_chars: int
     rate_limit_burst: int
-    rate_limit_per_second: float
-    edit_window_seconds: float  # 0: edits are off on this host
+    rate_limit_per_second: int | float  # a JSON integer when whole (json_number)
+    edit_window_seconds: int | float  # 0: edits are off on this host
 
 
 class WelcomeFrame(TypedDict):
@@ -307,9 +307,15 @@ def welcome_limits(edit_window_seconds: float = EDIT_WINDOW_SECONDS) -> WelcomeL
         "max_text_chars": MAX_TEXT_CHARS,
         "max_sender_chars": MAX_SENDER_CHARS,
         "rate_limit_burst": RATE_LIMIT_BURST,
-        "rate_limit_per_second": RATE_LIMIT_PER_SECOND,
-        "edit_window_seconds": edit_window_seconds,
+        "rate_limit_per_second": json_number(RATE_LIMIT_PER_SECOND),
+        "edit_window_seconds": json_number(edit_window_seconds),
     }
+
+
+def json_number(value: float) -> int | float:
+    """A whole number of seconds (or per second) as a JSON integer: 600, not 600.0, which clients
+    that type the field as an integer (Go, Rust) refuse. Fractions stay as they are."""
+    return int(value) if float(value).is_integer() else value
 
 
 def encode(frame: Mapping[str, Any]) -> str:

@@ -8,7 +8,8 @@ share (RoomState) and dispatches a member's frames to them.
 from __future__ import annotations
 
 from server.protocol.codes import CloseCode, ErrorCode
-from server.protocol.frames import TokenFrame
+from server.protocol.frames import TokenFrame, json_number
+from server.protocol.limits import MAX_CLIENT_ID_CHARS
 from server.protocol.refusals import Refused, error_frame
 from server.rooms import admission, queries
 from server.rooms.actions.changes import change, publish_change
@@ -100,6 +101,11 @@ class ChatRooms(RoomState):
             except Refused as refusal:
                 # One error frame, then the sender is slowed by TCP itself while the endpoint
                 # does not read: a flood costs the server one refusal per pause, not per frame.
+                # The refused frame is not read, but its client_id is named, so the client knows
+                # which message to send again.
+                client_id = _client_id_of(text)
+                if client_id is not None:
+                    refusal.extra["client_id"] = client_id
                 self.manager.send(member, error_frame(refusal))
                 return float(refusal.extra["retry_after"])
             if text is None:
@@ -142,7 +148,7 @@ class ChatRooms(RoomState):
             "type": "token",
             "room": room,
             "token": self.private.issue_token(room),
-            "expires_in": self.private.token_seconds,
+            "expires_in": json_number(self.private.token_seconds),
         }
         self.manager.send(member, frame)
         return True
@@ -158,3 +164,13 @@ class ChatRooms(RoomState):
     def publish_change(self, message: StoredMessage, kind: ChangeKind) -> None:
         """Tell the room's v2 members that a message changed (the host's delete uses it too)."""
         publish_change(self, message, kind)
+
+
+def _client_id_of(text: str | None) -> str | None:
+    """The client_id a frame names, if it is a JSON object naming a valid one."""
+    try:
+        data = decode_frame(text) if text is not None else None
+    except Refused:
+        return None
+    client_id = data.get("client_id") if data is not None else None
+    return client_id if isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_CHARS else None

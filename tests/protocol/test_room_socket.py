@@ -116,6 +116,24 @@ def test_going_past_the_rate_limit_gets_an_error_with_retry_after(client):
         assert delivered[:RATE_LIMIT_BURST] == [f"m{i}" for i in range(RATE_LIMIT_BURST)]
 
 
+def test_a_rate_limited_message_is_named_by_its_client_id_so_it_can_be_sent_again(client):
+    with client.websocket_connect("/ws/general") as ws:
+        for i in range(RATE_LIMIT_BURST + 10):
+            ws.send_json({**seed(f"m{i}"), "client_id": f"c-{i}"})
+        acknowledged = []
+        while (frame := ws.receive_json())["type"] != "error":
+            if frame["type"] == "ack":
+                acknowledged.append(frame["client_id"])
+        assert frame["code"] == ErrorCode.RATE_LIMITED
+        assert frame["client_id"] == f"c-{len(acknowledged)}"  # the first one not stored
+
+
+def test_whole_numbers_in_the_welcome_are_json_integers(client):
+    with client.websocket_connect("/ws/general?v=2") as ws:
+        limits = ws.receive_json()["limits"]
+    assert all(type(value) is int for value in limits.values()), limits
+
+
 @pytest.mark.parametrize(
     "path, headers, error, close, detail_names",
     [
