@@ -4,14 +4,17 @@ squeeze into the last place."""
 
 from __future__ import annotations
 
+import functools
+
 from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused
 from server.rooms.bans import banned_refusal
 from server.rooms.capacity import admit_member
 from server.rooms.client_frames import Hello, decode_frame, parse_client_frame
-from server.rooms.direct import check_direct_capacity, direct_pair
+from server.rooms.direct import check_direct_capacity, direct_pair, is_direct_room
 from server.rooms.identity import identity_of
 from server.rooms.state import RoomState
+from server.rooms.validation import name_key
 
 __all__ = ["admit", "admit_direct", "enter_direct"]
 
@@ -26,7 +29,28 @@ def admit(rooms: RoomState, room: str, address: str | None) -> None:
     exists = room in sizes or room in counts
     admit_member(room_exists=exists, rooms=len(sizes.keys() | counts.keys()), members=sizes.get(room, 0))
     if not exists:
+        _refuse_lookalike(room, sizes.keys() | counts.keys() | rooms.private.rooms())
         rooms.new_rooms.take(address)
+
+
+def _refuse_lookalike(room: str, existing: set[str]) -> None:
+    """A new room may not be spelled like one that exists ("Team" spelled with a Cyrillic
+    "\u0435" beside a private "Team"): in the room list the two would look the same, and people
+    would post in the wrong one, or into a room posing as a private one."""
+    if is_direct_room(room):
+        return
+    key = _room_key(room)
+    twin = next((name for name in existing if not is_direct_room(name) and _room_key(name) == key), None)
+    if twin is not None:
+        raise Refused(
+            ErrorCode.ROOM_INVALID,
+            f"A room named like {twin!r} exists already (the same letters, or letters that look the"
+            " same): join that one, or choose a name that looks different.",
+        )
+
+
+# Existing rooms' keys are asked for at each new room: keep them (room names are few and short).
+_room_key = functools.lru_cache(maxsize=4096)(name_key)
 
 
 def enter_direct(rooms: RoomState, room: str, first_frame: str | None) -> tuple[Hello, str]:

@@ -167,6 +167,23 @@ def test_a_socket_refused_at_the_door_gets_an_error_then_a_named_close_code(
         assert closed.value.code == close
 
 
+@pytest.mark.parametrize("twin", ["t\u0435am", "team", "TEAM"], ids=["cyrillic", "lower", "upper"])
+def test_a_new_room_spelled_like_an_existing_one_is_refused(client, twin):
+    with client.websocket_connect("/ws/Team") as member:
+        member.send_json(seed("here", room="Team"))
+        member.receive_json()
+        with client.websocket_connect(f"/ws/{twin}") as ws:
+            refusal = ws.receive_json()
+            assert refusal["code"] == ErrorCode.ROOM_INVALID and "Team" in refusal["detail"]
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == CloseCode.ROOM_INVALID
+        with client.websocket_connect("/ws/Team") as again:  # the room itself stays open to all
+            assert again.receive_json()["text"] == "here"  # its history first
+            again.send_json(seed("also here", room="Team"))
+            assert again.receive_json()["text"] == "also here"
+
+
 def fill(client, room, count):
     # One connection a burst, to stay inside the rate limit.
     for start in range(0, count, RATE_LIMIT_BURST):
