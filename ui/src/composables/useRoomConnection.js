@@ -14,6 +14,7 @@ import {
   roomSocketUrl,
 } from '../protocol.js'
 import { identitySecret } from '../identity.js'
+import { isOwnMessage } from '../ownMessages.js'
 import { Refusal, refusalOf } from '../roomRefusals.js'
 import { appStorage } from '../windowStorage.js'
 import { DoorAnswer, useRoomAccess } from './useRoomAccess.js'
@@ -166,7 +167,7 @@ export function useRoomConnection({
       if (!live) return timeline.hold(frame)
       for (const item of timeline.showMessages([frame])) {
         typingState.stopped(item.sender)
-        if (!isOwnName(item.sender)) onLiveMessage(item)
+        if (!isOwnMessage(item, { identity: identity.value, isOwnName })) onLiveMessage(item)
       }
     },
     update(frame) {
@@ -199,9 +200,8 @@ export function useRoomConnection({
       members.changed(frame)
       if (isOwnName(frame.name)) return
       if (frame.event === 'leave') typingState.stopped(frame.name)
-      const now = Date.now()
-      if (!members.noticeAllowed(now)) return
-      timeline.showNotice({ event: frame.event, name: frame.name, timestamp: now / 1000 })
+      const notice = members.noticeOf(frame, Date.now())
+      if (notice) timeline.showNotice(notice)
     },
     // Presence changes came faster than the host sends them: the whole list, and no notices.
     members: (frame) => members.replaced(frame),

@@ -38,12 +38,13 @@ export function useRoomMembers() {
     memberIdentities.value = identitiesAfter(memberIdentities.value, frame)
   }
 
-  /** Whether a join/leave notice at `now` (ms) may go in the timeline: notices are for people. */
-  function noticeAllowed(now) {
+  /** The timeline's notice of a join or leave at `now` (ms), or null in a flood of them. */
+  function noticeOf({ event, name }, now) {
     if (now - noticeWindow.start >= 1000) noticeWindow = { start: now, count: 0 }
     noticeWindow.count += 1
-    return noticeWindow.count <= NOTICES_PER_SECOND
+    if (noticeWindow.count > NOTICES_PER_SECOND) return null // notices are for people
+    return { event, name, timestamp: now / 1000 }
   }
 
-  return { members, memberIdentities, replaced, changed, noticeAllowed }
+  return { members, memberIdentities, replaced, changed, noticeOf }
 }
