@@ -39,6 +39,11 @@ export function isNameRefusal(code) {
   return NAME_REFUSALS.has(code)
 }
 
+/** The first of rooms' latest refusals (or nulls) that is about our name, else null. */
+export function nameRefusalAmong(errors) {
+  return errors.find((error) => error && isNameRefusal(error.code)) ?? null
+}
+
 /**
  * What the error `frame` concerns (a `Refusal`). A frame that names a message (`id`) and none of
  * the outbox (`client_id`) refuses a change of ours; a rate-limited one is a read receipt.

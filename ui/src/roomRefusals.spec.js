@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from './protocol.js'
-import { Refusal, isNameRefusal, refusalOf } from './roomRefusals.js'
+import { Refusal, isNameRefusal, nameRefusalAmong, refusalOf } from './roomRefusals.js'
 
 describe('refusalOf', () => {
   it('takes a refused read receipt for nobody’s business: invalid, or rate limited naming a message', () => {
@@ -38,5 +38,14 @@ describe('isNameRefusal', () => {
     expect(isNameRefusal(ErrorCode.NAME_CHANGE_TOO_SOON)).toBe(true)
     expect(isNameRefusal(ErrorCode.RATE_LIMITED)).toBe(false)
     expect(isNameRefusal(undefined)).toBe(false)
+  })
+})
+
+describe('nameRefusalAmong', () => {
+  it('finds the first refusal of our name among the rooms’ latest errors', () => {
+    const taken = { code: ErrorCode.NAME_TAKEN }
+    expect(nameRefusalAmong([null, { code: ErrorCode.RATE_LIMITED }, taken])).toBe(taken)
+    expect(nameRefusalAmong([null, { code: ErrorCode.RATE_LIMITED }])).toBeNull()
+    expect(nameRefusalAmong([])).toBeNull()
   })
 })
