@@ -44,6 +44,7 @@ export function createReadPositions(storage) {
 /**
  * What room `items` hold past `readUpTo`: messages from others, and how many of those name us.
  * Walks back from the newest and stops at the read position, so it costs what is unread.
+ * `isOwn(item)`: whether a message is ours (ownMessages.js).
  */
 export function unreadIn(items, readUpTo, { isOwn, mentionsMe }) {
   let count = 0
@@ -53,7 +54,7 @@ export function unreadIn(items, readUpTo, { isOwn, mentionsMe }) {
     const item = items[index]
     if (item.kind !== 'message') continue
     if (item.id <= readUpTo) break
-    if (item.deleted || isOwn(item.sender)) continue
+    if (item.deleted || isOwn(item)) continue
     count += 1
     if (mentionsMe(item.text)) mentions += 1
   }
@@ -68,7 +69,7 @@ export function firstUnreadKey(items, readUpTo, isOwn) {
     const item = items[index]
     if (item.kind !== 'message') continue
     if (item.id <= readUpTo) break
-    if (!item.deleted && !isOwn(item.sender)) found = item.key
+    if (!item.deleted && !isOwn(item)) found = item.key
   }
   return found
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createReadPositions, firstUnreadKey, newestMessageId, unreadIn } from './readPositions.js'
 import { memoryStorage } from './testing/FakeWebSocket.js'
+import { ownMessageTest } from './ownMessages.js'
 
 const item = (id, sender = 'Bob', text = 'hi') => ({
   kind: 'message',
@@ -9,7 +10,7 @@ const item = (id, sender = 'Bob', text = 'hi') => ({
   sender,
   text,
 })
-const isOwn = (sender) => sender === 'Me'
+const isOwn = ownMessageTest({ isOwnName: (name) => name === 'Me' })
 
 describe('readPositions', () => {
   it('only moves forward, survives a new store on the same storage, and forgets a left room', () => {

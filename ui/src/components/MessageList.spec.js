@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import MessageList from './MessageList.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
+import { ownMessageTest } from '../ownMessages.js'
 
 const now = Date.now() / 1000
 const message = (key, timestamp) => ({
@@ -38,18 +39,18 @@ describe('MessageList', () => {
   it('shows who has seen our message under it, "+N" past three, and just "Seen" in a direct room', () => {
     const items = [{ ...message('m1', now), id: 1, sender: 'Anna' }]
     const seen = { key: 'm1', names: ['Bob', 'Clara', 'Dan'], more: 2, all: [] }
-    const en = mountWithI18n(MessageList, { props: { items, myName: 'Anna', seen } })
+    const en = mountWithI18n(MessageList, { props: { items, ownNames: ['Anna'], seen } })
     expect(en.get('[data-testid="seen-by"]').text()).toBe('Seen by Bob, Clara, Dan +2')
     const two = { key: 'm1', names: ['Bob', 'Clara'], more: 0, all: [] }
-    const ru = mountWithI18n(MessageList, { props: { items, myName: 'Anna', seen: two } }, 'ru')
+    const ru = mountWithI18n(MessageList, { props: { items, ownNames: ['Anna'], seen: two } }, 'ru')
     expect(ru.get('[data-testid="seen-by"]').text()).toBe('Просмотрено: Bob, Clara')
     const direct = mountWithI18n(
       MessageList,
-      { props: { items, myName: 'Anna', seen: two, direct: true } },
+      { props: { items, ownNames: ['Anna'], seen: two, direct: true } },
       'ru',
     )
     expect(direct.get('[data-testid="seen-by"]').text()).toBe('Просмотрено')
-    const none = mountWithI18n(MessageList, { props: { items, myName: 'Anna' } })
+    const none = mountWithI18n(MessageList, { props: { items, ownNames: ['Anna'] } })
     expect(none.find('[data-testid="seen-by"]').exists()).toBe(false)
   })
 
@@ -104,7 +105,8 @@ describe('MessageList', () => {
       { ...message('m3', now), id: 3, text: 'hey @me' },
       { ...message('m4', now), id: 4 },
     ]
-    const props = { items, roomName: 'general', myName: 'Me', lineAfter: 1 }
+    const isOwn = ownMessageTest({ isOwnName: (name) => name === 'Me' })
+    const props = { items, roomName: 'general', ownNames: ['Me'], isOwn, lineAfter: 1 }
     const en = mountWithI18n(MessageList, { props })
     const rows = en.findAll('.message-item')
     const lineAt = rows.findIndex((row) => row.find('[data-testid="new-messages-line"]').exists())

@@ -13,6 +13,7 @@ import {
   watch,
 } from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
+import { isOwnMessage } from '../ownMessages.js'
 import { directRoomName, isDirectRoom } from '../directRooms.js'
 import { setUnread } from '../desktopBridge.js'
 import { mentionsMe } from '../mentions.js'
@@ -126,7 +127,8 @@ export function useJoinedRooms({
     let lastLive = 0 // the id of the latest live message from someone else
     const unreadCounts = computed(() =>
       unreadIn(entry.connection?.timeline.value ?? [], entry.readUpTo, {
-        isOwn: isOwnName,
+        isOwn: (item) =>
+          isOwnMessage(item, { identity: entry.connection?.identity.value, isOwnName }),
         mentionsMe: namesMe,
       }),
     )

@@ -4,6 +4,7 @@
 // offered only within the host's window (welcome limits.edit_window_seconds).
 import { ref, shallowRef } from 'vue'
 import { reactedWith } from '../reactions.js'
+import { isOwnMessage } from '../ownMessages.js'
 
 /**
  * @param {object} options
@@ -17,8 +18,9 @@ export function useMessageActions({ connection, jump, now = () => Date.now() / 1
   const composing = shallowRef(null)
   const editText = ref('')
 
+  // By identity alone: the host lets only the sender's identity edit or delete.
   function isMine(item) {
-    return Boolean(me.value) && item.identity === me.value
+    return isOwnMessage(item, { identity: me.value })
   }
 
   function canEdit(item) {

@@ -172,6 +172,12 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
     flush()
   }
 
+  /** Send again every message refused with `code` (our name was taken, and we have a new one). */
+  function retryFailed(code) {
+    for (const entry of entries.value)
+      if (entry.state === 'failed' && entry.error === code) retry(entry.clientId)
+  }
+
   function clear() {
     clearTimeout(flushTimer)
     entries.value = []
@@ -180,5 +186,5 @@ export function useOutbox({ host, room, name, pacer, transmit, storage = appStor
 
   if (getCurrentScope()) onScopeDispose(() => clearTimeout(flushTimer))
 
-  return { entries, add, retry, settle, acknowledged, refused, setReady, clear }
+  return { entries, add, retry, retryFailed, settle, acknowledged, refused, setReady, clear }
 }

@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick, ref } from 'vue'
+import { useRoomConnection } from './useRoomConnection.js'
 import {
   BACKOFF_MAX_MS,
   CONNECT_TIMEOUT_MS,
   ConnectionStatus,
-  NOTICES_PER_SECOND,
-  TYPING_SHOW_MS,
   backoffDelay,
-  outboxKey,
-  useRoomConnection,
-} from './useRoomConnection.js'
+} from './useReconnectingSocket.js'
+import { NOTICES_PER_SECOND } from './useRoomMembers.js'
+import { outboxKey } from './useOutbox.js'
+import { TYPING_SHOW_MS } from './useTyping.js'
 import { FakeWebSocket, memoryStorage, message, welcome } from '../testing/FakeWebSocket.js'
 
 let storage

@@ -1,0 +1,50 @@
+// Who is in a room and whose each name is: from the welcome, then presence (one join or leave, or
+// the whole list when changes come faster than the host sends them). It also keeps a flood of
+// comings and goings out of the timeline.
+import { ref } from 'vue'
+
+// Past this many join/leave notices a second (someone churning names), the member
+// list still follows but the timeline stops taking notices until it calms down.
+export const NOTICES_PER_SECOND = 20
+
+/** The member list after one join or leave, for a presence frame that carries no full list. */
+export function membersAfter(current, { event, name }) {
+  const others = current.filter((member) => member !== name)
+  return event === 'join' ? [...others, name].sort() : others
+}
+
+/** Whose each name is after one join or leave (a join says so when an identity holds the name). */
+export function identitiesAfter(current, { event, name, identity }) {
+  const others = { ...current }
+  delete others[name]
+  return event === 'join' && identity ? { ...others, [name]: identity } : others
+}
+
+export function useRoomMembers() {
+  const members = ref([])
+  // Name -> identity id of the members identities hold (to open a direct conversation with one).
+  const memberIdentities = ref({})
+  let noticeWindow = { start: 0, count: 0 }
+
+  /** A welcome or members frame: the whole list. */
+  function replaced(frame) {
+    members.value = frame.members
+    memberIdentities.value = frame.identities ?? {}
+  }
+
+  /** A presence frame: one join or leave (with the whole list, from a newer host). */
+  function changed(frame) {
+    members.value = frame.members ?? membersAfter(members.value, frame)
+    memberIdentities.value = identitiesAfter(memberIdentities.value, frame)
+  }
+
+  /** The timeline's notice of a join or leave at `now` (ms), or null in a flood of them. */
+  function noticeOf({ event, name }, now) {
+    if (now - noticeWindow.start >= 1000) noticeWindow = { start: now, count: 0 }
+    noticeWindow.count += 1
+    if (noticeWindow.count > NOTICES_PER_SECOND) return null // notices are for people
+    return { event, name, timestamp: now / 1000 }
+  }
+
+  return { members, memberIdentities, replaced, changed, noticeOf }
+}
