@@ -94,7 +94,7 @@ def baseline_process(command: list[str], cwd: Path, ready: str, log: Path) -> It
         deadline = time.monotonic() + START_TIMEOUT
         while ready not in log.read_text(errors="replace"):
             if popen.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{command[-3:]} did not start; its output:\n{log.read_text()}")
+                raise RuntimeError(f"{' '.join(command)} did not start; its output:\n{log.read_text()}")
             time.sleep(0.05)
         yield psutil.Process(popen.pid)
     finally:
