@@ -38,7 +38,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
-from load_client import Connection, connect, text_frame  # noqa: E402
+from load_client import Connection, connect  # noqa: E402
+from seed_room import close_all, everyone_in, message_frame, until_all  # noqa: E402
 
 from server.policy import OUTBOX_MAX_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND  # noqa: E402
 
@@ -190,11 +191,6 @@ class ServerProcess:
 # Client helpers -----------------------------------------------------------------
 
 
-def message_frame(text: str, sender: str, room: str) -> bytes:
-    """The seed's client frame, which both servers accept."""
-    return text_frame(json.dumps({"text": text, "sender": sender, "room": room}).encode())
-
-
 async def open_room(
     port: int, path: str, count: int, *, concurrency: int = 100, **options
 ) -> list[Connection]:
@@ -210,50 +206,6 @@ async def open_room(
             )
 
     return list(await asyncio.gather(*(one(index) for index in range(count))))
-
-
-async def close_all(connections: list[Connection], timeout: float = 3.0) -> None:
-    for connection in connections:
-        connection.close()
-    pending = [c.closed for c in connections if not c.closed.done()]
-    if pending:
-        await asyncio.wait(pending, timeout=timeout)
-    for connection in connections:
-        connection.abort()
-
-
-def until_all(
-    connections: list[Connection], count: int, *, counted_from_zero: bool = False
-) -> asyncio.Future:
-    """A future done when every connection has received `count` more text frames
-    (`count` in all, with `counted_from_zero`: frames may have arrived already)."""
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-    remaining = len(connections)
-
-    def reached(_: Connection) -> None:
-        nonlocal remaining
-        remaining -= 1
-        if remaining == 0 and not done.done():
-            done.set_result(None)
-
-    for connection in connections:
-        if not counted_from_zero:
-            connection.texts = 0
-        connection.target = count
-        connection.on_target = reached
-        if connection.texts >= count:
-            remaining -= 1
-    if remaining == 0:
-        done.set_result(None)
-    return done
-
-
-async def everyone_in(connections: list[Connection], room: str) -> None:
-    """One message that all must receive: afterwards every member is surely registered in the room."""
-    arrived = until_all(connections, 1)
-    connections[0].send_frame(message_frame("sync", "member0", room))
-    await asyncio.wait_for(arrived, 30)
 
 
 def spread_senders(members: int, messages: int, usable: range | None = None) -> list[int]:
