@@ -39,7 +39,7 @@ class ServerConfig:
     # How much history is kept per room and in all, and the disk space always left free.
     history_limits: HistoryLimits = field(default_factory=HistoryLimits)
     # How large a file may be, how much the files take per room and in all, how long an untouched
-    # upload is kept (server/files/store.py).
+    # upload is kept (server/files/quota.py).
     file_limits: FileLimits = field(default_factory=FileLimits)
     # How often the running host removes uploads untouched for file_limits.expiry_seconds.
     upload_sweep_seconds: float = UPLOAD_SWEEP_INTERVAL_SECONDS

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from server.files.store import Attachment
+from server.files.index import Attachment
 from server.protocol.frames import AttachmentFrame
 
 __all__ = [

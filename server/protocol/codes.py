@@ -48,7 +48,7 @@ class ErrorCode(StrEnum):
         "too_many_direct_rooms"  # this identity is in MAX_DIRECT_ROOMS_PER_IDENTITY already
     )
     SEARCH_INVALID = "search_invalid"  # GET /api/search: no word, too long, too many words or rooms
-    # Files (server/files/store.py, server/web/files_routes.py): HTTP answers carry them, the socket some.
+    # Files (server/files/, server/web/files_routes.py): HTTP answers carry them, the socket some.
     FILE_TOO_LARGE = "file_too_large"  # an upload past MAX_FILE_BYTES (HTTP 413)
     FILE_NAME_INVALID = "file_name_invalid"  # no name, too long, or control characters (HTTP 400)
     CHECKSUM_MISSING = "checksum_missing"  # the upload's metadata has no sha256 of 32 bytes (HTTP 400)

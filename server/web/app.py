@@ -48,7 +48,7 @@ from server.rooms.service import ChatRooms, HistoryPage, RoomListPage, SearchPag
 from server.rooms.validation import validate_after, validate_room, validate_sender, validate_version
 from server.storage.history import HistoryStore
 from server.web.client_limits import ClientConnections, room_socket_cap
-from server.web.files_routes import TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS, add_file_routes
+from server.web.files_routes import TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS, files_router
 from server.web.host_header import HostPolicy, machine_names
 from server.web.origin import origin_allowed, validate_origin
 from server.web.static import PLACEHOLDER_HTML, UiFiles
@@ -316,7 +316,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
         status = 403 if forbidden else 400
         return HTTPException(status, detail={"code": refusal.code, "detail": refusal.detail})
 
-    add_file_routes(app, hosts)
+    app.include_router(files_router(hosts))
 
     async def refuse(websocket: WebSocket, refusal: Refused) -> None:
         """An accepted room socket refused: one error frame saying why, then its close code."""

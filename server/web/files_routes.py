@@ -1,7 +1,8 @@
 """The files' HTTP side: tus 1.0 uploads (core, creation, termination, expiration) under
 /api/uploads, downloads and thumbnails under /api/files, and the cookie that opens a private
-room's files. The rules (limits, hashing, storage) are server/files/store.py's; these handlers
-decode headers, check the Origin and the room's access, and turn refusals into answers.
+room's files. The rules (limits, hashing, storage) are server/files/'s, reached through its
+FileStore; these handlers decode headers, check the Origin and the room's access, and turn
+refusals into answers.
 
 Our own rather than tuspyserver (PyPI): that one writes the chunks as they come but cannot hash
 them on the way, and its hooks run after the bytes are accepted, not before.
@@ -16,23 +17,20 @@ import hashlib
 import math
 from collections.abc import AsyncIterator
 from email.utils import formatdate
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from server.files.attachments import FILES_PATH, THUMBNAIL_SEGMENT
-from server.files.store import (
-    Attachment,
-    FileStore,
-    StoredUpload,
-    UploadRefused,
-    decode_sha256,
-    validate_file_name,
-    validate_file_type,
-)
+from server.files.index import Attachment, StoredUpload
+from server.files.metadata import decode_sha256, validate_file_name, validate_file_type
+from server.files.refusals import UploadRefused
+from server.files.store import FileStore
+from server.files.uploads import UploadWriter
 from server.protocol.codes import ErrorCode
 from server.protocol.limits import FILE_ACCESS_COOKIE_PREFIX, ROOM_TOKEN_HEADER
 from server.protocol.refusals import Refused
@@ -47,8 +45,8 @@ __all__ = [
     "TUS_EXPOSED_HEADERS",
     "TUS_REQUEST_HEADERS",
     "UPLOADS_PATH",
-    "add_file_routes",
     "file_cookie_name",
+    "files_router",
     "is_streaming_upload",
 ]
 
@@ -173,151 +171,206 @@ def _expires(store: FileStore, upload: StoredUpload) -> str:
     return formatdate(store.expires_at(upload), usegmt=True)
 
 
-def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
-    def rooms_of(request: Request) -> ChatRooms:
-        rooms: ChatRooms = request.app.state.rooms
-        return rooms
+def files_router(hosts: HostPolicy) -> APIRouter:
+    """The files' endpoints; `hosts` are the names whose pages may call them (origin.py)."""
+    endpoints = _FileEndpoints(hosts)
+    router = APIRouter(include_in_schema=False)
+    upload_path = UPLOADS_PATH + "/{upload_id}"
+    router.add_api_route(UPLOADS_PATH, endpoints.tus_options, methods=["OPTIONS"])
+    router.add_api_route(UPLOADS_PATH, endpoints.create_upload, methods=["POST"])
+    router.add_api_route(upload_path, endpoints.upload_offset, methods=["HEAD"])
+    router.add_api_route(upload_path, endpoints.upload_bytes, methods=["PATCH"])
+    router.add_api_route(upload_path, endpoints.cancel_upload, methods=["DELETE"])
+    router.add_api_route("/api/rooms/{room}/access", endpoints.room_file_access, methods=["POST"])
+    router.add_api_route(
+        FILES_PATH + "{attachment_id}/" + THUMBNAIL_SEGMENT,
+        endpoints.thumbnail,
+        methods=["GET"],
+        response_model=None,
+    )
+    router.add_api_route(
+        FILES_PATH + "{attachment_id}/{name:path}",
+        endpoints.download,
+        methods=["GET", "HEAD"],
+        response_model=None,
+    )
+    return router
 
-    def files_of(request: Request) -> FileStore:
-        files: FileStore = request.app.state.files
-        return files
 
-    def check_origin(request: Request) -> None:
-        validate_origin(request.headers.get("origin"), request.headers.get("host"), hosts)
+def _rooms_of(request: Request) -> ChatRooms:
+    rooms: ChatRooms = request.app.state.rooms
+    return rooms
 
-    def check_tus(request: Request) -> None:
-        check_origin(request)
+
+def _files_of(request: Request) -> FileStore:
+    files: FileStore = request.app.state.files
+    return files
+
+
+def _upload_for(request: Request, upload_id: str) -> StoredUpload:
+    """The upload, if the request may touch it: the room's token for a private room."""
+    upload = _files_of(request).upload(upload_id)
+    if upload is None:
+        raise UploadRefused(
+            404,
+            ErrorCode.UPLOAD_NOT_FOUND,
+            "No such upload: it was finished, cancelled, expired or failed.",
+        )
+    _rooms_of(request).require_access(upload.room, request.headers.get(ROOM_TOKEN_HEADER))
+    return upload
+
+
+def _create_from_headers(request: Request) -> StoredUpload:
+    """A tus creation: its length and metadata decoded and checked (in this order, which decides
+    the refusal a request with several faults gets), then the upload, or Refused."""
+    length = _header_int(request, "Upload-Length")
+    metadata = parse_metadata(request.headers.get("upload-metadata"))
+    room = metadata.get("room", "")
+    validate_room(room)
+    _rooms_of(request).require_access(room, request.headers.get(ROOM_TOKEN_HEADER))
+    name = validate_file_name(metadata.get("filename", metadata.get("name", "")))
+    file_type = validate_file_type(metadata.get("filetype", metadata.get("type", "")))
+    sha256 = decode_sha256(metadata.get("sha256"))
+    address = request.client.host if request.client else None
+    return _files_of(request).create_upload(room, length, name, file_type, sha256, address)
+
+
+def _patch_offset(request: Request) -> int:
+    """A PATCH's Upload-Offset, once its Content-Type is tus's."""
+    if request.headers.get("content-type", "").partition(";")[0].strip() != OFFSET_TYPE:
+        raise UploadRefused(415, ErrorCode.UPLOAD_INVALID, f"A PATCH's Content-Type must be {OFFSET_TYPE}.")
+    return _header_int(request, "Upload-Offset")
+
+
+def _refuse_unless_fits(request: Request, upload: StoredUpload, writer: UploadWriter, offset: int) -> None:
+    """The PATCH starts where the host's bytes end, and its declared length stays in the upload."""
+    if offset != writer.offset:
+        raise UploadRefused(
+            409,
+            ErrorCode.OFFSET_MISMATCH,
+            f"The host has {writer.offset} bytes of this upload, not {offset}: ask with HEAD.",
+            offset=writer.offset,
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
+        raise UploadRefused(
+            400,
+            ErrorCode.UPLOAD_TOO_LONG,
+            f"The upload has {upload.length} bytes; this sends more.",
+        )
+
+
+async def _receive(request: Request, writer: UploadWriter, takeover: asyncio.Event) -> bool:
+    """The PATCH's body written; False when the client went (or gave way) first."""
+    try:
+        async for chunk in _body(request, takeover):
+            await writer.write(chunk)
+    except ClientDisconnect:
+        await writer.flush()  # what arrived counts: the client resumes after it
+        return False
+    except UploadRefused:
+        await writer.flush()
+        raise
+    return True
+
+
+async def _settled(files: FileStore, upload: StoredUpload) -> StoredUpload | None:
+    """The upload once a running PATCH settled (a silent one is asked to end now): that PATCH may
+    have finished it, or failed it (None)."""
+    await files.writer(upload)  # loads its offset (after a restart, by hashing the part file)
+    async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
+        pass
+    return files.upload(upload.id)
+
+
+def _bodiless(refusal: Refused) -> Response:
+    """A refusal's status alone: a HEAD has no body."""
+    return Response(status_code=_refusal_response(refusal).status_code, headers=_tus())
+
+
+def _served(attachment: Attachment, path: Path, media_type: str, disposition: str) -> FileResponse:
+    return FileDownload(
+        path,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": _content_disposition(disposition, attachment.name),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, max-age=31536000, immutable",
+            "ETag": f'"{attachment.sha256}"',
+        },
+    )
+
+
+class _FileEndpoints:
+    """The handlers: each decodes, asks FileStore or ChatRooms, and turns a refusal into an answer."""
+
+    def __init__(self, hosts: HostPolicy) -> None:
+        self._hosts = hosts
+
+    def _check_origin(self, request: Request) -> None:
+        validate_origin(request.headers.get("origin"), request.headers.get("host"), self._hosts)
+
+    def _check_tus(self, request: Request) -> None:
+        self._check_origin(request)
         if request.headers.get("tus-resumable") != TUS_VERSION:
             raise UploadRefused(
                 412, ErrorCode.UPLOAD_INVALID, f"This host speaks tus {TUS_VERSION} (Tus-Resumable header)."
             )
 
-    def upload_for(request: Request, upload_id: str) -> StoredUpload:
-        """The upload, if the request may touch it: the room's token for a private room."""
-        upload = files_of(request).upload(upload_id)
-        if upload is None:
-            raise UploadRefused(
-                404,
-                ErrorCode.UPLOAD_NOT_FOUND,
-                "No such upload: it was finished, cancelled, expired or failed.",
-            )
-        rooms_of(request).require_access(upload.room, request.headers.get(ROOM_TOKEN_HEADER))
-        return upload
+    async def tus_options(self, request: Request) -> Response:
+        max_size = str(_files_of(request).limits.file_bytes)
+        headers = {"Tus-Version": TUS_VERSION, "Tus-Extension": TUS_EXTENSIONS, "Tus-Max-Size": max_size}
+        return Response(status_code=204, headers=_tus(headers))
 
-    @app.options(UPLOADS_PATH, include_in_schema=False)
-    async def tus_options(request: Request) -> Response:
-        files = files_of(request)
-        return Response(
-            status_code=204,
-            headers=_tus(
-                {
-                    "Tus-Version": TUS_VERSION,
-                    "Tus-Extension": TUS_EXTENSIONS,
-                    "Tus-Max-Size": str(files.limits.file_bytes),
-                }
-            ),
-        )
-
-    @app.post(UPLOADS_PATH, include_in_schema=False)
-    async def create_upload(request: Request) -> Response:
+    async def create_upload(self, request: Request) -> Response:
         try:
-            check_tus(request)
-            length = _header_int(request, "Upload-Length")
-            metadata = parse_metadata(request.headers.get("upload-metadata"))
-            room = metadata.get("room", "")
-            validate_room(room)
-            rooms_of(request).require_access(room, request.headers.get(ROOM_TOKEN_HEADER))
-            name = validate_file_name(metadata.get("filename", metadata.get("name", "")))
-            file_type = validate_file_type(metadata.get("filetype", metadata.get("type", "")))
-            sha256 = decode_sha256(metadata.get("sha256"))
-            address = request.client.host if request.client else None
-            files = files_of(request)
-            upload = files.create_upload(room, length, name, file_type, sha256, address)
+            self._check_tus(request)
+            upload = _create_from_headers(request)
         except Refused as refusal:
             return _refusal_response(refusal)
-        return Response(
-            status_code=201,
-            headers=_tus(
-                {
-                    "Location": f"{UPLOADS_PATH}/{upload.id}",
-                    "Upload-Offset": "0",
-                    "Upload-Expires": _expires(files, upload),
-                }
-            ),
-        )
+        location = f"{UPLOADS_PATH}/{upload.id}"
+        expires = _expires(_files_of(request), upload)
+        headers = {"Location": location, "Upload-Offset": "0", "Upload-Expires": expires}
+        return Response(status_code=201, headers=_tus(headers))
 
-    @app.head(UPLOADS_PATH + "/{upload_id}", include_in_schema=False)
-    async def upload_offset(request: Request, upload_id: str) -> Response:
+    async def upload_offset(self, request: Request, upload_id: str) -> Response:
         try:
-            check_tus(request)
-            upload = upload_for(request, upload_id)
+            self._check_tus(request)
+            upload = _upload_for(request, upload_id)
         except Refused as refusal:
-            response = _refusal_response(refusal)
-            return Response(status_code=response.status_code, headers=_tus())  # a HEAD has no body
-        files = files_of(request)
+            return _bodiless(refusal)
+        files = _files_of(request)
         if not upload.complete:
-            await files.writer(upload)  # loads its offset (after a restart, by hashing the part file)
             try:
-                # The offset once a running PATCH settled; a silent one is asked to end now.
-                async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
-                    pass
+                settled = await _settled(files, upload)
             except Refused as refusal:
-                return Response(status_code=_refusal_response(refusal).status_code, headers=_tus())
-            settled = files.upload(upload_id)  # that PATCH may have finished it, or failed it
+                return _bodiless(refusal)
             if settled is None:
                 return Response(status_code=404, headers=_tus())
             upload = settled
-        return Response(
-            status_code=200,
-            headers=_tus(
-                {
-                    "Upload-Offset": str(await files.offset(upload)),
-                    "Upload-Length": str(upload.length),
-                    "Upload-Expires": _expires(files, upload),
-                }
-            ),
-        )
+        headers = {
+            "Upload-Offset": str(await files.offset(upload)),
+            "Upload-Length": str(upload.length),
+            "Upload-Expires": _expires(files, upload),
+        }
+        return Response(status_code=200, headers=_tus(headers))
 
-    @app.patch(UPLOADS_PATH + "/{upload_id}", include_in_schema=False)
-    async def upload_bytes(request: Request, upload_id: str) -> Response:
-        files = files_of(request)
+    async def upload_bytes(self, request: Request, upload_id: str) -> Response:
+        files = _files_of(request)
         try:
-            check_tus(request)
-            if request.headers.get("content-type", "").partition(";")[0].strip() != OFFSET_TYPE:
-                raise UploadRefused(
-                    415, ErrorCode.UPLOAD_INVALID, f"A PATCH's Content-Type must be {OFFSET_TYPE}."
-                )
-            offset = _header_int(request, "Upload-Offset")
-            upload = upload_for(request, upload_id)
+            self._check_tus(request)
+            offset = _patch_offset(request)
+            upload = _upload_for(request, upload_id)
             if upload.complete:
                 raise UploadRefused(
                     409, ErrorCode.OFFSET_MISMATCH, "The upload is complete already.", offset=upload.length
                 )
             writer = await files.writer(upload)
             async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS) as takeover:
-                if offset != writer.offset:
-                    raise UploadRefused(
-                        409,
-                        ErrorCode.OFFSET_MISMATCH,
-                        f"The host has {writer.offset} bytes of this upload, not {offset}: ask with HEAD.",
-                        offset=writer.offset,
-                    )
-                declared = request.headers.get("content-length")
-                if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
-                    raise UploadRefused(
-                        400,
-                        ErrorCode.UPLOAD_TOO_LONG,
-                        f"The upload has {upload.length} bytes; this sends more.",
-                    )
-                try:
-                    async for chunk in _body(request, takeover):
-                        await writer.write(chunk)
-                except ClientDisconnect:
-                    await writer.flush()  # what arrived counts: the client resumes after it
+                _refuse_unless_fits(request, upload, writer, offset)
+                if not await _receive(request, writer, takeover):
                     return Response(status_code=204, headers=_tus({"Upload-Offset": str(writer.offset)}))
-                except UploadRefused:
-                    await writer.flush()
-                    raise
                 upload = await writer.finish_if_complete()
         except Refused as refusal:
             response = _refusal_response(refusal)
@@ -325,17 +378,14 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
             # GB) to keep the connection; closing it stops the client sending.
             response.headers["Connection"] = "close"
             return response
-        return Response(
-            status_code=204,
-            headers=_tus({"Upload-Offset": str(writer.offset), "Upload-Expires": _expires(files, upload)}),
-        )
+        headers = {"Upload-Offset": str(writer.offset), "Upload-Expires": _expires(files, upload)}
+        return Response(status_code=204, headers=_tus(headers))
 
-    @app.delete(UPLOADS_PATH + "/{upload_id}", include_in_schema=False)
-    async def cancel_upload(request: Request, upload_id: str) -> Response:
+    async def cancel_upload(self, request: Request, upload_id: str) -> Response:
         try:
-            check_tus(request)
-            upload = upload_for(request, upload_id)
-            files = files_of(request)
+            self._check_tus(request)
+            upload = _upload_for(request, upload_id)
+            files = _files_of(request)
             if not upload.complete:  # a PATCH still sending is asked to stop first
                 async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
                     pass
@@ -344,32 +394,32 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
             return _refusal_response(refusal)
         return Response(status_code=204, headers=_tus())
 
-    @app.post("/api/rooms/{room}/access", include_in_schema=False)
-    async def room_file_access(request: Request, room: str) -> Response:
+    async def room_file_access(self, request: Request, room: str) -> Response:
         """The room token (header) as an HttpOnly cookie for /api/files/: <img> cannot send headers."""
         token = request.headers.get(ROOM_TOKEN_HEADER)
         try:
-            check_origin(request)
+            self._check_origin(request)
             validate_room(room)
             if not token:
                 raise Refused(ErrorCode.PASSWORD_REQUIRED, f"Send the room's token in {ROOM_TOKEN_HEADER}.")
-            rooms_of(request).require_access(room, token)
+            _rooms_of(request).require_access(room, token)
         except Refused as refusal:
             return _refusal_response(refusal)
         response = Response(status_code=204)
         response.set_cookie(
             file_cookie_name(room),
             token,
-            max_age=math.ceil(rooms_of(request).private.token_seconds),
+            max_age=math.ceil(_rooms_of(request).private.token_seconds),
             path=FILES_PATH,
             httponly=True,
             samesite="strict",
         )
         return response
 
-    def attachment_for(request: Request, attachment_id: str) -> Attachment:
-        check_origin(request)
-        attachment = files_of(request).attachment(attachment_id)
+    def _attachment_for(self, request: Request, attachment_id: str) -> Attachment:
+        """The attachment, if the request may read it: the room's token (header or cookie)."""
+        self._check_origin(request)
+        attachment = _files_of(request).attachment(attachment_id)
         if attachment is None:
             raise UploadRefused(
                 404, ErrorCode.FILE_NOT_FOUND, "No file has that id (or its message was deleted)."
@@ -377,49 +427,27 @@ def add_file_routes(app: FastAPI, hosts: HostPolicy) -> None:
         token = request.headers.get(ROOM_TOKEN_HEADER) or request.cookies.get(
             file_cookie_name(attachment.room)
         )
-        rooms_of(request).require_access(attachment.room, token)
+        _rooms_of(request).require_access(attachment.room, token)
         return attachment
 
-    def served(attachment: Attachment, path: Any, media_type: str, disposition: str) -> FileResponse:
-        return FileDownload(
-            path,
-            media_type=media_type,
-            headers={
-                "Content-Disposition": _content_disposition(disposition, attachment.name),
-                "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "sandbox; default-src 'none'",
-                "Cache-Control": "private, max-age=31536000, immutable",
-                "ETag": f'"{attachment.sha256}"',
-            },
-        )
-
-    @app.get(
-        FILES_PATH + "{attachment_id}/" + THUMBNAIL_SEGMENT, include_in_schema=False, response_model=None
-    )
-    async def thumbnail(request: Request, attachment_id: str) -> Response:
+    async def thumbnail(self, request: Request, attachment_id: str) -> Response:
         try:
-            attachment = attachment_for(request, attachment_id)
-            path = files_of(request).thumbnail_path(attachment.sha256)
+            attachment = self._attachment_for(request, attachment_id)
+            path = _files_of(request).thumbnail_path(attachment.sha256)
             if not attachment.thumbnail or not path.is_file():
                 raise UploadRefused(404, ErrorCode.FILE_NOT_FOUND, "This file has no thumbnail.")
         except Refused as refusal:
             return _refusal_response(refusal)
-        return served(attachment, path, "image/webp", "inline")
+        return _served(attachment, path, "image/webp", "inline")
 
-    @app.api_route(
-        FILES_PATH + "{attachment_id}/{name:path}",
-        methods=["GET", "HEAD"],
-        include_in_schema=False,
-        response_model=None,
-    )
-    async def download(request: Request, attachment_id: str, name: str) -> Response:
+    async def download(self, request: Request, attachment_id: str, name: str) -> Response:
         try:
-            attachment = attachment_for(request, attachment_id)
+            attachment = self._attachment_for(request, attachment_id)
         except Refused as refusal:
             return _refusal_response(refusal)
-        path = files_of(request).content_path(attachment.sha256)
+        path = _files_of(request).content_path(attachment.sha256)
         # Only raster images we could decode are shown inline (as their real type); everything else,
         # HTML and SVG included, is octets to save, never a page.
         if attachment.preview is not None:
-            return served(attachment, path, attachment.preview, "inline")
-        return served(attachment, path, "application/octet-stream", "attachment")
+            return _served(attachment, path, attachment.preview, "inline")
+        return _served(attachment, path, "application/octet-stream", "attachment")

@@ -1,4 +1,4 @@
-"""server/file_store.py's limits at their edges, with its clock given (no server needed)."""
+"""FileStore's limits at their edges, with its clock given (no server needed)."""
 
 from __future__ import annotations
 
@@ -128,9 +128,9 @@ def test_a_streaming_upload_writes_its_expiry_at_most_once_per_interval_and_when
     created = clock.now
 
     def touched() -> float:
-        return float(
-            files._db.execute("SELECT touched FROM uploads WHERE id = ?", (upload.id,)).fetchone()[0]
-        )
+        stored = files.upload(upload.id)
+        assert stored is not None
+        return stored.touched
 
     async def send() -> None:
         writer = await files.writer(upload)

@@ -1,0 +1,288 @@
+"""files.sqlite3: the rows that say what the files on disk are (uploads and attachments).
+
+Every SQL statement of the files lives here; the rows live on the event loop's thread, as the
+history's do (server/storage/history.py). The bytes are blobs.py's.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from server.files.thumbnails import ImageFacts
+
+__all__ = ["DB_FILE", "Attachment", "FileIndex", "StoredUpload"]
+
+DB_FILE = "files.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id        TEXT PRIMARY KEY,
+    room      TEXT NOT NULL,
+    length    INTEGER NOT NULL,
+    name      TEXT NOT NULL,
+    type      TEXT NOT NULL,
+    sha256    TEXT NOT NULL,      -- hex, as the client declared it
+    address   TEXT,
+    created   REAL NOT NULL,
+    touched   REAL NOT NULL,
+    complete  INTEGER NOT NULL DEFAULT 0,  -- 1 once every byte is in and the hash matched
+    width     INTEGER,
+    height    INTEGER,
+    preview   TEXT,               -- image/png ... when it is a raster image shown inline
+    thumbnail INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    id         TEXT PRIMARY KEY,
+    room       TEXT NOT NULL,
+    message_id INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    type       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    width      INTEGER,
+    height     INTEGER,
+    preview    TEXT,
+    thumbnail  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS attachments_message ON attachments (room, message_id);
+CREATE INDEX IF NOT EXISTS attachments_content ON attachments (sha256);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    id: str
+    room: str
+    length: int
+    name: str
+    type: str
+    sha256: str
+    address: str | None
+    created: float
+    touched: float
+    complete: bool
+    width: int | None = None
+    height: int | None = None
+    preview: str | None = None
+    thumbnail: bool = False
+
+
+_UPLOAD_COLUMNS = (
+    "id, room, length, name, type, sha256, address, created, touched, complete, width, height,"
+    " preview, thumbnail"
+)
+
+
+def _upload(row: tuple[Any, ...]) -> StoredUpload:
+    upload_id, room, length, name, file_type, sha256, address, created, touched = row[:9]
+    complete, width, height, preview, thumbnail = row[9:]
+    return StoredUpload(
+        upload_id,
+        room,
+        length,
+        name,
+        file_type,
+        sha256,
+        address,
+        created,
+        touched,
+        bool(complete),
+        width,
+        height,
+        preview,
+        bool(thumbnail),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: str
+    room: str
+    message_id: int
+    name: str
+    size: int
+    type: str
+    sha256: str
+    width: int | None
+    height: int | None
+    preview: str | None  # the image/* type it is served inline as, None for a download
+    thumbnail: bool
+
+
+_ATTACHMENT_COLUMNS = "id, room, message_id, name, size, type, sha256, width, height, preview, thumbnail"
+
+
+def _attachment(row: tuple[Any, ...]) -> Attachment:
+    attachment_id, room, message_id, name, size, file_type, sha256, width, height, preview, thumbnail = row
+    return Attachment(
+        attachment_id,
+        room,
+        message_id,
+        name,
+        size,
+        file_type,
+        sha256,
+        width,
+        height,
+        preview,
+        bool(thumbnail),
+    )
+
+
+class FileIndex:
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # Uploads
+
+    def upload(self, upload_id: str) -> StoredUpload | None:
+        row = self._db.execute(f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+        return _upload(row) if row else None
+
+    def add_upload(self, upload: StoredUpload) -> None:
+        self._db.execute(
+            "INSERT INTO uploads (id, room, length, name, type, sha256, address, created, touched)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                upload.id,
+                upload.room,
+                upload.length,
+                upload.name,
+                upload.type,
+                upload.sha256,
+                upload.address,
+                upload.created,
+                upload.touched,
+            ),
+        )
+
+    def touch(self, upload_id: str, now: float) -> None:
+        self._db.execute("UPDATE uploads SET touched = ? WHERE id = ?", (now, upload_id))
+
+    def mark_complete(self, upload_id: str, now: float, facts: ImageFacts) -> None:
+        self._db.execute(
+            "UPDATE uploads SET complete = 1, touched = ?, width = ?, height = ?, preview = ?, thumbnail = ?"
+            " WHERE id = ?",
+            (now, facts.width, facts.height, facts.preview, int(facts.thumbnail), upload_id),
+        )
+
+    def remove_upload(self, upload_id: str) -> str | None:
+        """Drop the upload's row; the SHA-256 of its content when it was complete (the content
+        may now be unused), else None."""
+        row = self._db.execute("SELECT complete, sha256 FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+        self._db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+        return str(row[1]) if row is not None and row[0] else None
+
+    def untouched_since(self, cutoff: float) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT id FROM uploads WHERE touched < ?", (cutoff,))]
+
+    def unfinished(self) -> Iterator[tuple[str, int]]:
+        """The id and length of every upload not finished."""
+        yield from self._db.execute("SELECT id, length FROM uploads WHERE complete = 0")
+
+    def unfinished_of(self, address: str | None) -> int:
+        """How many unfinished uploads one client address holds."""
+        count = self._db.execute(
+            "SELECT COUNT(*) FROM uploads WHERE complete = 0 AND address IS ?", (address,)
+        ).fetchone()[0]
+        return int(count)
+
+    def bytes_used(self, room: str | None) -> int:
+        """The lengths of `room`'s uploads and attachments together (every room's for None)."""
+        where, args = ("WHERE room = ?", (room,)) if room is not None else ("", ())
+        uploads = self._db.execute(f"SELECT COALESCE(SUM(length), 0) FROM uploads {where}", args).fetchone()
+        attached = self._db.execute(
+            f"SELECT COALESCE(SUM(size), 0) FROM attachments {where}", args
+        ).fetchone()
+        return int(uploads[0]) + int(attached[0])
+
+    def content_used(self, sha256: str) -> bool:
+        """Whether an attachment or a finished upload still refers to this content."""
+        used = self._db.execute("SELECT 1 FROM attachments WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone()
+        used = (
+            used
+            or self._db.execute(
+                "SELECT 1 FROM uploads WHERE sha256 = ? AND complete = 1 LIMIT 1", (sha256,)
+            ).fetchone()
+        )
+        return bool(used)
+
+    # Attachments
+
+    def attach(self, attachments: list[Attachment], upload_ids: list[str]) -> None:
+        """In one transaction: the attachments, in their order, replace the uploads they were."""
+        self._db.execute("BEGIN")
+        try:
+            for position, (attachment, upload_id) in enumerate(zip(attachments, upload_ids, strict=True)):
+                self._db.execute(
+                    f"INSERT INTO attachments ({_ATTACHMENT_COLUMNS}, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        attachment.id,
+                        attachment.room,
+                        attachment.message_id,
+                        attachment.name,
+                        attachment.size,
+                        attachment.type,
+                        attachment.sha256,
+                        attachment.width,
+                        attachment.height,
+                        attachment.preview,
+                        int(attachment.thumbnail),
+                        position,
+                    ),
+                )
+                self._db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def attachment(self, attachment_id: str) -> Attachment | None:
+        row = self._db.execute(
+            f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?", (attachment_id,)
+        ).fetchone()
+        return _attachment(row) if row else None
+
+    def attachments_of(self, room: str, message_ids: list[int]) -> dict[int, list[Attachment]]:
+        """The attachments of these messages of `room`, in each message's order."""
+        found: dict[int, list[Attachment]] = {}
+        for start in range(0, len(message_ids), 500):
+            chunk = message_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE room = ? AND message_id IN ({marks})"
+                " ORDER BY message_id, position",
+                (room, *chunk),
+            )
+            for row in rows:
+                attachment = _attachment(row)
+                found.setdefault(attachment.message_id, []).append(attachment)
+        return found
+
+    def remove_attachments(self, room: str, first_id: int, last_id: int) -> set[str]:
+        """Drop the attachments of `room`'s messages `first_id`..`last_id`; the contents they used."""
+        contents = {
+            row[0]
+            for row in self._db.execute(
+                "SELECT sha256 FROM attachments WHERE room = ? AND message_id BETWEEN ? AND ?",
+                (room, first_id, last_id),
+            )
+        }
+        if contents:
+            self._db.execute(
+                "DELETE FROM attachments WHERE room = ? AND message_id BETWEEN ? AND ?",
+                (room, first_id, last_id),
+            )
+        return contents
