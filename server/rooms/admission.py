@@ -14,7 +14,7 @@ from server.rooms.client_frames import Hello, decode_frame, parse_client_frame
 from server.rooms.direct import check_direct_capacity, direct_pair, is_direct_room
 from server.rooms.identity import identity_of
 from server.rooms.state import RoomState
-from server.rooms.validation import name_key
+from server.rooms.validation import name_keys
 
 __all__ = ["admit", "admit_direct", "enter_direct"]
 
@@ -39,8 +39,15 @@ def _refuse_lookalike(room: str, existing: set[str]) -> None:
     would post in the wrong one, or into a room posing as a private one."""
     if is_direct_room(room):
         return
-    key = _room_key(room)
-    twin = next((name for name in existing if not is_direct_room(name) and _room_key(name) == key), None)
+    keys = set(_room_keys(room))
+    twin = next(
+        (
+            name
+            for name in existing
+            if name != room and not is_direct_room(name) and keys & set(_room_keys(name))
+        ),
+        None,
+    )
     if twin is not None:
         raise Refused(
             ErrorCode.ROOM_INVALID,
@@ -50,7 +57,7 @@ def _refuse_lookalike(room: str, existing: set[str]) -> None:
 
 
 # Existing rooms' keys are asked for at each new room: keep them (room names are few and short).
-_room_key = functools.lru_cache(maxsize=4096)(name_key)
+_room_keys = functools.lru_cache(maxsize=4096)(name_keys)
 
 
 def enter_direct(rooms: RoomState, room: str, first_frame: str | None) -> tuple[Hello, str]:

@@ -7,7 +7,7 @@ name, nobody else may post or type under it in that room (NAME_TAKEN). An identi
 name held only by clients without one takes it over, and they lose it: a name is a label on an
 identity, and those clients are guests using a name nobody had claimed.
 
-Names compare by `rules.name_key` (case, joiners, runs of spaces and look-alike letters from
+Names compare by `validation.name_keys` (case, joiners, runs of spaces and look-alike letters from
 other scripts do not tell names apart); the member list shows a name as its holder first spelled it.
 
 A v2 client connects with `?name=` and then says hello, so when the name is an identity's, the
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused
-from server.rooms.validation import check_rename, name_key
+from server.rooms.validation import check_rename, name_keys
 
 if TYPE_CHECKING:
     from server.rooms.member import Member
@@ -39,10 +39,11 @@ AnnounceIdentified = Callable[[str, str], None]
 class NameHolder:
     """A name in use in a room, and the connections using it."""
 
-    __slots__ = ("display", "identity", "members")
+    __slots__ = ("display", "identity", "keys", "members")
 
     def __init__(self, display: str, identity: str | None) -> None:
         self.display = display  # as its first user spelled it: what the member list shows
+        self.keys = name_keys(display)  # the room's dict holds the holder under both
         self.identity = identity  # None: held by clients without an identity
         self.members: list[Member] = []  # a list: a person has one or a few connections
 
@@ -57,19 +58,15 @@ class RoomNames:
         self._announce = announce
         self._identified = identified
         self.clock = clock
-        # room -> name_key(name) -> holder.
+        # room -> either of name_keys(name) -> holder.
         self._rooms: dict[str, dict[str, NameHolder]] = {}
 
     def members_of(self, room: str) -> list[str]:
-        return sorted(holder.display for holder in self._rooms.get(room, {}).values())
+        return sorted(holder.display for holder in self._held(room))
 
     def identities_of(self, room: str) -> dict[str, str]:
         """Each name an identity holds in the room, and that identity's id (not a secret: a hash)."""
-        return {
-            holder.display: holder.identity
-            for holder in self._rooms.get(room, {}).values()
-            if holder.identity is not None
-        }
+        return {holder.display: holder.identity for holder in self._held(room) if holder.identity is not None}
 
     def claim(self, member: Member, name: str) -> list[Member]:
         """Name (or rename) a member; the members that lost the name to it are returned.
@@ -79,14 +76,15 @@ class RoomNames:
         """
         if member.dropped or member.name == name:
             return []
-        key = name_key(name)
-        holder = self._rooms.get(member.room, {}).get(key)
+        holders = self._holders(member.room, name)
+        for other in holders:
+            if member not in other.members and other.identity not in (None, member.identity):
+                raise Refused(
+                    ErrorCode.NAME_TAKEN,
+                    f"Someone else is using the name {other.display!r} in this room; choose another name.",
+                )
+        holder = holders[0] if holders else None
         ours = holder is not None and member in holder.members
-        if holder is not None and not ours and holder.identity not in (None, member.identity):
-            raise Refused(
-                ErrorCode.NAME_TAKEN,
-                f"Someone else is using the name {holder.display!r} in this room; choose another name.",
-            )
         if member.name is not None:
             now = self.clock()
             check_rename(member.renamed_at, now)
@@ -95,7 +93,7 @@ class RoomNames:
         if holder is not None and not ours and holder.identity is None and member.identity is not None:
             evicted = self._take_over(holder, member.identity, keep=None)
         self.release(member)
-        self._add(member, name, key)
+        self._add(member, name)
         return evicted
 
     def identify(self, member: Member, identity: str) -> list[Member]:
@@ -104,7 +102,7 @@ class RoomNames:
         member.settled = True
         if member.name is not None:
             # Only clients without an identity can share a holder with a member that had none.
-            holder = self._rooms[member.room][name_key(member.name)]
+            holder = self._holders(member.room, member.name)[0]
             newly_held = holder.identity is None
             evicted = self._take_over(holder, identity, keep=member)
             if newly_held and self._identified is not None:  # whose it is: for direct conversations
@@ -123,13 +121,15 @@ class RoomNames:
         if member.name is None:
             return
         names = self._rooms.get(member.room)
-        key, member.name = name_key(member.name), None
-        holder = names.get(key) if names is not None else None
+        holder = next((h for h in self._holders(member.room, member.name) if member in h.members), None)
+        member.name = None
         if names is None or holder is None:
             return
         holder.members = [other for other in holder.members if other is not member]
         if not holder.members:
-            del names[key]
+            for key in holder.keys:
+                if names.get(key) is holder:
+                    del names[key]
             if not names:
                 del self._rooms[member.room]
             self._announce(member.room, "leave", holder.display)
@@ -150,12 +150,29 @@ class RoomNames:
             other.name = None
         return [other for other in others if other.settled]
 
-    def _add(self, member: Member, name: str, key: str) -> None:
+    def _held(self, room: str) -> list[NameHolder]:
+        """Each holder in the room once (the room's dict has each under both its keys)."""
+        return list({id(holder): holder for holder in self._rooms.get(room, {}).values()}.values())
+
+    def _holders(self, room: str, name: str) -> list[NameHolder]:
+        """The holders of names that are `name` by either key: usually one, at most two."""
+        names = self._rooms.get(room, {})
+        found: list[NameHolder] = []
+        for key in name_keys(name):
+            holder = names.get(key)
+            if holder is not None and holder not in found:
+                found.append(holder)
+        return found
+
+    def _add(self, member: Member, name: str) -> None:
         member.name = name
         member.pending_name = None
         names = self._rooms.setdefault(member.room, {})
-        holder = names.get(key)
+        holders = self._holders(member.room, name)
+        holder = holders[0] if holders else None
         if holder is None:
-            holder = names[key] = NameHolder(name, member.identity)
+            holder = NameHolder(name, member.identity)
+            for key in holder.keys:
+                names.setdefault(key, holder)
             self._announce(member.room, "join", name)
         holder.members.append(member)

@@ -37,7 +37,11 @@ def validate_room(room: str) -> str:
             ErrorCode.ROOM_INVALID,
             f"The room name has {len(room)} characters; at most {MAX_ROOM_CHARS} are allowed.",
         )
-    bad = [ch for ch in room if not _ROOM_CHAR.fullmatch(ch)]
+    bad = [
+        ch
+        for ch in room
+        if not _ROOM_CHAR.fullmatch(ch) or is_default_ignorable(ch) or ch in _BLANK_LOOKALIKES
+    ]
     if bad:
         raise Refused(
             ErrorCode.ROOM_INVALID,
@@ -54,15 +58,35 @@ def validate_room(room: str) -> str:
 # U+202E, which make "\u202eecilA" render as "Alice"; zero-width spaces; U+FEFF; U+180E),
 # surrogates (Cs), line and paragraph separators (Zl, Zp).
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
 # Letters and symbols that draw nothing: a name made of them, or ending in one, looks like another.
 _BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): code points a renderer draws
+# as nothing, so "Alice" followed by one looks exactly like "Alice". Most are formatting (Cf) and
+# refused as such; these are the ones of other categories: the combining grapheme joiner, Hangul
+# and Mongolian fillers and selectors, variation selectors, unassigned ignorables, and the tags
+# and variation selectors of plane 14.
+_DEFAULT_IGNORABLE = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2065, 0x2065),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0FFF),
+)
 # Joiners are formatting characters that some scripts need (Persian, the Indic scripts) and emoji
 # sequences use; they are allowed between two characters of that kind, never next to ASCII.
 _JOINERS = frozenset("\u200c\u200d")
+# The emoji variation selectors (text or emoji style) are allowed right after a symbol ("❤️").
+_EMOJI_SELECTORS = frozenset("\ufe0e\ufe0f")
+
+
+def is_default_ignorable(ch: str) -> bool:
+    code = ord(ch)
+    return unicodedata.category(ch) == "Cf" or any(low <= code <= high for low, high in _DEFAULT_IGNORABLE)
 
 
 def _joiner_allowed(before: str, after: str) -> bool:
@@ -77,7 +101,13 @@ def _name_problem(name: str) -> str | None:
     for index, ch in enumerate(name):
         if ch in _JOINERS and 0 < index < len(name) - 1 and _joiner_allowed(name[index - 1], name[index + 1]):
             continue
-        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES or ch in _BLANK_LOOKALIKES:
+        if ch in _EMOJI_SELECTORS and index > 0 and unicodedata.category(name[index - 1])[0] == "S":
+            continue
+        if (
+            unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
+            or ch in _BLANK_LOOKALIKES
+            or is_default_ignorable(ch)
+        ):
             return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})"
     if not any(unicodedata.category(ch)[0] in "LNPS" for ch in name):
         return "nothing visible"
@@ -132,11 +162,27 @@ def name_key(name: str) -> str:
     """What two names must share to be the same name: "Аня", "аня" and "Ан\u200dя" clash, and so
     do look-alikes from other scripts ("Anna" spelled with a Cyrillic first letter): the TR39 skeleton.
     Accents still tell names apart ("Лена"/"Лёна"); TR39 also folds digits into letters they
-    look like ("0"/"O", "1"/"l"), which we accept: a name that differs only so is an impostor."""
+    look like ("0"/"O", "1"/"l"), which we accept: a name that differs only so is an impostor.
+
+    This key folds case first; name_keys gives it with the key that takes the skeleton first:
+    names sharing either are one name."""
+    return name_keys(name)[0]
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    """The two keys of a name: case folded before the skeleton, and after it.
+
+    Each catches what the other lets through. Folding first makes "ALICE" and "alice" one name
+    (the skeleton alone maps a capital I to "l" and would keep them apart); the skeleton first
+    makes "AIice" (a capital I for the l) and "Alice" one name (folding first would turn the I
+    into an "i", which looks like no "l")."""
     # Joiners draw nothing and runs of spaces (a no-break space among them) look like one space;
     # casefold can leave a string unnormalized (it expands some letters), so normalize after it.
-    visible = " ".join("".join(ch for ch in name if ch not in _JOINERS).split())
-    key = unicodedata.normalize("NFC", visible.casefold())
+    visible = unicodedata.normalize("NFC", " ".join("".join(ch for ch in name if ch not in _JOINERS).split()))
+    return _settled(unicodedata.normalize("NFC", visible.casefold())), _settled(visible)
+
+
+def _settled(key: str) -> str:
     # A prototype can be a capital ("0" -> "O"), which casefold then lowers and the skeleton may
     # map on: repeat until nothing changes, so a key is its own key.
     for _ in range(_SKELETON_ROUNDS):

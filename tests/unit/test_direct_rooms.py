@@ -36,9 +36,24 @@ def test_one_identity_and_itself_make_no_direct_room():
 def test_a_new_direct_room_is_refused_exactly_at_the_identitys_limit():
     others = [f"{n:016x}" for n in range(1, MAX_DIRECT_ROOMS_PER_IDENTITY + 2)]
     rooms = [direct_room(A, other) for other in others]
-    check_direct_capacity(A, rooms[-2], rooms[: MAX_DIRECT_ROOMS_PER_IDENTITY - 1])  # the last one fits
+
+    def in_all(room):
+        return True
+
+    check_direct_capacity(A, rooms[-2], rooms[: MAX_DIRECT_ROOMS_PER_IDENTITY - 1], in_all)  # the last fits
     with pytest.raises(Refused) as caught:
-        check_direct_capacity(A, rooms[-1], rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY])
+        check_direct_capacity(A, rooms[-1], rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY], in_all)
     assert caught.value.code == ErrorCode.TOO_MANY_DIRECT_ROOMS
-    check_direct_capacity(A, rooms[0], rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY])  # an existing one is fine
-    check_direct_capacity(others[-1], rooms[-1], rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY])  # another's count
+    check_direct_capacity(
+        A, rooms[0], rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY], in_all
+    )  # an existing one is fine
+    check_direct_capacity(
+        others[-1], rooms[-1], rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY], in_all
+    )  # another's count
+
+
+def test_rooms_the_identity_takes_no_part_in_do_not_count():
+    others = [f"{n:016x}" for n in range(1, MAX_DIRECT_ROOMS_PER_IDENTITY + 2)]
+    rooms = [direct_room(A, other) for other in others]
+    opened_by_others = set(rooms[:MAX_DIRECT_ROOMS_PER_IDENTITY])
+    check_direct_capacity(A, rooms[-1], opened_by_others, lambda room: room not in opened_by_others)

@@ -9,7 +9,7 @@ import pytest
 from server.protocol.codes import ErrorCode
 from server.protocol.limits import MAX_ROOM_CHARS, MAX_SENDER_CHARS
 from server.protocol.refusals import Refused
-from server.rooms.validation import name_key, validate_room, validate_sender
+from server.rooms.validation import name_key, name_keys, validate_room, validate_sender
 
 CASES = json.loads((Path(__file__).parent.parent / "cases" / "names.json").read_text(encoding="utf-8"))
 
@@ -61,6 +61,9 @@ LOOK_ALIKES = [
     ("paypal", "\u0440\u0430\u0443\u0440\u0430l"),  # Cyrillic er, a, u
     ("Ёлка", "\u00cb\u043b\u043a\u0430"),  # LATIN CAPITAL LETTER E WITH DIAERESIS for Ё
     ("Bob0", "BobO"),  # digit zero and letter O: TR39 folds them, and so do we
+    ("Alice", "AIice"),  # a capital I for the l: folding first would make it an i
+    ("Alice", "A\u0406ice"),  # CYRILLIC CAPITAL LETTER BYELORUSSIAN-UKRAINIAN I for the l
+    ("ALICE", "alice"),  # case still folds, whichever key sees it
 ]
 DIFFERENT = [
     ("Anna", "Anne"),
@@ -73,9 +76,9 @@ DIFFERENT = [
 
 @pytest.mark.parametrize(("a", "b"), LOOK_ALIKES)
 def test_names_that_look_alike_across_scripts_are_one_name(a, b):
-    assert name_key(validate_sender(a)) == name_key(validate_sender(b))
+    assert set(name_keys(validate_sender(a))) & set(name_keys(validate_sender(b)))
 
 
 @pytest.mark.parametrize(("a", "b"), DIFFERENT)
 def test_names_that_look_different_stay_two_names(a, b):
-    assert name_key(validate_sender(a)) != name_key(validate_sender(b))
+    assert not set(name_keys(validate_sender(a))) & set(name_keys(validate_sender(b)))

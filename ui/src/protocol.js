@@ -62,11 +62,14 @@ const ROOM_CHARS = new RegExp(
   'u',
 )
 
+// Letters that draw nothing (Hangul fillers) pass ROOM_CHARS as letters; the server refuses them.
+const HIDDEN_IN_ROOM = /[\p{Default_Ignorable_Code_Point}\u2800]/u
+
 /** Why a room name would be refused (an ErrorCode-like reason), or null when it is fine. */
 export function roomProblem(room) {
   if (!room) return 'room_empty'
   if (charCount(room) > MAX_ROOM_CHARS) return 'room_too_long'
-  if (!ROOM_CHARS.test(room)) return 'room_chars'
+  if (!ROOM_CHARS.test(room) || HIDDEN_IN_ROOM.test(room)) return 'room_chars'
   if (room !== room.trim()) return 'room_spaces'
   if (/^\.+$/.test(room)) return 'room_dots'
   return null
@@ -79,7 +82,11 @@ const SPACE = '[\\p{White_Space}\\u001c-\\u001f]+'
 const EDGE_SPACE = new RegExp(`^${SPACE}|${SPACE}$`, 'gu')
 const SPACE_RUN = new RegExp(SPACE, 'u')
 // Controls, formatting (bidi overrides, zero-width), separators, and letters that draw nothing.
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800]/u
+// Default_Ignorable_Code_Point: what a renderer draws as nothing ("Alice" + U+034F looks like "Alice").
+const FORBIDDEN =
+  /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0\u2800]/u
+// An emoji's text or emoji style selector, allowed right after a symbol.
+const EMOJI_SELECTORS = new Set(['\ufe0e', '\ufe0f'])
 const JOINERS = new Set(['\u200c', '\u200d'])
 const joinable = (ch) => ch > '\x7f' && /[\p{L}\p{M}\p{S}]/u.test(ch)
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u
@@ -94,6 +101,7 @@ function hasHiddenCharacters(name) {
   return chars.some((ch, index) => {
     if (JOINERS.has(ch) && index > 0 && index < chars.length - 1)
       if (joinable(chars[index - 1]) && joinable(chars[index + 1])) return false
+    if (EMOJI_SELECTORS.has(ch) && index > 0 && /\p{S}/u.test(chars[index - 1])) return false
     return FORBIDDEN.test(ch)
   })
 }
