@@ -11,6 +11,7 @@ import unicodedata
 
 from server.files.refusals import UploadRefused
 from server.protocol.codes import ErrorCode
+from server.visible_text import hidden_character
 
 __all__ = [
     "MAX_FILE_NAME_CHARS",
@@ -35,9 +36,15 @@ def validate_file_name(name: str) -> str:
             ErrorCode.FILE_NAME_INVALID,
             f"The file name has {len(name)} characters; at most {MAX_FILE_NAME_CHARS} are allowed.",
         )
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+    hidden = hidden_character(name)
+    if hidden is not None:
+        # Controls, and format characters such as a right-to-left override, which make
+        # "invoice\u202efdp.exe" show as "invoiceexe.pdf".
         raise UploadRefused(
-            400, ErrorCode.FILE_NAME_INVALID, "The file name has control characters (NUL, line breaks...)."
+            400,
+            ErrorCode.FILE_NAME_INVALID,
+            f"The file name contains {hidden}, which draws nothing or reorders what follows;"
+            " rename the file.",
         )
     return name
 

@@ -21,6 +21,7 @@ from server.protocol.refusals import Refused
 from server.rooms.direct import direct_pair
 from server.rooms.lookalikes import skeleton
 from server.rooms.rate_limit import retry_after_seconds
+from server.visible_text import JOINERS, draws_nothing, hidden_character
 
 # Letters and digits of any script plus ROOM_NAME_PUNCTUATION. \w would also admit
 # combining marks and connector punctuation, so spell it out.
@@ -37,11 +38,7 @@ def validate_room(room: str) -> str:
             ErrorCode.ROOM_INVALID,
             f"The room name has {len(room)} characters; at most {MAX_ROOM_CHARS} are allowed.",
         )
-    bad = [
-        ch
-        for ch in room
-        if not _ROOM_CHAR.fullmatch(ch) or is_default_ignorable(ch) or ch in _BLANK_LOOKALIKES
-    ]
+    bad = [ch for ch in room if not _ROOM_CHAR.fullmatch(ch) or draws_nothing(ch)]
     if bad:
         raise Refused(
             ErrorCode.ROOM_INVALID,
@@ -57,58 +54,11 @@ def validate_room(room: str) -> str:
 # Characters a name may not contain: controls (Cc), formatting (Cf: bidi overrides such as
 # U+202E, which make "\u202eecilA" render as "Alice"; zero-width spaces; U+FEFF; U+180E),
 # surrogates (Cs), line and paragraph separators (Zl, Zp).
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-# Letters and symbols that draw nothing: a name made of them, or ending in one, looks like another.
-_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): code points a renderer draws
-# as nothing, so "Alice" followed by one looks exactly like "Alice". Most are formatting (Cf) and
-# refused as such; these are the ones of other categories: the combining grapheme joiner, Hangul
-# and Mongolian fillers and selectors, variation selectors, unassigned ignorables, and the tags
-# and variation selectors of plane 14.
-_DEFAULT_IGNORABLE = (
-    (0x034F, 0x034F),
-    (0x115F, 0x1160),
-    (0x17B4, 0x17B5),
-    (0x180B, 0x180F),
-    (0x2065, 0x2065),
-    (0x3164, 0x3164),
-    (0xFE00, 0xFE0F),
-    (0xFFA0, 0xFFA0),
-    (0xFFF0, 0xFFF8),
-    (0xE0000, 0xE0FFF),
-)
-# Joiners are formatting characters that some scripts need (Persian, the Indic scripts) and emoji
-# sequences use; they are allowed between two characters of that kind, never next to ASCII.
-_JOINERS = frozenset("\u200c\u200d")
-# The emoji variation selectors (text or emoji style) are allowed right after a symbol ("❤️").
-_EMOJI_SELECTORS = frozenset("\ufe0e\ufe0f")
-
-
-def is_default_ignorable(ch: str) -> bool:
-    code = ord(ch)
-    return unicodedata.category(ch) == "Cf" or any(low <= code <= high for low, high in _DEFAULT_IGNORABLE)
-
-
-def _joiner_allowed(before: str, after: str) -> bool:
-    def joinable(ch: str) -> bool:
-        return not ch.isascii() and unicodedata.category(ch)[0] in "LMS"
-
-    return joinable(before) and joinable(after)
-
-
 def _name_problem(name: str) -> str | None:
     """Why a trimmed, NFC name cannot be shown as it is, or None."""
-    for index, ch in enumerate(name):
-        if ch in _JOINERS and 0 < index < len(name) - 1 and _joiner_allowed(name[index - 1], name[index + 1]):
-            continue
-        if ch in _EMOJI_SELECTORS and index > 0 and unicodedata.category(name[index - 1])[0] == "S":
-            continue
-        if (
-            unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
-            or ch in _BLANK_LOOKALIKES
-            or is_default_ignorable(ch)
-        ):
-            return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})"
+    hidden = hidden_character(name)
+    if hidden is not None:
+        return hidden
     if not any(unicodedata.category(ch)[0] in "LNPS" for ch in name):
         return "nothing visible"
     return None
@@ -178,7 +128,7 @@ def name_keys(name: str) -> tuple[str, str]:
     into an "i", which looks like no "l")."""
     # Joiners draw nothing and runs of spaces (a no-break space among them) look like one space;
     # casefold can leave a string unnormalized (it expands some letters), so normalize after it.
-    visible = unicodedata.normalize("NFC", " ".join("".join(ch for ch in name if ch not in _JOINERS).split()))
+    visible = unicodedata.normalize("NFC", " ".join("".join(ch for ch in name if ch not in JOINERS).split()))
     return _settled(unicodedata.normalize("NFC", visible.casefold())), _settled(visible)
 
 

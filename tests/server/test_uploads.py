@@ -202,8 +202,16 @@ def test_a_path_in_a_file_name_is_only_metadata(server, client, name):
 
 @pytest.mark.parametrize(
     "name",
-    ["a\x00b", "line\nbreak", "x" * (MAX_FILE_NAME_CHARS + 1), "   "],
-    ids=["nul", "newline", "long", "blank"],
+    [
+        "a\x00b",
+        "line\nbreak",
+        "x" * (MAX_FILE_NAME_CHARS + 1),
+        "   ",
+        "invoice\u202efdp.exe",  # shows as "invoiceexe.pdf"
+        "report\u200b.pdf",
+        "photo\u034f.jpg",
+    ],
+    ids=["nul", "newline", "long", "blank", "right-to-left-override", "zero-width-space", "grapheme-joiner"],
 )
 def test_a_file_name_with_control_characters_or_too_long_is_refused(client, name):
     response = client.post(
@@ -211,6 +219,16 @@ def test_a_file_name_with_control_characters_or_too_long_is_refused(client, name
     )
     assert response.status_code == 400
     assert response.json()["detail"]["code"] == "file_name_invalid"
+
+
+@pytest.mark.parametrize(
+    "name", ["\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.txt", "\u2764\ufe0f.png", "отчёт.pdf"]
+)
+def test_a_file_name_a_script_needs_is_kept(client, name):
+    response = client.post(
+        "/api/uploads", headers=create_headers("lobby", 1, sha256_b64(b"x"), name, "text/plain")
+    )
+    assert response.status_code == 201
 
 
 def test_a_patch_that_sends_more_than_the_length_is_refused(client):
