@@ -187,9 +187,9 @@ class FileIndex:
     def untouched_since(self, cutoff: float) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT id FROM uploads WHERE touched < ?", (cutoff,))]
 
-    def unfinished(self) -> Iterator[tuple[str, int]]:
-        """The id and length of every upload not finished."""
-        yield from self._db.execute("SELECT id, length FROM uploads WHERE complete = 0")
+    def unfinished(self) -> Iterator[tuple[str, str, int, str | None]]:
+        """The id, room, length and client address of every upload not finished."""
+        yield from self._db.execute("SELECT id, room, length, address FROM uploads WHERE complete = 0")
 
     def unfinished_of(self, address: str | None) -> int:
         """How many unfinished uploads one client address holds."""
@@ -198,10 +198,14 @@ class FileIndex:
         ).fetchone()[0]
         return int(count)
 
-    def bytes_used(self, room: str | None) -> int:
-        """The lengths of `room`'s uploads and attachments together (every room's for None)."""
-        where, args = ("WHERE room = ?", (room,)) if room is not None else ("", ())
+    def bytes_stored(self, room: str | None) -> int:
+        """The lengths of `room`'s finished uploads and attachments together (every room's for
+        None). Unfinished uploads count by what they received, which only the part files know."""
+        where, args = (
+            ("WHERE complete = 1 AND room = ?", (room,)) if room is not None else ("WHERE complete = 1", ())
+        )
         uploads = self._db.execute(f"SELECT COALESCE(SUM(length), 0) FROM uploads {where}", args).fetchone()
+        where, args = ("WHERE room = ?", (room,)) if room is not None else ("", ())
         attached = self._db.execute(
             f"SELECT COALESCE(SUM(size), 0) FROM attachments {where}", args
         ).fetchone()

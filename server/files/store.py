@@ -81,7 +81,7 @@ class FileStore:
         quota = Quota(self.limits, self._index, self._blobs.free_disk)
         self._uploads = Uploads(self._index, self._blobs, quota, clock)
         self.expire()
-        self._blobs.remove_litter({upload_id for upload_id, _ in self._index.unfinished()})
+        self._blobs.remove_litter({upload_id for upload_id, *_ in self._index.unfinished()})
 
     def close(self) -> None:
         self._index.close()

@@ -28,7 +28,7 @@ from typing import Any
 from server.files.blobs import WRITE_BATCH_BYTES, Blobs, hash_batch, hash_file, unlink_all, write_batch
 from server.files.contents import release_content
 from server.files.index import FileIndex, StoredUpload
-from server.files.quota import Quota
+from server.files.quota import Quota, Unfinished
 from server.files.refusals import UploadRefused
 from server.protocol.codes import ErrorCode
 
@@ -80,7 +80,7 @@ class Uploads:
     ) -> StoredUpload:
         """A new upload of `length` bytes for `room`, or UploadRefused past a limit."""
         self.expire()
-        self.quota.admit(room, length, address, self._reserved_on_disk)
+        self.quota.admit(room, length, address, self._unfinished)
         now = self.clock()
         upload = StoredUpload(
             secrets.token_urlsafe(24), room, length, name, file_type, sha256, address, now, now, False
@@ -89,12 +89,11 @@ class Uploads:
         self._index.add_upload(upload)
         return upload
 
-    def _reserved_on_disk(self) -> int:
-        """Bytes the unfinished uploads will still write."""
-        total = 0
-        for upload_id, length in self._index.unfinished():
-            total += length - self._offset_on_disk(upload_id)
-        return total
+    def _unfinished(self) -> list[Unfinished]:
+        return [
+            Unfinished(room, address, length, self._offset_on_disk(upload_id))
+            for upload_id, room, length, address in self._index.unfinished()
+        ]
 
     def _offset_on_disk(self, upload_id: str) -> int:
         progress = self._progress.get(upload_id)
@@ -236,6 +235,7 @@ class UploadWriter:
         self._in_flight_bytes = 0
         self._hash_before: Any = None  # the hash without the batch in flight, should its write fail
         self._touched = uploads.clock()
+        self._offset_at_start = progress.offset
 
     @property
     def offset(self) -> int:
@@ -256,12 +256,15 @@ class UploadWriter:
             self._start_batch()
 
     async def flush(self) -> None:
-        """Every byte gathered is on disk (or the error that stopped it is raised)."""
+        """Every byte gathered is on disk (or the error that stopped it is raised). Bytes that
+        arrived renew the upload's expiry; a request that sent none (an empty PATCH) does not,
+        or an upload could be kept forever without a byte."""
         await self._settle()
         if self._chunks:
             self._start_batch()
             await self._settle()
-        self._uploads.touch(self.upload.id)
+        if self._progress.offset > self._offset_at_start:
+            self._uploads.touch(self.upload.id)
 
     def _start_batch(self) -> None:
         chunks, size = self._chunks, self._gathered

@@ -378,7 +378,9 @@ class _FileEndpoints:
             # GB) to keep the connection; closing it stops the client sending.
             response.headers["Connection"] = "close"
             return response
-        headers = {"Upload-Offset": str(writer.offset), "Upload-Expires": _expires(files, upload)}
+        # The row as this request left it: its expiry moved if bytes arrived.
+        fresh = files.upload(upload.id) or upload
+        headers = {"Upload-Offset": str(writer.offset), "Upload-Expires": _expires(files, fresh)}
         return Response(status_code=204, headers=_tus(headers))
 
     async def cancel_upload(self, request: Request, upload_id: str) -> Response:

@@ -231,6 +231,17 @@ def test_a_file_name_a_script_needs_is_kept(client, name):
     assert response.status_code == 201
 
 
+def test_an_empty_patch_does_not_keep_an_upload_and_a_patch_with_bytes_answers_its_new_expiry(client):
+    upload = TusUpload.create(client, "lobby", 10, sha256_b64(b"0123456789"))
+    created = client.head(upload.location, headers=upload.headers()).headers["upload-expires"]
+    time.sleep(1.1)  # Upload-Expires counts whole seconds
+    assert upload.patch(0, b"").status_code == 204
+    assert client.head(upload.location, headers=upload.headers()).headers["upload-expires"] == created
+    answer = upload.patch(0, b"01234")
+    renewed = client.head(upload.location, headers=upload.headers()).headers["upload-expires"]
+    assert renewed != created and answer.headers["upload-expires"] == renewed
+
+
 def test_a_patch_that_sends_more_than_the_length_is_refused(client):
     upload = TusUpload.create(client, "lobby", 10, sha256_b64(b"0123456789"))
     response = upload.patch(0, b"0123456789ABC")
@@ -397,12 +408,7 @@ def test_a_file_at_the_size_limit_is_accepted_and_one_byte_more_refused(serve_pr
 def test_a_room_past_its_files_limit_refuses_a_new_upload(serve_process):
     process = serve_process(extra_args=("--max-room-files-mib", "2", "--min-free-disk-mib", "0"))
     with httpx.Client(base_url=process.url.rstrip("/")) as http:
-        assert (
-            http.post(
-                "/api/uploads", headers=create_headers("r1", 2 * MIB, sha256_b64(b""), "a", "b")
-            ).status_code
-            == 201
-        )
+        upload_whole(http, os.urandom(2 * MIB), room="r1")  # what arrived is what counts
         refused = http.post("/api/uploads", headers=create_headers("r1", 1, sha256_b64(b""), "a", "b"))
         assert refused.status_code == 507
         assert refused.json()["detail"]["code"] == "room_files_full"

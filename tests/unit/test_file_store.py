@@ -182,21 +182,60 @@ def test_an_address_holds_at_most_its_unfinished_uploads_and_others_are_not_affe
     files.create_upload("lobby", 1, "a", "b/c", SHA_OF_NOTHING, "10.0.0.3")
 
 
+def send(files: FileStore, upload, data: bytes) -> None:
+    async def write() -> None:
+        writer = await files.writer(upload)
+        await writer.write(data)
+        await writer.finish_if_complete()
+
+    asyncio.run(write())
+
+
 def test_the_hosts_files_limit_counts_every_room_at_its_edge(tmp_path):
     files, _ = store(tmp_path, host_bytes=100)
-    files.create_upload("one", 60, "a", "b/c", SHA_OF_NOTHING, None)
-    files.create_upload("two", 40, "a", "b/c", SHA_OF_NOTHING, None)
+    for room, data in (("one", b"1" * 60), ("two", b"2" * 39)):
+        send(
+            files,
+            files.create_upload(room, len(data), "a", "b/c", hashlib.sha256(data).hexdigest(), None),
+            data,
+        )
+    files.create_upload("three", 1, "a", "b/c", SHA_OF_NOTHING, None)  # 99 + 1: at the edge
+    unfinished = files.create_upload("three", 1, "a", "b/c", hashlib.sha256(b"3").hexdigest(), None)
+    send(files, unfinished, b"3")  # what arrived counts: 100 bytes now
     with pytest.raises(UploadRefused) as refused:
-        files.create_upload("three", 1, "a", "b/c", SHA_OF_NOTHING, None)
+        files.create_upload("four", 1, "a", "b/c", SHA_OF_NOTHING, None)
     assert refused.value.code == "host_files_full" and refused.value.status == 507
 
 
-def test_the_free_disk_floor_counts_what_unfinished_uploads_will_still_write(tmp_path):
+def test_announcing_lengths_without_sending_them_shuts_nobody_out(tmp_path):
+    # Three addresses each announce files as large as they may and send nothing: the host's
+    # and the room's limits count what arrived, so someone else's small file still fits.
+    files, _ = store(tmp_path, host_bytes=100, room_bytes=100, unsent_bytes_per_address=100)
+    for address in ("10.0.0.2", "10.0.0.3", "10.0.0.4"):
+        files.create_upload("lobby", 100, "a", "b/c", SHA_OF_NOTHING, address)
+    data = b"mine"
+    mine = files.create_upload("lobby", len(data), "a", "b/c", hashlib.sha256(data).hexdigest(), "10.0.0.5")
+    send(files, mine, data)
+    assert files.upload(mine.id).complete
+
+
+def test_an_address_announces_at_most_its_unsent_bytes_and_others_are_not_affected(tmp_path):
+    files, _ = store(tmp_path, unsent_bytes_per_address=100)
+    files.create_upload("lobby", 60, "a", "b/c", SHA_OF_NOTHING, "10.0.0.2")
+    files.create_upload("lobby", 40, "a", "b/c", SHA_OF_NOTHING, "10.0.0.2")  # 100: at the edge
+    with pytest.raises(UploadRefused) as refused:
+        files.create_upload("lobby", 1, "a", "b/c", SHA_OF_NOTHING, "10.0.0.2")
+    assert refused.value.code == "too_many_uploads" and refused.value.status == 429
+    files.create_upload("lobby", 100, "a", "b/c", SHA_OF_NOTHING, "10.0.0.3")
+
+
+def test_the_free_disk_floor_keeps_a_new_upload_out_but_announced_bytes_reserve_no_disk(tmp_path):
     files, _ = store(tmp_path)
     free = files.free_disk()
     # Margins of 50 MB and more, as other programs write to the same disk meanwhile.
     floor = FileStore(tmp_path / "floor", FileLimits(min_free_disk_bytes=free - 200_000_000))
-    floor.create_upload("lobby", 100_000_000, "a", "b/c", SHA_OF_NOTHING, None)
+    floor.create_upload("lobby", 150_000_000, "a", "b/c", SHA_OF_NOTHING, None)
+    floor.create_upload("lobby", 150_000_000, "a", "b/c", SHA_OF_NOTHING, None)  # nothing sent yet
     with pytest.raises(UploadRefused) as refused:
-        floor.create_upload("lobby", 150_000_000, "a", "b/c", SHA_OF_NOTHING, None)
+        floor.create_upload("lobby", 300_000_000, "a", "b/c", SHA_OF_NOTHING, None)
     assert refused.value.code == "storage_full"
