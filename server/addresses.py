@@ -1,7 +1,9 @@
 """What kind of address a client or a peer has: the one place that reads an IP literal.
 
-Every check goes through `ip_of`, which understands the spellings that hide another address:
-an IPv4-mapped IPv6 address (`::ffff:127.0.0.1` is loopback) and brackets around an IPv6 literal.
+Every check goes through `ip_of`, which understands the spellings that hide an IPv4 address
+inside an IPv6 one: IPv4-mapped (`::ffff:127.0.0.1` is loopback), IPv4-compatible (`::127.0.0.1`),
+6to4 (`2002:7f00:1::`) and NAT64's well-known prefix (`64:ff9b::127.0.0.1`); and brackets around
+an IPv6 literal. A peer naming one of those spellings is naming the IPv4 address inside.
 """
 
 from __future__ import annotations
@@ -21,8 +23,20 @@ def ip_of(text: str | None) -> IPAddress | None:
         ip = ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
     except ValueError:
         return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+    return _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else ip
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> IPAddress:
+    if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 0xFFFF):  # :: and ::1 are themselves
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
 
 

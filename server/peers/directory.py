@@ -9,19 +9,27 @@ were there. The prober (server/peers/prober.py) does the talking and reports her
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from server.addresses import ip_of
+from server.protocol.limits import ROOM_LIST_PAGE_MAX
+from server.protocol.refusals import Refused
+from server.rooms.validation import validate_room
 
 __all__ = [
     "MAX_KNOWN_HOSTS",
+    "MAX_PEER_NAME_CHARS",
     "PEER_FORGET_SECONDS",
     "HostDirectory",
     "KnownHost",
     "SharedHost",
     "Source",
     "parse_host_port",
+    "peer_instance",
+    "peer_name",
+    "peer_rooms",
     "shareable_address",
 ]
 
@@ -32,6 +40,9 @@ SOURCE_ORDER: tuple[Source, ...] = ("found", "remembered", "peer")
 # Entries kept at most: a peer (or a flood of announcements) cannot grow this without bound.
 # Found and remembered entries, which this machine saw for itself, push out peer entries first.
 MAX_KNOWN_HOSTS = 64
+# A host's name as others tell it, in characters: a DNS-SD instance label holds 63 bytes.
+MAX_PEER_NAME_CHARS = 63
+MAX_INSTANCE_CHARS = 64
 # A host learned from a peer is forgotten when it has not answered (or been named again) for this long.
 PEER_FORGET_SECONDS = 120.0
 
@@ -70,12 +81,55 @@ class KnownHost:
 
 
 def shareable_address(address: str) -> bool:
-    """An address worth telling others (or taking from them): an IP literal that another machine
-    could reach, never loopback, multicast, unspecified or link-local (which needs an interface)."""
+    """An address worth telling others (or taking from them, or probing when mDNS names it): an IP
+    literal that another machine could reach, never loopback, multicast, unspecified or link-local
+    (which needs an interface), however it is spelled (see server/addresses.py)."""
     ip = ip_of(address)
     if ip is None:
         return False
     return not (ip.is_loopback or ip.is_multicast or ip.is_unspecified or ip.is_link_local)
+
+
+def peer_name(name: object) -> str:
+    """A host's display name as a peer or mDNS gives it: text, without control or format
+    characters, at most MAX_PEER_NAME_CHARS (a DNS-SD instance label's length)."""
+    if not isinstance(name, str):
+        return ""
+    shown = "".join(ch for ch in name if unicodedata.category(ch) not in _HIDDEN_CATEGORIES)
+    return " ".join(shown.split())[:MAX_PEER_NAME_CHARS]
+
+
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def peer_rooms(rooms: list[Any]) -> list[dict[str, Any]]:
+    """The room list a peer's GET /api/rooms gave, as this host repeats it: entries with a valid
+    room name and counts (or None, for a private room), at most ROOM_LIST_PAGE_MAX of them."""
+    kept: list[dict[str, Any]] = []
+    for entry in rooms[:ROOM_LIST_PAGE_MAX]:
+        if not isinstance(entry, dict):
+            continue
+        name, members, messages = entry.get("name"), entry.get("members"), entry.get("messages")
+        try:
+            validate_room(name if isinstance(name, str) else "")
+        except Refused:
+            continue
+        if not all(_count_or_none(n) for n in (members, messages)):
+            continue
+        room: dict[str, Any] = {"name": name, "members": members, "messages": messages}
+        if entry.get("private") is True:
+            room["private"] = True
+        kept.append(room)
+    return kept
+
+
+def _count_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def peer_instance(instance: object) -> str | None:
+    """/api/health's per-process id as a peer gives it; ours are 16 hex digits."""
+    return instance if isinstance(instance, str) and 0 < len(instance) <= MAX_INSTANCE_CHARS else None
 
 
 def parse_host_port(text: str) -> tuple[str, int]:
@@ -106,8 +160,10 @@ class HostDirectory:
     ) -> KnownHost | None:
         """A source names a host; the entry (new ones are not live until probed), or None when
         it is refused: a peer's entry that is no reachable IP literal, or one past the limit."""
-        if not 0 < port <= 65535 or (source == "peer" and not shareable_address(address)):
+        if not 0 < port <= 65535 or (source in ("peer", "found") and not shareable_address(address)):
             return None
+        address = str(ip_of(address) or address)  # one spelling per host, so one entry
+        name = peer_name(name)
         host = self._hosts.get((address, port))
         if host is None:
             if len(self._hosts) >= MAX_KNOWN_HOSTS and not self._make_room(source):
@@ -171,6 +227,7 @@ class HostDirectory:
         host.live = True
         host.last_answered = now
         host.instance = instance
+        name = peer_name(name)
         if name:
             host.name = name
         host.protocol = protocol

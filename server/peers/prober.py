@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from server.peers.directory import MAX_KNOWN_HOSTS, HostDirectory, KnownHost
+from server.peers.directory import MAX_KNOWN_HOSTS, HostDirectory, KnownHost, peer_instance, peer_rooms
 
 __all__ = ["MAX_ANSWER_BYTES", "PROBE_TIMEOUT_SECONDS", "REFRESH_SECONDS", "HostProber"]
 
@@ -136,9 +136,9 @@ class HostProber:
             time.time(),
             name=str(health.get("name") or ""),
             protocol=protocol if isinstance(protocol, int) else None,
-            instance=instance if isinstance(instance, str) else None,
+            instance=peer_instance(instance),
         )
-        host.rooms = rooms
+        host.rooms = peer_rooms(rooms)
         if host.instance == self.directory.own_instance:
             return  # our own list: nothing in it we do not know
         for peer in peers[:MAX_KNOWN_HOSTS]:

@@ -1,6 +1,6 @@
 """A refusal: an error code from the protocol and a sentence for people, and how the edge answers it.
 
-Rules raise `Refused`; the edge turns it into an error frame, and then into an HTTP status
+Rules raise `Refused`; the edge turns it into an error frame (`error_frame`), and then into an HTTP status
 (`http_status`) or, when the refusal ends a room socket at its door, a close code (`close_code`).
 Both come from one table, REFUSAL_ANSWERS, which names every ErrorCode once.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.frames import ErrorFrame
 
-__all__ = ["REFUSAL_ANSWERS", "RefusalAnswer", "Refused", "close_code", "http_status"]
+__all__ = ["REFUSAL_ANSWERS", "RefusalAnswer", "Refused", "close_code", "error_frame", "http_status"]
 
 
 class Refused(ValueError):
@@ -22,6 +23,13 @@ class Refused(ValueError):
         self.code = code
         self.detail = detail
         self.extra = extra
+
+
+def error_frame(refusal: Refused) -> ErrorFrame:
+    """The error frame a socket sends for `refusal`: its code, its sentence and its extras."""
+    frame: ErrorFrame = {"type": "error", "code": refusal.code, "detail": refusal.detail}
+    frame.update(refusal.extra)  # type: ignore[typeddict-item]
+    return frame
 
 
 class RefusalAnswer(NamedTuple):

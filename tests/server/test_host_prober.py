@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from server.peers.directory import HostDirectory
+from server.peers.directory import MAX_PEER_NAME_CHARS, HostDirectory
 from server.peers.prober import MAX_ANSWER_BYTES, HostProber
+from server.protocol.limits import ROOM_LIST_PAGE_MAX
 
 HEALTH = {"status": "ok", "version": "0.1.0", "protocol": 2, "instance": "other", "name": "Kitchen"}
 ROOMS = {"rooms": [{"name": "lobby", "members": 1, "messages": 2}]}
@@ -139,3 +140,44 @@ def test_nothing_listening_is_not_listed():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert probe_once(port).live() == []
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["::ffff:127.0.0.1", "::127.0.0.1", "2002:7f00:1::", "64:ff9b::7f00:1"],
+    ids=["mapped", "compatible", "6to4", "nat64"],
+)
+def test_a_peer_naming_our_loopback_in_an_ipv6_spelling_gets_no_probe_and_no_entry(fake_host, spelling):
+    # The address a peer names hides 127.0.0.1: probing it would have this host ask its own
+    # loopback services, and /api/hosts would then repeat the entry to everyone.
+    own_service = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    named = {"name": "Me", "address": spelling, "port": own_service.port, "protocol": 2, "last_answered": 1}
+    peer = fake_host(
+        {"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS), "/api/hosts": ok({"hosts": [named]})}
+    )
+    directory = probe_once(peer.port)
+    assert [h.port for h in directory.entries()] == [peer.port]
+    assert own_service.requested == []
+
+
+def test_what_a_peer_says_of_itself_is_kept_within_its_limits(fake_host):
+    health = dict(HEALTH, name="Kitchen\u202e" + "x" * 100_000, instance="i" * 100_000)
+    rooms = {
+        "rooms": [
+            {"name": "lobby", "members": 1, "messages": 2},
+            {"name": "x" * 10_000, "members": 1, "messages": 1},  # no room name of ours
+            {"name": "secret", "members": None, "messages": None, "private": True},
+            {"name": "odd", "members": "many", "messages": 1},
+            "not a room",
+            *({"name": f"room {n}", "members": 0, "messages": 0} for n in range(ROOM_LIST_PAGE_MAX)),
+        ]
+    }
+    host = fake_host({"/api/health": ok(health), "/api/rooms": ok(rooms)})
+    [live] = probe_once(host.port).live()
+    assert live.name == "Kitchen" + "x" * (MAX_PEER_NAME_CHARS - len("Kitchen"))
+    assert live.instance is None
+    assert live.rooms[:2] == [
+        {"name": "lobby", "members": 1, "messages": 2},
+        {"name": "secret", "members": None, "messages": None, "private": True},
+    ]
+    assert len(live.rooms) == ROOM_LIST_PAGE_MAX - 3  # of the first 500 entries, 3 are refused

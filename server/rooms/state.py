@@ -1,0 +1,49 @@
+"""What every room action works on: the store, the fan-out and the host's rules, held once.
+
+`ChatRooms` (service.py) is this state plus its verbs; the actions take the state alone, so each
+verb's module needs nothing of the facade that dispatches to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.files.store import FileStore
+from server.protocol.limits import EDIT_WINDOW_SECONDS
+from server.rooms.bans import BanList
+from server.rooms.capacity import AddressRateLimits, NewRoomLimits
+from server.rooms.hub import ConnectionManager
+from server.rooms.member import Member
+from server.rooms.private import PrivateRooms
+from server.rooms.rate_limit import RateLimiter
+from server.rooms.receipts import ReadReceipts
+from server.storage.history import HistoryStore
+
+__all__ = ["RoomState", "Session"]
+
+
+@dataclass(eq=False)
+class RoomState:
+    store: HistoryStore
+    manager: ConnectionManager
+    private: PrivateRooms = field(default_factory=PrivateRooms)
+    bans: BanList = field(default_factory=lambda: BanList(None))
+    # How long after posting a sender may edit (0: not at all); the host's window may change it.
+    edit_window_seconds: float = EDIT_WINDOW_SECONDS
+    files: FileStore | None = None  # attachments; None: messages carry no files
+    receipts: ReadReceipts = field(init=False)
+    addresses: dict[Member, str | None] = field(init=False, default_factory=dict)  # for bans
+    address_limits: AddressRateLimits = field(init=False, default_factory=AddressRateLimits)
+    new_rooms: NewRoomLimits = field(init=False, default_factory=NewRoomLimits)
+
+    def __post_init__(self) -> None:
+        self.receipts = ReadReceipts(self.store.path, self.manager)
+
+
+@dataclass
+class Session:
+    """A member plus what the rules track per connection."""
+
+    member: Member
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    address: str | None = None  # the client's, for the limits shared by all its connections
