@@ -33,7 +33,8 @@ from server.files.store import FileStore
 from server.files.uploads import UploadWriter
 from server.protocol.codes import ErrorCode
 from server.protocol.limits import FILE_ACCESS_COOKIE_PREFIX, ROOM_TOKEN_HEADER
-from server.protocol.refusals import Refused
+from server.protocol.refusals import Refused, http_status
+from server.rooms.direct import is_direct_room
 from server.rooms.validation import validate_room
 from server.web.host_header import HostPolicy
 from server.web.origin import validate_origin
@@ -69,7 +70,6 @@ TUS_EXPOSED_HEADERS = [
     "Content-Disposition",
     "Content-Range",
 ]
-FORBIDDEN_CODES = (ErrorCode.PASSWORD_REQUIRED, ErrorCode.DIRECT_FORBIDDEN, ErrorCode.ORIGIN_NOT_ALLOWED)
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 # A PATCH asked to give way to a newer request for its upload ends after this long with no byte.
 TAKEOVER_GRACE_SECONDS = 1.0
@@ -118,10 +118,7 @@ def _tus(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _refusal_response(refusal: Refused) -> JSONResponse:
-    if isinstance(refusal, UploadRefused):
-        status = refusal.status
-    else:
-        status = 403 if refusal.code in FORBIDDEN_CODES else 400
+    status = refusal.status if isinstance(refusal, UploadRefused) else http_status(refusal.code)
     body: dict[str, Any] = {"code": refusal.code, "detail": refusal.detail, **refusal.extra}
     headers = _tus({"Tus-Version": TUS_VERSION} if status == 412 else None)
     return JSONResponse({"detail": body}, status_code=status, headers=headers)
@@ -403,7 +400,10 @@ class _FileEndpoints:
             self._check_origin(request)
             validate_room(room)
             if not token:
-                raise Refused(ErrorCode.PASSWORD_REQUIRED, f"Send the room's token in {ROOM_TOKEN_HEADER}.")
+                raise Refused(
+                    ErrorCode.DIRECT_FORBIDDEN if is_direct_room(room) else ErrorCode.PASSWORD_REQUIRED,
+                    f"Send the room's token in {ROOM_TOKEN_HEADER}.",
+                )
             _rooms_of(request).require_access(room, token)
         except Refused as refusal:
             return _refusal_response(refusal)

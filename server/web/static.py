@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-__all__ = ["CONTENT_SECURITY_POLICY", "PLACEHOLDER_HTML", "UiFiles"]
+__all__ = ["CONTENT_SECURITY_POLICY", "PLACEHOLDER_HTML", "UiFiles", "serve_ui"]
 
 # Scripts and styles only from this server (Vite's build needs no eval); connections to any
 # lanchat the user joins by address (http: and ws: on the LAN); never framed by another site.
@@ -67,3 +69,16 @@ class UiFiles(StaticFiles):
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+async def placeholder() -> str:
+    return PLACEHOLDER_HTML
+
+
+def serve_ui(api: FastAPI, ui_dir: Path) -> None:
+    """The built UI at "/", after every other route (the mount matches every path); the
+    placeholder page while it is unbuilt."""
+    if (ui_dir / "index.html").is_file():
+        api.mount("/", UiFiles(directory=ui_dir, html=True), name="ui")
+    else:
+        api.add_api_route("/", placeholder, response_class=HTMLResponse)

@@ -1,13 +1,18 @@
-"""The door of every connection: a request not addressed to one of our names is refused here."""
+"""The door of every connection: a request not addressed to one of our names is refused here.
+
+TrustedHostMiddleware is Starlette's of the same name with our policy (host_header.py, the guard
+against DNS rebinding): IP literals and localhost always, names only when they are this machine's
+or configured, and a plain 421 for the rest.
+"""
 
 from __future__ import annotations
 
-from starlette.types import Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.protocol.codes import CloseCode
 from server.web.host_header import HostPolicy
 
-__all__ = ["MISDIRECTED_STATUS", "is_misdirected", "refuse_misdirected", "request_host"]
+__all__ = ["MISDIRECTED_STATUS", "TrustedHostMiddleware", "refuse_misdirected", "request_host"]
 
 MISDIRECTED_STATUS = 421  # RFC 9110: "Misdirected Request", this server does not serve that name
 
@@ -19,8 +24,18 @@ def request_host(scope: Scope) -> str | None:
     return None
 
 
-def is_misdirected(scope: Scope, hosts: HostPolicy) -> bool:
-    return scope["type"] in ("http", "websocket") and not hosts.allows_host(request_host(scope))
+class TrustedHostMiddleware:
+    """Refuses every request and handshake whose Host header is not one of `hosts`."""
+
+    def __init__(self, app: ASGIApp, hosts: HostPolicy) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.hosts.allows_host(request_host(scope)):
+            await refuse_misdirected(scope, send)
+            return
+        await self.app(scope, receive, send)
 
 
 async def refuse_misdirected(scope: Scope, send: Send) -> None:
