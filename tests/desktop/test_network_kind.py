@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from desktop.network_kind import NetworkKind, network_kind
-from tests.lanchat_process import REPO_ROOT
+from tests.support.server_process import REPO_ROOT
 
 
 def sysfs_interface(root, name: str, link_type: int, device: str, *extra: str):

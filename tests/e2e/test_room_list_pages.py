@@ -8,7 +8,7 @@ import pytest
 
 from server.history import HistoryStore
 from server.protocol import ROOM_LIST_PAGE
-from tests.e2e.lanchat_browser import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -65,7 +65,7 @@ from server.protocol import (  # noqa: E402
     TRANSPORT_MAX_FRAME_BYTES,
 )
 from server.rules import name_key  # noqa: E402
-from tests.lanchat_process import ServeProcess  # noqa: E402
+from tests.support.server_process import ServeProcess  # noqa: E402
 
 __all__ = ["HEALTH_MAX_SECONDS", "RSS_MARGIN_MIB", "FuzzReport", "run"]
 

@@ -20,7 +20,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
-from tests.security.raw_http import OTHER_CLIENT, open_room_socket, status_of
+from tests.support.raw_http import OTHER_CLIENT, open_room_socket, status_of
 
 
 @pytest.fixture

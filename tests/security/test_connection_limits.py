@@ -20,7 +20,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
-from tests.security.raw_http import (
+from tests.support.raw_http import (
     OTHER_CLIENT,
     open_connection,
     open_room_socket,
@@ -35,8 +35,8 @@ HEAD_TIMEOUT = 1.0
 
 
 @pytest.fixture
-def server(serve_process):
-    return serve_process(extra_args=("--request-head-timeout", str(HEAD_TIMEOUT)))
+def server_args():
+    return ("--request-head-timeout", str(HEAD_TIMEOUT))
 
 
 @pytest.fixture

@@ -8,24 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from server.protocol import PRESENCE_BURST, PRESENCE_PER_SECOND, RENAME_MIN_INTERVAL_SECONDS, ErrorCode
-
-
-@pytest.fixture
-def server(serve_process):
-    return serve_process()
-
-
-def frames_until(ws, predicate, timeout=5):
-    """Frames read up to and including the first that matches."""
-    seen = []
-    while True:
-        seen.append(json.loads(ws.recv(timeout=timeout)))
-        if predicate(seen[-1]):
-            return seen
+from tests.support.frames import frames_until
 
 
 @contextmanager

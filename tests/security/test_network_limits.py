@@ -17,8 +17,8 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
-from tests.lanchat_process import FROM_SOURCE, ServeProcess
-from tests.netns import chat, network, run_in
+from tests.support.netns import chat, network, run_in
+from tests.support.server_process import FROM_SOURCE, ServeProcess
 
 SERVER_ADDRESS = "10.215.0.1"
 PEER_ADDRESS = "10.215.0.2"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.lanchat_process import ServeProcess
-from tests.netns import in_namespace, network, run_in
+from tests.support.netns import in_namespace, network, run_in
+from tests.support.server_process import ServeProcess
 
 HOST_ADDRESS, BROWSER_ADDRESS = "10.217.0.1", "10.217.0.2"
 

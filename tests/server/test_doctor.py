@@ -18,7 +18,8 @@ from contextlib import contextmanager
 import pytest
 
 from server.diagnose import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
-from tests.lanchat_process import ServeProcess
+from tests.support.ports import free_port
+from tests.support.server_process import ServeProcess
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -51,12 +52,6 @@ def host(tmp_path_factory) -> Iterator[ServeProcess]:
     process = ServeProcess(tmp_path_factory.mktemp("host"), 0)
     yield process.start()
     process.stop(signal.SIGKILL)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from server.protocol import (
     CloseCode,
     ErrorCode,
 )
-from tests.lanchat_process import ServeProcess
+from tests.support.server_process import ServeProcess
 
 TIMEOUT = 20
 

@@ -16,18 +16,18 @@ import pytest
 from websockets.sync.client import connect
 
 from server.file_store import MAX_FILE_NAME_CHARS
-from tests.server.file_host import PASSWORD, start_file_host
-from tests.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
+from tests.support.file_host import file_host_args
+from tests.support.rooms import PASSWORD
+from tests.support.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
 
 MIB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(module_serve_process, tmp_path_factory):
     # A short head deadline, so the test that streams a body for longer than it runs quickly.
-    process = start_file_host(tmp_path_factory.mktemp("uploads"), "--request-head-timeout", "1")
-    yield process
-    process.stop()
+    args = file_host_args(tmp_path_factory.mktemp("uploads"), "--request-head-timeout", "1")
+    return module_serve_process(extra_args=args)
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_a_patch_whose_connection_went_silent_gives_way_to_the_resume_at_once(se
 
 
 def test_an_upload_resumes_after_the_host_restarts_by_rehashing_what_it_had(tmp_path):
-    from tests.lanchat_process import ServeProcess
+    from tests.support.server_process import ServeProcess
 
     process = ServeProcess(tmp_path / "data", extra_args=("--min-free-disk-mib", "0")).start()
     try:
