@@ -23,7 +23,7 @@ os.environ["LANCHAT_DISCOVERY"] = "off"
 # that starts `lanchat serve` or the app through these fixtures is a `process` test; other modules
 # say their layer in `pytestmark`.
 FOLDER_MARKERS = {"e2e": ("browser", "process"), "frozen": ("process",)}
-PROCESS_FIXTURES = {"serve_process", "module_serve_process", "launch_app"}
+PROCESS_FIXTURES = {"serve_process", "module_serve_process", "launch_app", "session_bus"}
 TESTS = Path(__file__).resolve().parent
 
 

@@ -16,6 +16,8 @@ import pytest
 from tests.support.app_process import REPO_ROOT, AppProcess, LanchatProcess, app_environment
 from tests.support.screenshots import screen_shot, virtual_screen
 
+pytestmark = pytest.mark.process
+
 
 def test_help_documents_every_flag():
     shown = subprocess.run(
@@ -35,6 +37,7 @@ def test_help_documents_every_flag():
         assert flag in shown.stdout
 
 
+@pytest.mark.serial
 @pytest.mark.window
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_closes_the_app_cleanly_within_2_seconds(tmp_path, sig):

@@ -272,6 +272,7 @@ def test_the_instance_channel_is_a_unix_socket_in_a_folder_only_the_user_can_ent
     assert not where.parent.exists(), "the socket's folder goes with the instance"
 
 
+@pytest.mark.serial
 def test_a_silent_client_on_the_instance_channel_does_not_keep_a_second_launch_waiting(tmp_path):
     shown = threading.Event()
     requests = ShowRequests(tmp_path, on_show=shown.set)

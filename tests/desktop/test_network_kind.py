@@ -102,6 +102,8 @@ def namespace():
             subprocess.run(["ip", "netns", "delete", name], capture_output=True, timeout=10)
 
 
+@pytest.mark.process
+@pytest.mark.netns
 def test_real_interfaces_of_a_namespace_are_told_apart_and_listed_with_the_hosts_addresses(namespace):
     ns, veth = namespace
     result = subprocess.run(

@@ -312,6 +312,7 @@ def test_settings_and_page_storage_survive_a_restart(launch_app, tmp_path):
     assert second.js("localStorage.getItem('lanchat-test')") == "kept"
 
 
+@pytest.mark.serial
 def test_closing_the_window_stops_everything_and_exits_0_within_2_seconds(launch_app):
     app = launch_app()
     open_page_socket(app, json.dumps(f"ws://127.0.0.1:{app.port}/ws/general"), "Anna")

@@ -17,7 +17,7 @@ from tests.support.netns import chat, fetch_json, in_namespace, network, wait_fo
 from tests.support.ports import free_port
 from tests.support.server_process import ServeProcess
 
-pytestmark = pytest.mark.window
+pytestmark = [pytest.mark.window, pytest.mark.process, pytest.mark.netns]
 
 WINDOW_ADDRESS = "10.213.0.1"
 PEER_ADDRESS = "10.213.0.2"

@@ -20,7 +20,7 @@ import pytest
 from tests.support.browser import ARTIFACTS, ROOT, UI_INDEX
 from tests.support.server_process import FROM_SOURCE, ServeProcess
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.netns]
 
 HINT_SOURCE = ROOT / "ui" / "src" / "components" / "NothingFoundHint.vue"
 NOTHING_FOUND_AFTER_MS = int(

@@ -101,6 +101,7 @@ def test_frozen_window_opens_the_ui_offscreen_and_exits_0_when_closed(tmp_path, 
             proc.wait()
 
 
+@pytest.mark.netns
 def test_frozen_serve_announces_and_a_frozen_browser_finds_it_across_namespaces(
     tmp_path, untouched_app_folder
 ):

@@ -283,6 +283,7 @@ def test_edits_are_off_with_a_zero_window_and_deletes_have_no_window(no_edits_se
     assert delete["type"] == "update" and delete["change"] == "delete"
 
 
+@pytest.mark.serial
 def test_an_edit_after_the_hosts_window_is_refused(tiny_window_server):
     window = TINY_WINDOW_HOURS * 3600
 

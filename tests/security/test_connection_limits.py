@@ -30,6 +30,8 @@ from tests.support.raw_http import (
     status_of,
 )
 
+pytestmark = pytest.mark.serial
+
 HEALTH = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 HEAD_TIMEOUT = 1.0
 

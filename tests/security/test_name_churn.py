@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from server.protocol import PRESENCE_BURST, PRESENCE_PER_SECOND, RENAME_MIN_INTERVAL_SECONDS, ErrorCode
 from tests.support.frames import frames_until
+
+pytestmark = pytest.mark.serial
 
 
 @contextmanager

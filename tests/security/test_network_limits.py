@@ -20,6 +20,8 @@ from server.protocol import (
 from tests.support.netns import chat, network, run_in
 from tests.support.server_process import FROM_SOURCE, ServeProcess
 
+pytestmark = [pytest.mark.process, pytest.mark.netns]
+
 SERVER_ADDRESS = "10.215.0.1"
 PEER_ADDRESS = "10.215.0.2"
 FLOOD_CONNECTIONS = 50

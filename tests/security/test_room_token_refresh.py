@@ -18,6 +18,8 @@ from server.protocol import ROOM_TOKEN_HEADER, ROOM_TOKEN_REFRESH_FRACTION
 from tests.support.frames import frames_until
 from tests.support.rooms import ALICE, DIRECT_ROOM, PASSWORD, private_room_args, room_url
 
+pytestmark = pytest.mark.serial
+
 # Long enough that a loaded CI machine answers an HTTP request well inside half of it.
 TOKEN_SECONDS = 6.0
 

@@ -17,6 +17,8 @@ import pytest
 from tests.support.netns import chat, fetch, in_namespace, network, wait_for
 from tests.support.server_process import ServeProcess
 
+pytestmark = [pytest.mark.process, pytest.mark.netns]
+
 SUBNET = "10.213.0"
 HOST_ADDRESS = f"{SUBNET}.1"
 BROWSER_ADDRESS = f"{SUBNET}.2"

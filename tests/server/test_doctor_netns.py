@@ -23,6 +23,8 @@ import pytest
 from server.diagnose import CONNECT_TIMEOUT_SECONDS, DOCTOR_HEADER
 from tests.support.server_process import FROM_SOURCE, REPO_ROOT, ServeProcess
 
+pytestmark = [pytest.mark.process, pytest.mark.netns]
+
 DOCTOR_ADDRESS = "10.214.0.1"  # in a, towards b
 HOST_ADDRESS = "10.214.0.2"  # in b
 SILENT_ADDRESS = "10.214.0.130"  # in c, reached from a's 10.214.0.129/26

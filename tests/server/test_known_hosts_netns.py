@@ -16,6 +16,8 @@ from server.host_prober import PROBE_TIMEOUT_SECONDS, REFRESH_SECONDS
 from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
 from tests.support.server_process import ServeProcess
 
+pytestmark = [pytest.mark.process, pytest.mark.netns]
+
 # Found and probed: an announcement's round trip plus a probe, with slack for a loaded machine.
 FOUND_WITHIN = 15.0
 # A host that stops answering is noticed by the next refresh's probe.

@@ -373,6 +373,7 @@ def wait_until_accepts(port: int, timeout: float = TIMEOUT) -> None:
             time.sleep(0.002)
 
 
+@pytest.mark.serial
 def test_sigterm_right_after_the_port_first_accepts_exits_0_every_time_and_keeps_the_history(
     serve_process, tmp_path
 ):

@@ -20,6 +20,8 @@ from tests.support.file_host import file_host_args
 from tests.support.rooms import PASSWORD
 from tests.support.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
 
+pytestmark = pytest.mark.serial
+
 MIB = 1024 * 1024
 
 
