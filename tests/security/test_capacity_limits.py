@@ -80,6 +80,7 @@ def test_a_room_takes_max_members_and_the_next_gets_room_full_and_4011(serve_pro
         assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
 
 
+@pytest.mark.serial
 def test_a_connection_past_its_rate_limit_is_not_read_again_until_its_retry_after(serve_process):
     server = serve_process()
     extra = 20

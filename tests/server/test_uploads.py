@@ -20,8 +20,6 @@ from tests.support.file_host import file_host_args
 from tests.support.rooms import PASSWORD
 from tests.support.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
 
-pytestmark = pytest.mark.serial
-
 MIB = 1024 * 1024
 
 
@@ -125,6 +123,7 @@ def test_a_connection_cut_mid_patch_keeps_what_arrived_and_the_resume_sends_only
     )
 
 
+@pytest.mark.serial
 def test_a_patch_whose_connection_went_silent_gives_way_to_the_resume_at_once(server, client):
     """A laptop that slept: its old connection stays open with no byte coming; the resumed
     upload on a new connection does not wait for the host's idle timeout."""
@@ -266,6 +265,7 @@ def test_an_upload_body_streams_past_the_request_head_deadline(client):
     assert int(response.headers["upload-offset"]) == len(data)
 
 
+@pytest.mark.serial
 def test_other_request_bodies_still_have_the_head_deadline(server):
     address, port = server.host.rsplit(":", 1)
     with socket.create_connection((address, int(port)), timeout=5) as conn:
@@ -281,6 +281,7 @@ def test_other_request_bodies_still_have_the_head_deadline(server):
     assert time.monotonic() - started < 3
 
 
+@pytest.mark.serial
 def test_an_upload_body_that_pauses_too_long_is_closed_and_keeps_its_bytes(serve_process):
     process = serve_process(extra_args=("--upload-idle-timeout", "1", "--min-free-disk-mib", "0"))
     data = os.urandom(100_000)
@@ -311,6 +312,7 @@ def test_an_upload_body_that_keeps_coming_outlasts_the_pause_limit_many_times(se
     assert int(response.headers["upload-offset"]) == len(data)
 
 
+@pytest.mark.serial
 def test_a_running_host_removes_an_abandoned_upload_after_the_expiry_and_keeps_one_still_sent(
     serve_process,
 ):
