@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-ui test-py lint ui app app-onefile install-linux bench bench-check bench-full clean
+.PHONY: run serve test test-ui test-py check lint ui app app-onefile install-linux bench bench-check bench-full clean
 
 run: $(STAMP) ui
 	$(VENV)/bin/lanchat
@@ -25,8 +25,28 @@ lint: $(STAMP) ui/node_modules/.package-lock.json
 	$(VENV)/bin/lint-imports --no-cache
 	cd ui && npm run --silent lint
 
+# Two workers, one test file each at a time (module fixtures start once), for everything that may
+# run side by side; then, alone, what makes network namespaces or measures time (the `netns` and
+# `serial` markers in pyproject.toml). Both runs always happen; either failing fails the target.
 test-py: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile -m "not netns and not serial"; parallel=$$?; \
+	$(PY) -m pytest -m "netns or serial"; alone=$$?; \
+	[ $$parallel -eq 0 ] && [ $$alone -eq 0 ]
+
+# The quick loop while working, under a minute: ruff on the Python files changed since origin/main
+# (since HEAD without that remote), then the unit and in-process protocol tests; no real processes,
+# browser, window or namespaces. `make test` runs everything.
+QUICK_TESTS := not browser and not window and not netns and not process
+CHANGED_SINCE := $(shell git merge-base HEAD origin/main 2>/dev/null || echo HEAD)
+
+check: $(STAMP)
+	@changed="$$(git diff --name-only --diff-filter=d $(CHANGED_SINCE) -- '*.py'; \
+		git ls-files --others --exclude-standard -- '*.py')"; \
+	if [ -n "$$changed" ]; then \
+		echo "ruff: $$(echo $$changed | wc -w) changed file(s)"; \
+		$(VENV)/bin/ruff format --check $$changed && $(VENV)/bin/ruff check $$changed; \
+	fi
+	$(PY) -m pytest -q -m "$(QUICK_TESTS)" tests/unit tests/protocol
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: on Debian, install python3-venv (sudo apt install python3-venv)."; exit 1; }

@@ -1,21 +1,39 @@
-"""Shared test wiring: a skip is a failure under CI, and real `lanchat serve` processes on loopback."""
+"""Shared test wiring: a skip is a failure under CI, the layer markers, and the real servers
+(`lanchat serve` processes and the window's server thread) on loopback.
+
+The helpers behind these fixtures live in tests/support/.
+"""
 
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
 
-from tests.lanchat_process import REPO_ROOT, ServeProcess
-
-ARTIFACTS = REPO_ROOT / "test-artifacts"
+from tests.support.server_process import serve_processes
+from tests.support.server_thread import start_server_thread
 
 # Nothing a test starts may multicast on this machine's real interfaces: discovery is off for every
 # test and every process it starts (they inherit the environment). The namespace tests in
 # tests/server/test_discovery_netns.py turn it on for processes inside their own namespaces only.
 os.environ["LANCHAT_DISCOVERY"] = "off"
+
+# The layer markers (pyproject.toml lists them). A folder that is one layer is marked here; a test
+# that starts `lanchat serve` or the app through these fixtures is a `process` test; other modules
+# say their layer in `pytestmark`.
+FOLDER_MARKERS = {"e2e": ("browser", "process"), "frozen": ("process",)}
+PROCESS_FIXTURES = {"serve_process", "module_serve_process", "launch_app", "session_bus"}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        folder = Path(item.path).relative_to(TESTS).parts[0]
+        for name in FOLDER_MARKERS.get(folder, ()):
+            item.add_marker(name)
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker("process")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -42,14 +60,43 @@ def pytest_make_collect_report(collector):
 
 @pytest.fixture
 def serve_process(tmp_path):
-    """Start `lanchat serve` processes; each is stopped at the end of the test."""
-    started: list[ServeProcess] = []
+    """Start `lanchat serve` processes (`start(port=0, data_dir=None, extra_args=())`); each is
+    stopped at the end of the test. Without a data_dir they share this test's data folder."""
+    with serve_processes(lambda: tmp_path / "data") as start:
+        yield start
 
-    def start(port: int = 0, data_dir: Path | None = None, extra_args: tuple[str, ...] = ()) -> ServeProcess:
-        process = ServeProcess(data_dir or tmp_path / "data", port, extra_args).start()
-        started.append(process)
-        return process
 
-    yield start
-    for process in started:
-        process.stop(signal.SIGKILL)
+@pytest.fixture(scope="module")
+def module_serve_process(tmp_path_factory, request):
+    """The same for servers a whole module shares (each start gets its own data folder unless
+    given one); all are stopped after the module's last test."""
+    name = request.module.__name__.rpartition(".")[2]
+    with serve_processes(lambda: tmp_path_factory.mktemp(name) / "data") as start:
+        yield start
+
+
+@pytest.fixture
+def server_args() -> tuple[str, ...]:
+    """Extra `lanchat serve` arguments for the `server` fixture; a module overrides this fixture
+    to serve with other options."""
+    return ()
+
+
+@pytest.fixture
+def server(serve_process, server_args):
+    """`lanchat serve` on an empty data folder, started with `server_args`."""
+    return serve_process(extra_args=server_args)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """The data folder of this test's server (not made yet: the server makes it)."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def server_thread(data_dir):
+    """The window's in-process server on `data_dir`, stopped at the end of the test."""
+    running = start_server_thread(data_dir)
+    yield running
+    running.stop()

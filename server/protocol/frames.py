@@ -12,11 +12,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from server.policy import RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND
 from server.protocol.codes import ErrorCode
-from server.protocol.limits import (
-    EDIT_WINDOW_SECONDS,
-    MAX_SENDER_CHARS,
-    MAX_TEXT_CHARS,
-)
+from server.protocol.limits import EDIT_WINDOW_SECONDS, MAX_SENDER_CHARS, MAX_TEXT_CHARS
 
 _dumps = json.dumps
 

@@ -17,10 +17,7 @@ from server.protocol.limits import (
     MAX_TEXT_CHARS,
 )
 from server.protocol.refusals import Refused
-from server.rooms.validation import (
-    validate_secret,
-    validate_sender,
-)
+from server.rooms.validation import validate_secret, validate_sender
 
 MAX_UPLOAD_ID_CHARS = 64  # ours are 32; anything longer is no id of ours
 

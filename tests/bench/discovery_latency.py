@@ -1,5 +1,5 @@
 """How fast discovery notices a host: from announcing until a browser lists it, and from the
-goodbye until it is gone. Two network namespaces joined by a veth pair (tests/netns.py), so the
+goodbye until it is gone. Two network namespaces joined by a veth pair (tests/support/netns.py), so the
 multicast stays between them; needs root.
 
     .venv/bin/python tests/bench/discovery_latency.py            # 10 rounds, about 40 seconds
@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 # Nothing outside the namespaces may multicast: the processes inside turn discovery on for themselves.
 os.environ["LANCHAT_DISCOVERY"] = "off"
 
-from tests.lanchat_process import ServeProcess  # noqa: E402
-from tests.netns import Network, in_namespace, namespaces_problem  # noqa: E402
+from tests.support.netns import Network, in_namespace, namespaces_problem  # noqa: E402
+from tests.support.server_process import ServeProcess  # noqa: E402
 
 # The issue's targets.
 LISTED_TARGET_SECONDS = 2.0

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from load_client import Connection, connect  # noqa: E402
 from seed_room import close_all, everyone_in, message_frame, until_all  # noqa: E402
 
-from tests.lanchat_process import ServeProcess  # noqa: E402
+from tests.support.server_process import ServeProcess  # noqa: E402
 
 # lanchat's deliveries/s may fall to this fraction of the seed design's before the check fails.
 # Why 0.7: noise must never fail a build, and lanchat falling behind the textbook design must.

@@ -46,8 +46,9 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.lanchat_process import ServeProcess
-from tests.tus_client import create_headers
+from tests.support.ports import free_port
+from tests.support.server_process import ServeProcess
+from tests.support.tus_client import create_headers
 
 MIB = 1024 * 1024
 
@@ -140,12 +141,6 @@ def sha256_speed(mib: int = 1024) -> float:
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
     return sum(sum(process.cpu_times()[:2]) for process in processes)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_file(path: Path, size: int, salt: int = 0) -> str:

@@ -29,7 +29,7 @@ from serve_checkout import REPO_ROOT, Serve, temporary_checkout
 
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.netns import Network, namespaces_problem
+from tests.support.netns import Network, namespaces_problem
 
 SERVER_ADDRESS = "10.215.0.1"
 PEER_ADDRESS = "10.215.0.2"

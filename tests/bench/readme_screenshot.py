@@ -20,8 +20,8 @@ os.environ["LANCHAT_DISCOVERY"] = "off"
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, join_room, send_message  # noqa: E402
-from tests.lanchat_process import ServeProcess  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, join_room, send_message  # noqa: E402
+from tests.support.server_process import ServeProcess  # noqa: E402
 
 OUT = ROOT / "docs" / "images" / "lanchat-room.png"
 

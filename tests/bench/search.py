@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from server.protocol.limits import HISTORY_ON_JOIN
 from server.storage.history import HistoryStore
 from server.storage.search import hit_frame, match_expression, query_terms, search
-from tests.lanchat_process import ServeProcess
+from tests.support.server_process import ServeProcess
 
 ROOMS = 100
 TARGET_P95_MS = 20.0

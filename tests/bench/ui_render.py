@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from server.storage.history import HistoryStore  # noqa: E402
-from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
-from tests.lanchat_process import ServeProcess  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
+from tests.support.server_process import ServeProcess  # noqa: E402
 
 ROOM = "bench"
 SENDERS = ["Anna", "Bob", "Carol", "Dmitri", "Ёжик"]

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from .app_process import AppProcess, app_environment, webengine_problem
+from tests.support.app_process import AppProcess, app_environment, webengine_problem
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.get_closest_marker("display") and webengine_problem():
+        if item.get_closest_marker("window") and webengine_problem():
             item.add_marker(pytest.mark.skip(reason=webengine_problem()))
 
 
@@ -42,7 +42,7 @@ def launch_app(tmp_path):
 @pytest.fixture
 def session_bus(monkeypatch):
     """A private D-Bus session bus; DBUS_SESSION_BUS_ADDRESS names it for this test."""
-    from .notification_service import run_session_bus
+    from tests.support.notification_service import run_session_bus
 
     yield from run_session_bus(monkeypatch)
 
@@ -50,7 +50,7 @@ def session_bus(monkeypatch):
 @pytest.fixture
 def notification_server(session_bus):
     """The stand-in notification server on that bus; `.shown` lists (app, summary, body)."""
-    from .notification_service import run_notification_server
+    from tests.support.notification_service import run_notification_server
 
     yield from run_notification_server(session_bus)
 
@@ -58,6 +58,6 @@ def notification_server(session_bus):
 @pytest.fixture
 def file_manager(session_bus):
     """The stand-in file manager on that bus; `.shown` lists the file URIs it was asked to show."""
-    from .notification_service import run_file_manager
+    from tests.support.notification_service import run_file_manager
 
     yield from run_file_manager(session_bus)

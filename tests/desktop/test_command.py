@@ -9,14 +9,14 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
-from .app_process import REPO_ROOT, AppProcess, LanchatProcess, app_environment
+from tests.support.app_process import REPO_ROOT, AppProcess, LanchatProcess, app_environment
+from tests.support.screenshots import screen_shot, virtual_screen
 
-SCREENSHOT = REPO_ROOT / "test-artifacts" / "desktop-window.png"
+pytestmark = pytest.mark.process
 
 
 def test_help_documents_every_flag():
@@ -37,7 +37,8 @@ def test_help_documents_every_flag():
         assert flag in shown.stdout
 
 
-@pytest.mark.display
+@pytest.mark.serial
+@pytest.mark.window
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_closes_the_app_cleanly_within_2_seconds(tmp_path, sig):
     app = LanchatProcess(
@@ -62,7 +63,7 @@ def test_a_signal_closes_the_app_cleanly_within_2_seconds(tmp_path, sig):
         app.kill()
 
 
-@pytest.mark.display
+@pytest.mark.window
 def test_a_second_launch_brings_the_first_window_forward_and_exits_0(tmp_path):
     args = ["--verbose", "--data", str(tmp_path / "data"), "--config", str(tmp_path / "config")]
     env = app_environment(tmp_path)
@@ -102,59 +103,31 @@ def test_without_a_display_lanchat_runs_the_server_and_prints_its_address(tmp_pa
         app.kill()
 
 
-@pytest.mark.display
+@pytest.mark.window
 def test_window_under_xvfb_renders_and_is_saved_as_a_screenshot(tmp_path):
     if shutil.which("Xvfb") is None or shutil.which("import") is None:
         pytest.skip("needs Xvfb and ImageMagick's import")
-    display = _free_display()
-    xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    app = None
-    try:
-        _wait_for_x_socket(display)
+    with virtual_screen() as display:
         env = app_environment(tmp_path, DISPLAY=display)
         env.pop("QT_QPA_PLATFORM")
         app = AppProcess(tmp_path / "data", tmp_path / "config", env).start()
-        app.api("set_unread", 2)
-        time.sleep(1.0)  # let the compositor-less X server get the first frames
+        try:
+            app.api("set_unread", 2)
+            time.sleep(1.0)  # let the compositor-less X server get the first frames
+            shot = screen_shot(display, "desktop-window")
 
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        subprocess.run(["import", "-window", "root", str(SCREENSHOT)], env=env, check=True, timeout=30)
-
-        colours = subprocess.run(
-            ["identify", "-format", "%k", str(SCREENSHOT)],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-        assert int(colours) > 2, "the screenshot is blank"
-        app.command("close")
-        assert app.wait_exit(10) == 0
-    finally:
-        if app is not None:
+            colours = subprocess.run(
+                ["identify", "-format", "%k", str(shot)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout
+            assert int(colours) > 2, "the screenshot is blank"
+            app.command("close")
+            assert app.wait_exit(10) == 0
+        finally:
             app.kill()
-        xvfb.terminate()
-        xvfb.wait(10)
-
-
-def _free_display() -> str:
-    for number in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return f":{number}"
-    raise RuntimeError("no free X display number")
-
-
-def _wait_for_x_socket(display: str, timeout: float = 10) -> None:
-    path = Path(f"/tmp/.X11-unix/X{display[1:]}")
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"Xvfb did not start on {display}")
-        time.sleep(0.05)
 
 
 def _can_listen(port: int) -> bool:

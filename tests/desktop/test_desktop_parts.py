@@ -32,8 +32,7 @@ from desktop.single_instance import (
 from server.config import ServerConfig
 from server.protocol.limits import EDIT_WINDOW_SECONDS, MAX_EDIT_WINDOW_HOURS
 from server.runtime.runner import ServerThread
-
-from .app_process import listening_ports
+from tests.support.ports import free_port, listening_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -153,7 +152,7 @@ def server(tmp_path):
 def test_hosting_adds_a_network_listener_beside_the_loopback_one_and_removes_it(server):
     hosting = Hosting(server)
 
-    status = hosting.start(_free_port())
+    status = hosting.start(free_port("0.0.0.0"))
 
     port = status["port"]
     assert status["hosting"] and ("0.0.0.0", port) in _own_listeners()
@@ -165,7 +164,7 @@ def test_hosting_adds_a_network_listener_beside_the_loopback_one_and_removes_it(
 
 def test_members_on_both_listeners_share_one_room_until_hosting_stops(server):
     hosting = Hosting(server)
-    port = hosting.start(_free_port())["port"]
+    port = hosting.start(free_port("0.0.0.0"))["port"]
 
     async def scenario():
         async with (
@@ -184,8 +183,8 @@ def test_members_on_both_listeners_share_one_room_until_hosting_stops(server):
 
 def test_moving_hosting_to_another_port_closes_the_first(server):
     hosting = Hosting(server)
-    first = hosting.start(_free_port())["port"]
-    second = hosting.start(_free_port())["port"]
+    first = hosting.start(free_port("0.0.0.0"))["port"]
+    second = hosting.start(free_port("0.0.0.0"))["port"]
 
     assert ("0.0.0.0", second) in _own_listeners()
     assert ("0.0.0.0", first) not in _own_listeners()
@@ -200,12 +199,6 @@ async def _next_message(client) -> str:
 
 def _own_listeners():
     return listening_ports(os.getpid())
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("0.0.0.0", 0))
-        return probe.getsockname()[1]
 
 
 class StandInWindow:
@@ -279,6 +272,7 @@ def test_the_instance_channel_is_a_unix_socket_in_a_folder_only_the_user_can_ent
     assert not where.parent.exists(), "the socket's folder goes with the instance"
 
 
+@pytest.mark.serial
 def test_a_silent_client_on_the_instance_channel_does_not_keep_a_second_launch_waiting(tmp_path):
     shown = threading.Event()
     requests = ShowRequests(tmp_path, on_show=shown.set)

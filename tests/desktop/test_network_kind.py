@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from desktop.network_kind import NetworkKind, network_kind
-from tests.lanchat_process import REPO_ROOT
+from tests.support.server_process import REPO_ROOT
 
 
 def sysfs_interface(root, name: str, link_type: int, device: str, *extra: str):
@@ -102,6 +102,8 @@ def namespace():
             subprocess.run(["ip", "netns", "delete", name], capture_output=True, timeout=10)
 
 
+@pytest.mark.process
+@pytest.mark.netns
 def test_real_interfaces_of_a_namespace_are_told_apart_and_listed_with_the_hosts_addresses(namespace):
     ns, veth = namespace
     result = subprocess.run(

@@ -13,10 +13,15 @@ import pytest
 import websockets
 
 from server.protocol.limits import PROTOCOL_VERSION
+from tests.support.app_process import REPO_ROOT, AppProcess
+from tests.support.ports import free_port, listening_ports
+from tests.support.window import (
+    join_in_the_window,
+    server_fetch,
+    wait_for_js,
+)
 
-from .app_process import REPO_ROOT, AppProcess, free_port, listening_ports
-
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 BRIDGE_METHODS = {
     "host_status",
@@ -51,17 +56,6 @@ BRIDGE_METHODS = {
 }
 
 
-def wait_for_js(app: AppProcess, expression: str, timeout: float = 10):
-    """Poll a page expression until it is truthy; its value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = app.js(expression)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{expression} stayed falsy for {timeout} s")
-
-
 def open_page_socket(app: AppProcess, url_expression: str, name: str) -> None:
     """A WebSocket from inside the page (what the UI does), collecting frames in window.__inbox."""
     assert app.js_async(
@@ -87,11 +81,6 @@ def inbox_has_text(text: str) -> str:
 def process_tree(pid: int) -> list[psutil.Process]:
     parent = psutil.Process(pid)
     return [parent, *parent.children(recursive=True)]
-
-
-def server_fetch(app: AppProcess, path: str) -> str:
-    """A page expression fetching `path` from the app's own server, as JSON."""
-    return f"fetch('http://127.0.0.1:{app.port}{path}').then((response) => response.json())"
 
 
 def test_window_shows_the_ui_and_names_its_loopback_only_server(launch_app):
@@ -142,33 +131,6 @@ def test_message_sent_from_the_page_reaches_a_websockets_client_in_the_room(laun
 
 
 # Drives the built Vue UI the way a person would, finding controls by their visible labels.
-UI_HELPERS = """
-window.__ui = {
-  field(label) {
-    const found = [...document.querySelectorAll('label')].find((l) => l.textContent.trim() === label);
-    return found ? found.control || document.getElementById(found.htmlFor) : null;
-  },
-  button(label) {
-    return [...document.querySelectorAll('button')].find(
-      (b) => (b.getAttribute('aria-label') || b.textContent).trim() === label && !b.disabled);
-  },
-  type(label, value) {
-    const field = this.field(label);
-    if (!field) return false;
-    field.value = value;
-    field.dispatchEvent(new Event('input', {bubbles: true}));
-    return true;
-  },
-  click(label) {
-    const button = this.button(label);
-    if (button) button.click();
-    return Boolean(button);
-  },
-};
-true
-"""
-
-
 def test_message_typed_into_the_window_reaches_a_websockets_client_in_the_room(launch_app):
     if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
         pytest.xfail(
@@ -184,10 +146,7 @@ def test_message_typed_into_the_window_reaches_a_websockets_client_in_the_room(l
             await asyncio.wait_for(_until(client, lambda frame: frame["type"] == "welcome"), 5)
 
             def use_the_window():
-                app.js(UI_HELPERS)
-                wait_for_js(app, "window.__ui.type('Name', 'Anna')", timeout=15)
-                assert app.js("window.__ui.type('Room', 'general')")
-                wait_for_js(app, "window.__ui.click('Join')")
+                join_in_the_window(app, "Anna", "general")
                 wait_for_js(app, f"window.__ui.type('Message', {json.dumps(text)})", timeout=15)
                 wait_for_js(app, "window.__ui.click('Send')")
 
@@ -353,6 +312,7 @@ def test_settings_and_page_storage_survive_a_restart(launch_app, tmp_path):
     assert second.js("localStorage.getItem('lanchat-test')") == "kept"
 
 
+@pytest.mark.serial
 def test_closing_the_window_stops_everything_and_exits_0_within_2_seconds(launch_app):
     app = launch_app()
     open_page_socket(app, json.dumps(f"ws://127.0.0.1:{app.port}/ws/general"), "Anna")

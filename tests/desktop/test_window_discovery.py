@@ -1,7 +1,7 @@
 """The window takes part in discovery: the real app (Qt offscreen) in a network namespace.
 
 The window runs in namespace "w", peers (`lanchat serve`) in namespace "p", joined by a veth
-pair (tests/netns.py): multicast stays on that pair. Each side's /api/discovered is read from
+pair (tests/support/netns.py): multicast stays on that pair. Each side's /api/discovered is read from
 inside its own namespace, as only this machine may read it.
 """
 
@@ -12,12 +12,12 @@ import signal
 
 import pytest
 
-from tests.lanchat_process import ServeProcess
-from tests.netns import chat, fetch_json, in_namespace, network, wait_for
+from tests.support.app_process import AppProcess, app_environment
+from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
+from tests.support.ports import free_port
+from tests.support.server_process import ServeProcess
 
-from .app_process import AppProcess, app_environment, free_port
-
-pytestmark = pytest.mark.display
+pytestmark = [pytest.mark.window, pytest.mark.process, pytest.mark.netns]
 
 WINDOW_ADDRESS = "10.213.0.1"
 PEER_ADDRESS = "10.213.0.2"

@@ -8,29 +8,22 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
-from .app_process import AppProcess, free_port
+from tests.support.app_process import AppProcess
+from tests.support.ports import free_port
+from tests.support.window import (
+    wait_for_js,
+)
 
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 zxingcpp = pytest.importorskip("zxingcpp", reason="the Python package `zxing-cpp` is not installed")
 Image = pytest.importorskip("PIL.Image", reason="the Python package `pillow` is not installed")
 ImageDraw = pytest.importorskip("PIL.ImageDraw")
 
 # Modules drawn this many pixels wide when the window's QR symbol is read back.
 PIXELS_PER_MODULE = 8
-
-
-def wait_for_js(app: AppProcess, expression: str, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = app.js(expression)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{expression} stayed falsy for {timeout} s")
 
 
 def set_field(app: AppProcess, selector: str, value: str) -> None:

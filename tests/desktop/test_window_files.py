@@ -9,12 +9,16 @@ import time
 import pytest
 
 from desktop.page_storage import STORAGE_FILE
+from tests.support.window import (
+    UI_HELPERS,
+    click,
+    join_in_the_window,
+    require_built_ui,
+    wait_connected,
+    wait_for_js,
+)
 
-from .app_process import REPO_ROOT
-from .test_window import UI_HELPERS, wait_for_js
-from .test_window_host_controls import click
-
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 SIZE = 2 * 1024 * 1024 + 3  # more than one piece of the hash and of the download
 
@@ -41,14 +45,9 @@ DROP_FILE = f"""
 def test_a_file_dropped_in_the_window_is_saved_as_the_same_bytes_and_shown_in_its_folder(
     launch_app, session_bus, file_manager, tmp_path
 ):
-    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    require_built_ui()
     app = launch_app(env={"DBUS_SESSION_BUS_ADDRESS": session_bus})
-    app.js(UI_HELPERS)
-    wait_for_js(app, "window.__ui.type('Name', 'Anna')", timeout=15)
-    assert app.js("window.__ui.type('Room', 'files')")
-    wait_for_js(app, "window.__ui.click('Join')")
-    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    join_in_the_window(app, "Anna", "files")
 
     assert app.js(DROP_FILE)
     wait_for_js(app, "document.querySelector('[data-testid=\"file-card\"]') !== null", timeout=30)
@@ -75,8 +74,7 @@ def test_a_file_dropped_in_the_window_is_saved_as_the_same_bytes_and_shown_in_it
 
 
 def test_a_cancelled_save_dialog_saves_nothing(launch_app, tmp_path):
-    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    require_built_ui()
     app = launch_app()
     app.command("save_dialog", path=None)
     url = f"http://127.0.0.1:{app.port}/api/files/none/x.bin"
@@ -112,15 +110,10 @@ def _resume_kept(data_dir):
 
 
 def test_an_upload_cut_by_the_window_crashing_continues_after_the_app_restarts(launch_app, tmp_path):
-    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    require_built_ui()
     data, config = tmp_path / "data", tmp_path / "config"
     first = launch_app(data_dir=data, config_dir=config)
-    first.js(UI_HELPERS)
-    wait_for_js(first, "window.__ui.type('Name', 'Anna')", timeout=15)
-    assert first.js("window.__ui.type('Room', 'files')")
-    wait_for_js(first, "window.__ui.click('Join')")
-    wait_for_js(first, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    join_in_the_window(first, "Anna", "files")
     wait_for_js(first, "(localStorage.getItem('lanchat.rooms') || '').includes('files')", timeout=15)
     assert first.js(DROP_BIG)
     # The upload exists once its first bytes are on the host's disk; the window dies then.
@@ -135,7 +128,7 @@ def test_an_upload_cut_by_the_window_crashing_continues_after_the_app_restarts(l
 
     second = launch_app(data_dir=data, config_dir=config)
     second.js(UI_HELPERS)
-    wait_for_js(second, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=20)
+    wait_connected(second, 20)
     wait_for_js(
         second,
         "document.querySelector('[data-testid=\"upload-interrupted\"]')?.textContent.includes('big.bin')",

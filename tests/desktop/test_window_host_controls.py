@@ -11,23 +11,18 @@ import websockets
 
 from server.protocol.codes import CloseCode
 from server.rooms.identity import identity_of
+from tests.support.app_process import AppProcess
+from tests.support.window import (
+    click,
+    join_in_the_window,
+    require_built_ui,
+    wait_for_js,
+)
 
-from .app_process import REPO_ROOT, AppProcess
-from .test_window import UI_HELPERS, wait_for_js
-
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 BOB_SECRET = "b" * 43
 TIMEOUT = 15
-
-
-def click(app: AppProcess, selector: str, timeout: float = 10) -> None:
-    """Click the first element matching `selector` once it is there and enabled."""
-    found = json.dumps(selector)
-    wait_for_js(
-        app, f"(() => {{ const el = document.querySelector({found}); return el && !el.disabled }})()", timeout
-    )
-    app.js(f"document.querySelector({found}).click()")
 
 
 async def _frames_until(client, predicate):
@@ -53,14 +48,9 @@ async def _closed(client) -> tuple[str, int | None]:
 
 
 def test_the_host_removes_bans_unbans_and_deletes_by_clicking_in_the_window(launch_app):
-    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    require_built_ui()
     app = launch_app()
-    app.js(UI_HELPERS)
-    wait_for_js(app, "window.__ui.type('Name', 'Host')", timeout=15)
-    assert app.js("window.__ui.type('Room', 'general')")
-    wait_for_js(app, "window.__ui.click('Join')")
-    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    join_in_the_window(app, "Host", "general")
 
     async def scenario():
         # Remove: Bob is told why and closed with 4020; he may come back.

@@ -9,11 +9,15 @@ import json
 import pytest
 import websockets
 
-from .app_process import REPO_ROOT, AppProcess
-from .test_window import UI_HELPERS, wait_for_js
-from .test_window_host_controls import click
+from tests.support.app_process import AppProcess
+from tests.support.window import (
+    click,
+    join_in_the_window,
+    require_built_ui,
+    wait_for_js,
+)
 
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 BOB_SECRET = "b" * 43
 TIMEOUT = 15
@@ -47,14 +51,9 @@ async def _frames_until(client, predicate):
 
 
 def test_edit_react_and_mute_work_in_the_window(launch_app):
-    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    require_built_ui()
     app = launch_app()
-    app.js(UI_HELPERS)
-    wait_for_js(app, "window.__ui.type('Name', 'Host')", timeout=15)
-    assert app.js("window.__ui.type('Room', 'general')")
-    wait_for_js(app, "window.__ui.click('Join')")
-    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    join_in_the_window(app, "Host", "general")
 
     async def scenario():
         async with websockets.connect(f"ws://127.0.0.1:{app.port}/ws/general?v=2&name=Bob") as bob:

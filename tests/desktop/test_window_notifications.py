@@ -7,17 +7,18 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 
 import pytest
 import websockets
 
 from server.protocol.limits import PROTOCOL_VERSION
+from tests.support.app_process import REPO_ROOT
+from tests.support.waiting import wait_for
+from tests.support.window import (
+    join_in_the_window,
+)
 
-from .app_process import REPO_ROOT, AppProcess
-from .test_window import UI_HELPERS, wait_for_js
-
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 GATHER_SECONDS = float(
     re.search(
@@ -29,22 +30,6 @@ GATHER_SECONDS = float(
 # The names in a title are isolated (U+2068 ... U+2069, ui/src/bidi.js): a name cannot turn
 # the sentence around it.
 BOB, GENERAL = "\u2068Bob\u2069", "\u2068general\u2069"
-
-
-def join_in_the_window(app: AppProcess, name: str, room: str) -> None:
-    app.js(UI_HELPERS)
-    wait_for_js(app, f"window.__ui.type('Name', {json.dumps(name)})", timeout=15)
-    assert app.js(f"window.__ui.type('Room', {json.dumps(room)})")
-    wait_for_js(app, "window.__ui.click('Join')")
-    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
-
-
-def wait_for(predicate, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so within {timeout} s")
-        time.sleep(0.1)
 
 
 def test_a_burst_in_a_room_is_one_notification_and_the_switch_turns_them_off(

@@ -10,12 +10,15 @@ import pytest
 import websockets
 
 from server.protocol.codes import CloseCode
+from tests.support.window import (
+    click,
+    join_in_the_window,
+    require_built_ui,
+    wait_connected,
+    wait_for_js,
+)
 
-from .app_process import REPO_ROOT
-from .test_window import UI_HELPERS, wait_for_js
-from .test_window_host_controls import click
-
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 PASSWORD = "window secret"
 TIMEOUT = 15
@@ -43,14 +46,9 @@ async def _refused(client) -> tuple[str, int | None]:
 def test_the_host_makes_the_shown_room_private_in_the_window_and_its_members_must_enter_the_password(
     launch_app,
 ):
-    if not (REPO_ROOT / "ui" / "dist" / "index.html").is_file():
-        pytest.fail("the window test needs the built UI (cd ui && npm run build)", pytrace=False)
+    require_built_ui()
     app = launch_app()
-    app.js(UI_HELPERS)
-    wait_for_js(app, "window.__ui.type('Name', 'Host')", timeout=15)
-    assert app.js("window.__ui.type('Room', 'general')")
-    wait_for_js(app, "window.__ui.click('Join')")
-    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    join_in_the_window(app, "Host", "general")
     wait_for_js(app, f"{by_testid('privacy-state')}?.textContent.includes('Open')")
     assert app.js(f"{by_testid('privacy-room')}.value") == "general"
     base = f"ws://127.0.0.1:{app.port}/ws/general?v=2"
@@ -80,7 +78,7 @@ def test_the_host_makes_the_shown_room_private_in_the_window_and_its_members_mus
     assert entered["type"] == "entered"
     wait_for_js(app, f"{by_testid('privacy-state')}?.textContent.includes('Private')")
     # The host's own window entered again by itself: connected, and no prompt.
-    wait_for_js(app, "document.querySelector('[data-status=\"connected\"]') !== null", timeout=15)
+    wait_connected(app, 15)
     assert app.js(f"{by_testid('room-password')} === null")
     saved = json.loads((app.data_dir / "private-rooms.json").read_text())
     assert set(saved["rooms"]) == {"general"} and PASSWORD not in json.dumps(saved)

@@ -14,10 +14,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from .app_process import REPO_ROOT, AppProcess, free_port
-from .test_window import UI_HELPERS, server_fetch, wait_for_js
+from tests.support.app_process import REPO_ROOT, AppProcess
+from tests.support.ports import free_port
+from tests.support.window import (
+    UI_HELPERS,
+    server_fetch,
+    wait_for_js,
+)
 
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 
 def still_alive(app: AppProcess) -> bool:

@@ -7,11 +7,15 @@ import json
 
 import pytest
 
-from .app_process import REPO_ROOT
-from .test_window import UI_HELPERS, wait_for_js
-from .test_window_notifications import join_in_the_window, wait_for
+from tests.support.app_process import REPO_ROOT
+from tests.support.waiting import wait_for
+from tests.support.window import (
+    UI_HELPERS,
+    join_in_the_window,
+    wait_for_js,
+)
 
-pytestmark = pytest.mark.display
+pytestmark = pytest.mark.window
 
 OWN_MESSAGES = "[...document.querySelectorAll('[data-testid=\"message\"].own')].map((m) => m.textContent)"
 

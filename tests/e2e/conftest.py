@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, UI_INDEX
-from tests.lanchat_process import ServeProcess
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, UI_INDEX
+from tests.support.server_process import ServeProcess
 
 
 def _require_built_ui() -> None:

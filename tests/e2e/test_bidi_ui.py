@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, keep_for_review, screenshot, send_message
+from tests.support.browser import join_room, keep_for_review, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, wait_connected
+from tests.support.browser import join_room, wait_connected
 
 pytestmark = pytest.mark.browser
 

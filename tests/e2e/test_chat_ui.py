@@ -9,7 +9,7 @@ import time
 import pytest
 
 from server.storage.history import HistoryStore
-from tests.e2e.lanchat_browser import join_room, message_texts, screenshot, send_message, wait_connected
+from tests.support.browser import join_room, message_texts, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -291,7 +291,7 @@ ATTEMPT_FROM_ELSEWHERE = """async (base) => {
 
 
 def test_a_web_site_elsewhere_can_neither_read_nor_join_the_rooms(lanchat, browser):
-    from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     permissive = browser.browser_type.launch(
         executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, WITHOUT_LOCAL_NETWORK_CHECKS]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -10,7 +9,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.lanchat_browser import screenshot
+from tests.support.browser import screenshot
+from tests.support.ports import free_port
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -29,12 +29,6 @@ def web_server(tmp_path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def open_address_form(page, url: str, other_host: str, name: str):
@@ -63,7 +57,7 @@ def test_a_join_by_address_to_a_web_server_says_it_is_not_lanchat_beside_that_fo
     screenshot(page, "doctor-not-lanchat-en")
 
     # Show rooms on a port nobody listens on: the answer is beside the list it asked for.
-    port = closed_port()
+    port = free_port()
     form.locator("#join-address").fill(f"127.0.0.1:{port}")
     form.get_by_role("button", name="Show rooms").click()
     listed = page.locator("details > [data-testid='connection-doctor']")
@@ -88,7 +82,7 @@ def test_the_doctors_words_below_the_fold_do_not_stretch_the_page(lanchat, new_p
     # Its steps carry visually hidden words (absolutely placed) for screen readers; out of their
     # box they made the whole page scroll, header and all, in a short window.
     page = new_page(height=480)
-    form = open_address_form(page, lanchat.url, f"127.0.0.1:{closed_port()}", "Name")
+    form = open_address_form(page, lanchat.url, f"127.0.0.1:{free_port()}", "Name")
     form.get_by_role("button", name="Join").click()
     expect(page.locator("details [data-testid='connection-doctor'] li.failed")).to_be_attached()
     assert page.evaluate("document.documentElement.scrollHeight - innerHeight") <= 0

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.e2e.lanchat_browser import isolated, join_room, screenshot, send_message
+from tests.support.browser import isolated, join_room, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import time
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, join_room_in_russian, screenshot
+from tests.support.browser import join_room, join_room_in_russian, screenshot
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
     "playwright.sync_api", reason="the Python package `playwright` is not installed"
 ).expect
 Image = pytest.importorskip("PIL.Image", reason="Pillow is missing")
-
-
-def png_bytes(width: int, height: int) -> bytes:
-    image = Image.new("RGB", (width, height), (40, 120, 200))
-    for x in range(0, width, 8):
-        for y in range(0, height, 8):
-            image.putpixel((x, y), (250, 200, 30))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def _files_in_page(page, files: list[tuple[str, str, bytes]]):

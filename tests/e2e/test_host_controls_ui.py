@@ -12,7 +12,7 @@ import pytest
 from desktop.host_controls import WindowHostControls
 from server.config import ServerConfig
 from server.runtime.runner import ServerThread
-from tests.e2e.lanchat_browser import UI_INDEX, join_room, message_texts, screenshot, send_message
+from tests.support.browser import UI_INDEX, join_room, message_texts, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, keep_for_review, screenshot
-from tests.e2e.test_files_ui import png_bytes
+from tests.support.browser import join_room, keep_for_review, screenshot
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

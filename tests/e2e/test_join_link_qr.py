@@ -12,7 +12,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.lanchat_browser import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 zxingcpp = pytest.importorskip("zxingcpp", reason="the Python package `zxing-cpp` is not installed")

@@ -8,7 +8,7 @@ import time
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.lanchat_browser import join_room, message_texts, screenshot, send_message
+from tests.support.browser import join_room, message_texts, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

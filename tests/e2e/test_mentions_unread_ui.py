@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import (
+from tests.support.browser import (
     isolated,
     join_room,
     join_room_in_russian,

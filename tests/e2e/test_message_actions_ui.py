@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from server.storage.history import HistoryStore
-from tests.e2e.lanchat_browser import (
+from tests.support.browser import (
     isolated,
     join_room,
     join_room_in_russian,
     keep_for_review,
+    message,
     message_texts,
+    open_actions,
     screenshot,
     send_message,
     wait_connected,
@@ -31,16 +33,6 @@ SHOTS = Path("/work/shots/chatui")
 
 def keep(path: Path) -> None:
     keep_for_review(path, SHOTS)
-
-
-def message(page, text: str):
-    """The message whose own text has `text` (a reply's quote of it does not count)."""
-    return page.get_by_test_id("message").filter(has=page.get_by_test_id("text").filter(has_text=text))
-
-
-def open_actions(page, text: str):
-    message(page, text).get_by_test_id("message-actions").click()
-    return page.get_by_role("menu")
 
 
 def test_two_people_reply_react_edit_and_delete(lanchat, new_page):

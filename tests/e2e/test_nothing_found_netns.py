@@ -17,10 +17,10 @@ import sys
 
 import pytest
 
-from tests.e2e.lanchat_browser import ARTIFACTS, ROOT, UI_INDEX
-from tests.lanchat_process import FROM_SOURCE, ServeProcess
+from tests.support.browser import ARTIFACTS, ROOT, UI_INDEX
+from tests.support.server_process import FROM_SOURCE, ServeProcess
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.netns]
 
 HINT_SOURCE = ROOT / "ui" / "src" / "components" / "NothingFoundHint.vue"
 NOTHING_FOUND_AFTER_MS = int(
@@ -30,7 +30,7 @@ NOTHING_FOUND_AFTER_MS = int(
 LOOK = """
 import json, sys, time
 from playwright.sync_api import sync_playwright
-from tests.e2e.lanchat_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 url, shots, limit_ms = sys.argv[1], sys.argv[2], int(sys.argv[3])
 seen = {}

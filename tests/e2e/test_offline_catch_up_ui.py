@@ -14,9 +14,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.e2e.lanchat_browser import join_room, join_room_in_russian, wait_connected
-from tests.e2e.test_message_actions_ui import message, open_actions
-from tests.protocol.test_message_changes import SEED_FIELDS
+from tests.support.browser import join_room, join_room_in_russian, message, open_actions, wait_connected
+from tests.support.frames import SEED_FIELDS
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, screenshot, send_message
+from tests.support.browser import join_room, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

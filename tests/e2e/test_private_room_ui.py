@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import message_texts, screenshot, send_message, wait_connected
+from tests.support.browser import message_texts, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

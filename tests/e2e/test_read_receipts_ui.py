@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.protocol.limits import SEEN_SEND_INTERVAL_SECONDS
-from tests.e2e.lanchat_browser import isolated, join_room, screenshot, send_message, wait_connected
+from tests.support.browser import isolated, join_room, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -8,7 +8,7 @@ import pytest
 
 from server.protocol.limits import ROOM_LIST_PAGE
 from server.storage.history import HistoryStore
-from tests.e2e.lanchat_browser import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.lanchat_browser import join_room, screenshot
+from tests.support.browser import join_room, screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

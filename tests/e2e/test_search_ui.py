@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.storage.history import HistoryStore
-from tests.e2e.lanchat_browser import join_room, screenshot, send_message, wait_connected
+from tests.support.browser import join_room, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

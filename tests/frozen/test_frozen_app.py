@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.lanchat_process import REPO_ROOT, ServeProcess
-from tests.netns import chat, fetch_json, in_namespace, network, wait_for
+from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
+from tests.support.server_process import FROZEN_APP, ServeProcess
 
-APP_DIR = REPO_ROOT / "dist" / "lanchat"
-APP = APP_DIR / "lanchat"
+APP = FROZEN_APP
+APP_DIR = APP.parent
 
 pytestmark = pytest.mark.skipif(
     not APP.exists(), reason=f"{APP} is not built: run `make app` (make test builds it)"
@@ -101,6 +101,7 @@ def test_frozen_window_opens_the_ui_offscreen_and_exits_0_when_closed(tmp_path, 
             proc.wait()
 
 
+@pytest.mark.netns
 def test_frozen_serve_announces_and_a_frozen_browser_finds_it_across_namespaces(
     tmp_path, untouched_app_folder
 ):

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.frozen.test_frozen_app import APP
+from tests.support.server_process import FROZEN_APP as APP
+from tests.support.server_process import REPO_ROOT
 
 
 @pytest.mark.skipif(not APP.exists(), reason=f"{APP} is not built: run `make app` (make test builds it)")

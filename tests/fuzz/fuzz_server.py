@@ -52,19 +52,19 @@ sys.path.insert(0, str(REPO_ROOT))
 # Nothing started here may multicast on the machine's interfaces.
 os.environ["LANCHAT_DISCOVERY"] = "off"
 
-import httpx  # noqa: E402
-import psutil  # noqa: E402
-import websockets  # noqa: E402
+import httpx
+import psutil
+import websockets
 
-from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS  # noqa: E402
-from server.protocol.limits import (  # noqa: E402
+from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS
+from server.protocol.limits import (
     MAX_FRAME_BYTES,
     MAX_ROOM_PASSWORD_CHARS,
     MIN_ROOM_PASSWORD_CHARS,
     TRANSPORT_MAX_FRAME_BYTES,
 )
-from server.rooms.validation import name_key  # noqa: E402
-from tests.lanchat_process import ServeProcess  # noqa: E402
+from server.rooms.validation import name_key
+from tests.support.server_process import ServeProcess
 
 __all__ = ["HEALTH_MAX_SECONDS", "RSS_MARGIN_MIB", "FuzzReport", "run"]
 

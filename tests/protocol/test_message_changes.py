@@ -20,11 +20,11 @@ from server.protocol.limits import (
     MAX_TEXT_CHARS,
     REPLY_QUOTE_CHARS,
 )
-from tests.lanchat_process import ServeProcess
-from tests.protocol.room_client import TIMEOUT, RoomClient, http_history, new_secret
-from tests.unit.test_history_migration import make_schema_1_file
+from tests.support.frames import SEED_FIELDS, new_secret
+from tests.support.history_files import make_schema_1_file
+from tests.support.room_client import TIMEOUT, RoomClient, http_history
+from tests.support.server_process import ServeProcess
 
-SEED_FIELDS = {"type", "id", "room", "sender", "text", "timestamp", "client_id"}
 # A window short enough to pass within a test, long enough for an edit sent at once.
 TINY_WINDOW_HOURS = 0.0005  # 1.8 s
 
@@ -40,28 +40,18 @@ def run(coro):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServeProcess(tmp_path_factory.mktemp("changes")).start()
-    yield process
-    process.stop(signal.SIGKILL)
+def server(module_serve_process):
+    return module_serve_process()
 
 
 @pytest.fixture(scope="module")
-def no_edits_server(tmp_path_factory):
-    process = ServeProcess(
-        tmp_path_factory.mktemp("no-edits"), extra_args=("--edit-window-hours", "0")
-    ).start()
-    yield process
-    process.stop(signal.SIGKILL)
+def no_edits_server(module_serve_process):
+    return module_serve_process(extra_args=("--edit-window-hours", "0"))
 
 
 @pytest.fixture(scope="module")
-def tiny_window_server(tmp_path_factory):
-    process = ServeProcess(
-        tmp_path_factory.mktemp("tiny-window"), extra_args=("--edit-window-hours", str(TINY_WINDOW_HOURS))
-    ).start()
-    yield process
-    process.stop(signal.SIGKILL)
+def tiny_window_server(module_serve_process):
+    return module_serve_process(extra_args=("--edit-window-hours", str(TINY_WINDOW_HOURS)))
 
 
 async def everyone(sender, others, frame):
@@ -293,6 +283,7 @@ def test_edits_are_off_with_a_zero_window_and_deletes_have_no_window(no_edits_se
     assert delete["type"] == "update" and delete["change"] == "delete"
 
 
+@pytest.mark.serial
 def test_an_edit_after_the_hosts_window_is_refused(tiny_window_server):
     window = TINY_WINDOW_HOURS * 3600
 

@@ -9,39 +9,17 @@ from urllib.parse import quote
 import pytest
 import websockets
 
-from server.config import ServerConfig
 from server.policy import SEEN_RATE_BURST
 from server.protocol.codes import ErrorCode
 from server.rooms.direct import direct_room
 from server.rooms.identity import identity_of
 from server.rooms.private import PrivateRooms
-from server.runtime.runner import ServerThread
+from tests.support.server_thread import start_server_thread
 
 TIMEOUT = 10
 ANNA = "a" * 43
 BOB = "b" * 43
 CLARA = "c" * 43
-
-
-def _serve(data_dir, tmp_path, **options) -> ServerThread:
-    server = ServerThread(
-        ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, ui_dir=tmp_path / "no-ui", **options)
-    )
-    server.bind()
-    server.start()
-    return server
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def server(data_dir, tmp_path):
-    running = _serve(data_dir, tmp_path)
-    yield running
-    running.stop()
 
 
 class Client:
@@ -102,10 +80,10 @@ async def _nothing_before(client, sender_client, sender, text):
     assert frame["type"] == "message" and frame["text"] == text, frame
 
 
-def test_a_seen_frame_reaches_the_other_members_and_is_listed_in_the_next_hello_answer(server):
+def test_a_seen_frame_reaches_the_other_members_and_is_listed_in_the_next_hello_answer(server_thread):
     async def scenario():
-        anna = await _join(server, "general", "Anna", secret=ANNA)
-        bob = await _join(server, "general", "Bob", secret=BOB)
+        anna = await _join(server_thread, "general", "Anna", secret=ANNA)
+        bob = await _join(server_thread, "general", "Bob", secret=BOB)
         assert anna.identified["seen"] == [] and bob.identified["seen"] == []
         first = await anna.post("Anna", "one")
         await bob.next("message")
@@ -117,7 +95,7 @@ def test_a_seen_frame_reaches_the_other_members_and_is_listed_in_the_next_hello_
             "name": "Bob",
             "id": first["id"],
         }
-        clara = await _join(server, "general", "Clara", secret=CLARA)
+        clara = await _join(server_thread, "general", "Clara", secret=CLARA)
         assert clara.identified["seen"] == [{"identity": identity_of(BOB), "name": "Bob", "id": first["id"]}]
         # Bob's own connection is not told of his own receipt.
         await _nothing_before(bob, anna, "Anna", "two")
@@ -127,10 +105,10 @@ def test_a_seen_frame_reaches_the_other_members_and_is_listed_in_the_next_hello_
     asyncio.run(scenario())
 
 
-def test_a_seen_frame_not_higher_than_the_last_one_is_ignored(server):
+def test_a_seen_frame_not_higher_than_the_last_one_is_ignored(server_thread):
     async def scenario():
-        anna = await _join(server, "general", "Anna", secret=ANNA)
-        bob = await _join(server, "general", "Bob", secret=BOB)
+        anna = await _join(server_thread, "general", "Anna", secret=ANNA)
+        bob = await _join(server_thread, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
         two = await anna.post("Anna", "two")
         await bob.send({"type": "seen", "id": two["id"]})
@@ -139,7 +117,7 @@ def test_a_seen_frame_not_higher_than_the_last_one_is_ignored(server):
         await bob.send({"type": "seen", "id": two["id"]})
         await bob.send({"type": "seen", "id": 0})
         await _nothing_before(anna, bob, "Bob", "three")
-        clara = await _join(server, "general", "Clara", secret=CLARA)
+        clara = await _join(server_thread, "general", "Clara", secret=CLARA)
         assert [entry["id"] for entry in clara.identified["seen"]] == [two["id"]]
         for client in (anna, bob, clara):
             await client.socket.close()
@@ -158,9 +136,11 @@ def test_a_seen_frame_not_higher_than_the_last_one_is_ignored(server):
         ({"type": "hello", "secret": ANNA, "receipts": "no"}, ErrorCode.INVALID_FRAME),
     ],
 )
-def test_a_malformed_seen_or_receipts_setting_is_refused(server, frame, code):
+def test_a_malformed_seen_or_receipts_setting_is_refused(server_thread, frame, code):
     async def scenario():
-        anna = await _join(server, "general", "Anna", secret=None if frame["type"] == "hello" else ANNA)
+        anna = await _join(
+            server_thread, "general", "Anna", secret=None if frame["type"] == "hello" else ANNA
+        )
         await anna.post("Anna", "one")
         await anna.send(frame)
         error = await anna.next("error")
@@ -170,9 +150,9 @@ def test_a_malformed_seen_or_receipts_setting_is_refused(server, frame, code):
     asyncio.run(scenario())
 
 
-def test_a_seen_frame_without_a_hello_is_identity_required(server):
+def test_a_seen_frame_without_a_hello_is_identity_required(server_thread):
     async def scenario():
-        guest = await _join(server, "general", "Guest")
+        guest = await _join(server_thread, "general", "Guest")
         posted = await guest.post("Guest", "one")
         await guest.send({"type": "seen", "id": posted["id"]})
         error = await guest.next("error")
@@ -182,15 +162,15 @@ def test_a_seen_frame_without_a_hello_is_identity_required(server):
     asyncio.run(scenario())
 
 
-def test_an_opted_out_identity_is_told_no_receipts_and_its_own_reach_nobody(server):
+def test_an_opted_out_identity_is_told_no_receipts_and_its_own_reach_nobody(server_thread):
     async def scenario():
-        anna = await _join(server, "general", "Anna", secret=ANNA)
-        bob = await _join(server, "general", "Bob", secret=BOB)
+        anna = await _join(server_thread, "general", "Anna", secret=ANNA)
+        bob = await _join(server_thread, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
         await bob.send({"type": "seen", "id": one["id"]})  # while his receipts were on
         await anna.next("seen")
         await bob.socket.close()
-        bob = await _join(server, "general", "Bob", secret=BOB, receipts=False)
+        bob = await _join(server_thread, "general", "Bob", secret=BOB, receipts=False)
         assert "seen" not in bob.identified
         two = await anna.post("Anna", "two")
         await bob.send({"type": "seen", "id": two["id"]})
@@ -198,7 +178,7 @@ def test_an_opted_out_identity_is_told_no_receipts_and_its_own_reach_nobody(serv
         await anna.send({"type": "seen", "id": two["id"] + 1})
         await _nothing_before(bob, anna, "Anna", "from Anna")  # and Bob of hers
         # What he had seen before he opted out is forgotten too.
-        clara = await _join(server, "general", "Clara", secret=CLARA)
+        clara = await _join(server_thread, "general", "Clara", secret=CLARA)
         assert [entry["identity"] for entry in clara.identified["seen"]] == [identity_of(ANNA)]
         for client in (anna, bob, clara):
             await client.socket.close()
@@ -206,12 +186,12 @@ def test_an_opted_out_identity_is_told_no_receipts_and_its_own_reach_nobody(serv
     asyncio.run(scenario())
 
 
-def test_seed_clients_and_clients_without_a_hello_are_sent_no_receipts(server):
+def test_seed_clients_and_clients_without_a_hello_are_sent_no_receipts(server_thread):
     async def scenario():
-        seed = await _join(server, "general", "Seed", v2=False)
-        guest = await _join(server, "general", "Guest")
-        anna = await _join(server, "general", "Anna", secret=ANNA)
-        bob = await _join(server, "general", "Bob", secret=BOB)
+        seed = await _join(server_thread, "general", "Seed", v2=False)
+        guest = await _join(server_thread, "general", "Guest")
+        anna = await _join(server_thread, "general", "Anna", secret=ANNA)
+        bob = await _join(server_thread, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
         for client in (seed, guest):
             assert (await client.next("message"))["id"] == one["id"]
@@ -232,7 +212,7 @@ def test_seed_clients_and_clients_without_a_hello_are_sent_no_receipts(server):
 
 def test_a_private_rooms_receipts_reach_only_those_who_entered_its_password(data_dir, tmp_path):
     PrivateRooms(data_dir).set_password("team", "our password")
-    server = _serve(data_dir, tmp_path)
+    server = start_server_thread(data_dir)
 
     async def scenario():
         anna = await _join(server, "team", "Anna", secret=ANNA, password="our password")
@@ -258,16 +238,16 @@ def test_a_private_rooms_receipts_reach_only_those_who_entered_its_password(data
         server.stop()
 
 
-def test_receipts_work_in_a_direct_room_between_its_two_people(server):
+def test_receipts_work_in_a_direct_room_between_its_two_people(server_thread):
     async def scenario():
         room = direct_room(identity_of(ANNA), identity_of(BOB))
-        anna = await _join(server, room, "Anna", secret=ANNA)
-        bob = await _join(server, room, "Bob", secret=BOB)
+        anna = await _join(server_thread, room, "Anna", secret=ANNA)
+        bob = await _join(server_thread, room, "Bob", secret=BOB)
         one = await anna.post("Anna", "hi")
         await bob.send({"type": "seen", "id": one["id"]})
         assert (await anna.next("seen"))["id"] == one["id"]
         await anna.socket.close()
-        anna = await _join(server, room, "Anna", secret=ANNA)
+        anna = await _join(server_thread, room, "Anna", secret=ANNA)
         assert anna.identified["seen"] == [{"identity": identity_of(BOB), "name": "Bob", "id": one["id"]}]
         for client in (anna, bob):
             await client.socket.close()
@@ -275,10 +255,10 @@ def test_receipts_work_in_a_direct_room_between_its_two_people(server):
     asyncio.run(scenario())
 
 
-def test_past_the_seen_burst_a_seen_frame_is_refused_but_messages_still_go(server):
+def test_past_the_seen_burst_a_seen_frame_is_refused_but_messages_still_go(server_thread):
     async def scenario():
-        anna = await _join(server, "general", "Anna", secret=ANNA)
-        bob = await _join(server, "general", "Bob", secret=BOB)
+        anna = await _join(server_thread, "general", "Anna", secret=ANNA)
+        bob = await _join(server_thread, "general", "Bob", secret=BOB)
         ids = [(await anna.post("Anna", f"m{n}"))["id"] for n in range(SEEN_RATE_BURST + 1)]
         for seen_id in ids:
             await bob.send({"type": "seen", "id": seen_id})
@@ -297,7 +277,7 @@ def test_past_the_seen_burst_a_seen_frame_is_refused_but_messages_still_go(serve
 
 def test_receipts_outlive_a_server_restart(data_dir, tmp_path):
     async def before():
-        server = _serve(data_dir, tmp_path)
+        server = start_server_thread(data_dir)
         anna = await _join(server, "general", "Anna", secret=ANNA)
         bob = await _join(server, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
@@ -309,7 +289,7 @@ def test_receipts_outlive_a_server_restart(data_dir, tmp_path):
         return one["id"]
 
     async def after(seen_id):
-        server = _serve(data_dir, tmp_path)
+        server = start_server_thread(data_dir)
         try:
             anna = await _join(server, "general", "Anna", secret=ANNA)
             assert anna.identified["seen"] == [{"identity": identity_of(BOB), "name": "Bob", "id": seen_id}]

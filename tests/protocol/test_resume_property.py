@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import signal
 from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.lanchat_process import ServeProcess
-from tests.protocol.room_client import TIMEOUT, RoomClient, new_secret
+from tests.support.frames import new_secret
+from tests.support.room_client import TIMEOUT, RoomClient
 
 EMOJI = ("👍", "🎉", "❤️")
 _rooms = itertools.count()
@@ -37,10 +36,8 @@ step = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = ServeProcess(tmp_path_factory.mktemp("resume-property")).start()
-    yield process
-    process.stop(signal.SIGKILL)
+def server(module_serve_process):
+    return module_serve_process()
 
 
 @dataclass

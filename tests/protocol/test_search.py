@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import urllib.parse
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -24,26 +22,15 @@ from server.protocol.limits import (
     SEARCH_PAGE,
     SEARCH_PAGE_MAX,
 )
-from server.rooms.direct import direct_room
-from server.rooms.identity import identity_of
-from tests.lanchat_process import ServeProcess
-from tests.protocol.room_client import TIMEOUT, RoomClient, new_secret
-from tests.security.test_private_rooms import frames_until
-
-PASSWORD = "correct horse"
-ALICE = "a" * 43
-BOB = "b" * 43
-DIRECT = direct_room(identity_of(ALICE), identity_of(BOB))
+from tests.support.frames import frames_until, new_secret
+from tests.support.room_client import TIMEOUT, RoomClient
+from tests.support.rooms import ALICE, DIRECT_ROOM, PASSWORD, private_room_args
+from tests.support.server_process import ServeProcess
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[ServeProcess]:
-    folder = tmp_path_factory.mktemp("search")
-    secret = folder / "password"
-    secret.write_text(PASSWORD + "\n", encoding="utf-8")
-    process = ServeProcess(folder / "data", 0, ("--private-room", f"vault={secret}")).start()
-    yield process
-    process.stop(signal.SIGKILL)
+def server(module_serve_process, tmp_path_factory) -> ServeProcess:
+    return module_serve_process(extra_args=private_room_args(tmp_path_factory.mktemp("search"), "vault"))
 
 
 def post(server: ServeProcess, room: str, *texts: str, first: dict | None = None) -> str | None:
@@ -106,10 +93,10 @@ def test_a_private_rooms_messages_are_found_only_with_its_token(server):
 
 
 def test_a_direct_rooms_messages_are_found_only_with_its_token(server):
-    token = post(server, DIRECT, "just between us", first={"type": "hello", "secret": ALICE})
+    token = post(server, DIRECT_ROOM, "just between us", first={"type": "hello", "secret": ALICE})
     assert texts(search(server, q="between")) == []
     assert texts(search(server, token=token, q="between")) == ["just between us"]
-    refused = search(server, q="between", room=DIRECT)
+    refused = search(server, q="between", room=DIRECT_ROOM)
     assert refused.status_code == 403 and refused.json()["detail"]["code"] == ErrorCode.DIRECT_FORBIDDEN
 
 

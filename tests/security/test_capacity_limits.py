@@ -19,7 +19,7 @@ from server.policy import (
 )
 from server.protocol.codes import CloseCode, ErrorCode
 from server.storage.history import HistoryStore, message_size
-from tests.security.raw_http import OTHER_CLIENT, open_room_socket, status_of
+from tests.support.raw_http import OTHER_CLIENT, open_room_socket, status_of
 
 
 @pytest.fixture
@@ -79,6 +79,7 @@ def test_a_room_takes_max_members_and_the_next_gets_room_full_and_4011(serve_pro
         assert json.loads(ws.recv(timeout=5))["type"] == "welcome"
 
 
+@pytest.mark.serial
 def test_a_connection_past_its_rate_limit_is_not_read_again_until_its_retry_after(serve_process):
     server = serve_process()
     extra = 20

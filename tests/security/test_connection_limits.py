@@ -19,7 +19,7 @@ from server.policy import (
 )
 from server.protocol.codes import CloseCode, ErrorCode
 from server.web.client_limits import connection_cap, room_socket_cap
-from tests.security.raw_http import (
+from tests.support.raw_http import (
     OTHER_CLIENT,
     open_connection,
     open_room_socket,
@@ -29,13 +29,15 @@ from tests.security.raw_http import (
     status_of,
 )
 
+pytestmark = pytest.mark.serial
+
 HEALTH = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 HEAD_TIMEOUT = 1.0
 
 
 @pytest.fixture
-def server(serve_process):
-    return serve_process(extra_args=("--request-head-timeout", str(HEAD_TIMEOUT)))
+def server_args():
+    return ("--request-head-timeout", str(HEAD_TIMEOUT))
 
 
 @pytest.fixture

@@ -17,28 +17,15 @@ from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
 from server.rooms.direct import direct_room
 from server.rooms.identity import identity_of
+from tests.support.frames import frames_until
+from tests.support.rooms import ALICE, BOB, DIRECT_ROOM, room_url
 
-ALICE = "a" * 43
-BOB = "b" * 43
 EVE = "e" * 43
-ROOM = direct_room(identity_of(ALICE), identity_of(BOB))
-
-
-@pytest.fixture
-def server(serve_process):
-    return serve_process()
-
-
-def frames_until(ws: ClientConnection, predicate, timeout: float = 5) -> list[dict]:
-    seen = []
-    while True:
-        seen.append(json.loads(ws.recv(timeout=timeout)))
-        if predicate(seen[-1]):
-            return seen
+ROOM = DIRECT_ROOM
 
 
 def url(server, room: str = ROOM, **query) -> str:
-    return f"{server.ws_base}/ws/{urllib.parse.quote(room, safe='')}?{urllib.parse.urlencode(query)}"
+    return room_url(server, room, **query)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.security.raw_http import raw_request, status_of
+from tests.support.raw_http import raw_request, status_of
 
 EVIL = b"evil.example"
 
@@ -30,8 +30,8 @@ def handshake(port: int, host: bytes, origin: bytes) -> bytes:
 
 
 @pytest.fixture
-def server(serve_process):
-    return serve_process(extra_args=("--allow-host", "chat.home.arpa"))
+def server_args():
+    return ("--allow-host", "chat.home.arpa")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.fuzz.fuzz_server import run
+
+pytestmark = [pytest.mark.process, pytest.mark.serial]
 
 FUZZ_SECONDS = 20.0
 # Under CI the same attacks every run, so a failure there is one anyone can replay (--seed).

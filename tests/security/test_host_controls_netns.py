@@ -16,8 +16,10 @@ import sys
 
 import pytest
 
-from tests.lanchat_process import REPO_ROOT
-from tests.netns import HostDriver, fetch, network, run_in
+from tests.support.netns import HostDriver, fetch, network, run_in
+from tests.support.server_process import REPO_ROOT
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 HOST, PEER = "10.218.0.1", "10.218.0.2"
 PORT = 47321

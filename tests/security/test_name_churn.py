@@ -13,20 +13,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.policy import PRESENCE_BURST, PRESENCE_PER_SECOND, RENAME_MIN_INTERVAL_SECONDS
 from server.protocol.codes import ErrorCode
+from tests.support.frames import frames_until
 
-
-@pytest.fixture
-def server(serve_process):
-    return serve_process()
-
-
-def frames_until(ws, predicate, timeout=5):
-    """Frames read up to and including the first that matches."""
-    seen = []
-    while True:
-        seen.append(json.loads(ws.recv(timeout=timeout)))
-        if predicate(seen[-1]):
-            return seen
+pytestmark = pytest.mark.serial
 
 
 @contextmanager

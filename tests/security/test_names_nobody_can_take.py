@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,24 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import IDENTITY_ID_CHARS, IDENTITY_SECRET_MAX_CHARS, IDENTITY_SECRET_MIN_CHARS
-
-
-@pytest.fixture
-def server(serve_process):
-    return serve_process()
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def frames_until(ws: ClientConnection, predicate, timeout: float = 5) -> list[dict]:
-    """Frames read up to and including the first that matches."""
-    seen = []
-    while True:
-        seen.append(json.loads(ws.recv(timeout=timeout)))
-        if predicate(seen[-1]):
-            return seen
+from tests.support.frames import frames_until, new_secret
 
 
 @contextmanager

@@ -16,8 +16,10 @@ from server.policy import (
     RATE_LIMIT_BURST,
 )
 from server.protocol.codes import CloseCode, ErrorCode
-from tests.lanchat_process import FROM_SOURCE, ServeProcess
-from tests.netns import chat, network, run_in
+from tests.support.netns import chat, network, run_in
+from tests.support.server_process import FROM_SOURCE, ServeProcess
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 SERVER_ADDRESS = "10.215.0.1"
 PEER_ADDRESS = "10.215.0.2"

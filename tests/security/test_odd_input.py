@@ -12,12 +12,7 @@ from websockets.sync.client import connect
 
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import MAX_MESSAGE_ID
-from tests.security.raw_http import open_room_socket, read_all, status_of
-
-
-@pytest.fixture
-def server(serve_process):
-    return serve_process()
+from tests.support.raw_http import open_room_socket, read_all, status_of
 
 
 def test_a_before_past_the_largest_message_id_is_a_422_not_a_500(server):

@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,29 +21,19 @@ from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SEC
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
 from server.rooms.private import SCRYPT_N, SCRYPT_R
-from tests.lanchat_process import REPO_ROOT
-from tests.security.raw_http import open_room_socket, read_all, status_of
-
-PASSWORD = "correct horse"
+from tests.support.frames import frames_until
+from tests.support.raw_http import open_room_socket, read_all, status_of
+from tests.support.rooms import PASSWORD, private_room_args, room_url
+from tests.support.server_process import REPO_ROOT
 
 
 @pytest.fixture
-def server(serve_process, tmp_path):
-    secret_file = tmp_path / "team-password"
-    secret_file.write_text(PASSWORD + "\n", encoding="utf-8")
-    return serve_process(extra_args=("--private-room", f"team={secret_file}"))
-
-
-def frames_until(ws: ClientConnection, predicate, timeout: float = 5) -> list[dict]:
-    seen = []
-    while True:
-        seen.append(json.loads(ws.recv(timeout=timeout)))
-        if predicate(seen[-1]):
-            return seen
+def server_args(tmp_path):
+    return private_room_args(tmp_path)
 
 
 def url(server, room: str = "team", **query) -> str:
-    return f"{server.ws_base}/ws/{room}?{urllib.parse.urlencode(query)}"
+    return room_url(server, room, **query)
 
 
 @contextmanager

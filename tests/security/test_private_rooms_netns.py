@@ -13,7 +13,9 @@ import json
 
 import pytest
 
-from tests.netns import HostDriver, network, run_in
+from tests.support.netns import HostDriver, network, run_in
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 HOST, PEER = "10.217.0.1", "10.217.0.2"
 PORT = 47331

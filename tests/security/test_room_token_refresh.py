@@ -16,23 +16,19 @@ from websockets.sync.client import connect
 from server.policy import ROOM_TOKEN_REFRESH_FRACTION
 from server.protocol.limits import ROOM_TOKEN_HEADER
 from server.runtime.cli import positive_seconds
-from tests.lanchat_process import ServeProcess
-from tests.security.test_direct_rooms import ALICE, ROOM
-from tests.security.test_private_rooms import PASSWORD, frames_until, url
+from tests.support.frames import frames_until
+from tests.support.rooms import ALICE, DIRECT_ROOM, PASSWORD, private_room_args, room_url
+
+pytestmark = pytest.mark.serial
 
 # Long enough that a loaded CI machine answers an HTTP request well inside half of it.
 TOKEN_SECONDS = 6.0
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tokens")
-    secret_file = folder / "team-password"
-    secret_file.write_text(PASSWORD + "\n", encoding="utf-8")
-    args = ("--private-room", f"team={secret_file}", "--room-token-seconds", str(TOKEN_SECONDS))
-    process = ServeProcess(folder / "data", extra_args=args).start()
-    yield process
-    process.stop()
+def server(module_serve_process, tmp_path_factory):
+    args = (*private_room_args(tmp_path_factory.mktemp("tokens")), "--room-token-seconds", str(TOKEN_SECONDS))
+    return module_serve_process(extra_args=args)
 
 
 def history_status(server, token: str) -> int:
@@ -41,7 +37,7 @@ def history_status(server, token: str) -> int:
 
 
 def test_a_member_gets_a_fresh_token_before_its_first_expires(server):
-    with connect(url(server, v=2, name="Alice")) as alice:
+    with connect(room_url(server, "team", v=2, name="Alice")) as alice:
         alice.send(json.dumps({"type": "password", "password": PASSWORD}))
         entered = frames_until(alice, lambda f: f["type"] == "entered")[-1]
         first_expiry = time.monotonic() + TOKEN_SECONDS  # the token was issued before this
@@ -68,7 +64,7 @@ def test_a_member_gets_a_fresh_token_before_its_first_expires(server):
 
 @pytest.mark.parametrize("query", [{}, {"v": 2}], ids=["seed", "v2"])
 def test_an_open_room_sends_no_token_frames(server, query):
-    with connect(url(server, "lobby", name="Bob", **query)) as bob:
+    with connect(room_url(server, "lobby", name="Bob", **query)) as bob:
         frames = []
         deadline = time.monotonic() + TOKEN_SECONDS * ROOM_TOKEN_REFRESH_FRACTION * 1.5
         while (left := deadline - time.monotonic()) > 0:
@@ -80,7 +76,7 @@ def test_an_open_room_sends_no_token_frames(server, query):
 
 
 def test_the_files_cookie_lasts_as_long_as_the_configured_token(server):
-    with connect(url(server, v=2, name="Carol")) as carol:
+    with connect(room_url(server, "team", v=2, name="Carol")) as carol:
         carol.send(json.dumps({"type": "password", "password": PASSWORD}))
         token = frames_until(carol, lambda f: f["type"] == "entered")[-1]["token"]
         response = httpx.post(
@@ -102,11 +98,11 @@ def test_the_shortest_token_lifetime_is_taken():
 
 
 def test_a_direct_room_member_gets_fresh_tokens_too(server):
-    room = urllib.parse.quote(ROOM, safe="")
+    room = urllib.parse.quote(DIRECT_ROOM, safe="")
     with connect(f"{server.ws_base}/ws/{room}?v=2&name=Alice") as alice:
         alice.send(json.dumps({"type": "hello", "secret": ALICE}))
         fresh = frames_until(alice, lambda f: f["type"] == "token", timeout=TOKEN_SECONDS)[-1]
-        assert fresh["room"] == ROOM
+        assert fresh["room"] == DIRECT_ROOM
         response = httpx.get(
             f"{server.url}api/rooms/{room}/messages", headers={ROOM_TOKEN_HEADER: fresh["token"]}
         )

@@ -14,11 +14,6 @@ UI_SOURCE = Path(__file__).resolve().parents[2] / "ui" / "index.html"
 UI_BUILT = UI_SOURCE.parent / "dist" / "index.html"
 
 
-@pytest.fixture
-def server(serve_process):
-    return serve_process()
-
-
 def test_the_ui_page_carries_a_content_security_policy_nosniff_and_no_framing(server):
     response = httpx.get(server.url)
     assert response.status_code == 200

@@ -14,8 +14,10 @@ import time
 
 import pytest
 
-from tests.lanchat_process import ServeProcess
-from tests.netns import chat, fetch, in_namespace, network, wait_for
+from tests.support.netns import chat, fetch, in_namespace, network, wait_for
+from tests.support.server_process import ServeProcess
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 SUBNET = "10.213.0"
 HOST_ADDRESS = f"{SUBNET}.1"

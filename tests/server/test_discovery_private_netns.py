@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 
-from tests.lanchat_process import ServeProcess
-from tests.netns import in_namespace, network, run_in
+import pytest
+
+from tests.support.netns import in_namespace, network, run_in
+from tests.support.server_process import ServeProcess
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 HOST_ADDRESS, BROWSER_ADDRESS = "10.217.0.1", "10.217.0.2"
 

@@ -7,7 +7,6 @@ test_doctor_netns.py; here are the ones loopback can show, and the doctor's own 
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import threading
 import urllib.error
@@ -18,7 +17,8 @@ from contextlib import contextmanager
 import pytest
 
 from server.peers.doctor import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
-from tests.lanchat_process import ServeProcess
+from tests.support.ports import free_port
+from tests.support.server_process import ServeProcess
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -40,23 +40,13 @@ def ask(doctor_port: int, address: str, headers: dict[str, str] | None = None, v
 # One doctor and one host for the whole module: each check is independent of the last (the host
 # keeps no state from a probe, which joins no room), and two processes start once, not per test.
 @pytest.fixture(scope="module")
-def doctor(tmp_path_factory) -> Iterator[ServeProcess]:
-    process = ServeProcess(tmp_path_factory.mktemp("doctor"), 0, ("--allow-host", "chat.home.arpa"))
-    yield process.start()
-    process.stop(signal.SIGKILL)
+def doctor(module_serve_process) -> ServeProcess:
+    return module_serve_process(extra_args=("--allow-host", "chat.home.arpa"))
 
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory) -> Iterator[ServeProcess]:
-    process = ServeProcess(tmp_path_factory.mktemp("host"), 0)
-    yield process.start()
-    process.stop(signal.SIGKILL)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def host(module_serve_process) -> ServeProcess:
+    return module_serve_process()
 
 
 @contextmanager
@@ -166,6 +156,7 @@ def test_a_proxy_that_passes_http_but_not_websockets_is_named_as_blocking_the_up
     assert "502" in body["detail"]
 
 
+@pytest.mark.serial
 def test_one_check_runs_at_a_time_and_the_next_is_answered_after_it(doctor, host):
     accepted = threading.Event()
 

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from server.peers.doctor import CONNECT_TIMEOUT_SECONDS, DOCTOR_HEADER
-from tests.lanchat_process import FROM_SOURCE, REPO_ROOT, ServeProcess
+from tests.support.server_process import FROM_SOURCE, REPO_ROOT, ServeProcess
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 DOCTOR_ADDRESS = "10.214.0.1"  # in a, towards b
 HOST_ADDRESS = "10.214.0.2"  # in b

@@ -16,17 +16,16 @@ from PIL import Image
 from websockets.sync.client import ClientConnection, connect
 
 from server.protocol.limits import MAX_ATTACHMENTS_PER_MESSAGE
-from tests.security.test_private_rooms import frames_until
-from tests.server.file_host import PASSWORD, start_file_host
-from tests.tus_client import TusUpload, sha256_b64
-from tests.unit.test_thumbnails import jpeg_with_orientation, png_claiming
+from tests.support.file_host import file_host_args
+from tests.support.frames import frames_until
+from tests.support.images import jpeg_with_orientation, png_claiming
+from tests.support.rooms import PASSWORD
+from tests.support.tus_client import TusUpload, sha256_b64
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process = start_file_host(tmp_path_factory.mktemp("files"))
-    yield process
-    process.stop()
+def server(module_serve_process, tmp_path_factory):
+    return module_serve_process(extra_args=file_host_args(tmp_path_factory.mktemp("files")))
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ import pytest
 import websockets
 
 from desktop.host_controls import WindowHostControls
-from server.config import ServerConfig
 from server.protocol.codes import CloseCode, ErrorCode
 from server.rooms.bans import BANS_FILE, MAX_BANS, BanList
 from server.rooms.identity import identity_of
 from server.rooms.moderation import MAX_REASON_CHARS
-from server.runtime.runner import ServerThread
+from tests.support.server_thread import start_server_thread
 
 TIMEOUT = 10
 SECRET = "s" * 43
@@ -26,29 +25,8 @@ OTHER_SECRET = "t" * 43
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
-def _serve(data_dir, tmp_path) -> ServerThread:
-    server = ServerThread(
-        ServerConfig(host="127.0.0.1", port=0, data_dir=data_dir, ui_dir=tmp_path / "no-ui")
-    )
-    server.bind()
-    server.start()
-    return server
-
-
-@pytest.fixture
-def server(data_dir, tmp_path):
-    running = _serve(data_dir, tmp_path)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def controls(server):
-    return WindowHostControls(server)
+def controls(server_thread):
+    return WindowHostControls(server_thread)
 
 
 async def _frames_until(client, predicate):
@@ -85,14 +63,14 @@ async def _closed_with(client):
     return error, client.close_code
 
 
-def test_a_removed_member_is_told_why_closed_with_4020_and_may_join_again(server, controls):
+def test_a_removed_member_is_told_why_closed_with_4020_and_may_join_again(server_thread, controls):
     async def scenario():
-        bob = await _join(server, "general", "Bob")
-        alice = await _join(server, "general", "Alice")
+        bob = await _join(server_thread, "general", "Bob")
+        alice = await _join(server_thread, "general", "Alice")
         await asyncio.to_thread(controls.remove_member, "general", "bob", "spam")
         error, code = await _closed_with(bob)
         left = await _frames_until(alice, lambda f: f.get("event") == "leave")
-        again = await _join(server, "general", "Bob")
+        again = await _join(server_thread, "general", "Bob")
         await again.close()
         await alice.close()
         return error, code, left
@@ -103,9 +81,9 @@ def test_a_removed_member_is_told_why_closed_with_4020_and_may_join_again(server
     assert left == {"type": "presence", "room": "general", "event": "leave", "name": "Bob"}
 
 
-def test_the_window_sees_each_members_identity_id_and_address_but_no_secret(server, controls):
+def test_the_window_sees_each_members_identity_id_and_address_but_no_secret(server_thread, controls):
     async def scenario():
-        bob = await _join(server, "general", "Bob", secret=SECRET)
+        bob = await _join(server_thread, "general", "Bob", secret=SECRET)
         members = await asyncio.to_thread(controls.members, "general")
         await bob.close()
         return members
@@ -115,15 +93,19 @@ def test_the_window_sees_each_members_identity_id_and_address_but_no_secret(serv
     assert SECRET not in json.dumps(members)
 
 
-def test_a_banned_identity_is_closed_with_4021_and_refused_at_its_next_hello(server, controls, data_dir):
+def test_a_banned_identity_is_closed_with_4021_and_refused_at_its_next_hello(
+    server_thread, controls, data_dir
+):
     async def scenario():
-        bob = await _join(server, "general", "Bob", secret=SECRET)
-        other_room = await _join(server, "random", "Bob", secret=SECRET)
-        carol = await _join(server, "general", "Carol", secret=OTHER_SECRET)
+        bob = await _join(server_thread, "general", "Bob", secret=SECRET)
+        other_room = await _join(server_thread, "random", "Bob", secret=SECRET)
+        carol = await _join(server_thread, "general", "Carol", secret=OTHER_SECRET)
         await asyncio.to_thread(controls.ban, "identity", identity_of(SECRET), "Bob")
         first = await _closed_with(bob)
         second = await _closed_with(other_room)
-        again = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general?v=2", open_timeout=TIMEOUT)
+        again = await websockets.connect(
+            f"ws://127.0.0.1:{server_thread.port}/ws/general?v=2", open_timeout=TIMEOUT
+        )
         await again.send(json.dumps({"type": "hello", "secret": SECRET}))
         refused = await _closed_with(again)
         await _post(carol, "Carol", "still here")  # nobody else is affected
@@ -140,12 +122,12 @@ def test_a_banned_identity_is_closed_with_4021_and_refused_at_its_next_hello(ser
 
 
 def test_bans_are_kept_across_a_restart_and_an_unbanned_identity_may_join_again(data_dir, tmp_path):
-    first = _serve(data_dir, tmp_path)
+    first = start_server_thread(data_dir)
     try:
         WindowHostControls(first).ban("identity", identity_of(SECRET), "Bob")
     finally:
         first.stop()
-    second = _serve(data_dir, tmp_path)
+    second = start_server_thread(data_dir)
     try:
         controls = WindowHostControls(second)
         assert [ban["value"] for ban in controls.bans()] == [identity_of(SECRET)]
@@ -184,11 +166,13 @@ def test_the_host_keeps_at_most_max_bans_and_refuses_the_next(tmp_path):
 
 
 def test_a_deleted_message_reaches_v2_members_as_an_update_and_history_and_resume_keep_its_place(
-    server, controls
+    server_thread, controls
 ):
     async def scenario():
-        alice = await _join(server, "general", "Alice")
-        seed = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general", open_timeout=TIMEOUT)
+        alice = await _join(server_thread, "general", "Alice")
+        seed = await websockets.connect(
+            f"ws://127.0.0.1:{server_thread.port}/ws/general", open_timeout=TIMEOUT
+        )
         first = await _post(alice, "Alice", "secret plan")
         await _post(alice, "Alice", "hello")
         await _frames_until(seed, lambda f: f.get("text") == "hello")
@@ -198,7 +182,7 @@ def test_a_deleted_message_reaches_v2_members_as_an_update_and_history_and_resum
         seed_next = json.loads(await asyncio.wait_for(seed.recv(), TIMEOUT))  # no deleted frame first
         # A client that last saw the deleted message resumes after it: the delete, then the rest.
         resumed = await websockets.connect(
-            f"ws://127.0.0.1:{server.port}/ws/general?v=2&after={first['id']}", open_timeout=TIMEOUT
+            f"ws://127.0.0.1:{server_thread.port}/ws/general?v=2&after={first['id']}", open_timeout=TIMEOUT
         )
         replayed = []
         while (frame := json.loads(await asyncio.wait_for(resumed.recv(), TIMEOUT)))["type"] != "welcome":
@@ -215,7 +199,9 @@ def test_a_deleted_message_reaches_v2_members_as_an_update_and_history_and_resum
     assert deleted["message"]["id"] == first_id and deleted["message"]["deleted"] is True
     assert deleted["message"]["text"] == ""
     assert seed_next["text"] == "after"
-    with urllib.request.urlopen(f"{server.url}api/rooms/general/messages", timeout=TIMEOUT) as response:
+    with urllib.request.urlopen(
+        f"{server_thread.url}api/rooms/general/messages", timeout=TIMEOUT
+    ) as response:
         page = json.loads(response.read())
     texts = [(m["id"], m["text"], m.get("deleted", False)) for m in page["messages"]]
     assert texts == [(first_id, "", True), (first_id + 1, "hello", False), (first_id + 3, "after", False)]
@@ -223,16 +209,20 @@ def test_a_deleted_message_reaches_v2_members_as_an_update_and_history_and_resum
 
 
 def test_a_seed_client_joining_after_a_deletion_gets_the_rest_of_the_history_without_the_deleted_one(
-    server, controls
+    server_thread, controls
 ):
     async def scenario():
-        alice = await _join(server, "general", "Alice")
+        alice = await _join(server_thread, "general", "Alice")
         first = await _post(alice, "Alice", "gone")
         await _post(alice, "Alice", "kept")
         await asyncio.to_thread(controls.delete_message, "general", first["id"])
-        seed = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general", open_timeout=TIMEOUT)
+        seed = await websockets.connect(
+            f"ws://127.0.0.1:{server_thread.port}/ws/general", open_timeout=TIMEOUT
+        )
         replay = json.loads(await asyncio.wait_for(seed.recv(), TIMEOUT))
-        rich = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/general?v=2", open_timeout=TIMEOUT)
+        rich = await websockets.connect(
+            f"ws://127.0.0.1:{server_thread.port}/ws/general?v=2", open_timeout=TIMEOUT
+        )
         rich_replay = [json.loads(await asyncio.wait_for(rich.recv(), TIMEOUT)) for _ in range(3)]
         for client in (alice, seed, rich):
             await client.close()
@@ -247,9 +237,9 @@ def test_a_seed_client_joining_after_a_deletion_gets_the_rest_of_the_history_wit
     ]
 
 
-def test_the_deleted_text_is_gone_from_the_sqlite_row(server, controls, data_dir):
+def test_the_deleted_text_is_gone_from_the_sqlite_row(server_thread, controls, data_dir):
     async def scenario():
-        alice = await _join(server, "general", "Alice")
+        alice = await _join(server_thread, "general", "Alice")
         first = await _post(alice, "Alice", "wipe me")
         await alice.close()
         return first["id"]
@@ -266,10 +256,10 @@ def test_the_deleted_text_is_gone_from_the_sqlite_row(server, controls, data_dir
     assert indexed == (0,)
 
 
-def test_a_removal_reason_is_said_up_to_max_reason_chars_and_no_further(server, controls):
+def test_a_removal_reason_is_said_up_to_max_reason_chars_and_no_further(server_thread, controls):
     # Cyrillic: 400 bytes, far past what a close frame's reason holds; the error frame says it.
     async def scenario():
-        bob = await _join(server, "general", "Bob")
+        bob = await _join(server_thread, "general", "Bob")
         await asyncio.to_thread(controls.remove_member, "general", "Bob", "я" * MAX_REASON_CHARS + "ю")
         return await _closed_with(bob)
 

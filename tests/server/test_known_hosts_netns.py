@@ -1,6 +1,6 @@
 """Hosts not heard over mDNS: remembered ones (joined once by address) and ones a peer names.
 
-Real `lanchat serve` processes in network namespaces (tests/netns.py): a browser "a", a peer
+Real `lanchat serve` processes in network namespaces (tests/support/netns.py): a browser "a", a peer
 "b", and a far host "c" on another subnet that only unicast reaches (b routes between the two
 links, and mDNS never crosses a router). Each list is read from inside its own namespace, since
 /api/discovered answers this machine only.
@@ -13,8 +13,10 @@ import signal
 import pytest
 
 from server.peers.prober import PROBE_TIMEOUT_SECONDS, REFRESH_SECONDS
-from tests.lanchat_process import ServeProcess
-from tests.netns import chat, fetch_json, in_namespace, network, wait_for
+from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
+from tests.support.server_process import ServeProcess
+
+pytestmark = [pytest.mark.process, pytest.mark.netns]
 
 # Found and probed: an announcement's round trip plus a probe, with slack for a loaded machine.
 FOUND_WITHIN = 15.0

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from server.policy import RATE_LIMIT_BURST
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import HISTORY_ON_JOIN, MAX_FRAME_BYTES, MAX_TEXT_CHARS, TRANSPORT_MAX_FRAME_BYTES
-from tests.lanchat_process import ServeProcess
+from tests.support.server_process import ServeProcess
 
 TIMEOUT = 20
 
@@ -367,6 +367,7 @@ def wait_until_accepts(port: int, timeout: float = TIMEOUT) -> None:
             time.sleep(0.002)
 
 
+@pytest.mark.serial
 def test_sigterm_right_after_the_port_first_accepts_exits_0_every_time_and_keeps_the_history(
     serve_process, tmp_path
 ):

@@ -16,18 +16,18 @@ import pytest
 from websockets.sync.client import connect
 
 from server.files.store import MAX_FILE_NAME_CHARS
-from tests.server.file_host import PASSWORD, start_file_host
-from tests.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
+from tests.support.file_host import file_host_args
+from tests.support.rooms import PASSWORD
+from tests.support.tus_client import TUS, TusUpload, create_headers, cut_patch, sha256_b64
 
 MIB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(module_serve_process, tmp_path_factory):
     # A short head deadline, so the test that streams a body for longer than it runs quickly.
-    process = start_file_host(tmp_path_factory.mktemp("uploads"), "--request-head-timeout", "1")
-    yield process
-    process.stop()
+    args = file_host_args(tmp_path_factory.mktemp("uploads"), "--request-head-timeout", "1")
+    return module_serve_process(extra_args=args)
 
 
 @pytest.fixture
@@ -123,6 +123,7 @@ def test_a_connection_cut_mid_patch_keeps_what_arrived_and_the_resume_sends_only
     )
 
 
+@pytest.mark.serial
 def test_a_patch_whose_connection_went_silent_gives_way_to_the_resume_at_once(server, client):
     """A laptop that slept: its old connection stays open with no byte coming; the resumed
     upload on a new connection does not wait for the host's idle timeout."""
@@ -148,7 +149,7 @@ def test_a_patch_whose_connection_went_silent_gives_way_to_the_resume_at_once(se
 
 
 def test_an_upload_resumes_after_the_host_restarts_by_rehashing_what_it_had(tmp_path):
-    from tests.lanchat_process import ServeProcess
+    from tests.support.server_process import ServeProcess
 
     process = ServeProcess(tmp_path / "data", extra_args=("--min-free-disk-mib", "0")).start()
     try:
@@ -293,6 +294,7 @@ def test_an_upload_body_streams_past_the_request_head_deadline(client):
     assert int(response.headers["upload-offset"]) == len(data)
 
 
+@pytest.mark.serial
 def test_other_request_bodies_still_have_the_head_deadline(server):
     address, port = server.host.rsplit(":", 1)
     with socket.create_connection((address, int(port)), timeout=5) as conn:
@@ -308,6 +310,7 @@ def test_other_request_bodies_still_have_the_head_deadline(server):
     assert time.monotonic() - started < 3
 
 
+@pytest.mark.serial
 def test_an_upload_body_that_pauses_too_long_is_closed_and_keeps_its_bytes(serve_process):
     process = serve_process(extra_args=("--upload-idle-timeout", "1", "--min-free-disk-mib", "0"))
     data = os.urandom(100_000)
@@ -338,6 +341,7 @@ def test_an_upload_body_that_keeps_coming_outlasts_the_pause_limit_many_times(se
     assert int(response.headers["upload-offset"]) == len(data)
 
 
+@pytest.mark.serial
 def test_a_running_host_removes_an_abandoned_upload_after_the_expiry_and_keeps_one_still_sent(
     serve_process,
 ):

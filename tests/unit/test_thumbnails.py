@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import struct
-import zlib
-
 from PIL import Image
 
 from server.files.thumbnails import MAX_IMAGE_PIXELS, THUMBNAIL_MAX_SIDE, inspect_image
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims a canvas of width x height (what a decompression bomb does)."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\0" * 1024)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", pixels)
-        + png_chunk(b"IEND", b"")
-    )
-
-
-def jpeg_with_orientation(width: int, height: int, orientation: int) -> bytes:
-    image = Image.new("RGB", (width, height), "red")
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
+from tests.support.images import jpeg_with_orientation, png_claiming
 
 
 def test_a_photo_turned_by_exif_is_measured_and_thumbnailed_upright(tmp_path):

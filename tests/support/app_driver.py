@@ -1,6 +1,6 @@
 """Runs the real desktop app and lets a test drive it over stdin/stdout, one JSON object a line.
 
-Usage: python tests/desktop/app_driver.py --data DIR --config DIR
+Usage: python tests/support/app_driver.py --data DIR --config DIR
 
 It calls `desktop.app.run` exactly as `lanchat` does, with an `on_ready` hook (pywebview's own test
 suite works the same way: a function on a thread, given the window). Once the UI has loaded it

@@ -13,17 +13,21 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "ServeProcess"]
+__all__ = ["FROM_SOURCE", "FROZEN_APP", "REPO_ROOT", "ServeProcess", "serve_processes"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVING = re.compile(r"lanchat is serving at (http://\S+?)/?$")
 START_TIMEOUT = 20.0
 
 
 # `lanchat serve` from this checkout; the frozen app's tests pass [dist/lanchat/lanchat, "serve"].
 FROM_SOURCE = (sys.executable, "-m", "server")
+# The frozen one-folder app `make app` builds.
+FROZEN_APP = REPO_ROOT / "dist" / "lanchat" / "lanchat"
 
 
 class ServeProcess:
@@ -96,3 +100,21 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             return process.wait(5)
+
+
+@contextmanager
+def serve_processes(new_data_dir: Callable[[], Path]) -> Iterator[Callable[..., ServeProcess]]:
+    """A `start(port=0, data_dir=None, extra_args=())` that starts `lanchat serve` (on
+    `new_data_dir()` unless given a folder); every process it started is killed when the block ends."""
+    started: list[ServeProcess] = []
+
+    def start(port: int = 0, data_dir: Path | None = None, extra_args: tuple[str, ...] = ()) -> ServeProcess:
+        process = ServeProcess(data_dir or new_data_dir(), port, extra_args).start()
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.stop(signal.SIGKILL)

@@ -1,14 +1,16 @@
 """Driving lanchat in a browser: Chromium's launch flags and what a person does on a page.
 
 Used by the e2e tests and by tests/bench/ui_render.py; the server process is
-tests.lanchat_process.ServeProcess (the `serve_process` fixture in tests/conftest.py).
+tests.support.server_process.ServeProcess (the `serve_process` fixture in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
+
+# Page screenshots come with the other page helpers, so a browser test imports one module.
+from tests.support.screenshots import ARTIFACTS, keep_for_review, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,14 +24,15 @@ __all__ = [
     "join_room",
     "join_room_in_russian",
     "keep_for_review",
+    "message",
     "message_texts",
+    "open_actions",
     "screenshot",
     "send_message",
     "wait_connected",
 ]
 
 UI_INDEX = ROOT / "ui" / "dist" / "index.html"
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("LANCHAT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,19 +48,6 @@ CHROMIUM_ARGS = [
 def isolated(text: str) -> str:
     """A name as the UI puts it into a drawn plain-text string, a tooltip (ui/src/bidi.js)."""
     return f"\u2068{text}\u2069"
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def keep_for_review(path: Path, folder: Path) -> None:
-    """Also put a screenshot where people reviewing a change look, when that folder exists."""
-    if folder.is_dir():
-        shutil.copy(path, folder / path.name)
 
 
 def join_room(page, url: str, name: str, room: str) -> None:
@@ -87,6 +77,17 @@ def send_message(page, text: str) -> None:
     box = page.get_by_label("Message", exact=True)
     box.fill(text)
     box.press("Enter")
+
+
+def message(page, text: str):
+    """The message whose own text has `text` (a reply's quote of it does not count)."""
+    return page.get_by_test_id("message").filter(has=page.get_by_test_id("text").filter(has_text=text))
+
+
+def open_actions(page, text: str):
+    """Open that message's actions menu; the menu."""
+    message(page, text).get_by_test_id("message-actions").click()
+    return page.get_by_role("menu")
 
 
 def message_texts(page) -> list[str]:

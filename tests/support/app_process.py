@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -20,8 +19,6 @@ __all__ = [
     "AppProcess",
     "LanchatProcess",
     "app_environment",
-    "free_port",
-    "listening_ports",
     "webengine_problem",
 ]
 
@@ -65,23 +62,8 @@ def app_environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def listening_ports(pid: int) -> set[tuple[str, int]]:
-    """(address, port) of every TCP socket the process listens on."""
-    return {
-        (conn.laddr.ip, conn.laddr.port)
-        for conn in psutil.Process(pid).net_connections(kind="tcp")
-        if conn.status == psutil.CONN_LISTEN
-    }
-
-
 class AppProcess:
-    """tests/desktop/app_driver.py: the real app, plus a line protocol to drive its window."""
+    """tests/support/app_driver.py: the real app, plus a line protocol to drive its window."""
 
     def __init__(
         self, data_dir: Path, config_dir: Path, env: dict[str, str], prefix: tuple[str, ...] = ()

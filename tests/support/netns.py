@@ -12,14 +12,14 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from tests.lanchat_process import FROM_SOURCE, REPO_ROOT
+from tests.support.server_process import FROM_SOURCE, REPO_ROOT
+from tests.support.waiting import wait_for
 
 __all__ = [
     "HostDriver",
@@ -31,8 +31,6 @@ __all__ = [
     "run_in",
     "wait_for",
 ]
-
-T = TypeVar("T")
 
 
 def _ip(*args: str) -> None:
@@ -191,16 +189,6 @@ def chat(ns: str, address: str, port: int, room: str, text: str) -> dict:
     """From inside `ns`, join `room` at address:port as a seed client, send `text`, get it back."""
     frame: dict = json.loads(run_in(ns, CHAT, f"ws://{address}:{port}/ws/{room}", text, room))
     return frame
-
-
-def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 # Runs in a namespace: the window's server (a server thread with a hosting listener) and one of

@@ -18,10 +18,6 @@ import websockets
 TIMEOUT = 20.0
 
 
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
 class RoomClient:
     def __init__(self, ws: Any, room: str, name: str) -> None:
         self.ws = ws
