@@ -10,7 +10,7 @@ from server.files.index import FileIndex
 from server.files.refusals import UploadRefused
 from server.protocol.codes import ErrorCode
 from server.protocol.limits import MAX_FILE_BYTES
-from server.storage.history import MIN_FREE_DISK_BYTES
+from server.storage.disk import MIN_FREE_DISK_BYTES
 
 __all__ = [
     "MAX_FILE_BYTES",

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused
-from server.storage.history import DiskNearlyFull
+from server.storage.disk import DiskNearlyFull
 
 __all__ = ["refusing_storage_errors"]
 

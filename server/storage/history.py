@@ -8,7 +8,6 @@ crash loses nothing committed; a power cut may lose the last moments.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -17,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from server.storage import search as fulltext
+from server.storage.disk import MIN_FREE_DISK_BYTES, DiskNearlyFull, FreeSpace
 from server.storage.reactions import Reactions
 from server.storage.reactions import chunks as _chunks
 
@@ -41,11 +41,6 @@ MAX_ROOM_HISTORY_BYTES = 32 * 1024 * 1024
 MAX_HOST_HISTORY_BYTES = 512 * 1024 * 1024
 RETAIN_FRACTION = 0.9
 ROW_OVERHEAD_BYTES = 64
-# Below this much free space on the history's disk, new messages are refused (storage_full)
-# rather than written: the disk is shared with everything else on the machine.
-MIN_FREE_DISK_BYTES = 256 * 1024 * 1024
-# Free space is asked of the system at most this often.
-DISK_CHECK_SECONDS = 1.0
 
 # A message's size in the store, in SQL and in Python alike.
 _SIZE_SQL = (
@@ -56,10 +51,6 @@ _SIZE_SQL = (
 
 def message_size(sender: str, text: str, client_id: str | None) -> int:
     return len(text.encode()) + len(sender.encode()) + len(client_id or "") + ROW_OVERHEAD_BYTES
-
-
-class DiskNearlyFull(OSError):
-    """The history's disk has less than the minimum free space left: nothing was stored."""
 
 
 @dataclass(slots=True)
@@ -172,8 +163,7 @@ class HistoryStore:
         }
         self._positions: dict[str, int] = dict(self._db.execute("SELECT room, last FROM room_positions"))
         self._size = sum(stats.size for stats in self._rooms.values())
-        self._free_checked_at = -DISK_CHECK_SECONDS
-        self._free = 0
+        self._disk = FreeSpace(self.path.parent, self.limits.min_free_disk_bytes)
 
     def _migrate(self) -> None:
         """Bring a file of an older schema to this one, in one transaction (all of it, or none)."""
@@ -388,15 +378,7 @@ class HistoryStore:
         self._size += delta
 
     def _check_free_space(self) -> None:
-        now = time.monotonic()
-        if now - self._free_checked_at >= DISK_CHECK_SECONDS:
-            self._free = shutil.disk_usage(self.path.parent).free
-            self._free_checked_at = now
-        if self._free < self.limits.min_free_disk_bytes:
-            kept_free = self.limits.min_free_disk_bytes
-            raise DiskNearlyFull(
-                f"{self._free} bytes free on the history's disk, under the {kept_free} kept free"
-            )
+        self._disk.check("history")
 
     def _keep_within_limits(self, room: str, stats: RoomStats) -> None:
         limits = self.limits
