@@ -9,12 +9,14 @@ Two figures, each for this checkout and for `--before` (checked out in a tempora
 and run with this venv), in alternating runs so that both see the same machine:
 
 - importing `server.config`, which every process does first (the window, `lanchat serve`): the
-  import's own seconds, timed inside a fresh interpreter, and that process's peak RSS; a bare
-  interpreter (`python -c pass`) is the floor for the RSS;
+  import's own seconds and CPU seconds, timed inside a fresh interpreter, and that process's peak
+  RSS; a bare interpreter is the floor for the RSS;
 - an idle `lanchat serve` (`python -m server --port 0`, a fresh data folder, discovery off):
-  seconds from process start to its "serving at" line, and its RSS 1 s later.
+  seconds from process start to its "serving at" line, its CPU seconds by then, and its RSS 1 s
+  later.
 
-The load average is printed before and after: the machine's other work moves the times.
+The load average is printed before and after: the machine's other work moves the times (the CPU
+seconds less so).
 """
 
 from __future__ import annotations
@@ -28,38 +30,44 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 from serve_checkout import REPO_ROOT, Serve, temporary_checkout
 
 # Runs in a fresh interpreter, from the checkout measured (so its `server` is the one imported).
 IMPORT_PROBE = """
 import json, resource, time
-began = time.perf_counter()
+began, cpu_began = time.perf_counter(), time.process_time()
 import server.config
-seconds = time.perf_counter() - began
-print(json.dumps({"seconds": seconds, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kib": peak_kib}))
 """
 FLOOR_PROBE = """
 import json, resource
-print(json.dumps({"seconds": 0.0, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": 0.0, "cpu": 0.0, "peak_kib": peak_kib}))
 """
 
 
-def import_run(checkout: Path, probe: str) -> tuple[float, float]:
-    """(seconds the import took, the process's peak RSS in MiB)."""
+def import_run(checkout: Path, probe: str) -> tuple[float, float, float]:
+    """(seconds the import took, its CPU seconds, the process's peak RSS in MiB)."""
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=checkout, capture_output=True, text=True, check=True
     )
     facts = json.loads(out.stdout)
-    return facts["seconds"], facts["peak_kib"] / 1024
+    return facts["seconds"], facts["cpu"], facts["peak_kib"] / 1024
 
 
-def serve_run(checkout: Path, label: str) -> tuple[float, float]:
-    """(seconds from start to serving, RSS in MiB 1 s later) of an idle `lanchat serve`."""
+def serve_run(checkout: Path, label: str) -> tuple[float, float, float]:
+    """(seconds from start to serving, CPU seconds by then, RSS in MiB 1 s later) of an idle
+    `lanchat serve`."""
     began = time.monotonic()
     with Serve(checkout, label) as server:
         seconds = time.monotonic() - began
+        assert server.process is not None
+        times = psutil.Process(server.process.pid).cpu_times()
         time.sleep(1.0)
-        return seconds, server.rss_mib()
+        return seconds, times.user + times.system, server.rss_mib()
 
 
 def spread(values: list[float], unit: str, digits: int) -> str:
@@ -84,9 +92,9 @@ def main() -> None:
     print(f"load average before: {load()}")
     with temporary_checkout(args.before) as before:
         checkouts = {f"before ({args.before})": before, "this checkout": REPO_ROOT}
-        imports: dict[str, list[tuple[float, float]]] = {label: [] for label in checkouts}
-        floor: list[tuple[float, float]] = []
-        serves: dict[str, list[tuple[float, float]]] = {label: [] for label in checkouts}
+        imports: dict[str, list[tuple[float, float, float]]] = {label: [] for label in checkouts}
+        floor: list[tuple[float, float, float]] = []
+        serves: dict[str, list[tuple[float, float, float]]] = {label: [] for label in checkouts}
         for label, checkout in checkouts.items():  # warm-up: file caches, bytecode
             import_run(checkout, IMPORT_PROBE)
             serve_run(checkout, label)
@@ -98,14 +106,16 @@ def main() -> None:
     print(f"load average after: {load()}")
 
     print(f"\nimport server.config, {args.runs} runs each:")
-    print(f"  {'bare interpreter':24} peak RSS {spread([run[1] for run in floor], 'MiB', 1)}")
+    print(f"  {'bare interpreter':24} peak RSS {spread([run[2] for run in floor], 'MiB', 1)}")
     for label, runs in imports.items():
         print(f"  {label:24} {spread([run[0] * 1000 for run in runs], 'ms', 0)}")
-        print(f"  {'':24} peak RSS {spread([run[1] for run in runs], 'MiB', 1)}")
+        print(f"  {'':24} CPU {spread([run[1] * 1000 for run in runs], 'ms', 0)}")
+        print(f"  {'':24} peak RSS {spread([run[2] for run in runs], 'MiB', 1)}")
     print(f"\nidle `lanchat serve`, {args.runs} runs each:")
     for label, runs in serves.items():
         print(f"  {label:24} start to serving {spread([run[0] for run in runs], 's', 2)}")
-        print(f"  {'':24} RSS {spread([run[1] for run in runs], 'MiB', 1)}")
+        print(f"  {'':24} CPU by then {spread([run[1] for run in runs], 's', 2)}")
+        print(f"  {'':24} RSS {spread([run[2] for run in runs], 'MiB', 1)}")
 
 
 if __name__ == "__main__":
