@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from server.config import ServerConfig, default_data_dir
+from server.config import ServerConfig
 from server.peers.local_addresses import lan_addresses
 from server.protocol.limits import MAX_EDIT_WINDOW_HOURS
 from server.protocol.refusals import Refused
@@ -49,7 +49,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"folder for the message history (default: {default_data_dir()})",
+        help=f"folder for the message history (default: {defaults.data_dir})",
     )
     parser.add_argument(
         "--ping-interval",
