@@ -21,7 +21,6 @@ from importlib import resources
 __all__ = ["prototypes", "skeleton"]
 
 # Where confusable-homoglyphs ships confusables.txt, as {character: [{"c": partner, "n": name}]}.
-_DATA_PACKAGE = "confusable_homoglyphs"
 _DATA_FILE = "confusables.json"
 
 
@@ -44,7 +43,10 @@ def prototypes(confusables: dict[str, list[dict[str, str]]]) -> dict[str, str]:
 
 @cache
 def _translation() -> dict[int, str]:
-    data = resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    # The package itself is light (its version); an import, not a name, so a frozen build bundles it.
+    import confusable_homoglyphs
+
+    data = resources.files(confusable_homoglyphs).joinpath(_DATA_FILE).read_text(encoding="utf-8")
     # The parsed table goes when this returns; only the str.translate map of code points stays.
     return {ord(char): target for char, target in prototypes(json.loads(data)).items()}
 
