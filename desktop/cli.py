@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from server import __version__
-from server.config import ServerConfig, default_data_dir
+from server.config import ServerConfig
 from server.peers.discovery_switch import DISCOVERY_ENV
 from server.runtime.cli import add_serve_arguments, config_from_args, serve
 from server.storage.private_files import keep_this_process_private
@@ -21,6 +21,7 @@ __all__ = ["build_parser", "display_problem", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    defaults = ServerConfig()  # the window keeps its data where the server keeps its history
     parser = argparse.ArgumentParser(
         prog="lanchat",
         description=(
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"folder for the message history and the window's stored data (default: {default_data_dir()})",
+        help=f"folder for the message history and the window's stored data (default: {defaults.data_dir})",
     )
     parser.add_argument(
         "--config",
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
         return serve(config)
 
-    data_dir = args.window_data or default_data_dir()
+    data_dir = args.window_data or ServerConfig().data_dir
     problem = display_problem()
     if problem is not None:
         print(f"lanchat: {problem}; running `lanchat serve` instead.", file=sys.stderr, flush=True)

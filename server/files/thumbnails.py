@@ -4,6 +4,10 @@ Only PNG, JPEG, GIF and WebP whose header Pillow reads are previews; anything el
 (a page that can run script), is a plain download. The pixel count is read from the header before
 any pixel is decoded: past MAX_IMAGE_PIXELS (a small file can claim a 30,000 x 30,000 canvas and
 decompress to gigabytes) the file is still attachable, as a download with no preview.
+
+Pillow is imported on the first image inspected, not with this module: the server's settings
+import the file store and so this module, and a process that never sees an image (the window at
+start-up, an idle host) should not load an imaging library.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["MAX_IMAGE_PIXELS", "PREVIEW_TYPES", "THUMBNAIL_MAX_SIDE", "ImageFacts", "inspect_image"]
 
@@ -29,9 +35,6 @@ PREVIEW_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "
 _TRANSPOSED = {5, 6, 7, 8}
 _ORIENTATION_TAG = 0x0112
 
-# Pillow's own guard, at our limit (it warns at the limit and refuses at twice it).
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-
 
 @dataclass(frozen=True, slots=True)
 class ImageFacts:
@@ -44,6 +47,10 @@ class ImageFacts:
 def inspect_image(path: Path, thumbnail_path: Path) -> ImageFacts:
     """Whether the file is a raster image we preview; its size as shown (EXIF orientation applied),
     and its thumbnail written to `thumbnail_path` (WebP). Never raises for a bad file."""
+    from PIL import Image, UnidentifiedImageError  # here, not at the top: see the module's docstring
+
+    # Pillow's own guard, at our limit (it warns at the limit and refuses at twice it).
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -67,6 +74,8 @@ def inspect_image(path: Path, thumbnail_path: Path) -> ImageFacts:
 
 
 def _write_thumbnail(image: Image.Image, thumbnail_path: Path) -> None:
+    from PIL import ImageOps
+
     image.draft("RGB", (THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))  # JPEG: decode at a fraction of its size
     upright = ImageOps.exif_transpose(image)
     if upright.mode not in ("RGB", "RGBA"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,17 +16,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_discovery_arguments",
-    "defaults_name",
     "start_announcing",
     "stop_announcing",
 ]
 
 # How long a goodbye may take before the server stops regardless.
 WITHDRAW_TIMEOUT_SECONDS = 5.0
-
-
-def defaults_name() -> str:
-    return socket.gethostname()
 
 
 def add_discovery_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,23 +7,28 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from server.config import ServerConfig, default_data_dir
-from server.files.store import FileLimits
+from server.config import ServerConfig
 from server.peers.local_addresses import lan_addresses
 from server.protocol.limits import MAX_EDIT_WINDOW_HOURS
 from server.protocol.refusals import Refused
 from server.rooms.private import PasswordHash, hash_password
 from server.rooms.validation import validate_room
-from server.runtime.announce import add_discovery_arguments, defaults_name, start_announcing, stop_announcing
+from server.runtime.announce import add_discovery_arguments, start_announcing, stop_announcing
 from server.runtime.runner import ServerStartError, ServerThread
-from server.storage.history import HistoryLimits
 
 __all__ = ["ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
 
 # Where `--private-room NAME` takes its password: never the command line, which `ps` shows everyone.
 ROOM_PASSWORD_ENV = "LANCHAT_ROOM_PASSWORD"
+
+# Every flag's default is ServerConfig's (or its limits'), in the flag's unit: the size flags count
+# mebibytes and --edit-window-hours hours, where the config counts bytes and seconds.
+MIB = 2**20
+HOUR = 3600
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +49,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"folder for the message history (default: {default_data_dir()})",
+        help=f"folder for the message history (default: {defaults.data_dir})",
     )
     parser.add_argument(
         "--ping-interval",
@@ -63,7 +68,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-history-mib",
         type=int,
-        default=defaults.history_limits.host_bytes // 2**20,
+        default=defaults.history_limits.host_bytes // MIB,
         metavar="MIB",
         help="history kept in all rooms together; past it the oldest messages go (default: %(default)s)",
     )
@@ -79,12 +84,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     ):
         parser.add_argument(
-            flag, type=int, default=value // 2**20, metavar="MIB", help=f"{what} (default: %(default)s)"
+            flag, type=int, default=value // MIB, metavar="MIB", help=f"{what} (default: %(default)s)"
         )
     parser.add_argument(
         "--edit-window-hours",
         type=non_negative_hours,
-        default=defaults.edit_window_seconds / 3600,
+        default=defaults.edit_window_seconds / HOUR,
         metavar="HOURS",
         help="how long after sending people may edit their messages; 0 turns edits off"
         " (deleting one's own has no limit; default: %(default)s)",
@@ -183,34 +188,43 @@ def private_room(value: str) -> tuple[str, PasswordHash]:
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
-    extra = {"data_dir": args.data} if args.data is not None else {}
-    return ServerConfig(
+    """The flags over ServerConfig's defaults: whatever no flag sets keeps the config's own default."""
+    defaults = ServerConfig()
+    given: dict[str, Any] = {}
+    if args.data is not None:
+        given["data_dir"] = args.data
+    if args.name:
+        given["display_name"] = args.name
+    return replace(
+        defaults,
         host=args.host,
         port=args.port,
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         request_head_timeout=args.request_head_timeout,
         upload_idle_timeout=args.upload_idle_timeout,
-        edit_window_seconds=args.edit_window_hours * 3600,
+        edit_window_seconds=args.edit_window_hours * HOUR,
         room_token_seconds=args.room_token_seconds,
-        history_limits=HistoryLimits(
-            host_bytes=args.max_history_mib * 2**20, min_free_disk_bytes=args.min_free_disk_mib * 2**20
+        history_limits=replace(
+            defaults.history_limits,
+            host_bytes=args.max_history_mib * MIB,
+            min_free_disk_bytes=args.min_free_disk_mib * MIB,
         ),
-        file_limits=FileLimits(
-            file_bytes=args.max_file_mib * 2**20,
-            room_bytes=args.max_room_files_mib * 2**20,
-            host_bytes=args.max_host_files_mib * 2**20,
-            min_free_disk_bytes=args.min_free_disk_mib * 2**20,
+        file_limits=replace(
+            defaults.file_limits,
+            file_bytes=args.max_file_mib * MIB,
+            room_bytes=args.max_room_files_mib * MIB,
+            host_bytes=args.max_host_files_mib * MIB,
+            min_free_disk_bytes=args.min_free_disk_mib * MIB,
             expiry_seconds=args.upload_expiry_seconds,
         ),
         upload_sweep_seconds=args.upload_sweep_seconds,
         announce=args.announce,
         browse=args.browse,
         known_hosts=tuple(args.known_host),
-        display_name=args.name or defaults_name(),
         allowed_hosts=tuple(args.allow_host),
         private_rooms=tuple(private_room(value) for value in args.private_room),
-        **extra,
+        **given,
     )
 
 

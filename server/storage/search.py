@@ -28,14 +28,16 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-
-import Stemmer  # type: ignore[import-not-found]  # PyStemmer ships no type hints
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from server.protocol.codes import ErrorCode
 from server.protocol.frames import SearchResult
 from server.protocol.limits import MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS, SEARCH_SNIPPET_CHARS
 from server.protocol.refusals import Refused
+
+if TYPE_CHECKING:
+    import Stemmer  # type: ignore[import-not-found]  # PyStemmer ships no type hints
 
 __all__ = [
     "SEARCH_INDEX_VERSION",
@@ -56,8 +58,15 @@ SEARCH_INDEX_VERSION = 2
 # A word, as FTS5's unicode61 splits: letters and digits of any script (not "_", not marks).
 _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_RUSSIAN = Stemmer.Stemmer("russian")
-_ENGLISH = Stemmer.Stemmer("english")
+
+
+@cache
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    # Loaded on the first word stemmed, not at import: the server's settings import the history
+    # store and so this module, and a process that stems nothing yet should not load PyStemmer.
+    import Stemmer
+
+    return Stemmer.Stemmer(language)
 
 
 # One word's forms in the index and in a query: its stem, then the word itself when that differs.
@@ -68,13 +77,13 @@ Term = tuple[str, ...]
 def _forms(word: str) -> Term:
     word = word.lower().replace("ё", "\u0435")  # ё is searched as its plain e
     if _CYRILLIC.search(word):
-        stem = str(_RUSSIAN.stemWord(word))
+        stem = str(_stemmer("russian").stemWord(word))
     else:
         if not word.isascii():
             # Latin (and other) diacritics go: café = cafe. Cyrillic letters never get here.
             decomposed = unicodedata.normalize("NFKD", word)
             word = "".join(char for char in decomposed if not unicodedata.combining(char))
-        stem = str(_ENGLISH.stemWord(word))
+        stem = str(_stemmer("english").stemWord(word))
     return (stem,) if stem == word else (stem, word)
 
 

@@ -1,0 +1,74 @@
+"""`lanchat serve`'s flags take their defaults from ServerConfig: with no flag given, the config
+is ServerConfig() itself, and every flag is wired to it (giving it changes the config)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import build_parser
+from server.config import ServerConfig
+from server.runtime.cli import add_serve_arguments, config_from_args
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lanchat serve")
+    add_serve_arguments(parser)
+    return parser
+
+
+# A value other than the default for each flag (a flag that takes none is given alone).
+GIVEN = {
+    "--host": ["0.0.0.0"],
+    "--port": ["9000"],
+    "--data": ["elsewhere"],
+    "--ping-interval": ["5"],
+    "--ping-timeout": ["6"],
+    "--max-history-mib": ["7"],
+    "--max-file-mib": ["8"],
+    "--max-room-files-mib": ["9"],
+    "--max-host-files-mib": ["10"],
+    "--min-free-disk-mib": ["11"],
+    "--edit-window-hours": ["2"],
+    "--request-head-timeout": ["3"],
+    "--upload-idle-timeout": ["4"],
+    "--upload-expiry-seconds": ["60"],
+    "--upload-sweep-seconds": ["30"],
+    "--room-token-seconds": ["120"],
+    "--private-room": ["team={password_file}"],
+    "--announce": [],
+    "--browse": [],
+    "--name": ["front desk"],
+    "--known-host": ["192.0.2.7:8765"],
+    "--allow-host": ["chat.example"],
+}
+
+
+def flags(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        action.option_strings[-1]
+        for action in parser._actions
+        if action.option_strings and not isinstance(action, argparse._HelpAction)
+    ]
+
+
+def test_with_no_flag_the_config_is_the_server_configs_defaults():
+    assert config_from_args(serve_parser().parse_args([])) == ServerConfig()
+
+
+def test_lanchat_serve_from_the_lanchat_command_has_the_same_defaults():
+    assert config_from_args(build_parser().parse_args(["serve"])) == ServerConfig()
+
+
+def test_every_flag_has_a_value_to_try_here():
+    assert sorted(flags(serve_parser())) == sorted(GIVEN)
+
+
+@pytest.mark.parametrize("flag", sorted(GIVEN))
+def test_each_flag_sets_the_config(flag, tmp_path: Path):
+    password_file = tmp_path / "password"
+    password_file.write_text("correct horse battery staple\n", encoding="utf-8")
+    values = [value.format(password_file=password_file) for value in GIVEN[flag]]
+    assert config_from_args(serve_parser().parse_args([flag, *values])) != ServerConfig()
