@@ -33,6 +33,29 @@ HOUR = 3600
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = ServerConfig()
+    _add_listening_arguments(parser, defaults)
+    _add_storage_arguments(parser, defaults)
+    _add_timing_arguments(parser, defaults)
+    parser.add_argument(
+        "--private-room",
+        action="append",
+        default=[],
+        metavar="NAME[=FILE]",
+        help=f"make room NAME private, with the password in FILE (its first line) or, without =FILE,"
+        f" in the {ROOM_PASSWORD_ENV} environment variable; repeatable",
+    )
+    add_discovery_arguments(parser)
+
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to NAME (a DNS name for this machine); repeatable",
+    )
+
+
+def _add_listening_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
     parser.add_argument(
         "--host",
         default=defaults.host,
@@ -65,6 +88,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a ping may go unanswered before the connection is dropped (default: %(default)s)",
     )
+
+
+def _add_storage_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
+    """How much the history and the files may take, and how long messages stay editable."""
     parser.add_argument(
         "--max-history-mib",
         type=int,
@@ -94,6 +121,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long after sending people may edit their messages; 0 turns edits off"
         " (deleting one's own has no limit; default: %(default)s)",
     )
+
+
+def _add_timing_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
+    """Deadlines: for a request's head, a paused upload, a forgotten upload, a room token."""
     parser.add_argument(
         "--request-head-timeout",
         type=float,
@@ -111,7 +142,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--upload-expiry-seconds",
         type=positive_seconds,
-        default=files.expiry_seconds,
+        default=defaults.file_limits.expiry_seconds,
         metavar="SECONDS",
         help="how long an upload untouched (unfinished, or finished and never sent) is kept"
         " (default: %(default)s)",
@@ -130,23 +161,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a private or direct room's history token is good for; connected members get"
         " fresh ones halfway (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--private-room",
-        action="append",
-        default=[],
-        metavar="NAME[=FILE]",
-        help=f"make room NAME private, with the password in FILE (its first line) or, without =FILE,"
-        f" in the {ROOM_PASSWORD_ENV} environment variable; repeatable",
-    )
-    add_discovery_arguments(parser)
-
-    parser.add_argument(
-        "--allow-host",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="also answer requests addressed to NAME (a DNS name for this machine); repeatable",
     )
 
 
