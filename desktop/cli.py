@@ -13,7 +13,6 @@ from server import __version__
 from server.config import ServerConfig
 from server.peers.discovery_switch import DISCOVERY_ENV
 from server.runtime.cli import add_serve_arguments, config_from_args, serve
-from server.storage.private_files import keep_this_process_private
 
 from .settings import default_config_dir
 
@@ -100,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
     problem = display_problem()
     if problem is not None:
         print(f"lanchat: {problem}; running `lanchat serve` instead.", file=sys.stderr, flush=True)
-        keep_this_process_private(data_dir)  # the window's data folder, as private as the window keeps it
         return serve(ServerConfig(data_dir=data_dir))
 
     from .app import DesktopOptions, run

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from server.addresses import is_unspecified_host
 from server.config import ServerConfig
 from server.peers.local_addresses import lan_addresses
 from server.protocol.limits import MAX_EDIT_WINDOW_HOURS
@@ -19,6 +20,7 @@ from server.rooms.private import PasswordHash, hash_password
 from server.rooms.validation import validate_room
 from server.runtime.announce import add_discovery_arguments, start_announcing, stop_announcing
 from server.runtime.runner import ServerStartError, ServerThread
+from server.storage.private_files import keep_this_process_private
 
 __all__ = ["ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
 
@@ -250,6 +252,9 @@ def serve(config: ServerConfig) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    # The history holds private rooms and direct conversations: the user's only, whatever the
+    # umask (the folder 0700, its files 0600), as the window keeps its own.
+    keep_this_process_private(config.data_dir)
 
     server = ServerThread(config)
     try:
@@ -259,7 +264,7 @@ def serve(config: ServerConfig) -> int:
         return 1
 
     print(f"lanchat is serving at {server.url}", flush=True)
-    if config.host in ("0.0.0.0", ""):
+    if is_unspecified_host(config.host):
         for address in lan_addresses():
             print(f"  on the network: http://{address}:{server.port}/", flush=True)
     announcer = start_announcing(server, config)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -428,3 +430,29 @@ def test_a_burst_from_many_senders_reaches_every_reader_without_dropping_anyone(
             await ws.close()
 
     run(scenario())
+
+
+def test_lanchat_serve_keeps_its_data_folder_the_users_only_whatever_the_umask(tmp_path):
+    # The history holds private rooms and direct conversations; with umask 022 the folder was
+    # 755 and history.sqlite3 644, readable by every local user.
+    data = tmp_path / "data"
+    previous = os.umask(0o022)
+    try:
+        server = ServeProcess(data).start()
+    finally:
+        os.umask(previous)
+    try:
+
+        async def post() -> None:
+            async with websockets.connect(room_url(server, "general")) as ws:
+                await ws.send(json.dumps(seed("hello")))
+                await ws.recv()
+
+        run(post())
+    finally:
+        server.stop()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    kept = [path for path in data.rglob("*") if path.is_file()]
+    assert kept and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in kept), [
+        (path.name, oct(path.stat().st_mode)) for path in kept
+    ]
