@@ -66,9 +66,12 @@ class BanList:
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:
-            # Unreadable bans must not keep the host from starting; they are logged, not lost
-            # silently: the file stays until the next ban replaces it.
-            log.error("could not read the bans in %s: %s", path, exc)
+            # Unreadable bans must not keep the host from starting, nor be lost: the file is kept
+            # aside under a name with the time, so the next ban cannot overwrite it.
+            aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            with contextlib.suppress(OSError):
+                path.replace(aside)
+            log.error("could not read the bans in %s (%s); kept as %s", path, exc, aside.name)
             return
         for entry in entries if isinstance(entries, list) else []:
             with contextlib.suppress(KeyError, TypeError, ValueError, ModerationError):

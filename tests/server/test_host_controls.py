@@ -268,12 +268,12 @@ def test_a_removal_reason_is_said_up_to_max_reason_chars_and_no_further(server_t
     assert code == CloseCode.REMOVED
 
 
-def test_an_unreadable_bans_file_leaves_the_host_starting_with_no_bans_and_is_replaced_by_the_next_ban(
-    tmp_path,
-):
+def test_an_unreadable_bans_file_leaves_the_host_starting_and_is_kept_aside_from_the_next_ban(tmp_path):
     path = tmp_path / BANS_FILE
     path.write_text("{not json")
     bans = BanList(path)
     assert bans.all() == []
     bans.add("address", "192.0.2.7", "Eve")
     assert [ban["value"] for ban in BanList(path).all()] == ["192.0.2.7"]
+    [aside] = tmp_path.glob(f"{BANS_FILE}.unreadable-*")
+    assert aside.read_text() == "{not json"  # the earlier bans, for the host to recover
