@@ -12,9 +12,15 @@ export function outboxKey(host, room) {
   return `lanchat.outbox.${host}/${room}`
 }
 
-function newClientId() {
-  if (globalThis.crypto?.randomUUID) return `c-${crypto.randomUUID()}`
-  return `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
+/**
+ * A message's id, unguessable: another client that could guess it could not take the message for
+ * a repeat (the host keys ids by sender), but it stays private all the same. randomUUID exists
+ * only in secure contexts; a page over plain http on the LAN has getRandomValues, never Math.random.
+ */
+export function newClientId(cryptoImpl = globalThis.crypto) {
+  if (cryptoImpl.randomUUID) return `c-${cryptoImpl.randomUUID()}`
+  const bytes = cryptoImpl.getRandomValues(new Uint8Array(16))
+  return `c-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ref } from 'vue'
-import { createPacer, outboxKey, useOutbox } from './useOutbox.js'
+import { createPacer, newClientId, outboxKey, useOutbox } from './useOutbox.js'
 import { memoryStorage } from '../testing/FakeWebSocket.js'
 
 const limits = {
@@ -109,5 +109,20 @@ describe('useOutbox', () => {
     outbox.clear()
     expect(outbox.entries.value).toEqual([])
     expect(storage.getItem(outboxKey('h:1', 'general'))).toBeNull()
+  })
+})
+
+describe('newClientId', () => {
+  it('takes its randomness from crypto even where randomUUID is missing (plain http)', () => {
+    const getRandomValues = vi.fn((bytes) => bytes.fill(171))
+    const random = vi.spyOn(Math, 'random')
+    expect(newClientId({ getRandomValues })).toBe(`c-${'ab'.repeat(16)}`)
+    expect(getRandomValues).toHaveBeenCalledOnce()
+    expect(random).not.toHaveBeenCalled()
+    random.mockRestore()
+  })
+
+  it('uses randomUUID where the page has it', () => {
+    expect(newClientId({ randomUUID: () => 'u-1' })).toBe('c-u-1')
   })
 })
