@@ -23,6 +23,7 @@ class Member:
         "__weakref__",
         "close_with",
         "dropped",
+        "grants",
         "identity",
         "name",
         "outbox",
@@ -61,3 +62,6 @@ class Member:
         self.sending = False
         self.dropped = False  # fell too far behind: no longer in the room
         self.close_with: tuple[int, str] | None = None  # expelled: close so once the outbox is sent
+        # The grant ids of the room tokens this connection was given (room_tokens.py): removing or
+        # banning the member revokes them. A tuple: most members hold none, and () costs nothing.
+        self.grants: tuple[bytes, ...] = ()

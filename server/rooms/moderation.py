@@ -77,6 +77,8 @@ class HostControls:
             hit = member.identity == ban["value"] if kind == "identity" else address == ban["value"]
             if hit:
                 self._expel(member, banned_refusal(), CloseCode.BANNED)
+        if kind == "identity":  # tokens its connections held, the ones that left included
+            self.rooms.private.tokens.revoke_identity(ban["value"])
         log.info("banned %s %s (%s)", kind, ban["value"], ban["name"])
         return ban
 
@@ -126,3 +128,5 @@ class HostControls:
         # The error frame says it in full; a close reason is at most 123 bytes, so a short one.
         reason = "removed by the host" if code == CloseCode.REMOVED else "banned by the host"
         self.rooms.manager.expel(member, farewell, code, reason)
+        # Its room tokens stop opening the room's history and files, from any address.
+        self.rooms.private.tokens.revoke(member.grants)

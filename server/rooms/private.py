@@ -26,6 +26,7 @@ from server.protocol.codes import ErrorCode
 from server.protocol.limits import MAX_ROOM_PASSWORD_CHARS, MIN_ROOM_PASSWORD_CHARS
 from server.protocol.refusals import Refused
 from server.rooms.direct import is_direct_room
+from server.rooms.room_tokens import RoomTokens
 from server.rooms.validation import validate_room
 from server.storage.private_files import write_private
 
@@ -65,8 +66,6 @@ MAX_TRACKED_ADDRESSES = 4096
 # Past it a try is refused as locked for PASSWORD_BUSY_RETRY_SECONDS.
 MAX_CHECKS_IN_FLIGHT_PER_ADDRESS = 2
 PASSWORD_BUSY_RETRY_SECONDS = 1.0
-# Live history tokens, all rooms together; past it the oldest is revoked.
-MAX_ROOM_TOKENS = 4096
 STORE_FILE = "private-rooms.json"
 
 
@@ -146,7 +145,8 @@ class PrivateRooms:
         self._configured = dict(configured)
         self._failures: OrderedDict[str, _Failures] = OrderedDict()
         self._in_flight: dict[str, int] = {}  # address -> password checks running now
-        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token -> (room, expires)
+        # The tokens that open a room's HTTP side after its door: signed, never stored.
+        self.tokens = RoomTokens(token_seconds, clock)
 
     # What the host decides --------------------------------------------------
 
@@ -170,14 +170,14 @@ class PrivateRooms:
         with self._lock:
             self._configured.pop(room, None)
             self._saved[room] = hashed
-            self._revoke_tokens(room)
+            self.tokens.revoke_room(room)
             self._save()
 
     def make_open(self, room: str) -> None:
         with self._lock:
             self._configured.pop(room, None)
             self._saved.pop(room, None)
-            self._revoke_tokens(room)
+            self.tokens.revoke_room(room)
             self._save()
 
     # What a client tries ----------------------------------------------------
@@ -227,30 +227,14 @@ class PrivateRooms:
                     tries_left=max(left, 0),
                 )
             self._failures.pop(key, None)
-            return self._issue_token(room)
+        return self.tokens.issue(room)
 
     def issue_token(self, room: str) -> str:
-        """A history token for a room whose door was passed some other way (a direct conversation)."""
-        with self._lock:
-            return self._issue_token(room)
+        """A token for `room`'s HTTP side, for a client whose door it passed."""
+        return self.tokens.issue(room)
 
     def token_valid(self, room: str, token: str | None) -> bool:
-        token_room = self.token_room(token)
-        return token_room is not None and hmac.compare_digest(token_room.encode(), room.encode())
-
-    def token_room(self, token: str | None) -> str | None:
-        """The room a live token opens, or None (no such token, or expired)."""
-        if not token:
-            return None
-        with self._lock:
-            entry = self._tokens.get(token)
-            if entry is None:
-                return None
-            token_room, expires = entry
-            if self._clock() >= expires:
-                del self._tokens[token]
-                return None
-            return token_room
+        return self.tokens.opens(token, room)
 
     def _refuse_if_locked(self, key: str) -> None:
         failures = self._failures.get(key)
@@ -263,17 +247,6 @@ class PrivateRooms:
                 "Too many wrong passwords from your address; try again later.",
                 retry_after=round(wait, 3),
             )
-
-    def _issue_token(self, room: str) -> str:
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = (room, self._clock() + self.token_seconds)
-        while len(self._tokens) > MAX_ROOM_TOKENS:
-            self._tokens.popitem(last=False)
-        return token
-
-    def _revoke_tokens(self, room: str) -> None:
-        for token in [t for t, (r, _) in self._tokens.items() if r == room]:
-            del self._tokens[token]
 
     # The file ---------------------------------------------------------------
 

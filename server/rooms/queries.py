@@ -11,6 +11,7 @@ from server.protocol.limits import MAX_SEARCH_OFFSET, MAX_SEARCH_ROOMS, MAX_SEAR
 from server.protocol.refusals import Refused
 from server.rooms.direct import is_direct_room
 from server.rooms.message_frames import message_frames
+from server.rooms.room_tokens import room_key
 from server.rooms.state import RoomState
 from server.rooms.validation import validate_room
 from server.storage.search import hit_frame, query_terms
@@ -23,6 +24,7 @@ __all__ = [
     "check_readable",
     "history_page",
     "list_rooms",
+    "opened_by",
     "room_list_page",
     "search_page",
 ]
@@ -98,7 +100,7 @@ def history_page(
     the page centred on that id instead (and `has_newer` says whether newer ones follow).
 
     Raises Refused for an invalid room name, and for a private room without a valid `token`."""
-    check_readable(rooms, room, {rooms.private.token_room(token)} - {None})
+    check_readable(rooms, room, opened_by(rooms, [token]))
     newer: bool | None = None
     if around is not None:
         page, newer = rooms.store.around(room, around, limit)
@@ -114,16 +116,22 @@ def history_page(
     return answer
 
 
-def check_readable(rooms: RoomState, room: str, token_rooms: set[str | None]) -> None:
+def opened_by(rooms: RoomState, tokens: list[str | None]) -> set[bytes]:
+    """The rooms (as room_key digests) that the caller's live tokens open."""
+    return {key for token in tokens if (key := rooms.private.tokens.room_of(token)) is not None}
+
+
+def check_readable(rooms: RoomState, room: str, opened: set[bytes]) -> None:
     """Refused unless `room` is a valid name the caller may read: an open room, or a private or
-    direct one that one of the caller's tokens opens."""
+    direct one that one of the caller's tokens opens (`opened`, room digests)."""
     validate_room(room)
-    if is_direct_room(room) and room not in token_rooms:
+    unlocked = room_key(room) in opened
+    if is_direct_room(room) and not unlocked:
         raise Refused(
             ErrorCode.DIRECT_FORBIDDEN,
             "This is a direct conversation: its history needs the token its socket gave after the hello.",
         )
-    if rooms.private.is_private(room) and room not in token_rooms:
+    if rooms.private.is_private(room) and not unlocked:
         raise Refused(
             ErrorCode.PASSWORD_REQUIRED,
             "This room is private: its history needs the token its socket gave after the password.",
@@ -144,17 +152,17 @@ def search_page(
         raise Refused(ErrorCode.SEARCH_INVALID, f"A search carries at most {MAX_SEARCH_TOKENS} room tokens.")
     if len(wanted) > MAX_SEARCH_ROOMS:
         raise Refused(ErrorCode.SEARCH_INVALID, f"A search names at most {MAX_SEARCH_ROOMS} rooms.")
-    token_rooms = {rooms.private.token_room(token) for token in token_list} - {None}
+    opened = opened_by(rooms, list(token_list))
     if wanted:
         for room in wanted:
-            check_readable(rooms, room, token_rooms)
+            check_readable(rooms, room, opened)
         searched = list(dict.fromkeys(wanted))
     else:
         private = rooms.private.rooms()
         searched = [
             room
             for room in rooms.store.rooms()
-            if room in token_rooms or not (room in private or is_direct_room(room))
+            if not (room in private or is_direct_room(room)) or room_key(room) in opened
         ]
     hits = rooms.store.search(terms, searched, offset, limit + 1)
     more = len(hits) > limit and offset + limit <= MAX_SEARCH_OFFSET

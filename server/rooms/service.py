@@ -21,10 +21,15 @@ from server.rooms.direct import is_direct_room
 from server.rooms.member import Socket
 from server.rooms.queries import HistoryPage, RoomListPage, RoomSummary, SearchPage
 from server.rooms.replay import Catchup, ChangeKind
+from server.rooms.room_tokens import grant_of
 from server.rooms.state import RoomState, Session
 from server.storage.history import StoredMessage
 
 # HistoryPage, RoomListPage, SearchPage, Session and error_frame are re-exported for the web edge.
+# Token grants one connection keeps for revoking: a token lives ROOM_TOKEN_SECONDS and a fresh one
+# comes every half of that, so only the last few can still open anything.
+MAX_GRANTS_HELD = 4
+
 __all__ = ["ChatRooms", "HistoryPage", "RoomListPage", "RoomSummary", "SearchPage", "Session", "error_frame"]
 
 
@@ -61,7 +66,7 @@ class ChatRooms(RoomState):
 
     def require_access(self, room: str, token: str | None) -> None:
         """Refused unless `token` opens `room` (its history and its files)."""
-        queries.check_readable(self, room, {self.private.token_room(token)} - {None})
+        queries.check_readable(self, room, queries.opened_by(self, [token]))
 
     def search_page(
         self, query: str, rooms: list[str], offset: int, limit: int, tokens: str | None = None
@@ -144,14 +149,26 @@ class ChatRooms(RoomState):
         room = member.room
         if member.close_with is not None or not (self.private.is_private(room) or is_direct_room(room)):
             return False
+        token = self.private.issue_token(room)
+        self.hold_token(session, token)
         frame: TokenFrame = {
             "type": "token",
             "room": room,
-            "token": self.private.issue_token(room),
+            "token": token,
             "expires_in": json_number(self.private.token_seconds),
         }
         self.manager.send(member, frame)
         return True
+
+    def hold_token(self, session: Session, token: str) -> None:
+        """`session` was given `token` (at its door, or fresh): removing or banning it revokes it."""
+        grant = grant_of(token)
+        if grant is None:
+            return
+        member = session.member
+        member.grants = (*member.grants[-(MAX_GRANTS_HELD - 1) :], grant)
+        if member.identity is not None:
+            self.private.tokens.bind([grant], member.identity)
 
     def password_changed(self, room: str) -> None:
         """The room became private or has a new password: its members must enter it again."""

@@ -6,6 +6,7 @@ them (the password; the hello of one of the two identities) before anything of t
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -21,15 +22,25 @@ from server.rooms.service import ChatRooms
 __all__ = ["pass_doors"]
 
 
+@dataclass(frozen=True, slots=True)
+class PassedDoor:
+    """What a room's door gave: the token it handed out, and for a direct conversation the hello it
+    read (and its text), which identifies the member as any hello would."""
+
+    token: str
+    hello: tuple[Hello, str] | None = None
+
+
 async def pass_doors(
     websocket: WebSocket, rooms: ChatRooms, room: str, address: str | None
-) -> tuple[Hello, str] | None:
-    """Through the room's doors, if it has any: for a direct conversation, the hello its door read
-    (and its text), which identifies the member as any hello would. Refused, or WebSocketDisconnect."""
+) -> PassedDoor | None:
+    """Through the room's doors, if it has any (None: an open room). Refused, or WebSocketDisconnect."""
     if rooms.private.is_private(room):
         if rooms.bans.banned_address(address):  # no password guessing for a banned address
             raise banned_refusal()
-        await enter_private(websocket, rooms.private, room, address)
+        token = await enter_private(websocket, rooms.private, room, address)
+        if not is_direct_room(room):
+            return PassedDoor(token)
     if is_direct_room(room):
         if rooms.bans.banned_address(address):
             raise banned_refusal()
@@ -49,23 +60,24 @@ async def first_frame(websocket: WebSocket) -> str | None:
     return text
 
 
-async def enter_private(websocket: WebSocket, private: PrivateRooms, room: str, address: str | None) -> None:
+async def enter_private(websocket: WebSocket, private: PrivateRooms, room: str, address: str | None) -> str:
     """A private room's door: its password must be the first frame."""
     frame = decode_password_frame(await first_frame(websocket))
     # scrypt takes its tens of milliseconds on its own thread, not on the loop every room uses.
     loop = asyncio.get_running_loop()
     token = await loop.run_in_executor(PASSWORD_CHECKS, private.enter, room, frame, address)
     await send_entered(websocket, room, token, private.token_seconds)
+    return token
 
 
-async def enter_direct(websocket: WebSocket, rooms: ChatRooms, room: str) -> tuple[Hello, str]:
+async def enter_direct(websocket: WebSocket, rooms: ChatRooms, room: str) -> PassedDoor:
     """A direct conversation's door: its first frame must be the hello of one of its two
-    identities. Returns that hello (and its text)."""
+    identities."""
     text = await first_frame(websocket)
     hello, token = rooms.enter_direct(room, text)
     assert text is not None
     await send_entered(websocket, room, token, rooms.private.token_seconds)
-    return hello, text
+    return PassedDoor(token, (hello, text))
 
 
 async def send_entered(websocket: WebSocket, room: str, token: str, expires_in: float) -> None:

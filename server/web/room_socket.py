@@ -90,11 +90,11 @@ async def room_socket(websocket: WebSocket) -> None:
         await websocket.accept()
         rooms = state.running().rooms
         try:
-            direct_hello = await pass_doors(websocket, rooms, room, address)
+            door = await pass_doors(websocket, rooms, room, address)
             # Checked here, with no await before the join, so the room cannot fill meanwhile.
             rooms.admit(room, address)
-            if direct_hello is not None:
-                rooms.admit_direct(room, direct_hello[0])
+            if door is not None and door.hello is not None:
+                rooms.admit_direct(room, door.hello[0])
         except Refused as refusal:
             await refuse(websocket, refusal)
             return
@@ -103,8 +103,10 @@ async def room_socket(websocket: WebSocket) -> None:
         session = rooms.join(
             websocket, room, name=query.name, rich=query.rich, after=query.after, address=address
         )
-        if direct_hello is not None:  # the door read it; it identifies the member as any hello
-            rooms.receive(session, direct_hello[1])
+        if door is not None:
+            rooms.hold_token(session, door.token)
+            if door.hello is not None:  # the door read it; it identifies the member as any hello
+                rooms.receive(session, door.hello[1])
         await stay(websocket, rooms, session, refresh_token=query.rich)
 
 

@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 import stat
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -14,7 +16,9 @@ import websockets
 
 from desktop.host_controls import WindowHostControls
 from server.protocol.codes import CloseCode, ErrorCode
+from server.protocol.limits import ROOM_TOKEN_HEADER
 from server.rooms.bans import BANS_FILE, MAX_BANS, BanList
+from server.rooms.direct import direct_room
 from server.rooms.identity import identity_of
 from server.rooms.moderation import MAX_REASON_CHARS
 from tests.support.server_thread import start_server_thread
@@ -277,3 +281,54 @@ def test_an_unreadable_bans_file_leaves_the_host_starting_and_is_kept_aside_from
     assert [ban["value"] for ban in BanList(path).all()] == ["192.0.2.7"]
     [aside] = tmp_path.glob(f"{BANS_FILE}.unreadable-*")
     assert aside.read_text() == "{not json"  # the earlier bans, for the host to recover
+
+
+def _history_status(server, room: str, token: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/api/rooms/{urllib.parse.quote(room, safe='')}/messages",
+        headers={ROOM_TOKEN_HEADER: token},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_a_ban_revokes_the_room_tokens_of_the_identity_even_after_it_left(server_thread, controls):
+    # A banned person's token kept opening a direct conversation's history (and files) from
+    # another address for up to ten minutes.
+    room = direct_room(identity_of(SECRET), identity_of(OTHER_SECRET))
+
+    async def enter_and_leave() -> str:
+        client = await websockets.connect(f"ws://127.0.0.1:{server_thread.port}/ws/{room}?v=2&name=Eve")
+        await client.send(json.dumps({"type": "hello", "secret": SECRET}))
+        entered = await _frames_until(client, lambda f: f.get("type") == "entered")
+        await _frames_until(client, lambda f: f.get("type") == "identified")
+        await client.close()
+        return str(entered["token"])
+
+    token = asyncio.run(enter_and_leave())
+    assert _history_status(server_thread, room, token) == 200
+    controls.ban("identity", identity_of(SECRET), "Eve")
+    assert _history_status(server_thread, room, token) == 403
+
+
+def test_removing_a_member_revokes_the_token_its_password_gave(server_thread, controls):
+    server_thread.app.rooms.private.set_password("vault", "open sesame")
+
+    async def enter() -> tuple[object, str]:
+        client = await websockets.connect(f"ws://127.0.0.1:{server_thread.port}/ws/vault?v=2&name=Mallory")
+        await client.send(json.dumps({"type": "password", "password": "open sesame"}))
+        entered = await _frames_until(client, lambda f: f.get("type") == "entered")
+        await _frames_until(client, lambda f: f.get("type") == "welcome")
+        return client, str(entered["token"])
+
+    async def scenario() -> tuple[int, int]:
+        client, token = await enter()
+        before = await asyncio.to_thread(_history_status, server_thread, "vault", token)
+        await asyncio.to_thread(controls.remove_member, "vault", "Mallory")
+        await _closed_with(client)
+        return before, await asyncio.to_thread(_history_status, server_thread, "vault", token)
+
+    assert asyncio.run(scenario()) == (200, 403)

@@ -30,6 +30,8 @@ def hello(rooms: RoomState, member: Member, frame: Hello) -> None:
     if seen is not None:
         identified["seen"] = seen
     rooms.manager.send(member, identified)
+    if member.grants:  # tokens its door gave before it said who it is: a ban of it revokes them too
+        rooms.private.tokens.bind(member.grants, identity)
     tell_evicted(rooms, rooms.manager.names.identify(member, identity))
 
 
