@@ -87,15 +87,18 @@ def test_arabic_names_keep_their_order_and_an_arabic_message_reads_right_to_left
     assert name_box and you_box and you_box["x"] >= name_box["x"] + name_box["width"] - 1
     assert member.locator(".name").evaluate("element => getComputedStyle(element).unicodeBidi") == "isolate"
 
-    # A file name with RIGHT-TO-LEFT OVERRIDE is isolated in the card, so it reorders nothing else.
+    # A file name with RIGHT-TO-LEFT OVERRIDE ("invoice...exe" showing as "...pdf") is refused by
+    # the host, in plain words; the sender's own row shows the name isolated meanwhile, so it
+    # reorders nothing else, and nobody else ever sees the file.
     evil = tmp_path / OVERRIDE_FILE
     evil.write_text("not an executable\n")
     anna.get_by_test_id("attach-input").set_input_files(str(evil))
-    card = sara.get_by_test_id("file-card")
-    expect(card).to_have_count(1, timeout=20_000)
-    file_name = card.get_by_test_id("file-name")
-    expect(file_name).to_have_text(OVERRIDE_FILE)
-    assert file_name.evaluate("element => getComputedStyle(element).unicodeBidi") == "isolate"
+    expect(anna.get_by_test_id("upload-error")).to_contain_text(
+        "does not accept this file name", timeout=20_000
+    )
+    row_name = anna.get_by_test_id("upload").locator(".name")
+    assert row_name.evaluate("element => getComputedStyle(element).unicodeBidi") == "isolate"
+    expect(sara.get_by_test_id("file-card")).to_have_count(0)
 
     keep_for_review(screenshot(anna, "bidi-anna-seen-by"), SHOTS)
     keep_for_review(screenshot(ali, "bidi-ali-members"), SHOTS)
