@@ -5,6 +5,12 @@ Only PNG, JPEG, GIF and WebP whose header Pillow reads are previews; anything el
 any pixel is decoded: past MAX_IMAGE_PIXELS (a small file can claim a 30,000 x 30,000 canvas and
 decompress to gigabytes) the file is still attachable, as a download with no preview.
 
+Pixels are weighed against bytes too: a 2 KB lossless WebP may claim 7,070 x 7,070 pixels (just
+under the cap) and decoding it took a gigabyte. An image may decode to SMALL_IMAGE_PIXELS
+whatever its size, and past that to PIXELS_PER_FILE_BYTE pixels for each byte of the file (a
+photo has well under one pixel a byte, a flat screenshot some tens). Images are inspected one at
+a time on their own thread (THUMBNAILS), and shrunk before they are turned upright.
+
 Pillow is imported on the first image inspected, not with this module: the server's settings
 import the file store and so this module, and a process that never sees an image (the window at
 start-up, an idle host) should not load an imaging library.
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +28,30 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["MAX_IMAGE_PIXELS", "PREVIEW_TYPES", "THUMBNAIL_MAX_SIDE", "ImageFacts", "inspect_image"]
+__all__ = [
+    "MAX_IMAGE_PIXELS",
+    "PIXELS_PER_FILE_BYTE",
+    "PREVIEW_TYPES",
+    "SMALL_IMAGE_PIXELS",
+    "THUMBNAILS",
+    "THUMBNAIL_MAX_SIDE",
+    "ImageFacts",
+    "decode_budget",
+    "inspect_image",
+]
 
 log = logging.getLogger("lanchat.files")
 
 # 50 megapixels: a phone's or a camera's photo; decoding one takes about 200 MB at most.
 MAX_IMAGE_PIXELS = 50_000_000
+# Any image may decode to this many pixels (16 MiB as RGBA)...
+SMALL_IMAGE_PIXELS = 4_000_000
+# ...and a larger one to this many for each byte of its file: a 50-megapixel image needs a file of
+# 50 KB at least (its photos are megabytes), so a tiny file cannot claim a huge canvas.
+PIXELS_PER_FILE_BYTE = 1000
+# Images are decoded one at a time, beside the uploads' own threads: three bombs at once once
+# took 2.9 GB.
+THUMBNAILS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lanchat-thumbnails")
 # The thumbnail fits this square (twice a timeline preview's CSS size, for high-density screens).
 THUMBNAIL_MAX_SIDE = 640
 THUMBNAIL_QUALITY = 80
@@ -59,7 +84,7 @@ def inspect_image(path: Path, thumbnail_path: Path) -> ImageFacts:
                 if preview is None:
                     return ImageFacts()
                 width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
+                if width * height > decode_budget(path.stat().st_size):
                     return ImageFacts()
                 if image.getexif().get(_ORIENTATION_TAG) in _TRANSPOSED:
                     width, height = height, width
@@ -73,14 +98,20 @@ def inspect_image(path: Path, thumbnail_path: Path) -> ImageFacts:
         return ImageFacts()
 
 
+def decode_budget(file_bytes: int) -> int:
+    """The most pixels a file of `file_bytes` bytes may decode to for a preview."""
+    return min(MAX_IMAGE_PIXELS, max(SMALL_IMAGE_PIXELS, PIXELS_PER_FILE_BYTE * file_bytes))
+
+
 def _write_thumbnail(image: Image.Image, thumbnail_path: Path) -> None:
     from PIL import ImageOps
 
-    image.draft("RGB", (THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))  # JPEG: decode at a fraction of its size
+    # Shrink first, then turn upright: JPEG decodes at a fraction of its size (draft, in
+    # thumbnail), and the rotation copies the small image, never the whole one.
+    image.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
     upright = ImageOps.exif_transpose(image)
     if upright.mode not in ("RGB", "RGBA"):
         upright = upright.convert("RGBA" if "transparency" in upright.info or "A" in upright.mode else "RGB")
-    upright.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
     part = thumbnail_path.with_suffix(".part")
     upright.save(part, "WEBP", quality=THUMBNAIL_QUALITY)
     part.replace(thumbnail_path)

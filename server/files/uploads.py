@@ -30,6 +30,7 @@ from server.files.contents import release_content
 from server.files.index import FileIndex, StoredUpload
 from server.files.quota import Quota, Unfinished
 from server.files.refusals import UploadRefused
+from server.files.thumbnails import THUMBNAILS
 from server.protocol.codes import ErrorCode
 
 __all__ = [
@@ -159,7 +160,9 @@ class Uploads:
                 "The file that arrived is not the one whose SHA-256 was declared: it was removed;"
                 " send it again.",
             )
-        facts = await asyncio.to_thread(self.blobs.keep_content, part, upload.sha256)
+        facts = await asyncio.get_running_loop().run_in_executor(
+            THUMBNAILS, self.blobs.keep_content, part, upload.sha256
+        )
         self._progress.pop(upload.id, None)
         self._index.mark_complete(upload.id, self.clock(), facts)
         finished = self._index.upload(upload.id)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -269,3 +270,41 @@ def test_deleting_the_message_removes_its_file_once_nothing_else_refers_to_it(se
         alice.send(json.dumps({"type": "delete", "id": second["id"]}))
         frames_until(alice, lambda f: f["type"] == "update")
     assert not content.exists()
+
+
+# What decoding may add to the host's peak memory while it inspects images no bigger than a few
+# hundred bytes: a 2 KB WebP claiming 7,070 x 7,070 pixels once raised it from 108 MB to 1.1 GB.
+TINY_BOMB_PEAK_MIB = 64
+
+
+def _peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_tiny_images_claiming_huge_canvases_leave_the_hosts_peak_memory_within_its_bound(
+    serve_process, tmp_path
+):
+    process = serve_process(extra_args=file_host_args(tmp_path))
+    bombs = []
+    for color in ((200, 30, 30), (30, 200, 30), (30, 30, 200)):  # three contents, not one
+        canvas = io.BytesIO()
+        Image.new("RGB", (7070, 7070), color).save(canvas, "WEBP", lossless=True, method=0)
+        bombs.append(canvas.getvalue())
+    assert all(len(bomb) < 2048 for bomb in bombs)
+    with httpx.Client(base_url=process.url.rstrip("/"), timeout=60) as http:
+        uploaded(http, b"warm up", name="warm.txt")  # the file store's own first costs
+        before = _peak_rss_mib(process.process.pid)
+        with ThreadPoolExecutor(len(bombs)) as pool:  # at once, as three clients would
+            ids = list(
+                pool.map(lambda bomb: uploaded(http, bomb, name="tiny.webp", file_type="image/webp"), bombs)
+            )
+        peak = _peak_rss_mib(process.process.pid)
+        with member(process) as (alice, _):
+            frame = post(alice, "Alice", "", ids)
+    assert peak - before < TINY_BOMB_PEAK_MIB, (before, peak)
+    assert all("thumbnail" not in attachment for attachment in frame["attachments"])  # plain downloads
