@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ import websockets
 
 from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS
 from server.protocol.limits import (
+    MAX_FILE_BYTES,
     MAX_FRAME_BYTES,
     MAX_ROOM_PASSWORD_CHARS,
     MIN_ROOM_PASSWORD_CHARS,
@@ -65,6 +67,7 @@ from server.protocol.limits import (
 )
 from server.rooms.validation import name_key
 from tests.support.server_process import ServeProcess
+from tests.support.tus_client import OFFSET_TYPE, TUS, create_headers
 
 __all__ = ["HEALTH_MAX_SECONDS", "RSS_MARGIN_MIB", "FuzzReport", "run"]
 
@@ -359,7 +362,18 @@ class Attacker:
         person = self.rng.choice(list(PEOPLE))
         room = self.rng.choice(PEOPLE[person])
         variant = self.rng.choice(
-            [person, person.upper(), person.lower(), f"  {person} ", person.replace("e", "e\u00a0")]
+            [
+                person,
+                person.upper(),
+                person.lower(),
+                f"  {person} ",
+                person.replace("e", "e\u00a0"),
+                person + "\u034f",  # a combining grapheme joiner: draws nothing
+                person + "\ufe0f",  # a variation selector after a letter
+                person + "\U000e0100",
+                person.replace("l", "I"),  # a capital I for an l
+                person.replace("A", "\u0410").replace("i", "\u0456"),  # Cyrillic look-alikes
+            ]
         )
         query = self.rng.choice(["?v=2", f"?v=2&name={person}", ""])
         async with websockets.connect(f"ws://{self.host}:{self.port}/ws/{room}{query}") as ws:
@@ -398,6 +412,54 @@ class Attacker:
                     frame[self.rng.choice(["id", "text", "emoji", "client_id"])] = self.junk_value()
                 await ws.send(json.dumps(frame))
             await self.drain_some(ws, 0.3)
+
+    async def lookalike_rooms(self) -> None:
+        """Join rooms spelled like the people's (case, Cyrillic letters, a Hangul filler): each is
+        refused as a new room, so none can pose as theirs (the private one included)."""
+        room = self.rng.choice(GOOD_ROOMS)
+        twin = self.rng.choice(
+            [
+                room.upper(),
+                room.capitalize(),
+                room.replace("o", "\u043e").replace("a", "\u0430"),
+                room + "\u3164",
+            ]
+        )
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async with websockets.connect(self.url(urllib.parse.quote(twin))) as ws:
+                await ws.send(json.dumps({"text": "this is the real one", "sender": "Mallory"}))
+                await self.drain_some(ws, 0.3)
+
+    async def reuse_client_ids(self) -> None:
+        """Read a people's room, then post under the client ids seen there: each is another
+        sender's, so it must be stored as a new message of Mallory's, never swallow theirs."""
+        room = self.rng.choice(["lobby", "team"])
+        async with websockets.connect(f"ws://{self.host}:{self.port}/ws/{room}?name=Mallory") as ws:
+            seen: list[str] = []
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    async for text in ws:
+                        frame = json.loads(text)
+                        if isinstance(frame.get("client_id"), str):
+                            seen.append(frame["client_id"])
+            for client_id in seen[-5:]:
+                await ws.send(json.dumps({"text": "copy", "sender": "Mallory", "client_id": client_id}))
+            await self.drain_some(ws, 0.3)
+
+    async def squat_uploads(self) -> None:
+        """Announce uploads as large as allowed and send nothing, or an empty PATCH to keep one
+        alive: that reserves nothing, so nobody else's files are refused for it."""
+        base = f"http://{self.host}:{self.port}"
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            length = self.rng.choice([MAX_FILE_BYTES, MAX_FILE_BYTES + 1, 1, 0, -1])
+            room = self.rng.choice(["lobby", "team"])
+            created = await client.post(
+                "/api/uploads", headers=create_headers(room, length, "A" * 43 + "=", "x", "")
+            )
+            location = created.headers.get("location")
+            if location and self.rng.random() < 0.5:
+                empty = {**TUS, "Upload-Offset": "0", "Content-Type": OFFSET_TYPE}
+                await client.patch(location, headers=empty, content=b"")
 
     async def http_junk(self) -> None:
         base = f"http://{self.host}:{self.port}"
@@ -442,6 +504,9 @@ class Attacker:
         "tamper_messages",
         "http_junk",
         "guess_room_password",
+        "lookalike_rooms",
+        "reuse_client_ids",
+        "squat_uploads",
     )
 
     @staticmethod
