@@ -82,9 +82,17 @@ def is_streaming_upload(method: str, path: str) -> bool:
     return method == "PATCH" and path.startswith(UPLOADS_PATH + "/")
 
 
-def file_cookie_name(room: str) -> str:
-    """One cookie per room (a browser may be in several private rooms): named by a hash of it."""
-    return FILE_ACCESS_COOKIE_PREFIX + hashlib.sha256(room.encode()).hexdigest()[:16]
+def file_cookie_name(room: str, port: int) -> str:
+    """One cookie per room (a browser may be in several private rooms), named by a hash of it, and
+    per port: browsers send a host's cookies to every port of it, so another service (or another
+    lanchat) on this machine would otherwise receive this one under /api/files/."""
+    return f"{FILE_ACCESS_COOKIE_PREFIX}{port}_{hashlib.sha256(room.encode()).hexdigest()[:16]}"
+
+
+def _server_port(request: Request) -> int:
+    """The port of the listener the request came in on (not the Host header's, which a client writes)."""
+    server = request.scope.get("server")
+    return int(server[1]) if server and server[1] is not None else 0
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -409,7 +417,7 @@ class _FileEndpoints:
             return _refusal_response(refusal)
         response = Response(status_code=204)
         response.set_cookie(
-            file_cookie_name(room),
+            file_cookie_name(room, _server_port(request)),
             token,
             max_age=math.ceil(_rooms_of(request).private.token_seconds),
             path=FILES_PATH,
@@ -427,7 +435,7 @@ class _FileEndpoints:
                 404, ErrorCode.FILE_NOT_FOUND, "No file has that id (or its message was deleted)."
             )
         token = request.headers.get(ROOM_TOKEN_HEADER) or request.cookies.get(
-            file_cookie_name(attachment.room)
+            file_cookie_name(attachment.room, _server_port(request))
         )
         _rooms_of(request).require_access(attachment.room, token)
         return attachment

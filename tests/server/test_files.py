@@ -246,6 +246,7 @@ def test_a_private_rooms_file_is_refused_to_a_non_member_and_given_to_a_member(s
     granted = client.post("/api/rooms/team/access", headers={"X-Lanchat-Room-Token": token})
     assert granted.status_code == 204
     cookie = granted.headers["set-cookie"]
+    assert cookie.startswith(f"lanchat_files_{server.port}_")  # no other port of this host gets it
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/api/files/" in cookie
     assert client.get(url).content == b"secret plans"
     client.cookies.clear()
