@@ -15,6 +15,8 @@ from server.addresses import is_unspecified_host
 from server.config import ServerConfig
 from server.protocol.limits import TRANSPORT_MAX_FRAME_BYTES
 from server.runtime.fd_limit import raise_open_file_limit
+from server.runtime.preflight import check_data_folder
+from server.runtime.runner_errors import DataFolderProblem, PortTakenError, ServerStartError
 
 if TYPE_CHECKING:
     import asyncio
@@ -32,14 +34,6 @@ T = TypeVar("T")
 # How long shutdown waits for open connections before closing them.
 GRACEFUL_SHUTDOWN_SECONDS = 1
 STARTUP_TIMEOUT_SECONDS = 15.0
-
-
-class ServerStartError(RuntimeError):
-    """The server could not start listening (port taken, address not available, ...)."""
-
-
-class PortTakenError(ServerStartError):
-    """Another program (or another lanchat) already listens on that port."""
 
 
 # A request's line and headers together: a browser's are a few KiB. httptools (uvicorn's default)
@@ -197,6 +191,8 @@ class ServerThread:
         deadline = time.monotonic() + timeout
         while self._server is None or not self._server.started:
             if self._thread is None or not self._thread.is_alive():
+                if isinstance(self._error, ServerStartError):
+                    raise self._error  # its message is the sentence to show
                 raise ServerStartError(f"the server stopped while starting: {self._error!r}")
             if time.monotonic() > deadline:
                 raise ServerStartError("the server did not start in time")
@@ -210,6 +206,7 @@ class ServerThread:
 
             from server.web.app import create_app
 
+            check_data_folder(self.config)
             app = create_app(self.config)
             server = uvicorn.Server(uvicorn_config(app, self.config, lifespan="on"))
             with self._stop_lock:
@@ -218,6 +215,8 @@ class ServerThread:
                 self._server = server
                 self._app = app
             server.run(sockets=[sock])
+        except DataFolderProblem as exc:  # said once, in full, by whoever waits
+            self._error = exc
         except BaseException as exc:  # raised again by wait_started(), if anyone waits
             self._error = exc
             log.error("the server stopped: %r", exc)

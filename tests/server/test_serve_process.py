@@ -456,3 +456,29 @@ def test_lanchat_serve_keeps_its_data_folder_the_users_only_whatever_the_umask(t
     assert kept and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in kept), [
         (path.name, oct(path.stat().st_mode)) for path in kept
     ]
+
+
+@pytest.mark.parametrize(
+    "damaged, named",
+    [
+        ("history.sqlite3", "the history file"),
+        ("files/files.sqlite3", "the files index file"),
+        ("private-rooms.json", "the private rooms file"),
+    ],
+)
+def test_a_damaged_data_file_stops_lanchat_serve_with_one_sentence_naming_it(tmp_path, damaged, named):
+    # As a power cut or a failing disk leaves it: random bytes where a database or JSON was.
+    path = tmp_path / "data" / damaged
+    path.parent.mkdir(parents=True)
+    path.write_bytes(bytes(range(256)) * 16)
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "--port", "0", "--data", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LANCHAT_DISCOVERY": "off"},
+    )
+    assert done.returncode == 1
+    said = (done.stdout + done.stderr).strip().splitlines()
+    assert len(said) == 1 and said[0].startswith(f"lanchat: {named} {path} "), said
+    assert "Traceback" not in done.stderr and path.read_bytes() == bytes(range(256)) * 16  # untouched
