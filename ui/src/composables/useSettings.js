@@ -11,9 +11,9 @@ const RECENT_MAX = 8
 // Rooms whose messages notify only when they name us, as "host/room" keys. Bounded as the
 // window's settings.json bounds it (desktop/settings.py MAX_MUTED_ROOMS, the same number).
 export const MUTED_ROOMS_MAX = 200
-// Names this client used before a rename: messages under them still show as ours, after a
-// reload too. Until identities exist the name is all a message says about who sent it, so this
-// client's own history of names is the best evidence; bounded so a list of them stays small.
+// Names this client used before a rename: a message without an identity (from before this client
+// said hello, or from a host that keeps none) still shows as ours under them, after a reload too
+// (ownMessages.js goes by identity first); bounded so a list of them stays small.
 export const FORMER_NAMES_MAX = 20
 const FORMER_NAMES_KEY = 'lanchat.formerNames'
 
