@@ -48,6 +48,7 @@ def refusal(ws: ClientConnection) -> tuple[dict, int | None]:
 def test_both_identities_enter_their_direct_room_and_read_its_history(server):
     with entered(server, ALICE, "Alice") as (alice, frames):
         assert frames[0]["type"] == "entered" and frames[0]["room"] == ROOM
+        assert type(frames[0]["expires_in"]) is int  # 600, not 600.0: typed clients refuse a float
         alice.send(json.dumps({"text": "just between us", "sender": "Alice"}))
         frames_until(alice, lambda f: f["type"] == "message")
     with entered(server, BOB, "Bob") as (_, frames):
@@ -61,6 +62,12 @@ def test_both_identities_enter_their_direct_room_and_read_its_history(server):
     )
     assert history.status_code == 200
     assert [m["text"] for m in history.json()["messages"]] == ["just between us"]
+
+
+def test_a_direct_rooms_file_access_without_a_token_says_direct_forbidden(server):
+    answer = httpx.post(f"{server.url}api/rooms/{urllib.parse.quote(ROOM, safe='')}/access")
+    assert answer.status_code == 403
+    assert answer.json()["detail"]["code"] == ErrorCode.DIRECT_FORBIDDEN  # not password_required
 
 
 def test_a_third_identity_cannot_join_read_or_list_a_direct_room(server):
