@@ -26,6 +26,7 @@ from .notifications import Notifier
 from .page_storage import PageStorage
 from .presence import Presence
 from .room_admin import RoomAdmin, RoomPrivacy
+from .server_problem import ServerProblem, describe, move_aside
 from .settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -95,6 +96,22 @@ class Bridge:
             raise PermissionError(f"{name} is only for lanchat's own page, not {current}")
 
     # Hosting: each returns {hosting, port, addresses, error, suggested_port}.
+
+    @_our_page_only
+    def server_problem(self) -> ServerProblem | None:
+        """None once this window's server serves; else why it could not start (the page's
+        start-up problem screen)."""
+        return describe(self._hosting.server)
+
+    @_our_page_only
+    def move_damaged_file_aside(self) -> ServerProblem | None:
+        """The way out of a damaged data file that loses nothing: it is kept aside, renamed."""
+        return move_aside(self._hosting.server)
+
+    @_our_page_only
+    def quit(self) -> None:
+        if self._window is not None:
+            self._window.destroy()
 
     @_our_page_only
     def host_status(self) -> HostStatus:

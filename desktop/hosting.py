@@ -54,6 +54,11 @@ class Hosting:
         self._presence = presence  # announces while hosting
         self._lock = threading.Lock()
 
+    @property
+    def server(self) -> ServerThread:
+        """The window's own server, which hosting opens to the network."""
+        return self._server
+
     def status(self, error: str | None = None, suggested_port: int | None = None) -> HostStatus:
         port = self._server.listener_port
         networks = host_networks() if port is not None else []

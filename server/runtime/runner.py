@@ -163,8 +163,9 @@ class ServerThread:
         and connections made meanwhile wait in the socket's backlog rather than fail."""
         if self._socket is not None:
             return
+        port = self.port or self.config.port  # a restart listens where it listened before
         try:
-            self._socket = _bind(self.config.host, self.config.port)
+            self._socket = _bind(self.config.host, port)
         except OSError as exc:
             raise ServerStartError(
                 f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}"
@@ -186,6 +187,19 @@ class ServerThread:
                 self._thread.start()
         if wait:
             self.wait_started()
+
+    @property
+    def problem(self) -> DataFolderProblem | None:
+        """Why the server stopped while starting, when its data folder was the reason."""
+        return self._error if isinstance(self._error, DataFolderProblem) else None
+
+    def restart_after_problem(self) -> None:
+        """Start again after a DataFolderProblem (once the person dealt with the file): same port."""
+        with self._stop_lock:
+            if self._thread is None or self._thread.is_alive() or self._stop_requested:
+                return
+            self._thread, self._server, self._error, self._socket = None, None, None, None
+        self.start(wait=False)
 
     def wait_started(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout

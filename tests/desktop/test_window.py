@@ -53,6 +53,10 @@ BRIDGE_METHODS = {
     "save_file",
     "download_progress",
     "show_in_folder",
+    # A server that could not start (desktop/server_problem.py)
+    "server_problem",
+    "move_damaged_file_aside",
+    "quit",
 }
 
 

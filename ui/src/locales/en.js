@@ -53,6 +53,18 @@ export default {
     address_port_invalid: 'The port must be a number from 1 to 65535.',
     address_host_invalid: 'That does not look like a computer name or an IP address.',
   },
+  startupProblem: {
+    title: 'lanchat could not start',
+    damaged: 'One of its data files cannot be read:',
+    why: 'It may have been damaged by a power cut, a full disk or a failing disk.',
+    moveExplained:
+      'You can move it aside and start with an empty one: the damaged file stays beside it, renamed with today’s date, so nothing is deleted and it can still be restored from a backup or recovered.',
+    other: 'Its data folder cannot be used.',
+    stillFailing: 'lanchat still could not start. Quit, and check the data folder and the disk.',
+    details: 'What the server said',
+    moveAside: 'Move it aside and start fresh',
+    quit: 'Quit',
+  },
   failure: {
     refused: '{address} refused the connection, or what answers there is not lanchat.',
     unreachable:
