@@ -72,7 +72,7 @@ def test_a_second_launch_brings_the_first_window_forward_and_exits_0(tmp_path):
         first.wait_for_output("UI loaded")
 
         second = LanchatProcess(args, env)
-        code = second.proc.wait(30)
+        code = second.finish(30)
 
         assert code == 0, second.output
         assert "already running" in second.output

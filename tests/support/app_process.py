@@ -196,6 +196,12 @@ class LanchatProcess:
     def output(self) -> str:
         return "".join(self.lines)
 
+    def finish(self, timeout: float) -> int:
+        """Wait for the process to exit and for its last output to be read; its exit code."""
+        code = self.proc.wait(timeout)
+        self._reader.join(timeout)  # the pipe's last lines may still be on their way
+        return code
+
     def wait_for_output(self, text: str, timeout: float = START_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.output:
