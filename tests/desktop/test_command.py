@@ -93,9 +93,9 @@ def test_without_a_display_lanchat_runs_the_server_and_prints_its_address(tmp_pa
         if default_port_free:
             app.wait_for_output("serving at http://127.0.0.1:8765/")
             app.proc.send_signal(signal.SIGINT)
-            assert app.proc.wait(10) == 0
+            assert app.finish(10) == 0
         else:  # something else on this machine holds lanchat's default port
-            assert app.proc.wait(10) == 1
+            assert app.finish(10) == 1
             assert "cannot listen on 127.0.0.1:8765" in app.output
         assert "running `lanchat serve` instead" in app.output
         assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700, "the window's data stays private"
