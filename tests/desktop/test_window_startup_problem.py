@@ -16,24 +16,25 @@ DAMAGE = bytes(range(256)) * 16
 
 def damaged_data_folder(tmp_path, file_name: str):
     data = tmp_path / "app" / "data"
-    data.mkdir(parents=True)
+    (data / file_name).parent.mkdir(parents=True)
     (data / file_name).write_bytes(DAMAGE)
     return data
 
 
-def test_a_damaged_history_is_named_and_moving_it_aside_starts_the_chat_with_the_file_kept(
-    launch_app, tmp_path
+@pytest.mark.parametrize("damaged", ["history.sqlite3", "files/files.sqlite3"])
+def test_a_damaged_database_is_named_and_moving_it_aside_starts_the_chat_keeping_it(
+    launch_app, tmp_path, damaged
 ):
     require_built_ui()
-    data = damaged_data_folder(tmp_path, "history.sqlite3")
+    data = damaged_data_folder(tmp_path, damaged)
     app = launch_app(data_dir=data)
     wait_for_js(app, PROBLEM, timeout=30)
     said = app.js(f"{PROBLEM}.innerText")
-    assert "lanchat could not start" in said and str(data / "history.sqlite3") in said
+    assert "lanchat could not start" in said and str(data / damaged) in said
     click(app, "[data-testid=startup-problem-move]")
     wait_for_js(app, f"!{PROBLEM} && document.readyState === 'complete'", timeout=30)
     join_in_the_window(app, "Ann", "after-the-crash")
-    [kept] = data.glob("history.sqlite3.damaged-*")
+    [kept] = (data / damaged).parent.glob(f"{(data / damaged).name}.damaged-*")
     assert kept.read_bytes() == DAMAGE  # nothing lost: a backup tool can still try it
 
 
