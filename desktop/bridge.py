@@ -16,8 +16,11 @@ import logging
 import webbrowser
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
+
+import platformdirs
 
 from .downloads import DownloadProgress, Downloads, DownloadStarted
 from .host_controls import WindowHostControls
@@ -39,6 +42,13 @@ __all__ = ["WINDOW_TITLE", "Bridge", "window_title"]
 log = logging.getLogger("lanchat.desktop")
 
 WINDOW_TITLE = "lanchat"
+
+
+def save_folder() -> str:
+    """Where "Save as..." opens: the person's Downloads folder (XDG's, or ~/Downloads), else their
+    home, never the process's working folder (the dialog's default)."""
+    downloads = Path(platformdirs.user_downloads_dir())
+    return str(downloads if downloads.is_dir() else Path.home())
 
 
 def window_title(unread: int) -> str:
@@ -236,7 +246,9 @@ class Bridge:
 
         if self._window is None:
             return None
-        chosen = self._window.create_file_dialog(webview.FileDialog.SAVE, save_filename=name)
+        chosen = self._window.create_file_dialog(
+            webview.FileDialog.SAVE, directory=save_folder(), save_filename=name
+        )
         if not chosen:
             return None
         return chosen if isinstance(chosen, str) else chosen[0]

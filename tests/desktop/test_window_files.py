@@ -60,7 +60,8 @@ def test_a_file_dropped_in_the_window_is_saved_as_the_same_bytes_and_shown_in_it
     app.command("save_dialog", path=str(target))
     click(app, '[data-testid="save-as"]')
     wait_for_js(app, "document.querySelector('[data-testid=\"download-done\"]') !== null", timeout=30)
-    assert app.command("save_dialog_offers") == [{"type": 30, "name": "отчёт.bin"}]
+    [offer] = app.command("save_dialog_offers")
+    assert (offer["type"], offer["name"]) == (30, "отчёт.bin")
     assert target.read_bytes() == expected_bytes()
     assert not target.with_name("отчёт.bin.part").exists()
     done_text = app.js("document.querySelector('[data-testid=\"download-done\"]').textContent")
@@ -73,13 +74,16 @@ def test_a_file_dropped_in_the_window_is_saved_as_the_same_bytes_and_shown_in_it
     assert file_manager.shown == [[target.as_uri()]]
 
 
-def test_a_cancelled_save_dialog_saves_nothing(launch_app, tmp_path):
+def test_a_cancelled_save_dialog_saves_nothing_and_it_opened_in_the_downloads_folder(launch_app, tmp_path):
     require_built_ui()
-    app = launch_app()
+    downloads = tmp_path / "Загрузки"
+    downloads.mkdir()
+    app = launch_app(env={"XDG_DOWNLOAD_DIR": str(downloads)})
     app.command("save_dialog", path=None)
     url = f"http://127.0.0.1:{app.port}/api/files/none/x.bin"
     assert app.api("save_file", url, "x.bin", "") is None
-    assert app.command("save_dialog_offers") == [{"type": 30, "name": "x.bin"}]
+    # The person's Downloads folder, not the folder lanchat happened to be started in.
+    assert app.command("save_dialog_offers") == [{"type": 30, "name": "x.bin", "folder": str(downloads)}]
 
 
 BIG = 256 * 1024 * 1024

@@ -121,7 +121,7 @@ def answer_save_dialog(app: DesktopApp, path: str | None) -> None:
     offered = app.window.__dict__.setdefault("_test_save_dialog_offers", [])
 
     def dialog(dialog_type=10, directory="", allow_multiple=False, save_filename="", file_types=()):
-        offered.append({"type": int(dialog_type), "name": save_filename})
+        offered.append({"type": int(dialog_type), "name": save_filename, "folder": directory})
         return None if path is None else (path,)
 
     app.window.create_file_dialog = dialog
