@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test test-ui test-py check lint ui app app-onefile install-linux bench bench-check bench-full clean
+.PHONY: run serve test test-ui test-py check lint ui app app-onefile install-linux deb bench bench-check bench-full clean
 
 run: $(STAMP) ui
 	$(VENV)/bin/lanchat
@@ -80,6 +80,10 @@ dist/lanchat/lanchat: $(STAMP) ui/dist/index.html build.spec $(APP_SOURCES)
 
 app-onefile: $(STAMP) ui
 	LANCHAT_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist/onefile build.spec
+
+# A .deb of the one-folder app (Debian's dpkg-deb): /opt/lanchat, /usr/bin/lanchat, menu entry, icon.
+deb: app
+	$(PY) desktop/linux/build_deb.py dist/lanchat dist/lanchat_$$($(PY) -c "import tomllib; print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])")_amd64.deb
 
 # Put the one-folder app in the desktop menus (Linux): ~/.local by default, PREFIX=/usr/local for all users.
 PREFIX ?= $(HOME)/.local
