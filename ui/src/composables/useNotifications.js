@@ -26,6 +26,10 @@ export function useNotifications({
   // address over http has none to give.
   const browserCan = Boolean(NotificationImpl) && globalThis.isSecureContext !== false
   const permission = ref(NotificationImpl?.permission ?? 'denied')
+  // While the browser's question is open, and whether its answer was no (a dismissed question
+  // leaves the permission at 'default': not blocked, but not given either).
+  const asking = ref(false)
+  const refused = ref(false)
   const available = computed(() => inWindow.value || browserCan)
   const blocked = computed(() => !inWindow.value && browserCan && permission.value === 'denied')
   const enabled = computed(
@@ -64,15 +68,32 @@ export function useNotifications({
     if (on && !inWindow.value) {
       if (!browserCan) return
       if (permission.value !== 'granted') {
-        permission.value = await NotificationImpl.requestPermission()
-        if (permission.value !== 'granted') return
+        asking.value = true
+        try {
+          permission.value = await NotificationImpl.requestPermission()
+        } finally {
+          asking.value = false
+        }
+        refused.value = permission.value !== 'granted'
+        if (refused.value) return
       }
     }
+    refused.value = false
     if (!on) gatherer.drop()
     settings.setNotifications(on)
   }
 
   onScopeDispose(() => gatherer.drop())
 
-  return { enabled, available, blocked, inWindow, add, drop: gatherer.drop, setEnabled }
+  return {
+    enabled,
+    available,
+    blocked,
+    asking,
+    refused,
+    inWindow,
+    add,
+    drop: gatherer.drop,
+    setEnabled,
+  }
 }
