@@ -133,6 +133,8 @@ describe('the connection doctor on the join screen', () => {
     expect(wrapper.find('[data-testid="doctor-what"]').text()).toContain('10.0.0.7')
     await wrapper.get('#join-address').setValue('10.0.0.8:8765')
     expect(wrapper.find('[data-testid="doctor-what"]').exists()).toBe(false)
+    // The failed join to the old address goes too: its Retry would try that one again.
+    expect(wrapper.emitted('cancel')).toHaveLength(1)
   })
 
   it('drops what it found for a join once the next check of that address lists its rooms', async () => {
