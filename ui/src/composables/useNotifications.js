@@ -14,11 +14,14 @@ import {
  * @param {(key: string, named?: object, plural?: number) => string} options.t  vue-i18n's
  * @param {ReturnType<import('./useSettings.js').useSettings>} options.settings
  * @param {typeof globalThis.Notification} [options.NotificationImpl]  the browser's API, if any
+ * @param {Permissions} [options.permissions]  navigator.permissions: tells when the person
+ *   changes the page's permission in the browser's site settings
  */
 export function useNotifications({
   t,
   settings,
   NotificationImpl = globalThis.Notification,
+  permissions = globalThis.navigator?.permissions,
   gatherMs,
 }) {
   const inWindow = computed(() => Boolean(desktopApi.value))
@@ -30,6 +33,21 @@ export function useNotifications({
   // leaves the permission at 'default': not blocked, but not given either).
   const asking = ref(false)
   const refused = ref(false)
+  // Allowed or blocked later in the site settings: the switch follows without a reload.
+  let permissionStatus = null
+  const followPermission = () => {
+    permission.value = NotificationImpl.permission
+    if (permission.value === 'granted') refused.value = false
+  }
+  if (browserCan && permissions?.query) {
+    permissions
+      .query({ name: 'notifications' })
+      .then((status) => {
+        permissionStatus = status
+        status.addEventListener('change', followPermission)
+      })
+      .catch(() => {}) // a browser that cannot tell: the permission is read when asked
+  }
   const available = computed(() => inWindow.value || browserCan)
   const blocked = computed(() => !inWindow.value && browserCan && permission.value === 'denied')
   const enabled = computed(
@@ -83,7 +101,10 @@ export function useNotifications({
     settings.setNotifications(on)
   }
 
-  onScopeDispose(() => gatherer.drop())
+  onScopeDispose(() => {
+    gatherer.drop()
+    permissionStatus?.removeEventListener('change', followPermission)
+  })
 
   return {
     enabled,
