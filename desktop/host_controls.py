@@ -56,5 +56,6 @@ class WindowHostControls:
         try:
             return self._server.run_on_loop(on_loop())
         except ModerationError as exc:
-            # A plain ValueError rejects the page's Promise with the sentence for the host.
-            raise ValueError(str(exc)) from None
+            # A plain ValueError rejects the page's Promise with its message: the code first, so
+            # the page says it in the host's language (ui/src/hostRefusals.js), then the sentence.
+            raise ValueError(f"{exc.code}: {exc}") from None

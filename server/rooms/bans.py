@@ -7,6 +7,7 @@ import ipaddress
 import json
 import logging
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal, TypedDict
 
@@ -16,7 +17,16 @@ from server.protocol.limits import IDENTITY_ID_CHARS
 from server.protocol.refusals import Refused
 from server.storage.private_files import write_private
 
-__all__ = ["BANS_FILE", "MAX_BANS", "Ban", "BanKind", "BanList", "ModerationError", "banned_refusal"]
+__all__ = [
+    "BANS_FILE",
+    "MAX_BANS",
+    "Ban",
+    "BanKind",
+    "BanList",
+    "ModerationCode",
+    "ModerationError",
+    "banned_refusal",
+]
 
 log = logging.getLogger("lanchat.moderation")
 
@@ -38,16 +48,21 @@ def _check_address(address: object) -> str:
     try:
         normal = str(ipaddress.ip_address(str(address)))
     except ValueError:
-        raise ModerationError(f"{address!r} is not an IP address") from None
+        raise ModerationError(ModerationCode.ADDRESS_INVALID, f"{address!r} is not an IP address") from None
     if is_local_client(normal):
-        raise ModerationError("This machine's own address cannot be banned: the window uses it.")
+        raise ModerationError(
+            ModerationCode.OWN_ADDRESS, "This machine's own address cannot be banned: the window uses it."
+        )
     return normal
 
 
 def _check_identity(identity: object) -> str:
     text = str(identity)
     if len(text) != IDENTITY_ID_CHARS or any(ch not in "0123456789abcdef" for ch in text):
-        raise ModerationError(f"{text!r} is not an identity id ({IDENTITY_ID_CHARS} hex digits)")
+        raise ModerationError(
+            ModerationCode.IDENTITY_INVALID,
+            f"{text!r} is not an identity id ({IDENTITY_ID_CHARS} hex digits)",
+        )
     return text
 
 
@@ -102,7 +117,9 @@ class BanList:
     def add(self, kind: BanKind, value: str, name: str) -> Ban:
         value = _check_identity(value) if kind == "identity" else _check_address(value)
         if (kind, value) not in self._bans and len(self._bans) >= MAX_BANS:
-            raise ModerationError(f"The host keeps at most {MAX_BANS} bans; lift one first.")
+            raise ModerationError(
+                ModerationCode.TOO_MANY_BANS, f"The host keeps at most {MAX_BANS} bans; lift one first."
+            )
         ban: Ban = {"kind": kind, "value": value, "name": name, "at": time.time()}
         self._bans[(kind, value)] = ban
         self._save()
@@ -124,5 +141,22 @@ def banned_refusal() -> Refused:
     return Refused(ErrorCode.BANNED, "The host of this server has banned you; you cannot join its rooms.")
 
 
+class ModerationCode(StrEnum):
+    """What a host control refused, named: the window's page says it in the host's language
+    (`hostRefusal.<code>` in ui/src/locales)."""
+
+    ADDRESS_INVALID = "ban_address_invalid"
+    OWN_ADDRESS = "ban_own_address"  # loopback: the window's own page connects from it
+    IDENTITY_INVALID = "ban_identity_invalid"
+    TOO_MANY_BANS = "too_many_bans"
+    KIND_INVALID = "ban_kind_invalid"
+    MESSAGE_ID_INVALID = "message_id_invalid"
+    EDIT_WINDOW_INVALID = "edit_window_invalid"
+
+
 class ModerationError(ValueError):
-    """A host control that cannot be done as asked; the sentence is for the host."""
+    """A host control that cannot be done as asked: its `code`, and a sentence for the log."""
+
+    def __init__(self, code: ModerationCode, sentence: str) -> None:
+        super().__init__(sentence)
+        self.code = code

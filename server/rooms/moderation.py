@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypedDict
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.frames import ErrorFrame
 from server.protocol.refusals import Refused
-from server.rooms.bans import Ban, BanKind, ModerationError, banned_refusal
+from server.rooms.bans import Ban, BanKind, ModerationCode, ModerationError, banned_refusal
 from server.rooms.validation import name_key
 
 if TYPE_CHECKING:
@@ -71,7 +71,9 @@ class HostControls:
     def ban(self, kind: BanKind, value: str, name: str = "") -> Ban:
         """Ban an identity or an address from the whole host, and close its connections now."""
         if kind not in ("identity", "address"):
-            raise ModerationError(f"a ban is of an identity or an address, not {kind!r}")
+            raise ModerationError(
+                ModerationCode.KIND_INVALID, f"a ban is of an identity or an address, not {kind!r}"
+            )
         ban = self.rooms.bans.add(kind, value, str(name)[:64])
         for member, address in self._connections(None):
             hit = member.identity == ban["value"] if kind == "identity" else address == ban["value"]
@@ -92,7 +94,9 @@ class HostControls:
         """Blank the message in the history (its reactions go too) and send the room's v2 members
         its `update`; False if there is none. Deleting it again changes nothing."""
         if isinstance(message_id, bool) or not isinstance(message_id, int):
-            raise ModerationError(f"a message id is an integer, not {message_id!r}")
+            raise ModerationError(
+                ModerationCode.MESSAGE_ID_INVALID, f"a message id is an integer, not {message_id!r}"
+            )
         was = self.rooms.store.get(room, message_id)
         if was is None:
             return False
@@ -111,7 +115,10 @@ class HostControls:
             or not isinstance(seconds, int | float)
             or not 0 <= seconds < float("inf")
         ):
-            raise ModerationError(f"an edit window is a number of seconds >= 0, not {seconds!r}")
+            raise ModerationError(
+                ModerationCode.EDIT_WINDOW_INVALID,
+                f"an edit window is a number of seconds >= 0, not {seconds!r}",
+            )
         self.rooms.edit_window_seconds = float(seconds)
 
     # Internals -------------------------------------------------------------

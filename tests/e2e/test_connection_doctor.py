@@ -9,7 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import screenshot
+from tests.support.browser import join_room, screenshot
 from tests.support.ports import free_port
 
 
@@ -86,3 +86,30 @@ def test_the_doctors_words_below_the_fold_do_not_stretch_the_page(lanchat, new_p
     form.get_by_role("button", name="Join").click()
     expect(page.locator("details [data-testid='connection-doctor'] li.failed")).to_be_attached()
     assert page.evaluate("document.documentElement.scrollHeight - innerHeight") <= 0
+
+
+@pytest.mark.parametrize(
+    ("locale", "width", "name", "show_rooms", "found"),
+    [
+        ("en-US", 1100, "Name", "Show rooms", "not lanchat"),
+        ("ru-RU", 400, "Имя", "Показать комнаты", "не lanchat"),
+    ],
+)
+def test_what_the_doctor_found_goes_once_the_address_is_corrected_and_its_rooms_are_listed(
+    lanchat, new_page, web_server, locale, width, name, show_rooms, found
+):
+    join_room(new_page(), lanchat.url, "Anna", "general")  # a room for the list to show
+    page = new_page(locale=locale, width=width)
+    form = open_address_form(page, lanchat.url, web_server, name)
+    form.locator("button[type='submit']").click()
+    what = page.locator("details [data-testid='doctor-what']")
+    expect(what).to_contain_text(found)
+
+    form.locator("#join-address").fill(lanchat.url.split("//")[1].strip("/"))
+    expect(what).to_have_count(0)  # about the address that was there before
+    expect(page.get_by_test_id("join-status")).to_have_count(0)  # its Retry would try that one
+    form.get_by_role("button", name=show_rooms).click()
+    expect(page.locator("details [data-testid='room-list']")).to_contain_text("general")
+    expect(page.locator("[data-testid='connection-doctor'] li")).to_have_count(0)
+    page.locator("details [data-testid='room-list']").scroll_into_view_if_needed()
+    screenshot(page, f"doctor-cleared-{locale}-{width}")

@@ -12,7 +12,14 @@ import pytest
 from desktop.host_controls import WindowHostControls
 from server.config import ServerConfig
 from server.runtime.runner import ServerThread
-from tests.support.browser import UI_INDEX, join_room, message_texts, screenshot, send_message
+from tests.support.browser import (
+    UI_INDEX,
+    join_room,
+    join_room_in_russian,
+    message_texts,
+    screenshot,
+    send_message,
+)
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -87,6 +94,29 @@ def test_a_deleted_message_reads_as_deleted_in_russian(hosted, new_page):
     expect(page.get_by_test_id("deleted")).to_have_text("сообщение удалено")
     expect(page.get_by_test_id("member-menu")).to_have_count(0)
     keep(screenshot(page, "hostctl-browser-deleted-ru"))
+
+
+@pytest.mark.parametrize(
+    ("locale", "width", "status", "alert"),
+    [
+        ("en-US", 1100, "You are banned", "The host of this server has banned you. You cannot come back"),
+        ("ru-RU", 400, "Вы заблокированы", "Владелец этого сервера заблокировал вас. Вернуться"),
+    ],
+)
+def test_a_banned_person_reads_plain_words_and_is_offered_no_reconnecting(
+    hosted, new_page, locale, width, status, alert
+):
+    server, controls = hosted
+    page = new_page(locale=locale, width=width)
+    (join_room if locale == "en-US" else join_room_in_russian)(page, server.url, "Bob", "general")
+    (bob,) = controls.members("general")
+    controls.ban("identity", bob["identity"], "Bob")
+
+    badge = page.get_by_test_id("connection-status")
+    expect(badge).to_have_text(status)
+    expect(badge.get_by_role("button")).to_have_count(0)  # no "Reconnect now": it would be refused
+    expect(page.get_by_test_id("room-error")).to_contain_text(alert)
+    keep(screenshot(page, f"hostctl-banned-{locale}-{width}"))
 
 
 def _history(server: ServerThread) -> list[dict]:

@@ -3,9 +3,11 @@ notifications switch."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.support.browser import join_room, screenshot, send_message
+from tests.support.browser import join_room, join_room_in_russian, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -101,3 +103,32 @@ def test_a_name_typed_on_the_join_screen_is_taken_when_leaving_it_by_the_sidebar
 
     expect(page.get_by_test_id("settings-panel").get_by_label("Others see you as")).to_have_value("Anya")
     expect(members(page)).to_have_text(["Anya"])
+
+
+@pytest.mark.parametrize(
+    ("locale", "width", "switch", "why"),
+    [
+        ("en-US", 1100, "Notify me of new messages", r"browser (blocks|did not allow) notifications"),
+        ("ru-RU", 400, "Уведомлять о новых сообщениях", r"Браузер (запретил|не разрешил) уведомления"),  # noqa: RUF001
+    ],
+)
+def test_a_notifications_switch_the_browser_does_not_allow_shows_unticked_with_the_reason(
+    lanchat, new_page, locale, width, switch, why
+):
+    page = new_page(locale=locale, width=width)
+    (join_room if locale == "en-US" else join_room_in_russian)(page, lanchat.url, "Anna", "general")
+    if width < 700:
+        page.get_by_role("button", name="Комнаты").click()
+    toggle = page.get_by_test_id("notifications-toggle")
+    toggle.click()  # no permission given to this context: the browser does not allow it
+    expect(toggle).not_to_be_checked()
+    expect(page.locator("#settings-notifications-hint")).to_have_text(re.compile(why))
+    assert page.evaluate("JSON.parse(localStorage.getItem('lanchat.settings')).notifications") is not True
+    toggle.scroll_into_view_if_needed()
+    screenshot(page, f"notifications-not-allowed-{locale}-{width}")
+
+    # What a reload shows is what was shown before it.
+    page.reload()
+    if width < 700:
+        page.get_by_role("button", name="Комнаты").click()
+    expect(page.get_by_label(switch)).not_to_be_checked()

@@ -17,7 +17,7 @@ import websockets
 from desktop.host_controls import WindowHostControls
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
-from server.rooms.bans import BANS_FILE, MAX_BANS, BanList
+from server.rooms.bans import BANS_FILE, MAX_BANS, BanList, ModerationCode
 from server.rooms.direct import direct_room
 from server.rooms.identity import identity_of
 from server.rooms.moderation import MAX_REASON_CHARS
@@ -153,10 +153,12 @@ def test_bans_are_kept_across_a_restart_and_an_unbanned_identity_may_join_again(
         second.stop()
 
 
-def test_this_machines_own_address_cannot_be_banned(controls):
-    with pytest.raises(ValueError, match="own address"):
-        controls.ban("address", "127.0.0.1")
-    with pytest.raises(ValueError, match="not an IP address"):
+def test_this_machines_own_address_cannot_be_banned_and_each_refusal_names_its_code(controls):
+    # The window's page reads the code before the sentence, and says it in the host's language.
+    for loopback in ("127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"):
+        with pytest.raises(ValueError, match=f"^{ModerationCode.OWN_ADDRESS}: .*own address"):
+            controls.ban("address", loopback)
+    with pytest.raises(ValueError, match=f"^{ModerationCode.ADDRESS_INVALID}: .*not an IP address"):
         controls.ban("address", "evil.example")
 
 

@@ -48,3 +48,17 @@ export function localServerHost(location = globalThis.location) {
   }
   return location.host
 }
+
+/**
+ * Whether an IP address (as the server reports a member's) is this machine's own loopback:
+ * 127.0.0.0/8, ::1, or 127.x inside an IPv4-mapped IPv6 address. The server refuses to ban those
+ * (the window's own page connects from them), so they are never offered.
+ */
+export function isLoopbackAddress(address) {
+  const text = String(address ?? '')
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+  if (text === '::1' || /^(?:0{1,4}:){7}0{0,3}1$/.test(text)) return true
+  const v4 = /^(?:(?:0{1,4}:){5}ffff:|::ffff:)?(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(text)
+  return Boolean(v4) && v4[1] === '127'
+}

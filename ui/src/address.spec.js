@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { localServerHost, parseAddress } from './address.js'
+import { isLoopbackAddress, localServerHost, parseAddress } from './address.js'
 
 describe('parseAddress', () => {
   it.each([
@@ -47,4 +47,15 @@ describe('localServerHost', () => {
   ])('ignores a server named by a page off loopback or naming one off it: %s', (href, host) => {
     expect(localServerHost(page(href))).toBe(host)
   })
+})
+
+describe('isLoopbackAddress', () => {
+  it.each(['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:ffff:127.1.2.3'])(
+    'takes %s for this machine’s own loopback',
+    (address) => expect(isLoopbackAddress(address)).toBe(true),
+  )
+  it.each(['192.168.1.20', '10.127.0.1', '::ffff:192.168.1.2', 'fe80::1', '128.0.0.1', '', null])(
+    'takes %s for another address',
+    (address) => expect(isLoopbackAddress(address)).toBe(false),
+  )
 })

@@ -18,6 +18,19 @@ describe('ConnectionBadge', () => {
     expect(wrapper.find('button').exists()).toBe(false)
   })
 
+  it.each([
+    ['en', 'You are banned'],
+    ['ru', 'Вы заблокированы'],
+  ])('says a ban is final and offers no reconnecting (%s)', (locale, words) => {
+    const wrapper = mountWithI18n(
+      ConnectionBadge,
+      { props: { status: 'failed', banned: true } },
+      locale,
+    )
+    expect(wrapper.text()).toBe(words)
+    expect(wrapper.find('button').exists()).toBe(false)
+  })
+
   it('speaks Russian', () => {
     const wrapper = mountWithI18n(ConnectionBadge, { props: { status: 'offline' } }, 'ru')
     expect(wrapper.text()).toContain('Нет сети')

@@ -126,6 +126,48 @@ describe('the connection doctor on the join screen', () => {
     expect(doctor.text()).toContain('A firewall on that computer')
   })
 
+  it('drops what it found for a join once another address is typed', async () => {
+    serverAnswering({ address: there, outcome: 'refused', step: 'connect', resolved: [] })
+    const wrapper = mountJoin()
+    await failJoinByAddress(wrapper)
+    expect(wrapper.find('[data-testid="doctor-what"]').text()).toContain('10.0.0.7')
+    await wrapper.get('#join-address').setValue('10.0.0.8:8765')
+    expect(wrapper.find('[data-testid="doctor-what"]').exists()).toBe(false)
+    // The failed join to the old address goes too: its Retry would try that one again.
+    expect(wrapper.emitted('cancel')).toHaveLength(1)
+  })
+
+  it('drops what it found for a join once the next check of that address lists its rooms', async () => {
+    serverAnswering({ address: there, outcome: 'refused', step: 'connect', resolved: [] })
+    const wrapper = mountJoin()
+    await failJoinByAddress(wrapper)
+    expect(wrapper.find('[data-testid="doctor-what"]').exists()).toBe(true)
+    await wrapper.setProps({ remoteRooms: { host: there, state: 'loading', rooms: [] } })
+    await wrapper.setProps({
+      remoteRooms: { host: there, state: 'ready', rooms: [{ room: 'general', members: 1 }] },
+    })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="doctor-what"]').exists()).toBe(false)
+  })
+
+  it('checks again when Show rooms fails for another address, and drops the old result', async () => {
+    const asked = serverAnswering({ address: there, outcome: 'refused', step: 'connect' })
+    const wrapper = mountJoin()
+    await wrapper.get('#join-address').setValue(there)
+    await wrapper.setProps({ remoteRooms: { host: there, state: 'failed', rooms: [] } })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="doctor-what"]').text()).toContain('10.0.0.7')
+    const other = '10.0.0.8:8765'
+    await wrapper.get('#join-address').setValue(other)
+    await wrapper.setProps({ remoteRooms: { host: other, state: 'failed', rooms: [] } })
+    await flushPromises()
+    const checked = asked.filter(({ url }) => url.includes('/api/diagnose'))
+    expect(checked.map(({ url }) => new URL(url).searchParams.get('address'))).toEqual([
+      there,
+      other,
+    ])
+  })
+
   it('has words for every outcome and step in both languages', async () => {
     const { default: en } = await import('../locales/en.js')
     const { default: ru } = await import('../locales/ru.js')

@@ -112,3 +112,26 @@ describe('JoinScreen', () => {
     expect(all.find('[data-testid="more-rooms"]').exists()).toBe(false)
   })
 })
+
+describe('a join the host refused with a ban', () => {
+  it.each([
+    ['en', 'Cancel', 'the host of this server has banned you.'],
+    ['ru', 'Отмена', 'владелец этого сервера заблокировал вас.'],
+  ])('offers no Retry, only Cancel (%s)', (locale, cancel, why) => {
+    const wrapper = mountJoin(
+      {
+        joining: {
+          host: '127.0.0.1:18765',
+          room: 'general',
+          address: '127.0.0.1:18765',
+          failure: { reason: 'rejected', code: 'banned' },
+        },
+      },
+      locale,
+    )
+    const status = wrapper.get('[data-testid="join-status"]')
+    expect(status.text()).toContain(why)
+    expect(status.findAll('button').map((button) => button.text())).toEqual([cancel])
+    wrapper.unmount()
+  })
+})

@@ -16,8 +16,9 @@ function fakeBridge() {
     ]),
     remove_member: vi.fn(async () => 1),
     ban_identity: vi.fn(async () => ({})),
+    // As desktop/host_controls.py rejects: the refusal's code, then the sentence for the log.
     ban_address: vi.fn(async () => {
-      throw new Error('This machine’s own address cannot be banned')
+      throw new Error('too_many_bans: The host keeps at most 1000 bans; lift one first.')
     }),
     host_bans: vi.fn(async () => []),
     unban: vi.fn(),
@@ -68,10 +69,53 @@ describe('MemberList', () => {
     expect(list.get('[data-testid="ban-address"]').text()).toContain('192.0.2.5')
     await list.get('[data-testid="ban-address"]').trigger('click')
     await flushPromises()
-    expect(list.get('[data-testid="host-failure"]').text()).toContain(
-      'own address cannot be banned',
+    expect(list.get('[data-testid="host-failure"]').text()).toBe(
+      'Could not do that: this server keeps as many bans as it can; lift one first.',
     )
   })
+
+  it('says a refusal in Russian by its code, and a failure without one in plain words', async () => {
+    const bridge = (desktopApi.value = fakeBridge())
+    const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+    const list = mountWithI18n(
+      MemberList,
+      { props: { members: ['Anna', 'Bob'], myName: 'Anna', hostControls: controls } },
+      'ru',
+    )
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await flushPromises()
+    await list.get('[data-testid="ban-address"]').trigger('click')
+    await flushPromises()
+    expect(list.get('[data-testid="host-failure"]').text()).toBe(
+      'Не получилось: на сервере уже столько блокировок, сколько он может хранить; сначала снимите одну.',
+    )
+    bridge.remove_member.mockRejectedValueOnce(new Error('the server is not running'))
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await flushPromises()
+    await list.get('[data-testid="remove-member"]').trigger('click')
+    await flushPromises()
+    expect(list.get('[data-testid="host-failure"]').text()).toBe(
+      'Не получилось: сервер на этом компьютере не ответил. Попробуйте ещё раз.',
+    )
+  })
+
+  it.each(['127.0.0.1', '127.4.5.6', '::1', '::ffff:127.0.0.1'])(
+    'offers no address ban for a member on loopback (%s), only the identity ban',
+    async (address) => {
+      const bridge = (desktopApi.value = fakeBridge())
+      bridge.host_members.mockResolvedValue([
+        { name: 'Bob', identity: '0123456789abcdef', address },
+      ])
+      const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+      const list = mountWithI18n(MemberList, {
+        props: { members: ['Anna', 'Bob'], myName: 'Anna', hostControls: controls },
+      })
+      await list.get('[data-testid="member-menu"]').trigger('click')
+      await flushPromises()
+      expect(list.find('[data-testid="ban-address"]').exists()).toBe(false)
+      expect(list.get('[data-testid="ban-identity"]').attributes('disabled')).toBeUndefined()
+    },
+  )
 
   it('offers everyone "Message" for a member an identity holds, in both languages', async () => {
     const props = {

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import { effectScope, ref } from 'vue'
 import SettingsPanel from './SettingsPanel.vue'
 import { useSettings } from '../composables/useSettings.js'
@@ -7,12 +8,12 @@ import { memoryStorage } from '../testing/FakeWebSocket.js'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 import { createAppI18n } from '../i18n.js'
 
-function panel(locale = 'en', props = {}) {
+function panel(locale = 'en', props = {}, NotificationImpl = null) {
   const settings = useSettings(ref(locale), { storage: memoryStorage() })
   settings.rename('Anna')
   const scope = effectScope()
   const notifications = scope.run(() =>
-    useNotifications({ t: createAppI18n(locale).global.t, settings, NotificationImpl: null }),
+    useNotifications({ t: createAppI18n(locale).global.t, settings, NotificationImpl }),
   )
   const wrapper = mountWithI18n(
     SettingsPanel,
@@ -20,6 +21,22 @@ function panel(locale = 'en', props = {}) {
     locale,
   )
   return { wrapper, settings }
+}
+
+// The browser's Notification API is the boundary: its question answered with `answer`, once
+// `release()` is called (the person takes a moment).
+function browserAnswering(answer) {
+  let release
+  const answered = new Promise((resolve) => (release = resolve))
+  class FakeNotification {
+    static permission = 'default'
+    static async requestPermission() {
+      await answered
+      FakeNotification.permission = answer
+      return answer
+    }
+  }
+  return { NotificationImpl: FakeNotification, release: () => release() }
 }
 
 beforeEach(() => localStorage.clear())
@@ -77,6 +94,44 @@ describe('SettingsPanel', () => {
     expect(other.wrapper.get('[role="status"]').text()).toBe(
       'The server refused this (name_reserved): That name is reserved.',
     )
+  })
+
+  it.each([
+    ['en', 'denied', 'This browser blocks notifications for this page'],
+    ['ru', 'denied', 'Браузер запретил уведомления для этой страницы'],
+    ['en', 'default', 'The browser did not allow notifications, so they stay off.'],
+    ['ru', 'default', 'Браузер не разрешил уведомления, поэтому они выключены.'],
+  ])(
+    'unticks the notifications switch when the browser does not allow it (%s, %s), and says why',
+    async (locale, answer, reason) => {
+      const browser = browserAnswering(answer)
+      const { wrapper, settings } = panel(locale, {}, browser.NotificationImpl)
+      const box = wrapper.get('[data-testid="notifications-toggle"]')
+      await box.setValue(true)
+      // While the browser asks: the box waits for the answer, and the hint says so.
+      expect(box.attributes('disabled')).toBeDefined()
+      expect(wrapper.get('#settings-notifications-hint').text()).toBe(
+        createAppI18n(locale).global.t('notificationSwitch.asking'),
+      )
+      browser.release()
+      await flushPromises()
+      expect(box.element.checked).toBe(false)
+      expect(box.attributes('disabled')).toBeUndefined()
+      expect(settings.settings.notifications).toBe(false)
+      expect(wrapper.get('#settings-notifications-hint').text()).toContain(reason)
+    },
+  )
+
+  it('ticks the notifications switch once the browser allows it', async () => {
+    const browser = browserAnswering('granted')
+    const { wrapper, settings } = panel('en', {}, browser.NotificationImpl)
+    const box = wrapper.get('[data-testid="notifications-toggle"]')
+    await box.setValue(true)
+    browser.release()
+    await flushPromises()
+    expect(box.element.checked).toBe(true)
+    expect(settings.settings.notifications).toBe(true)
+    expect(wrapper.get('#settings-notifications-hint').text()).toContain('While lanchat is in')
   })
 
   it('offers no notifications switch where the browser has none to give, and says why', () => {

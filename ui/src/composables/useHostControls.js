@@ -4,12 +4,13 @@
 import { computed, ref } from 'vue'
 import { desktopApi, hostControlsFor } from '../desktopBridge.js'
 import { localServerHost } from '../address.js'
+import { hostRefusalCode } from '../hostRefusals.js'
 
 export function useHostControls(host, room, { ownHost = localServerHost() } = {}) {
   const controls = computed(() => (desktopApi.value ? hostControlsFor(host, ownHost) : null))
   const available = computed(() => controls.value !== null)
   const bans = ref([])
-  const failure = ref('')
+  const failure = ref('') // the code of the last refusal (hostRefusals.js), '' when none
 
   // Each action the host takes clears the last failure; reading (who is who, the bans) does not,
   // so a refusal stays on screen after the list refreshes.
@@ -18,7 +19,8 @@ export function useHostControls(host, room, { ownHost = localServerHost() } = {}
     try {
       return await action(controls.value)
     } catch (error) {
-      failure.value = String(error?.message ?? error)
+      console.error('lanchat: a host control failed:', error)
+      failure.value = hostRefusalCode(error)
       return null
     }
   }

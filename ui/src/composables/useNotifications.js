@@ -14,11 +14,14 @@ import {
  * @param {(key: string, named?: object, plural?: number) => string} options.t  vue-i18n's
  * @param {ReturnType<import('./useSettings.js').useSettings>} options.settings
  * @param {typeof globalThis.Notification} [options.NotificationImpl]  the browser's API, if any
+ * @param {Permissions} [options.permissions]  navigator.permissions: tells when the person
+ *   changes the page's permission in the browser's site settings
  */
 export function useNotifications({
   t,
   settings,
   NotificationImpl = globalThis.Notification,
+  permissions = globalThis.navigator?.permissions,
   gatherMs,
 }) {
   const inWindow = computed(() => Boolean(desktopApi.value))
@@ -26,6 +29,25 @@ export function useNotifications({
   // address over http has none to give.
   const browserCan = Boolean(NotificationImpl) && globalThis.isSecureContext !== false
   const permission = ref(NotificationImpl?.permission ?? 'denied')
+  // While the browser's question is open, and whether its answer was no (a dismissed question
+  // leaves the permission at 'default': not blocked, but not given either).
+  const asking = ref(false)
+  const refused = ref(false)
+  // Allowed or blocked later in the site settings: the switch follows without a reload.
+  let permissionStatus = null
+  const followPermission = () => {
+    permission.value = NotificationImpl.permission
+    if (permission.value === 'granted') refused.value = false
+  }
+  if (browserCan && permissions?.query) {
+    permissions
+      .query({ name: 'notifications' })
+      .then((status) => {
+        permissionStatus = status
+        status.addEventListener('change', followPermission)
+      })
+      .catch(() => {}) // a browser that cannot tell: the permission is read when asked
+  }
   const available = computed(() => inWindow.value || browserCan)
   const blocked = computed(() => !inWindow.value && browserCan && permission.value === 'denied')
   const enabled = computed(
@@ -64,15 +86,35 @@ export function useNotifications({
     if (on && !inWindow.value) {
       if (!browserCan) return
       if (permission.value !== 'granted') {
-        permission.value = await NotificationImpl.requestPermission()
-        if (permission.value !== 'granted') return
+        asking.value = true
+        try {
+          permission.value = await NotificationImpl.requestPermission()
+        } finally {
+          asking.value = false
+        }
+        refused.value = permission.value !== 'granted'
+        if (refused.value) return
       }
     }
+    refused.value = false
     if (!on) gatherer.drop()
     settings.setNotifications(on)
   }
 
-  onScopeDispose(() => gatherer.drop())
+  onScopeDispose(() => {
+    gatherer.drop()
+    permissionStatus?.removeEventListener('change', followPermission)
+  })
 
-  return { enabled, available, blocked, inWindow, add, drop: gatherer.drop, setEnabled }
+  return {
+    enabled,
+    available,
+    blocked,
+    asking,
+    refused,
+    inWindow,
+    add,
+    drop: gatherer.drop,
+    setEnabled,
+  }
 }

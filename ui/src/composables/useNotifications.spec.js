@@ -45,6 +45,35 @@ afterEach(() => {
 })
 
 describe('useNotifications in a browser', () => {
+  it('follows a permission changed later in the browser’s site settings', async () => {
+    const api = fakeNotificationApi('granted')
+    // navigator.permissions is the boundary: a status whose change the browser announces.
+    const status = new EventTarget()
+    const permissions = { query: async () => status }
+    const settings = useSettings(ref('en'), { storage: memoryStorage() })
+    scope = effectScope()
+    const notifications = scope.run(() =>
+      useNotifications({
+        t: createAppI18n('en').global.t,
+        settings,
+        NotificationImpl: api,
+        permissions,
+      }),
+    )
+    await notifications.setEnabled(true)
+    await vi.runAllTimersAsync()
+    expect(notifications.enabled.value).toBe(true)
+
+    api.permission = 'denied'
+    status.dispatchEvent(new Event('change'))
+    expect(notifications.enabled.value).toBe(false)
+    expect(notifications.blocked.value).toBe(true)
+
+    api.permission = 'granted'
+    status.dispatchEvent(new Event('change'))
+    expect(notifications.enabled.value).toBe(true) // the setting was kept on
+  })
+
   it('asks for permission when switched on, then shows one notification for a burst', async () => {
     const api = fakeNotificationApi('granted')
     const { settings, notifications } = notificationsWith(api)

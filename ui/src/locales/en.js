@@ -397,6 +397,32 @@ export default {
     more: 'More results',
     notFound: 'That message is no longer there to show.',
   },
+  notificationSwitch: {
+    asking: 'Answer the browser’s question: notifications come on only if you allow them.',
+    notAllowed:
+      'The browser did not allow notifications, so they stay off. Switch on again to be asked again.',
+  },
+  roomPasswordPanel: {
+    directShown:
+      'The conversation with {name} is direct: it is open to its two people only and takes no password. Name another room of this computer below.',
+    directRoom: 'A direct conversation is open to its two people only; it takes no password.',
+    noRoom: 'Enter the name of a room on this computer to give it a password.',
+  },
+  hostRefusal: {
+    ban_own_address: 'this computer’s own address cannot be banned: the window uses it.',
+    ban_address_invalid: 'that is not an IP address.',
+    ban_identity_invalid: 'that is not a person this server knows.',
+    too_many_bans: 'this server keeps as many bans as it can; lift one first.',
+    ban_kind_invalid: 'a ban is of a person or of an address.',
+    message_id_invalid: 'that is not a message of this room.',
+    edit_window_invalid: 'the time to edit a message must be zero or more.',
+    unknown: 'the server on this computer did not answer. Try again.',
+  },
+  banNotice: {
+    status: 'You are banned',
+    alert:
+      'The host of this server has banned you. You cannot come back to its rooms unless the host lifts the ban.',
+  },
   error: {
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',
