@@ -143,3 +143,56 @@ function appendText(parent, text, plain) {
     else parent.children.push(piece.text)
   }
 }
+
+// Blocks whose end is a line end in plain text.
+const BLOCK_TAGS = new Set(['p', 'pre', 'blockquote', 'ul', 'ol', 'li'])
+
+/**
+ * The message as plain text, its markup taken away: what a one-line preview (a reply's quote,
+ * a search result, the bar above the composer) shows instead of "**lanchat**". Blocks end in
+ * a line break; an ordered list keeps its numbers, a link keeps its text.
+ */
+export function markdownPlainText(text) {
+  const lines = []
+  let line = ''
+  const endLine = () => {
+    if (line.trim()) lines.push(line.trim())
+    line = ''
+  }
+  // Iterative, like buildTree: [node, list number or null] pairs, and 'end' marks for blocks.
+  const stack = markdownTree(text)
+    .map((node) => ({ node }))
+    .reverse()
+  while (stack.length) {
+    const { node, end, number } = stack.pop()
+    if (end) {
+      endLine()
+      continue
+    }
+    if (typeof node === 'string') {
+      const pieces = node.split('\n')
+      pieces.forEach((piece, index) => {
+        if (index) endLine()
+        line += piece
+      })
+      continue
+    }
+    const block = BLOCK_TAGS.has(node.tag)
+    if (block) endLine()
+    if (number != null) line += `${number}. `
+    if (block) stack.push({ end: true })
+    const first = Number(node.attrs.start ?? 1)
+    for (let index = node.children.length - 1; index >= 0; index--) {
+      const child = node.children[index]
+      const listed = node.tag === 'ol' && child?.tag === 'li' ? first + index : null
+      stack.push({ node: child, number: listed })
+    }
+  }
+  endLine()
+  return lines.join('\n')
+}
+
+/** The first line of the message as plain text: a one-line preview of it. */
+export function markdownFirstLine(text) {
+  return markdownPlainText(text).split('\n', 1)[0]
+}

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { MAX_MARKDOWN_DEPTH, markdownTree } from './markdown.js'
+import {
+  MAX_MARKDOWN_DEPTH,
+  markdownFirstLine,
+  markdownPlainText,
+  markdownTree,
+} from './markdown.js'
 import MessageMarkdown from './components/MessageMarkdown.vue'
 
 const html = (text) => mount(MessageMarkdown, { props: { text } }).html()
@@ -162,5 +167,35 @@ describe('MessageMarkdown', () => {
       target: '_blank',
       rel: 'noopener noreferrer',
     })
+  })
+})
+
+describe('markdownPlainText', () => {
+  it('takes the markup away and keeps the words', () => {
+    expect(
+      markdownPlainText('try **lanchat** _now_, `npm ci` and [the guide](https://example.org)'),
+    ).toBe('try lanchat now, npm ci and the guide')
+  })
+
+  it('ends each block in a line break: paragraphs, quotes, list items, code', () => {
+    expect(markdownPlainText('> quoted **words**\n\n- one\n- *two*\n\n```\nlet a = 1\n```')).toBe(
+      'quoted words\none\ntwo\nlet a = 1',
+    )
+  })
+
+  it('keeps an ordered list’s numbers, from where it starts', () => {
+    expect(markdownPlainText('3. three\n4. four')).toBe('3. three\n4. four')
+  })
+
+  it('leaves text without markup as it is, escapes and all that is not markup', () => {
+    expect(markdownPlainText('2 * 3 = 6 <b> \\*not bold\\* ![x](y)')).toBe(
+      '2 * 3 = 6 <b> *not bold* ![x](y)',
+    )
+    expect(markdownPlainText('')).toBe('')
+  })
+
+  it('gives a one-line preview: the first line of the plain text', () => {
+    expect(markdownFirstLine('**lanchat** is\nhere')).toBe('lanchat is')
+    expect(markdownFirstLine('```\ncode first\n```\nthen words')).toBe('code first')
   })
 })

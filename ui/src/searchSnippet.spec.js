@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { snippetParts } from './searchSnippet.js'
+import { plainSnippetParts, snippetParts } from './searchSnippet.js'
 
 describe('snippetParts', () => {
   it('splits a snippet into plain and marked pieces in order', () => {
@@ -40,5 +40,38 @@ describe('snippetParts', () => {
         .map((part) => part.text)
         .join(''),
     ).toBe('<b>x</b>')
+  })
+})
+
+describe('plainSnippetParts', () => {
+  const find = (text, word) => [text.indexOf(word), text.indexOf(word) + word.length]
+
+  it('shows the snippet without its Markdown, the found words still marked', () => {
+    const text = 'try **lanchat** on _the_ LAN'
+    expect(plainSnippetParts(text, [find(text, 'lanchat'), find(text, 'LAN')])).toEqual([
+      { text: 'try ', mark: false },
+      { text: 'lanchat', mark: true },
+      { text: ' on the ', mark: false },
+      { text: 'LAN', mark: true },
+    ])
+  })
+
+  it('keeps a mark that covers markup, and one in a quote or a list', () => {
+    const text = '> said `npm ci`\n- **one** two'
+    expect(plainSnippetParts(text, [find(text, 'ci'), find(text, 'one')])).toEqual([
+      { text: 'said npm ', mark: false },
+      { text: 'ci', mark: true },
+      { text: '\n', mark: false },
+      { text: 'one', mark: true },
+      { text: ' two', mark: false },
+    ])
+  })
+
+  it('is not fooled by the private-use characters it marks with, typed into a message', () => {
+    const text = 'a \uE000b\uE001 c'
+    expect(plainSnippetParts(text, [find(text, 'c')])).toEqual([
+      { text: 'a \uFFFDb\uFFFD ', mark: false },
+      { text: 'c', mark: true },
+    ])
   })
 })

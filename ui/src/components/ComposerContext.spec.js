@@ -19,4 +19,12 @@ describe('ComposerContext', () => {
     expect(ru.text()).toContain('Изменение сообщения')
     expect(ru.get('button').attributes('aria-label')).toBe('Отменить изменение')
   })
+
+  it('shows the first line as plain text, without its Markdown', () => {
+    const marked = { ...item, text: '> **lanchat** _is_ here\nmore' }
+    const bar = mountWithI18n(ComposerContext, {
+      props: { composing: { kind: 'reply', item: marked } },
+    })
+    expect(bar.get('.line').text()).toBe('lanchat is here')
+  })
 })

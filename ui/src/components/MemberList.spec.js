@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { nextTick } from 'vue'
 import { flushPromises } from '@vue/test-utils'
 import MemberList from './MemberList.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
@@ -141,5 +142,53 @@ describe('MemberList', () => {
       props: { members: ['Bob'], memberIdentities: { Bob: 'ffffffffffffffff' }, canMessage: false },
     })
     expect(list.find('[data-testid="member-menu"]').exists()).toBe(false)
+  })
+
+  it('is a menu button for the keyboard: arrows move, Escape gives focus back, Tab leaves', async () => {
+    desktopApi.value = fakeBridge()
+    const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+    const list = mountWithI18n(MemberList, {
+      props: {
+        members: ['Anna', 'Bob'],
+        myName: 'Anna',
+        hostControls: controls,
+        memberIdentities: { Bob: 'ffffffffffffffff' },
+        canMessage: true,
+      },
+      attachTo: document.body,
+    })
+    const toggle = list.get('[data-testid="member-menu"]')
+    const focusedId = () => document.activeElement.getAttribute('data-testid')
+    const press = async (key) => {
+      document.activeElement.dispatchEvent(
+        new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }),
+      )
+      await nextTick()
+      await nextTick()
+    }
+    expect(toggle.attributes('aria-haspopup')).toBe('menu')
+    await toggle.trigger('click')
+    await flushPromises()
+    expect(focusedId()).toBe('message-member')
+    expect(list.get('[role="menu"]').attributes('aria-label')).toBe('Host actions for Bob')
+    await press('ArrowDown')
+    expect(focusedId()).toBe('remove-member')
+    await press('End')
+    expect(focusedId()).toBe('ban-address')
+    await press('ArrowDown')
+    expect(focusedId()).toBe('message-member')
+    await press('ArrowUp')
+    expect(focusedId()).toBe('ban-address')
+    await press('Home')
+    expect(focusedId()).toBe('message-member')
+    await press('Escape')
+    expect(list.find('[role="menu"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(toggle.element)
+
+    await toggle.trigger('click')
+    await flushPromises()
+    await press('Tab')
+    expect(list.find('[role="menu"]').exists()).toBe(false)
+    list.unmount()
   })
 })

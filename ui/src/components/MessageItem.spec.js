@@ -1,3 +1,4 @@
+import { nextTick, ref } from 'vue'
 import { describe, expect, it } from 'vitest'
 import MessageItem from './MessageItem.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
@@ -93,5 +94,36 @@ describe('MessageItem', () => {
     const host = mountWithI18n(MessageItem, { props: { item: base, deletable: true } })
     await host.get('[data-testid="delete-message"]').trigger('click')
     expect(host.emitted('delete')).toEqual([[1]])
+  })
+
+  it('keeps the keyboard on a reaction chip that goes away: the next chip, or the menu button', async () => {
+    const me = { identity: 'me', name: 'Anna' }
+    const bob = { identity: 'b', name: 'Bob' }
+    const item = {
+      kind: 'message',
+      id: 4,
+      key: 'm4',
+      sender: 'Bob',
+      text: 'hi',
+      timestamp: 1,
+      reactions: [
+        { emoji: '👍', by: [me] },
+        { emoji: '🎉', by: [bob] },
+      ],
+    }
+    const actions = { me: ref('me'), can: () => ({}), react: () => {} }
+    const wrapper = mountWithI18n(MessageItem, {
+      props: { item, actions },
+      attachTo: document.body,
+    })
+    const chip = (emoji) => wrapper.find(`[data-emoji="${emoji}"]`)
+    chip('👍').element.focus()
+    await wrapper.setProps({ item: { ...item, reactions: [item.reactions[1]] } })
+    await nextTick()
+    expect(document.activeElement).toBe(chip('🎉').element)
+    await wrapper.setProps({ item: { ...item, reactions: [] } })
+    await nextTick()
+    expect(document.activeElement.dataset.testid).toBe('message-actions')
+    wrapper.unmount()
   })
 })

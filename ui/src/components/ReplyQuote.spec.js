@@ -17,4 +17,11 @@ describe('ReplyQuote', () => {
     )
     expect(ru.text()).toBe('Bobсообщение удалено')
   })
+
+  it('quotes the line as plain text, without its Markdown', () => {
+    const quote = { id: 8, sender: 'Bob', text: 'try **lanchat** and `npm ci`', deleted: false }
+    expect(mountWithI18n(ReplyQuote, { props: { quote } }).get('.text').text()).toBe(
+      'try lanchat and npm ci',
+    )
+  })
 })

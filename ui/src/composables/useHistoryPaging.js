@@ -65,5 +65,10 @@ export function useHistoryPaging({ host, room, state, fetch }) {
     }
   }
 
-  return { hasOlder, loadingOlder, olderFailed, jumpTarget, welcomed, loadOlder, jumpTo }
+  /** The jump was shown: coming back to the room later opens it where it was left, not there. */
+  function jumpShown() {
+    jumpTarget.value = null
+  }
+
+  return { hasOlder, loadingOlder, olderFailed, jumpTarget, welcomed, loadOlder, jumpTo, jumpShown }
 }

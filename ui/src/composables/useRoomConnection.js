@@ -286,6 +286,7 @@ export function useRoomConnection({
     loadOlder: history.loadOlder,
     jumpTo: history.jumpTo,
     jumpTarget: history.jumpTarget, // { id, at }: the message a jump asked to show (ChatRoom scrolls to it)
+    jumpShown: history.jumpShown,
     dismissError: () => (roomError.value = null),
     reconnect: socket.reconnect,
     uploads,

@@ -21,8 +21,9 @@ const SYNC_SETTLE_LIMIT = 8
  * @param {import('vue').Ref<Array<{key: string}>>} rows
  * @param {object} options
  * @param {object} options.anchor  where to open: { atBottom: true } or { atBottom: false, key,
- *   offset } (offset: the row's top, in pixels below the viewport's top; `line: true` for the
- *   "New messages" line, which stops holding once the bottom is in view)
+ *   offset } (offset: the row's top, in pixels below the viewport's top; `line: true` for a row
+ *   the page chose, not the reader: the "New messages" line, a message jumped to; at the bottom
+ *   when the list cannot scroll up to it)
  * @param {(anchor: object) => void} [options.onAnchor]  the reader (or a call) moved the anchor
  * @param {(element: HTMLElement) => void} [options.onScroll]  after each scroll event
  */
@@ -114,7 +115,8 @@ export function useVirtualRows(
       }
     }
     restore()
-    // Held at a row (the "New messages" line) in a room too short to scroll there: at the bottom.
+    // Held at a row (the "New messages" line, a message jumped to) that the list cannot scroll
+    // up to, as in a short room: it is at the bottom, with no "jump to latest" over the last row.
     const element = viewport.value
     if (anchor.line && element) atBottom.value = isAtBottom(element)
     resetFrame ||= requestAnimationFrame(() => {
