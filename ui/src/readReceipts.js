@@ -35,10 +35,13 @@ export function seenLine(items, receipts, { isOwn, me }) {
   for (let index = items.length - 1; index >= 0; index--) {
     const item = items[index]
     if (item.kind !== 'message' || item.id > furthest || item.deleted || !isOwn(item)) continue
-    const all = others
-      .filter(([, receipt]) => receipt.id >= item.id)
-      .map(([, receipt]) => receipt.name)
-      .sort((a, b) => a.localeCompare(b))
+    // Each name once: one person's other identities (another browser, cleared storage) and
+    // guests who kept the default name would otherwise read as "Гость, Гость".
+    const all = [
+      ...new Set(
+        others.filter(([, receipt]) => receipt.id >= item.id).map(([, receipt]) => receipt.name),
+      ),
+    ].sort((a, b) => a.localeCompare(b))
     return {
       key: item.key,
       names: all.slice(0, SEEN_NAMES_SHOWN),

@@ -23,6 +23,19 @@ describe('read receipts', () => {
     expect(seenLine(items, {}, { isOwn, me: 'a' })).toBeNull()
   })
 
+  it('names each reader once, however many identities share the name', () => {
+    const items = [message(1, 'Anna')]
+    const receipts = {
+      m: { name: 'Mallory', id: 1 },
+      g1: { name: 'Гость', id: 1 },
+      g2: { name: 'Гость', id: 1 },
+    }
+    expect(seenLine(items, receipts, { isOwn, me: 'a' })).toMatchObject({
+      names: ['Mallory', 'Гость'],
+      more: 0,
+    })
+  })
+
   it('leaves out our own receipt (another tab of ours) and our messages nobody reached', () => {
     const receipts = receiptsFromList([{ identity: 'a', name: 'Anna', id: 4 }])
     expect(seenLine(items, receipts, { isOwn, me: 'a' })).toBeNull()

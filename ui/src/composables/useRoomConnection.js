@@ -39,6 +39,8 @@ import { useReadReceipts } from './useReadReceipts.js'
  * @param {(item: object) => void} [options.onLiveMessage]  a new message from someone else arrived
  * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
  * @param {(frame: {room: string, sender: string}) => void} [options.onDirect]  someone wrote to us
+ * @param {(frame: {name: string, old: string, identity: string}) => void} [options.onRenamed]
+ *   someone else with an identity took a new name here
  *   in a direct conversation this window is not in now
  */
 export function useRoomConnection({
@@ -49,6 +51,7 @@ export function useRoomConnection({
   keepTrying = false,
   onLiveMessage = () => {},
   onDirect = () => {},
+  onRenamed = () => {},
   isOwnName = (sender) => sender === toValue(name),
   storage = appStorage,
   WebSocketImpl = globalThis.WebSocket,
@@ -198,6 +201,10 @@ export function useRoomConnection({
     error: refused,
     presence(frame) {
       members.changed(frame)
+      if (frame.event === 'rename') {
+        if (frame.identity && frame.identity !== identity.value) onRenamed(frame)
+        typingState.stopped(frame.old)
+      }
       if (isOwnName(frame.name)) return
       if (frame.event === 'leave') typingState.stopped(frame.name)
       const notice = members.noticeOf(frame, Date.now())

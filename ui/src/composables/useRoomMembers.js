@@ -7,17 +7,18 @@ import { ref } from 'vue'
 // list still follows but the timeline stops taking notices until it calms down.
 export const NOTICES_PER_SECOND = 20
 
-/** The member list after one join or leave, for a presence frame that carries no full list. */
-export function membersAfter(current, { event, name }) {
-  const others = current.filter((member) => member !== name)
-  return event === 'join' ? [...others, name].sort() : others
+/** The member list after one join, leave or rename, for a presence frame that carries no full list. */
+export function membersAfter(current, { event, name, old }) {
+  const others = current.filter((member) => member !== name && member !== old)
+  return event === 'leave' ? others : [...others, name].sort()
 }
 
-/** Whose each name is after one join or leave (a join says so when an identity holds the name). */
-export function identitiesAfter(current, { event, name, identity }) {
+/** Whose each name is after one change (a join or rename says so when an identity holds the name). */
+export function identitiesAfter(current, { event, name, old, identity }) {
   const others = { ...current }
   delete others[name]
-  return event === 'join' && identity ? { ...others, [name]: identity } : others
+  if (old !== undefined) delete others[old]
+  return event !== 'leave' && identity ? { ...others, [name]: identity } : others
 }
 
 export function useRoomMembers() {
@@ -32,18 +33,18 @@ export function useRoomMembers() {
     memberIdentities.value = frame.identities ?? {}
   }
 
-  /** A presence frame: one join or leave (with the whole list, from a newer host). */
+  /** A presence frame: one join, leave or rename (with the whole list, from a newer host). */
   function changed(frame) {
     members.value = frame.members ?? membersAfter(members.value, frame)
     memberIdentities.value = identitiesAfter(memberIdentities.value, frame)
   }
 
-  /** The timeline's notice of a join or leave at `now` (ms), or null in a flood of them. */
-  function noticeOf({ event, name }, now) {
+  /** The timeline's notice of a join, leave or rename at `now` (ms), or null in a flood of them. */
+  function noticeOf({ event, name, old }, now) {
     if (now - noticeWindow.start >= 1000) noticeWindow = { start: now, count: 0 }
     noticeWindow.count += 1
     if (noticeWindow.count > NOTICES_PER_SECOND) return null // notices are for people
-    return { event, name, timestamp: now / 1000 }
+    return { event, name, old, timestamp: now / 1000 }
   }
 
   return { members, memberIdentities, replaced, changed, noticeOf }

@@ -406,6 +406,15 @@ export default {
     more: 'Ещё результаты',
     notFound: 'Этого сообщения больше нет.',
   },
+  presence: {
+    joinedOne: '{a} вошёл(ла)',
+    joinedTwo: '{a} и {b} вошли',
+    joinedMany: '{n} человек вошёл | {n} человека вошли | {n} человек вошли',
+    leftOne: '{a} вышел(ла)',
+    leftTwo: '{a} и {b} вышли',
+    leftMany: '{n} человек вышел | {n} человека вышли | {n} человек вышли',
+    renamed: '{old} теперь {name}',
+  },
   error: {
     file_too_large: 'файл больше, чем принимает хост.',
     file_name_invalid: 'хост не принимает такое имя файла.',
