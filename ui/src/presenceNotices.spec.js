@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { REJOIN_GRACE_SECONDS, foldPresence } from './presenceNotices.js'
+import { REJOIN_GRACE_SECONDS, foldPresence, identityRenames } from './presenceNotices.js'
 
 const message = (id) => ({ kind: 'message', key: `m${id}`, id, sender: 'Bob', text: 'hi' })
 
@@ -88,5 +88,38 @@ describe('foldPresence', () => {
       { event: 'rename', old: 'Гость', name: 'Mallory', timestamp: 2 },
     ])
     expect(lines(items)).toEqual(['+[Mallory] -[]'])
+  })
+
+  it('takes back the leave and the join a reconnecting rename showed, and says it was a rename', () => {
+    const items = fold([
+      { event: 'leave', name: 'Anna', timestamp: 1 },
+      { event: 'join', name: 'Anna K.', timestamp: 2 },
+      { event: 'rename', old: 'Anna', name: 'Anna K.', timestamp: 2 },
+    ])
+    expect(lines(items)).toEqual(['Anna -> Anna K.'])
+  })
+})
+
+describe('identityRenames', () => {
+  const none = { gone: {}, came: {} }
+
+  it('tells a rename when an identity leaves one name and takes another, in either order', () => {
+    const left = identityRenames({ Anna: 'x', Bob: 'y' }, { Bob: 'y' }, none, 1)
+    expect(left.renames).toEqual([])
+    const back = identityRenames({ Bob: 'y' }, { 'Anna K.': 'x', Bob: 'y' }, left.recent, 2)
+    expect(back.renames).toEqual([{ old: 'Anna', name: 'Anna K.', identity: 'x' }])
+
+    const first = identityRenames({ Anna: 'x' }, { Anna: 'x', 'Anna K.': 'x' }, none, 1)
+    const then = identityRenames({ Anna: 'x', 'Anna K.': 'x' }, { 'Anna K.': 'x' }, first.recent, 2)
+      2,
+    )
+    expect(then.renames).toEqual([{ old: 'Anna', name: 'Anna K.', identity: 'x' }])
+  })
+
+  it('tells no rename past the grace, for a rejoin under the same name, or between identities', () => {
+    const left = identityRenames({ Anna: 'x' }, {}, none, 1).recent
+    expect(identityRenames({}, { Ann: 'x' }, left, 2 + REJOIN_GRACE_SECONDS).renames).toEqual([])
+    expect(identityRenames({}, { Anna: 'x' }, left, 2).renames).toEqual([])
+    expect(identityRenames({}, { Ann: 'z' }, left, 2).renames).toEqual([])
   })
 })

@@ -200,21 +200,32 @@ export function useRoomConnection({
     token: (frame) => access.renewed(frame),
     error: refused,
     presence(frame) {
-      members.changed(frame)
-      if (frame.event === 'rename') {
-        if (frame.identity && frame.identity !== identity.value) onRenamed(frame)
-        typingState.stopped(frame.old)
+      const now = Date.now()
+      const renames = members.changed(frame, now)
+      if (frame.event !== 'rename' && !isOwnName(frame.name)) {
+        if (frame.event === 'leave') typingState.stopped(frame.name)
+        const notice = members.noticeOf(frame, now)
+        if (notice) timeline.showNotice(notice)
       }
-      if (isOwnName(frame.name)) return
-      if (frame.event === 'leave') typingState.stopped(frame.name)
-      const notice = members.noticeOf(frame, Date.now())
-      if (notice) timeline.showNotice(notice)
+      showRenames(renames, now)
     },
-    // Presence changes came faster than the host sends them: the whole list, and no notices.
-    members: (frame) => members.replaced(frame),
+    // Presence changes came faster than the host sends them: the whole list, and no notices of
+    // joins and leaves (a rename its identities tell is still one).
+    members: (frame) => showRenames(members.replaced(frame), Date.now()),
     typing: (frame) => typingState.heard(frame.sender),
     direct: (frame) => onDirect(frame),
     deleted: (frame) => timeline.deleted(frame.id),
+  }
+
+  /** Someone took a new name: told once, as a rename (never our own), and to the window. */
+  function showRenames(renames, now) {
+    for (const { old, name: theirName, identity: theirs } of renames) {
+      typingState.stopped(old)
+      if (theirs && theirs !== identity.value) onRenamed({ old, name: theirName, identity: theirs })
+      if (isOwnName(theirName) || (theirs && theirs === identity.value)) continue
+      const notice = members.noticeOf({ event: 'rename', old, name: theirName }, now)
+      if (notice) timeline.showNotice(notice)
+    }
   }
 
   /**

@@ -536,6 +536,31 @@ describe('useRoomConnection', () => {
     ])
   })
 
+  it('shows a rename by reconnecting (a leave, a join, then whose the new name is) as one rename', () => {
+    const onRenamed = vi.fn()
+    const room = connect({ onRenamed })
+    const socket = joinWith([], {
+      members: ['Anna', 'Bob'],
+      identities: { Bob: 'bbbbbbbbbbbbbbbb' },
+    })
+    socket.receive({ type: 'presence', room: 'general', event: 'leave', name: 'Bob' })
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Bob K.' })
+    socket.receive({
+      type: 'members',
+      room: 'general',
+      members: ['Anna', 'Bob K.'],
+      identities: { 'Bob K.': 'bbbbbbbbbbbbbbbb' },
+    })
+    expect(room.timeline.value).toMatchObject([
+      { kind: 'notice', event: 'rename', old: 'Bob', name: 'Bob K.' },
+    ])
+    expect(onRenamed).toHaveBeenCalledWith({
+      old: 'Bob',
+      name: 'Bob K.',
+      identity: 'bbbbbbbbbbbbbbbb',
+    })
+  })
+
   it('follows a rename in the member list and its identities, shows it as one, and tells who it was', () => {
     const onRenamed = vi.fn()
     const room = connect({ onRenamed })

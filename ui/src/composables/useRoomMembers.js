@@ -2,6 +2,7 @@
 // the whole list when changes come faster than the host sends them). It also keeps a flood of
 // comings and goings out of the timeline.
 import { ref } from 'vue'
+import { identityRenames } from '../presenceNotices.js'
 
 // Past this many join/leave notices a second (someone churning names), the member
 // list still follows but the timeline stops taking notices until it calms down.
@@ -26,17 +27,32 @@ export function useRoomMembers() {
   // Name -> identity id of the members identities hold (to open a direct conversation with one).
   const memberIdentities = ref({})
   let noticeWindow = { start: 0, count: 0 }
+  let recentNames = { gone: {}, came: {} } // see identityRenames
 
-  /** A welcome or members frame: the whole list. */
-  function replaced(frame) {
-    members.value = frame.members
-    memberIdentities.value = frame.identities ?? {}
+  /** The identities now; the renames that tells of ([{ old, name, identity }]). */
+  function follow(identities, now) {
+    const found = identityRenames(memberIdentities.value, identities, recentNames, now / 1000)
+    recentNames = found.recent
+    memberIdentities.value = identities
+    return found.renames
   }
 
-  /** A presence frame: one join, leave or rename (with the whole list, from a newer host). */
-  function changed(frame) {
+  /** A welcome or members frame at `now` (ms): the whole list. Returns the renames it shows. */
+  function replaced(frame, now = Date.now()) {
+    members.value = frame.members
+    return follow(frame.identities ?? {}, now)
+  }
+
+  /**
+   * A presence frame at `now` (ms): one join, leave or rename (with the whole list, from a newer
+   * host). Returns the renames it shows: the host's own, or one its identities tell.
+   */
+  function changed(frame, now = Date.now()) {
     members.value = frame.members ?? membersAfter(members.value, frame)
-    memberIdentities.value = identitiesAfter(memberIdentities.value, frame)
+    const identities = identitiesAfter(memberIdentities.value, frame)
+    if (frame.event !== 'rename') return follow(identities, now)
+    memberIdentities.value = identities
+    return [{ old: frame.old, name: frame.name, identity: frame.identity }]
   }
 
   /** The timeline's notice of a join, leave or rename at `now` (ms), or null in a flood of them. */
