@@ -111,8 +111,6 @@ describe('identityRenames', () => {
 
     const first = identityRenames({ Anna: 'x' }, { Anna: 'x', 'Anna K.': 'x' }, none, 1)
     const then = identityRenames({ Anna: 'x', 'Anna K.': 'x' }, { 'Anna K.': 'x' }, first.recent, 2)
-      2,
-    )
     expect(then.renames).toEqual([{ old: 'Anna', name: 'Anna K.', identity: 'x' }])
   })
 
