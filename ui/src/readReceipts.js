@@ -18,6 +18,13 @@ export function withReceipt(receipts, { identity, name, id }) {
   return { ...receipts, [identity]: { name, id } }
 }
 
+/** The receipts after someone took a new name: theirs say it (the line names people as they are now). */
+export function renamedIn(receipts, { identity, name }) {
+  const receipt = receipts[identity]
+  if (!receipt || receipt.name === name) return receipts
+  return { ...receipts, [identity]: { ...receipt, name } }
+}
+
 /**
  * The line to show: under our latest message that someone else has seen (up to it or past it),
  * `{ key, names, more, all }` with `names` the first SEEN_NAMES_SHOWN readers by name and `more`

@@ -221,6 +221,7 @@ export function useRoomConnection({
   function showRenames(renames, now) {
     for (const { old, name: theirName, identity: theirs } of renames) {
       typingState.stopped(old)
+      if (theirs) readReceipts.renamed({ identity: theirs, name: theirName })
       if (theirs && theirs !== identity.value) onRenamed({ old, name: theirName, identity: theirs })
       if (isOwnName(theirName) || (theirs && theirs === identity.value)) continue
       const notice = members.noticeOf({ event: 'rename', old, name: theirName }, now)
