@@ -33,7 +33,9 @@ def notices(page):
     return page.locator('[data-testid="notice"] p[data-event]')
 
 
-def test_a_rename_shows_as_a_rename_in_the_room_the_member_list_and_the_direct_conversation(lanchat, new_page):
+def test_a_rename_shows_as_a_rename_in_the_room_the_member_list_and_the_direct_conversation(
+    lanchat, new_page
+):
     anna = new_page()
     bob = new_page()
     join_room(anna, lanchat.url, "Anna", "general")
@@ -101,13 +103,14 @@ def test_the_folded_lines_and_a_rename_speak_russian(lanchat, new_page):
     box = watcher.get_by_label("Сообщение", exact=True)
     box.fill("привет всем")
     box.press("Enter")
-    anya.get_by_test_id("settings-panel").get_by_label("Вас видят как").fill("Аня К.")
+    anya.get_by_test_id("settings-panel").get_by_label("Вас видят как").fill("Аня К.")  # noqa: RUF001
     anya.get_by_test_id("settings-panel").get_by_role("button", name="Сменить").click()
-    expect(notices(watcher).last).to_have_text("Аня теперь Аня К.")
-    expect(watcher.get_by_test_id("seen-by")).to_contain_text("Аня К.")  # readers by their names now
+    expect(notices(watcher).last).to_have_text("Аня теперь Аня К.")  # noqa: RUF001
+    # Readers by the names they have now.
+    expect(watcher.get_by_test_id("seen-by")).to_contain_text("Аня К.")  # noqa: RUF001
     keep(screenshot(watcher, "presence-russian-400"))
     watcher.set_viewport_size({"width": 1100, "height": 760})
-    expect(watcher.locator('[data-testid="members"] li .name')).to_contain_text(["Аня К."])
+    expect(watcher.locator('[data-testid="members"] li .name')).to_contain_text(["Аня К."])  # noqa: RUF001
     keep(screenshot(watcher, "presence-russian-wide"))
     assert watcher.page_errors == []
 
