@@ -260,9 +260,10 @@ class PresenceFrame(TypedDict):
 
     type: Literal["presence"]
     room: str
-    event: Literal["join", "leave"]
-    name: str
-    identity: NotRequired[str]  # with a join, when an identity holds the name
+    event: Literal["join", "leave", "rename"]
+    name: str  # the name that joined or left; after a rename, the new one
+    old: NotRequired[str]  # with a rename: the name it replaces
+    identity: NotRequired[str]  # with a join or rename, when an identity holds the name
 
 
 class MembersFrame(TypedDict):

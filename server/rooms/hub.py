@@ -49,7 +49,10 @@ class ConnectionManager:
         # Insertion-ordered so fan-out order is join order; dict for O(1) leave.
         self._rooms: dict[str, dict[Socket, Member]] = {}
         self.names = RoomNames(
-            self._announce, clock, identified=lambda room, name: self._announce(room, "identified", name)
+            self._announce,
+            clock,
+            identified=lambda room, name: self._announce(room, "identified", name),
+            renamed=lambda room, old, new: self._announce(room, "rename", new, old=old),
         )
         self._clock = clock
         # Per room: its presence budget, and whether changes wait to be folded into a members frame.
@@ -167,7 +170,7 @@ class ConnectionManager:
 
     # Internals -------------------------------------------------------------
 
-    def _announce(self, room: str, event: str, name: str) -> None:
+    def _announce(self, room: str, event: str, name: str, *, old: str | None = None) -> None:
         # The change only: a full list per change made a name-churning client cost every member
         # the whole list twice per rename (issue 12 item 5). The welcome carries the full list.
         if room in self._presence_behind:
@@ -191,7 +194,9 @@ class ConnectionManager:
             "event": event,  # type: ignore[typeddict-item]
             "name": name,
         }
-        identity = self.names.identities_of(room).get(name) if event == "join" else None
+        if old is not None:
+            frame["old"] = old
+        identity = self.names.identities_of(room).get(name) if event != "leave" else None
         if identity is not None:
             frame["identity"] = identity
         self.broadcast(frame, room, rich_only=True)

@@ -34,6 +34,9 @@ __all__ = ["NameHolder", "RoomNames"]
 Announce = Callable[[str, str, str], None]
 # (room, name): told when an identity takes a name that was held without one (no join, no leave).
 AnnounceIdentified = Callable[[str, str], None]
+# (room, old name, new name): told instead of a leave and a join when one connection's rename
+# takes its old name out of the list and puts the new one in.
+AnnounceRenamed = Callable[[str, str, str], None]
 
 
 class NameHolder:
@@ -54,9 +57,13 @@ class RoomNames:
         announce: Announce,
         clock: Callable[[], float] = time.monotonic,
         identified: AnnounceIdentified | None = None,
+        renamed: AnnounceRenamed | None = None,
     ) -> None:
         self._announce = announce
         self._identified = identified
+        self._renamed = renamed
+        # While a rename is under way: the changes it makes, told together once it is done.
+        self._held_back: list[tuple[str, str]] | None = None
         self.clock = clock
         # room -> either of name_keys(name) -> holder.
         self._rooms: dict[str, dict[str, NameHolder]] = {}
@@ -92,8 +99,18 @@ class RoomNames:
         evicted: list[Member] = []
         if holder is not None and not ours and holder.identity is None and member.identity is not None:
             evicted = self._take_over(holder, member.identity, keep=None)
-        self.release(member)
-        self._add(member, name)
+        self._held_back = []
+        try:
+            self.release(member)
+            self._add(member, name)
+        finally:
+            told, self._held_back = self._held_back, None
+        if self._renamed is not None and [event for event, _ in told] == ["leave", "join"]:
+            # One person's new name, not someone leaving and someone else arriving.
+            self._renamed(member.room, told[0][1], told[1][1])
+        else:
+            for event, shown in told:
+                self._announce(member.room, event, shown)
         return evicted
 
     def identify(self, member: Member, identity: str) -> list[Member]:
@@ -132,7 +149,13 @@ class RoomNames:
                     del names[key]
             if not names:
                 del self._rooms[member.room]
-            self._announce(member.room, "leave", holder.display)
+            self._tell(member.room, "leave", holder.display)
+
+    def _tell(self, room: str, event: str, name: str) -> None:
+        if self._held_back is not None:
+            self._held_back.append((event, name))
+        else:
+            self._announce(room, event, name)
 
     @staticmethod
     def _take_over(holder: NameHolder, identity: str, keep: Member | None) -> list[Member]:
@@ -174,5 +197,5 @@ class RoomNames:
             holder = NameHolder(name, member.identity)
             for key in holder.keys:
                 names.setdefault(key, holder)
-            self._announce(member.room, "join", name)
+            self._tell(member.room, "join", name)
         holder.members.append(member)

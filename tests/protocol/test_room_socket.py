@@ -6,7 +6,9 @@ from starlette.websockets import WebSocketDisconnect
 from server.policy import RATE_LIMIT_BURST
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import HISTORY_ON_JOIN, HISTORY_PAGE_MAX, MAX_TEXT_CHARS
+from server.rooms.identity import identity_of
 from tests.protocol.conftest import TEST_HOSTS
+from tests.support.frames import new_secret
 
 SEED_FIELDS = {"text", "sender", "room", "timestamp"}
 
@@ -55,6 +57,42 @@ def test_a_rich_client_gets_welcome_presence_ack_and_typing(client):
             assert ack["type"] == "ack" and ack["id"] == 1 and ack["duplicate"] is False
             assert bob.receive_json()["text"] == "hi"
         assert bob.receive_json() == {"type": "presence", "room": "general", "event": "leave", "name": "Аня"}
+
+
+def test_a_rename_reaches_v2_members_as_one_rename_frame_and_seed_clients_see_only_the_message(client):
+    secret = new_secret()
+    with (
+        client.websocket_connect("/ws/general") as plain,
+        client.websocket_connect("/ws/general?v=2&name=Bob") as bob,
+    ):
+        bob.receive_json(), bob.receive_json()  # welcome, own join
+        with client.websocket_connect("/ws/general?v=2&name=Anna") as anna:
+            anna.send_json({"type": "hello", "secret": secret})
+            assert bob.receive_json()["event"] == "join"
+            anna.send_json({"text": "new name", "sender": "Anna K.", "client_id": "c-1"})
+            while (renamed := bob.receive_json())["type"] == "members":
+                pass  # the list again after her hello, saying whose her name is
+            assert renamed == {
+                "type": "presence",
+                "room": "general",
+                "event": "rename",
+                "name": "Anna K.",
+                "old": "Anna",
+                "identity": identity_of(secret),
+            }
+            assert bob.receive_json()["text"] == "new name"
+        assert bob.receive_json() == {
+            "type": "presence",
+            "room": "general",
+            "event": "leave",
+            "name": "Anna K.",
+        }
+        plain.send_json(seed("after"))
+        frames = [plain.receive_json(), plain.receive_json()]
+        assert [(frame["type"], frame["text"]) for frame in frames] == [
+            ("message", "new name"),
+            ("message", "after"),
+        ]
 
 
 def test_a_repeated_client_id_is_acknowledged_again_but_stored_once(client):

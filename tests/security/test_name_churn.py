@@ -37,8 +37,12 @@ def test_a_second_rename_within_the_interval_is_refused_and_nothing_is_stored_or
         anna.send(json.dumps({"text": "three", "sender": "Ann", "client_id": "c-3"}))  # her name now
         frames_until(anna, lambda f: f["type"] == "ack")
         seen = frames_until(watcher, lambda f: f.get("text") == "three")
-    presence = [(f["event"], f["name"]) for f in seen if f["type"] == "presence" and f["name"] != "Watcher"]
-    assert presence == [("join", "Anna"), ("leave", "Anna"), ("join", "Ann")]
+    presence = [
+        (f["event"], f.get("old"), f["name"])
+        for f in seen
+        if f["type"] == "presence" and f["name"] != "Watcher"
+    ]
+    assert presence == [("join", None, "Anna"), ("rename", "Anna", "Ann")]
     assert all("members" not in f for f in seen if f["type"] == "presence")
     texts = [m["text"] for m in httpx.get(server.url + "api/rooms/general/messages").json()["messages"]]
     assert texts == ["one", "three"]

@@ -146,7 +146,7 @@ async def test_the_first_rename_is_free_and_the_next_waits_exactly_the_rename_in
 
 
 @pytest.mark.anyio
-async def test_a_rename_sends_one_leave_and_one_join_without_the_member_list():
+async def test_a_rename_sends_one_rename_with_the_old_name_and_no_member_list():
     manager = ConnectionManager()
     watcher = FakeSocket()
     manager.connect(watcher, "room", name="Watcher", rich=True)
@@ -154,10 +154,14 @@ async def test_a_rename_sends_one_leave_and_one_join_without_the_member_list():
     manager.name_member(member, "Anya")
     await settle()
     presence = [frame for frame in watcher.sent if frame["type"] == "presence"]
-    assert presence[-2:] == [
-        {"type": "presence", "room": "room", "event": "leave", "name": "Аня"},
-        {"type": "presence", "room": "room", "event": "join", "name": "Anya"},
-    ]
+    assert presence[-1] == {
+        "type": "presence",
+        "room": "room",
+        "event": "rename",
+        "name": "Anya",
+        "old": "Аня",
+    }
+    assert [frame["event"] for frame in presence] == ["join", "join", "rename"]  # Watcher, Аня, the rename
 
 
 @pytest.mark.anyio

@@ -313,8 +313,9 @@ const FRAME_FIELDS = {
     retry_after: optional(isNumber),
   },
   [FrameType.PRESENCE]: {
-    event: (value) => value === 'join' || value === 'leave',
+    event: (value) => value === 'join' || value === 'leave' || value === 'rename',
     name: isText,
+    old: optional(isText), // with a rename: the name it replaces
     members: optional(isNames), // a server that sends changes only leaves it out
   },
   [FrameType.TYPING]: { sender: isText },

@@ -93,7 +93,8 @@ describe('protocol', () => {
     ],
     ['ack', { type: 'ack', client_id: 7, id: 1 }],
     ['error', { type: 'error', code: 'rate_limited', retry_after: 'soon' }],
-    ['presence', { type: 'presence', event: 'rename', name: 'Bob', members: [] }],
+    ['presence', { type: 'presence', event: 'arrive', name: 'Bob', members: [] }],
+    ['presence', { type: 'presence', event: 'rename', name: 'Bob', old: 7 }],
     ['typing', { type: 'typing', sender: ['Bob'] }],
   ])('reports and ignores a %s frame that breaks its shape', (type, frame) => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})

@@ -18,6 +18,13 @@ export function withReceipt(receipts, { identity, name, id }) {
   return { ...receipts, [identity]: { name, id } }
 }
 
+/** The receipts after someone took a new name: theirs say it (the line names people as they are now). */
+export function renamedIn(receipts, { identity, name }) {
+  const receipt = receipts[identity]
+  if (!receipt || receipt.name === name) return receipts
+  return { ...receipts, [identity]: { ...receipt, name } }
+}
+
 /**
  * The line to show: under our latest message that someone else has seen (up to it or past it),
  * `{ key, names, more, all }` with `names` the first SEEN_NAMES_SHOWN readers by name and `more`
@@ -35,10 +42,13 @@ export function seenLine(items, receipts, { isOwn, me }) {
   for (let index = items.length - 1; index >= 0; index--) {
     const item = items[index]
     if (item.kind !== 'message' || item.id > furthest || item.deleted || !isOwn(item)) continue
-    const all = others
-      .filter(([, receipt]) => receipt.id >= item.id)
-      .map(([, receipt]) => receipt.name)
-      .sort((a, b) => a.localeCompare(b))
+    // Each name once: one person's other identities (another browser, cleared storage) and
+    // guests who kept the default name would otherwise read as "Гость, Гость".
+    const all = [
+      ...new Set(
+        others.filter(([, receipt]) => receipt.id >= item.id).map(([, receipt]) => receipt.name),
+      ),
+    ].sort((a, b) => a.localeCompare(b))
     return {
       key: item.key,
       names: all.slice(0, SEEN_NAMES_SHOWN),

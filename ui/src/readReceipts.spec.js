@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { SEEN_NAMES_SHOWN, receiptsFromList, seenLine, withReceipt } from './readReceipts.js'
+import {
+  SEEN_NAMES_SHOWN,
+  receiptsFromList,
+  renamedIn,
+  seenLine,
+  withReceipt,
+} from './readReceipts.js'
 
 const message = (id, sender) => ({ kind: 'message', key: `m${id}`, id, sender, text: 'hi' })
 const isOwn = (item) => item.sender === 'Anna'
@@ -21,6 +27,27 @@ describe('read receipts', () => {
     const onlyClara = receiptsFromList([{ identity: 'c', name: 'Clara', id: 2 }])
     expect(seenLine(items, onlyClara, { isOwn, me: 'a' }).key).toBe('m1')
     expect(seenLine(items, {}, { isOwn, me: 'a' })).toBeNull()
+  })
+
+  it('names a reader by the name they took since', () => {
+    const receipts = { b: { name: 'Bob', id: 3 } }
+    expect(renamedIn(receipts, { identity: 'b', name: 'Bob K.' })).toEqual({
+      b: { name: 'Bob K.', id: 3 },
+    })
+    expect(renamedIn(receipts, { identity: 'z', name: 'Zed' })).toBe(receipts)
+  })
+
+  it('names each reader once, however many identities share the name', () => {
+    const items = [message(1, 'Anna')]
+    const receipts = {
+      m: { name: 'Mallory', id: 1 },
+      g1: { name: 'Гость', id: 1 },
+      g2: { name: 'Гость', id: 1 },
+    }
+    expect(seenLine(items, receipts, { isOwn, me: 'a' })).toMatchObject({
+      names: ['Mallory', 'Гость'],
+      more: 0,
+    })
   })
 
   it('leaves out our own receipt (another tab of ours) and our messages nobody reached', () => {

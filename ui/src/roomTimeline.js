@@ -7,6 +7,8 @@
 // positions in the room's one sequence, so they leave gaps where an edit, a delete or
 // a reaction took a position; a change replaces its message's item (applyUpdate).
 
+import { foldPresence } from './presenceNotices.js'
+
 // At most this many items stay in memory per room; the oldest go first and can be
 // fetched again over HTTP. Bounds what a flood from one host costs every room.
 export const MAX_TIMELINE_ITEMS = 5000
@@ -124,8 +126,10 @@ export function hasSpace(timeline) {
   return timeline.items.length < MAX_TIMELINE_ITEMS
 }
 
-export function appendNotice(timeline, { event, name, timestamp }) {
+/** A join, leave or rename, folded into the comings and goings around it (presenceNotices.js). */
+export function appendNotice(timeline, change) {
   const notices = timeline.notices + 1
-  const item = { kind: 'notice', key: `n${notices}`, event, name, timestamp }
-  return bounded({ ...timeline, notices }, timeline.items.concat([item]))
+  const items = foldPresence(timeline.items, change, `n${notices}`)
+  if (items === timeline.items) return timeline
+  return bounded({ ...timeline, notices }, items)
 }

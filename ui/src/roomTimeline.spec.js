@@ -39,8 +39,9 @@ describe('roomTimeline', () => {
   it('gives each notice its own key among the messages', () => {
     let timeline = appendMessages(emptyTimeline(), [message(1)]).timeline
     timeline = appendNotice(timeline, { event: 'join', name: 'Bob', timestamp: 1 })
+    timeline = appendMessages(timeline, [message(2)]).timeline
     timeline = appendNotice(timeline, { event: 'leave', name: 'Bob', timestamp: 2 })
-    expect(timeline.items.map((item) => item.key)).toEqual(['m1', 'n1', 'n2'])
+    expect(timeline.items.map((item) => item.key)).toEqual(['m1', 'n1', 'm2', 'n2'])
   })
 
   it('holds at most MAX_TIMELINE_ITEMS, letting the oldest go first', () => {

@@ -14,7 +14,7 @@ import {
 } from 'vue'
 import { useRoomConnection } from './useRoomConnection.js'
 import { isOwnMessage } from '../ownMessages.js'
-import { directRoomName, isDirectRoom } from '../directRooms.js'
+import { directPair, directRoomName, isDirectRoom } from '../directRooms.js'
 import { setUnread } from '../desktopBridge.js'
 import { mentionsMe } from '../mentions.js'
 import { createReadPositions, newestMessageId, unreadIn } from '../readPositions.js'
@@ -160,6 +160,7 @@ export function useJoinedRooms({
             // Its messages come as history: all of them are new to us.
             if (!known && opened.readUpTo === null) opened.readUpTo = 0
           },
+          onRenamed: ({ identity, name: theirName }) => renamed(host, identity, theirName),
         }),
       ),
     )
@@ -206,6 +207,18 @@ export function useJoinedRooms({
     const entry = add(host, room, { title: theirName })
     entry.title = theirName // their latest name
     return entry
+  }
+
+  /** Someone took a new name: our direct conversation with them on `host` shows it. */
+  function renamed(host, identity, theirName) {
+    let changed = false
+    for (const entry of rooms.value) {
+      if (entry.host !== host || !directPair(entry.room)?.includes(identity)) continue
+      if (entry.title === theirName) continue
+      entry.title = theirName
+      changed = true
+    }
+    if (changed) persist()
   }
 
   function select(key) {

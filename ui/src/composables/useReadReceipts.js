@@ -3,7 +3,7 @@
 // at a message's cost (the room's pacer says no: it waits for the next turn).
 import { getCurrentScope, onScopeDispose, shallowRef, toValue } from 'vue'
 import { SEEN_SEND_INTERVAL_SECONDS, seenFrame } from '../protocol.js'
-import { receiptsFromList, withReceipt } from '../readReceipts.js'
+import { receiptsFromList, renamedIn, withReceipt } from '../readReceipts.js'
 
 export const SEEN_SEND_INTERVAL_MS = SEEN_SEND_INTERVAL_SECONDS * 1000
 
@@ -30,6 +30,11 @@ export function useReadReceipts({ enabled, pacer, ready, transmit }) {
   /** A `seen` frame: someone has seen further. */
   function heard(frame) {
     if (toValue(enabled)) receipts.value = withReceipt(receipts.value, frame)
+  }
+
+  /** Someone took a new name: their receipt says it. */
+  function renamed(change) {
+    receipts.value = renamedIn(receipts.value, change)
   }
 
   /** Our person has seen the room up to `id` (the room is open, focused and shows it). */
@@ -71,5 +76,5 @@ export function useReadReceipts({ enabled, pacer, ready, transmit }) {
 
   if (getCurrentScope()) onScopeDispose(() => clearTimeout(timer))
 
-  return { receipts, identified, heard, shown, opened, clear }
+  return { receipts, identified, heard, renamed, shown, opened, clear }
 }

@@ -39,6 +39,8 @@ import { useReadReceipts } from './useReadReceipts.js'
  * @param {(item: object) => void} [options.onLiveMessage]  a new message from someone else arrived
  * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
  * @param {(frame: {room: string, sender: string}) => void} [options.onDirect]  someone wrote to us
+ * @param {(frame: {name: string, old: string, identity: string}) => void} [options.onRenamed]
+ *   someone else with an identity took a new name here
  *   in a direct conversation this window is not in now
  */
 export function useRoomConnection({
@@ -49,6 +51,7 @@ export function useRoomConnection({
   keepTrying = false,
   onLiveMessage = () => {},
   onDirect = () => {},
+  onRenamed = () => {},
   isOwnName = (sender) => sender === toValue(name),
   storage = appStorage,
   WebSocketImpl = globalThis.WebSocket,
@@ -197,17 +200,33 @@ export function useRoomConnection({
     token: (frame) => access.renewed(frame),
     error: refused,
     presence(frame) {
-      members.changed(frame)
-      if (isOwnName(frame.name)) return
-      if (frame.event === 'leave') typingState.stopped(frame.name)
-      const notice = members.noticeOf(frame, Date.now())
-      if (notice) timeline.showNotice(notice)
+      const now = Date.now()
+      const renames = members.changed(frame, now)
+      if (frame.event !== 'rename' && !isOwnName(frame.name)) {
+        if (frame.event === 'leave') typingState.stopped(frame.name)
+        const notice = members.noticeOf(frame, now)
+        if (notice) timeline.showNotice(notice)
+      }
+      showRenames(renames, now)
     },
-    // Presence changes came faster than the host sends them: the whole list, and no notices.
-    members: (frame) => members.replaced(frame),
+    // Presence changes came faster than the host sends them: the whole list, and no notices of
+    // joins and leaves (a rename its identities tell is still one).
+    members: (frame) => showRenames(members.replaced(frame), Date.now()),
     typing: (frame) => typingState.heard(frame.sender),
     direct: (frame) => onDirect(frame),
     deleted: (frame) => timeline.deleted(frame.id),
+  }
+
+  /** Someone took a new name: told once, as a rename (never our own), and to the window. */
+  function showRenames(renames, now) {
+    for (const { old, name: theirName, identity: theirs } of renames) {
+      typingState.stopped(old)
+      if (theirs) readReceipts.renamed({ identity: theirs, name: theirName })
+      if (theirs && theirs !== identity.value) onRenamed({ old, name: theirName, identity: theirs })
+      if (isOwnName(theirName) || (theirs && theirs === identity.value)) continue
+      const notice = members.noticeOf({ event: 'rename', old, name: theirName }, now)
+      if (notice) timeline.showNotice(notice)
+    }
   }
 
   /**

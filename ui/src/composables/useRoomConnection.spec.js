@@ -531,10 +531,59 @@ describe('useRoomConnection', () => {
       members: ['Anna'],
     })
     expect(room.members.value).toEqual(['Anna'])
-    expect(room.timeline.value.map((item) => `${item.kind}:${item.event}:${item.name}`)).toEqual([
-      'notice:join:Bob',
-      'notice:leave:Bob',
+    expect(room.timeline.value).toMatchObject([
+      { kind: 'notice', event: 'presence', joined: ['Bob'], left: ['Bob'] },
     ])
+  })
+
+  it('shows a rename by reconnecting (a leave, a join, then whose the new name is) as one rename', () => {
+    const onRenamed = vi.fn()
+    const room = connect({ onRenamed })
+    const socket = joinWith([], {
+      members: ['Anna', 'Bob'],
+      identities: { Bob: 'bbbbbbbbbbbbbbbb' },
+    })
+    socket.receive({ type: 'presence', room: 'general', event: 'leave', name: 'Bob' })
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Bob K.' })
+    socket.receive({
+      type: 'members',
+      room: 'general',
+      members: ['Anna', 'Bob K.'],
+      identities: { 'Bob K.': 'bbbbbbbbbbbbbbbb' },
+    })
+    expect(room.timeline.value).toMatchObject([
+      { kind: 'notice', event: 'rename', old: 'Bob', name: 'Bob K.' },
+    ])
+    expect(onRenamed).toHaveBeenCalledWith({
+      old: 'Bob',
+      name: 'Bob K.',
+      identity: 'bbbbbbbbbbbbbbbb',
+    })
+  })
+
+  it('follows a rename in the member list and its identities, shows it as one, and tells who it was', () => {
+    const onRenamed = vi.fn()
+    const room = connect({ onRenamed })
+    const socket = joinWith([], {
+      members: ['Anna', 'Bob'],
+      identities: { Bob: 'bbbbbbbbbbbbbbbb' },
+    })
+    socket.receive({
+      type: 'presence',
+      room: 'general',
+      event: 'rename',
+      name: 'Bob K.',
+      old: 'Bob',
+      identity: 'bbbbbbbbbbbbbbbb',
+    })
+    expect(room.members.value).toEqual(['Anna', 'Bob K.'])
+    expect(room.memberIdentities.value).toEqual({ 'Bob K.': 'bbbbbbbbbbbbbbbb' })
+    expect(room.timeline.value).toMatchObject([
+      { kind: 'notice', event: 'rename', old: 'Bob', name: 'Bob K.' },
+    ])
+    expect(onRenamed).toHaveBeenCalledWith(
+      expect.objectContaining({ identity: 'bbbbbbbbbbbbbbbb', name: 'Bob K.' }),
+    )
   })
 
   it('takes the whole member list from a members frame, without a notice', () => {
@@ -569,12 +618,13 @@ describe('useRoomConnection', () => {
         })
       }
     }
+    const joined = () => room.timeline.value.flatMap((item) => item.joined)
     churn(NOTICES_PER_SECOND + 5)
-    expect(room.timeline.value).toHaveLength(NOTICES_PER_SECOND)
+    expect(joined()).toHaveLength(NOTICES_PER_SECOND)
     expect(room.members.value).toEqual(['Anna', `n${NOTICES_PER_SECOND + 4}`])
     vi.advanceTimersByTime(1000)
-    churn(1)
-    expect(room.timeline.value).toHaveLength(NOTICES_PER_SECOND + 1)
+    socket.receive({ type: 'presence', room: 'general', event: 'join', name: 'Later' })
+    expect(joined()).toHaveLength(NOTICES_PER_SECOND + 1)
   })
 
   it('keeps the room as it was when a host sends a message whose text is not text', () => {

@@ -423,6 +423,15 @@ export default {
     alert:
       'The host of this server has banned you. You cannot come back to its rooms unless the host lifts the ban.',
   },
+  presence: {
+    joinedOne: '{a} joined',
+    joinedTwo: '{a} and {b} joined',
+    joinedMany: '{n} person joined | {n} people joined',
+    leftOne: '{a} left',
+    leftTwo: '{a} and {b} left',
+    leftMany: '{n} person left | {n} people left',
+    renamed: '{old} is now {name}',
+  },
   error: {
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',
