@@ -397,6 +397,11 @@ export default {
     more: 'More results',
     notFound: 'That message is no longer there to show.',
   },
+  roomFieldAddress: {
+    recognised: 'That is the address of a computer, not a room name.',
+    joinOn: 'Join on {host}',
+    joinRoomOn: 'Join {room} on {host}',
+  },
   error: {
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',

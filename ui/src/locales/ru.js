@@ -406,6 +406,11 @@ export default {
     more: 'Ещё результаты',
     notFound: 'Этого сообщения больше нет.',
   },
+  roomFieldAddress: {
+    recognised: 'Это адрес компьютера, а не название комнаты.',
+    joinOn: 'Подключиться к {host}',
+    joinRoomOn: 'Войти в {room} на {host}',
+  },
   error: {
     file_too_large: 'файл больше, чем принимает хост.',
     file_name_invalid: 'хост не принимает такое имя файла.',
