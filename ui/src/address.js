@@ -1,6 +1,7 @@
 // Reading the address of another host as people type or paste it:
 // "192.168.1.20:8765", "pc-anna.local:8765", "[fe80::1]:8765" or the
 // "http://ADDRESS:PORT/" the Host panel copies.
+import { roomProblem } from './protocol.js'
 
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
@@ -61,4 +62,33 @@ export function isLoopbackAddress(address) {
   if (text === '::1' || /^(?:0{1,4}:){7}0{0,3}1$/.test(text)) return true
   const v4 = /^(?:(?:0{1,4}:){5}ffff:|::ffff:)?(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(text)
   return Boolean(v4) && v4[1] === '127'
+}
+
+/**
+ * A host's address or join link typed or pasted where a room name goes ("10.0.0.5:8765",
+ * "http://10.0.0.5:8765/#room=kitchen"): `{ host, room }`, room '' when the link names none or
+ * one that cannot be a room. Null for anything else; a room name never has a colon, so a name is
+ * never taken for an address.
+ */
+export function addressInRoomField(input) {
+  const text = (input ?? '').trim()
+  if (!text.includes(':')) return null
+  const { host } = parseAddress(text.replace(/[?#].*$/, ''))
+  if (!host) return null
+  return { host, room: roomNamedIn(text) }
+}
+
+function roomNamedIn(link) {
+  const afterHost = link.replace(/^(?:https?|wss?):\/\/[^/?#]*/i, '')
+  for (const part of [afterHost.split('#')[1], afterHost.split('#')[0].split('?')[1]]) {
+    if (!part) continue
+    let room
+    try {
+      room = new URLSearchParams(part).get('room')
+    } catch {
+      room = null
+    }
+    if (room && !roomProblem(room)) return room
+  }
+  return ''
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLoopbackAddress, localServerHost, parseAddress } from './address.js'
+import { addressInRoomField, isLoopbackAddress, localServerHost, parseAddress } from './address.js'
 
 describe('parseAddress', () => {
   it.each([
@@ -58,4 +58,30 @@ describe('isLoopbackAddress', () => {
     'takes %s for another address',
     (address) => expect(isLoopbackAddress(address)).toBe(false),
   )
+})
+
+describe('addressInRoomField', () => {
+  it('reads a join link, with the room it names', () => {
+    expect(addressInRoomField('http://10.0.0.5:8765/#room=kitchen')).toEqual({
+      host: '10.0.0.5:8765',
+      room: 'kitchen',
+    })
+    expect(addressInRoomField(' http://[fe80::1]:8765/?room=team%20a ')).toEqual({
+      host: '[fe80::1]:8765',
+      room: 'team a',
+    })
+  })
+
+  it('reads a bare address, and a link naming no usable room, as the host alone', () => {
+    expect(addressInRoomField('10.0.0.5:8765')).toEqual({ host: '10.0.0.5:8765', room: '' })
+    expect(addressInRoomField('http://10.0.0.5:8765/#room=a%3Ab')).toEqual({
+      host: '10.0.0.5:8765',
+      room: '',
+    })
+  })
+
+  it('never takes a room name for an address', () => {
+    for (const room of ['kitchen', '10.0.0.5', 'team a', 'http', 'a:b c'])
+      expect(addressInRoomField(room)).toBeNull()
+  })
 })

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import JoinScreen, { ROOM_LIST_REFRESH_MS } from './JoinScreen.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
+import { MAX_ROOM_CHARS, MAX_SENDER_CHARS } from '../protocol.js'
 
 const localRooms = { state: 'ready', rooms: [] }
 
@@ -41,6 +42,58 @@ describe('JoinScreen', () => {
     const inRoom = mountJoin({ canGoBack: true })
     await inRoom.get('#join-name').trigger('keydown', { key: 'Escape' })
     expect(inRoom.emitted('back')).toHaveLength(1)
+  })
+
+  it('asks for the name, not a room, when a listed room is picked without one, then joins it', async () => {
+    const wrapper = mountJoin({
+      name: '',
+      localRooms: { state: 'ready', rooms: [{ name: 'kitchen', members: 2 }] },
+    })
+    await wrapper.get('[data-testid="room-list"] li button').trigger('click')
+    expect(wrapper.emitted('join')).toBeUndefined()
+    expect(wrapper.get('#join-name-error').text()).toBe('Enter your name.')
+    expect(wrapper.find('#join-room-error').exists()).toBe(false)
+    expect(document.activeElement).toBe(wrapper.get('#join-name').element)
+    await wrapper.setProps({ name: 'Alice' })
+    await wrapper.get('#join-name').trigger('keydown', { key: 'Enter' })
+    expect(wrapper.emitted('join')).toEqual([[{ host: null, room: 'kitchen' }]])
+  })
+
+  it('offers to join the host whose join link is pasted into the Room field, in both languages', async () => {
+    for (const [locale, offer] of [
+      ['en', 'Join kitchen on 10.0.0.5:8765'],
+      ['ru', 'Войти в kitchen на 10.0.0.5:8765'],
+    ]) {
+      const wrapper = mountJoin({}, locale)
+      await wrapper.get('#join-room').setValue('http://10.0.0.5:8765/#room=kitchen')
+      const button = wrapper.get('[data-testid="room-field-address"] button')
+      expect(button.text()).toBe(offer)
+      await button.trigger('click')
+      expect(wrapper.find('#join-room-error').exists()).toBe(false)
+      expect(wrapper.emitted('join')).toEqual([[{ host: '10.0.0.5:8765', room: 'kitchen' }]])
+      expect(wrapper.get('#join-address').element.value).toBe('10.0.0.5:8765')
+      expect(wrapper.get('#join-remote-room').element.value).toBe('kitchen')
+      wrapper.unmount()
+    }
+  })
+
+  it('fills the address from a bare address in the Room field and lists the rooms there', async () => {
+    const wrapper = mountJoin()
+    await wrapper.get('#join-room').setValue('10.0.0.5:8765')
+    await wrapper.get('form').trigger('submit')
+    expect(wrapper.find('#join-room-error').exists()).toBe(false)
+    expect(wrapper.emitted('list-remote')).toEqual([['10.0.0.5:8765']])
+    expect(wrapper.get('#join-address').element.value).toBe('10.0.0.5:8765')
+    expect(wrapper.get('#join-room').element.value).toBe('')
+    expect(document.activeElement).toBe(wrapper.get('#join-remote-room').element)
+  })
+
+  it('cuts the Room and Name fields at the server’s limits, counted in characters', async () => {
+    const wrapper = mountJoin({ name: '' })
+    await wrapper.get('#join-room').setValue('r'.repeat(80))
+    expect(wrapper.get('#join-room').element.value).toBe('r'.repeat(MAX_ROOM_CHARS))
+    await wrapper.get('#join-name').setValue('😀'.repeat(40))
+    expect(wrapper.emitted('update:name').at(-1)).toEqual(['😀'.repeat(MAX_SENDER_CHARS)])
   })
 
   it('lists the rooms at an address without asking for a room or a name first', async () => {

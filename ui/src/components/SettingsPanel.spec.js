@@ -7,6 +7,7 @@ import { useNotifications } from '../composables/useNotifications.js'
 import { memoryStorage } from '../testing/FakeWebSocket.js'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 import { createAppI18n } from '../i18n.js'
+import { MAX_SENDER_CHARS } from '../protocol.js'
 
 function panel(locale = 'en', props = {}, NotificationImpl = null) {
   const settings = useSettings(ref(locale), { storage: memoryStorage() })
@@ -55,6 +56,12 @@ describe('SettingsPanel', () => {
     expect(ru.wrapper.get('[role="status"]').text()).toBe(
       'Сохранено: в комнатах вас видят как Аня.',
     )
+  })
+
+  it('stops the Name field at the name limit, counted in characters', async () => {
+    const { wrapper } = panel()
+    await wrapper.get('#settings-name').setValue('😀'.repeat(MAX_SENDER_CHARS + 5))
+    expect(wrapper.get('#settings-name').element.value).toBe('😀'.repeat(MAX_SENDER_CHARS))
   })
 
   it('switches read receipts off and on, saved, in both languages', async () => {

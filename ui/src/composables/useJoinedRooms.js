@@ -18,10 +18,10 @@ import { directPair, directRoomName, isDirectRoom } from '../directRooms.js'
 import { setUnread } from '../desktopBridge.js'
 import { mentionsMe } from '../mentions.js'
 import { createReadPositions, newestMessageId, unreadIn } from '../readPositions.js'
+import { createRoomDrafts } from '../roomDrafts.js'
 import { appStorage } from '../windowStorage.js'
 
 const ROOMS_KEY = 'lanchat.rooms'
-const draftKey = (key) => `lanchat.draft.${key}`
 
 function roomKey(host, room) {
   return `${host}/${room}`
@@ -56,6 +56,7 @@ export function useJoinedRooms({
   const scopes = new Map() // entry -> the effect scope its connection lives in
   const activeKey = ref(null)
   const readPositions = createReadPositions(storage)
+  const drafts = createRoomDrafts(storage)
   const pageVisible = ref(!document.hidden)
   const namesMe = (text) => mentionsMe(text, toValue(ownNames))
   /** Whether the person is looking at room `entry` now: its messages are read as they come. */
@@ -115,7 +116,7 @@ export function useJoinedRooms({
       direct: isDirectRoom(room),
       title: title || room, // a direct conversation shows the other person's name
       restored: keepTrying,
-      draft: storage.getItem(draftKey(key)) ?? '',
+      draft: drafts.get(key),
       connection: null,
       // The newest message id read here (null: never opened in this window), and where it was
       // when the person last came to the room: the "New messages" line goes below that one.
@@ -242,7 +243,7 @@ export function useJoinedRooms({
     entry.connection.forget()
     scopes.get(entry).stop()
     scopes.delete(entry)
-    storage.removeItem(draftKey(key))
+    // The draft stays: joining the room again brings it back.
     readPositions.forget(key)
     rooms.value = rooms.value.filter((candidate) => candidate !== entry)
     if (activeKey.value === key) activeKey.value = rooms.value[0]?.key ?? null
@@ -251,8 +252,7 @@ export function useJoinedRooms({
 
   function setDraft(entry, text) {
     entry.draft = text
-    if (text) storage.setItem(draftKey(entry.key), text)
-    else storage.removeItem(draftKey(entry.key))
+    drafts.set(entry.key, text)
   }
 
   function onVisibilityChange() {

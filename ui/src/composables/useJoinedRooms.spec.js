@@ -50,6 +50,17 @@ describe('useJoinedRooms', () => {
     expect(writes).not.toHaveBeenCalled()
   })
 
+  it('keeps a left room’s draft, and brings it back when the room is joined again', () => {
+    const rooms = joinedRooms()
+    const entry = rooms.join('h:1', 'general')
+    rooms.setDraft(entry, 'half a thought')
+    rooms.leave(entry.key)
+    expect(rooms.join('h:1', 'general').draft).toBe('half a thought')
+    // and after a reload, from the page's storage
+    scope.stop()
+    expect(joinedRooms().join('h:1', 'general').draft).toBe('half a thought')
+  })
+
   it('removes its visibilitychange listener and closes every room when its scope ends', () => {
     const added = vi.spyOn(document, 'addEventListener')
     const removed = vi.spyOn(document, 'removeEventListener')

@@ -432,6 +432,11 @@ export default {
     leftMany: '{n} person left | {n} people left',
     renamed: '{old} is now {name}',
   },
+  roomFieldAddress: {
+    recognised: 'That is the address of a computer, not a room name.',
+    joinOn: 'Join on {host}',
+    joinRoomOn: 'Join {room} on {host}',
+  },
   error: {
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',

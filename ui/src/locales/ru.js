@@ -442,6 +442,11 @@ export default {
     leftMany: '{n} человек вышел | {n} человека вышли | {n} человек вышли',
     renamed: '{old} теперь {name}',
   },
+  roomFieldAddress: {
+    recognised: 'Это адрес компьютера, а не название комнаты.',
+    joinOn: 'Подключиться к {host}',
+    joinRoomOn: 'Войти в {room} на {host}',
+  },
   error: {
     file_too_large: 'файл больше, чем принимает хост.',
     file_name_invalid: 'хост не принимает такое имя файла.',
