@@ -28,6 +28,7 @@ import { createPacer, useOutbox } from './useOutbox.js'
 import { useUploads } from './useUploads.js'
 import { useTyping } from './useTyping.js'
 import { useReadReceipts } from './useReadReceipts.js'
+import { presenceHandlers } from '../roomPresence.js'
 
 /**
  * @param {object} options
@@ -38,10 +39,8 @@ import { useReadReceipts } from './useReadReceipts.js'
  * @param {boolean} [options.keepTrying]  reconnect even if the very first attempt fails (a room restored after a reload)
  * @param {(item: object) => void} [options.onLiveMessage]  a new message from someone else arrived
  * @param {(sender: string) => boolean} [options.isOwnName]  whether a name is ours (now or before a rename)
- * @param {(frame: {room: string, sender: string}) => void} [options.onDirect]  someone wrote to us
- * @param {(frame: {name: string, old: string, identity: string}) => void} [options.onRenamed]
- *   someone else with an identity took a new name here
- *   in a direct conversation this window is not in now
+ * @param {(frame: {room: string, sender: string}) => void} [options.onDirect]  someone wrote to us in a direct conversation this window is not in now
+ * @param {(rename: {name: string, old: string, identity: string}) => void} [options.onRenamed]  someone else took a new name here
  */
 export function useRoomConnection({
   host,
@@ -165,6 +164,8 @@ export function useRoomConnection({
     roomError.value = shown
   }
 
+  const parts = { members, timeline, typingState, readReceipts, isOwnName, identity, onRenamed }
+  const presence = presenceHandlers(parts) // presence and members frames
   const handlers = {
     message(frame) {
       if (!live) return timeline.hold(frame)
@@ -199,34 +200,10 @@ export function useRoomConnection({
     entered: (frame) => access.entered(frame),
     token: (frame) => access.renewed(frame),
     error: refused,
-    presence(frame) {
-      const now = Date.now()
-      const renames = members.changed(frame, now)
-      if (frame.event !== 'rename' && !isOwnName(frame.name)) {
-        if (frame.event === 'leave') typingState.stopped(frame.name)
-        const notice = members.noticeOf(frame, now)
-        if (notice) timeline.showNotice(notice)
-      }
-      showRenames(renames, now)
-    },
-    // Presence changes came faster than the host sends them: the whole list, and no notices of
-    // joins and leaves (a rename its identities tell is still one).
-    members: (frame) => showRenames(members.replaced(frame), Date.now()),
+    ...presence,
     typing: (frame) => typingState.heard(frame.sender),
     direct: (frame) => onDirect(frame),
     deleted: (frame) => timeline.deleted(frame.id),
-  }
-
-  /** Someone took a new name: told once, as a rename (never our own), and to the window. */
-  function showRenames(renames, now) {
-    for (const { old, name: theirName, identity: theirs } of renames) {
-      typingState.stopped(old)
-      if (theirs) readReceipts.renamed({ identity: theirs, name: theirName })
-      if (theirs && theirs !== identity.value) onRenamed({ old, name: theirName, identity: theirs })
-      if (isOwnName(theirName) || (theirs && theirs === identity.value)) continue
-      const notice = members.noticeOf({ event: 'rename', old, name: theirName }, now)
-      if (notice) timeline.showNotice(notice)
-    }
   }
 
   /**
