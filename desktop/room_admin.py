@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypedDict
 
+from server.runtime.runner_errors import ServerStartError
+
 if TYPE_CHECKING:
     from server.rooms.service import ChatRooms
     from server.runtime.runner import ServerThread
@@ -23,6 +25,10 @@ log = logging.getLogger("lanchat.desktop")
 class RoomPrivacy(TypedDict):
     room: str
     private: bool
+
+
+# How long a question about the rooms waits for the window's own server to be serving.
+SERVER_WAIT_SECONDS = 15.0
 
 
 class RoomAdmin:
@@ -58,6 +64,12 @@ class RoomAdmin:
         return self.privacy(room)
 
     def _rooms(self) -> ChatRooms:
+        # The page asks as soon as it loads, and the server starts only then: wait for it rather
+        # than answer "not running" (the host was then asked for its own room's password).
+        try:
+            self._server.wait_started(SERVER_WAIT_SECONDS)
+        except ServerStartError as exc:
+            raise RuntimeError(f"the room server is not running: {exc}") from exc
         app = self._server.app
         rooms = None if app is None else app.rooms
         if rooms is None:

@@ -22,6 +22,7 @@ from desktop.notifications import Notifier
 from desktop.page_guard import PageGuard
 from desktop.page_storage import MAX_STORED_BYTES, MAX_STORED_KEYS, PageStorage
 from desktop.presence import remembered_hosts
+from desktop.room_admin import RoomAdmin
 from desktop.settings import MAX_MUTED_ROOMS, Settings, SettingsStore
 from desktop.single_instance import (
     REQUEST_TIMEOUT_SECONDS,
@@ -427,3 +428,17 @@ def test_the_edit_window_setting_reaches_this_windows_server_at_once(tmp_path, s
     assert welcome["limits"]["edit_window_seconds"] == 0
     assert answers == ["edit_window_passed", "delete"]
     assert SettingsStore(tmp_path).current.edit_window_hours == 0  # kept for the window's next start
+
+
+def test_the_rooms_privacy_asked_while_the_server_starts_waits_for_it(tmp_path):
+    # The page asks as soon as it loads, which is when the window starts its server: the answer
+    # was "the room server is not running", and the host was asked for its own room's password.
+    server = ServerThread(
+        ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path / "data", ui_dir=tmp_path / "no-ui")
+    )
+    server.bind()
+    server.start(wait=False)
+    try:
+        assert RoomAdmin(server).privacy("team") == {"room": "team", "private": False}
+    finally:
+        server.stop()
