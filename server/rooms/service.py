@@ -25,12 +25,11 @@ from server.rooms.room_tokens import grant_of
 from server.rooms.state import RoomState, Session
 from server.storage.history import StoredMessage
 
-# HistoryPage, RoomListPage, SearchPage, Session and error_frame are re-exported for the web edge.
 # Token grants one connection keeps for revoking: a token lives ROOM_TOKEN_SECONDS and a fresh one
 # comes every half of that, so only the last few can still open anything.
 MAX_GRANTS_HELD = 4
 
-__all__ = ["ChatRooms", "HistoryPage", "RoomListPage", "RoomSummary", "SearchPage", "Session", "error_frame"]
+__all__ = ["MAX_GRANTS_HELD", "ChatRooms"]
 
 
 class ChatRooms(RoomState):

@@ -17,7 +17,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server.policy import ROOM_TOKEN_REFRESH_FRACTION
 from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused, close_code, error_frame
-from server.rooms.service import ChatRooms, Session
+from server.rooms.service import ChatRooms
+from server.rooms.state import Session
 from server.rooms.validation import validate_after, validate_room, validate_sender, validate_version
 from server.web.client_limits import room_socket_cap
 from server.web.host_header import HostPolicy

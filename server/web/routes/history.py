@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from server.protocol.limits import HISTORY_PAGE_MAX, MAX_MESSAGE_ID, ROOM_TOKEN_HEADER
 from server.protocol.refusals import Refused
-from server.rooms.service import HistoryPage
+from server.rooms.queries import HistoryPage
 from server.web.routes.refusal import http_refusal
 from server.web.state import Services, running
 

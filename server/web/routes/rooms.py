@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from server.protocol.limits import MAX_MESSAGE_ID, ROOM_LIST_PAGE, ROOM_LIST_PAGE_MAX
-from server.rooms.service import RoomListPage
+from server.rooms.queries import RoomListPage
 from server.web.state import Services, running
 
 __all__ = ["router"]

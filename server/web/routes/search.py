@@ -14,7 +14,7 @@ from server.protocol.limits import (
     SEARCH_PAGE_MAX,
 )
 from server.protocol.refusals import Refused
-from server.rooms.service import SearchPage
+from server.rooms.queries import SearchPage
 from server.web.routes.refusal import http_refusal
 from server.web.state import Services, running
 
