@@ -70,3 +70,9 @@ class ServerConfig:
     # How long a private or direct room's history token is good for (connected members get
     # fresh ones before it runs out: see ROOM_TOKEN_REFRESH_FRACTION).
     room_token_seconds: float = ROOM_TOKEN_SECONDS
+    # TLS: the host's identity is made in the data folder, unless the host gives its own
+    # certificate and key (an organisation's, which browsers trust). Peers on the network always
+    # speak TLS, unless allow_plain_http lets browsers join without it (loopback is always plain).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allow_plain_http: bool = False

@@ -77,6 +77,28 @@ def _add_listening_arguments(parser: argparse.ArgumentParser, defaults: ServerCo
         help=f"folder for the message history (default: {defaults.data_dir})",
     )
     parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        default=defaults.tls_cert,
+        metavar="FILE",
+        help="serve the network with this certificate (PEM; e.g. your organisation's, which browsers"
+        " trust) instead of the host identity lanchat makes; needs --tls-key",
+    )
+    parser.add_argument(
+        "--tls-key",
+        type=Path,
+        default=defaults.tls_key,
+        metavar="FILE",
+        help="the private key (PEM, unencrypted) of --tls-cert",
+    )
+    parser.add_argument(
+        "--allow-plain-http",
+        action="store_true",
+        default=defaults.allow_plain_http,
+        help="also let browsers on the network join without encryption (http://); passwords, identities,"
+        " private rooms and direct conversations still need https (default: off)",
+    )
+    parser.add_argument(
         "--ping-interval",
         type=float,
         default=defaults.ping_interval,
@@ -211,10 +233,15 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         given["data_dir"] = args.data
     if args.name:
         given["display_name"] = args.name
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together: give both or neither")
     return replace(
         defaults,
         host=args.host,
         port=args.port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        allow_plain_http=args.allow_plain_http,
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         request_head_timeout=args.request_head_timeout,
@@ -264,9 +291,13 @@ def serve(config: ServerConfig) -> int:
         return 1
 
     print(f"lanchat is serving at {server.url}", flush=True)
+    tls = server.app.state.tls if server.app is not None else None
     if is_unspecified_host(config.host):
+        pin = f"#fp={tls.link_fingerprint}" if tls is not None else ""
         for address in lan_addresses():
-            print(f"  on the network: http://{address}:{server.port}/", flush=True)
+            print(f"  on the network: https://{address}:{server.port}/{pin}", flush=True)
+    if tls is not None:
+        print(f"host identity (safety code): {tls.safety_code}", flush=True)
     announcer = start_announcing(server, config)
     print(f"history: {config.data_dir}", flush=True)
     print("press Ctrl+C to stop", flush=True)

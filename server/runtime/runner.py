@@ -11,10 +11,11 @@ import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from server.addresses import is_unspecified_host
+from server.addresses import is_loopback_host, is_unspecified_host
 from server.config import ServerConfig
 from server.protocol.limits import TRANSPORT_MAX_FRAME_BYTES
 from server.runtime.fd_limit import raise_open_file_limit
+from server.runtime.host_tls import serving_identity
 from server.runtime.preflight import check_data_folder
 from server.runtime.runner_errors import DataFolderProblem, PortTakenError, ServerStartError
 
@@ -49,14 +50,22 @@ def uvicorn_config(
     import uvicorn
 
     from server.runtime.client_fault_log import install_client_fault_filter
+    from server.runtime.front_door import front_door
     from server.runtime.http_guard import guarded_protocol
 
+    state = app.state
     uvicorn_settings = uvicorn.Config(
         app,
         lifespan=lifespan,
         log_level="warning",
-        # uvicorn's h11 protocol, with a per-address connection cap and a header deadline.
-        http=guarded_protocol(app.clients, config.request_head_timeout, config.upload_idle_timeout),
+        # uvicorn's h11 protocol, with a per-address connection cap and a header deadline, behind
+        # the door that serves TLS to the network and plain HTTP to this machine.
+        http=front_door(
+            guarded_protocol(app.clients, config.request_head_timeout, config.upload_idle_timeout),
+            lambda: state.tls,
+            plain_from_network=config.allow_plain_http,
+            head_timeout=config.request_head_timeout,
+        ),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
         ws_ping_interval=config.ping_interval,
@@ -92,6 +101,9 @@ class HostingListener:
         """Listen on host:port and serve; returns the port once connections are answered.
 
         Raises PortTakenError when the port is in use, ServerStartError for other failures."""
+        # The certificate names the addresses the host has now (a laptop moves between networks);
+        # the key, and so what peers pinned, stays.
+        self._app.state.tls = serving_identity(self._config)
         try:
             sock = _bind(host, port)
         except OSError as exc:
@@ -154,9 +166,11 @@ class ServerThread:
     def url(self) -> str:
         host = self.config.host
         shown = "127.0.0.1" if is_unspecified_host(host) else host
+        # The front door serves plain HTTP to this machine only: any other address is https.
+        scheme = "http" if is_loopback_host(shown) else "https"
         if ":" in shown:
             shown = f"[{shown}]"
-        return f"http://{shown}:{self.port}/"
+        return f"{scheme}://{shown}:{self.port}/"
 
     def bind(self) -> None:
         """Listen on the configured address now, serve later (`start`): the port is known at once,
@@ -221,7 +235,9 @@ class ServerThread:
             from server.web.app import create_app
 
             check_data_folder(self.config)
+            identity = serving_identity(self.config)
             app = create_app(self.config)
+            app.state.tls = identity
             server = uvicorn.Server(uvicorn_config(app, self.config, lifespan="on"))
             with self._stop_lock:
                 if self._stop_requested:

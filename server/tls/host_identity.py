@@ -46,7 +46,11 @@ CLOCK_SKEW = datetime.timedelta(hours=1)
 
 
 class HostIdentityError(ValueError):
-    """The key or certificate files cannot be used; the sentence says which and why."""
+    """The key or certificate files cannot be used; the sentence says which and why, `path` which."""
+
+    def __init__(self, sentence: str, path: Path) -> None:
+        super().__init__(sentence)
+        self.path = path
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,9 @@ def from_files(cert_path: Path, key_path: Path) -> HostIdentity:
     certificate = _load_certificate(cert_path)
     key = _load_key(key_path)
     if not _same_key(certificate, key):
-        raise HostIdentityError(f"the key in {key_path} is not the one of the certificate in {cert_path}")
+        raise HostIdentityError(
+            f"the key in {key_path} is not the one of the certificate in {cert_path}", key_path
+        )
     return HostIdentity(cert_path, key_path, spki_fingerprint(certificate), certificate.not_valid_after_utc)
 
 
@@ -106,9 +112,9 @@ def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise HostIdentityError(f"the host's key in {path} cannot be read ({exc})") from exc
+        raise HostIdentityError(f"the host's key in {path} cannot be read ({exc})", path) from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise HostIdentityError(f"the host's key in {path} is not an elliptic-curve key")
+        raise HostIdentityError(f"the host's key in {path} is not an elliptic-curve key", path)
     return key
 
 
@@ -116,7 +122,7 @@ def _load_certificate(path: Path) -> x509.Certificate:
     try:
         return x509.load_pem_x509_certificate(path.read_bytes())
     except (OSError, ValueError) as exc:
-        raise HostIdentityError(f"the host's certificate in {path} cannot be read ({exc})") from exc
+        raise HostIdentityError(f"the host's certificate in {path} cannot be read ({exc})", path) from exc
 
 
 def _needs_renewal(

@@ -28,7 +28,7 @@ from server.web.host_header import HostPolicy, machine_names
 from server.web.lifespan import lifespan
 from server.web.room_socket import ROOM_SOCKET_PATH, room_socket_route
 from server.web.room_socket_shortcut import RoomSocketShortcut
-from server.web.routes import doctor, health, history, peers, rooms, search
+from server.web.routes import doctor, health, history, identity, peers, rooms, search
 from server.web.state import WebState
 from server.web.static import serve_ui
 from server.web.trusted_host import TrustedHostMiddleware
@@ -97,7 +97,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
     )
     api.state.web = state
     add_browser_middleware(api)
-    for area in (health, peers, doctor, rooms, history, search):
+    for area in (health, identity, peers, doctor, rooms, history, search):
         api.include_router(area.router)
     api.include_router(files_router(state.hosts))
     room_route = room_socket_route()

@@ -18,6 +18,7 @@ from server.files.store import FileStore
 from server.peers.discovery import Discovery
 from server.peers.doctor import ConnectionDoctor
 from server.rooms.service import ChatRooms
+from server.tls.contexts import ServingIdentity
 from server.web.client_limits import ClientConnections
 from server.web.host_header import HostPolicy
 
@@ -43,6 +44,9 @@ class WebState:
     clients: ClientConnections  # connections per client address, for every listener of this app
     discovery: Discovery  # its methods run on the services' loop
     services: Services | None = None
+    # The host's TLS identity, loaded by the lifespan (renewed when hosting starts); every
+    # listener's front door reads it at each connection.
+    tls: ServingIdentity | None = None
 
     def running(self) -> Services:
         if self.services is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 __all__ = ["FROM_SOURCE", "FROZEN_APP", "REPO_ROOT", "ServeProcess", "serve_processes"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVING = re.compile(r"lanchat is serving at (http://\S+?)/?$")
+SERVING = re.compile(r"lanchat is serving at (https?://\S+?)/?$")
 START_TIMEOUT = 20.0
 
 
