@@ -132,11 +132,27 @@ export function nameKey(name) {
     .normalize('NFC')
 }
 
+/**
+ * Whether lanchat at `host` ("name:port") is spoken to over TLS. Every host serves TLS to the
+ * network and plain HTTP to this machine only (the window and its own loopback server, or the
+ * gateway the window keeps to another host); a page uses its own scheme for the host that served it
+ * (a host may let browsers in without encryption).
+ */
+export function isSecureHost(host, location = globalThis.location) {
+  if (location?.host && host === location.host) return location.protocol === 'https:'
+  const name = String(host).replace(/:\d+$/, '').toLowerCase()
+  return !(name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name))
+}
+
+function httpBase(host) {
+  return `${isSecureHost(host) ? 'https' : 'http'}://${host}`
+}
+
 export function roomSocketUrl(host, room, { name, after } = {}) {
   const params = new URLSearchParams({ v: String(PROTOCOL_VERSION) })
   if (name) params.set('name', name)
   if (after != null) params.set('after', String(after))
-  return `ws://${host}/ws/${encodeURIComponent(room)}?${params}`
+  return `${isSecureHost(host) ? 'wss' : 'ws'}://${host}/ws/${encodeURIComponent(room)}?${params}`
 }
 
 /** A page of a host's room list; the server's own page size and the first page unless asked. */
@@ -145,14 +161,14 @@ export function roomsUrl(host, { offset = 0, limit = ROOM_LIST_PAGE } = {}) {
   if (offset) params.set('offset', String(offset))
   if (limit !== ROOM_LIST_PAGE) params.set('limit', String(limit))
   const query = params.toString()
-  return `http://${host}/api/rooms${query ? `?${query}` : ''}`
+  return `${httpBase(host)}/api/rooms${query ? `?${query}` : ''}`
 }
 
 export function historyUrl(host, room, { before, around, limit = HISTORY_PAGE_MAX } = {}) {
   const params = new URLSearchParams({ limit: String(limit) })
   if (before != null) params.set('before', String(before))
   if (around != null) params.set('around', String(around))
-  return `http://${host}/api/rooms/${encodeURIComponent(room)}/messages?${params}`
+  return `${httpBase(host)}/api/rooms/${encodeURIComponent(room)}/messages?${params}`
 }
 
 export function messageFrame({ text, sender, room, clientId, attachments, replyTo }) {
@@ -164,27 +180,27 @@ export function messageFrame({ text, sender, room, clientId, attachments, replyT
 
 /** Where tus creates uploads (server/protocol/PROTOCOL.md, Files). */
 export function uploadsUrl(host) {
-  return `http://${host}/api/uploads`
+  return `${httpBase(host)}/api/uploads`
 }
 
 /** An attachment's bytes, under its real name (the host's Content-Disposition names it too). */
 export function fileUrl(host, attachment) {
-  return `http://${host}/api/files/${encodeURIComponent(attachment.id)}/${encodeURIComponent(attachment.name)}`
+  return `${httpBase(host)}/api/files/${encodeURIComponent(attachment.id)}/${encodeURIComponent(attachment.name)}`
 }
 
 export function thumbnailUrl(host, attachment) {
-  return `http://${host}/api/files/${encodeURIComponent(attachment.id)}/thumbnail`
+  return `${httpBase(host)}/api/files/${encodeURIComponent(attachment.id)}/thumbnail`
 }
 
 /** Trades a private room's token for the cookie that lets <img> and links open its files. */
 export function roomAccessUrl(host, room) {
-  return `http://${host}/api/rooms/${encodeURIComponent(room)}/access`
+  return `${httpBase(host)}/api/rooms/${encodeURIComponent(room)}/access`
 }
 
 /** GET /api/search: the messages holding every word of `query`, in the rooms we may read. */
 export function searchUrl(host, { query, offset = 0, limit = SEARCH_PAGE }) {
   const params = new URLSearchParams({ q: query, offset: String(offset), limit: String(limit) })
-  return `http://${host}/api/search?${params}`
+  return `${httpBase(host)}/api/search?${params}`
 }
 
 /** A new text for our own message `id`. */

@@ -10,6 +10,7 @@ import {
   nameProblem,
   roomProblem,
   roomSocketUrl,
+  isSecureHost,
 } from './protocol.js'
 
 // `times` in the shared table: the rule's limit, or one past it.
@@ -51,8 +52,20 @@ describe('protocol', () => {
 
   it('puts the room in the path, escaped, and the resume point in the query', () => {
     expect(roomSocketUrl('h:1', 'my room', { name: 'Аня', after: 0 })).toBe(
-      'ws://h:1/ws/my%20room?v=2&name=%D0%90%D0%BD%D1%8F&after=0',
+      'wss://h:1/ws/my%20room?v=2&name=%D0%90%D0%BD%D1%8F&after=0',
     )
+  })
+
+  it('speaks TLS to other hosts, plain HTTP to loopback, and its own scheme to the page’s host', () => {
+    const page = { host: '10.0.0.5:8765', protocol: 'http:' }
+    expect(isSecureHost('10.0.0.9:8765', page)).toBe(true)
+    expect(isSecureHost('pc-anna.local:8765', page)).toBe(true)
+    expect(isSecureHost('127.0.0.1:8765', page)).toBe(false)
+    expect(isSecureHost('127.0.0.1:41234', page)).toBe(false)
+    expect(isSecureHost('localhost:8765', page)).toBe(false)
+    expect(isSecureHost('[::1]:8765', page)).toBe(false)
+    expect(isSecureHost('10.0.0.5:8765', page)).toBe(false) // a host that let browsers in without TLS
+    expect(isSecureHost('10.0.0.5:8765', { ...page, protocol: 'https:' })).toBe(true)
   })
 
   it('dispatches by type and reports what it cannot handle without throwing', () => {

@@ -34,7 +34,7 @@ describe('AttachmentList', () => {
     const image = wrapper.get('[data-testid="image-preview"] img')
     expect(image.attributes('width')).toBe('320')
     expect(image.attributes('height')).toBe('240')
-    expect(image.attributes('src')).toBe('http://h:1/api/files/A1/thumbnail')
+    expect(image.attributes('src')).toBe('https://h:1/api/files/A1/thumbnail')
     wrapper.unmount()
   })
 
@@ -50,7 +50,7 @@ describe('AttachmentList', () => {
     const en = mountIn([pdf])
     expect(en.get('[data-testid="file-name"]').text()).toBe('отчёт 1.pdf')
     expect(en.get('[data-testid="file-name"]').attributes('href')).toBe(
-      'http://h:1/api/files/B2/%D0%BE%D1%82%D1%87%D1%91%D1%82%201.pdf',
+      'https://h:1/api/files/B2/%D0%BE%D1%82%D1%87%D1%91%D1%82%201.pdf',
     )
     expect(en.get('[data-testid="file-card"]').text()).toContain('1.5 kB')
     expect(en.get('[data-testid="download"]').text()).toBe('Download')

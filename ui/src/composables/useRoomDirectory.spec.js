@@ -11,7 +11,7 @@ describe('useRoomDirectory', () => {
     const loading = directory.load('h:1')
     expect(directory.listing.value).toEqual({ host: 'h:1', state: 'loading', rooms: [] })
     await loading
-    expect(fetchImpl.mock.calls[0][0]).toBe('http://h:1/api/rooms')
+    expect(fetchImpl.mock.calls[0][0]).toBe('https://h:1/api/rooms')
     expect(directory.listing.value).toEqual({
       host: 'h:1',
       state: 'ready',
@@ -44,22 +44,22 @@ describe('useRoomDirectory', () => {
     const directory = useRoomDirectory({ fetchImpl })
     const first = directory.load('old:1')
     const second = directory.load('new:1')
-    replies['http://new:1/api/rooms']({ ok: true, json: async () => ({ rooms: [] }) })
+    replies['https://new:1/api/rooms']({ ok: true, json: async () => ({ rooms: [] }) })
     await second
-    replies['http://old:1/api/rooms']({ ok: true, json: async () => ({ rooms: [{ name: 'x' }] }) })
+    replies['https://old:1/api/rooms']({ ok: true, json: async () => ({ rooms: [{ name: 'x' }] }) })
     await first
     expect(directory.listing.value).toEqual({ host: 'new:1', state: 'ready', rooms: [] })
   })
 
   it('lists more rooms from the offset the host gave, without repeating one that moved', async () => {
     const pages = {
-      'http://h:1/api/rooms': { rooms: [{ name: 'a' }, { name: 'b' }], next_offset: 2, total: 4 },
-      'http://h:1/api/rooms?offset=2': {
+      'https://h:1/api/rooms': { rooms: [{ name: 'a' }, { name: 'b' }], next_offset: 2, total: 4 },
+      'https://h:1/api/rooms?offset=2': {
         rooms: [{ name: 'b' }, { name: 'c' }],
         next_offset: 4,
         total: 4,
       },
-      'http://h:1/api/rooms?offset=4': { rooms: [{ name: 'd' }], next_offset: null, total: 4 },
+      'https://h:1/api/rooms?offset=4': { rooms: [{ name: 'd' }], next_offset: null, total: 4 },
     }
     const fetchImpl = vi.fn(async (url) => ({ ok: true, json: async () => pages[url] }))
     const directory = useRoomDirectory({ fetchImpl })
@@ -94,7 +94,7 @@ describe('useRoomDirectory', () => {
     await directory.load('h:1')
     await directory.loadMore()
     await directory.load('h:1')
-    expect(fetchImpl.mock.calls[2][0]).toBe(`http://h:1/api/rooms?limit=${ROOM_LIST_PAGE + 20}`)
+    expect(fetchImpl.mock.calls[2][0]).toBe(`https://h:1/api/rooms?limit=${ROOM_LIST_PAGE + 20}`)
   })
 
   it('keeps the rooms it has when a further page fails', async () => {

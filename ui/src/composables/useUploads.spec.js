@@ -71,7 +71,7 @@ describe('useUploads', () => {
     expect(hash).toHaveBeenCalledOnce()
     const upload = tus.last()
     expect(upload.started).toBe(true)
-    expect(upload.options.endpoint).toBe('http://h:1/api/uploads')
+    expect(upload.options.endpoint).toBe('https://h:1/api/uploads')
     expect(upload.options.metadata).toEqual({
       filename: 'notes.txt',
       filetype: 'text/plain',
@@ -98,7 +98,7 @@ describe('useUploads', () => {
     add([file()])
     await settle()
     const upload = tus.last()
-    upload.url = 'http://h:1/api/uploads/abc123'
+    upload.url = 'https://h:1/api/uploads/abc123'
     upload.options.onSuccess()
     expect(uploaded).toEqual([
       { uploadId: 'abc123', name: 'notes.txt', size: 5, type: 'text/plain' },
@@ -142,7 +142,7 @@ describe('useUploads', () => {
 
   it('continues a file sent before from where the host is, without hashing it again', async () => {
     const previous = {
-      uploadUrl: 'http://h:1/api/uploads/old',
+      uploadUrl: 'https://h:1/api/uploads/old',
       metadata: { room: 'general', sha256: 'OLD=' },
     }
     const { add, tus, hash } = setup({ previous: [previous] })
@@ -176,22 +176,22 @@ describe('useUploads after a reload', () => {
     const store = createResumeStore(storage)
     await store.addUpload('fp1', {
       size: 1000,
-      uploadUrl: 'http://h:1/api/uploads/cut',
+      uploadUrl: 'https://h:1/api/uploads/cut',
       metadata: { filename: 'film.mkv', room: 'general', sha256: 'S=' },
     })
     await store.addUpload('fp2', {
       size: 5,
-      uploadUrl: 'http://h:1/api/uploads/other',
+      uploadUrl: 'https://h:1/api/uploads/other',
       metadata: { filename: 'x', room: 'elsewhere', sha256: 'S=' },
     })
     const { interrupted, forget, tus } = setup({ storage })
     await settle()
     expect(interrupted.value).toMatchObject([
-      { name: 'film.mkv', size: 1000, url: 'http://h:1/api/uploads/cut' },
+      { name: 'film.mkv', size: 1000, url: 'https://h:1/api/uploads/cut' },
     ])
     await forget(interrupted.value[0].key)
     expect(interrupted.value).toEqual([])
-    expect(tus.FakeUpload.terminated).toEqual(['http://h:1/api/uploads/cut'])
+    expect(tus.FakeUpload.terminated).toEqual(['https://h:1/api/uploads/cut'])
     expect(await store.findAllUploads()).toHaveLength(1)
   })
 })
