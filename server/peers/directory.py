@@ -5,6 +5,11 @@ kept in the window's recent rooms ("remembered"), or named by another host's GET
 ("peer"). Whatever the source, an entry is listed as live only after it answered a probe (its
 /api/health said it is lanchat) and until a probe fails: nothing unreachable is shown as if it
 were there. The prober (server/peers/prober.py) does the talking and reports here.
+
+Each entry keeps the fingerprint expected of the host's key: the one its own announcement (the TXT
+record) gives, else the first a peer names, else the one its first probe saw. A probe that meets
+another key marks the entry "identity changed": it is not listed until the host announces the new
+key itself. This list is only what is around; whom a window trusts is its own pins' business.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from server.addresses import ip_of
 from server.protocol.limits import ROOM_LIST_PAGE_MAX
 from server.protocol.refusals import Refused
 from server.rooms.validation import validate_room
+from server.tls.safety_code import fingerprint_in_link, safety_code
 
 __all__ = [
     "MAX_KNOWN_HOSTS",
@@ -55,6 +61,8 @@ class SharedHost(TypedDict):
     port: int
     protocol: int | None
     last_answered: int  # Unix time, seconds
+    fingerprint: str | None  # the host's key, as a join link's #fp= carries it
+    safety_code: str | None  # the same, as people compare it
 
 
 @dataclass
@@ -70,6 +78,8 @@ class KnownHost:
     live: bool = False
     last_answered: float | None = None  # time.time() of the last good probe
     last_offered: float = 0.0  # time.time() when a source last named it
+    fingerprint: bytes | None = None  # the key expected of it (see the module's docstring)
+    identity_changed: bool = False  # a probe met another key than `fingerprint`
 
     @property
     def key(self) -> tuple[str, int]:
@@ -78,6 +88,15 @@ class KnownHost:
     @property
     def source(self) -> Source:
         return next(s for s in SOURCE_ORDER if s in self.sources)
+
+    @property
+    def link_fingerprint(self) -> str | None:
+        """The expected key as a join link's `#fp=` carries it (and /api/hosts tells it)."""
+        return None if self.fingerprint is None else fingerprint_in_link(self.fingerprint)
+
+    @property
+    def safety_code(self) -> str | None:
+        return None if self.fingerprint is None else safety_code(self.fingerprint)
 
 
 def shareable_address(address: str) -> bool:
@@ -156,10 +175,19 @@ class HostDirectory:
         return list(self._hosts.values())
 
     def offer(
-        self, address: str, port: int, source: Source, now: float, *, name: str = "", service: str = ""
+        self,
+        address: str,
+        port: int,
+        source: Source,
+        now: float,
+        *,
+        name: str = "",
+        service: str = "",
+        fingerprint: bytes | None = None,
     ) -> KnownHost | None:
-        """A source names a host; the entry (new ones are not live until probed), or None when
-        it is refused: a peer's entry that is no reachable IP literal, or one past the limit."""
+        """A source names a host (with its key's fingerprint when it gives one); the entry (new
+        ones are not live until probed), or None when it is refused: a peer's entry that is no
+        reachable IP literal, or one past the limit."""
         if not 0 < port <= 65535 or (source in ("peer", "found") and not shareable_address(address)):
             return None
         address = str(ip_of(address) or address)  # one spelling per host, so one entry
@@ -175,6 +203,11 @@ class HostDirectory:
             host.name = name
         if service:
             host.services.add(service)
+        # The host's own announcement names its key; hearsay only fills a gap.
+        if fingerprint is not None and (source == "found" or host.fingerprint is None):
+            if fingerprint != host.fingerprint:
+                host.identity_changed = False
+            host.fingerprint = fingerprint
         return host
 
     def _make_room(self, source: Source) -> bool:
@@ -222,9 +255,20 @@ class HostDirectory:
         return added
 
     def answered(
-        self, host: KnownHost, now: float, *, name: str, protocol: int | None, instance: str | None
+        self,
+        host: KnownHost,
+        now: float,
+        *,
+        name: str,
+        protocol: int | None,
+        instance: str | None,
+        fingerprint: bytes | None = None,
     ) -> None:
+        """A probe got lanchat's answers from the host, which proved it holds `fingerprint`."""
         host.live = True
+        host.identity_changed = False
+        if host.fingerprint is None:
+            host.fingerprint = fingerprint
         host.last_answered = now
         host.instance = instance
         name = peer_name(name)
@@ -234,6 +278,11 @@ class HostDirectory:
 
     def failed(self, host: KnownHost) -> None:
         host.live = False
+
+    def identity_changed(self, host: KnownHost) -> None:
+        """A probe met another key than the one expected: not listed, nothing asked of it."""
+        host.live = False
+        host.identity_changed = True
 
     def forget_stale(self, now: float) -> None:
         """Peer entries neither answering nor named again for PEER_FORGET_SECONDS go."""
@@ -267,6 +316,8 @@ class HostDirectory:
                 "port": host.port,
                 "protocol": host.protocol,
                 "last_answered": int(host.last_answered or 0),
+                "fingerprint": host.link_fingerprint,
+                "safety_code": host.safety_code,
             }
             for host in self.live()
             if shareable_address(host.address)

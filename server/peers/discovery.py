@@ -2,10 +2,12 @@
 
 A host announces a `_lanchat._tcp` service; a browsing instance offers the hosts it hears (added,
 updated, removed) to its directory of known hosts (server/peers/directory.py), beside the ones
-joined once by address and the ones other hosts name, and each is probed over HTTP
+joined once by address and the ones other hosts name, and each is probed over TLS
 (server/peers/prober.py) before it is listed, so nothing that does not answer is shown as if it
-were there. Everything runs on the server's event loop. Multicast must never leave a machine
-whose owner turned discovery off: `discovery_enabled` is checked before any socket is opened.
+were there. The TXT record carries the host's key (`fp=`, as a join link does), so the probe of a
+host found this way checks the key from its first byte. Everything runs on the server's event
+loop. Multicast must never leave a machine whose owner turned discovery off: `discovery_enabled`
+is checked before any socket is opened.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from server.peers.directory import HostDirectory, SharedHost
 from server.peers.discovery_switch import DISCOVERY_ENV, discovery_enabled
 from server.peers.prober import HostProber
 from server.protocol.limits import PROTOCOL_VERSION
+from server.tls.safety_code import fingerprint_from_link, fingerprint_in_link
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -62,11 +65,19 @@ def instance_name(display_name: str) -> str:
 class Announcer:
     """Announce this host on `addresses` (the interfaces it listens on) until `stop`."""
 
-    def __init__(self, display_name: str, port: int, addresses: list[str], private: bool = False) -> None:
+    def __init__(
+        self,
+        display_name: str,
+        port: int,
+        addresses: list[str],
+        private: bool = False,
+        fingerprint: bytes | None = None,
+    ) -> None:
         self.display_name = display_name
         self.port = port
         self.addresses = addresses
         self.private = private  # the host has private rooms: a browser may show a lock
+        self.fingerprint = fingerprint  # the host's key, for whoever finds it to pin
         self._zeroconf: Any = None
         self._info: Any = None
 
@@ -82,17 +93,20 @@ class Announcer:
         from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
         name = instance_name(self.display_name)
+        properties = {
+            "name": self.display_name,
+            "v": str(PROTOCOL_VERSION),
+            "port": str(self.port),
+            "private": "1" if self.private else "0",
+        }
+        if self.fingerprint is not None:
+            properties["fp"] = fingerprint_in_link(self.fingerprint)
         self._info = AsyncServiceInfo(
             SERVICE_TYPE,
             f"{name}.{SERVICE_TYPE}",
             port=self.port,
             addresses=[socket.inet_aton(a) for a in self.addresses],
-            properties={
-                "name": self.display_name,
-                "v": str(PROTOCOL_VERSION),
-                "port": str(self.port),
-                "private": "1" if self.private else "0",
-            },
+            properties=properties,
             # The host name in the SRV record: one per process, so two lanchats on one machine
             # never fight over it.
             server=f"lanchat-{socket.gethostname()}-{os.getpid()}.local.",
@@ -157,9 +171,16 @@ class HostBrowser:
             for k, v in info.properties.items()
         }
         display = properties.get("name") or name.removesuffix("." + SERVICE_TYPE)
+        fingerprint = _announced_fingerprint(properties.get("fp"))
         for address in info.parsed_addresses():
             host = self.directory.offer(
-                address, int(info.port or 0), "found", time.time(), name=display, service=name
+                address,
+                int(info.port or 0),
+                "found",
+                time.time(),
+                name=display,
+                service=name,
+                fingerprint=fingerprint,
             )
             if host is not None:
                 self.prober.probe_soon(host)
@@ -173,6 +194,17 @@ class HostBrowser:
         if self._browser is not None:
             await self._browser.async_cancel()
         await zeroconf.async_close()
+
+
+def _announced_fingerprint(text: str | None) -> bytes | None:
+    """The key a TXT record's `fp=` names; None when it names none (a lanchat from before TLS
+    identities, or garbage: then the first probe's key is remembered instead)."""
+    if not text:
+        return None
+    try:
+        return fingerprint_from_link(text)
+    except ValueError:
+        return None
 
 
 class Discovery:
@@ -190,6 +222,8 @@ class Discovery:
         self._lock: asyncio.Lock | None = None  # made on the loop: announce and withdraw take turns
         # Whether the host has private rooms, asked at each announcement (create_app sets it).
         self.has_private_rooms: Callable[[], bool] = lambda: False
+        # The host's key as it serves it now, asked at each announcement (create_app sets it).
+        self.own_fingerprint: Callable[[], bytes | None] = lambda: None
 
     @property
     def browsing(self) -> bool:
@@ -245,7 +279,13 @@ class Discovery:
             await self._withdraw()
             if not discovery_enabled() or not addresses:
                 return None
-            announcer = Announcer(display_name, port, addresses, private=self.has_private_rooms())
+            announcer = Announcer(
+                display_name,
+                port,
+                addresses,
+                private=self.has_private_rooms(),
+                fingerprint=self.own_fingerprint(),
+            )
             try:
                 await announcer.start()
             except OSError as exc:
@@ -279,6 +319,8 @@ class Discovery:
                 "rooms": host.rooms,
                 "source": host.source,
                 "last_answered": int(host.last_answered or 0),
+                "fingerprint": host.link_fingerprint,
+                "safety_code": host.safety_code,
             }
             for host in self.directory.live()
         ]

@@ -3,8 +3,10 @@
 A page's JavaScript cannot tell a refused port from a silent address or from a web server that is
 not lanchat: the browser reports each as the same opaque network error, and CORS hides the rest.
 The server next to the page can tell them apart, so the window asks it to walk the steps the page
-takes: resolve the name, open a TCP connection, GET /api/health, then open the room socket as the
-page would (same Host, same Origin). The first step that fails is the answer.
+takes: resolve the name, open a TCP connection, make the TLS handshake, check the host's key
+against the fingerprint the page expects (when it knows one), GET /api/health, then open the room
+socket as the page would (same Host, same Origin, its key checked again). The first step that
+fails is the answer; after a changed identity nothing more is sent.
 
 It answers only this machine's own pages (`may_diagnose`), runs one probe at a time and gives each
 step a named timeout: it must not become a port scanner for the LAN or for a web page.
@@ -17,12 +19,16 @@ import contextlib
 import ipaddress
 import json
 import socket
+import ssl
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from server.peers.discovery import is_loopback_client
+from server.peers.pinned_tls import IdentityChanged, checked_identity, pinned_socket_connection
 from server.protocol.codes import ErrorCode
+from server.tls.contexts import client_context
+from server.tls.safety_code import fingerprint_in_link, safety_code
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -41,6 +47,7 @@ __all__ = [
 # Each step's limit. A silent address costs CONNECT_TIMEOUT_SECONDS; the whole walk at most the sum.
 RESOLVE_TIMEOUT_SECONDS = 3.0
 CONNECT_TIMEOUT_SECONDS = 3.0
+TLS_HANDSHAKE_TIMEOUT_SECONDS = 3.0
 ANSWER_TIMEOUT_SECONDS = 3.0  # for the HTTP answer and for the WebSocket handshake
 # lanchat's health answer is under 100 bytes; anything longer is read no further.
 MAX_ANSWER_BYTES = 16 * 1024
@@ -55,6 +62,20 @@ PROBE_SOCKET_PATH = "/ws/"
 MAX_HOST_CHARS = 253
 # RFC 6761: names under .invalid never resolve, and resolvers should say so without asking.
 NEVER_RESOLVES = (".invalid",)
+# OpenSSL's reasons for a first answer that is no TLS record at all: the port speaks something
+# else (plain HTTP, SSH, an old lanchat).
+NOT_TLS_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
+)
+# ...and for a TLS server that will not speak TLS 1.3, which lanchat requires.
+OLD_TLS_REASONS = frozenset(
+    {
+        "TLSV1_ALERT_PROTOCOL_VERSION",
+        "UNSUPPORTED_PROTOCOL",
+        "NO_PROTOCOLS_AVAILABLE",
+        "TLSV1_ALERT_INSUFFICIENT_SECURITY",
+    }
+)
 
 
 class Step(StrEnum):
@@ -62,6 +83,8 @@ class Step(StrEnum):
 
     RESOLVE = "resolve"  # the name to addresses
     CONNECT = "connect"  # TCP to the port
+    TLS = "tls"  # the TLS 1.3 handshake
+    IDENTITY = "identity"  # the host's key against the fingerprint the page expects
     HEALTH = "health"  # GET /api/health: is it lanchat, which protocol
     PROTOCOL = "protocol"  # does it speak the page's protocol version
     UPGRADE = "upgrade"  # the room socket's WebSocket handshake, with the page's Origin
@@ -73,6 +96,9 @@ class Outcome(StrEnum):
     NO_ANSWER = "no_answer"  # the connection timed out: a firewall dropping it, or nobody there
     UNREACHABLE = "unreachable"  # no route: another network, a VPN
     REFUSED = "refused"  # nothing listens on that port
+    NOT_TLS = "not_tls"  # something answers, but not with TLS (plain HTTP, another program)
+    TLS_FAILED = "tls_failed"  # a TLS handshake that did not finish (not TLS 1.3, closed, silent)
+    IDENTITY_CHANGED = "identity_changed"  # the host proved another key than the one expected
     NOT_LANCHAT = "not_lanchat"  # something answered, not lanchat's /api/health
     HOST_REFUSED = "host_refused"  # lanchat refused the name in the Host header (HTTP 421)
     PROTOCOL_UNSUPPORTED = "protocol_unsupported"  # it speaks an older protocol than the page
@@ -88,6 +114,8 @@ class Diagnosis:
     detail: str = ""  # for people who read logs: what exactly came back (English, technical)
     resolved: tuple[str, ...] = ()
     protocol: int | None = None  # what the host's /api/health says it speaks
+    fingerprint: bytes | None = None  # the key the host presented in the handshake
+    expected: bytes | None = None  # the key the page expected of it
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +125,9 @@ class Diagnosis:
             "detail": self.detail,
             "resolved": list(self.resolved),
             "protocol": self.protocol,
+            "fingerprint": None if self.fingerprint is None else fingerprint_in_link(self.fingerprint),
+            "safety_code": None if self.fingerprint is None else safety_code(self.fingerprint),
+            "expected_safety_code": None if self.expected is None else safety_code(self.expected),
         }
 
 
@@ -131,16 +162,19 @@ class ConnectionDoctor:
 
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def diagnose(self, address: str, origin: str, version: int) -> Diagnosis:
+    async def diagnose(
+        self, address: str, origin: str, version: int, expected: bytes | None = None
+    ) -> Diagnosis:
         """`address` as the page has it (HOST:PORT, already checked by `parse_address`), the
-        page's Origin and the protocol version it speaks."""
+        page's Origin, the protocol version it speaks and the host's key it expects (its pin or
+        a link's, None when it knows none)."""
         if self._lock.locked():
             raise DoctorBusy
         async with self._lock:
-            return await _walk(address, origin, version)
+            return await _walk(address, origin, version, expected)
 
 
-async def _walk(address: str, origin: str, version: int) -> Diagnosis:
+async def _walk(address: str, origin: str, version: int, expected: bytes | None) -> Diagnosis:
     host, port = parse_address(address)
     host_header = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -149,8 +183,10 @@ async def _walk(address: str, origin: str, version: int) -> Diagnosis:
     except (OSError, TimeoutError) as exc:
         return Diagnosis(address, Outcome.NAME_UNRESOLVED, Step.RESOLVE, _describe(exc))
 
+    presented: bytes | None = None
+
     def failed(outcome: Outcome, step: Step, detail: str, protocol: int | None = None) -> Diagnosis:
-        return Diagnosis(address, outcome, step, detail, tuple(resolved), protocol)
+        return Diagnosis(address, outcome, step, detail, tuple(resolved), protocol, presented, expected)
 
     try:
         connected = await _connect(resolved, port)
@@ -161,7 +197,22 @@ async def _walk(address: str, origin: str, version: int) -> Diagnosis:
         return failed(Outcome.REFUSED, Step.CONNECT, _describe(exc))
     except OSError as exc:
         return failed(Outcome.UNREACHABLE, Step.CONNECT, _describe(exc))
-    ip, (reader, writer) = connected
+    ip, sock = connected
+
+    try:
+        reader, writer = await _start_tls(sock)
+    except (OSError, TimeoutError, EOFError) as exc:
+        outcome, detail = _handshake_failure(exc)
+        return failed(outcome, Step.TLS, detail)
+    try:
+        presented = checked_identity(writer.get_extra_info("ssl_object"), expected)
+    except IdentityChanged as exc:
+        presented = exc.presented
+        writer.close()
+        return failed(Outcome.IDENTITY_CHANGED, Step.IDENTITY, str(exc))
+    except ssl.SSLError as exc:
+        writer.close()
+        return failed(Outcome.TLS_FAILED, Step.TLS, _describe(exc))
 
     try:
         status, headers, body = await _get_health(reader, writer, host_header)
@@ -179,10 +230,28 @@ async def _walk(address: str, origin: str, version: int) -> Diagnosis:
         detail = f"it speaks protocol {protocol}, the page {version}"
         return failed(Outcome.PROTOCOL_UNSUPPORTED, Step.PROTOCOL, detail, protocol)
 
-    outcome, detail = await _try_upgrade(ip, port, host_header, origin, version)
+    # The socket is pinned to the key just seen: a second connection meeting another key is a
+    # changed identity too (a proxy answering only some connections), and says nothing.
+    outcome, detail = await _try_upgrade(ip, port, host_header, origin, version, presented)
     if outcome is Outcome.OK:
-        return Diagnosis(address, Outcome.OK, None, detail, tuple(resolved), protocol)
+        return Diagnosis(address, Outcome.OK, None, detail, tuple(resolved), protocol, presented, expected)
+    if outcome is Outcome.IDENTITY_CHANGED:
+        return failed(outcome, Step.IDENTITY, detail, protocol)
     return failed(outcome, Step.UPGRADE, detail, protocol)
+
+
+def _handshake_failure(exc: BaseException) -> tuple[Outcome, str]:
+    """What a failed TLS handshake says of the port, in words for logs."""
+    if isinstance(exc, TimeoutError):
+        return Outcome.TLS_FAILED, f"no TLS handshake within {TLS_HANDSHAKE_TIMEOUT_SECONDS:g} s"
+    reason = getattr(exc, "reason", None)
+    if isinstance(exc, ssl.SSLError) and reason in NOT_TLS_REASONS:
+        return Outcome.NOT_TLS, f"it answers, but not with TLS ({reason})"
+    if isinstance(exc, ssl.SSLError) and reason in OLD_TLS_REASONS:
+        return Outcome.TLS_FAILED, f"it refuses TLS 1.3 ({reason})"
+    if isinstance(exc, (ConnectionResetError, EOFError, ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return Outcome.TLS_FAILED, f"it closed the connection during the TLS handshake ({_describe(exc)})"
+    return Outcome.TLS_FAILED, f"the TLS handshake failed: {_describe(exc)}"
 
 
 async def _resolve(host: str, port: int) -> list[str]:
@@ -199,21 +268,46 @@ async def _resolve(host: str, port: int) -> list[str]:
     return resolved
 
 
-async def _connect(
-    resolved: list[str], port: int
-) -> tuple[str, tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
-    """The first address that accepts, as a browser tries them; the last error otherwise."""
+async def _connect(resolved: list[str], port: int) -> tuple[str, socket.socket]:
+    """The first address that accepts, as a browser tries them; the last error otherwise. A bare
+    socket: nothing is read from it before the TLS handshake (a server that speaks first, like
+    SSH, is then named by the handshake)."""
+    loop = asyncio.get_running_loop()
 
-    async def first() -> tuple[str, tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    async def first() -> tuple[str, socket.socket]:
         error: OSError = OSError("no address to connect to")
         for ip in resolved:
+            sock = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
             try:
-                return ip, await asyncio.open_connection(ip, port)
+                await loop.sock_connect(sock, (ip, port))
+                return ip, sock
             except OSError as exc:
+                sock.close()
                 error = exc
+            except BaseException:
+                sock.close()
+                raise
         raise error
 
     return await asyncio.wait_for(first(), CONNECT_TIMEOUT_SECONDS)
+
+
+async def _start_tls(sock: socket.socket) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """The TLS 1.3 handshake on a connected socket; the socket is closed when it fails."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.open_connection(
+                sock=sock,
+                ssl=client_context(),
+                server_hostname="",  # no name sent: the key is what is checked
+                ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_SECONDS,
+            ),
+            TLS_HANDSHAKE_TIMEOUT_SECONDS + 1,
+        )
+    except BaseException:
+        sock.close()
+        raise
 
 
 async def _get_health(
@@ -263,17 +357,21 @@ def _lanchat_protocol(status: int, body: bytes) -> int | None:
 
 
 async def _try_upgrade(
-    ip: str, port: int, host_header: str, origin: str, version: int
+    ip: str, port: int, host_header: str, origin: str, version: int, pinned: bytes
 ) -> tuple[Outcome, str]:
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus, WebSocketException
 
-    uri = f"ws://{host_header}{PROBE_SOCKET_PATH}?v={version}"
+    uri = f"wss://{host_header}{PROBE_SOCKET_PATH}?v={version}"
+    seen: list[bytes] = []
     try:
         async with connect(
             uri,
             host=ip,  # the address that answered, not a second lookup
             port=port,
+            ssl=client_context(),
+            server_hostname="",  # no name sent: the key is what is checked
+            create_connection=pinned_socket_connection(pinned, seen),
             origin=origin,  # type: ignore[arg-type]  # a page's Origin, as the browser sends it
             open_timeout=ANSWER_TIMEOUT_SECONDS,
             proxy=None,
@@ -284,6 +382,9 @@ async def _try_upgrade(
     except InvalidStatus as exc:
         return Outcome.UPGRADE_BLOCKED, f"the upgrade got HTTP {exc.response.status_code}"
     except (WebSocketException, OSError, TimeoutError, EOFError) as exc:
+        if seen and seen[0] != pinned:
+            changed = IdentityChanged(pinned, seen[0])
+            return Outcome.IDENTITY_CHANGED, f"on the room socket's connection: {changed}"
         # A handshake a proxy broke, or a close before lanchat's first frame.
         return Outcome.UPGRADE_BLOCKED, _describe(exc)
     code = None

@@ -1,10 +1,13 @@
-"""Ask each known host whether it is there: GET /api/health, /api/rooms and /api/hosts over HTTP.
+"""Ask each known host whether it is there: GET /api/health, /api/rooms and /api/hosts over TLS.
 
-Runs on the server's event loop; each probe's blocking HTTP is on a worker thread (urllib: the
-standard library is enough for three small GETs, and no proxy is used, since a proxy set for the
-internet would not reach a LAN host). What a host answers is checked before it is believed: a
-health answer that is not lanchat's makes it not live, and the hosts it names are only offered to
-the directory, which lists none of them until each answered a probe of its own.
+Runs on the server's event loop; each probe's blocking HTTP is on a worker thread (http.client on
+one pinned TLS connection: the standard library is enough for three small GETs, and no proxy is
+used, since a proxy set for the internet would not reach a LAN host). The host's key is checked
+right after the handshake, before the first request: when its fingerprint is known (its TXT
+record, a peer's /api/hosts entry, an earlier probe) a different key is a changed identity, and
+the host is not listed. What a host answers is checked before it is believed: a health answer
+that is not lanchat's makes it not live, and the hosts it names are only offered to the
+directory, which lists none of them until each answered a probe of its own.
 """
 
 from __future__ import annotations
@@ -15,17 +18,26 @@ import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
+from dataclasses import dataclass
 from typing import Any
 
 from server.peers.directory import MAX_KNOWN_HOSTS, HostDirectory, KnownHost, peer_instance, peer_rooms
+from server.peers.pinned_tls import IdentityChanged, PinnedHTTPSConnection
+from server.tls.safety_code import fingerprint_from_link, safety_code
 
-__all__ = ["MAX_ANSWER_BYTES", "PROBE_TIMEOUT_SECONDS", "REFRESH_SECONDS", "HostProber"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "PROBE_TIMEOUT_SECONDS",
+    "REFRESH_SECONDS",
+    "HostProber",
+    "ProbeAnswer",
+    "probe",
+]
 
 log = logging.getLogger("lanchat.discovery")
 
-# One probe (its three GETs together) may take this long before the host counts as not answering.
+# One probe (its handshake and three GETs together) may take this long before the host counts as
+# not answering.
 PROBE_TIMEOUT_SECONDS = 2.0
 # Probes at once, on threads of their own: hosts that answer slowly (or a peer naming many that
 # never answer) cannot take the event loop's default thread pool from the rest of the server.
@@ -34,63 +46,91 @@ PROBE_WORKERS = 4
 REFRESH_SECONDS = 10.0
 # A lanchat answer is a few KiB; anything longer is not one (and is not read into memory).
 MAX_ANSWER_BYTES = 256 * 1024
+READ_CHUNK_BYTES = 16 * 1024
 
 
 class NotLanchat(ValueError):
     """Something answered, but not as lanchat does."""
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    """lanchat never redirects its API; following one would let a host named by a peer send our
-    probes anywhere."""
-
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
-        raise NotLanchat(f"{req.full_url} redirects to {newurl}")
-
-
-READ_CHUNK_BYTES = 16 * 1024
+@dataclass(frozen=True)
+class ProbeAnswer:
+    health: dict[str, Any]
+    rooms: list[Any]
+    peers: list[Any]  # the hosts it knows, as its /api/hosts tells them
+    fingerprint: bytes  # the key it proved it holds
 
 
-def _get_json(url: str, deadline: float) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirects())
+class _Status(NotLanchat):
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"{url}: HTTP {status}")
+        self.status = status
+
+
+def _get_json(connection: PinnedHTTPSConnection, path: str, deadline: float) -> Any:
+    """GET `path` on the open connection (lanchat never redirects its API: a 3xx is no answer)."""
+    url = f"https://{connection.host}:{connection.port}{path}"
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise NotLanchat(f"{url}: no whole answer within {PROBE_TIMEOUT_SECONDS} s")
+        return left
+
+    connection.timeout = remaining()
+    if connection.sock is not None:
+        connection.sock.settimeout(connection.timeout)
+    connection.request("GET", path, headers={"Accept": "application/json"})
+    response = connection.getresponse()
     body = b""
-    with opener.open(url, timeout=max(0.01, deadline - time.monotonic())) as response:
-        # In chunks, each against the deadline: an answer trickling in must not hold a thread.
-        while chunk := response.read(READ_CHUNK_BYTES):
-            body += chunk
-            if len(body) > MAX_ANSWER_BYTES:
-                raise NotLanchat(f"{url}: answer longer than {MAX_ANSWER_BYTES} bytes")
-            if time.monotonic() > deadline:
-                raise NotLanchat(f"{url}: no whole answer within {PROBE_TIMEOUT_SECONDS} s")
+    # In chunks, each against the deadline: an answer trickling in must not hold a thread.
+    while chunk := response.read(READ_CHUNK_BYTES):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise NotLanchat(f"{url}: answer longer than {MAX_ANSWER_BYTES} bytes")
+        remaining()
+    if response.status != 200:
+        raise _Status(url, response.status)
     try:
         return json.loads(body)
     except ValueError as exc:
         raise NotLanchat(f"{url}: not JSON") from exc
 
 
-def _base_url(host: KnownHost) -> str:
-    address = f"[{host.address}]" if ":" in host.address else host.address
-    return f"http://{address}:{host.port}"
-
-
-def probe(host: KnownHost) -> tuple[dict[str, Any], list[dict[str, Any]], list[Any]]:
-    """(health, rooms, hosts it knows) of a lanchat host; OSError, http.client.HTTPException or
-    ValueError (NotLanchat among them) otherwise."""
-    base = _base_url(host)
+def probe(host: KnownHost) -> ProbeAnswer:
+    """What a lanchat host answers, over TLS, its key checked against `host.fingerprint` first;
+    IdentityChanged, OSError (ssl.SSLError among them), http.client.HTTPException or ValueError
+    (NotLanchat among them) otherwise."""
     deadline = time.monotonic() + PROBE_TIMEOUT_SECONDS
-    health = _get_json(f"{base}/api/health", deadline)
-    if not isinstance(health, dict) or health.get("status") != "ok":
-        raise NotLanchat(f"{base}/api/health is not lanchat's")
-    rooms = _get_json(f"{base}/api/rooms", deadline)
-    rooms = rooms.get("rooms") if isinstance(rooms, dict) else None
-    if not isinstance(rooms, list):
-        raise NotLanchat(f"{base}/api/rooms is not lanchat's")
+    connection = PinnedHTTPSConnection(host.address, host.port, host.fingerprint, PROBE_TIMEOUT_SECONDS)
     try:
-        known = _get_json(f"{base}/api/hosts", deadline)
-    except urllib.error.HTTPError:  # a lanchat from before hosts told each other
-        known = {}
-    peers = known.get("hosts") if isinstance(known, dict) else None
-    return health, rooms, peers if isinstance(peers, list) else []
+        connection.connect()
+        assert connection.fingerprint is not None
+        health = _get_json(connection, "/api/health", deadline)
+        if not isinstance(health, dict) or health.get("status") != "ok":
+            raise NotLanchat(f"{host.address}:{host.port}/api/health is not lanchat's")
+        rooms = _get_json(connection, "/api/rooms", deadline)
+        rooms = rooms.get("rooms") if isinstance(rooms, dict) else None
+        if not isinstance(rooms, list):
+            raise NotLanchat(f"{host.address}:{host.port}/api/rooms is not lanchat's")
+        try:
+            known = _get_json(connection, "/api/hosts", deadline)
+        except _Status:  # a lanchat from before hosts told each other
+            known = {}
+        peers = known.get("hosts") if isinstance(known, dict) else None
+        return ProbeAnswer(health, rooms, peers if isinstance(peers, list) else [], connection.fingerprint)
+    finally:
+        connection.close()
+
+
+def _peer_fingerprint(text: object) -> bytes | None:
+    """The fingerprint a peer's /api/hosts entry gives for a host, or None when it gives none."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return fingerprint_from_link(text)
+    except ValueError:
+        return None
 
 
 class HostProber:
@@ -121,7 +161,17 @@ class HostProber:
 
     async def _probe(self, host: KnownHost) -> None:
         try:
-            health, rooms, peers = await asyncio.get_running_loop().run_in_executor(self._pool, probe, host)
+            answer = await asyncio.get_running_loop().run_in_executor(self._pool, probe, host)
+        except IdentityChanged as exc:
+            log.warning(
+                "%s:%s presented another identity (safety code %s, expected %s): not listed",
+                host.address,
+                host.port,
+                safety_code(exc.presented),
+                safety_code(exc.expected),
+            )
+            self.directory.identity_changed(host)
+            return
         except (OSError, ValueError, http.client.HTTPException) as exc:
             if host.live:
                 log.info("%s:%s stopped answering: %s", host.address, host.port, exc)
@@ -129,26 +179,32 @@ class HostProber:
             return
         if self.directory.get(host.address, host.port) is not host:
             return  # withdrawn or forgotten while we asked
+        health = answer.health
         protocol = health.get("protocol")
-        instance = health.get("instance")
         self.directory.answered(
             host,
             time.time(),
             name=str(health.get("name") or ""),
             protocol=protocol if isinstance(protocol, int) else None,
-            instance=peer_instance(instance),
+            instance=peer_instance(health.get("instance")),
+            fingerprint=answer.fingerprint,
         )
-        host.rooms = peer_rooms(rooms)
+        host.rooms = peer_rooms(answer.rooms)
         if host.instance == self.directory.own_instance:
             return  # our own list: nothing in it we do not know
-        for peer in peers[:MAX_KNOWN_HOSTS]:
+        for peer in answer.peers[:MAX_KNOWN_HOSTS]:
             if not isinstance(peer, dict):
                 continue
             address, port, name = peer.get("address"), peer.get("port"), peer.get("name")
             if not isinstance(address, str) or isinstance(port, bool) or not isinstance(port, int):
                 continue
             entry = self.directory.offer(
-                address, port, "peer", time.time(), name=name if isinstance(name, str) else ""
+                address,
+                port,
+                "peer",
+                time.time(),
+                name=name if isinstance(name, str) else "",
+                fingerprint=_peer_fingerprint(peer.get("fingerprint")),
             )
             if entry is not None and entry.last_answered is None:
                 self.probe_soon(entry)

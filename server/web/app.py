@@ -96,6 +96,8 @@ def create_app(config: ServerConfig) -> LanchatApp:
         openapi_url=None,
     )
     api.state.web = state
+    # Announced in the TXT record, so whoever finds this host pins its key from the first byte.
+    state.discovery.own_fingerprint = lambda: None if state.tls is None else state.tls.fingerprint
     add_browser_middleware(api)
     for area in (health, identity, peers, doctor, rooms, history, search):
         api.include_router(area.router)

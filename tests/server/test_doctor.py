@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -17,15 +18,29 @@ from contextlib import contextmanager
 import pytest
 
 from server.peers.doctor import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
+from server.tls.safety_code import fingerprint_in_link, safety_code
 from tests.support.ports import free_port
 from tests.support.server_process import ServeProcess
+from tests.support.tls_hosts import host_fingerprint, identity_in, serving_context
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def ask(doctor_port: int, address: str, headers: dict[str, str] | None = None, v: int | None = None):
-    """(status, body) of GET /api/diagnose as this machine's page asks it."""
-    query = urllib.parse.urlencode({"address": address, **({"v": v} if v is not None else {})})
+def ask(
+    doctor_port: int,
+    address: str,
+    headers: dict[str, str] | None = None,
+    v: int | None = None,
+    fp: bytes | None = None,
+):
+    """(status, body) of GET /api/diagnose as this machine's page asks it (expecting the key `fp`)."""
+    query = urllib.parse.urlencode(
+        {
+            "address": address,
+            **({"v": v} if v is not None else {}),
+            **({"fp": fingerprint_in_link(fp)} if fp is not None else {}),
+        }
+    )
     request = urllib.request.Request(
         f"http://127.0.0.1:{doctor_port}/api/diagnose?{query}",
         headers={DOCTOR_HEADER: "1", **(headers or {})},
@@ -49,9 +64,26 @@ def host(module_serve_process) -> ServeProcess:
     return module_serve_process()
 
 
+@pytest.fixture(scope="module")
+def stand_in_tls(tmp_path_factory) -> ssl.SSLContext:
+    """The TLS a stand-in host (a web server, a proxy) serves: a key of its own, not lanchat's."""
+    return serving_context(tmp_path_factory.mktemp("stand-in"))
+
+
 @contextmanager
-def listener(answer) -> Iterator[int]:
-    """A loopback TCP server that hands each accepted connection to `answer`, on a thread."""
+def listener(answer, tls: ssl.SSLContext | None = None) -> Iterator[int]:
+    """A loopback TCP server that hands each accepted connection to `answer`, on a thread; with
+    `tls`, after a TLS handshake (one that fails ends the connection)."""
+
+    def handle(conn: socket.socket) -> None:
+        if tls is not None:
+            try:
+                conn = tls.wrap_socket(conn, server_side=True)
+            except (OSError, ssl.SSLError):
+                conn.close()
+                return
+        answer(conn)
+
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -63,7 +95,7 @@ def listener(answer) -> Iterator[int]:
                 conn, _ = server.accept()
             except OSError:
                 return
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -79,6 +111,70 @@ def test_lanchat_itself_passes_every_step(doctor, host):
     assert status == 200, body
     assert body["outcome"] == "ok" and body["step"] is None
     assert body["protocol"] == 2 and body["resolved"] == ["127.0.0.1"]
+    fingerprint = host_fingerprint(host.data_dir)
+    assert (body["fingerprint"], body["safety_code"]) == (
+        fingerprint_in_link(fingerprint),
+        safety_code(fingerprint),
+    )
+
+
+def test_lanchat_with_the_key_the_page_expects_passes_every_step(doctor, host):
+    status, body = ask(doctor.port, host.host, fp=host_fingerprint(host.data_dir))
+    assert (status, body["outcome"], body["step"]) == (200, "ok", None), body
+
+
+def test_a_host_presenting_another_key_than_expected_is_an_identity_change_and_hears_nothing(
+    doctor, stand_in_tls, tmp_path
+):
+    heard: list[bytes] = []
+
+    def impostor(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(ANSWER_TIMEOUT_SECONDS + 2)
+            try:
+                heard.append(conn.recv(65536))
+            except (OSError, ssl.SSLError) as exc:
+                heard.append(repr(exc).encode())
+
+    expected = identity_in(tmp_path / "the-real-host").fingerprint
+    with listener(impostor, stand_in_tls) as port:
+        status, body = ask(doctor.port, f"127.0.0.1:{port}", fp=expected)
+    assert (status, body["outcome"], body["step"]) == (200, "identity_changed", "identity"), body
+    assert body["expected_safety_code"] == safety_code(expected)
+    assert body["safety_code"] not in (None, body["expected_safety_code"])
+    assert heard == [b""], "the doctor closed the connection without a word"
+
+
+def test_a_port_answering_plain_http_is_named_as_not_speaking_tls(doctor):
+    def plain_web_server(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n")
+
+    with listener(plain_web_server) as port:
+        status, body = ask(doctor.port, f"127.0.0.1:{port}")
+    assert (status, body["outcome"], body["step"]) == (200, "not_tls", "tls"), body
+
+
+def test_a_tls_server_refusing_tls_1_3_is_named_at_the_handshake(doctor, tmp_path):
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    identity = identity_in(tmp_path / "old")
+    old.load_cert_chain(identity.cert_path, identity.key_path)
+    old.maximum_version = ssl.TLSVersion.TLSv1_2
+    with listener(lambda conn: conn.close(), old) as port:
+        status, body = ask(doctor.port, f"127.0.0.1:{port}")
+    assert (status, body["outcome"], body["step"]) == (200, "tls_failed", "tls"), body
+    assert "TLS 1.3" in body["detail"]
+
+
+def test_a_fingerprint_that_is_not_one_is_refused_with_why(doctor, host):
+    query = urllib.parse.urlencode({"address": host.host, "fp": "not-a-fingerprint"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{doctor.port}/api/diagnose?{query}", headers={DOCTOR_HEADER: "1"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        OPENER.open(request, timeout=20)
+    assert refused.value.code == 400 and "fingerprint" in json.loads(refused.value.read())["error"]
 
 
 def test_the_probe_joins_no_room_on_the_host(doctor, host):
@@ -116,29 +212,43 @@ def test_a_page_the_host_does_not_admit_is_named_as_origin_refused(doctor, host)
     assert "chat.home.arpa" in body["detail"]
 
 
-def test_a_web_server_that_is_not_lanchat_is_named_as_such(doctor):
+def test_a_web_server_that_is_not_lanchat_is_named_as_such(doctor, stand_in_tls):
     def not_found(conn: socket.socket) -> None:
         with conn:
             conn.recv(65536)
             conn.sendall(b"HTTP/1.1 404 Not Found\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n")
 
-    with listener(not_found) as port:
+    with listener(not_found, stand_in_tls) as port:
         status, body = ask(doctor.port, f"127.0.0.1:{port}")
     assert (status, body["outcome"], body["step"]) == (200, "not_lanchat", "health")
     assert "404" in body["detail"] and "nginx" in body["detail"]
 
 
-def test_a_server_that_does_not_speak_http_is_not_lanchat(doctor):
+def test_a_server_that_does_not_speak_tls_is_named_at_the_handshake(doctor):
     def ssh_banner(conn: socket.socket) -> None:
         with conn:
             conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            conn.recv(65536)
 
     with listener(ssh_banner) as port:
         body = ask(doctor.port, f"127.0.0.1:{port}")[1]
-    assert (body["outcome"], body["step"]) == ("not_lanchat", "health")
+    assert (body["outcome"], body["step"]) == ("not_tls", "tls"), body
 
 
-def test_a_proxy_that_passes_http_but_not_websockets_is_named_as_blocking_the_upgrade(doctor, host):
+def test_a_tls_server_that_does_not_speak_http_is_not_lanchat(doctor, stand_in_tls):
+    def banner(conn: socket.socket) -> None:
+        with conn:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    with listener(banner, stand_in_tls) as port:
+        body = ask(doctor.port, f"127.0.0.1:{port}")[1]
+    assert (body["outcome"], body["step"]) == ("not_lanchat", "health"), body
+
+
+def test_a_proxy_that_passes_http_but_not_websockets_is_named_as_blocking_the_upgrade(
+    doctor, host, stand_in_tls
+):
+    # It terminates TLS with a key of its own (the page pinned none) and asks lanchat on loopback.
     def proxy(conn: socket.socket) -> None:
         with conn:
             head = conn.recv(65536)
@@ -150,14 +260,14 @@ def test_a_proxy_that_passes_http_but_not_websockets_is_named_as_blocking_the_up
                 while chunk := upstream.recv(65536):
                     conn.sendall(chunk)
 
-    with listener(proxy) as port:
+    with listener(proxy, stand_in_tls) as port:
         body = ask(doctor.port, f"127.0.0.1:{port}")[1]
     assert (body["outcome"], body["step"]) == ("upgrade_blocked", "upgrade"), body
     assert "502" in body["detail"]
 
 
 @pytest.mark.serial
-def test_one_check_runs_at_a_time_and_the_next_is_answered_after_it(doctor, host):
+def test_one_check_runs_at_a_time_and_the_next_is_answered_after_it(doctor, host, stand_in_tls):
     accepted = threading.Event()
 
     def silent(conn: socket.socket) -> None:
@@ -166,7 +276,7 @@ def test_one_check_runs_at_a_time_and_the_next_is_answered_after_it(doctor, host
         threading.Event().wait(ANSWER_TIMEOUT_SECONDS + 2)
         conn.close()
 
-    with listener(silent) as port:
+    with listener(silent, stand_in_tls) as port:
         first: list = []
         running = threading.Thread(target=lambda: first.append(ask(doctor.port, f"127.0.0.1:{port}")))
         running.start()
@@ -233,7 +343,7 @@ def health_answer(total_bytes: int) -> bytes:
     [(MAX_ANSWER_BYTES, "upgrade_blocked"), (MAX_ANSWER_BYTES + 1, "not_lanchat")],
     ids=["at-the-cap-read-whole", "one-byte-over-cut"],
 )
-def test_a_health_answer_is_read_up_to_max_answer_bytes_and_no_further(doctor, size, outcome):
+def test_a_health_answer_is_read_up_to_max_answer_bytes_and_no_further(doctor, stand_in_tls, size, outcome):
     def answer(conn: socket.socket) -> None:
         with conn:
             head = conn.recv(65536)
@@ -242,7 +352,7 @@ def test_a_health_answer_is_read_up_to_max_answer_bytes_and_no_further(doctor, s
             else:
                 conn.sendall(health_answer(size))
 
-    with listener(answer) as port:
+    with listener(answer, stand_in_tls) as port:
         body = ask(doctor.port, f"127.0.0.1:{port}")[1]
     assert body["outcome"] == outcome, body
 

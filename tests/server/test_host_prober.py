@@ -1,6 +1,7 @@
-"""The prober against real HTTP servers on loopback: what it believes and what it refuses.
+"""The prober against real HTTPS servers on loopback: what it believes and what it refuses.
 
 No multicast here: the hosts are given to the directory as remembered ones, as the window does.
+Each stand-in host serves TLS with a key of its own, as a lanchat host does.
 """
 
 from __future__ import annotations
@@ -11,22 +12,27 @@ import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from server.peers.directory import MAX_PEER_NAME_CHARS, HostDirectory
 from server.peers.prober import MAX_ANSWER_BYTES, HostProber
 from server.protocol.limits import ROOM_LIST_PAGE_MAX
+from server.tls.safety_code import fingerprint_in_link, safety_code
+from tests.support.tls_hosts import identity_in, serving_context
 
 HEALTH = {"status": "ok", "version": "0.1.0", "protocol": 2, "instance": "other", "name": "Kitchen"}
 ROOMS = {"rooms": [{"name": "lobby", "members": 1, "messages": 2}]}
 
 
 class FakeHost:
-    """An HTTP server on loopback answering GETs from `answers` (path -> (status, headers, body))."""
+    """An HTTPS server on loopback answering GETs from `answers` (path -> (status, headers, body)),
+    with the host identity kept in `folder`."""
 
-    def __init__(self, answers: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
+    def __init__(self, answers: dict[str, tuple[int, dict[str, str], bytes]], folder: Path) -> None:
         self.requested: list[str] = []
+        self.fingerprint = identity_in(folder).fingerprint
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +50,7 @@ class FakeHost:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = serving_context(folder).wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -57,11 +64,11 @@ def ok(body: object) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.fixture
-def fake_host():
+def fake_host(tmp_path):
     started: list[FakeHost] = []
 
     def start(answers) -> FakeHost:
-        host = FakeHost(answers)
+        host = FakeHost(answers, tmp_path / f"host-{len(started)}")
         started.append(host)
         return host
 
@@ -70,13 +77,18 @@ def fake_host():
         host.close()
 
 
-def probe_once(port: int, until: Callable[[HostDirectory], bool] = lambda d: False) -> HostDirectory:
+def probe_once(
+    port: int,
+    until: Callable[[HostDirectory], bool] = lambda d: False,
+    directory: HostDirectory | None = None,
+) -> HostDirectory:
     """Remember 127.0.0.1:port, let the prober ask it (and what it names), return the directory."""
 
-    async def run() -> HostDirectory:
-        directory = HostDirectory("me")
+    async def run(directory: HostDirectory) -> HostDirectory:
         prober = HostProber(directory)
         for host in directory.remember([("127.0.0.1", port)], 0.0):
+            prober.probe_soon(host)
+        for host in directory.entries():  # already known (a test gave it a fingerprint)
             prober.probe_soon(host)
         for _ in range(100):  # up to 5 s
             await asyncio.sleep(0.05)
@@ -85,7 +97,7 @@ def probe_once(port: int, until: Callable[[HostDirectory], bool] = lambda d: Fal
         await prober.stop()
         return directory
 
-    return asyncio.run(run())
+    return asyncio.run(run(directory or HostDirectory("me")))
 
 
 def test_a_host_answering_as_lanchat_is_live_with_its_rooms_and_the_hosts_it_names_are_offered(fake_host):
@@ -105,6 +117,54 @@ def test_a_host_answering_as_lanchat_is_live_with_its_rooms_and_the_hosts_it_nam
     assert attic is not None and attic.source == "peer" and not attic.live, "named, never listed unprobed"
 
 
+def test_a_hosts_key_is_remembered_from_its_first_probe_with_its_safety_code(fake_host):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    directory = probe_once(host.port)
+    [live] = directory.live()
+    assert live.fingerprint == host.fingerprint
+    assert (live.link_fingerprint, live.safety_code) == (
+        fingerprint_in_link(host.fingerprint),
+        safety_code(host.fingerprint),
+    )
+
+
+def test_a_host_presenting_another_key_than_expected_is_not_listed_and_asked_nothing(fake_host, tmp_path):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    directory = HostDirectory("me")
+    expected = identity_in(tmp_path / "the-real-host").fingerprint
+    directory.offer("127.0.0.1", host.port, "remembered", 0.0, fingerprint=expected)
+    probe_once(host.port, directory=directory)
+    entry = directory.get("127.0.0.1", host.port)
+    assert entry is not None and entry.identity_changed and not entry.live
+    assert directory.live() == []
+    assert host.requested == [], "not one request after the handshake"
+
+
+def test_a_host_presenting_the_key_a_peer_named_is_live(fake_host):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    directory = HostDirectory("me")
+    directory.offer("127.0.0.1", host.port, "remembered", 0.0, fingerprint=host.fingerprint)
+    assert [h.port for h in probe_once(host.port, directory=directory).live()] == [host.port]
+
+
+def test_the_hosts_a_peer_names_keep_the_fingerprint_it_gives_them(fake_host, tmp_path):
+    attic_key = identity_in(tmp_path / "attic").fingerprint
+    named = [
+        {
+            "name": "Attic",
+            "address": "10.213.0.99",
+            "port": 8765,
+            "fingerprint": fingerprint_in_link(attic_key),
+        },
+        {"name": "Cellar", "address": "10.213.0.98", "port": 8765, "fingerprint": "not one"},
+    ]
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS), "/api/hosts": ok({"hosts": named})})
+    directory = probe_once(host.port, until=lambda d: len(d) == 3)
+    attic, cellar = directory.get("10.213.0.99", 8765), directory.get("10.213.0.98", 8765)
+    assert attic is not None and attic.fingerprint == attic_key
+    assert cellar is not None and cellar.fingerprint is None
+
+
 def test_a_lanchat_from_before_api_hosts_is_still_live(fake_host):
     host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
     assert [h.port for h in probe_once(host.port).live()] == [host.port]
@@ -118,7 +178,7 @@ def test_something_else_answering_http_is_not_listed(fake_host):
 def test_a_redirect_is_not_followed_and_the_host_is_not_listed(fake_host):
     elsewhere = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
     redirecting = fake_host(
-        {"/api/health": (302, {"Location": f"http://127.0.0.1:{elsewhere.port}/api/health"}, b"")}
+        {"/api/health": (302, {"Location": f"https://127.0.0.1:{elsewhere.port}/api/health"}, b"")}
     )
     assert probe_once(redirecting.port).live() == []
     assert elsewhere.requested == []

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from server.peers.directory import MAX_KNOWN_HOSTS, PEER_FORGET_SECONDS, HostDirectory, parse_host_port
+from server.tls.safety_code import fingerprint_in_link, safety_code
 
 NOW = 1_700_000_000.0
+KEY = bytes(range(32))  # a host's fingerprint
+OTHER_KEY = bytes(range(1, 33))
 
 
 def answered(directory: HostDirectory, address: str, port: int = 8765, instance: str | None = None):
@@ -105,10 +108,12 @@ def test_a_peer_entry_silent_for_longer_than_the_forget_time_goes_and_not_a_mome
     assert directory.get("10.0.0.5", 8765) is None
 
 
-def test_shared_entries_say_address_port_name_protocol_and_when_they_last_answered_only():
+def test_shared_entries_say_address_port_name_protocol_when_they_last_answered_and_their_key_only():
     directory = HostDirectory("me")
     directory.offer("10.0.0.5", 8765, "remembered", NOW)
+    directory.offer("10.0.0.6", 8765, "found", NOW, fingerprint=KEY)
     answered(directory, "10.0.0.5")
+    answered(directory, "10.0.0.6")
     assert directory.shared() == [
         {
             "name": "host 10.0.0.5",
@@ -116,8 +121,42 @@ def test_shared_entries_say_address_port_name_protocol_and_when_they_last_answer
             "port": 8765,
             "protocol": 2,
             "last_answered": int(NOW),
-        }
+            "fingerprint": None,  # never probed over TLS: not known yet
+            "safety_code": None,
+        },
+        {
+            "name": "host 10.0.0.6",
+            "address": "10.0.0.6",
+            "port": 8765,
+            "protocol": 2,
+            "last_answered": int(NOW),
+            "fingerprint": fingerprint_in_link(KEY),
+            "safety_code": safety_code(KEY),
+        },
     ]
+
+
+def test_a_hosts_own_announcement_names_its_key_and_a_peer_only_fills_a_gap():
+    directory = HostDirectory("me")
+    directory.offer("10.0.0.5", 8765, "peer", NOW, fingerprint=KEY)
+    directory.offer("10.0.0.5", 8765, "peer", NOW, fingerprint=OTHER_KEY)
+    host = directory.get("10.0.0.5", 8765)
+    assert host is not None and host.fingerprint == KEY
+    directory.offer("10.0.0.5", 8765, "found", NOW, fingerprint=OTHER_KEY)
+    assert host.fingerprint == OTHER_KEY
+
+
+def test_a_changed_identity_is_not_listed_until_the_host_announces_its_new_key():
+    directory = HostDirectory("me")
+    host = directory.offer("10.0.0.5", 8765, "found", NOW, fingerprint=KEY)
+    assert host is not None
+    answered(directory, "10.0.0.5")
+    directory.identity_changed(host)
+    assert directory.live() == [] and host.identity_changed
+    directory.offer("10.0.0.5", 8765, "peer", NOW, fingerprint=OTHER_KEY)  # hearsay changes nothing
+    assert (host.fingerprint, host.identity_changed) == (KEY, True)
+    directory.offer("10.0.0.5", 8765, "found", NOW, fingerprint=OTHER_KEY)
+    assert (host.fingerprint, host.identity_changed) == (OTHER_KEY, False)
 
 
 @pytest.mark.parametrize(

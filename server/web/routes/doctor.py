@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from server.peers.doctor import DOCTOR_HEADER, DoctorBusy, may_diagnose, parse_address
 from server.protocol.limits import PROTOCOL_VERSION
+from server.tls.safety_code import fingerprint_from_link
 from server.web.state import Services, running
 
 __all__ = ["router"]
@@ -22,8 +23,10 @@ async def diagnose(
     services: Annotated[Services, Depends(running)],
     address: str = "",
     v: int = PROTOCOL_VERSION,
+    fp: str = "",
 ) -> Any:
-    """Which step of reaching `address` fails: asked by this machine's own page, with DOCTOR_HEADER."""
+    """Which step of reaching `address` fails: asked by this machine's own page, with DOCTOR_HEADER.
+    `fp`: the host's key the page expects (its pin, or a link's `#fp=`), compared after the handshake."""
     if not may_diagnose(request):
         message = f"only this machine's own page may ask, with the {DOCTOR_HEADER} header"
         return JSONResponse({"error": message}, status_code=403)
@@ -31,10 +34,14 @@ async def diagnose(
         parse_address(address)
     except ValueError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
+    try:
+        expected = fingerprint_from_link(fp) if fp else None
+    except ValueError:
+        return JSONResponse({"error": "fp must be a fingerprint as a join link carries it"}, status_code=400)
     # The Origin the page's own socket will send: a cross-origin page names it, our own does not.
     origin = request.headers.get("origin") or f"http://{request.headers.get('host', '')}"
     try:
-        diagnosis = await services.doctor.diagnose(address, origin, v)
+        diagnosis = await services.doctor.diagnose(address, origin, v, expected)
     except DoctorBusy:
         return JSONResponse({"error": "another check is running"}, status_code=429)
     return diagnosis.as_json()
