@@ -3,7 +3,8 @@
 The host (`lanchat serve --announce`) runs in one namespace, a browsing `lanchat serve --browse`
 in the other; multicast goes only over the veth pair between them, never over this machine's real
 interfaces. The browser's /api/discovered is loopback-only, so it is read from inside the
-browser's namespace, as is the chat that joins the discovered address.
+browser's namespace, as is the chat that joins the discovered address (over wss, pinned to the
+fingerprint the announcement carried).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import time
 
 import pytest
 
-from tests.support.netns import chat, fetch, in_namespace, network, wait_for
+from server.tls.safety_code import fingerprint_in_link, safety_code
+from tests.support.netns import chat, fetch, in_namespace, network, run_in, wait_for
 from tests.support.server_process import ServeProcess
+from tests.support.tls_hosts import host_fingerprint
 
 pytestmark = [pytest.mark.process, pytest.mark.netns]
 
@@ -65,9 +68,14 @@ def test_a_host_announced_in_one_namespace_is_found_with_its_rooms_joined_and_go
         found = hosts[0]
         assert (found["address"], found["port"], found["protocol"]) == (HOST_ADDRESS, host.port, 2)
         assert ROOM in [room["name"] for room in found["rooms"]]
+        fingerprint = host_fingerprint(host.data_dir)
+        assert (found["fingerprint"], found["safety_code"]) == (
+            fingerprint_in_link(fingerprint),
+            safety_code(fingerprint),
+        )
 
-        # A client in the browser's namespace joins the discovered address and chats.
-        frame = chat(browser_ns, found["address"], found["port"], ROOM, "hello")
+        # A client in the browser's namespace joins the discovered address, pinned, and chats.
+        frame = chat(browser_ns, found["address"], found["port"], ROOM, "hello", fingerprint)
         assert frame["text"] == "hello"
 
         assert host.stop(signal.SIGTERM) == 0, host.output
@@ -87,10 +95,42 @@ def test_the_discovered_list_is_refused_to_anyone_but_this_machine(netns_pair, t
     host_ns, browser_ns = netns_pair
     browser = start(browser_ns, tmp_path, "browser", "--browse")
     try:
-        status, body = fetch(host_ns, f"http://{BROWSER_ADDRESS}:{browser.port}/api/discovered")
+        status, body = fetch(host_ns, f"https://{BROWSER_ADDRESS}:{browser.port}/api/discovered")
         assert status == 403, body
     finally:
         browser.stop(signal.SIGKILL)
+
+
+# Reads the TXT record of every lanchat service heard within a few seconds, as JSON lines.
+READ_TXT = """
+import json, time
+from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, Zeroconf
+zc = Zeroconf(ip_version=IPVersion.V4Only)
+names = []
+def heard(zeroconf, service_type, name, state_change):
+    names.append(name)
+ServiceBrowser(zc, "_lanchat._tcp.local.", handlers=[heard])
+deadline = time.monotonic() + 10
+while not names and time.monotonic() < deadline:
+    time.sleep(0.1)
+for name in names:
+    info = ServiceInfo("_lanchat._tcp.local.", name)
+    if info.request(zc, 3000):
+        print(json.dumps({k.decode(): (v or b"").decode() for k, v in info.properties.items()}))
+zc.close()
+"""
+
+
+def test_the_announcement_carries_the_hosts_fingerprint_for_whoever_finds_it(netns_pair, tmp_path):
+    host_ns, browser_ns = netns_pair
+    host = start(host_ns, tmp_path, "host", "--announce", "--name", "Kitchen laptop")
+    try:
+        wait_for(lambda: any(line.startswith("announcing as") for line in host.output), 10, "it announces")
+        [txt] = [json.loads(line) for line in run_in(browser_ns, READ_TXT).splitlines()]
+        assert txt["name"] == "Kitchen laptop"
+        assert txt["fp"] == fingerprint_in_link(host_fingerprint(host.data_dir))
+    finally:
+        host.stop(signal.SIGKILL)
 
 
 def test_two_hosts_announcing_the_same_name_are_both_listed_one_renamed(tmp_path):

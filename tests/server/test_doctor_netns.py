@@ -1,7 +1,8 @@
 """The connection doctor across a real network: the doctor in one namespace, hosts in others.
 
 Namespace `a` runs the doctor (`lanchat serve`, asked on its loopback). Namespace `b` holds a
-lanchat host, a web server that is not lanchat, and a port nobody listens on. Namespace `d` is
+lanchat host (reached over TLS, its key checked), a plain web server that is not lanchat, and a
+port nobody listens on. Namespace `d` is
 behind a firewall that drops every packet (iptables DROP inside it). Namespace `c` never answers
 either, another way: packets reach it, but it has no route back (a /32 and no other route).
 Addresses are inside the namespaces only; nothing leaves them.
@@ -16,12 +17,15 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from server.peers.doctor import CONNECT_TIMEOUT_SECONDS, DOCTOR_HEADER
+from server.tls.safety_code import fingerprint_in_link, safety_code
 from tests.support.server_process import FROM_SOURCE, REPO_ROOT, ServeProcess
+from tests.support.tls_hosts import host_fingerprint, identity_in
 
 pytestmark = [pytest.mark.process, pytest.mark.netns]
 
@@ -97,9 +101,11 @@ except urllib.error.HTTPError as exc:
 """
 
 
-def diagnose(ns: str, doctor: ServeProcess, address: str) -> dict:
-    """The doctor's answer, asked on its loopback inside `ns` as the window would."""
-    url = f"http://127.0.0.1:{doctor.port}/api/diagnose?address={address}"
+def diagnose(ns: str, doctor: ServeProcess, address: str, fp: bytes | None = None) -> dict:
+    """The doctor's answer, asked on its loopback inside `ns` as the window would (expecting the
+    host's key `fp` when given)."""
+    query = {"address": address, **({"fp": fingerprint_in_link(fp)} if fp is not None else {})}
+    url = f"http://127.0.0.1:{doctor.port}/api/diagnose?{urllib.parse.urlencode(query)}"
     result = subprocess.run(
         ["ip", "netns", "exec", ns, sys.executable, "-c", ASK, url, DOCTOR_HEADER],
         cwd=REPO_ROOT,
@@ -135,6 +141,23 @@ def test_lanchat_on_another_machine_passes_every_step(hosts):
     a, doctor, host = hosts
     body = diagnose(a, doctor, f"{HOST_ADDRESS}:{host.port}")
     assert (body["outcome"], body["step"], body["protocol"]) == ("ok", None, 2), body
+    assert body["safety_code"] == safety_code(host_fingerprint(host.data_dir))
+
+
+def test_lanchat_there_with_the_key_the_page_pinned_passes_every_step(hosts):
+    a, doctor, host = hosts
+    body = diagnose(a, doctor, f"{HOST_ADDRESS}:{host.port}", host_fingerprint(host.data_dir))
+    assert (body["outcome"], body["step"]) == ("ok", None), body
+
+
+def test_lanchat_there_with_another_key_than_the_page_pinned_is_an_identity_change(hosts, tmp_path):
+    a, doctor, host = hosts
+    pinned = identity_in(tmp_path / "the-host-before").fingerprint
+    body = diagnose(a, doctor, f"{HOST_ADDRESS}:{host.port}", pinned)
+    assert (body["outcome"], body["step"]) == ("identity_changed", "identity"), body
+    assert body["expected_safety_code"] == safety_code(pinned)
+    assert body["safety_code"] == safety_code(host_fingerprint(host.data_dir))
+    assert body["protocol"] is None, "nothing was asked of it"
 
 
 def test_a_port_nobody_listens_on_there_is_refused(hosts):
@@ -161,15 +184,14 @@ def test_an_address_on_a_network_this_machine_has_no_route_to_is_unreachable(hos
     assert (body["outcome"], body["step"]) == ("unreachable", "connect"), body
 
 
-def test_a_web_server_there_that_is_not_lanchat_is_named_as_such(hosts):
+def test_a_plain_web_server_there_is_named_as_not_speaking_tls(hosts):
     a, doctor, _ = hosts
     for _ in range(50):  # http.server needs a moment to listen
         body = diagnose(a, doctor, f"{HOST_ADDRESS}:{WEB_PORT}")
         if body["outcome"] != "refused":
             break
         time.sleep(0.1)
-    assert (body["outcome"], body["step"]) == ("not_lanchat", "health"), body
-    assert "SimpleHTTP" in body["detail"]
+    assert (body["outcome"], body["step"]) == ("not_tls", "tls"), body
 
 
 def test_a_name_the_host_does_not_answer_to_is_named_as_host_refused(hosts):

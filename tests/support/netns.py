@@ -3,6 +3,9 @@
 Only addresses inside the namespaces are used (10.213.0.0/24, split as the test needs), and
 multicast is routed over the veth ends alone: nothing reaches this machine's real interfaces.
 Every namespace is deleted at the end, which deletes its veth ends too.
+
+A client here crosses the network as lanchat's own Python does: https/wss with
+`client_context()`, the host's key checked before the request when the test knows it.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from typing import Any
 
 import pytest
 
+from server.tls.safety_code import fingerprint_in_link
 from tests.support.server_process import FROM_SOURCE, REPO_ROOT
 from tests.support.waiting import wait_for
 
 __all__ = [
     "HostDriver",
     "Network",
+    "chat",
+    "fetch",
     "fetch_json",
     "in_namespace",
     "namespaces_problem",
@@ -147,24 +153,33 @@ def run_in(ns: str, code: str, *args: str, timeout: float = 30) -> str:
     return result.stdout
 
 
+# One GET: over TLS (pinned to argv[2] when given) for an https URL, plain for an http one (the
+# front door's answers to plain HTTP are what some tests look at). No proxy, no redirects followed.
 FETCH = """
-import sys, urllib.request
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-try:
-    with opener.open(sys.argv[1], timeout=5) as response:
-        print(response.status); print(response.read().decode())
-except urllib.error.HTTPError as exc:
-    print(exc.code); print(exc.read().decode())
+import http.client, sys, urllib.parse
+from server.peers.pinned_tls import PinnedHTTPSConnection
+from server.tls.safety_code import fingerprint_from_link
+url = urllib.parse.urlsplit(sys.argv[1])
+expected = fingerprint_from_link(sys.argv[2]) if sys.argv[2] else None
+if url.scheme == "https":
+    connection = PinnedHTTPSConnection(url.hostname, url.port, expected, 5)
+else:
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
+connection.request("GET", url.path + ("?" + url.query if url.query else ""))
+response = connection.getresponse()
+print(response.status); print(response.read().decode())
 """
 
 
-def fetch(ns: str, url: str) -> tuple[int, str]:
-    status, _, body = run_in(ns, FETCH, url).partition("\n")
+def fetch(ns: str, url: str, fingerprint: bytes | None = None) -> tuple[int, str]:
+    """(status, body) of GET `url` from inside `ns`; an https URL's host must hold `fingerprint`."""
+    pin = fingerprint_in_link(fingerprint) if fingerprint is not None else ""
+    status, _, body = run_in(ns, FETCH, url, pin).partition("\n")
     return int(status), body
 
 
-def fetch_json(ns: str, url: str) -> Any:
-    status, body = fetch(ns, url)
+def fetch_json(ns: str, url: str, fingerprint: bytes | None = None) -> Any:
+    status, body = fetch(ns, url, fingerprint)
     assert status == 200, body
     return json.loads(body)
 
@@ -172,22 +187,35 @@ def fetch_json(ns: str, url: str) -> Any:
 CHAT = """
 import asyncio, json, sys
 import websockets
+from server.peers.pinned_tls import pinned_socket_connection
+from server.tls.contexts import client_context
+from server.tls.safety_code import fingerprint_from_link
 
-async def main(url, text):
-    async with websockets.connect(url) as ws:
-        await ws.send(json.dumps({"text": text, "sender": "netns", "room": sys.argv[3]}))
+async def main(url, text, room, pin):
+    expected = fingerprint_from_link(pin) if pin else None
+    seen = []
+    async with websockets.connect(
+        url,
+        ssl=client_context(),
+        server_hostname="",
+        create_connection=pinned_socket_connection(expected, seen),
+    ) as ws:
+        await ws.send(json.dumps({"text": text, "sender": "netns", "room": room}))
         while True:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
             if frame.get("text") == text:
                 print(json.dumps(frame)); return
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(*sys.argv[1:5]))
 """
 
 
-def chat(ns: str, address: str, port: int, room: str, text: str) -> dict:
-    """From inside `ns`, join `room` at address:port as a seed client, send `text`, get it back."""
-    frame: dict = json.loads(run_in(ns, CHAT, f"ws://{address}:{port}/ws/{room}", text, room))
+def chat(ns: str, address: str, port: int, room: str, text: str, fingerprint: bytes | None = None) -> dict:
+    """From inside `ns`, join `room` at address:port as a seed client over wss (the host's key
+    checked against `fingerprint` when given), send `text`, get it back."""
+    shown = f"[{address}]" if ":" in address else address
+    pin = fingerprint_in_link(fingerprint) if fingerprint is not None else ""
+    frame: dict = json.loads(run_in(ns, CHAT, f"wss://{shown}:{port}/ws/{room}", text, room, pin))
     return frame
 
 
