@@ -29,12 +29,12 @@ TIMEOUT = 30
 # Runs in the peer's namespace: everything a machine on the network could try.
 PEER_PROBE = """
 import asyncio, json, sys, urllib.request
-import websockets
+from tests.support.pinned_clients import pinned_connect, pinned_opener
 
-base = sys.argv[1]
-ws_base = base.replace("http://", "ws://")
+base, pin = sys.argv[1], sys.argv[2]
+ws_base = base.replace("https://", "wss://")
 ORIGIN = "http://10.218.0.2:8080"  # a page on the local network: origins it may read from
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+opener = pinned_opener(pin)
 
 def http(method, path, origin=None):
     body = json.dumps({"room": "general", "id": 1, "name": "Bob", "address": "10.218.0.2"}).encode()
@@ -59,7 +59,7 @@ for path in paths:
 
 async def frames():
     answers = []
-    async with websockets.connect(ws_base + "/ws/general?v=2&name=Mallory", origin=ORIGIN) as ws:
+    async with pinned_connect(ws_base + "/ws/general?v=2&name=Mallory", pin, origin=ORIGIN) as ws:
         for frame in ({"type": "delete", "id": 1}, {"type": "deleted", "room": "general", "id": 1},
                       {"type": "remove", "name": "Bob"}, {"type": "ban", "identity": "0" * 16},
                       {"type": "ban", "address": "10.218.0.1"}, {"type": "unban", "value": "x"}):
@@ -77,9 +77,10 @@ print(json.dumps({"statuses": statuses, "frames": asyncio.run(frames())}))
 PEER_MEMBER = """
 import asyncio, json, sys
 import websockets
+from tests.support.pinned_clients import pinned_connect
 
 async def main():
-    async with websockets.connect(sys.argv[1] + "/ws/general?v=2&name=Bob") as ws:
+    async with pinned_connect(sys.argv[1] + "/ws/general?v=2&name=Bob", sys.argv[2]) as ws:
         await ws.send(json.dumps({"text": "hello from the peer", "sender": "Bob", "client_id": "c-1"}))
         print(json.dumps({"joined": True}), flush=True)
         try:
@@ -87,7 +88,7 @@ async def main():
                 print(json.dumps(json.loads(await asyncio.wait_for(ws.recv(), 30))), flush=True)
         except websockets.ConnectionClosed:
             print(json.dumps({"closed": ws.close_code}), flush=True)
-    async with websockets.connect(sys.argv[1] + "/ws/general?v=2&name=Bob") as again:
+    async with pinned_connect(sys.argv[1] + "/ws/general?v=2&name=Bob", sys.argv[2]) as again:
         print(json.dumps({"again": json.loads(await asyncio.wait_for(again.recv(), 10))}), flush=True)
         try:
             await asyncio.wait_for(again.recv(), 10)
@@ -119,9 +120,10 @@ def _line(process: subprocess.Popen) -> dict:
 
 def test_a_peer_on_the_network_finds_no_way_to_remove_ban_or_delete_and_the_host_bans_its_address(hosted):
     driver, peer_ns = hosted
-    base = f"http://{HOST}:{PORT}"
+    base = f"https://{HOST}:{PORT}"
+    ws_base = base.replace("https://", "wss://")
     member = subprocess.Popen(
-        ["ip", "netns", "exec", peer_ns, sys.executable, "-c", PEER_MEMBER, base.replace("http://", "ws://")],
+        ["ip", "netns", "exec", peer_ns, sys.executable, "-c", PEER_MEMBER, ws_base, driver.fingerprint],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -131,7 +133,7 @@ def test_a_peer_on_the_network_finds_no_way_to_remove_ban_or_delete_and_the_host
         while _line(member).get("type") != "ack":
             pass
 
-        probe = json.loads(run_in(peer_ns, PEER_PROBE, base, timeout=TIMEOUT))
+        probe = json.loads(run_in(peer_ns, PEER_PROBE, base, driver.fingerprint, timeout=TIMEOUT))
         # No route changes anything: unknown paths are 404, the read-only ones refuse other methods.
         changed = {request: status for request, status in probe["statuses"].items() if status < 400}
         assert set(changed) <= {
@@ -157,7 +159,7 @@ def test_a_peer_on_the_network_finds_no_way_to_remove_ban_or_delete_and_the_host
         assert _line(member) == {"again_closed": 4021}
         assert driver.call("members", "general") == []
         # Its HTTP requests are refused too, with a sentence.
-        status, body = fetch(peer_ns, f"{base}/api/health")
+        status, body = fetch(peer_ns, f"{base}/api/health", driver.fingerprint)
         assert (status, body.strip()) == (403, "The host of this server has banned this address.")
     finally:
         member.wait(TIMEOUT)

@@ -24,12 +24,12 @@ PASSWORD = "host only"
 
 PEER_PROBE = """
 import asyncio, json, sys, urllib.request
-import websockets
+from tests.support.pinned_clients import pinned_connect, pinned_opener
 
-base = sys.argv[1]
-ws_base = base.replace("http://", "ws://")
+base, pin = sys.argv[1], sys.argv[2]
+ws_base = base.replace("https://", "wss://")
 ORIGIN = "http://10.217.0.2:8080"
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+opener = pinned_opener(pin)
 
 def http(method, path, origin=None):
     body = json.dumps({"room": "general", "password": "mine now", "private": True}).encode()
@@ -53,7 +53,7 @@ for path in paths:
 
 async def frames():
     answers = []
-    async with websockets.connect(ws_base + "/ws/general?v=2&name=Mallory", origin=ORIGIN) as ws:
+    async with pinned_connect(ws_base + "/ws/general?v=2&name=Mallory", pin, origin=ORIGIN) as ws:
         for frame in ({"type": "make_private", "password": "mine now"},
                       {"type": "set_password", "room": "general", "password": "mine now"},
                       {"type": "make_room_private", "room": "general", "password": "mine now"},
@@ -71,9 +71,10 @@ print(json.dumps({"statuses": statuses, "frames": asyncio.run(frames())}))
 PEER_JOIN = """
 import asyncio, json, sys
 import websockets
+from tests.support.pinned_clients import pinned_connect
 
 async def main():
-    async with websockets.connect(sys.argv[1] + "/ws/general?v=2&name=Bob") as ws:
+    async with pinned_connect(sys.argv[1] + "/ws/general?v=2&name=Bob", sys.argv[3]) as ws:
         await ws.send(json.dumps({"type": "password", "password": sys.argv[2]}))
         first = json.loads(await asyncio.wait_for(ws.recv(), 10))
         try:
@@ -100,8 +101,8 @@ def hosted():
 
 def test_a_peer_on_the_network_cannot_set_or_clear_a_room_password_and_the_host_s_control_can(hosted):
     driver, peer_ns = hosted
-    base = f"http://{HOST}:{PORT}"
-    probe = json.loads(run_in(peer_ns, PEER_PROBE, base, timeout=TIMEOUT))
+    base = f"https://{HOST}:{PORT}"
+    probe = json.loads(run_in(peer_ns, PEER_PROBE, base, driver.fingerprint, timeout=TIMEOUT))
     changed = {request: status for request, status in probe["statuses"].items() if status < 400}
     # Only the read-only room list answers, and only to GET.
     assert set(changed) <= {f"GET /api/rooms {origin}" for origin in (None, "http://10.217.0.2:8080")}, (
@@ -111,9 +112,10 @@ def test_a_peer_on_the_network_cannot_set_or_clear_a_room_password_and_the_host_
     assert driver.call("privacy", "general") == {"room": "general", "private": False}
 
     assert driver.call("make_private", "general", PASSWORD) == {"room": "general", "private": True}
-    wrong = json.loads(run_in(peer_ns, PEER_JOIN, base.replace("http://", "ws://"), "mine now"))
+    ws_base = base.replace("https://", "wss://")
+    wrong = json.loads(run_in(peer_ns, PEER_JOIN, ws_base, "mine now", driver.fingerprint))
     assert (wrong["first"]["code"], wrong["closed"]) == ("password_wrong", 4014)
-    right = json.loads(run_in(peer_ns, PEER_JOIN, base.replace("http://", "ws://"), PASSWORD))
+    right = json.loads(run_in(peer_ns, PEER_JOIN, ws_base, PASSWORD, driver.fingerprint))
     assert right["first"]["type"] == "entered"
 
     assert driver.call("make_open", "general") == {"room": "general", "private": False}

@@ -171,14 +171,18 @@ print(response.status); print(response.read().decode())
 """
 
 
-def fetch(ns: str, url: str, fingerprint: bytes | None = None) -> tuple[int, str]:
+def _pin(fingerprint: bytes | str | None) -> str:
+    """A fingerprint as a command line carries it (a join link's form; "" for none)."""
+    return fingerprint_in_link(fingerprint) if isinstance(fingerprint, bytes) else fingerprint or ""
+
+
+def fetch(ns: str, url: str, fingerprint: bytes | str | None = None) -> tuple[int, str]:
     """(status, body) of GET `url` from inside `ns`; an https URL's host must hold `fingerprint`."""
-    pin = fingerprint_in_link(fingerprint) if fingerprint is not None else ""
-    status, _, body = run_in(ns, FETCH, url, pin).partition("\n")
+    status, _, body = run_in(ns, FETCH, url, _pin(fingerprint)).partition("\n")
     return int(status), body
 
 
-def fetch_json(ns: str, url: str, fingerprint: bytes | None = None) -> Any:
+def fetch_json(ns: str, url: str, fingerprint: bytes | str | None = None) -> Any:
     status, body = fetch(ns, url, fingerprint)
     assert status == 200, body
     return json.loads(body)
@@ -186,20 +190,10 @@ def fetch_json(ns: str, url: str, fingerprint: bytes | None = None) -> Any:
 
 CHAT = """
 import asyncio, json, sys
-import websockets
-from server.peers.pinned_tls import pinned_socket_connection
-from server.tls.contexts import client_context
-from server.tls.safety_code import fingerprint_from_link
+from tests.support.pinned_clients import pinned_connect
 
 async def main(url, text, room, pin):
-    expected = fingerprint_from_link(pin) if pin else None
-    seen = []
-    async with websockets.connect(
-        url,
-        ssl=client_context(),
-        server_hostname="",
-        create_connection=pinned_socket_connection(expected, seen),
-    ) as ws:
+    async with pinned_connect(url, pin) as ws:
         await ws.send(json.dumps({"text": text, "sender": "netns", "room": room}))
         while True:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -210,12 +204,15 @@ asyncio.run(main(*sys.argv[1:5]))
 """
 
 
-def chat(ns: str, address: str, port: int, room: str, text: str, fingerprint: bytes | None = None) -> dict:
+def chat(
+    ns: str, address: str, port: int, room: str, text: str, fingerprint: bytes | str | None = None
+) -> dict:
     """From inside `ns`, join `room` at address:port as a seed client over wss (the host's key
     checked against `fingerprint` when given), send `text`, get it back."""
     shown = f"[{address}]" if ":" in address else address
-    pin = fingerprint_in_link(fingerprint) if fingerprint is not None else ""
-    frame: dict = json.loads(run_in(ns, CHAT, f"wss://{shown}:{port}/ws/{room}", text, room, pin))
+    frame: dict = json.loads(
+        run_in(ns, CHAT, f"wss://{shown}:{port}/ws/{room}", text, room, _pin(fingerprint))
+    )
     return frame
 
 
@@ -234,7 +231,7 @@ server.bind()
 server.start()
 server.start_listener("0.0.0.0", int(sys.argv[1]))
 controls = getattr(importlib.import_module(module), name)(server)
-print(json.dumps({"ready": server.port}), flush=True)
+print(json.dumps({"ready": server.port, "fingerprint": server.app.state.tls.link_fingerprint}), flush=True)
 for line in sys.stdin:
     command, *args = json.loads(line)
     if command == "stop":
@@ -258,7 +255,10 @@ class HostDriver:
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert "ready" in self._read()
+        ready = self._read()
+        assert "ready" in ready
+        # The host's key as a join link carries it: clients in other namespaces pin it.
+        self.fingerprint: str = ready["fingerprint"]
 
     def _read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
