@@ -1,5 +1,7 @@
 """The limits for an address on the network, from a real peer: a client in its own network
-namespace (10.215.0.2) against `lanchat serve` in another (10.215.0.1), joined by a veth pair."""
+namespace (10.215.0.2) against `lanchat serve` in another (10.215.0.1), joined by a veth pair.
+The peer speaks TLS, as everything from the network does (the host's key checked); the server's
+own machine seeds rooms over loopback."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from server.policy import (
     RATE_LIMIT_BURST,
 )
 from server.protocol.codes import CloseCode, ErrorCode
+from server.tls.safety_code import fingerprint_in_link
 from tests.support.netns import chat, network, run_in
 from tests.support.server_process import FROM_SOURCE, ServeProcess
+from tests.support.tls_hosts import host_fingerprint
 
 pytestmark = [pytest.mark.process, pytest.mark.netns]
 
@@ -55,13 +59,17 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
 
+def pin(server: ServeProcess) -> str:
+    return fingerprint_in_link(host_fingerprint(server.data_dir))
+
+
 FLOOD = """
 import asyncio, json, sys, time
-import websockets
+from tests.support.pinned_clients import pinned_connect
 
-async def main(base, connections, per_connection):
+async def main(base, connections, per_connection, pin):
     # after=1: the rooms' one message from the setup is not replayed
-    sockets = [await websockets.connect(f"{base}/ws/flood-{i}?after=1") for i in range(connections)]
+    sockets = [await pinned_connect(f"{base}/ws/flood-{i}?after=1", pin) for i in range(connections)]
     started = time.monotonic()
     for i, ws in enumerate(sockets):
         for n in range(per_connection):
@@ -80,7 +88,7 @@ async def main(base, connections, per_connection):
         await ws.close()
     print(json.dumps({"stored": stored, "refusals": refusals, "elapsed": elapsed}))
 
-asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]))
 """
 
 
@@ -88,12 +96,13 @@ def test_fifty_connections_from_one_address_share_its_rate_limit_and_another_add
     peer_and_server,
 ):
     peer_ns, server_ns, server = peer_and_server
-    base = f"ws://{SERVER_ADDRESS}:{server.port}"
+    base = f"wss://{SERVER_ADDRESS}:{server.port}"
     # The rooms exist already (made from the server's own machine), as the peer may make only
     # NEW_ROOMS_BURST new ones at once.
     run_in(server_ns, SEED_ROOMS, f"ws://127.0.0.1:{server.port}", str(FLOOD_CONNECTIONS))
     # Each connection stays inside its own burst; together they pass the address's many times over.
-    result = json.loads(run_in(peer_ns, FLOOD, base, str(FLOOD_CONNECTIONS), str(RATE_LIMIT_BURST)))
+    flood = (base, str(FLOOD_CONNECTIONS), str(RATE_LIMIT_BURST), pin(server))
+    result = json.loads(run_in(peer_ns, FLOOD, *flood))
     sent = FLOOD_CONNECTIONS * RATE_LIMIT_BURST
     assert result["stored"] + len(result["refusals"]) == sent
     allowed = ADDRESS_RATE_LIMIT_BURST + ADDRESS_RATE_LIMIT_PER_SECOND * (result["elapsed"] + 1.0)
@@ -108,11 +117,23 @@ def test_fifty_connections_from_one_address_share_its_rate_limit_and_another_add
 CAPS = """
 import asyncio, base64, json, os, socket, sys
 import websockets
+from server.peers.pinned_tls import checked_identity
+from server.tls.contexts import client_context
+from server.tls.safety_code import fingerprint_from_link
+from tests.support.pinned_clients import pinned_connect
 
 host, port, room_sockets, connections = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+pin = sys.argv[5]
+
+def connect():
+    # A connection is the host's to count once its TLS handshake is made: the door before it
+    # only waits for the first byte.
+    sock = client_context().wrap_socket(socket.create_connection((host, port), timeout=5))
+    checked_identity(sock, fingerprint_from_link(pin))
+    return sock
 
 def handshake():
-    sock = socket.create_connection((host, port), timeout=5)
+    sock = connect()
     key = base64.b64encode(os.urandom(16)).decode()
     head = (f"GET /ws/general HTTP/1.1\\r\\nHost: {host}:{port}\\r\\nUpgrade: websocket\\r\\n"
             f"Connection: Upgrade\\r\\nSec-WebSocket-Key: {key}\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n")
@@ -126,7 +147,7 @@ for _ in range(room_sockets):
     statuses.append(answer.split(b" ")[1].decode())
 
 async def refused_socket():
-    async with websockets.connect(f"ws://{host}:{port}/ws/general") as ws:
+    async with pinned_connect(f"wss://{host}:{port}/ws/general", pin) as ws:
         frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
         try:
             await asyncio.wait_for(ws.recv(), 5)
@@ -134,15 +155,15 @@ async def refused_socket():
             return frame, closed.rcvd.code
 frame, code = asyncio.run(refused_socket())
 
-# The rest of the connection cap, as plain connections that send nothing yet.
+# The rest of the connection cap, as connections that send nothing after their handshake yet.
 for _ in range(connections - room_sockets):
-    held.append(socket.create_connection((host, port), timeout=5))
+    held.append(connect())
 health = f"GET /api/health HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n"
 held[-1].sendall(health.encode())
 last = held[-1].recv(100).split(b" ")[1].decode()
 held[-1].close()
-held[-1] = socket.create_connection((host, port), timeout=5)
-over = socket.create_connection((host, port), timeout=5).recv(4096).decode()
+held[-1] = connect()
+over = connect().recv(4096).decode()
 seen = {"statuses": sorted(set(statuses)), "frame": frame, "code": code, "last": last, "over": over}
 print(json.dumps(seen))
 """
@@ -158,6 +179,7 @@ def test_an_address_on_the_network_gets_its_own_smaller_caps_at_their_edges(peer
             str(server.port),
             str(MAX_ROOM_SOCKETS_PER_ADDRESS),
             str(MAX_CONNECTIONS_PER_ADDRESS),
+            pin(server),
         )
     )
     assert result["statuses"] == ["101"]  # all MAX_ROOM_SOCKETS_PER_ADDRESS of them
@@ -173,11 +195,12 @@ def test_an_address_on_the_network_gets_its_own_smaller_caps_at_their_edges(peer
 NEW_ROOMS = """
 import asyncio, json, sys
 import websockets
+from tests.support.pinned_clients import pinned_connect
 
-base, count = sys.argv[1], int(sys.argv[2])
+base, count, pin = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 async def join(room):
-    async with websockets.connect(f"{base}/ws/{room}?v=2") as ws:
+    async with pinned_connect(f"{base}/ws/{room}?v=2", pin) as ws:
         frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
         while frame["type"] == "message":  # the room's history comes first
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
@@ -200,9 +223,9 @@ def test_an_address_on_the_network_makes_its_burst_of_new_rooms_and_the_next_is_
     peer_and_server,
 ):
     peer_ns, server_ns, server = peer_and_server
-    base = f"ws://{SERVER_ADDRESS}:{server.port}"
+    base = f"wss://{SERVER_ADDRESS}:{server.port}"
     assert chat(server_ns, "127.0.0.1", server.port, "lobby", "hi")["text"] == "hi"  # a room that exists
-    result = json.loads(run_in(peer_ns, NEW_ROOMS, base, str(NEW_ROOMS_BURST)))
+    result = json.loads(run_in(peer_ns, NEW_ROOMS, base, str(NEW_ROOMS_BURST), pin(server)))
     assert all(joined["welcome"] for joined in result["made"])  # each new (and gone again once left)
     over = result["over"]
     assert over["frame"]["code"] == ErrorCode.TOO_MANY_NEW_ROOMS and over["frame"]["retry_after"] > 0
