@@ -9,7 +9,8 @@ In the host's namespace a `lanchat serve` answers HTTP, and a small announcer an
 (server.discovery.Announcer, as `--announce` and the window do) and withdraws it on command. In
 the browser's namespace a `lanchat serve --browse` keeps its list, and a watcher reads
 /api/discovered every 20 ms. "Listed" includes everything a user waits for: mDNS probing and
-announcing, resolving, and the HTTP probe of the host before it is listed. All three processes
+announcing, resolving, and the probe of the host (TLS, pinned to the fingerprint the announcement
+carries) before it is listed. All three processes
 stamp events with CLOCK_MONOTONIC, which namespaces share.
 """
 
@@ -34,8 +35,10 @@ sys.path.insert(0, str(ROOT))
 # Nothing outside the namespaces may multicast: the processes inside turn discovery on for themselves.
 os.environ["LANCHAT_DISCOVERY"] = "off"
 
+from server.tls.safety_code import fingerprint_in_link  # noqa: E402
 from tests.support.netns import Network, in_namespace, namespaces_problem  # noqa: E402
 from tests.support.server_process import ServeProcess  # noqa: E402
+from tests.support.tls_hosts import host_fingerprint  # noqa: E402
 
 # The issue's targets.
 LISTED_TARGET_SECONDS = 2.0
@@ -46,21 +49,22 @@ HOST_ADDRESS, BROWSER_ADDRESS = "10.213.0.1", "10.213.0.2"
 ANNOUNCER = """
 import asyncio, sys, time
 from server.peers.discovery import Announcer
+from server.tls.safety_code import fingerprint_from_link
 
-async def main(port):
+async def main(port, fingerprint):
     loop = asyncio.get_running_loop()
     announcer = None
     while line := await loop.run_in_executor(None, sys.stdin.readline):
         command, _, name = line.strip().partition(" ")
         print(f"{command} {time.monotonic()}", flush=True)
         if command == "announce":
-            announcer = Announcer(name, port, [sys.argv[2]])
+            announcer = Announcer(name, port, [sys.argv[2]], fingerprint=fingerprint)
             await announcer.start()
         elif command == "withdraw":
             await announcer.stop()
         print(f"done {time.monotonic()}", flush=True)
 
-asyncio.run(main(int(sys.argv[1])))
+asyncio.run(main(int(sys.argv[1]), fingerprint_from_link(sys.argv[3])))
 """
 
 WATCHER = """
@@ -130,7 +134,8 @@ def measure(rounds: int, folder: Path) -> tuple[list[float], list[float]]:
             folder / "browser", extra_args=("--host", "0.0.0.0", "--browse"), command=in_namespace(browser_ns)
         )
         started.append(browser.start())
-        announcer = python_in(host_ns, ANNOUNCER, str(http.port), HOST_ADDRESS)
+        fingerprint = fingerprint_in_link(host_fingerprint(http.data_dir))
+        announcer = python_in(host_ns, ANNOUNCER, str(http.port), HOST_ADDRESS, fingerprint)
         watcher = python_in(browser_ns, WATCHER, f"http://127.0.0.1:{browser.port}/api/discovered")
         started += [announcer, watcher]
         replies, changes = lines_of(announcer), lines_of(watcher)

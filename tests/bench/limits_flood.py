@@ -40,13 +40,16 @@ ROOM_SECONDS = 10.0
 PEER = """
 import asyncio, json, sys, time
 import websockets
+from server.tls.contexts import client_context
 
 base, write_seconds, room_seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 TEXT = "x" * 4000
+# A host from before TLS is reached over ws://, one since over wss:// (no pin: a benchmark).
+tls = {"ssl": client_context()} if base.startswith("wss://") else {}
 
 async def writer(index, until, counts):
     try:
-        async with websockets.connect(f"{base}/ws/flood-{index}", max_queue=None) as ws:
+        async with websockets.connect(f"{base}/ws/flood-{index}", max_queue=None, **tls) as ws:
             async def drain():
                 async for _ in ws:
                     pass
@@ -64,7 +67,7 @@ async def room_maker(until, counts, gate):
         async with gate:
             number = counts["rooms"] = counts["rooms"] + 1
             try:
-                async with websockets.connect(f"{base}/ws/made-{number}", open_timeout=5) as ws:
+                async with websockets.connect(f"{base}/ws/made-{number}", open_timeout=5, **tls) as ws:
                     await ws.send(json.dumps({"text": "hi", "sender": "Maker"}))
                     frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
                     counts["refused" if frame.get("type") == "error" else "made"] += 1
@@ -139,7 +142,9 @@ def history_on_disk(data: Path) -> tuple[float, int, int]:
 
 def measure(server: Serve, server_ns: str, peer_ns: str) -> dict[str, str]:
     probe = in_ns(server_ns, PROBE, str(server.port), str(WRITE_SECONDS + ROOM_SECONDS))
-    peer = in_ns(peer_ns, PEER, f"ws://{SERVER_ADDRESS}:{server.port}", str(WRITE_SECONDS), str(ROOM_SECONDS))
+    scheme = "wss" if server.speaks_tls else "ws"
+    base = f"{scheme}://{SERVER_ADDRESS}:{server.port}"
+    peer = in_ns(peer_ns, PEER, base, str(WRITE_SECONDS), str(ROOM_SECONDS))
     peer_out, peer_err = peer.communicate(timeout=90)
     probe_out, _ = probe.communicate(timeout=30)
     if peer.returncode != 0:

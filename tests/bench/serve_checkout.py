@@ -29,7 +29,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 USUAL_SOFT_NOFILE = 1024
 # The benchmark's other client: the server sees it as an address other than the flood's.
 OTHER_CLIENT = "127.0.0.2"
-SERVING = re.compile(r"serving at http://[^:]+:(\d+)")
+SERVING = re.compile(r"serving at https?://[^:]+:(\d+)")
+# Printed last when it started (by every version), after the host identity of one that speaks TLS.
+STARTED = "press Ctrl+C to stop"
+SPEAKS_TLS = "host identity (safety code):"
 
 
 def raise_own_file_limit() -> None:
@@ -73,6 +76,8 @@ class Serve:
         self.data = Path(tempfile.mkdtemp(prefix="lanchat-bench-data-"))
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
+        self._tls_said = False
+        self._settled = threading.Event()  # all its start-up lines are out
         self.output: list[str] = []
 
     def __enter__(self) -> Serve:
@@ -95,6 +100,9 @@ class Serve:
                 if match and not started.is_set():
                     self.port = int(match.group(1))
                     started.set()
+                self._tls_said = self._tls_said or line.startswith(SPEAKS_TLS)
+                if line.startswith(STARTED):
+                    self._settled.set()
 
         threading.Thread(target=read, daemon=True).start()
         if not started.wait(20):
@@ -107,6 +115,13 @@ class Serve:
             self.process.kill()
             self.process.wait(10)
         shutil.rmtree(self.data, ignore_errors=True)
+
+    @property
+    def speaks_tls(self) -> bool:
+        """A version since hosts speak TLS to the network (wss://, https://), as it said starting."""
+        if not self._settled.wait(20):
+            raise RuntimeError(f"{self.label} did not finish starting:\n" + "\n".join(self.output))
+        return self._tls_said
 
     def rss_mib(self) -> float:
         assert self.process is not None
