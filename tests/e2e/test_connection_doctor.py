@@ -1,4 +1,7 @@
-"""The connection doctor in Chromium: a join by address that fails says which step failed, there."""
+"""The connection doctor in Chromium: a join by address that fails says which step failed, there.
+
+The doctor reaches another host as lanchat does, over TLS: a plain web server fails at the
+encryption step; one that speaks TLS but is not lanchat, at "lanchat answers"."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import join_room, screenshot
 from tests.support.ports import free_port
+from tests.support.tls_hosts import serving_context
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -19,9 +23,21 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
+def plain_web_server(tmp_path) -> Iterator[str]:
+    """A web server that is not lanchat and speaks no TLS, on loopback: HOST:PORT."""
+    yield from _serve(tmp_path, tls=False)
+
+
+@pytest.fixture
 def web_server(tmp_path) -> Iterator[str]:
-    """A web server that is not lanchat, on loopback: HOST:PORT."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: QuietHandler(*a, directory=str(tmp_path)))
+    """A web server that is not lanchat, over TLS with a key of its own, on loopback: HOST:PORT."""
+    yield from _serve(tmp_path, tls=True)
+
+
+def _serve(folder, tls: bool) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: QuietHandler(*a, directory=str(folder)))
+    if tls:
+        server.socket = serving_context(folder / "identity").wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -64,6 +80,32 @@ def test_a_join_by_address_to_a_web_server_says_it_is_not_lanchat_beside_that_fo
     expect(listed.get_by_test_id("doctor-what")).to_have_text(
         f"Checked from this computer: 127.0.0.1 is there, but nothing listens on port {port}."
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "name", "what", "step", "cancel"),
+    [
+        ("en-US", "Name", ", but not with encryption (TLS).", "failed: Encryption (TLS)", "Cancel"),
+        (
+            "ru-RU",
+            "Имя",
+            " что-то отвечает, но без шифрования (TLS).",
+            "не пройден: Шифрование (TLS)",
+            "Отмена",
+        ),
+    ],
+)
+def test_a_join_by_address_to_a_plain_web_server_fails_at_the_encryption_step(
+    lanchat, new_page, plain_web_server, locale, name, what, step, cancel
+):
+    page = new_page(locale=locale)
+    form = open_address_form(page, lanchat.url, plain_web_server, name)
+    form.locator("button[type='submit']").click()
+    doctor = page.locator("details [data-testid='connection-doctor']")
+    expect(doctor.get_by_test_id("doctor-what")).to_contain_text(f"{plain_web_server}{what}")
+    expect(doctor.locator("li.failed")).to_contain_text(step)
+    page.get_by_role("button", name=cancel).scroll_into_view_if_needed()
+    screenshot(page, f"doctor-not-tls-{locale}")
 
 
 def test_the_doctor_speaks_russian(lanchat, new_page, web_server):

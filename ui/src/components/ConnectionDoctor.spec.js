@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import process from 'node:process'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import JoinScreen from './JoinScreen.vue'
@@ -77,10 +80,76 @@ describe('the connection doctor on the join screen', () => {
     expect(doctor.findAll('li').map((li) => li.classes()[0])).toEqual([
       'passed',
       'passed',
+      'passed',
+      'passed',
       'failed',
       'untried',
       'untried',
     ])
+  })
+
+  it('names a port that does not speak TLS at the encryption step, in English', async () => {
+    serverAnswering({ address: there, outcome: 'not_tls', step: 'tls', resolved: ['10.0.0.7'] })
+    const wrapper = mountJoin()
+    await failJoinByAddress(wrapper)
+    const doctor = wrapper.get('[data-testid="connection-doctor"]')
+    expect(doctor.get('[data-testid="doctor-what"]').text()).toBe(
+      'Checked from this computer: something answers at 10.0.0.7:8765, but not with encryption (TLS).',
+    )
+    expect(doctor.get('[data-testid="doctor-next"]').text()).toContain('update lanchat there')
+    const steps = doctor.findAll('li')
+    expect(steps[2].classes()).toContain('failed')
+    expect(steps[2].text()).toContain('Encryption (TLS)')
+    expect(steps[3].classes()).toContain('untried')
+  })
+
+  it('says in Russian that a handshake refusing TLS 1.3 failed', async () => {
+    serverAnswering({ address: there, outcome: 'tls_failed', step: 'tls', resolved: [] })
+    const wrapper = mountJoin({}, 'ru')
+    await failJoinByAddress(wrapper)
+    expect(wrapper.get('[data-testid="doctor-what"]').text()).toBe(
+      'Проверено с этого компьютера: не удалось установить шифрованное соединение (TLS 1.3) с 10.0.0.7:8765.',
+    )
+    expect(wrapper.findAll('li')[2].text()).toContain('Шифрование (TLS)')
+  })
+
+  it.each([
+    [
+      'en',
+      'presented another identity',
+      'Expected safety code 11111 22222 33333 44444 55555; it presented 66666 77777 88888 99999 00000.',
+      'Host identity',
+    ],
+    [
+      'ru',
+      'предъявил не ту подлинность',
+      'Ожидался код безопасности 11111 22222 33333 44444 55555, а предъявлен 66666 77777 88888 99999 00000.',
+      'Подлинность хоста',
+    ],
+  ])('names a changed identity with both safety codes (%s)', async (locale, what, next, step) => {
+    serverAnswering({
+      address: there,
+      outcome: 'identity_changed',
+      step: 'identity',
+      resolved: ['10.0.0.7'],
+      safety_code: '66666 77777 88888 99999 00000',
+      expected_safety_code: '11111 22222 33333 44444 55555',
+    })
+    const wrapper = mountJoin({}, locale)
+    await failJoinByAddress(wrapper)
+    expect(wrapper.get('[data-testid="doctor-what"]').text()).toContain(what)
+    expect(wrapper.get('[data-testid="doctor-next"]').text()).toContain(next)
+    const steps = wrapper.findAll('li')
+    expect(steps.map((li) => li.classes()[0])).toEqual([
+      'passed',
+      'passed',
+      'passed',
+      'failed',
+      'untried',
+      'untried',
+      'untried',
+    ])
+    expect(steps[3].text()).toContain(step)
   })
 
   it('says in Russian that nothing listens on the port', async () => {
@@ -181,6 +250,33 @@ describe('the connection doctor on the join screen', () => {
         'protocol',
         'upgrade',
       ])
+      expect(Object.keys(locale.doctorTls.step)).toEqual(['tls', 'identity'])
+      expect(Object.keys(locale.doctorTls.outcome).sort()).toEqual(
+        Object.keys(en.doctorTls.next).sort(),
+      )
+      expect(Object.keys(locale.doctorTls.next).sort()).toEqual(
+        Object.keys(ru.doctorTls.next).sort(),
+      )
     }
+  })
+
+  it('has words for every step and outcome the server names (server/peers/doctor.py)', async () => {
+    const { default: en } = await import('../locales/en.js')
+    const { DOCTOR_STEPS } = await import('./ConnectionDoctor.vue')
+    // Vitest runs in ui/: the server's doctor is beside it.
+    const doctorSource = readFileSync(
+      join(process.cwd(), '..', 'server', 'peers', 'doctor.py'),
+      'utf8',
+    )
+    const enumValues = (name) => {
+      const body = doctorSource.split(`class ${name}(StrEnum):`)[1].split('\n\n\n')[0]
+      return [...body.matchAll(/^ {4}[A-Z_]+ = "([a-z_]+)"/gm)].map((match) => match[1])
+    }
+    expect(enumValues('Step')).toEqual([...DOCTOR_STEPS])
+    const outcomes = new Set([
+      ...Object.keys(en.doctor.outcome),
+      ...Object.keys(en.doctorTls.outcome),
+    ])
+    for (const outcome of enumValues('Outcome')) expect(outcomes).toContain(outcome)
   })
 })

@@ -2,7 +2,8 @@
 // browser reports a refused port, a silent address and a web server that is not lanchat as
 // the same bare error, the server beside the page can tell them apart. Only this machine's
 // own server answers; anywhere else `diagnosis.state` is 'unavailable' and the page says
-// what the browser alone can tell.
+// what the browser alone can tell. Given the host's fingerprint (its pin, or a join link's), the
+// server also checks that the host presents that key, and says nothing to it when it does not.
 import { ref } from 'vue'
 import { PROTOCOL_VERSION } from '../protocol.js'
 
@@ -15,7 +16,7 @@ export const DOCTOR_HEADER = 'X-Lanchat-Doctor'
 
 /**
  * @param {{ serverHost: string, fetchImpl?: typeof fetch }} options  serverHost: "name:port" of our server
- * @returns {{ diagnosis: import('vue').Ref<null | { address: string, state: 'checking'|'done'|'unavailable', result: object | null }>, diagnose: (address: string) => Promise<void>, clear: () => void }}
+ * @returns {{ diagnosis: import('vue').Ref<null | { address: string, state: 'checking'|'done'|'unavailable', result: object | null }>, diagnose: (address: string, options?: { fingerprint?: string }) => Promise<void>, clear: () => void }}
  */
 export function useConnectionDoctor({
   serverHost,
@@ -24,10 +25,11 @@ export function useConnectionDoctor({
   const diagnosis = ref(null)
   let asked = 0 // only the latest question's answer is shown
 
-  async function diagnose(address) {
+  async function diagnose(address, { fingerprint = '' } = {}) {
     const ticket = ++asked
     diagnosis.value = { address, state: 'checking', result: null }
     const query = new URLSearchParams({ address, v: String(PROTOCOL_VERSION) })
+    if (fingerprint) query.set('fp', fingerprint) // as a join link's #fp= carries it
     let shown = { address, state: 'unavailable', result: null }
     const base = serverHost ? `http://${serverHost}` : ''
     const giveUpAt = Date.now() + DOCTOR_TIMEOUT_MS

@@ -43,6 +43,23 @@ describe('useConnectionDoctor', () => {
     expect(doctor.diagnosis.value).toBeNull()
   })
 
+  it('asks the server to check the host against the fingerprint it is given', async () => {
+    const urls = []
+    const fetchImpl = async (url) => {
+      urls.push(new URL(url))
+      return { ok: true, json: async () => ({ outcome: 'identity_changed', step: 'identity' }) }
+    }
+    const doctor = useConnectionDoctor({ serverHost: '127.0.0.1:1', fetchImpl })
+    await doctor.diagnose('10.0.0.1:8765', {
+      fingerprint: 'JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U',
+    })
+    await doctor.diagnose('10.0.0.1:8765')
+    expect(urls.map((url) => url.searchParams.get('fp'))).toEqual([
+      'JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U',
+      null,
+    ])
+  })
+
   it('is unavailable when our server refuses to check (not this machine)', async () => {
     const fetchImpl = async () => ({ ok: false, status: 403, json: async () => ({}) })
     const doctor = useConnectionDoctor({ serverHost: '192.168.1.5:8765', fetchImpl })

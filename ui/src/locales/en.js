@@ -437,6 +437,25 @@ export default {
     joinOn: 'Join on {host}',
     joinRoomOn: 'Join {room} on {host}',
   },
+  doctorTls: {
+    step: { tls: 'Encryption (TLS)', identity: 'Host identity' },
+    outcome: {
+      not_tls:
+        'Checked from this computer: something answers at {address}, but not with encryption (TLS).',
+      tls_failed:
+        'Checked from this computer: no encrypted connection (TLS 1.3) to {address} could be made.',
+      identity_changed:
+        'Checked from this computer: the host at {address} presented another identity than the one this app trusts. Nothing was sent to it.',
+    },
+    next: {
+      not_tls:
+        'Another program uses that port, or a lanchat too old to encrypt. Check the port in that computer’s Host panel, and update lanchat there.',
+      tls_failed:
+        'Update lanchat on that computer. If it is up to date, a proxy or security software between the computers may be interfering with encryption.',
+      identity_changed:
+        'Expected safety code {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, someone on the network may be posing as that host.',
+    },
+  },
   error: {
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',
