@@ -5,16 +5,21 @@ encryption step; one that speaks TLS but is not lanchat, at "lanchat answers".""
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
 
+from server.peers.doctor import DOCTOR_HEADER
+from server.tls.safety_code import fingerprint_in_link, safety_code
 from tests.support.browser import join_room, screenshot
 from tests.support.ports import free_port
-from tests.support.tls_hosts import serving_context
+from tests.support.tls_hosts import identity_in, serving_context
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -155,3 +160,36 @@ def test_what_the_doctor_found_goes_once_the_address_is_corrected_and_its_rooms_
     expect(page.locator("[data-testid='connection-doctor'] li")).to_have_count(0)
     page.locator("details [data-testid='room-list']").scroll_into_view_if_needed()
     screenshot(page, f"doctor-cleared-{locale}-{width}")
+
+
+@pytest.mark.parametrize(
+    ("locale", "name", "what", "step"),
+    [
+        ("en-US", "Name", "presented another identity", "failed: Host identity"),
+        ("ru-RU", "Имя", "предъявил не ту подлинность", "не пройден: Подлинность хоста"),
+    ],
+)
+def test_a_changed_identity_the_doctor_found_is_named_with_both_safety_codes(
+    lanchat, new_page, plain_web_server, tmp_path, locale, name, what, step
+):
+    # The real doctor, asked to expect another key of the lanchat it checks: its answer is what
+    # the page gets back when it passes the fingerprint it pinned (the fetch is the boundary).
+    expected = identity_in(tmp_path / "the-key-pinned-before").fingerprint
+    query = urllib.parse.urlencode({"address": lanchat.host, "fp": fingerprint_in_link(expected)})
+    request = urllib.request.Request(f"{lanchat.url}api/diagnose?{query}", headers={DOCTOR_HEADER: "1"})
+    with urllib.request.urlopen(request, timeout=20) as response:
+        diagnosis = json.load(response)
+    assert (diagnosis["outcome"], diagnosis["step"]) == ("identity_changed", "identity"), diagnosis
+    page = new_page(locale=locale)
+    page.route(
+        "**/api/diagnose?*", lambda route: route.fulfill(json=dict(diagnosis, address=plain_web_server))
+    )
+    form = open_address_form(page, lanchat.url, plain_web_server, name)
+    form.locator("button[type='submit']").click()
+    doctor = page.locator("details [data-testid='connection-doctor']")
+    expect(doctor.get_by_test_id("doctor-what")).to_contain_text(what)
+    expect(doctor.get_by_test_id("doctor-next")).to_contain_text(safety_code(expected))
+    expect(doctor.get_by_test_id("doctor-next")).to_contain_text(diagnosis["safety_code"])
+    expect(doctor.locator("li.failed")).to_contain_text(step)
+    doctor.scroll_into_view_if_needed()
+    screenshot(page, f"doctor-identity-changed-{locale}")
