@@ -12,10 +12,12 @@ import signal
 
 import pytest
 
+from server.tls.safety_code import fingerprint_in_link
 from tests.support.app_process import AppProcess, app_environment
 from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
 from tests.support.ports import free_port
 from tests.support.server_process import ServeProcess
+from tests.support.tls_hosts import host_fingerprint
 
 pytestmark = [pytest.mark.window, pytest.mark.process, pytest.mark.netns]
 
@@ -93,6 +95,12 @@ def test_the_window_lists_found_and_remembered_hosts_joins_one_in_a_click_and_an
         f"{PEER_ADDRESS}:{peer.port}": "found",
         f"{PEER_ADDRESS}:{REMEMBERED_PORT}": "remembered",
     }
+    # Each probed over TLS, with the key it holds: the peer's from its announcement.
+    keys = {h["port"]: h["fingerprint"] for h in window_lists(window)["hosts"]}
+    assert keys == {
+        peer.port: fingerprint_in_link(host_fingerprint(peer.data_dir)),
+        REMEMBERED_PORT: fingerprint_in_link(host_fingerprint(remembered.data_dir)),
+    }
     wait_for(
         lambda: window.js(
             "document.querySelector('[data-testid=discovered-hosts]')?.innerText.includes('Peer host')"
@@ -133,6 +141,7 @@ def test_the_window_lists_found_and_remembered_hosts_joins_one_in_a_click_and_an
         lambda: peer_lists(peer_ns, peer).get("Window user"), FOUND_WITHIN, "the peer finds the window"
     )
     assert (listed["address"], listed["port"], listed["protocol"]) == (WINDOW_ADDRESS, port, 2)
+    assert listed["fingerprint"] == fingerprint_in_link(host_fingerprint(window.data_dir))
 
     window.api("stop_hosting")
     wait_for(
