@@ -363,3 +363,37 @@ def test_a_host_name_is_at_most_max_host_chars(doctor, length, status):
     name = "a" * (length - len(".invalid")) + ".invalid"
     answer_status, body = ask(doctor.port, f"{name}:8765")
     assert answer_status == status, body
+
+
+def test_a_room_socket_connection_meeting_another_key_than_the_health_check_hears_nothing(doctor, tmp_path):
+    """A proxy that answers the health check with one key and the room socket with another: the
+    socket is pinned to the key the first connection showed, so it stops before the upgrade."""
+    keys = [serving_context(tmp_path / "first"), serving_context(tmp_path / "second")]
+    heard: list[bytes] = []
+    connections = 0
+
+    def answer(conn: socket.socket) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            tls = keys[min(connections, 2) - 1].wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
+        with tls:
+            tls.settimeout(ANSWER_TIMEOUT_SECONDS + 2)
+            try:
+                request = tls.recv(65536)
+            except (OSError, ssl.SSLError):
+                request = b""
+            if connections == 1:
+                tls.sendall(health_answer(200))
+            else:
+                heard.append(request)
+
+    with listener(answer) as port:
+        body = ask(doctor.port, f"127.0.0.1:{port}")[1]
+    assert (body["outcome"], body["step"]) == ("identity_changed", "identity"), body
+    assert "room socket" in body["detail"]
+    assert connections == 2
+    assert not any(heard), "no byte of the upgrade request reached the second key"
