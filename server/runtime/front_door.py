@@ -12,6 +12,11 @@ bytes of a handshake.
 - Plain from the network: served only when the host allows it (`--allow-plain-http`); otherwise a
   page request is redirected to https on the same port and a WebSocket or API call is told to use
   https/wss. Nothing of the app is reached.
+
+The door counts each connection against its address's cap (client_limits.py) the moment it is
+made, as the HTTP protocol did before there was a door: a peer cannot hold connections past its
+cap by saying nothing, or by starting a handshake it never finishes. One past the cap is answered
+with the plain 503 at once; one that says nothing within the head timeout gets the plain 408.
 """
 
 from __future__ import annotations
@@ -23,8 +28,14 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from server.addresses import is_loopback_host
-from server.runtime.http_guard import plain_response
+from server.runtime.http_guard import (
+    REFUSAL_LINGER_SECONDS,
+    plain_response,
+    request_timed_out,
+    too_many_connections,
+)
 from server.tls.contexts import ServingIdentity
+from server.web.client_limits import ClientConnections
 
 __all__ = ["MAX_PLAIN_HEAD_BYTES", "TLS_HANDSHAKE_RECORD", "FrontDoor", "front_door"]
 
@@ -48,11 +59,15 @@ class FrontDoor(asyncio.Protocol):
         tls: Callable[[], ServingIdentity | None],
         plain_from_network: bool,
         head_timeout: float,
+        clients: ClientConnections,
     ) -> None:
         self._inner = inner
         self._tls = tls
         self._plain_from_network = plain_from_network
         self._head_timeout = head_timeout
+        self._clients = clients
+        self._address: str | None = None
+        self._counted = False  # in `clients`, until handed over (the protocol inside takes it on)
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._head = bytearray()  # a plain request from the network, read to answer it
@@ -60,6 +75,11 @@ class FrontDoor(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast("asyncio.Transport", transport)
+        self._address = _peer_address(transport)
+        if not self._clients.admit(self._address, transport):
+            self._refuse()
+            return
+        self._counted = True
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self._head_timeout, self._timed_out)
 
@@ -75,7 +95,7 @@ class FrontDoor(asyncio.Protocol):
         if data[0] == TLS_HANDSHAKE_RECORD and tls is not None:
             self._hand_over()
             _start_tls(transport, self._inner(), tls, self._head_timeout, data)
-        elif tls is None or self._plain_from_network or is_loopback_host(_peer_address(transport)):
+        elif tls is None or self._plain_from_network or is_loopback_host(self._address):
             self._hand_over()
             _start_plain(transport, self._inner(), data)
         else:
@@ -88,10 +108,30 @@ class FrontDoor(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timer()
         self._done = True
+        self._release()
 
     def _hand_over(self) -> None:
+        # Still counted: the protocol inside counts the same connection (by its socket) and
+        # releases it when it ends; a TLS handshake that never ends is swept once it is closed.
         self._cancel_timer()
         self._done = True
+        self._counted = False
+
+    def _refuse(self) -> None:
+        """One connection past the address's cap: the plain 503 at once, before anything is read
+        (a TLS client sees a failed handshake), then it lingers so the answer is not reset away."""
+        self._done = True
+        assert self._transport is not None
+        transport = self._transport
+        transport.write(too_many_connections(self._address))
+        if transport.can_write_eof():
+            transport.write_eof()
+        asyncio.get_running_loop().call_later(REFUSAL_LINGER_SECONDS, transport.close)
+
+    def _release(self) -> None:
+        if self._counted and self._transport is not None:
+            self._counted = False
+            self._clients.release(self._address, self._transport)
 
     def _read_refused_head(self, data: bytes) -> None:
         self._head += data
@@ -105,7 +145,11 @@ class FrontDoor(asyncio.Protocol):
         self._close()
 
     def _timed_out(self) -> None:
+        """Nothing (or no whole head) within the head timeout: the plain 408, as the HTTP
+        protocol behind the door says it."""
         self._timer = None
+        if self._transport is not None and not self._done:
+            self._transport.write(request_timed_out(self._head_timeout))
         self._close()
 
     def _close(self) -> None:
@@ -113,6 +157,7 @@ class FrontDoor(asyncio.Protocol):
         self._done = True
         if self._transport is not None:
             self._transport.close()
+        self._release()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -126,12 +171,14 @@ def front_door(
     *,
     plain_from_network: bool,
     head_timeout: float,
+    clients: ClientConnections,
 ) -> type[asyncio.Protocol]:
     """The `http` protocol for uvicorn.Config: `inner` (uvicorn's, with our guards) behind the door.
-    `tls` is asked at each connection, so a renewed certificate serves the next one."""
+    `tls` is asked at each connection, so a renewed certificate serves the next one; `clients`
+    counts every connection of every listener of the app."""
 
     def protocol(**uvicorn_arguments: Any) -> FrontDoor:
-        return FrontDoor(lambda: inner(**uvicorn_arguments), tls, plain_from_network, head_timeout)
+        return FrontDoor(lambda: inner(**uvicorn_arguments), tls, plain_from_network, head_timeout, clients)
 
     return cast("type[asyncio.Protocol]", protocol)
 

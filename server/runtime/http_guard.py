@@ -24,7 +24,15 @@ from server.policy import REQUEST_HEAD_TIMEOUT_SECONDS, UPLOAD_BODY_IDLE_SECONDS
 from server.web.client_limits import ClientConnections, connection_cap
 from server.web.files_routes import is_streaming_upload
 
-__all__ = ["READ_BYTES", "REFUSAL_LINGER_SECONDS", "GuardedH11Protocol", "LargeReads", "guarded_protocol"]
+__all__ = [
+    "READ_BYTES",
+    "REFUSAL_LINGER_SECONDS",
+    "GuardedH11Protocol",
+    "LargeReads",
+    "guarded_protocol",
+    "request_timed_out",
+    "too_many_connections",
+]
 
 # How long an upload's lost connection waits for the app to take the body it read (see
 # connection_lost): checks this far apart, at most this many.
@@ -46,6 +54,21 @@ def plain_response(status: int, reason: str, text: str) -> bytes:
         "connection: close\r\n\r\n"
     )
     return head.encode() + body
+
+
+def too_many_connections(address: str | None) -> bytes:
+    return plain_response(
+        503,
+        "Service Unavailable",
+        f"Too many connections from {address}: at most {connection_cap(address)} at once."
+        " Close some and try again.\n",
+    )
+
+
+def request_timed_out(seconds: float) -> bytes:
+    return plain_response(
+        408, "Request Timeout", f"The request did not arrive within {seconds:g} s (line, headers and body).\n"
+    )
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -184,25 +207,12 @@ class GuardedH11Protocol(H11Protocol):
             self.conn.their_state is h11.SEND_BODY and self.cycle is not None and self.cycle.response_started
         )
         if not answered:
-            self.transport.write(
-                plain_response(
-                    408,
-                    "Request Timeout",
-                    f"The request did not arrive within {self._head_timeout:g} s (line, headers and body).\n",
-                )
-            )
+            self.transport.write(request_timed_out(self._head_timeout))
         self.transport.close()
 
     def _refuse(self, address: str | None) -> None:
         self._refused = True
-        self.transport.write(
-            plain_response(
-                503,
-                "Service Unavailable",
-                f"Too many connections from {address}: at most {connection_cap(address)} at once."
-                " Close some and try again.\n",
-            )
-        )
+        self.transport.write(too_many_connections(address))
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(REFUSAL_LINGER_SECONDS, self.transport.close)

@@ -65,6 +65,7 @@ def uvicorn_config(
             lambda: state.tls,
             plain_from_network=config.allow_plain_http,
             head_timeout=config.request_head_timeout,
+            clients=app.clients,
         ),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         ws_max_size=TRANSPORT_MAX_FRAME_BYTES,

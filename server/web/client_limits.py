@@ -2,8 +2,9 @@
 file descriptor (or every slot) from everyone else.
 
 Two counts, because a refusal must be one the client understands:
-- every TCP connection (HTTP, half-sent requests, WebSockets) is counted when it is made, and one
-  past `connection_cap` is answered with a plain-text 503 at once (http_guard.py);
+- every TCP connection (HTTP, half-sent requests, WebSockets, TLS handshakes) is counted when it is
+  made, and one past `connection_cap` is answered with a plain-text 503 at once (the front door,
+  front_door.py; then the HTTP protocol inside it, http_guard.py, counts the same connection);
 - room sockets are counted again in the app, and one past `room_socket_cap` is accepted only to
   get an error frame and close code 4029, which the UI can show.
 The room socket cap is below the connection cap, so a client opening sockets sees the error frame.
@@ -48,7 +49,9 @@ class ClientConnections:
         # Transports, not a counter: a connection upgraded to a WebSocket is handed to uvicorn's
         # WebSocket protocol and its end is never reported back to the HTTP protocol that counted
         # it. A closed transport says so (`is_closing`), so closed ones are swept when counting.
-        self._transports: dict[str | None, set[asyncio.BaseTransport]] = {}
+        # Each is kept under its connection's socket: the front door counts the TCP connection,
+        # and the HTTP protocol inside TLS, whose transport is another object, the same one.
+        self._transports: dict[str | None, dict[object, asyncio.BaseTransport]] = {}
         self._room_sockets: Counter[str | None] = Counter()
         self._admitted = 0
 
@@ -62,31 +65,35 @@ class ClientConnections:
         self._admitted += 1
         if self._admitted % self.SWEEP_EVERY == 0:
             self._sweep()
-        held = self._transports.setdefault(address, set())
+        held = self._transports.setdefault(address, {})
+        key = _connection_key(transport)
+        if key in held:  # counted already, by the front door: the same connection
+            held[key] = transport
+            return True
         if len(held) >= connection_cap(address):
-            held.difference_update([t for t in held if t.is_closing()])
+            _drop_closed(held)
             if len(held) >= connection_cap(address):
                 return False
-        held.add(transport)
+        held[key] = transport
         return True
 
     def release(self, address: str | None, transport: asyncio.BaseTransport) -> None:
         held = self._transports.get(address)
         if held is None:
             return
-        held.discard(transport)
-        held.difference_update([t for t in held if t.is_closing()])
+        held.pop(_connection_key(transport), None)
+        _drop_closed(held)
         if not held:
             del self._transports[address]
 
     def _sweep(self) -> None:
         for address, held in list(self._transports.items()):
-            held.difference_update([t for t in held if t.is_closing()])
+            _drop_closed(held)
             if not held:
                 del self._transports[address]
 
     def connections_of(self, address: str | None) -> int:
-        return sum(1 for t in self._transports.get(address, ()) if not t.is_closing())
+        return sum(1 for t in self._transports.get(address, {}).values() if not t.is_closing())
 
     @contextmanager
     def room_socket(self, address: str | None) -> Iterator[bool]:
@@ -101,3 +108,15 @@ class ClientConnections:
             self._room_sockets[address] -= 1
             if self._room_sockets[address] <= 0:
                 del self._room_sockets[address]
+
+
+def _connection_key(transport: asyncio.BaseTransport) -> object:
+    """One connection, whichever transport reports it: its socket (a TLS transport answers with
+    the socket of the TCP transport under it), or the transport itself when it has none."""
+    sock = transport.get_extra_info("socket")
+    return transport if sock is None else sock
+
+
+def _drop_closed(held: dict[object, asyncio.BaseTransport]) -> None:
+    for key in [key for key, transport in held.items() if transport.is_closing()]:
+        del held[key]

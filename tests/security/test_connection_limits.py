@@ -18,6 +18,7 @@ from server.policy import (
     MAX_ROOM_SOCKETS_PER_LOOPBACK_ADDRESS,
 )
 from server.protocol.codes import CloseCode, ErrorCode
+from server.tls.contexts import client_context
 from server.web.client_limits import connection_cap, room_socket_cap
 from tests.support.raw_http import (
     OTHER_CLIENT,
@@ -74,6 +75,33 @@ def test_the_connection_past_an_addresss_cap_gets_a_plain_503_while_another_addr
     assert status_of(answer) == 503
     assert b"text/plain" in answer and b"Too many connections from 127.0.0.1" in answer
     assert status_of(raw_request(server.port, HEALTH, source=OTHER_CLIENT)) == 200
+
+
+def test_a_tls_connection_takes_one_place_under_the_cap_not_two(server, held):
+    # The front door counts the TCP connection, the HTTP protocol inside TLS the same one again.
+    for _ in range(MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS - 2):
+        held.append(open_connection(server.port))
+    tls = client_context().wrap_socket(open_connection(server.port))
+    held.append(tls)
+    tls.sendall(HEALTH.replace(b"Connection: close", b"Connection: keep-alive"))
+    assert status_of(read_response(tls)) == 200
+    last = open_connection(server.port)  # the cap's own connection
+    held.append(last)
+    last.sendall(HEALTH.replace(b"Connection: close", b"Connection: keep-alive"))
+    assert status_of(read_response(last)) == 200
+    assert status_of(read_all(open_connection(server.port))) == 503
+
+
+def test_a_tls_handshake_begun_and_never_finished_holds_its_place_under_the_cap(server, held):
+    for _ in range(MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS - 1):
+        held.append(open_connection(server.port))
+    stalled = open_connection(server.port)
+    held.append(stalled)
+    stalled.sendall(b"\x16\x03\x01")  # the first bytes of a ClientHello, and nothing more
+    over = open_connection(server.port)
+    answer = read_all(over)
+    over.close()
+    assert status_of(answer) == 503
 
 
 def test_a_connection_that_closes_frees_its_place_under_the_cap(server, held):

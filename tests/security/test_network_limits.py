@@ -126,8 +126,6 @@ host, port, room_sockets, connections = sys.argv[1], int(sys.argv[2]), int(sys.a
 pin = sys.argv[5]
 
 def connect():
-    # A connection is the host's to count once its TLS handshake is made: the door before it
-    # only waits for the first byte.
     sock = client_context().wrap_socket(socket.create_connection((host, port), timeout=5))
     checked_identity(sock, fingerprint_from_link(pin))
     return sock
@@ -155,15 +153,18 @@ async def refused_socket():
             return frame, closed.rcvd.code
 frame, code = asyncio.run(refused_socket())
 
-# The rest of the connection cap, as connections that send nothing after their handshake yet.
-for _ in range(connections - room_sockets):
-    held.append(connect())
+# The rest of the connection cap, as connections that send nothing yet (the front door counts
+# them the moment they are made), the cap's own one over TLS.
+for _ in range(connections - room_sockets - 1):
+    held.append(socket.create_connection((host, port), timeout=5))
+held.append(connect())
 health = f"GET /api/health HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n"
 held[-1].sendall(health.encode())
 last = held[-1].recv(100).split(b" ")[1].decode()
 held[-1].close()
-held[-1] = connect()
-over = connect().recv(4096).decode()
+held[-1] = socket.create_connection((host, port), timeout=5)
+# One past the cap: the plain 503 at once, before its handshake (which then fails: not TLS).
+over = socket.create_connection((host, port), timeout=5).recv(4096).decode()
 seen = {"statuses": sorted(set(statuses)), "frame": frame, "code": code, "last": last, "over": over}
 print(json.dumps(seen))
 """

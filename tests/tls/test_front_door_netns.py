@@ -89,11 +89,12 @@ print(json.dumps(answer.decode("latin-1")))  # as JSON: the answer's CR LF kept 
 """
 
 # Sends a request head one byte at a time, 0.1 s apart, never ending it; prints how many bytes
-# went before the host closed the connection, or "still open".
+# went before the host closed the connection and the status line it said, or "still open".
 TRICKLE = """
 import select, socket, sys, time
 host, port, patience = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 head = b"GET / HTTP/1.1\\r\\nHost: " + host.encode() + b"\\r\\nX-Slow: " + b"a" * 10_000
+answer = b""
 with socket.create_connection((host, port), timeout=patience) as sock:
     until = time.monotonic() + patience
     for sent, byte in enumerate(head):
@@ -108,8 +109,10 @@ with socket.create_connection((host, port), timeout=patience) as sock:
                 data = sock.recv(65536)
             except ConnectionResetError:
                 data = b""
+            answer += data
             if not data:
-                print(f"closed after {sent + 1}"); sys.exit()
+                status = answer.partition(b"\\r\\n")[0].decode()
+                print(f"closed after {sent + 1}: {status}"); sys.exit()
     print("still open")
 """
 
@@ -226,10 +229,11 @@ def test_with_allow_plain_http_the_network_is_served_in_the_clear(namespaces, se
     assert status == "HTTP/1.1 200 OK" and "<html" in body.lower()  # the page, not a redirect
 
 
-def test_a_connection_that_says_nothing_is_closed_after_the_head_timeout(namespaces, serve_in):
+def test_a_connection_that_says_nothing_gets_408_and_is_closed_after_the_head_timeout(namespaces, serve_in):
     _, client_ns = namespaces
     server = serve_in("--request-head-timeout", str(SHORT_HEAD_TIMEOUT))
-    assert raw(client_ns, server.port, "") == "<closed>"
+    answer = raw(client_ns, server.port, "")
+    assert answer.startswith("HTTP/1.1 408 Request Timeout") and answer.endswith("<closed>"), answer
 
 
 def test_a_plain_head_that_never_ends_is_closed_after_the_head_timeout(namespaces, serve_in):
@@ -238,7 +242,7 @@ def test_a_plain_head_that_never_ends_is_closed_after_the_head_timeout(namespace
     said = run_in(
         client_ns, TRICKLE, HOST, str(server.port), str(CLIENT_PATIENCE_SECONDS), timeout=60
     ).strip()
-    assert said.startswith("closed after"), said
+    assert said.startswith("closed after") and said.endswith("HTTP/1.1 408 Request Timeout"), said
 
 
 def test_a_plain_head_of_max_plain_head_bytes_is_answered_and_one_byte_more_unended_is_closed(
