@@ -66,11 +66,9 @@ def test_edits_deletes_and_reactions_each_take_the_rooms_next_position(open_stor
     assert store.react("r", first.id, "👍", "b" * 16, "Bob", True) is None  # so already: no position
     assert store.react("r", first.id, "🎉", "a" * 16, "Ann", True).changed_at == 5
     assert store.react("r", first.id, "👍", "a" * 16, "Ann", True).changed_at == 6
+    ann, bob = {"identity": "a" * 16, "name": "Ann"}, {"identity": "b" * 16, "name": "Bob"}
     assert store.reactions.of("r", [first.id, reply.id]) == {
-        first.id: [
-            {"emoji": "👍", "by": [{"identity": "b" * 16, "name": "Bob"}, {"identity": "a" * 16, "name": "Ann"}]},
-            {"emoji": "🎉", "by": [{"identity": "a" * 16, "name": "Ann"}]},
-        ]
+        first.id: [{"emoji": "👍", "by": [bob, ann]}, {"emoji": "🎉", "by": [ann]}]
     }
     assert store.reactions.emoji_count("r", first.id) == 2 and store.reactions.has_emoji("r", first.id, "🎉")
     assert store.react("r", first.id, "👍", "b" * 16, "Bob", False).changed_at == 7

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 
-from server.storage.sqlite_history import SqliteHistoryStore
 from server.storage.history import (
     MAX_HOST_HISTORY_BYTES,
     MAX_ROOM_HISTORY_BYTES,
@@ -16,6 +15,7 @@ from server.storage.history import (
     HistoryLimits,
     message_size,
 )
+from server.storage.sqlite_history import SqliteHistoryStore
 
 SIZE = message_size("Ann", "hello", None)  # every message below
 

@@ -10,8 +10,8 @@ from server.protocol.codes import ErrorCode
 from server.protocol.limits import MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS, SEARCH_SNIPPET_CHARS
 from server.protocol.refusals import Refused
 from server.storage.history import HistoryLimits, HistoryStore
-from server.storage.sqlite_history import SqliteHistoryStore
 from server.storage.search import index_words, query_terms, snippet
+from server.storage.sqlite_history import SqliteHistoryStore
 
 
 def found(store: HistoryStore, query: str, rooms=("general",)) -> list[str]:
