@@ -48,8 +48,9 @@ def find_postgres_bin() -> Path | None:
 
 
 class PostgresCluster:
-    def __init__(self, bin_dir: Path, folder: Path, port: int) -> None:
+    def __init__(self, bin_dir: Path, folder: Path, port: int, *, durable: bool = False) -> None:
         self.bin_dir = bin_dir
+        self.durable = durable
         self.folder = folder
         self.data = folder / "data"
         self.log = folder / "postgres.log"
@@ -71,11 +72,10 @@ class PostgresCluster:
             "-E", "UTF8",
             "--locale", "C.UTF-8",
         )  # fmt: skip
-        options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        if not self.durable:
             # A test cluster: a crash may lose it whole, so no fsync (much faster on a shared disk).
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bin_dir / "pg_ctl"),
             "-D", str(self.data),
@@ -105,11 +105,12 @@ class PostgresCluster:
 
 
 @contextmanager
-def running_cluster(bin_dir: Path) -> Iterator[PostgresCluster]:
-    """A cluster started in a new temporary folder, stopped and removed on exit."""
+def running_cluster(bin_dir: Path, *, durable: bool = False) -> Iterator[PostgresCluster]:
+    """A cluster started in a new temporary folder, stopped and removed on exit; `durable` keeps
+    the server's own settings for writes (fsync on), as a benchmark wants."""
     folder = Path(tempfile.mkdtemp(prefix="lanchat-pg-"))
     folder.chmod(0o700)
-    cluster = PostgresCluster(bin_dir, folder, free_port())
+    cluster = PostgresCluster(bin_dir, folder, free_port(), durable=durable)
     try:
         try:
             cluster.start()
