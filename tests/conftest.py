@@ -133,6 +133,20 @@ def open_store(request, tmp_path) -> Iterator[Callable[..., HistoryStore]]:
         store.close()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_args(request) -> Iterator[tuple[str, ...]]:
+    """`lanchat serve` arguments for each engine in turn: none (SQLite in the data folder), then
+    `--database` with a database of this module's own. Ask for it before the servers, so they
+    stop before their database goes."""
+    if request.param == "sqlite":
+        yield ()
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield ("--database", url)
+    cluster.drop_database(url)
+
+
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     """The data folder of this test's server (not made yet: the server makes it)."""
