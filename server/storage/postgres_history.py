@@ -55,8 +55,9 @@ from server.storage.search import SEARCH_INDEX_VERSION, SearchHit, Term, index_w
 
 __all__ = ["RECEIPTS_FILENAME", "SCHEMA_VERSION", "PostgresHistoryStore"]
 
-# PostgreSQL refuses a lexeme longer than this (bytes). A query is at most MAX_SEARCH_QUERY_CHARS
-# (200) characters, so a longer word could never be searched for anyway.
+# A tsvector's lexeme holds at most this many bytes. array_to_tsvector does not check: a longer
+# one comes back cut (2,148 x's as 100, which a query could then find). A query is at most
+# MAX_SEARCH_QUERY_CHARS (200) characters, so leaving such words out loses no search.
 _MAX_LEXEME_BYTES = 2047
 # Read receipts stay in a SQLite file of each node's data folder in this increment.
 RECEIPTS_FILENAME = "receipts.sqlite3"

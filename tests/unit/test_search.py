@@ -7,7 +7,12 @@ import sqlite3
 import pytest
 
 from server.protocol.codes import ErrorCode
-from server.protocol.limits import MAX_SEARCH_QUERY_CHARS, MAX_SEARCH_TERMS, SEARCH_SNIPPET_CHARS
+from server.protocol.limits import (
+    MAX_SEARCH_QUERY_CHARS,
+    MAX_SEARCH_TERMS,
+    MAX_TEXT_CHARS,
+    SEARCH_SNIPPET_CHARS,
+)
 from server.protocol.refusals import Refused
 from server.storage.history import HistoryLimits, HistoryStore
 from server.storage.search import index_words, query_terms, snippet
@@ -61,6 +66,16 @@ def test_both_engines_find_the_same_messages(open_store, query, texts):
     for text in TEXTS:
         store.append("general", "Ann", text)
     assert found(store, query) == texts
+
+
+def test_a_word_too_long_to_search_for_still_lets_its_message_be_stored_and_found(open_store):
+    # A tsvector's lexeme holds at most 2047 bytes (a longer one would come back cut, so 2,148 x's
+    # would be found as 100); a query is far shorter, so such a word is never asked for.
+    store = open_store()
+    store.append("general", "Ann", "я" * MAX_TEXT_CHARS)
+    store.append("general", "Ann", "x" * 2148 + " хвост")
+    assert found(store, "хвост") == ["x" * 2148 + " хвост"]
+    assert found(store, "x" * 100) == []
 
 
 def test_results_come_newest_first_and_only_from_the_rooms_asked(open_store):
