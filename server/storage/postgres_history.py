@@ -222,8 +222,12 @@ class PostgresHistoryStore:
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
         self._in_transaction = False
         self.reactions = PostgresReactions(self)
-        with self._guard():
-            self._migrate()
+        try:
+            with self._guard():
+                self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # --- the connection ---
 
