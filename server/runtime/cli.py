@@ -21,6 +21,8 @@ from server.rooms.validation import validate_room
 from server.runtime.announce import add_discovery_arguments, start_announcing, stop_announcing
 from server.runtime.runner import ServerStartError, ServerThread
 from server.storage.database_url import describe_database, is_postgres_url
+from server.storage.engines import open_history
+from server.storage.history import StorageFailed
 from server.storage.private_files import keep_this_process_private
 
 __all__ = ["DATABASE_URL_ENV", "ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
@@ -298,6 +300,14 @@ def serve(config: ServerConfig) -> int:
     # The history holds private rooms and direct conversations: the user's only, whatever the
     # umask (the folder 0700, its files 0600), as the window keeps its own.
     keep_this_process_private(config.data_dir)
+    if config.database_url is not None:
+        # Reached (and its schema made or migrated) before serving, so an unreachable database is
+        # one sentence here rather than a traceback from inside the app's start-up.
+        try:
+            open_history(config.data_dir, config.history_limits, config.database_url).close()
+        except (StorageFailed, ValueError) as exc:
+            print(f"lanchat: cannot keep the history there: {exc}", file=sys.stderr)
+            return 1
 
     server = ServerThread(config)
     try:

@@ -10,8 +10,16 @@ between servers catches up.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
+import pytest
+
+from tests.support.ports import free_port
 from tests.support.room_client import RoomClient
+
+pytestmark = pytest.mark.process
 
 TIMEOUT = 20.0
 BEFORE, AFTER_RESTART, EACH = 5, 3, 20
@@ -90,3 +98,18 @@ def test_history_on_postgresql_resumes_across_a_restart_and_two_servers_keep_one
 
     run(both_servers_at_once())
     assert not [line for line in first.output + second.output if "could not store" in line]
+
+
+def test_an_unreachable_database_stops_lanchat_serve_with_a_sentence_that_keeps_the_password(tmp_path):
+    closed = free_port()
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "--port", "0", "--data", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LANCHAT_DATABASE_URL": f"postgresql://node:s3cret@127.0.0.1:{closed}/chat"},
+    )
+    assert done.returncode == 1
+    said = done.stdout + done.stderr
+    assert f"lanchat: cannot keep the history there: PostgreSQL at 127.0.0.1:{closed}/chat" in said
+    assert "Traceback" not in said and "s3cret" not in said
