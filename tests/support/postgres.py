@@ -7,7 +7,7 @@ user runs it as themselves. Authentication is `trust` on loopback: the cluster l
 as the test run, in a folder nobody else uses.
 
 Each test gets a database of its own (`create_database`), so tests never see each other's rows and
-one cluster serves a whole test session.
+one cluster serves a whole test run (one per xdist worker).
 """
 
 from __future__ import annotations
