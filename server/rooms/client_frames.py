@@ -82,7 +82,8 @@ def _validate_text(text: object, *, empty_ok: bool = False) -> str:
         raise Refused(ErrorCode.TEXT_MISSING, "The message has no text.")
     if not isinstance(text, str):
         raise Refused(ErrorCode.TEXT_MISSING, f"The text must be a string, not {type(text).__name__}.")
-    text = text.strip()
+    # U+0000 draws nothing, and PostgreSQL's text cannot hold it: it goes, on every engine alike.
+    text = text.replace("\x00", "").strip()
     if not text and not empty_ok:
         raise Refused(ErrorCode.TEXT_EMPTY, "The message is empty.")
     if len(text) > MAX_TEXT_CHARS:
@@ -114,10 +115,12 @@ def validate_attachment_ids(value: Any) -> tuple[str, ...]:
 def _validate_client_id(client_id: Any) -> str | None:
     if client_id is None:
         return None
-    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+    # No U+0000 either: PostgreSQL's text cannot hold it, and an id a store refuses would be
+    # re-sent for ever.
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS or "\0" in client_id:
         raise Refused(
             ErrorCode.CLIENT_ID_INVALID,
-            f"client_id must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters.",
+            f"client_id must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters, without U+0000.",
         )
     return client_id
 

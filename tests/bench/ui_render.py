@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from server.storage.history import HistoryStore  # noqa: E402
+from server.storage.sqlite_history import SqliteHistoryStore  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
 from tests.support.server_process import ServeProcess  # noqa: E402
 
@@ -86,7 +86,7 @@ SCROLL_THROUGH = """async () => {
 
 def seed(data_dir: Path, count: int, *, plain: bool = False) -> int:
     """Store `count` messages (with replies and reactions unless `plain`); the newest one's id."""
-    store = HistoryStore(data_dir)
+    store = SqliteHistoryStore(data_dir)
     ids: list[int] = []
     try:
         for number in range(1, count + 1):
