@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.ports import free_port
 from tests.support.room_client import RoomClient
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.process
 
@@ -41,7 +42,12 @@ def test_history_on_postgresql_resumes_across_a_restart_and_two_servers_keep_one
 ):
     database = ("--database", postgres_url)
     first = serve_process(data_dir=tmp_path / "first", extra_args=database)
-    assert any("history: PostgreSQL at 127.0.0.1" in line for line in first.output)
+    # printed just after the "serving at" line start() waits for
+    wait_for(
+        lambda: any("history: PostgreSQL at 127.0.0.1" in line for line in first.output),
+        10,
+        f"the server names where it keeps the history: {first.output}",
+    )
 
     async def before_the_restart() -> tuple[int, dict]:
         ann = await RoomClient.join(first.ws_base, "shared", "Ann")
