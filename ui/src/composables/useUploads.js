@@ -1,7 +1,8 @@
 // The files this tab is sending to one room: each is hashed (SHA-256, which the host checks),
 // then sent with tus (resumable: a dropped connection, a reload or an app restart continues from
-// the host's last byte), then handed to `onUploaded` to go out as a message. One composable owns
-// the whole lifecycle; the list it returns is what UploadList shows.
+// the host's last byte), then handed to `onUploaded` to go out as a message. Files chosen together
+// go out in the order they were chosen, whichever finishes first. One composable owns the whole
+// lifecycle; the list it returns is what UploadList shows.
 import { getCurrentScope, markRaw, onScopeDispose, reactive, ref } from 'vue'
 import { Upload as TusUpload } from 'tus-js-client'
 import { fileSha256 } from '../fileHash.js'
@@ -34,6 +35,10 @@ export function uploadError(error) {
 }
 
 let lastKey = 0
+let lastBatch = 0
+
+// Still on its way: a file chosen after it in the same batch waits for it.
+const IN_FLIGHT = new Set(['hashing', 'uploading'])
 
 /**
  * @param {object} options
@@ -66,6 +71,26 @@ export function useUploads({
   function remove(key) {
     running.delete(key)
     uploads.value = uploads.value.filter((entry) => entry.key !== key)
+  }
+
+  // Posts each finished upload once every file chosen before it in its batch has gone out, failed
+  // or been cancelled. A failure releases the files after it (tus has already retried for about
+  // five minutes by then), so one bad file never holds the others back for good; the list's order
+  // is the order the person chose, so walking it once is enough.
+  function postFinishedInOrder() {
+    const waiting = new Set()
+    for (const entry of [...uploads.value]) {
+      if (IN_FLIGHT.has(entry.state)) waiting.add(entry.batch)
+      else if (entry.state === 'uploaded' && !waiting.has(entry.batch)) {
+        remove(entry.key)
+        onUploaded({
+          uploadId: entry.uploadId,
+          name: entry.name,
+          size: entry.size,
+          type: entry.type,
+        })
+      }
+    }
   }
 
   async function findInterrupted() {
@@ -106,6 +131,7 @@ export function useUploads({
     entry.error = error
     entry.speed = null
     entry.secondsLeft = null
+    postFinishedInOrder()
   }
 
   function tusOptions(entry, sha256, rate) {
@@ -124,9 +150,11 @@ export function useUploads({
       },
       onError: (error) => fail(entry, uploadError(error)),
       onSuccess() {
-        const uploadId = upload(entry)?.url?.split('/').pop()
-        remove(entry.key)
-        onUploaded({ uploadId, name: entry.name, size: entry.size, type: entry.type })
+        entry.uploadId = upload(entry)?.url?.split('/').pop()
+        entry.state = 'uploaded'
+        entry.speed = null
+        entry.secondsLeft = null
+        postFinishedInOrder()
       },
     }
   }
@@ -164,9 +192,11 @@ export function useUploads({
 
   /** Send these files (a FileList or an array of File). */
   function add(files) {
+    const batch = ++lastBatch
     for (const file of files) {
       const entry = reactive({
         key: `u${++lastKey}`,
+        batch,
         file: markRaw(file),
         name: file.name,
         size: file.size,
@@ -190,6 +220,7 @@ export function useUploads({
     remove(key)
     job?.abort?.()
     job?.upload?.abort(true).catch((error) => console.error('lanchat: cancel', error))
+    postFinishedInOrder()
   }
 
   function retry(key) {
@@ -198,7 +229,10 @@ export function useUploads({
   }
 
   /** Forget a failed upload's row. */
-  const dismiss = (key) => remove(key)
+  function dismiss(key) {
+    remove(key)
+    postFinishedInOrder()
+  }
 
   if (getCurrentScope())
     onScopeDispose(() => {

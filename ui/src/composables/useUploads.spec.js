@@ -106,6 +106,54 @@ describe('useUploads', () => {
     expect(uploads.value).toEqual([])
   })
 
+  it('posts files chosen together in the order chosen, whichever finishes first', async () => {
+    const { add, uploads, tus, uploaded } = setup()
+    add([file('1.txt'), file('2.txt'), file('3.txt')])
+    await settle()
+    const [first, second, third] = tus.made.filter((upload) => upload.started)
+    const finish = (upload, id) => {
+      upload.url = `http://h:1/api/uploads/${id}`
+      upload.options.onSuccess()
+    }
+    finish(third, 'c')
+    finish(second, 'b')
+    expect(uploaded).toEqual([])
+    expect(uploads.value.map((entry) => entry.state)).toEqual(['uploading', 'uploaded', 'uploaded'])
+    finish(first, 'a')
+    expect(uploaded.map((entry) => [entry.uploadId, entry.name])).toEqual([
+      ['a', '1.txt'],
+      ['b', '2.txt'],
+      ['c', '3.txt'],
+    ])
+    expect(uploads.value).toEqual([])
+  })
+
+  it('a file that fails or is cancelled no longer holds back the files chosen after it', async () => {
+    const { add, uploads, tus, uploaded, cancel } = setup()
+    add([file('1.txt'), file('2.txt'), file('3.txt')])
+    await settle()
+    const [first, second, third] = tus.made.filter((upload) => upload.started)
+    third.url = 'http://h:1/api/uploads/c'
+    third.options.onSuccess()
+    second.options.onError(new Error('offline'))
+    expect(uploaded).toEqual([])
+    cancel(uploads.value[0].key)
+    expect(first.aborted).toBe(true)
+    expect(uploaded.map((entry) => entry.name)).toEqual(['3.txt'])
+    expect(uploads.value.map((entry) => [entry.name, entry.state])).toEqual([['2.txt', 'failed']])
+  })
+
+  it('files chosen later do not wait for an earlier choice still on its way', async () => {
+    const { add, tus, uploaded } = setup()
+    add([file('big.bin')])
+    add([file('small.txt')])
+    await settle()
+    const small = tus.made.filter((upload) => upload.started)[1]
+    small.url = 'http://h:1/api/uploads/s'
+    small.options.onSuccess()
+    expect(uploaded.map((entry) => entry.name)).toEqual(['small.txt'])
+  })
+
   it('says why it failed, in the host code, and tries again on retry', async () => {
     const { add, uploads, tus, retry } = setup()
     add([file()])
