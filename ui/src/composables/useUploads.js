@@ -37,6 +37,9 @@ export function uploadError(error) {
 let lastKey = 0
 let lastBatch = 0
 
+// The tus protocol version the host speaks (tus-js-client sends the same on its own requests).
+const TUS_VERSION = '1.0.0'
+
 // Still on its way: a file chosen after it in the same batch waits for it.
 const IN_FLIGHT = new Set(['hashing', 'uploading'])
 
@@ -56,10 +59,12 @@ export function useUploads({
   Upload = TusUpload,
   hash = fileSha256,
   now = () => Date.now(),
+  fetchImpl = (...args) => fetch(...args),
 }) {
   const uploads = ref([])
-  // Uploads of this room cut off before this page existed (a reload, a restart): the host has
-  // part of them; picking the same file again continues it. { key, name, size, url }
+  // Uploads of this room cut off before this page existed (a reload, a restart) that the host
+  // still keeps (asked once per look; the others are forgotten): the host has part of them, and
+  // picking the same file again continues it. { key, name, size, url }
   const interrupted = ref([])
   const urlStorage = createResumeStore(storage)
   const running = new Map() // key -> { upload?, abort? } of what is in flight
@@ -93,12 +98,42 @@ export function useUploads({
     }
   }
 
+  /**
+   * Whether the host still keeps this cut-off upload: false when it says the upload is gone (it
+   * expired, or was finished or cancelled elsewhere) or that its expiry has passed. A host that
+   * cannot be asked now keeps it listed: it may be back later.
+   */
+  async function stillOnHost(entry) {
+    let response
+    try {
+      const headers = { 'Tus-Resumable': TUS_VERSION }
+      const token = roomToken()
+      if (token) headers[ROOM_TOKEN_HEADER] = token
+      response = await fetchImpl(entry.uploadUrl, { method: 'HEAD', headers, cache: 'no-store' })
+    } catch {
+      return true
+    }
+    if (response.status === 404 || response.status === 410) return false
+    const expires = Date.parse(response.headers?.get?.('Upload-Expires') ?? '')
+    return !(expires <= now())
+  }
+
+  let lookup = 0
   async function findInterrupted() {
-    const sending = new Set(uploads.value.map((entry) => `${entry.name}/${entry.size}`))
-    const found = (await urlStorage.findAllUploads()).filter(
+    const mine = ++lookup
+    const stored = (await urlStorage.findAllUploads()).filter(
       (entry) => entry.metadata?.room === room && entry.uploadUrl,
     )
-    interrupted.value = found
+    const kept = await Promise.all(stored.map(stillOnHost))
+    await Promise.all(
+      stored
+        .filter((_, index) => !kept[index])
+        .map((entry) => urlStorage.removeUpload(entry.urlStorageKey)),
+    )
+    if (mine !== lookup) return // a newer look is under way
+    const sending = new Set(uploads.value.map((entry) => `${entry.name}/${entry.size}`))
+    interrupted.value = stored
+      .filter((_, index) => kept[index])
       .map((entry) => ({
         key: entry.urlStorageKey,
         name: String(entry.metadata.filename ?? ''),
