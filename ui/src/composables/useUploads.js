@@ -4,8 +4,6 @@
 // go out in the order they were chosen, whichever finishes first. One composable owns the whole
 // lifecycle; the list it returns is what UploadList shows.
 import { getCurrentScope, markRaw, onScopeDispose, reactive, ref } from 'vue'
-import { Upload as TusUpload } from 'tus-js-client'
-import { fileSha256 } from '../fileHash.js'
 import { ROOM_TOKEN_HEADER, uploadsUrl } from '../protocol.js'
 import { createResumeStore } from '../uploadResumeStore.js'
 import { createTransferRate } from '../transferRate.js'
@@ -34,6 +32,12 @@ export function uploadError(error) {
   return { code: `http_${response.getStatus()}`, detail: typeof detail === 'string' ? detail : '' }
 }
 
+// The tus client and the hashing (WebAssembly) load when a file is first sent or an interrupted
+// upload forgotten: a room that never sends a file never loads them.
+const loadTus = () => import('tus-js-client').then((module) => module.Upload)
+const fileSha256 = (file, options) =>
+  import('../fileHash.js').then((module) => module.fileSha256(file, options))
+
 let lastKey = 0
 let lastBatch = 0
 
@@ -56,7 +60,7 @@ export function useUploads({
   roomToken = () => null,
   onUploaded,
   storage = appStorage,
-  Upload = TusUpload,
+  Upload = null, // tus-js-client's Upload; loaded on first use unless given
   hash = fileSha256,
   now = () => Date.now(),
   fetchImpl = (...args) => fetch(...args),
@@ -67,6 +71,7 @@ export function useUploads({
   // picking the same file again continues it. { key, name, size, url }
   const interrupted = ref([])
   const urlStorage = createResumeStore(storage)
+  const tus = () => (Upload ? Promise.resolve(Upload) : loadTus())
   const running = new Map() // key -> { upload?, abort? } of what is in flight
 
   function entryFor(key) {
@@ -150,9 +155,9 @@ export function useUploads({
     interrupted.value = interrupted.value.filter((candidate) => candidate.key !== key)
     await urlStorage.removeUpload(key)
     if (entry)
-      Upload.terminate(entry.url, { onBeforeRequest: withToken }).catch((error) =>
-        console.error('lanchat: could not cancel the upload on the host', error),
-      )
+      tus()
+        .then((TusUpload) => TusUpload.terminate(entry.url, { onBeforeRequest: withToken }))
+        .catch((error) => console.error('lanchat: could not cancel the upload on the host', error))
   }
 
   function withToken(request) {
@@ -203,8 +208,9 @@ export function useUploads({
     Object.assign(entry, { state: 'hashing', error: null, hashed: 0, sent: 0, speed: null })
     const rate = createTransferRate(now)
     try {
+      const TusUpload = await tus()
       // The same file sent before and cut off: its address and its hash are remembered.
-      const probe = new Upload(file, { endpoint: uploadsUrl(host), urlStorage })
+      const probe = new TusUpload(file, { endpoint: uploadsUrl(host), urlStorage })
       const previous = (await probe.findPreviousUploads()).find(
         (candidate) => candidate.metadata?.room === room && candidate.metadata?.sha256,
       )
@@ -215,11 +221,11 @@ export function useUploads({
           onProgress: (done) => (entry.hashed = done),
         }))
       if (!running.has(entry.key)) return // cancelled meanwhile
-      const tus = new Upload(file, tusOptions(entry, sha256, rate))
-      running.set(entry.key, { upload: tus })
-      if (previous) tus.resumeFromPreviousUpload(previous)
+      const transfer = new TusUpload(file, tusOptions(entry, sha256, rate))
+      running.set(entry.key, { upload: transfer })
+      if (previous) transfer.resumeFromPreviousUpload(previous)
       entry.state = 'uploading'
-      tus.start()
+      transfer.start()
     } catch (error) {
       if (!controller.signal.aborted) fail(entry, { code: 'read_failed', detail: String(error) })
     }
