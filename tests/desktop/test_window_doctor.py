@@ -14,6 +14,7 @@ import pytest
 from tests.support.app_process import AppProcess
 from tests.support.ports import free_port
 from tests.support.window import (
+    open_hosting,
     wait_for_js,
 )
 
@@ -65,6 +66,7 @@ def read_qr(path: str, side: int) -> list[str]:
 
 def test_in_the_window_a_hosted_join_links_qr_code_reads_back_as_that_link(launch_app):
     app = launch_app()
+    open_hosting(app)
     wait_for_js(app, "document.querySelector('#host-port')")
     port = free_port()
     set_field(app, "#host-port", str(port))

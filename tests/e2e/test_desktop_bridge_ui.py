@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.support.browser import isolated, join_room, screenshot, send_message
+from tests.support.browser import isolated, join_room, open_hosting, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -55,6 +55,7 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     page.goto(lanchat.url)
     # Settings come from the window once it is ready.
     expect(page.get_by_label("Name")).to_have_value("Desk")
+    open_hosting(page)
     panel = page.get_by_test_id("host-panel")
     expect(panel.get_by_label("Port")).to_have_value("8765")
     panel.get_by_role("button", name="Host").click()
@@ -95,6 +96,7 @@ def test_in_russian_the_host_panel_button_fits_and_the_sidebar_does_not_scroll_s
     page = new_page(locale="ru-RU")
     page.add_init_script(FAKE_PYWEBVIEW)
     page.goto(lanchat.url)
+    open_hosting(page)
     panel = page.get_by_test_id("host-panel")
     button = panel.get_by_role("button", name="Запустить")
     expect(button).to_be_visible()
@@ -118,6 +120,7 @@ def test_the_host_panel_sets_how_long_messages_can_be_edited(lanchat, new_page, 
     page = new_page(locale=locale)
     page.add_init_script(FAKE_PYWEBVIEW)
     page.goto(lanchat.url)
+    open_hosting(page)
     field = page.get_by_test_id("host-panel").get_by_label(label)
     expect(field).to_have_value("24")
     field.fill("0")

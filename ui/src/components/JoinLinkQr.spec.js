@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import QRCode from 'qrcode'
 import HostPanel from './HostPanel.vue'
 import JoinLinkQr, { QUIET_ZONE_MODULES } from './JoinLinkQr.vue'
@@ -54,6 +55,7 @@ describe('HostPanel QR codes', () => {
       expect(buttons.map((button) => button.attributes('aria-label'))[1]).toBe(show)
       await buttons[0].trigger('click')
       await buttons[1].trigger('click')
+      await flushPromises() // the QR code's component loads on first use
       const shown = wrapper.findAll('[data-testid="join-link-qr"] svg')
       expect(shown.map((svg) => svg.attributes('data-url'))).toEqual(['http://[fd00::10]:8765/'])
       expect(wrapper.get('figcaption').text()).toContain(hint)

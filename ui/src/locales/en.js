@@ -437,6 +437,13 @@ export default {
     joinOn: 'Join on {host}',
     joinRoomOn: 'Join {room} on {host}',
   },
+  uploadOrder: {
+    waiting: 'Sent. It goes out after the files chosen before it.',
+  },
+  hostingSection: {
+    title: 'Hosting',
+    on: 'On',
+  },
   error: {
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',

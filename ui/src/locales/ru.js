@@ -447,6 +447,13 @@ export default {
     joinOn: 'Подключиться к {host}',
     joinRoomOn: 'Войти в {room} на {host}',
   },
+  uploadOrder: {
+    waiting: 'Отправлен. Появится в чате после файлов, выбранных перед ним.',
+  },
+  hostingSection: {
+    title: 'Свой сервер',
+    on: 'Работает',
+  },
   error: {
     file_too_large: 'файл больше, чем принимает хост.',
     file_name_invalid: 'хост не принимает такое имя файла.',
