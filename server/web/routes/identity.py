@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from server.addresses import is_local_client
 from server.web.state import WebState, web_state
+from server.web.transport import in_clear
 
 __all__ = ["router"]
 
@@ -22,11 +22,10 @@ router = APIRouter()
 @router.get("/api/identity")
 async def identity(request: Request, state: Annotated[WebState, Depends(web_state)]) -> dict[str, Any]:
     tls = state.tls
-    client = request.client.host if request.client else None
     return {
         "fingerprint": tls.link_fingerprint if tls is not None else None,
         "safety_code": tls.safety_code if tls is not None else None,
         # Whether what this page says crosses the network in the clear: TLS, or this machine.
-        "encrypted": request.url.scheme == "https" or is_local_client(client),
+        "encrypted": not in_clear(request.scope),
         "plain_http_allowed": state.config.allow_plain_http,
     }
