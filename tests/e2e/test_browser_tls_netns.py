@@ -84,6 +84,14 @@ with sync_playwright() as playwright:
         page.get_by_test_id("browser-identity").locator("summary").click()
         entry["fingerprint"] = page.get_by_test_id("browser-fingerprint").inner_text().strip()
         page.screenshot(path=f"{shots}/browser-tls-identity-{lang}.png")
+        # The same person later, on a browser that refuses the socket: the room comes back from the
+        # page's storage and says why it does not open.
+        again = context.new_page()
+        again.add_init_script(REFUSED_SOCKET)
+        again.goto(f"https://{host}:{tls_port}/")
+        again.get_by_test_id("secure-socket-hint").wait_for(timeout=20_000)
+        entry["room_hint"] = again.get_by_test_id("secure-socket-hint").inner_text()
+        again.screenshot(path=f"{shots}/browser-tls-room-socket-refused-{lang}.png")
         context.close()
 
         context = browser.new_context(
@@ -180,8 +188,8 @@ def test_a_browser_on_the_network_gets_the_host_over_tls_and_sees_its_safety_cod
         assert f"https://{HOST}:{PLAIN_PORT}/" in entry["plain_warning"]
     assert "Compare it with the code in the host’s lanchat window" in english["identity"]  # noqa: RUF001
     assert "Сравните его с кодом в окне lanchat на сервере" in russian["identity"]  # noqa: RUF001
-    assert "Safari on iPhone and iPad" in english["hint"]
-    assert "Safari на iPhone и iPad" in russian["hint"]
+    assert "Safari on iPhone and iPad" in english["hint"] == english["room_hint"]
+    assert "Safari на iPhone и iPad" in russian["hint"] == russian["room_hint"]
     assert "1 connection to this room is not encrypted" in english["room_notice"]
     assert "1 подключение к этой комнате не зашифровано" in russian["room_notice"]
     assert "open only over an encrypted connection" in english["private_refused"]
