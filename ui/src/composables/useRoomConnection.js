@@ -10,7 +10,6 @@ import {
   charCount,
   dispatchFrame,
   helloFrame,
-  passwordFrame,
   roomSocketUrl,
   travelsInClear,
 } from '../protocol.js'
@@ -116,10 +115,10 @@ export function useRoomConnection({
     lastRefusal.value = null
     pacer.refill()
     // A private room's password comes first of all: the room sends nothing before it.
-    const password = access.opening()
-    if (password) {
+    const door = access.opening()
+    if (door) {
       pacer.take()
-      socket.send(JSON.stringify(passwordFrame(password)))
+      socket.send(JSON.stringify(door))
     }
     // Then, before anything else: the host decides who holds our name from it. Never in the clear:
     // a secret read off the network would let anyone speak as us (the host refuses it there too).
