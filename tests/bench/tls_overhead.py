@@ -8,7 +8,8 @@ Every listener serves TLS and (to this machine) plain HTTP on one port, so one `
 - fan-out: a room of N seed clients over plain WebSocket and another of N over TLS (lean clients,
   load_client.py, with Python's ssl on the client side), bursts taken in turn; deliveries/s (best
   burst) and the server's CPU per delivery, for rooms of 100 and 500;
-- files: curl uploads (tus PATCH) and downloads of the same file over https (-k) and http;
+- files: curl uploads (tus PATCH) and downloads of the same file over https (-k) and http, and
+  the server's CPU seconds per GiB of each;
 - memory: the server's resident set per idle room connection, TLS against plain (each measured on
   a fresh server, since a process's RSS does not shrink when connections close).
 Prints each side and the ratio TLS/plain; docs/benchmarks.md keeps the figures.
@@ -244,31 +245,40 @@ async def attach(port: int, upload_id: str) -> str:
 
 
 def files(server: ServeProcess, workdir: Path, plan: Plan) -> dict[str, dict[str, list[float]]]:
+    """MiB/s of each transfer ("upload", "download"), and the server's CPU seconds per GiB moved
+    ("upload CPU", "download CPU"): steadier than throughput on a busy machine."""
+    assert server.process is not None
+    host = psutil.Process(server.process.pid)
     bases = {PLAIN: f"http://{HOST}:{server.port}", TLS: f"https://{HOST}:{server.port}"}
-    speeds: dict[str, dict[str, list[float]]] = {key: {PLAIN: [], TLS: []} for key in ("upload", "download")}
+    kinds = ("upload", "download", "upload CPU", "download CPU")
+    results: dict[str, dict[str, list[float]]] = {kind: {PLAIN: [], TLS: []} for kind in kinds}
+    gib = plan.file_mib / 1024
     download = ""
     for run in range(plan.file_runs):
         for transport in (PLAIN, TLS) if run % 2 == 0 else (TLS, PLAIN):
             source = workdir / f"file-{run}-{transport}.bin"
             sha256 = make_file(source, plan.file_mib * MIB, salt=run * 2 + (transport == TLS))
+            before = cpu_of(host)
             speed, upload_id = upload(bases[transport], source, sha256, transport == TLS)
-            speeds["upload"][transport].append(speed / MIB)
+            results["upload CPU"][transport].append((cpu_of(host) - before) / gib)
+            results["upload"][transport].append(speed / MIB)
             if not download:
                 download = asyncio.run(attach(server.port, upload_id))
             source.unlink()
         for transport in (PLAIN, TLS) if run % 2 == 0 else (TLS, PLAIN):
             insecure = ["-k"] if transport == TLS else []
-            speeds["download"][transport].append(
-                curl(*insecure, *WRITE_OUT, bases[transport] + download) / MIB
-            )
+            before = cpu_of(host)
+            speed = curl(*insecure, *WRITE_OUT, bases[transport] + download)
+            results["download CPU"][transport].append((cpu_of(host) - before) / gib)
+            results["download"][transport].append(speed / MIB)
         print(
             f"  files, run {run + 1}: "
             + ", ".join(
-                f"{kind} {t} {values[t][-1]:,.0f} MiB/s" for kind, values in speeds.items() for t in values
+                f"{kind} {t} {results[kind][t][-1]:,.0f} MiB/s" for kind in kinds[:2] for t in (PLAIN, TLS)
             ),
             flush=True,
         )
-    return speeds
+    return results
 
 
 # Report -------------------------------------------------------------------------------------
@@ -288,10 +298,13 @@ def report(
             f"{f'fan-out {members}, CPU us/delivery':28} {least_plain:12.2f} {least_tls:12.2f}"
             f" {least_tls / least_plain:9.2f}x"
         )
-    for kind, values in transfers.items():
-        best_plain, best_tls = max(values[PLAIN]), max(values[TLS])
+    for kind in ("upload", "download"):
+        best_plain, best_tls = max(transfers[kind][PLAIN]), max(transfers[kind][TLS])
         label = f"{kind}, MiB/s ({plan.file_mib} MiB)"
         print(f"{label:28} {best_plain:12,.0f} {best_tls:12,.0f} {best_tls / best_plain:9.2f}x")
+        least_plain, least_tls = min(transfers[f"{kind} CPU"][PLAIN]), min(transfers[f"{kind} CPU"][TLS])
+        label = f"{kind}, server CPU s/GiB"
+        print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
     print(
         f"{'KiB per idle connection':28} {memory[PLAIN]:12.1f} {memory[TLS]:12.1f}"
         f" {memory[TLS] / memory[PLAIN]:9.2f}x"
