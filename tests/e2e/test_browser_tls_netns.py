@@ -17,7 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
+from server.tls.host_identity import CERT_FILE
 from tests.support.browser import ARTIFACTS, ROOT, UI_INDEX, keep_for_review
 from tests.support.netns import in_namespace, network
 from tests.support.server_process import ServeProcess
@@ -33,6 +36,7 @@ SAFETY_CODE = re.compile(r"host identity \(safety code\): ([\d ]+)$")
 LOOK = """
 import json, sys
 from playwright.sync_api import sync_playwright
+from server.tls.host_identity import CERT_FILE
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 host, tls_port, plain_port, shots = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
@@ -83,6 +87,7 @@ with sync_playwright() as playwright:
         entry["identity"] = page.get_by_test_id("browser-identity").inner_text()
         page.get_by_test_id("browser-identity").locator("summary").click()
         entry["fingerprint"] = page.get_by_test_id("browser-fingerprint").inner_text().strip()
+        entry["certificate"] = page.get_by_test_id("browser-certificate").inner_text().strip()
         page.screenshot(path=f"{shots}/browser-tls-identity-{lang}.png")
         # The same person later, on a browser that refuses the socket: the room comes back from the
         # page's storage and says why it does not open.
@@ -179,11 +184,14 @@ def test_a_browser_on_the_network_gets_the_host_over_tls_and_sees_its_safety_cod
     for shot in ARTIFACTS.glob("browser-*-??.png"):
         keep_for_review(shot, REVIEW)
 
+    certificate = x509.load_pem_x509_certificate((tmp_path / "tls" / CERT_FILE).read_bytes())
+    certificate_sha256 = certificate.fingerprint(hashes.SHA256())
     english, russian = seen["en-US"], seen["ru-RU"]
     for entry in (english, russian):
         assert entry["url"] == f"https://{HOST}:{TLS_PORT}/", "typed without a scheme, sent on to https"
         assert entry["code"] == codes[0], "the page shows the code the host's window shows"
         assert len(entry["fingerprint"].split()) == 32
+        assert entry["certificate"] == " ".join(f"{byte:02X}" for byte in certificate_sha256)
         assert entry["plain_url"] == f"http://{HOST}:{PLAIN_PORT}/"
         assert f"https://{HOST}:{PLAIN_PORT}/" in entry["plain_warning"]
     assert "Compare it with the code in the host’s lanchat window" in english["identity"]  # noqa: RUF001

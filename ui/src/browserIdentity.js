@@ -21,6 +21,12 @@ export function fingerprintHex(link) {
   ).join(' ')
 }
 
+/** A SHA-256 in hex (the certificate's, from the host) as certificate viewers show it. */
+export function hexPairs(hex) {
+  if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/i.test(hex)) return ''
+  return hex.toUpperCase().match(/../g).join(' ')
+}
+
 /**
  * Whether a room socket to `host` that `failed` to open is the encrypted socket of the page's own
  * host, refused although the page itself came over https: the browser took the certificate for the

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { fingerprintHex, isBrowserOnTheNetwork, secureSocketRefused } from './browserIdentity.js'
+import {
+  fingerprintHex,
+  hexPairs,
+  isBrowserOnTheNetwork,
+  secureSocketRefused,
+} from './browserIdentity.js'
 import { travelsInClear } from './protocol.js'
 
 const page = (href) => new URL(href)
@@ -12,6 +17,11 @@ describe('browserIdentity', () => {
     )
     expect(fingerprintHex('too short')).toBe('')
     expect(fingerprintHex(null)).toBe('')
+    expect(hexPairs('2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881')).toBe(
+      '2D 71 16 42 B7 26 B0 44 01 62 7C A9 FB AC 32 F5 C8 53 0F B1 90 3C C4 DB 02 25 87 17 92 1A 48 81',
+    )
+    expect(hexPairs('2d71')).toBe('')
+    expect(hexPairs(undefined)).toBe('')
   })
 
   it('is a browser on the network only on a page a host on the network served', () => {

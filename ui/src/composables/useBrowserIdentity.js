@@ -2,7 +2,7 @@
 // to compare with the host's window, and whether this page is encrypted. Nothing in the desktop
 // window or on this machine (the window shows the host's code itself).
 import { ref } from 'vue'
-import { fingerprintHex, isBrowserOnTheNetwork } from '../browserIdentity.js'
+import { fingerprintHex, hexPairs, isBrowserOnTheNetwork } from '../browserIdentity.js'
 import { identityUrl } from '../protocol.js'
 
 export function useBrowserIdentity({
@@ -10,7 +10,8 @@ export function useBrowserIdentity({
   fetchImpl = (...args) => globalThis.fetch(...args),
 } = {}) {
   const shown = isBrowserOnTheNetwork(location)
-  const identity = ref(null) // { safetyCode, fingerprint, encrypted, plainAllowed }
+  // { safetyCode, fingerprint (the key's SHA-256), certificate (the certificate's), encrypted, plainAllowed }
+  const identity = ref(null)
   const failed = ref(false)
 
   async function load() {
@@ -22,6 +23,7 @@ export function useBrowserIdentity({
       identity.value = {
         safetyCode: typeof answer.safety_code === 'string' ? answer.safety_code : '',
         fingerprint: fingerprintHex(answer.fingerprint),
+        certificate: hexPairs(answer.certificate_sha256),
         encrypted: answer.encrypted !== false,
         plainAllowed: answer.plain_http_allowed === true,
       }

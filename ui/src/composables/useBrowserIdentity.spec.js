@@ -7,6 +7,7 @@ const answer = (body, ok = true) =>
 const IDENTITY = {
   fingerprint: 'LXEWQrcmsEQBYnyp-6wy9chTD7GQPMTbAiWHF5IaSIE',
   safety_code: '12345 67890 12345 67890 12345',
+  certificate_sha256: 'ab'.repeat(32),
   encrypted: true,
   plain_http_allowed: false,
 }
@@ -24,6 +25,7 @@ describe('useBrowserIdentity', () => {
       plainAllowed: false,
     })
     expect(shown.identity.value.fingerprint).toMatch(/^2D 71 16/)
+    expect(shown.identity.value.certificate).toBe(Array(32).fill('AB').join(' '))
     expect(shown.address).toBe('https://10.0.0.5:8765/')
   })
 

@@ -444,7 +444,9 @@ export default {
       'Compare it with the code in the host’s lanchat window, under “Host on this network”. The same code means you reached that host itself, and nobody on the way can read this conversation.',
     certificateHow: 'Check it in the browser',
     certificate:
-      'Your browser’s certificate viewer (the icon left of the address, then the certificate) shows the host’s key as its “Public key” SHA-256 fingerprint. It must be:',
+      'Your browser’s certificate viewer (the icon left of the address, then the certificate) shows its SHA-256 fingerprints. They must be these. The certificate’s changes when the host renews it; the public key’s is the host’s identity and never changes.',
+    certificateSha256: 'Certificate SHA-256',
+    publicKeySha256: 'Public key SHA-256 (Chrome, Edge)',
     notEncrypted:
       'This page is not encrypted: anyone on this network can read what you write here. Private rooms and direct conversations open only at {address}',
     unavailable: 'Could not read this host’s safety code.',
