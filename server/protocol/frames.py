@@ -253,6 +253,17 @@ class WelcomeFrame(TypedDict):
     last_id: int  # the room's last position: of its newest message or change (0 when empty)
     first_id: int  # id of the oldest message replayed (0 when none)
     limits: WelcomeLimits
+    # Connections in the room over plain HTTP from the network (a host with --allow-plain-http);
+    # present only when there are any.
+    unencrypted: NotRequired[int]
+
+
+class EncryptionFrame(TypedDict):
+    """v2: how many connections in the room cross the network unencrypted, when that changes."""
+
+    type: Literal["encryption"]
+    room: str
+    unencrypted: int  # 0: everyone in the room is encrypted (or on the host's own machine) again
 
 
 class PresenceFrame(TypedDict):

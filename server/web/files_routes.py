@@ -423,6 +423,8 @@ class _FileEndpoints:
             path=FILES_PATH,
             httponly=True,
             samesite="strict",
+            # Over https, never sent back over plain http (a host may let browsers in that way).
+            secure=request.url.scheme == "https",
         )
         return response
 

@@ -51,6 +51,8 @@ export const FATAL_CLOSE_CODES = new Set([
   CloseCode.PASSWORD_REQUIRED,
   CloseCode.PASSWORD_WRONG,
   CloseCode.PASSWORD_LOCKED,
+  // Plain ws:// from the network to a private or direct room: only the https address will do.
+  CloseCode.ENCRYPTION_REQUIRED,
 ])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */
@@ -140,8 +142,22 @@ export function nameKey(name) {
  */
 export function isSecureHost(host, location = globalThis.location) {
   if (location?.host && host === location.host) return location.protocol === 'https:'
-  const name = String(host).replace(/:\d+$/, '').toLowerCase()
-  return !(name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name))
+  return !isThisMachine(host)
+}
+
+const LOOPBACK_NAME = /^(localhost|\[::1\]|127\.\d+\.\d+\.\d+)$/i
+
+/** Whether `host` ("name:port") names this machine: its loopback, never seen on the network. */
+export function isThisMachine(host) {
+  return LOOPBACK_NAME.test(String(host).replace(/:\d+$/, ''))
+}
+
+/**
+ * Whether what this page says to lanchat at `host` crosses the network readable: plain HTTP to a
+ * host that is not on this machine (one that lets browsers in without encryption).
+ */
+export function travelsInClear(host, location = globalThis.location) {
+  return !isSecureHost(host, location) && !isThisMachine(host)
 }
 
 function httpBase(host) {
@@ -153,6 +169,11 @@ export function roomSocketUrl(host, room, { name, after } = {}) {
   if (name) params.set('name', name)
   if (after != null) params.set('after', String(after))
   return `${isSecureHost(host) ? 'wss' : 'ws'}://${host}/ws/${encodeURIComponent(room)}?${params}`
+}
+
+/** The host's identity as people compare it (its safety code), and whether this page is encrypted. */
+export function identityUrl(host) {
+  return `${httpBase(host)}/api/identity`
 }
 
 /** A page of a host's room list; the server's own page size and the first page unless asked. */
@@ -327,7 +348,9 @@ const FRAME_FIELDS = {
     first_id: isId,
     last_id: isId,
     limits: optional(isLimits),
+    unencrypted: optional(isId),
   },
+  [FrameType.ENCRYPTION]: { unencrypted: isId },
   [FrameType.ACK]: { client_id: isText, id: isId },
   [FrameType.ERROR]: {
     code: isText,

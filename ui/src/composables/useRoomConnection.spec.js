@@ -1023,4 +1023,26 @@ describe('useRoomConnection: changes to messages', () => {
     expect(room.joined.value).toBe(true)
     expect(room.limits.value.edit_window_seconds).toBe(0)
   })
+
+  it('says no hello over plain http from the network: its secret would cross it readable', () => {
+    vi.stubGlobal('location', { host: '10.0.0.5:8765', protocol: 'http:' })
+    try {
+      connect({ host: '10.0.0.5:8765' })
+      const socket = joinWith()
+      expect(socket.url).toMatch(/^ws:\/\/10\.0\.0\.5:8765\//)
+      expect(socket.allFrames.filter((frame) => frame.type === 'hello')).toEqual([])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('counts the room’s unencrypted connections from its welcome, then from encryption frames', () => {
+    const room = connect()
+    const socket = joinWith([], { unencrypted: 2 })
+    expect(room.unencrypted.value).toBe(2)
+    socket.receive({ type: 'encryption', room: 'general', unencrypted: 0 })
+    expect(room.unencrypted.value).toBe(0)
+    socket.receive({ type: 'encryption', room: 'general', unencrypted: 1 })
+    expect(room.unencrypted.value).toBe(1)
+  })
 })

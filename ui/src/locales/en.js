@@ -444,7 +444,30 @@ export default {
     title: 'Hosting',
     on: 'On',
   },
+  browserIdentity: {
+    title: 'Host identity',
+    code: 'Safety code',
+    compare:
+      'Compare it with the code in the host’s lanchat window, under “Host on this network”. The same code means you reached that host itself, and nobody on the way can read this conversation.',
+    certificateHow: 'Check it in the browser',
+    certificate:
+      'Your browser’s certificate viewer (the icon left of the address, then the certificate) shows its SHA-256 fingerprints. They must be these. The certificate’s changes when the host renews it; the public key’s is the host’s identity and never changes.',
+    certificateSha256: 'Certificate SHA-256',
+    publicKeySha256: 'Public key SHA-256 (Chrome, Edge)',
+    notEncrypted:
+      'This page is not encrypted: anyone on this network can read what you write here. Private rooms and direct conversations open only at {address}',
+    unavailable: 'Could not read this host’s safety code.',
+    retry: 'Try again',
+    socketRefused:
+      'This page came over an encrypted connection, but the browser refused the room’s encrypted connection to the same host. Safari on iPhone and iPad does this with a host’s own certificate, even after the certificate was accepted for the page.',
+    socketRefusedWhatToDo:
+      'On such a device, join from a computer or another phone, or ask the host to turn on “Also let browsers join without encryption” (then this device joins at the http:// address, readable by others on the network, and private rooms stay closed to it).',
+    unencryptedMembers:
+      '{n} connection to this room is not encrypted: what is said here can be read by others on the network. | {n} connections to this room are not encrypted: what is said here can be read by others on the network.',
+  },
   error: {
+    encryption_required:
+      'private rooms and direct conversations open only over an encrypted connection: open this host’s https:// address.',
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',
     checksum_missing: 'the app sent the file without its checksum.',
