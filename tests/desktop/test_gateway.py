@@ -15,7 +15,15 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 from websockets.sync.client import connect
 
+from desktop.bridge import Bridge
 from desktop.gateway import Gateway, IdentityChanged
+from desktop.hosting import Hosting
+from desktop.notifications import Notifier
+from desktop.page_guard import PageGuard
+from desktop.page_storage import PageStorage
+from desktop.settings import SettingsStore
+from server.config import ServerConfig
+from server.runtime.runner import ServerThread
 from server.tls.contexts import client_context
 from server.tls.pins import PinStore
 from server.tls.safety_code import fingerprint_from_link
@@ -24,6 +32,7 @@ from tests.support.frames import frames_until, new_secret
 from tests.support.ports import free_port
 from tests.support.rooms import PASSWORD
 from tests.support.tus_client import TusUpload, sha256_b64
+from tests.support.waiting import wait_for
 
 # The window's page is served by pywebview on loopback: its origin is one of these.
 PAGE_ORIGIN = "http://127.0.0.1:45123"
@@ -187,3 +196,77 @@ def test_a_host_that_does_not_answer_is_unreachable_and_plain_http_is_no_tls(gat
     finally:
         plain.shutdown()
         plain.server_close()
+
+
+class StandInWindow:
+    """pywebview's Window at the boundary: the URL it shows, and the scripts run in its page."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.scripts: list[str] = []
+
+    def get_current_url(self) -> str:
+        return self.url
+
+    def evaluate_js(self, script: str) -> None:
+        self.scripts.append(script)
+
+
+def window_bridge(tmp_path: Path, gateway: Gateway) -> tuple[Bridge, StandInWindow]:
+    server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path / "own"))
+    bridge = Bridge(
+        Hosting(server), SettingsStore(tmp_path), Notifier(), PageStorage(tmp_path), gateway=gateway
+    )
+    guard = PageGuard()
+    guard.origin = "http://127.0.0.1:40000"
+    window = StandInWindow("http://127.0.0.1:40000/index.html?server=127.0.0.1:1")
+    bridge._attach(window, guard)  # type: ignore[arg-type]
+    return bridge, window
+
+
+def test_trusting_a_changed_identity_takes_its_new_code_typed_and_the_page_hears_of_the_change(
+    serve_process, tmp_path
+):
+    window_data = tmp_path / "window"
+    window_data.mkdir()
+    holder: list[Bridge] = []
+    gateway = Gateway(PinStore(window_data), lambda changed: holder[0]._identity_changed(changed))
+    try:
+        bridge, window = window_bridge(tmp_path, gateway)
+        holder.append(bridge)
+        port = free_port()
+        trusted = serve_process(port=port, data_dir=tmp_path / "trusted")
+        link = identity_of(trusted)["fingerprint"]
+        opened = bridge.open_host(trusted.host, link)
+        assert opened["first_contact"]  # type: ignore[typeddict-item]
+        assert bridge.host_identity(trusted.host) == {"safety_code": opened["safety_code"], "verified": False}  # type: ignore[typeddict-item]
+        assert bridge.set_host_verified(trusted.host, True)["verified"]  # type: ignore[index]
+        trusted.stop()
+        impostor = serve_process(port=port, data_dir=tmp_path / "impostor")
+        new_code = identity_of(impostor)["safety_code"]
+
+        changed = bridge.open_host(impostor.host)
+        assert changed["problem"] == "identity_changed"  # type: ignore[typeddict-item]
+        assert bridge.host_identity(impostor.host) == changed
+        told = wait_for(lambda: window.scripts, 10, "the page told of the change")
+        assert "lanchat-host-identity" in told[0] and new_code in told[0]
+
+        for wrong in ("", "trust", opened["safety_code"]):  # type: ignore[typeddict-item]
+            with pytest.raises(ValueError, match="not the host's new safety code"):
+                bridge.trust_host_identity(impostor.host, wrong)
+        assert bridge.open_host(impostor.host)["problem"] == "identity_changed"  # type: ignore[typeddict-item]
+
+        trusted_now = bridge.trust_host_identity(impostor.host, new_code.replace(" ", ""))
+        assert trusted_now["safety_code"] == new_code and trusted_now["verified"]
+        assert not bridge.open_host(impostor.host)["first_contact"]  # type: ignore[typeddict-item]
+
+        window.url = "http://192.0.2.9:8000/"
+        for call in (
+            lambda: bridge.open_host(impostor.host),
+            lambda: bridge.trust_host_identity(impostor.host, new_code),
+            lambda: bridge.host_routes([impostor.host]),
+        ):
+            with pytest.raises(PermissionError, match="only for lanchat's own page"):
+                call()
+    finally:
+        gateway.stop()
