@@ -1,0 +1,115 @@
+// Other hosts' identities, as the desktop window checks them. The window's page never talks TLS:
+// before it joins another host (by address, link, QR code or discovery) it asks the window to
+// reach the host through its pinned gateway (desktop/gateway.py). The window answers with the
+// loopback address to use and the host's safety code, or with why not: a changed identity (the
+// hard stop: nothing was sent), no TLS, no answer. In a plain browser there is no window: the
+// page joins other hosts directly over https/wss.
+import { reactive, shallowRef } from 'vue'
+import { desktopApi } from './desktopBridge.js'
+import { setHostRoute } from './hostRoutes.js'
+
+/** address -> { safetyCode, verified, firstContact } of the hosts reached through the window. */
+export const hostIdentities = reactive({})
+/** What stops joining a host now: { address, problem, old_code?, new_code? }, or null. */
+export const hostProblem = shallowRef(null)
+
+export const IDENTITY_EVENT = 'lanchat-host-identity'
+
+function gatewayOf(api) {
+  return api && typeof api.open_host === 'function' ? api : null
+}
+
+function remember(address, answer) {
+  hostIdentities[address] = {
+    safetyCode: answer.safety_code,
+    verified: Boolean(answer.verified),
+    firstContact: Boolean(answer.first_contact),
+  }
+}
+
+/**
+ * Whether the page may go on to `address` (it may: in a browser, for its own server, or once the
+ * window reached the host and it passed its pin check). `fp` is a join link's fingerprint.
+ */
+export async function reachHost(address, { fp = '', localHost = '', api = desktopApi.value } = {}) {
+  const gateway = gatewayOf(api)
+  if (!gateway || address === localHost) return true
+  let answer
+  try {
+    answer = await gateway.open_host(address, fp || '')
+  } catch (error) {
+    console.error('lanchat: the window could not reach', address, error)
+    answer = { problem: 'unreachable' }
+  }
+  if (answer?.problem) {
+    hostProblem.value = { address, ...answer }
+    return false
+  }
+  setHostRoute(address, answer.via)
+  remember(address, answer)
+  return true
+}
+
+/**
+ * The rooms a restart brings back reach their hosts through the gateway from their first request:
+ * routes first (no network contact), then what the window knows of each host's identity.
+ */
+export async function restoreHostRoutes(addresses, { api = desktopApi.value } = {}) {
+  const gateway = gatewayOf(api)
+  if (!gateway || !addresses.length) return
+  try {
+    const routes = (await gateway.host_routes(addresses)) ?? {}
+    for (const [address, via] of Object.entries(routes)) setHostRoute(address, via)
+  } catch (error) {
+    console.error('lanchat: could not route the restored rooms through the window', error)
+  }
+  for (const address of addresses) refreshIdentity(address, gateway)
+}
+
+async function refreshIdentity(address, gateway) {
+  try {
+    const known = await gateway.host_identity(address)
+    if (known?.problem) hostProblem.value = { address, ...known }
+    else if (known) remember(address, { ...known, first_contact: false })
+  } catch (error) {
+    console.error('lanchat: could not read what the window knows of', address, error)
+  }
+}
+
+/** The window refused a host's connection (another identity): the page stops at once. */
+export function listenForIdentityChanges(target = globalThis.window) {
+  const onChange = (event) => {
+    const detail = event.detail ?? {}
+    if (detail.address && detail.problem) hostProblem.value = { ...detail }
+  }
+  target.addEventListener(IDENTITY_EVENT, onChange)
+  return () => target.removeEventListener(IDENTITY_EVENT, onChange)
+}
+
+/** Only the digits count: "12345 67890" and "1234567890" are one code. */
+export function sameCode(typed, code) {
+  const digits = (text) => String(text ?? '').replace(/\D/g, '')
+  return digits(code).length > 0 && digits(typed) === digits(code)
+}
+
+/**
+ * Trust the identity the host presents now, with its new code typed as the host's person reads
+ * it (the window checks it too). The rooms on that host then reconnect on their own.
+ */
+export async function trustNewIdentity(address, typedCode, { api = desktopApi.value } = {}) {
+  const answer = await gatewayOf(api).trust_host_identity(address, typedCode)
+  setHostRoute(address, answer.via)
+  remember(address, answer)
+  if (hostProblem.value?.address === address) hostProblem.value = null
+  return answer
+}
+
+export async function setHostVerified(address, verified, { api = desktopApi.value } = {}) {
+  const answer = await gatewayOf(api).set_host_verified(address, verified)
+  if (answer) hostIdentities[address] = { ...hostIdentities[address], verified: answer.verified }
+  return answer
+}
+
+export function dismissHostProblem() {
+  hostProblem.value = null
+}
