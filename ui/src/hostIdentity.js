@@ -8,10 +8,24 @@ import { reactive, shallowRef } from 'vue'
 import { desktopApi } from './desktopBridge.js'
 import { setHostRoute } from './hostRoutes.js'
 
-/** address -> { safetyCode, verified, firstContact } of the hosts reached through the window. */
+/** address -> { safetyCode, verified, firstContact, changed? } of the hosts reached through the
+ * window; `changed` is the stop ({ old_code, new_code }) while the host presents another key. */
 export const hostIdentities = reactive({})
 /** What stops joining a host now: { address, problem, old_code?, new_code? }, or null. */
 export const hostProblem = shallowRef(null)
+// Changed identities the person has seen and set aside ("Don't trust it"): the rooms on that host
+// keep trying, and each refused try does not bring the screen back; the room shows it instead.
+const setAside = new Set()
+const problemKey = (problem) => `${problem.address} ${problem.new_code}`
+
+function showProblem(problem, { again = false } = {}) {
+  if (problem.problem === 'identity_changed') {
+    hostIdentities[problem.address] = { ...hostIdentities[problem.address], changed: problem }
+    if (again) setAside.delete(problemKey(problem))
+    if (setAside.has(problemKey(problem))) return
+  }
+  hostProblem.value = problem
+}
 
 export const IDENTITY_EVENT = 'lanchat-host-identity'
 
@@ -20,6 +34,7 @@ function gatewayOf(api) {
 }
 
 function remember(address, answer) {
+  // A host that passed its pin check (or was trusted anew) has no changed identity to show.
   hostIdentities[address] = {
     safetyCode: answer.safety_code,
     verified: Boolean(answer.verified),
@@ -42,7 +57,7 @@ export async function reachHost(address, { fp = '', localHost = '', api = deskto
     answer = { problem: 'unreachable' }
   }
   if (answer?.problem) {
-    hostProblem.value = { address, ...answer }
+    showProblem({ address, ...answer }, { again: true })
     return false
   }
   setHostRoute(address, answer.via)
@@ -69,7 +84,7 @@ export async function restoreHostRoutes(addresses, { api = desktopApi.value } = 
 async function refreshIdentity(address, gateway) {
   try {
     const known = await gateway.host_identity(address)
-    if (known?.problem) hostProblem.value = { address, ...known }
+    if (known?.problem) showProblem({ address, ...known })
     else if (known) remember(address, { ...known, first_contact: false })
   } catch (error) {
     console.error('lanchat: could not read what the window knows of', address, error)
@@ -80,7 +95,7 @@ async function refreshIdentity(address, gateway) {
 export function listenForIdentityChanges(target = globalThis.window) {
   const onChange = (event) => {
     const detail = event.detail ?? {}
-    if (detail.address && detail.problem) hostProblem.value = { ...detail }
+    if (detail.address && detail.problem) showProblem({ ...detail })
   }
   target.addEventListener(IDENTITY_EVENT, onChange)
   return () => target.removeEventListener(IDENTITY_EVENT, onChange)
@@ -110,6 +125,15 @@ export async function setHostVerified(address, verified, { api = desktopApi.valu
   return answer
 }
 
+/** The person leaves the stop screen without trusting: it comes back when they join that host
+ * again or open it from the room, not on each refused reconnect. */
 export function dismissHostProblem() {
+  if (hostProblem.value?.problem === 'identity_changed') setAside.add(problemKey(hostProblem.value))
   hostProblem.value = null
+}
+
+/** The stop screen again, from a room on a host whose identity changed. */
+export function showHostProblem(address) {
+  const changed = hostIdentities[address]?.changed
+  if (changed) hostProblem.value = changed
 }

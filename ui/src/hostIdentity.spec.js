@@ -8,6 +8,7 @@ import {
   reachHost,
   restoreHostRoutes,
   sameCode,
+  showHostProblem,
   trustNewIdentity,
 } from './hostIdentity.js'
 import { clearHostRoutes, routeTo } from './hostRoutes.js'
@@ -44,7 +45,7 @@ function fakeBridge(answers = {}) {
 
 afterEach(() => {
   clearHostRoutes()
-  dismissHostProblem()
+  hostProblem.value = null // not set aside: each test starts from nothing seen
   for (const key of Object.keys(hostIdentities)) delete hostIdentities[key]
 })
 
@@ -119,6 +120,30 @@ describe('reaching another host from the window', () => {
     expect(api.trust_host_identity).toHaveBeenCalledWith('10.0.0.5:8765', NEW)
     expect(hostProblem.value).toBe(null)
     expect(hostIdentities['10.0.0.5:8765'].safetyCode).toBe(NEW)
+    stop()
+  })
+})
+
+describe('a changed identity set aside', () => {
+  it('does not come back on each refused reconnect, but when the person joins or opens it again', async () => {
+    const stop = listenForIdentityChanges(window)
+    const detail = {
+      address: '10.0.0.7:8765',
+      problem: 'identity_changed',
+      old_code: OLD,
+      new_code: NEW,
+    }
+    window.dispatchEvent(new CustomEvent(IDENTITY_EVENT, { detail }))
+    dismissHostProblem()
+    window.dispatchEvent(new CustomEvent(IDENTITY_EVENT, { detail }))
+    expect(hostProblem.value).toBe(null)
+    expect(hostIdentities['10.0.0.7:8765'].changed).toEqual(detail)
+    showHostProblem('10.0.0.7:8765')
+    expect(hostProblem.value).toEqual(detail)
+    dismissHostProblem()
+    const api = fakeBridge({ open: { problem: 'identity_changed', old_code: OLD, new_code: NEW } })
+    expect(await reachHost('10.0.0.7:8765', { api })).toBe(false)
+    expect(hostProblem.value).toEqual(detail)
     stop()
   })
 })

@@ -438,6 +438,7 @@ export default {
     joinRoomOn: 'Join {room} on {host}',
   },
   hostIdentity: {
+    changedShort: 'Identity changed',
     changedTitle: "This host's identity has changed",
     changedAt:
       'The host at this address answered with another identity than the one this window trusts:',
