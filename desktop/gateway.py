@@ -126,7 +126,8 @@ class Gateway:
 
     def route(self, host: str) -> str:
         """Where the page reaches `host` ("127.0.0.1:PORT"), listening from now on; no network
-        contact (each connection is checked against the pin when it is made)."""
+        contact. Each connection is checked against the pin when it is made, and refused while
+        the host has none (first contact is `open`'s alone)."""
         split_host(host)
         return self._call(self._listen(_key(host)))
 
@@ -232,6 +233,11 @@ class Gateway:
         assert task is not None
         self._relays.add(task)
         try:
+            if self.pins.get(key) is None:
+                # Only open() makes a first contact (and with a join link's key, only that key):
+                # the page's own connections never pin whoever answers.
+                log.warning("%s has no pinned identity yet: the page's connection is refused", key)
+                return
             try:
                 host_reader, host_writer, _ = await self._connect(key)
             except _Refused:

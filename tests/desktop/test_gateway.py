@@ -270,3 +270,14 @@ def test_trusting_a_changed_identity_takes_its_new_code_typed_and_the_page_hears
                 call()
     finally:
         gateway.stop()
+
+
+def test_a_route_to_a_host_never_opened_refuses_the_page_and_pins_nothing(serve_process, gateway):
+    """First contact is open()'s alone: the page's own connections never pin whoever answers."""
+    host = serve_process()
+    via = gateway.route(host.host)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://{via}/api/rooms", timeout=10)
+    assert gateway.pins.get(host.host) is None
+    assert gateway.open(host.host)["first_contact"]  # type: ignore[typeddict-item]
+    assert httpx.get(f"http://{via}/api/rooms", timeout=10).status_code == 200

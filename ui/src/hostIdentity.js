@@ -86,6 +86,13 @@ async function refreshIdentity(address, gateway) {
     const known = await gateway.host_identity(address)
     if (known?.problem) showProblem({ address, ...known })
     else if (known) remember(address, { ...known, first_contact: false })
+    else {
+      // A room joined before this window pinned hosts: the gateway refuses the page's
+      // connections to a host it never checked, so the first contact is made now.
+      const answer = await gateway.open_host(address, '')
+      if (answer?.problem === 'identity_changed') showProblem({ address, ...answer })
+      else if (!answer?.problem) remember(address, answer)
+    }
   } catch (error) {
     console.error('lanchat: could not read what the window knows of', address, error)
   }

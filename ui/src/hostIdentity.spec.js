@@ -105,6 +105,14 @@ describe('reaching another host from the window', () => {
     await vi.waitFor(() => expect(hostIdentities['pc.local:8765']?.verified).toBe(true))
   })
 
+  it('makes the first contact now for a restored host the window never checked', async () => {
+    const api = fakeBridge()
+    api.host_identity.mockResolvedValue(null)
+    await restoreHostRoutes(['10.0.0.8:8765'], { api })
+    await vi.waitFor(() => expect(api.open_host).toHaveBeenCalledWith('10.0.0.8:8765', ''))
+    await vi.waitFor(() => expect(hostIdentities['10.0.0.8:8765']?.firstContact).toBe(true))
+  })
+
   it('shows the hard stop when the window tells of a changed identity, and trusts only through the bridge', async () => {
     const stop = listenForIdentityChanges(window)
     const detail = {
