@@ -153,7 +153,11 @@ def _run_locked(
         server.start(wait=False)
     room_admin = RoomAdmin(server, presence.rooms_changed)
     # Other hosts are reached through the pinned gateway; it tells the bridge of a changed identity.
-    gateway = Gateway(PinStore(options.data_dir), lambda changed: bridge._identity_changed(changed))
+    gateway = Gateway(
+        PinStore(options.data_dir),
+        lambda changed: bridge._identity_changed(changed),
+        ports_folder=options.data_dir,
+    )
     cleanup.callback(gateway.stop)
     bridge = Bridge(
         hosting,

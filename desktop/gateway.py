@@ -16,19 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import ssl
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypedDict, TypeVar
 
+from server.storage.private_files import write_private
 from server.tls.contexts import client_context, peer_fingerprint
 from server.tls.pins import Changed, Pin, PinStore
 from server.tls.safety_code import safety_code
 
 __all__ = [
     "CONNECT_SECONDS",
+    "PORTS_FILE",
     "Gateway",
     "HostOpened",
     "HostProblem",
@@ -41,6 +45,9 @@ log = logging.getLogger("lanchat.gateway")
 # A host on the LAN answers within a second; a host that is off lets the connect hang this long.
 CONNECT_SECONDS = 8.0
 _CHUNK = 64 * 1024
+# Each host's gateway port, kept between runs: what the page stores with a host's full URL (an
+# unfinished upload's address) still leads to that host after a restart.
+PORTS_FILE = "gateway-ports.json"
 
 T = TypeVar("T")
 
@@ -98,8 +105,11 @@ class Gateway:
         pins: PinStore,
         on_identity_changed: Callable[[IdentityChanged], None] = lambda _: None,
         connect_seconds: float = CONNECT_SECONDS,
+        ports_folder: Path | None = None,
     ) -> None:
         self.pins = pins
+        self._ports_path = ports_folder / PORTS_FILE if ports_folder is not None else None
+        self._ports = self._recall_ports()
         self._on_identity_changed = on_identity_changed
         self._connect_seconds = connect_seconds
         self._loop = asyncio.new_event_loop()
@@ -176,12 +186,44 @@ class Gateway:
     async def _listen(self, key: str) -> str:
         listener = self._listeners.get(key)
         if listener is None:
-            listener = await asyncio.start_server(
-                lambda reader, writer: self._accepted(key, reader, writer), "127.0.0.1", 0
-            )
+            listener = await self._bind(key, self._ports.get(key, 0))
             self._listeners[key] = listener
-        port = listener.sockets[0].getsockname()[1]
+        port = int(listener.sockets[0].getsockname()[1])
+        if self._ports.get(key) != port:
+            self._ports[key] = port
+            self._keep_ports()
         return f"127.0.0.1:{port}"
+
+    async def _bind(self, key: str, preferred: int) -> asyncio.Server:
+        """A listener on last run's port for this host when it is free, else on any."""
+
+        def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Coroutine[Any, Any, None]:
+            return self._accepted(key, reader, writer)
+
+        if preferred:
+            try:
+                return await asyncio.start_server(accept, "127.0.0.1", preferred)
+            except OSError:
+                log.info("the gateway port %d for %s is taken: it gets a new one", preferred, key)
+        return await asyncio.start_server(accept, "127.0.0.1", 0)
+
+    def _recall_ports(self) -> dict[str, int]:
+        if self._ports_path is None:
+            return {}
+        try:
+            saved = json.loads(self._ports_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(saved, dict):
+            return {}
+        return {
+            str(host): port for host, port in saved.items() if isinstance(port, int) and 0 < port <= 65535
+        }
+
+    def _keep_ports(self) -> None:
+        if self._ports_path is not None:
+            with contextlib.suppress(OSError):
+                write_private(self._ports_path, json.dumps(self._ports, indent=1, sort_keys=True) + "\n")
 
     async def _connect(
         self, key: str, expected: bytes | None = None

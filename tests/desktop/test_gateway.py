@@ -281,3 +281,22 @@ def test_a_route_to_a_host_never_opened_refuses_the_page_and_pins_nothing(serve_
     assert gateway.pins.get(host.host) is None
     assert gateway.open(host.host)["first_contact"]  # type: ignore[typeddict-item]
     assert httpx.get(f"http://{via}/api/rooms", timeout=10).status_code == 200
+
+
+def test_each_host_keeps_its_gateway_port_across_restarts_so_stored_upload_addresses_still_lead_there(
+    serve_process, tmp_path
+):
+    host = serve_process()
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    first = Gateway(PinStore(folder), ports_folder=folder)
+    try:
+        via = first.open(host.host)["via"]  # type: ignore[typeddict-item]
+    finally:
+        first.stop()
+    again = Gateway(PinStore(folder), ports_folder=folder)
+    try:
+        assert again.route(host.host) == via
+        assert httpx.get(f"http://{via}/api/rooms", timeout=10).status_code == 200
+    finally:
+        again.stop()
