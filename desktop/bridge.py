@@ -30,6 +30,7 @@ from .downloads import DownloadProgress, Downloads, DownloadStarted
 from .gateway import Gateway, HostOpened, HostProblem, IdentityChanged
 from .host_controls import WindowHostControls
 from .hosting import Hosting, HostStatus
+from .identity_reset import NewIdentity, make_new_host_identity
 from .notifications import Notifier
 from .page_storage import PageStorage
 from .presence import Presence
@@ -144,6 +145,11 @@ class Bridge:
     @_our_page_only
     def stop_hosting(self) -> HostStatus:
         return self._hosting.stop()
+
+    @_our_page_only
+    def new_host_identity(self) -> NewIdentity:
+        """Settings' "Make a new host identity": the old key moved aside, a new one served at once."""
+        return make_new_host_identity(self._hosting)
 
     # Host controls (server/rooms/moderation.py), for the rooms of this window's own server only: the
     # window's page reaches them here, nobody on the network can (no route or frame leads there).

@@ -300,3 +300,35 @@ def test_each_host_keeps_its_gateway_port_across_restarts_so_stored_upload_addre
         assert httpx.get(f"http://{via}/api/rooms", timeout=10).status_code == 200
     finally:
         again.stop()
+
+
+def test_a_new_host_identity_is_served_at_once_the_old_one_kept_aside_and_a_window_that_pinned_it_stops(
+    tmp_path, gateway
+):
+    from desktop.identity_reset import make_new_host_identity
+    from server.tls.host_identity import CERT_FILE, KEY_FILE
+
+    data = tmp_path / "own"
+    server = ServerThread(ServerConfig(host="127.0.0.1", port=0, data_dir=data))
+    server.start()
+    try:
+        address = f"127.0.0.1:{server.port}"
+        before = gateway.open(address)
+        old_code = before["safety_code"]  # type: ignore[typeddict-item]
+
+        made = make_new_host_identity(Hosting(server))
+
+        assert made["safety_code"] != old_code
+        served = httpx.get(f"https://{address}/api/identity", verify=client_context(), timeout=20).json()
+        assert (served["safety_code"], served["fingerprint"]) == (made["safety_code"], made["fingerprint"])
+        kept_aside = sorted(path.name.split(".replaced-")[0] for path in data.glob("*.replaced-*"))
+        assert kept_aside == sorted([CERT_FILE, KEY_FILE])
+        for name in (CERT_FILE, KEY_FILE):
+            assert (data / name).stat().st_mode & 0o077 == 0
+        assert gateway.open(address) == {
+            "problem": "identity_changed",
+            "old_code": old_code,
+            "new_code": made["safety_code"],
+        }
+    finally:
+        server.stop()
