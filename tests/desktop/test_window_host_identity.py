@@ -129,3 +129,40 @@ def test_the_window_joins_another_host_by_link_and_address_and_stops_when_its_id
         app.js(f"{by_testid('host-safety-toggle')}.click()")
         assert wait_for_js(app, f"{by_testid('host-safety-code')}?.textContent.trim()") == new_code
         shot(app, display, "gateway-trusted-again-ru")
+
+
+def test_the_host_panel_shows_this_hosts_code_and_links_with_its_fingerprint_and_settings_make_a_new_one(
+    launch_app,
+):
+    require_built_ui()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with virtual_screen(1100, 900) as display:
+        app = launch_app(env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+        app.js(UI_HELPERS)
+        wait_for_js(app, f"{by_testid('host-panel')} !== null", timeout=60)
+        type_into(app, "#host-port", str(free_port("0.0.0.0")))
+        assert app.js("window.__ui.click('Host')")
+        own = f"http://127.0.0.1:{app.port}/api/identity"
+        code = wait_for_js(app, f"{by_testid('own-safety-code')}?.querySelector('.code').textContent.trim()")
+        identity = httpx.get(own, timeout=10).json()
+        assert code == identity["safety_code"]
+        copy = app.js(f"{by_testid('host-panel')}.querySelector('button.copy').getAttribute('aria-label')")
+        assert copy.startswith("Copy https://") and copy.endswith(f"/#fp={identity['fingerprint']}")
+        shot(app, display, "gateway-host-panel-code-en")
+
+        set_language(app, "ru")
+        app.js(f"{by_testid('new-host-identity-ask')}.click()")
+        wait_for_js(app, f"{by_testid('new-host-identity-confirm')} !== null")
+        app.js(f"{by_testid('new-host-identity-confirm')}.scrollIntoView()")
+        shot(app, display, "gateway-new-identity-warning-ru")
+        app.js(f"{by_testid('new-host-identity-confirm')}.click()")
+        wait_for_js(app, f"{by_testid('new-host-identity-done')} !== null")
+        renewed = httpx.get(own, timeout=10).json()
+        assert renewed["safety_code"] != code
+        wait_for_js(
+            app,
+            f"{by_testid('own-safety-code')}.querySelector('.code').textContent.trim()"
+            f" === {json.dumps(renewed['safety_code'])}",
+        )
+        shot(app, display, "gateway-new-identity-done-ru")
+        app.api("stop_hosting")

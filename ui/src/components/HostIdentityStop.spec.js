@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import HostIdentityStop from './HostIdentityStop.vue'
 import HostSafetyCode from './HostSafetyCode.vue'
+import NewHostIdentity from './NewHostIdentity.vue'
 import { hostIdentities } from '../hostIdentity.js'
 import { desktopApi } from '../desktopBridge.js'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
@@ -87,5 +88,26 @@ describe('HostSafetyCode', () => {
   it('shows nothing for a host the window did not check (a browser, or its own server)', () => {
     const wrapper = mountWithI18n(HostSafetyCode, { props: { host: '10.0.0.9:8765' } })
     expect(wrapper.find('[data-testid="host-safety"]').exists()).toBe(false)
+  })
+})
+
+describe('NewHostIdentity', () => {
+  it('warns before it makes a new identity, then shows the new code, in both languages', async () => {
+    for (const [locale, warning, done] of [
+      ['en', 'Everyone who joined this host before', 'New identity made'],
+      ['ru', 'Все, кто подключался к этому хосту раньше', 'Новая подлинность создана'],
+    ]) {
+      const make = vi.fn(async () => ({ safety_code: changed.new_code, fingerprint: 'x' }))
+      const wrapper = mountWithI18n(NewHostIdentity, { props: { make } }, locale)
+      await wrapper.get('[data-testid="new-host-identity-ask"]').trigger('click')
+      expect(make).not.toHaveBeenCalled()
+      expect(wrapper.text()).toContain(warning)
+      await wrapper.get('[data-testid="new-host-identity-confirm"]').trigger('click')
+      await vi.waitFor(() => expect(wrapper.emitted('made')).toHaveLength(1))
+      expect(wrapper.get('[data-testid="new-host-identity-done"]').text()).toContain(done)
+      expect(wrapper.get('[data-testid="new-host-identity-done"]').text()).toContain(
+        changed.new_code,
+      )
+    }
   })
 })
