@@ -56,6 +56,12 @@ export async function reachHost(address, { fp = '', localHost = '', api = deskto
     console.error('lanchat: the window could not reach', address, error)
     answer = { problem: 'unreachable' }
   }
+  if (answer?.problem === 'unreachable') {
+    // Joined the usual way: it fails as any join to a host that is not there does, and the
+    // connection doctor says why. The gateway refuses the page's connections until the host has
+    // been reached once (retry reaches it first).
+    return routeOnly(gateway, address)
+  }
   if (answer?.problem) {
     showProblem({ address, ...answer }, { again: true })
     return false
@@ -63,6 +69,18 @@ export async function reachHost(address, { fp = '', localHost = '', api = deskto
   setHostRoute(address, answer.via)
   remember(address, answer)
   return true
+}
+
+async function routeOnly(gateway, address) {
+  try {
+    const routes = (await gateway.host_routes([address])) ?? {}
+    if (!routes[address]) return false
+    setHostRoute(address, routes[address])
+    return true
+  } catch (error) {
+    console.error('lanchat: the window could not route', address, error)
+    return false
+  }
 }
 
 /**

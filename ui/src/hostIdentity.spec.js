@@ -89,12 +89,18 @@ describe('reaching another host from the window', () => {
     expect(api.open_host).not.toHaveBeenCalled()
   })
 
-  it('takes a bridge that fails as a host that does not answer', async () => {
-    const api = fakeBridge()
-    api.open_host.mockRejectedValue(new Error('gone'))
-    vi.spyOn(console, 'error').mockImplementation(() => {})
+  it('joins a host that does not answer the usual way, through the gateway, for the doctor to explain', async () => {
+    const api = fakeBridge({ open: { problem: 'unreachable' } })
+    expect(await reachHost('10.0.0.5:8765', { api })).toBe(true)
+    expect(api.host_routes).toHaveBeenCalledWith(['10.0.0.5:8765'])
+    expect(routeTo('10.0.0.5:8765')).toBe('127.0.0.1:40200')
+    expect(hostProblem.value).toBe(null)
+  })
+
+  it('stops on a host that answers without TLS', async () => {
+    const api = fakeBridge({ open: { problem: 'tls_failed' } })
     expect(await reachHost('10.0.0.5:8765', { api })).toBe(false)
-    expect(hostProblem.value.problem).toBe('unreachable')
+    expect(hostProblem.value.problem).toBe('tls_failed')
   })
 
   it('routes the rooms a restart brings back before they connect, then reads their codes', async () => {
