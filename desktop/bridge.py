@@ -195,6 +195,11 @@ class Bridge:
         return self._admin().privacy(room)
 
     @_our_page_only
+    def room_pass(self, room: str) -> str | None:
+        """What the page sends instead of a password to enter this host's own private room."""
+        return self._admin().host_pass(room)
+
+    @_our_page_only
     def make_room_private(self, room: str, password: str) -> RoomPrivacy:
         """Make a room private or change its password; a bad password rejects the Promise."""
         return self._admin().make_private(room, password)

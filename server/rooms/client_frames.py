@@ -141,17 +141,31 @@ def decode_frame(text: str) -> dict[str, Any]:
     return data
 
 
-def decode_password_frame(text: str | None) -> str:
-    """A private room's first frame, `{"type": "password", "password": ...}`: its password, or
-    Refused (password_required) for anything else, a seed client's message included."""
+@dataclass(frozen=True, slots=True)
+class DoorKey:
+    """What a private room's first frame offers: its password, or a room token the host's own
+    window was given for it (a token opens the door it was issued for while it is good)."""
+
+    password: str | None = None
+    token: str | None = None
+
+
+def decode_password_frame(text: str | None) -> DoorKey:
+    """A private room's first frame, `{"type": "password", "password": ...}` (or `"token": ...`):
+    what it offers, or Refused (password_required) for anything else, a seed client's message
+    included."""
     try:
         data = decode_frame(text) if text is not None else None
     except Refused:
         data = None
-    password = data.get("password") if data is not None and data.get("type") == "password" else None
-    if not isinstance(password, str) or not password:
-        raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
-    return password
+    if data is None or data.get("type") != "password":
+        data = {}
+    password, token = data.get("password"), data.get("token")
+    if isinstance(password, str) and password:
+        return DoorKey(password=password)
+    if isinstance(token, str) and token:
+        return DoorKey(token=token)
+    raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
 
 
 def _validate_receipts(value: object) -> bool:

@@ -61,11 +61,14 @@ async def first_frame(websocket: WebSocket) -> str | None:
 
 
 async def enter_private(websocket: WebSocket, private: PrivateRooms, room: str, address: str | None) -> str:
-    """A private room's door: its password must be the first frame."""
-    frame = decode_password_frame(await first_frame(websocket))
-    # scrypt takes its tens of milliseconds on its own thread, not on the loop every room uses.
-    loop = asyncio.get_running_loop()
-    token = await loop.run_in_executor(PASSWORD_CHECKS, private.enter, room, frame, address)
+    """A private room's door: its password (or a token issued for it) must be the first frame."""
+    key = decode_password_frame(await first_frame(websocket))
+    if key.token is not None:
+        token = private.enter_with_token(room, key.token)
+    else:
+        # scrypt takes its tens of milliseconds on its own thread, not on the loop every room uses.
+        loop = asyncio.get_running_loop()
+        token = await loop.run_in_executor(PASSWORD_CHECKS, private.enter, room, key.password, address)
     await send_entered(websocket, room, token, private.token_seconds)
     return token
 

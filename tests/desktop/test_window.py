@@ -49,6 +49,7 @@ BRIDGE_METHODS = {
     "room_privacy",
     "make_room_private",
     "make_room_open",
+    "room_pass",
     # Files (desktop/downloads.py)
     "save_file",
     "download_progress",

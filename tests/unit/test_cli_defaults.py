@@ -43,6 +43,10 @@ GIVEN = {
     "--name": ["front desk"],
     "--known-host": ["192.0.2.7:8765"],
     "--allow-host": ["chat.example"],
+    "--allow-plain-http": [],
+    # the two go together: each is tried with the other
+    "--tls-cert": ["cert.pem", "--tls-key", "key.pem"],
+    "--tls-key": ["key.pem", "--tls-cert", "cert.pem"],
 }
 
 
@@ -72,3 +76,9 @@ def test_each_flag_sets_the_config(flag, tmp_path: Path):
     password_file.write_text("correct horse battery staple\n", encoding="utf-8")
     values = [value.format(password_file=password_file) for value in GIVEN[flag]]
     assert config_from_args(serve_parser().parse_args([flag, *values])) != ServerConfig()
+
+
+@pytest.mark.parametrize("flag", ["--tls-cert", "--tls-key"])
+def test_a_certificate_without_its_key_is_refused(flag):
+    with pytest.raises(ValueError, match="go together"):
+        config_from_args(serve_parser().parse_args([flag, "file.pem"]))

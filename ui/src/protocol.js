@@ -239,6 +239,11 @@ export function passwordFrame(password) {
   return { type: FrameType.PASSWORD, password }
 }
 
+/** A private room's door opened with a token its host issued for it (the host's own window). */
+export function passFrame(token) {
+  return { type: FrameType.PASSWORD, token }
+}
+
 export function typingFrame(sender) {
   return { type: FrameType.TYPING, sender }
 }

@@ -10,7 +10,6 @@ import {
   charCount,
   dispatchFrame,
   helloFrame,
-  passwordFrame,
   roomSocketUrl,
 } from '../protocol.js'
 import { identitySecret } from '../identity.js'
@@ -112,10 +111,10 @@ export function useRoomConnection({
     lastRefusal.value = null
     pacer.refill()
     // A private room's password comes first of all: the room sends nothing before it.
-    const password = access.opening()
-    if (password) {
+    const door = access.opening()
+    if (door) {
       pacer.take()
-      socket.send(JSON.stringify(passwordFrame(password)))
+      socket.send(JSON.stringify(door))
     }
     // Then, before anything else: the host decides who holds our name from it.
     pacer.take()
