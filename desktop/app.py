@@ -154,7 +154,7 @@ def _run_locked(
     room_admin = RoomAdmin(server, presence.rooms_changed)
     # Other hosts are reached through the pinned gateway; it tells the bridge of a changed identity.
     gateway = Gateway(
-        PinStore(options.data_dir),
+        PinStore.open_or_set_aside(options.data_dir),
         lambda changed: bridge._identity_changed(changed),
         ports_folder=options.data_dir,
     )

@@ -71,6 +71,20 @@ class PinStore:
         self._lock = threading.Lock()
         self._pins = self._load()
 
+    @classmethod
+    def open_or_set_aside(cls, folder: Path) -> PinStore:
+        """The pins kept in `folder`; a file that cannot be read is kept aside (renamed) and the
+        window starts with none, rather than not at all. Whoever could damage the file could as
+        well have edited it: no trust is lost that the file protected."""
+        try:
+            return cls(folder)
+        except ValueError as exc:
+            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+            aside = folder / f"{PINS_FILE}.damaged-{stamp}"
+            (folder / PINS_FILE).rename(aside)
+            log.warning("%s; kept aside as %s: every host is a first contact again", exc, aside.name)
+            return cls(folder)
+
     def _load(self) -> dict[str, Pin]:
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))

@@ -104,3 +104,12 @@ def test_host_keys_ignore_case(tmp_path: Path) -> None:
     pins = PinStore(tmp_path)
     pins.check("PC-Anna.local:8765", KEY_A)
     assert pins.get("pc-anna.local:8765") is not None
+
+
+def test_the_window_starts_with_a_damaged_pins_file_kept_aside_and_no_pins(tmp_path: Path) -> None:
+    (tmp_path / PINS_FILE).write_text("{not json")
+    pins = PinStore.open_or_set_aside(tmp_path)
+    assert pins.get(HOST) is None
+    (aside,) = tmp_path.glob(f"{PINS_FILE}.damaged-*")
+    assert aside.read_text() == "{not json"
+    assert isinstance(pins.check(HOST, KEY_A), Trusted)
