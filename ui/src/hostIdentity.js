@@ -38,7 +38,8 @@ function remember(address, answer) {
   hostIdentities[address] = {
     safetyCode: answer.safety_code,
     verified: Boolean(answer.verified),
-    firstContact: Boolean(answer.first_contact),
+    // Listing a host's rooms is the first contact, joining one the second: both are new to it.
+    firstContact: Boolean(answer.first_contact || hostIdentities[address]?.firstContact),
   }
 }
 
