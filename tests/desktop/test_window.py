@@ -58,6 +58,13 @@ BRIDGE_METHODS = {
     "server_problem",
     "move_damaged_file_aside",
     "quit",
+    # Other hosts through the pinned gateway (desktop/gateway.py), and this host's own identity
+    "open_host",
+    "host_routes",
+    "host_identity",
+    "trust_host_identity",
+    "set_host_verified",
+    "new_host_identity",
 }
 
 

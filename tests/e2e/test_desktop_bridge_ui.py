@@ -6,6 +6,7 @@ replaced at that boundary, so the Host panel and the calls the UI makes can be s
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -61,8 +62,15 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     panel.get_by_role("button", name="Host").click()
     expect(panel).to_contain_text("Port 8765 is already in use.")
     panel.get_by_role("button", name="Use port 8766").click()
-    expect(panel.get_by_role("button", name="Copy http://192.0.2.10:8766/")).to_be_visible()
-    expect(panel.get_by_role("button", name="Copy http://[fd00::10]:8766/")).to_be_visible()
+    # https links carrying this host's whole fingerprint (a window joining by them pins it).
+    fingerprint = r"#fp=[A-Za-z0-9_-]{43}$"
+    expect(
+        panel.get_by_role("button", name=re.compile(r"^Copy https:\/\/192\.0\.2\.10:8766\/" + fingerprint))
+    ).to_be_visible()
+    expect(
+        panel.get_by_role("button", name=re.compile(r"^Copy https:\/\/\[fd00::10\]:8766\/" + fingerprint))
+    ).to_be_visible()
+    expect(panel.get_by_test_id("own-safety-code")).to_contain_text("This host's safety code")
     expect(panel).to_contain_text("firewall")
     assert calls(page, "start_hosting") == [[8765], [8766]]
 

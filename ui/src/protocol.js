@@ -13,6 +13,7 @@ import {
   ROOM_NAME_PUNCTUATION,
   SEARCH_PAGE,
 } from './protocol.generated.js'
+import { routeTo } from './hostRoutes.js'
 
 export {
   CloseCode,
@@ -161,14 +162,16 @@ export function travelsInClear(host, location = globalThis.location) {
 }
 
 function httpBase(host) {
-  return `${isSecureHost(host) ? 'https' : 'http'}://${host}`
+  const target = routeTo(host)
+  return `${isSecureHost(target) ? 'https' : 'http'}://${target}`
 }
 
 export function roomSocketUrl(host, room, { name, after } = {}) {
   const params = new URLSearchParams({ v: String(PROTOCOL_VERSION) })
   if (name) params.set('name', name)
   if (after != null) params.set('after', String(after))
-  return `${isSecureHost(host) ? 'wss' : 'ws'}://${host}/ws/${encodeURIComponent(room)}?${params}`
+  const target = routeTo(host)
+  return `${isSecureHost(target) ? 'wss' : 'ws'}://${target}/ws/${encodeURIComponent(room)}?${params}`
 }
 
 /** The host's identity as people compare it (its safety code), and whether this page is encrypted. */
