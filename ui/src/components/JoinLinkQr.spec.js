@@ -85,6 +85,7 @@ describe('HostPanel identity', () => {
       await buttons[0].trigger('click')
       expect(wrapper.emitted('copy')[0]).toEqual([link])
       await buttons[1].trigger('click')
+      await flushPromises() // the QR code's component loads on first use
       expect(wrapper.get('[data-testid="join-link-qr"] svg').attributes('data-url')).toBe(link)
       expect(wrapper.get('code').text()).toBe('192.168.1.20:8765')
     }
