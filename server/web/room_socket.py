@@ -24,6 +24,7 @@ from server.web.client_limits import room_socket_cap
 from server.web.host_header import HostPolicy
 from server.web.origin import validate_origin
 from server.web.room_doors import pass_doors
+from server.web.room_wire import room_wire
 from server.web.state import web_state
 
 __all__ = ["ROOM_SOCKET_PATH", "room_socket", "room_socket_route"]
@@ -102,7 +103,7 @@ async def room_socket(websocket: WebSocket) -> None:
         except WebSocketDisconnect:
             return
         session = rooms.join(
-            websocket, room, name=query.name, rich=query.rich, after=query.after, address=address
+            room_wire(websocket), room, name=query.name, rich=query.rich, after=query.after, address=address
         )
         if door is not None:
             rooms.hold_token(session, door.token)

@@ -64,7 +64,8 @@ MEMBERS = 100
 # long as a server's bursts are REFILL_SECONDS apart; and 1,500 frames fit in a member's
 # outbox (OUTBOX_MAX_FRAMES, 2,000) even if all queue at once. 150,000 deliveries a burst.
 MESSAGES = 1500
-REFILL_SECONDS = MESSAGES / MEMBERS / 10.0 + 0.5
+# `--members 500`: the room of 500 of bench_server.py, one message from each member per burst.
+MESSAGES_BY_MEMBERS = {MEMBERS: MESSAGES, 500: 500}
 ROUNDS = 5
 # Only when lanchat is under the floor after ROUNDS: more rounds, so that one unlucky stretch
 # of a busy machine is not taken for a regression. The best of all rounds decides.
@@ -149,13 +150,27 @@ class Burst:
     client_busy: float  # share of the burst's wall time this process spent on the CPU
 
 
+@dataclass(frozen=True)
+class Size:
+    """A room's members, and the messages of one burst (spread evenly over them)."""
+
+    members: int = MEMBERS
+    messages: int = MESSAGES
+
+    @property
+    def refill_seconds(self) -> float:
+        """How long the rate limit needs to give every member its whole burst back."""
+        return self.messages / self.members / 10.0 + 0.5
+
+
 @dataclass
 class Room:
-    """One server's room of MEMBERS load clients, and its bursts so far."""
+    """One server's room of load clients, and its bursts so far."""
 
     name: str
     server: psutil.Process
     members: list[Connection]
+    size: Size
     bursts: list[Burst] = field(default_factory=list)
     ready_at: float = 0.0  # when the members' rate-limit allowance is full again
 
@@ -163,8 +178,8 @@ class Room:
         return max(self.bursts, key=lambda burst: burst.deliveries_per_second)
 
 
-async def open_room(port: int, offer_deflate: bool) -> list[Connection]:
-    members = [await connect(port, f"/ws/{ROOM}", offer_deflate=offer_deflate) for _ in range(MEMBERS)]
+async def open_room(port: int, offer_deflate: bool, size: Size) -> list[Connection]:
+    members = [await connect(port, f"/ws/{ROOM}", offer_deflate=offer_deflate) for _ in range(size.members)]
     await everyone_in(members, ROOM)
     return members
 
@@ -175,11 +190,12 @@ def server_cpu(process: psutil.Process) -> float:
 
 
 async def burst(room: Room, number: int) -> Burst:
-    """Every member sends MESSAGES / MEMBERS messages at once; done when every member has all of them."""
+    """Every member sends its share of the messages at once; done when every member has all of them."""
     await asyncio.sleep(max(0.0, room.ready_at - time.monotonic()))
+    members, messages = room.size.members, room.size.messages
     text = "The quick brown fox jumps over the lazy dog, message number "
-    frames = [message_frame(f"{text}{number}-{k}", f"member{k % MEMBERS}", ROOM) for k in range(MESSAGES)]
-    arrived = until_all(room.members, MESSAGES)
+    frames = [message_frame(f"{text}{number}-{k}", f"member{k % members}", ROOM) for k in range(messages)]
+    arrived = until_all(room.members, messages)
     # The client's own garbage collection would land on whichever server is measured then.
     gc.collect()
     gc.disable()
@@ -188,13 +204,13 @@ async def burst(room: Room, number: int) -> Burst:
         client_before = time.process_time()
         started = time.perf_counter()
         for k, frame in enumerate(frames):
-            room.members[k % MEMBERS].send_frame(frame)
+            room.members[k % members].send_frame(frame)
         try:
             await asyncio.wait_for(arrived, BURST_TIMEOUT)
         except TimeoutError:
             got = sum(member.texts for member in room.members)
             raise SystemExit(
-                f"{room.name}: {got:,} of {MEMBERS * MESSAGES:,} deliveries within {BURST_TIMEOUT:g} s"
+                f"{room.name}: {got:,} of {members * messages:,} deliveries within {BURST_TIMEOUT:g} s"
                 " (refused for the rate limit, or stuck?)"
             ) from None
         wall = max(member.reached_at for member in room.members) - started
@@ -202,8 +218,8 @@ async def burst(room: Room, number: int) -> Burst:
         cpu = server_cpu(room.server) - cpu_before
     finally:
         gc.enable()
-    room.ready_at = time.monotonic() + REFILL_SECONDS
-    deliveries = MEMBERS * MESSAGES
+    room.ready_at = time.monotonic() + room.size.refill_seconds
+    deliveries = members * messages
     return Burst(deliveries / wall, cpu / deliveries * 1e6, client / wall)
 
 
@@ -241,10 +257,10 @@ def under_floor(rooms: dict[str, Room]) -> bool:
     return min(lanchat_over_seed(rooms), lanchat_over_seed_cpu(rooms)) < GROSS_REGRESSION_FLOOR
 
 
-async def check(workdir: Path, offer_deflate: bool) -> bool:
+async def check(workdir: Path, offer_deflate: bool, size: Size) -> bool:
     with three_servers(workdir) as servers:
         rooms = {
-            name: Room(name, process, await open_room(port, offer_deflate))
+            name: Room(name, process, await open_room(port, offer_deflate, size), size)
             for name, (port, process) in servers.items()
         }
         ordered = list(rooms.values())
@@ -300,10 +316,18 @@ def cli() -> None:
         action="store_true",
         help="clients offer permessage-deflate as browsers do (the baselines then compress per member)",
     )
+    parser.add_argument(
+        "--members",
+        type=int,
+        choices=sorted(MESSAGES_BY_MEMBERS),
+        default=MEMBERS,
+        help="the room's size (500: one message from each member per burst)",
+    )
     args = parser.parse_args()
+    size = Size(args.members, MESSAGES_BY_MEMBERS[args.members])
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
-        f"fan-out check: one room of {MEMBERS} members per server, {MESSAGES:,} messages per burst,"
+        f"fan-out check: one room of {size.members} members per server, {size.messages:,} messages per burst,"
         f" {os.cpu_count()} CPUs, load average {load}",
         flush=True,
     )
@@ -312,9 +336,9 @@ def cli() -> None:
         try:
             import uvloop
         except ImportError:
-            passed = asyncio.run(check(Path(workdir), args.offer_deflate))
+            passed = asyncio.run(check(Path(workdir), args.offer_deflate, size))
         else:
-            passed = uvloop.run(check(Path(workdir), args.offer_deflate))
+            passed = uvloop.run(check(Path(workdir), args.offer_deflate, size))
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"took {time.perf_counter() - started:.0f} s, load average now {load}")
     sys.exit(0 if passed else 1)
