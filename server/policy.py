@@ -39,6 +39,14 @@ RENAME_MIN_INTERVAL_SECONDS = 10.0
 # (limits.SEEN_SEND_INTERVAL_SECONDS) that is one token a second of the ten a second that refill.
 SEEN_RATE_BURST = 5
 SEEN_RATE_PER_SECOND = 2.0
+# What members are told of others' reading is bounded per member whatever the room's size: a
+# room's receipts that moved go out together in one `receipts` frame, at most once per
+# RECEIPTS_SUMMARY_SECONDS (one `seen` frame to every reader made a room of 100 where everyone
+# reads send about 10,000 frames a second). In rooms of more than RECEIPTS_TO_EVERYONE_MAX_MEMBERS
+# connections a receipt goes only to the authors of the messages it newly covers, as Telegram
+# does: there "seen by 300 people" is no one's business but the author's.
+RECEIPTS_SUMMARY_SECONDS = 1.0
+RECEIPTS_TO_EVERYONE_MAX_MEMBERS = 100
 
 # Presence changes a room's members are sent, per room: a burst, then a steady rate. Past it the
 # changes are folded into one `members` frame (the whole list) once the budget allows, so clients

@@ -37,7 +37,7 @@ class RoomState:
     new_rooms: NewRoomLimits = field(init=False, default_factory=NewRoomLimits)
 
     def __post_init__(self) -> None:
-        self.receipts = ReadReceipts(self.store.path, self.manager)
+        self.receipts = ReadReceipts(self.store.path, self.manager, authors=self.store.authors)
 
 
 @dataclass

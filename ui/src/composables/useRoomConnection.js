@@ -197,6 +197,7 @@ export function useRoomConnection({
       readReceipts.identified(frame.seen)
     },
     seen: (frame) => readReceipts.heard(frame),
+    receipts: (frame) => readReceipts.heardAll(frame.seen),
     entered: (frame) => access.entered(frame),
     token: (frame) => access.renewed(frame),
     error: refused,
