@@ -48,6 +48,15 @@ SEEN_RATE_PER_SECOND = 2.0
 RECEIPTS_SUMMARY_SECONDS = 1.0
 RECEIPTS_TO_EVERYONE_MAX_MEMBERS = 100
 
+# Typing notices (server/rooms/typing_pace.py) are relayed at most once per TYPING_RELAY_SECONDS
+# per connection (the UI sends one every 3 s while its person types, so it is never held back)
+# and at most TYPING_ROOM_BURST per such interval per room: however many type at once in a room
+# of 1,024, each member is sent at most TYPING_ROOM_BURST notices in any TYPING_RELAY_SECONDS. The
+# UI shows a typist for 5 s after a notice, so the typists relayed stay shown. Those held back are
+# dropped without an answer: a typing notice is never worth an error frame.
+TYPING_RELAY_SECONDS = 2.5
+TYPING_ROOM_BURST = 8
+
 # Presence changes a room's members are sent, per room: a burst, then a steady rate. Past it the
 # changes are folded into one `members` frame (the whole list) once the budget allows, so clients
 # that reconnect under new names as fast as they can cost each member a few frames a second.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+NEVER = float("-inf")  # one object for every member's "not yet"
+
 
 class Socket(Protocol):
     """What the hub needs of a connection (server/web/room_wire.py has the real ones, the tests
@@ -37,6 +39,7 @@ class Member:
         "room",
         "sending",
         "settled",
+        "typed_at",
         "wake",
         "websocket",
     )
@@ -46,7 +49,8 @@ class Member:
         self.room = room
         self.name = name  # None until the member says who it is
         # When the member last changed its name (not when it first gave one): renames are rate limited.
-        self.renamed_at = float("-inf")
+        self.renamed_at = NEVER
+        self.typed_at = NEVER  # when its last typing notice was relayed (typing_pace.py)
         self.identity: str | None = None  # from its hello (identity.identity_of)
         self.pending_name: str | None = None  # ?name= held by an identity: decided by the first frame
         self.settled = False  # its first frame has come: a hello now would come too late

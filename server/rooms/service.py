@@ -138,6 +138,8 @@ class ChatRooms(RoomState):
         self.addresses.pop(session.member, None)
         self.receipts.leave(session.member)
         self.manager.disconnect(session.member.websocket, session.member.room)
+        if not self.manager.members_in(session.member.room):
+            self.typing.forget(session.member.room)
         self.address_limits.release(session.address)
 
     # Private and direct rooms' tokens and passwords.

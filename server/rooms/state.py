@@ -17,6 +17,7 @@ from server.rooms.member import Member
 from server.rooms.private import PrivateRooms
 from server.rooms.rate_limit import RateLimiter
 from server.rooms.receipts import ReadReceipts
+from server.rooms.typing_pace import TypingPace
 from server.storage.history import HistoryStore
 
 __all__ = ["RoomState", "Session"]
@@ -35,6 +36,7 @@ class RoomState:
     addresses: dict[Member, str | None] = field(init=False, default_factory=dict)  # for bans
     address_limits: AddressRateLimits = field(init=False, default_factory=AddressRateLimits)
     new_rooms: NewRoomLimits = field(init=False, default_factory=NewRoomLimits)
+    typing: TypingPace = field(init=False, default_factory=TypingPace)
 
     def __post_init__(self) -> None:
         self.receipts = ReadReceipts(self.store.path, self.manager, authors=self.store.authors)
