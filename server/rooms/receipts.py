@@ -176,6 +176,11 @@ class ReadReceipts:
             self._sent_at.pop(room, None)  # nobody to pace: the room may go
             return
         self._sent_at[room] = asyncio.get_running_loop().time()
+        # A receipt may have waited a second: it says the name its reader has now, or it would
+        # undo a rename the room was told of meanwhile.
+        for reader in readers:
+            if reader.identity in moved and reader.name is not None:
+                moved[reader.identity][0]["name"] = reader.name
         if len(members) > self.everyone_up_to:
             self._send_to_authors(room, moved, readers)
             return

@@ -90,6 +90,22 @@ async def test_receipts_that_move_within_an_interval_reach_each_reader_as_one_fr
     receipts.close()
 
 
+@pytest.mark.anyio
+async def test_a_receipt_that_waited_says_the_name_its_reader_took_meanwhile(tmp_path):
+    receipts = ReadReceipts(tmp_path / "history.sqlite3", ConnectionManager(), summary_seconds=3600)
+    watcher, reader = FakeSocket(), FakeSocket()
+    _reader(receipts, 0, watcher)
+    anna = _reader(receipts, 1, reader)
+    receipts.seen(anna, Seen(1), last_id=100)  # the room's first: told at once
+    await settle()
+    receipts.seen(anna, Seen(2), last_id=100)  # waits for the interval
+    receipts.manager.name_member(anna, "Anna K.")
+    receipts.send_moved("general")
+    await settle()
+    assert [frame["seen"][0]["name"] for frame in watcher.receipts()] == ["reader 1", "Anna K."]
+    receipts.close()
+
+
 def test_the_protocol_document_states_the_receipt_policys_numbers_as_the_code_has_them():
     document = (Path(__file__).resolve().parents[2] / "server" / "protocol" / "PROTOCOL.md").read_text()
     assert (
