@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench_server import latency  # noqa: E402
 from load_client import Connection, connect, text_frame  # noqa: E402
 from seed_room import close_all, everyone_in, message_frame, until_all  # noqa: E402
 
@@ -76,6 +77,11 @@ ROUNDS = 5
 # of a busy machine is not taken for a regression. The best of all rounds decides.
 CONFIRMING_ROUNDS = 3
 BURST_TIMEOUT = 60.0
+# `--paced`: messages one at a time, as people send them (bench_server.py's latency scenario):
+# PACED_RATE a second over the room of 100 for PACED_SECONDS, PACED_ROUNDS rounds per server.
+PACED_RATE = 20.0
+PACED_SECONDS = 10.0
+PACED_ROUNDS = 3
 START_TIMEOUT = 20.0
 
 LANCHAT = "lanchat"
@@ -339,6 +345,54 @@ async def check(workdir: Path, offer_deflate: bool, size: Size) -> bool:
     return passed
 
 
+@dataclass
+class Served:
+    """What bench_server.py's latency scenario needs of a server."""
+
+    port: int
+    process: psutil.Process
+
+    def cpu_seconds(self) -> float:
+        return server_cpu(self.process)
+
+
+async def paced(workdir: Path) -> bool:
+    """Each server's latency and CPU per delivery when messages come one at a time: figures only,
+    it never fails."""
+    with three_servers(workdir) as servers:
+        names = list(servers)
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+        for number in range(PACED_ROUNDS):
+            for name in names[number % len(names) :] + names[: number % len(names)]:
+                port, process = servers[name]
+                served = Served(port, process)
+                result = await latency(served, MEMBERS, PACED_RATE, PACED_SECONDS, f"paced-{number}")  # type: ignore[arg-type]
+                results[name].append(result.values)
+                await asyncio.sleep(0.5)
+            print(
+                f"  round {number + 1}: "
+                + ", ".join(f"{name} p99 {results[name][-1]['p99 ms']:.1f} ms" for name in names),
+                flush=True,
+            )
+
+    def best(name: str, figure: str) -> float:
+        return min(values[figure] for values in results[name])
+
+    print()
+    print(f"{'best of rounds':22}  {'p50 ms':>8}  {'p99 ms':>8}  {'CPU us/delivery':>15}")
+    for name in names:
+        print(
+            f"{name:22}  {best(name, 'p50 ms'):8.2f}  {best(name, 'p99 ms'):8.2f}"
+            f"  {best(name, 'server CPU us/delivery'):15.2f}"
+        )
+    for other in (SEED, BROADCAST):
+        print(
+            f"lanchat/{other}: p99 {best(LANCHAT, 'p99 ms') / best(other, 'p99 ms'):.2f}x, CPU per delivery"
+            f" {best(LANCHAT, 'server CPU us/delivery') / best(other, 'server CPU us/delivery'):.2f}x"
+        )
+    return True
+
+
 def print_table(rooms: dict[str, Room]) -> None:
     lanchat = rooms[LANCHAT].best()
     print()
@@ -366,6 +420,11 @@ def cli() -> None:
         help="clients offer permessage-deflate as browsers do (the baselines then compress per member)",
     )
     parser.add_argument(
+        "--paced",
+        action="store_true",
+        help=f"latency and CPU per delivery at {PACED_RATE:g} messages/s instead (figures only, no floor)",
+    )
+    parser.add_argument(
         "--members",
         type=int,
         choices=sorted(MESSAGES_BY_MEMBERS),
@@ -382,12 +441,13 @@ def cli() -> None:
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lanchat-fanout-") as workdir:
+        run = paced(Path(workdir)) if args.paced else check(Path(workdir), args.offer_deflate, size)
         try:
             import uvloop
         except ImportError:
-            passed = asyncio.run(check(Path(workdir), args.offer_deflate, size))
+            passed = asyncio.run(run)
         else:
-            passed = uvloop.run(check(Path(workdir), args.offer_deflate, size))
+            passed = uvloop.run(run)
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"took {time.perf_counter() - started:.0f} s, load average now {load}")
     sys.exit(0 if passed else 1)
