@@ -196,14 +196,14 @@ class SeenEntry(TypedDict):
     id: int
 
 
-class SeenFrame(TypedDict):
-    """v2, to members whose hello left receipts on: someone has seen the room up to `id`."""
+class ReceiptsFrame(TypedDict):
+    """v2, to members whose hello left receipts on: the receipts of the room that moved since the
+    last such frame (at most one a second per room; in a big room only those about one's own
+    messages). Servers before it sent each receipt alone, as a `seen` frame of one entry's fields."""
 
-    type: Literal["seen"]
+    type: Literal["receipts"]
     room: str
-    identity: str
-    name: str
-    id: int
+    seen: list[SeenEntry]  # furthest seen first
 
 
 class DirectFrame(TypedDict):

@@ -145,6 +145,8 @@ class ChatRooms(RoomState):
         self.addresses.pop(session.member, None)
         self.receipts.leave(session.member)
         self.manager.disconnect(session.member.websocket, session.member.room)
+        if not self.manager.members_in(session.member.room):
+            self.typing.forget(session.member.room)
         self.address_limits.release(session.address)
         if session.in_clear and (frame := self.in_clear.left(session.member)) is not None:
             self.manager.broadcast(frame, session.member.room, rich_only=True)

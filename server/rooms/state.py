@@ -18,6 +18,7 @@ from server.rooms.member import Member
 from server.rooms.private import PrivateRooms
 from server.rooms.rate_limit import RateLimiter
 from server.rooms.receipts import ReadReceipts
+from server.rooms.typing_pace import TypingPace
 from server.storage.history import HistoryStore
 
 __all__ = ["RoomState", "Session"]
@@ -37,9 +38,10 @@ class RoomState:
     address_limits: AddressRateLimits = field(init=False, default_factory=AddressRateLimits)
     new_rooms: NewRoomLimits = field(init=False, default_factory=NewRoomLimits)
     in_clear: InClearMembers = field(init=False, default_factory=InClearMembers)  # plain HTTP members
+    typing: TypingPace = field(init=False, default_factory=TypingPace)
 
     def __post_init__(self) -> None:
-        self.receipts = ReadReceipts(self.store.path, self.manager)
+        self.receipts = ReadReceipts(self.store.path, self.manager, authors=self.store.authors)
 
 
 @dataclass

@@ -348,6 +348,15 @@ class PostgresHistoryStore:
         ).fetchone()
         return row is not None
 
+    def authors(self, room: str, after_id: int, up_to: int) -> list[tuple[int, str]]:
+        """(id, identity) of the messages in (after_id, up_to] sent by an identity, oldest first."""
+        rows = self.execute(
+            "SELECT id, identity FROM messages WHERE room = %s AND id > %s AND id <= %s"
+            " AND identity IS NOT NULL ORDER BY id",
+            (room, after_id, up_to),
+        ).fetchall()
+        return [(int(row[0]), str(row[1])) for row in rows]
+
     def get(self, room: str, message_id: int) -> StoredMessage | None:
         row = self.execute(
             f"SELECT {_COLUMNS} FROM messages WHERE room = %s AND id = %s", (room, message_id)

@@ -205,6 +205,14 @@ class SqliteHistoryStore:
         ).fetchone()
         return row is not None
 
+    def authors(self, room: str, after_id: int, up_to: int) -> list[tuple[int, str]]:
+        """(id, identity) of the messages in (after_id, up_to] sent by an identity, oldest first."""
+        return self._db.execute(
+            "SELECT id, identity FROM messages WHERE room = ? AND id > ? AND id <= ?"
+            " AND identity IS NOT NULL ORDER BY id",
+            (room, after_id, up_to),
+        ).fetchall()
+
     def get(self, room: str, message_id: int) -> StoredMessage | None:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id = ?", (room, message_id)

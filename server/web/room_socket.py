@@ -24,6 +24,7 @@ from server.web.client_limits import room_socket_cap
 from server.web.host_header import HostPolicy
 from server.web.origin import validate_origin
 from server.web.room_doors import pass_doors
+from server.web.room_wire import room_wire
 from server.web.state import web_state
 from server.web.transport import in_clear
 
@@ -104,7 +105,7 @@ async def room_socket(websocket: WebSocket) -> None:
         except WebSocketDisconnect:
             return
         session = rooms.join(
-            websocket,
+            room_wire(websocket),
             room,
             name=query.name,
             rich=query.rich,

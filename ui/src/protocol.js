@@ -369,7 +369,8 @@ const FRAME_FIELDS = {
   },
   [FrameType.TYPING]: { sender: isText },
   [FrameType.IDENTIFIED]: { identity: isText, seen: optional(isReceipts) },
-  [FrameType.SEEN]: { identity: isText, name: isText, id: isId },
+  [FrameType.SEEN]: { identity: isText, name: isText, id: isId }, // from hosts before `receipts`
+  [FrameType.RECEIPTS]: { seen: isReceipts },
   [FrameType.ENTERED]: { token: isText },
   [FrameType.MEMBERS]: { members: isNames },
   [FrameType.DIRECT]: { room: isText, sender: isText },

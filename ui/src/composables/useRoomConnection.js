@@ -204,6 +204,7 @@ export function useRoomConnection({
       readReceipts.identified(frame.seen)
     },
     seen: (frame) => readReceipts.heard(frame),
+    receipts: (frame) => readReceipts.heardAll(frame.seen),
     entered: (frame) => access.entered(frame),
     encryption: (frame) => (unencrypted.value = frame.unencrypted),
     token: (frame) => access.renewed(frame),

@@ -117,6 +117,26 @@ describe('useRoomConnection', () => {
     expect(room.hasOlder.value).toBe(false)
   })
 
+  it('takes the receipts a receipts frame says moved, several at once, and ignores a malformed one', () => {
+    const room = connect()
+    const socket = joinWith([message(1), message(2), message(3)])
+    socket.receive({
+      type: 'identified',
+      identity: '0123456789abcdef',
+      seen: [{ identity: 'b', name: 'Bob', id: 1 }],
+    })
+    socket.receive({
+      type: 'receipts',
+      room: 'general',
+      seen: [
+        { identity: 'c', name: 'Clara', id: 3 },
+        { identity: 'b', name: 'Bob', id: 2 },
+      ],
+    })
+    socket.receive({ type: 'receipts', room: 'general', seen: [{ identity: 'd', name: 'Dan' }] })
+    expect(room.receipts.value).toEqual({ b: { name: 'Bob', id: 2 }, c: { name: 'Clara', id: 3 } })
+  })
+
   it('takes the receipts from the answer to its hello and from seen frames, and sends its own', () => {
     const room = connect()
     const socket = joinWith([message(1), message(2)])
