@@ -31,8 +31,10 @@ from urllib.parse import quote
 from server.config import ServerConfig, default_ui_dir
 from server.runtime.runner import ServerStartError, ServerThread
 from server.storage.private_files import keep_this_process_private, write_private
+from server.tls.pins import PinStore
 
 from .bridge import WINDOW_TITLE, Bridge
+from .gateway import Gateway
 from .host_controls import WindowHostControls
 from .hosting import Hosting
 from .notifications import Notifier
@@ -150,6 +152,13 @@ def _run_locked(
     if page.needs_server_now:
         server.start(wait=False)
     room_admin = RoomAdmin(server, presence.rooms_changed)
+    # Other hosts are reached through the pinned gateway; it tells the bridge of a changed identity.
+    gateway = Gateway(
+        PinStore.open_or_set_aside(options.data_dir),
+        lambda changed: bridge._identity_changed(changed),
+        ports_folder=options.data_dir,
+    )
+    cleanup.callback(gateway.stop)
     bridge = Bridge(
         hosting,
         settings,
@@ -158,6 +167,7 @@ def _run_locked(
         presence,
         WindowHostControls(server),
         room_admin,
+        gateway=gateway,
     )
     window = webview.create_window(
         WINDOW_TITLE, page.url, js_api=bridge, width=1024, height=720, min_size=(420, 480)

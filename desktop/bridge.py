@@ -12,7 +12,9 @@ the window shows our page at the moment of the call: the two guards do not depen
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import threading
 import webbrowser
 from collections.abc import Callable
 from dataclasses import asdict
@@ -22,9 +24,13 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from server.tls.safety_code import fingerprint_from_link, safety_code
+
 from .downloads import DownloadProgress, Downloads, DownloadStarted
+from .gateway import Gateway, HostOpened, HostProblem, IdentityChanged
 from .host_controls import WindowHostControls
 from .hosting import Hosting, HostStatus
+from .identity_reset import NewIdentity, make_new_host_identity
 from .notifications import Notifier
 from .page_storage import PageStorage
 from .presence import Presence
@@ -80,6 +86,7 @@ class Bridge:
         controls: WindowHostControls | None = None,
         room_admin: RoomAdmin | None = None,
         downloads: Downloads | None = None,
+        gateway: Gateway | None = None,
     ) -> None:
         self._hosting = hosting
         self._controls = controls
@@ -89,6 +96,7 @@ class Bridge:
         self._presence = presence
         self._room_admin = room_admin
         self._downloads = downloads or Downloads(self._ask_save_path)
+        self._gateway = gateway
         self._window: Window | None = None  # once created
         self._guard: PageGuard | None = None
 
@@ -138,6 +146,11 @@ class Bridge:
     def stop_hosting(self) -> HostStatus:
         return self._hosting.stop()
 
+    @_our_page_only
+    def new_host_identity(self) -> NewIdentity:
+        """Settings' "Make a new host identity": the old key moved aside, a new one served at once."""
+        return make_new_host_identity(self._hosting)
+
     # Host controls (server/rooms/moderation.py), for the rooms of this window's own server only: the
     # window's page reaches them here, nobody on the network can (no route or frame leads there).
 
@@ -182,6 +195,11 @@ class Bridge:
         return self._admin().privacy(room)
 
     @_our_page_only
+    def room_pass(self, room: str) -> str | None:
+        """What the page sends instead of a password to enter this host's own private room."""
+        return self._admin().host_pass(room)
+
+    @_our_page_only
     def make_room_private(self, room: str, password: str) -> RoomPrivacy:
         """Make a room private or change its password; a bad password rejects the Promise."""
         return self._admin().make_private(room, password)
@@ -194,6 +212,86 @@ class Bridge:
         if self._room_admin is None:
             raise RuntimeError("this window has no room server")
         return self._room_admin
+
+    # Other hosts, through the pinned gateway (desktop/gateway.py): the page reaches each at the
+    # loopback address `via`, and never speaks TLS itself.
+
+    @_our_page_only
+    def open_host(self, address: str, fp: str = "") -> HostOpened | HostProblem:
+        """Check `address`'s identity over TLS (pinning it on first contact, or only the key a join
+        link's `fp` names): {via, safety_code, first_contact, verified}, or {problem} with
+        identity_changed (and old_code, new_code), tls_failed, unreachable or bad_address."""
+        expected = None
+        if fp:
+            try:
+                expected = fingerprint_from_link(str(fp))
+            except ValueError:
+                return {"problem": "bad_address"}
+        return self._hosts().open(str(address), expected)
+
+    @_our_page_only
+    def host_routes(self, addresses: list[str]) -> dict[str, str]:
+        """{address: via} for the hosts of the rooms a restart brings back; no network contact
+        (each connection through the gateway is checked against the pin when it is made)."""
+        routes: dict[str, str] = {}
+        for address in addresses:
+            try:
+                routes[str(address)] = self._hosts().route(str(address))
+            except ValueError:
+                log.warning("not an address of a host: %r", address)
+        return routes
+
+    @_our_page_only
+    def host_identity(self, address: str) -> dict[str, Any] | None:
+        """{safety_code, verified} of a trusted host, {problem: identity_changed, old_code,
+        new_code} while it presents another key, or null for a host never reached."""
+        changed = self._hosts().changed(str(address))
+        if changed is not None:
+            return dict(changed.problem())
+        pin = self._hosts().pins.get(str(address))
+        if pin is None:
+            return None
+        return {"safety_code": safety_code(pin.fingerprint), "verified": pin.verified}
+
+    @_our_page_only
+    def trust_host_identity(self, address: str, typed_code: str) -> HostOpened:
+        """Trust the identity `address` presents now, in place of the one pinned: only with the new
+        safety code typed as the host's person reads it (a deliberate act, never one click)."""
+        changed = self._hosts().changed(str(address))
+        if changed is None:
+            raise ValueError("this host's identity has not changed")
+        if _digits(typed_code) != _digits(safety_code(changed.presented)):
+            raise ValueError("the code typed is not the host's new safety code")
+        return self._hosts().trust(str(address), changed.presented)
+
+    @_our_page_only
+    def set_host_verified(self, address: str, verified: bool) -> dict[str, Any] | None:
+        pin = self._hosts().pins.set_verified(str(address), bool(verified))
+        if pin is None:
+            return None
+        return {"safety_code": safety_code(pin.fingerprint), "verified": pin.verified}
+
+    def _hosts(self) -> Gateway:
+        if self._gateway is None:
+            raise RuntimeError("this window has no gateway to other hosts")
+        return self._gateway
+
+    def _identity_changed(self, changed: IdentityChanged) -> None:
+        """The gateway refused a host's connection: the page shows its hard stop at once. On a
+        thread of its own, since evaluate_js waits for the GUI thread."""
+        window = self._window
+        if window is None:
+            return
+        detail = json.dumps({"address": changed.host, **changed.problem()})
+        script = f"window.dispatchEvent(new CustomEvent('lanchat-host-identity', {{detail: {detail}}}))"
+
+        def tell() -> None:
+            try:
+                window.evaluate_js(script)
+            except Exception:  # the window is closing
+                log.debug("could not tell the page of a changed identity", exc_info=True)
+
+        threading.Thread(target=tell, name="lanchat-identity-changed", daemon=True).start()
 
     # Native touches.
 
@@ -301,3 +399,7 @@ class Bridge:
             return bool(self._window.evaluate_js("document.hasFocus()"))
         except Exception:  # the window is closing
             return False
+
+
+def _digits(text: object) -> str:
+    return "".join(char for char in str(text) if char.isdigit())

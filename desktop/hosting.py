@@ -105,6 +105,22 @@ class Hosting:
                 log.info("stopped hosting")
             return self.status()
 
+    def restart(self) -> HostStatus:
+        """Hosting again on the same port (its connections end), if hosting: after a new host
+        identity, nobody stays connected with the old key."""
+        with self._lock:
+            port = self._server.listener_port
+            if port is None:
+                return self.status()
+            self._server.stop_listener()
+            try:
+                self._server.start_listener(NETWORK_HOST, port)
+            except ServerStartError as exc:
+                log.warning("could not host again on port %d: %s", port, exc)
+                self._withdraw()
+                return self.status(HostError.LISTEN_FAILED)
+            return self.status()
+
     def _withdraw(self) -> None:
         # Goodbyes before the listener closes: nobody is told of a host that no longer answers.
         if self._presence is not None:

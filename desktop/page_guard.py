@@ -10,6 +10,10 @@ may go, and how a bridge thread reaches the GUI thread.
   leaves our page: a navigation to anywhere else (a link, `location = ...`, a dropped file or URL,
   an iframe) is refused, and web links open in the system browser instead. Chromium changes to
   about:blank or a data: URL without asking anyone; the window then loads our page again.
+- Keyboard focus. A new window's web view does not hold the keyboard until someone clicks into
+  it, so the page's own focus (the Name field on a first start) typed into nothing, as it does
+  in a browser tab. When the page first loads, the window is made active and the view takes the
+  keyboard.
 - The GUI thread. The bridge runs each call on its own thread; Qt objects such as the clipboard
   belong to the GUI thread, so `on_gui_thread` hands a function over through a queued signal.
 
@@ -27,7 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PyQt6.QtCore import QObject, QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QObject, QTimer, QUrl, pyqtSignal, pyqtSlot
 from PyQt6.QtWebEngineCore import QWebEngineNavigationRequest, QWebEnginePage, QWebEnginePermission
 from PyQt6.QtWidgets import QApplication
 
@@ -39,6 +43,9 @@ __all__ = ["GUI_CALL_TIMEOUT_SECONDS", "PageGuard", "origin_of"]
 log = logging.getLogger("lanchat.desktop")
 
 GUI_CALL_TIMEOUT_SECONDS = 5.0
+# Asking the window system to make the new window active: this many times, this far apart.
+KEYBOARD_TRIES = 100
+KEYBOARD_RETRY_MS = 100
 
 
 def origin_of(url: str) -> str:
@@ -73,6 +80,7 @@ class PageGuard:
         self._home = ""  # our page's full URL
         self._gui: _GuiCalls | None = None
         self._page: QWebEnginePage | None = None
+        self._view: Any = None  # the QWebEngineView, until the page has first loaded
 
     def install(self, window: Window) -> None:
         """Take over permissions and navigation for the window's page; on the GUI thread."""
@@ -89,6 +97,8 @@ class PageGuard:
         page.navigationRequested.connect(self._on_navigation)
         # Chromium decides some navigations (about:blank, data:) without asking: go back home.
         page.urlChanged.connect(self._on_url_changed)
+        self._view = native.webview
+        page.loadFinished.connect(self._on_first_load)
 
     def shows_our_page(self, current_url: str | None) -> bool:
         return bool(self.origin) and origin_of(current_url or "") == self.origin
@@ -151,6 +161,27 @@ class PageGuard:
         except Exception:
             log.exception("could not judge a navigation; refusing it")
             request.reject()
+
+    def _on_first_load(self, ok: bool) -> None:
+        view = self._view
+        if view is None or not ok:
+            return
+        self._view = None
+        self._take_keyboard(view, KEYBOARD_TRIES)
+
+    def _take_keyboard(self, view: Any, tries: int) -> None:
+        # The window system makes a window active only once it is mapped, which may come after
+        # the page has loaded: ask again a few times until it is.
+        try:
+            window = view.window()
+            if not window.isActiveWindow():
+                window.activateWindow()
+                window.raise_()
+            view.setFocus()
+            if not window.isActiveWindow() and tries > 1:
+                QTimer.singleShot(KEYBOARD_RETRY_MS, lambda: self._take_keyboard(view, tries - 1))
+        except Exception:
+            log.exception("could not give the window the keyboard")
 
     def _on_url_changed(self, url: QUrl) -> None:
         try:

@@ -129,7 +129,8 @@ class Presence:
         if discovery is None:
             return
         if self.enabled:
-            self._submit(discovery.announce(self.display_name(), port, lan_addresses()))
+            # Hosting listens on every interface: the announcement follows their addresses.
+            self._submit(discovery.announce(self.display_name(), port, lan_addresses(), lan_addresses))
         else:
             self._submit(discovery.withdraw())
 

@@ -39,6 +39,15 @@ class RoomAdmin:
     def privacy(self, room: str) -> RoomPrivacy:
         return {"room": room, "private": self._rooms().private.is_private(room)}
 
+    def host_pass(self, room: str) -> str | None:
+        """A token that opens `room`'s door once (within ROOM_TOKEN_SECONDS), for the host's own
+        page: the host keeps only the password's hash, and is not asked for its own room's password
+        after every restart. None for a room that is not private."""
+        if not isinstance(room, str):
+            raise ValueError("host_pass wants a room name")
+        private = self._rooms().private
+        return private.issue_token(room) if private.is_private(room) else None
+
     def make_private(self, room: str, password: str) -> RoomPrivacy:
         """Give `room` a password, or a new one; its members must enter it (ValueError when the room
         or the password breaks the rules)."""

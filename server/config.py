@@ -76,3 +76,6 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow_plain_http: bool = False
+    # Where the history is kept: None for the SQLite file in data_dir (the default, nothing to
+    # install); a postgresql:// URL for a database that several `lanchat serve` nodes share.
+    database_url: str | None = field(default=None, repr=False)  # it may carry a password

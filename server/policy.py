@@ -39,6 +39,23 @@ RENAME_MIN_INTERVAL_SECONDS = 10.0
 # (limits.SEEN_SEND_INTERVAL_SECONDS) that is one token a second of the ten a second that refill.
 SEEN_RATE_BURST = 5
 SEEN_RATE_PER_SECOND = 2.0
+# What members are told of others' reading is bounded per member whatever the room's size: a
+# room's receipts that moved go out together in one `receipts` frame, at most once per
+# RECEIPTS_SUMMARY_SECONDS (one `seen` frame to every reader made a room of 100 where everyone
+# reads send about 10,000 frames a second). In rooms of more than RECEIPTS_TO_EVERYONE_MAX_MEMBERS
+# connections a receipt goes only to the authors of the messages it newly covers, as Telegram
+# does: there "seen by 300 people" is no one's business but the author's.
+RECEIPTS_SUMMARY_SECONDS = 1.0
+RECEIPTS_TO_EVERYONE_MAX_MEMBERS = 100
+
+# Typing notices (server/rooms/typing_pace.py) are relayed at most once per TYPING_RELAY_SECONDS
+# per connection (the UI sends one every 3 s while its person types, so it is never held back)
+# and at most TYPING_ROOM_BURST per such interval per room: however many type at once in a room
+# of 1,024, each member is sent at most TYPING_ROOM_BURST notices in any TYPING_RELAY_SECONDS. The
+# UI shows a typist for 5 s after a notice, so the typists relayed stay shown. Those held back are
+# dropped without an answer: a typing notice is never worth an error frame.
+TYPING_RELAY_SECONDS = 2.5
+TYPING_ROOM_BURST = 8
 
 # Presence changes a room's members are sent, per room: a burst, then a steady rate. Past it the
 # changes are folded into one `members` frame (the whole list) once the budget allows, so clients

@@ -7,10 +7,14 @@ The helpers behind these fixtures live in tests/support/.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from server.storage.engines import open_history
+from server.storage.history import HistoryLimits, HistoryStore
+from tests.support.postgres import find_postgres_bin, running_cluster
 from tests.support.server_process import serve_processes
 from tests.support.server_thread import start_server_thread
 
@@ -86,6 +90,61 @@ def server_args() -> tuple[str, ...]:
 def server(serve_process, server_args):
     """`lanchat serve` on an empty data folder, started with `server_args`."""
     return serve_process(extra_args=server_args)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL (Debian's `postgresql` package) in a temporary folder, started once per
+    test process (each xdist worker has its own) and stopped at its end. Without the package the
+    tests that need it skip on a person's machine and fail under CI, which installs it."""
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        reason = "PostgreSQL is not installed (Debian: apt-get install postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI installs it from .ci/apt-packages.txt", pytrace=False)
+        pytest.skip(reason)
+    with running_cluster(bin_dir) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> Iterator[str]:
+    """The URL of a new empty database, this test's alone; dropped at the end."""
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_store(request, tmp_path) -> Iterator[Callable[..., HistoryStore]]:
+    """Opens the history store on each engine in turn: `open_store(limits=None)`. Every call opens
+    the same history again (the same SQLite folder, the same database), as a restart does; each
+    store opened is closed at the end."""
+    opened: list[HistoryStore] = []
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+
+    def open_(limits: HistoryLimits | None = None) -> HistoryStore:
+        store = open_history(tmp_path / "data", limits or HistoryLimits(), url)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_args(request) -> Iterator[tuple[str, ...]]:
+    """`lanchat serve` arguments for each engine in turn: none (SQLite in the data folder), then
+    `--database` with a database of this module's own. Ask for it before the servers, so they
+    stop before their database goes."""
+    if request.param == "sqlite":
+        yield ()
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield ("--database", url)
+    cluster.drop_database(url)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['src/**/*.spec.js'],
+    setupFiles: ['src/testing/loadedModules.js'],
     restoreMocks: true,
   },
 })

@@ -8,11 +8,17 @@ were there. The TXT record carries the host's key (`fp=`, as a join link does), 
 host found this way checks the key from its first byte. Everything runs on the server's event
 loop. Multicast must never leave a machine whose owner turned discovery off: `discovery_enabled`
 is checked before any socket is opened.
+
+An announcement names the addresses it was made on; a laptop moving from Ethernet to Wi-Fi gets
+new ones. A host listening on every interface therefore looks at its addresses again every
+`ADDRESS_CHECK_SECONDS` and announces afresh on the new ones when they change (withdrawn while
+it has none), so others keep finding it where it now is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
     from server.config import ServerConfig
 
 __all__ = [
+    "ADDRESS_CHECK_SECONDS",
     "DISCOVERY_ENV",
     "SERVICE_TYPE",
     "Announcer",
@@ -52,6 +59,9 @@ SERVICE_TYPE = "_lanchat._tcp.local."
 MAX_INSTANCE_NAME_BYTES = 63
 # How long resolving a found service's address and TXT record may take.
 RESOLVE_TIMEOUT_MS = 3000
+# How often an announcement that follows this machine's addresses looks at them again: a few
+# system calls each time, and a peer finds the host on a new network within this long.
+ADDRESS_CHECK_SECONDS = 5.0
 
 
 def instance_name(display_name: str) -> str:
@@ -211,9 +221,11 @@ class Discovery:
     """One server's discovery, on its event loop: the known hosts and their prober, the mDNS
     browser, and the announcement while hosting. Nothing starts while discovery is off."""
 
-    def __init__(self) -> None:
+    def __init__(self, address_check_seconds: float = ADDRESS_CHECK_SECONDS) -> None:
         # Says "this is me" in /api/health: a browsing host hears its own announcement.
         self.instance = secrets.token_hex(8)
+        self.address_check_seconds = address_check_seconds
+        self._follower: asyncio.Task[None] | None = None  # re-announces when the addresses change
         self.directory = HostDirectory(self.instance)
         self._prober: HostProber | None = None
         self._browser: HostBrowser | None = None
@@ -272,30 +284,75 @@ class Discovery:
         for host in self.directory.remember(self._remembered, time.time()):
             self._prober.probe_soon(host)
 
-    async def announce(self, display_name: str, port: int, addresses: list[str]) -> str | None:
+    async def announce(
+        self,
+        display_name: str,
+        port: int,
+        addresses: list[str],
+        follow: Callable[[], list[str]] | None = None,
+    ) -> str | None:
         """Announce (replacing any announcement); the instance name in use, None when discovery
-        is off or there is nowhere to announce."""
+        is off or there is nowhere to announce. With `follow` (what the addresses are now), the
+        announcement moves with them when they change, until withdrawn."""
+        await self._stop_following()
         async with self._turns():
-            await self._withdraw()
-            if not discovery_enabled() or not addresses:
-                return None
-            announcer = Announcer(
-                display_name,
-                port,
-                addresses,
-                private=self.has_private_rooms(),
-                fingerprint=self.own_fingerprint(),
-            )
+            registered = await self._announce(display_name, port, addresses)
+        if follow is not None and discovery_enabled():
+            self._follower = asyncio.ensure_future(self._follow(display_name, port, addresses, follow))
+        return registered
+
+    async def _announce(self, display_name: str, port: int, addresses: list[str]) -> str | None:
+        await self._withdraw()
+        if not discovery_enabled() or not addresses:
+            return None
+        announcer = Announcer(
+            display_name,
+            port,
+            addresses,
+            private=self.has_private_rooms(),
+            fingerprint=self.own_fingerprint(),
+        )
+        try:
+            await announcer.start()
+        except OSError as exc:
+            log.warning("cannot announce: %s", exc)
+            await announcer.stop()
+            raise
+        except BaseException:  # cancelled halfway: close the sockets it opened
+            await announcer.stop()
+            raise
+        self._announcer = announcer
+        return announcer.registered_name
+
+    async def _follow(
+        self, display_name: str, port: int, announced: list[str], follow: Callable[[], list[str]]
+    ) -> None:
+        while True:
+            await asyncio.sleep(self.address_check_seconds)
             try:
-                await announcer.start()
+                now = await asyncio.to_thread(follow)
             except OSError as exc:
-                log.warning("cannot announce: %s", exc)
-                await announcer.stop()
-                raise
-            self._announcer = announcer
-            return announcer.registered_name
+                log.warning("cannot read this machine's addresses: %s", exc)
+                continue
+            if sorted(now) == sorted(announced):
+                continue
+            log.info("this machine's addresses changed from %s to %s: announcing again", announced, now)
+            async with self._turns():
+                try:
+                    await self._announce(display_name, port, now)
+                except OSError:
+                    continue  # logged; tried again at the next look, as the addresses still differ
+            announced = now
+
+    async def _stop_following(self) -> None:
+        follower, self._follower = self._follower, None
+        if follower is not None and follower is not asyncio.current_task():
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
 
     async def withdraw(self) -> None:
+        await self._stop_following()
         async with self._turns():
             await self._withdraw()
 

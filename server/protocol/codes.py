@@ -71,6 +71,9 @@ class ErrorCode(StrEnum):
     EDIT_WINDOW_PASSED = "edit_window_passed"  # older than the host's edit window (or edits are off)
     REACTION_INVALID = "reaction_invalid"  # not 1..MAX_REACTION_CHARS visible code points
     TOO_MANY_REACTIONS = "too_many_reactions"  # the message has MAX_REACTIONS_PER_MESSAGE emoji already
+    # A host that lets browsers in without encryption (--allow-plain-http) keeps passwords, identity
+    # secrets, room tokens, private rooms and direct conversations off plain HTTP from the network.
+    ENCRYPTION_REQUIRED = "encryption_required"  # use the host's https:// (wss://) address instead
 
 
 class CloseCode(IntEnum):
@@ -92,6 +95,7 @@ class CloseCode(IntEnum):
     PASSWORD_LOCKED = 4015  # this address is locked out of private rooms; the error frame's retry_after
     DIRECT_FORBIDDEN = 4016  # a direct conversation: the first frame was no hello of one of its two
     TOO_MANY_DIRECT_ROOMS = 4017  # a new direct conversation past MAX_DIRECT_ROOMS_PER_IDENTITY
+    ENCRYPTION_REQUIRED = 4018  # a private or direct room over plain ws:// from the network: use wss://
     REMOVED = 4020  # the host removed the member from the room; an error frame says so; it may rejoin
     BANNED = 4021  # the host banned the member's identity or address; rejoining is refused the same way
     TOO_MANY_CONNECTIONS = 4029  # the client's address holds MAX_ROOM_SOCKETS_PER_ADDRESS sockets already

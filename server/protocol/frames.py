@@ -196,14 +196,14 @@ class SeenEntry(TypedDict):
     id: int
 
 
-class SeenFrame(TypedDict):
-    """v2, to members whose hello left receipts on: someone has seen the room up to `id`."""
+class ReceiptsFrame(TypedDict):
+    """v2, to members whose hello left receipts on: the receipts of the room that moved since the
+    last such frame (at most one a second per room; in a big room only those about one's own
+    messages). Servers before it sent each receipt alone, as a `seen` frame of one entry's fields."""
 
-    type: Literal["seen"]
+    type: Literal["receipts"]
     room: str
-    identity: str
-    name: str
-    id: int
+    seen: list[SeenEntry]  # furthest seen first
 
 
 class DirectFrame(TypedDict):
@@ -253,6 +253,17 @@ class WelcomeFrame(TypedDict):
     last_id: int  # the room's last position: of its newest message or change (0 when empty)
     first_id: int  # id of the oldest message replayed (0 when none)
     limits: WelcomeLimits
+    # Connections in the room over plain HTTP from the network (a host with --allow-plain-http);
+    # present only when there are any.
+    unencrypted: NotRequired[int]
+
+
+class EncryptionFrame(TypedDict):
+    """v2: how many connections in the room cross the network unencrypted, when that changes."""
+
+    type: Literal["encryption"]
+    room: str
+    unencrypted: int  # 0: everyone in the room is encrypted (or on the host's own machine) again
 
 
 class PresenceFrame(TypedDict):

@@ -83,6 +83,7 @@ REFUSAL_ANSWERS: dict[ErrorCode, RefusalAnswer] = {
     ErrorCode.REMOVED: RefusalAnswer(403, CloseCode.REMOVED),
     ErrorCode.BANNED: RefusalAnswer(403, CloseCode.BANNED),
     ErrorCode.IDENTITY_REQUIRED: RefusalAnswer(403),
+    ErrorCode.ENCRYPTION_REQUIRED: RefusalAnswer(403, CloseCode.ENCRYPTION_REQUIRED),
     # What a member does in a room.
     ErrorCode.RATE_LIMITED: RefusalAnswer(429),
     ErrorCode.NAME_CHANGE_TOO_SOON: RefusalAnswer(429),

@@ -82,7 +82,8 @@ def _validate_text(text: object, *, empty_ok: bool = False) -> str:
         raise Refused(ErrorCode.TEXT_MISSING, "The message has no text.")
     if not isinstance(text, str):
         raise Refused(ErrorCode.TEXT_MISSING, f"The text must be a string, not {type(text).__name__}.")
-    text = text.strip()
+    # U+0000 draws nothing, and PostgreSQL's text cannot hold it: it goes, on every engine alike.
+    text = text.replace("\x00", "").strip()
     if not text and not empty_ok:
         raise Refused(ErrorCode.TEXT_EMPTY, "The message is empty.")
     if len(text) > MAX_TEXT_CHARS:
@@ -114,10 +115,12 @@ def validate_attachment_ids(value: Any) -> tuple[str, ...]:
 def _validate_client_id(client_id: Any) -> str | None:
     if client_id is None:
         return None
-    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+    # No U+0000 either: PostgreSQL's text cannot hold it, and an id a store refuses would be
+    # re-sent for ever.
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS or "\0" in client_id:
         raise Refused(
             ErrorCode.CLIENT_ID_INVALID,
-            f"client_id must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters.",
+            f"client_id must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters, without U+0000.",
         )
     return client_id
 
@@ -141,17 +144,31 @@ def decode_frame(text: str) -> dict[str, Any]:
     return data
 
 
-def decode_password_frame(text: str | None) -> str:
-    """A private room's first frame, `{"type": "password", "password": ...}`: its password, or
-    Refused (password_required) for anything else, a seed client's message included."""
+@dataclass(frozen=True, slots=True)
+class DoorKey:
+    """What a private room's first frame offers: its password, or a room token the host's own
+    window was given for it (a token opens the door it was issued for while it is good)."""
+
+    password: str | None = None
+    token: str | None = None
+
+
+def decode_password_frame(text: str | None) -> DoorKey:
+    """A private room's first frame, `{"type": "password", "password": ...}` (or `"token": ...`):
+    what it offers, or Refused (password_required) for anything else, a seed client's message
+    included."""
     try:
         data = decode_frame(text) if text is not None else None
     except Refused:
         data = None
-    password = data.get("password") if data is not None and data.get("type") == "password" else None
-    if not isinstance(password, str) or not password:
-        raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
-    return password
+    if data is None or data.get("type") != "password":
+        data = {}
+    password, token = data.get("password"), data.get("token")
+    if isinstance(password, str) and password:
+        return DoorKey(password=password)
+    if isinstance(token, str) and token:
+        return DoorKey(token=token)
+    raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
 
 
 def _validate_receipts(value: object) -> bool:

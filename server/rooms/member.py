@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+NEVER = float("-inf")  # one object for every member's "not yet"
+
 
 class Socket(Protocol):
-    """What the hub needs of a connection: Starlette's Socket has it, and so do the tests' fakes."""
+    """What the hub needs of a connection (server/web/room_wire.py has the real ones, the tests
+    their fakes): whole WebSocket frames written in order, and a close."""
 
-    async def send_text(self, data: str) -> None: ...
+    async def send_frames(self, frames: list[bytes]) -> None:
+        """Hand `frames` (server/protocol/wire.py) to the connection; returns once it may take more."""
 
     async def close(self, code: int = ..., reason: str | None = ...) -> None: ...
 
@@ -28,7 +32,6 @@ class Member:
         "name",
         "outbox",
         "outbox_bytes",
-        "outbox_frames",
         "pending_name",
         "pump",
         "renamed_at",
@@ -36,6 +39,7 @@ class Member:
         "room",
         "sending",
         "settled",
+        "typed_at",
         "wake",
         "websocket",
     )
@@ -45,15 +49,16 @@ class Member:
         self.room = room
         self.name = name  # None until the member says who it is
         # When the member last changed its name (not when it first gave one): renames are rate limited.
-        self.renamed_at = float("-inf")
+        self.renamed_at = NEVER
+        self.typed_at = NEVER  # when its last typing notice was relayed (typing_pace.py)
         self.identity: str | None = None  # from its hello (identity.identity_of)
         self.pending_name: str | None = None  # ?name= held by an identity: decided by the first frame
         self.settled = False  # its first frame has come: a hello now would come too late
         self.rich = rich  # asked for v2 frames (presence, typing, welcome)
-        self.outbox: list[str] = []  # frames the pump has not taken yet
-        # Frames queued and not yet handed to the socket: the outbox plus the rest of the batch
-        # the pump is working through.
-        self.outbox_frames = 0
+        # Whole frames the pump has not taken yet: the same bytes object for every member sent it.
+        self.outbox: list[bytes] = []
+        # The bytes queued while the pump waits for the socket to drain (only then can a member be
+        # too slow, so only then are they counted: the healthy path is a bare append).
         self.outbox_bytes = 0
         self.wake: asyncio.Future[None] | None = None  # set while the pump waits for frames
         self.pump: asyncio.Task[None] | None = None

@@ -229,6 +229,18 @@ class PrivateRooms:
             self._failures.pop(key, None)
         return self.tokens.issue(room)
 
+    def enter_with_token(self, room: str, token: str) -> str:
+        """The door of `room` for a token issued for it (the host's own window gets one instead of
+        asking its person for the password; see desktop/room_admin.py): a fresh token, or Refused.
+        Tokens are signed and unguessable, so a wrong one is not counted as a guess."""
+        if not self.is_private(room):
+            raise Refused(ErrorCode.PASSWORD_WRONG, "This room is not private any more; join it again.")
+        if not self.tokens.opens(token, room):
+            raise Refused(
+                ErrorCode.PASSWORD_REQUIRED, "That pass for this room is no longer good: enter its password."
+            )
+        return self.tokens.issue(room)
+
     def issue_token(self, room: str) -> str:
         """A token for `room`'s HTTP side, for a client whose door it passed."""
         return self.tokens.issue(room)

@@ -6,10 +6,18 @@ file (on a connection of its own, so the history store's schema and transactions
 WAL and synchronous=NORMAL as there: a process crash loses nothing, a power cut the last moments).
 
 Taking part is mutual, as Telegram's setting: a v2 connection whose hello left `receipts` on is
-sent the room's receipts (in its `identified` frame) and each new one (`seen` frames); a hello
-with `receipts: false` has its seen frames dropped, its stored receipts in the room forgotten, and
-is sent nobody's. Connections without a hello, and seed clients, take no part. A receipt is not a
-position in the room's sequence: it is never replayed by `after`.
+sent the room's receipts (in its `identified` frame) and then what moves (`receipts` frames); a
+hello with `receipts: false` has its seen frames dropped, its stored receipts in the room
+forgotten, and is sent nobody's. Connections without a hello, and seed clients, take no part. A
+receipt is not a position in the room's sequence: it is never replayed by `after`.
+
+What a member is sent of others' reading is bounded whatever the room's size. Every reader says
+`seen` about once a second, so one frame per receipt per reader grew as the square of the room
+(a room of 100 with everyone reading: about 10,000 frames a second). Receipts that moved wait and
+go out together: one `receipts` frame per room at most every RECEIPTS_SUMMARY_SECONDS, encoded
+once for all its readers, carrying only what changed. In a room of more than
+RECEIPTS_TO_EVERYONE_MAX_MEMBERS connections a receipt goes only to the authors of the messages
+it newly covers (as Telegram's groups): each author at most one frame per interval.
 
 Only connections inside the room hear of it, so a private room's receipts reach only those who
 entered its password, and a direct room's only its two people.
@@ -17,23 +25,36 @@ entered its password, and a direct room's only its two people.
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import sqlite3
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from server.policy import MAX_MEMBERS_PER_ROOM, SEEN_RATE_BURST, SEEN_RATE_PER_SECOND
+from server.policy import (
+    MAX_MEMBERS_PER_ROOM,
+    RECEIPTS_SUMMARY_SECONDS,
+    RECEIPTS_TO_EVERYONE_MAX_MEMBERS,
+    SEEN_RATE_BURST,
+    SEEN_RATE_PER_SECOND,
+)
 from server.protocol.codes import ErrorCode
-from server.protocol.frames import SeenEntry, SeenFrame
+from server.protocol.frames import ReceiptsFrame, SeenEntry
 from server.protocol.refusals import Refused
 from server.rooms.client_frames import Seen
 from server.rooms.hub import ConnectionManager
 from server.rooms.member import Member
 from server.rooms.rate_limit import RateLimiter
 
-__all__ = ["MAX_RECEIPTS_PER_ROOM", "ReadReceipts"]
+__all__ = ["AUTHOR_LOOKBACK", "MAX_RECEIPTS_PER_ROOM", "ReadReceipts"]
 
 # Receipts one room keeps; past it the one that has seen least goes. Identities cost nothing to
 # make, so without a bound a client could grow a room's list (sent with every hello) for good.
 MAX_RECEIPTS_PER_ROOM = MAX_MEMBERS_PER_ROOM
+# In a big room, how far back a receipt that jumps looks for the authors it covers (room
+# positions): a reader catching up on a day's history tells the authors of its last stretch, not
+# everyone who ever wrote; the UI shows a receipt under one's latest message anyway.
+AUTHOR_LOOKBACK = 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS read_receipts (
@@ -48,10 +69,21 @@ CREATE TABLE IF NOT EXISTS read_receipts (
 
 class ReadReceipts:
     def __init__(
-        self, path: Path, manager: ConnectionManager, max_per_room: int = MAX_RECEIPTS_PER_ROOM
+        self,
+        path: Path,
+        manager: ConnectionManager,
+        max_per_room: int = MAX_RECEIPTS_PER_ROOM,
+        *,
+        authors: Callable[[str, int, int], list[tuple[int, str]]] | None = None,
+        summary_seconds: float = RECEIPTS_SUMMARY_SECONDS,
+        everyone_up_to: int = RECEIPTS_TO_EVERYONE_MAX_MEMBERS,
     ) -> None:
         self.manager = manager
         self.max_per_room = max_per_room
+        # (room, after, up_to) -> (id, identity) of the messages in between: the history's.
+        self._authors = authors
+        self.summary_seconds = summary_seconds
+        self.everyone_up_to = everyone_up_to
         # Autocommit on the event loop's thread, as the history store (see history.py).
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -59,6 +91,10 @@ class ReadReceipts:
         self._db.executescript(_SCHEMA)
         # The connections taking part, each with its own budget of seen frames.
         self._readers: dict[Member, RateLimiter] = {}
+        # Per room: the receipts that moved since its last `receipts` frame (identity -> the
+        # receipt now, and where it stood before the first move), and when that frame went.
+        self._moved: dict[str, dict[str, tuple[SeenEntry, int]]] = {}
+        self._sent_at: dict[str, float] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -111,43 +147,102 @@ class ReadReceipts:
             raise
         if member.name is None:
             raise Refused(ErrorCode.SENDER_MISSING, "A seen frame needs a name (?name= when connecting).")
-        if seen.id == 0 or not self._store(member.room, member.identity, member.name, seen.id):
+        if seen.id == 0:
             return
-        frame: SeenFrame = {
-            "type": "seen",
-            "room": member.room,
-            "identity": member.identity,
-            "name": member.name,
-            "id": seen.id,
-        }
-        for other in self.manager.members_in(member.room):
-            if other is not member and other in self._readers:
-                self.manager.send(other, frame)
+        before = self._store(member.room, member.identity, member.name, seen.id)
+        if before is not None:
+            self._moved_on(
+                member.room, {"identity": member.identity, "name": member.name, "id": seen.id}, before
+            )
 
-    def _store(self, room: str, identity: str, name: str, seen_id: int) -> bool:
-        """Keep a receipt if it is further than the one kept; whether it was."""
+    def _moved_on(self, room: str, receipt: SeenEntry, before: int) -> None:
+        """A receipt moved: it goes out with the room's next `receipts` frame, sent at once when
+        the last one went more than summary_seconds ago, else when that much has passed."""
+        moved = self._moved.get(room)
+        if moved is None:
+            moved = self._moved[room] = {}
+            loop = asyncio.get_running_loop()
+            wait = self._sent_at.get(room, float("-inf")) + self.summary_seconds - loop.time()
+            loop.call_later(max(0.0, wait), self.send_moved, room)
+        earlier = moved.get(receipt["identity"])
+        moved[receipt["identity"]] = (receipt, before if earlier is None else earlier[1])
+
+    def send_moved(self, room: str) -> None:
+        """Send the room's readers the receipts that moved since its last `receipts` frame."""
+        moved = self._moved.pop(room, None)
+        members = self.manager.members_in(room)
+        readers = [member for member in members if member in self._readers]
+        if not moved or not readers:
+            self._sent_at.pop(room, None)  # nobody to pace: the room may go
+            return
+        self._sent_at[room] = asyncio.get_running_loop().time()
+        # A receipt may have waited a second: it says the name its reader has now, or it would
+        # undo a rename the room was told of meanwhile.
+        for reader in readers:
+            if reader.identity in moved and reader.name is not None:
+                moved[reader.identity][0]["name"] = reader.name
+        if len(members) > self.everyone_up_to:
+            self._send_to_authors(room, moved, readers)
+            return
+        receipts = _furthest_first(receipt for receipt, _ in moved.values())
+        # A reader whose own receipt is all that moved has nothing to learn.
+        alone = receipts[0]["identity"] if len(receipts) == 1 else None
+        frame: ReceiptsFrame = {"type": "receipts", "room": room, "seen": receipts}
+        self.manager.send_to([reader for reader in readers if reader.identity != alone], frame)
+
+    def _send_to_authors(
+        self, room: str, moved: dict[str, tuple[SeenEntry, int]], readers: list[Member]
+    ) -> None:
+        """A big room: each receipt to the authors of the messages it newly covers, one frame each."""
+        if self._authors is None:
+            return
+        low = min(max(before, receipt["id"] - AUTHOR_LOOKBACK) for receipt, before in moved.values())
+        high = max(receipt["id"] for receipt, _ in moved.values())
+        written = self._authors(room, low, high)
+        ids = [message_id for message_id, _ in written]
+        told: dict[str, list[SeenEntry]] = {}
+        for receipt, before in moved.values():
+            start = bisect.bisect_right(ids, max(before, receipt["id"] - AUTHOR_LOOKBACK))
+            end = bisect.bisect_right(ids, receipt["id"])
+            for author in {identity for _, identity in written[start:end]} - {receipt["identity"]}:
+                told.setdefault(author, []).append(receipt)
+        tabs: dict[str, list[Member]] = {}
+        for reader in readers:
+            if reader.identity in told:
+                tabs.setdefault(reader.identity, []).append(reader)
+        for author, members in tabs.items():
+            frame: ReceiptsFrame = {"type": "receipts", "room": room, "seen": _furthest_first(told[author])}
+            self.manager.send_to(members, frame)
+
+    def _store(self, room: str, identity: str, name: str, seen_id: int) -> int | None:
+        """Keep a receipt if it is further than the one kept: where it stood before (0: nowhere),
+        or None when it was not further."""
         row = self._db.execute(
             "SELECT seen_id FROM read_receipts WHERE room = ? AND identity = ?", (room, identity)
         ).fetchone()
         if row is not None:
             if row[0] >= seen_id:
-                return False
+                return None
             self._db.execute(
                 "UPDATE read_receipts SET name = ?, seen_id = ? WHERE room = ? AND identity = ?",
                 (name, seen_id, room, identity),
             )
-            return True  # the room keeps as many as before: no need to count them
+            return int(row[0])  # the room keeps as many as before: no need to count them
         self._db.execute(
             "INSERT INTO read_receipts (room, identity, name, seen_id) VALUES (?, ?, ?, ?)",
             (room, identity, name, seen_id),
         )
         (kept,) = self._db.execute("SELECT COUNT(*) FROM read_receipts WHERE room = ?", (room,)).fetchone()
         if kept <= self.max_per_room:
-            return True
+            return 0
         # Past the bound, the receipts that have seen least go (ties: by identity, so it is stable).
         self._db.execute(
             "DELETE FROM read_receipts WHERE room = ? AND identity IN (SELECT identity FROM read_receipts"
             " WHERE room = ? ORDER BY seen_id DESC, identity LIMIT -1 OFFSET ?)",
             (room, room, self.max_per_room),
         )
-        return True
+        return 0
+
+
+def _furthest_first(receipts: Iterable[SeenEntry]) -> list[SeenEntry]:
+    return sorted(receipts, key=lambda receipt: (-receipt["id"], receipt["identity"]))

@@ -96,6 +96,9 @@ class Catchup:
         identities = manager.names.identities_of(self.room)
         if identities:  # whose names they are, so a member can open a direct room with one
             frame["identities"] = identities
+        unencrypted = self.rooms.in_clear.count(self.room)
+        if unencrypted:
+            frame["unencrypted"] = unencrypted
         return frame
 
     def welcome_if_rich(self) -> Callable[[], WelcomeFrame] | None:

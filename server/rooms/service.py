@@ -18,6 +18,7 @@ from server.rooms.actions.posting import post
 from server.rooms.actions.typing_notice import send_typing
 from server.rooms.client_frames import ChatMessage, Hello, Seen, Typing, decode_frame, parse_client_frame
 from server.rooms.direct import is_direct_room
+from server.rooms.in_clear import encryption_required
 from server.rooms.member import Socket
 from server.rooms.queries import HistoryPage, RoomListPage, RoomSummary, SearchPage
 from server.rooms.replay import Catchup, ChangeKind
@@ -82,15 +83,19 @@ class ChatRooms(RoomState):
         rich: bool,
         after: int | None,
         address: str | None = None,
+        in_clear: bool = False,
     ) -> Session:
-        """Register an accepted socket; what it missed comes first (replay.py), then what is live."""
+        """Register an accepted socket; what it missed comes first (replay.py), then what is live.
+        `in_clear`: it came over plain HTTP from the network, and the room is told so."""
         catchup = Catchup(self, room, rich=rich, after=after)
         member = self.manager.connect(
             websocket, room, name=name, rich=rich, replay=catchup.frames, welcome=catchup.welcome_if_rich()
         )
         self.address_limits.hold(address)
         self.addresses[member] = address
-        return Session(member, address=address)
+        if in_clear:
+            self.manager.broadcast(self.in_clear.joined(member), room, rich_only=True, exclude=member)
+        return Session(member, address=address, in_clear=in_clear)
 
     def receive(self, session: Session, text: str | None) -> float:
         """One incoming frame: `text` is None for a binary frame. Returns how long to read nothing
@@ -118,6 +123,8 @@ class ChatRooms(RoomState):
                 )
             frame = parse_client_frame(decode_frame(text), member.room)
             if isinstance(frame, Hello):
+                if session.in_clear:  # the secret is readable on the wire: it identifies nobody
+                    raise encryption_required("An identity's secret")
                 hello(self, member, frame)
                 return 0.0
             if not member.settled:
@@ -138,7 +145,11 @@ class ChatRooms(RoomState):
         self.addresses.pop(session.member, None)
         self.receipts.leave(session.member)
         self.manager.disconnect(session.member.websocket, session.member.room)
+        if not self.manager.members_in(session.member.room):
+            self.typing.forget(session.member.room)
         self.address_limits.release(session.address)
+        if session.in_clear and (frame := self.in_clear.left(session.member)) is not None:
+            self.manager.broadcast(frame, session.member.room, rich_only=True)
 
     # Private and direct rooms' tokens and passwords.
     def refresh_token(self, session: Session) -> bool:

@@ -13,10 +13,12 @@ from server.protocol.limits import EDIT_WINDOW_SECONDS
 from server.rooms.bans import BanList
 from server.rooms.capacity import AddressRateLimits, NewRoomLimits
 from server.rooms.hub import ConnectionManager
+from server.rooms.in_clear import InClearMembers
 from server.rooms.member import Member
 from server.rooms.private import PrivateRooms
 from server.rooms.rate_limit import RateLimiter
 from server.rooms.receipts import ReadReceipts
+from server.rooms.typing_pace import TypingPace
 from server.storage.history import HistoryStore
 
 __all__ = ["RoomState", "Session"]
@@ -35,9 +37,11 @@ class RoomState:
     addresses: dict[Member, str | None] = field(init=False, default_factory=dict)  # for bans
     address_limits: AddressRateLimits = field(init=False, default_factory=AddressRateLimits)
     new_rooms: NewRoomLimits = field(init=False, default_factory=NewRoomLimits)
+    in_clear: InClearMembers = field(init=False, default_factory=InClearMembers)  # plain HTTP members
+    typing: TypingPace = field(init=False, default_factory=TypingPace)
 
     def __post_init__(self) -> None:
-        self.receipts = ReadReceipts(self.store.path, self.manager)
+        self.receipts = ReadReceipts(self.store.path, self.manager, authors=self.store.authors)
 
 
 @dataclass
@@ -47,3 +51,4 @@ class Session:
     member: Member
     limiter: RateLimiter = field(default_factory=RateLimiter)
     address: str | None = None  # the client's, for the limits shared by all its connections
+    in_clear: bool = False  # plain HTTP from the network (a host with --allow-plain-http)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused
 from server.storage.disk import DiskNearlyFull
+from server.storage.history import StorageFailed
 
 __all__ = ["refusing_storage_errors"]
 
@@ -30,7 +31,7 @@ def refusing_storage_errors(what: str, room: str, pin: dict[str, object]) -> Ite
             " Its host must free some space.",
             **pin,
         ) from exc
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StorageFailed) as exc:
         log.error("could not store a %s in %r: %s", what, room, exc)
         raise Refused(
             ErrorCode.STORAGE_FAILED,

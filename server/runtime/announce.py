@@ -75,9 +75,11 @@ def start_announcing(server: ServerThread, config: ServerConfig) -> str | None:
         print(f"lanchat: not announcing: {config.host} is not reachable from the network", file=sys.stderr)
         return None
     assert server.app is not None  # running
+    # Listening on every interface: the announcement follows the machine's addresses as they change.
+    follow = lan_addresses if config.host in ("0.0.0.0", "") else None
     try:
         registered = server.run_on_loop(
-            server.app.discovery.announce(config.display_name, server.port, addresses)
+            server.app.discovery.announce(config.display_name, server.port, addresses, follow)
         )
     except OSError as exc:
         print(f"lanchat: cannot announce: {exc}", file=sys.stderr, flush=True)

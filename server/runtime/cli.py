@@ -20,12 +20,18 @@ from server.rooms.private import PasswordHash, hash_password
 from server.rooms.validation import validate_room
 from server.runtime.announce import add_discovery_arguments, start_announcing, stop_announcing
 from server.runtime.runner import ServerStartError, ServerThread
+from server.storage.database_url import describe_database, is_postgres_url
+from server.storage.engines import open_history
+from server.storage.history import StorageFailed
 from server.storage.private_files import keep_this_process_private
 
-__all__ = ["ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
+__all__ = ["DATABASE_URL_ENV", "ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
 
 # Where `--private-room NAME` takes its password: never the command line, which `ps` shows everyone.
 ROOM_PASSWORD_ENV = "LANCHAT_ROOM_PASSWORD"
+# The PostgreSQL address when --database is not given: a URL with a password belongs here (or in
+# ~/.pgpass), not on the command line.
+DATABASE_URL_ENV = "LANCHAT_DATABASE_URL"
 
 # Every flag's default is ServerConfig's (or its limits'), in the flag's unit: the size flags count
 # mebibytes and --edit-window-hours hours, where the config counts bytes and seconds.
@@ -115,7 +121,14 @@ def _add_listening_arguments(parser: argparse.ArgumentParser, defaults: ServerCo
 
 
 def _add_storage_arguments(parser: argparse.ArgumentParser, defaults: ServerConfig) -> None:
-    """How much the history and the files may take, and how long messages stay editable."""
+    """Where the history is kept, how much it and the files may take, how long messages stay editable."""
+    parser.add_argument(
+        "--database",
+        default=defaults.database_url,
+        metavar="URL",
+        help="keep the history in this PostgreSQL database (postgresql://user@host:port/name), which"
+        f" several servers may share; also {DATABASE_URL_ENV} (default: the SQLite file in --data)",
+    )
     parser.add_argument(
         "--max-history-mib",
         type=int,
@@ -233,6 +246,11 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         given["data_dir"] = args.data
     if args.name:
         given["display_name"] = args.name
+    database = args.database or os.environ.get(DATABASE_URL_ENV) or None
+    if database is not None:
+        if not is_postgres_url(database):
+            raise ValueError("--database takes a postgresql:// address")
+        given["database_url"] = database
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ValueError("--tls-cert and --tls-key go together: give both or neither")
     return replace(
@@ -282,6 +300,14 @@ def serve(config: ServerConfig) -> int:
     # The history holds private rooms and direct conversations: the user's only, whatever the
     # umask (the folder 0700, its files 0600), as the window keeps its own.
     keep_this_process_private(config.data_dir)
+    if config.database_url is not None:
+        # Reached (and its schema made or migrated) before serving, so an unreachable database is
+        # one sentence here rather than a traceback from inside the app's start-up.
+        try:
+            open_history(config.data_dir, config.history_limits, config.database_url).close()
+        except (StorageFailed, ValueError) as exc:
+            print(f"lanchat: cannot keep the history there: {exc}", file=sys.stderr)
+            return 1
 
     server = ServerThread(config)
     try:
@@ -299,7 +325,8 @@ def serve(config: ServerConfig) -> int:
     if tls is not None:
         print(f"host identity (safety code): {tls.safety_code}", flush=True)
     announcer = start_announcing(server, config)
-    print(f"history: {config.data_dir}", flush=True)
+    where = describe_database(config.database_url) if config.database_url else config.data_dir
+    print(f"history: {where}", flush=True)
     print("press Ctrl+C to stop", flush=True)
 
     while not stop.wait(0.5):

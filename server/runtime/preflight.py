@@ -18,7 +18,7 @@ from server.files.index import DB_FILE
 from server.files.store import FILES_DIR
 from server.rooms.private import STORE_FILE
 from server.runtime.runner_errors import DataFolderProblem
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 
 __all__ = ["check_data_folder"]
 
@@ -37,7 +37,7 @@ def check_data_folder(config: ServerConfig) -> None:
             f"cannot write to the data folder {folder}: check its owner and permissions", folder
         )
     for database, what in (
-        (folder / HistoryStore.FILENAME, "history"),
+        (folder / SqliteHistoryStore.FILENAME, "history"),
         (folder / FILES_DIR / DB_FILE, "files index"),
     ):
         _check_database(database, what)

@@ -52,6 +52,7 @@ def uvicorn_config(
     from server.runtime.client_fault_log import install_client_fault_filter
     from server.runtime.front_door import front_door
     from server.runtime.http_guard import guarded_protocol
+    from server.web.wire_protocol import WireWebSocketProtocol
 
     state = app.state
     uvicorn_settings = uvicorn.Config(
@@ -68,6 +69,8 @@ def uvicorn_config(
             clients=app.clients,
         ),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        # uvicorn's own (websockets sans-I/O), plus a writer for whole frames: see wire_protocol.py.
+        ws=WireWebSocketProtocol,
         ws_max_size=TRANSPORT_MAX_FRAME_BYTES,
         ws_ping_interval=config.ping_interval,
         ws_ping_timeout=config.ping_timeout,

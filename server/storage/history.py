@@ -1,34 +1,44 @@
-"""Every room's messages in one SQLite file (WAL), so history survives restarts.
+"""What a room keeps, whichever engine keeps it: the interface the rooms package uses, its records
+and the limits on how much history is kept.
 
-Writes run on the event loop thread: with WAL and synchronous=NORMAL a commit is a
-write into the log without fsync (tens of microseconds), far cheaper than a hop to
-a worker thread, and it keeps store-then-broadcast one ordered step. A process
-crash loses nothing committed; a power cut may lose the last moments.
+Two engines implement `HistoryStore`: `sqlite_history.py` (one file in the data folder, the
+default, what the window and a single `lanchat serve` use) and `postgres_history.py` (a
+PostgreSQL database that several `lanchat serve` nodes share). The rooms package imports this
+module only; `engines.py` picks the engine from the configuration.
+
+The calls are synchronous, made on the serving event loop, as the rooms package has always made
+them: a room's store-then-broadcast stays one ordered step with no await in between. On SQLite a
+call costs tens of microseconds; on PostgreSQL it is one or two loopback round trips (the
+benchmark in tests/bench/storage_engines.py prints both). An asynchronous interface would let a
+slow database stall one room's post instead of the whole loop; it comes with the increment that
+makes the nodes listen to each other, which needs the loop's own connection anyway.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from server.storage import search as fulltext
-from server.storage.disk import MIN_FREE_DISK_BYTES, DiskNearlyFull, FreeSpace
-from server.storage.reactions import Reactions
-from server.storage.reactions import chunks as _chunks
+from server.protocol.frames import ReactionGroup
+from server.storage.disk import MIN_FREE_DISK_BYTES, DiskNearlyFull
+from server.storage.search import SearchHit, Term
 
 __all__ = [
     "MAX_HOST_HISTORY_BYTES",
     "MAX_ROOM_HISTORY_BYTES",
     "MAX_ROOM_HISTORY_MESSAGES",
     "MIN_FREE_DISK_BYTES",
+    "RETAIN_FRACTION",
+    "ROW_OVERHEAD_BYTES",
     "DiskNearlyFull",
     "HistoryLimits",
     "HistoryStore",
+    "ReactionsView",
+    "StorageFailed",
     "StoredMessage",
+    "message_size",
 ]
 
 # How much history is kept, so that one busy (or hostile) client never fills the disk. Past a
@@ -42,23 +52,9 @@ MAX_HOST_HISTORY_BYTES = 512 * 1024 * 1024
 RETAIN_FRACTION = 0.9
 ROW_OVERHEAD_BYTES = 64
 
-# A message's size in the store, in SQL and in Python alike.
-_SIZE_SQL = (
-    f"LENGTH(CAST(text AS BLOB)) + LENGTH(CAST(sender AS BLOB)) + COALESCE(LENGTH(client_id), 0)"
-    f" + {ROW_OVERHEAD_BYTES}"
-)
-
 
 def message_size(sender: str, text: str, client_id: str | None) -> int:
     return len(text.encode()) + len(sender.encode()) + len(client_id or "") + ROW_OVERHEAD_BYTES
-
-
-@dataclass(slots=True)
-class RoomStats:
-    first_id: int  # the oldest kept message's id (older ones were dropped)
-    last_id: int
-    count: int
-    size: int  # bytes, as message_size counts them
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,48 +63,6 @@ class HistoryLimits:
     room_bytes: int = MAX_ROOM_HISTORY_BYTES
     host_bytes: int = MAX_HOST_HISTORY_BYTES
     min_free_disk_bytes: int = MIN_FREE_DISK_BYTES
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    room      TEXT    NOT NULL,
-    id        INTEGER NOT NULL,
-    sender    TEXT    NOT NULL,
-    text      TEXT    NOT NULL,
-    timestamp REAL    NOT NULL,
-    client_id TEXT,
-    PRIMARY KEY (room, id)
-) WITHOUT ROWID;
-"""
-
-# Schema 2 (issue 15): one position counter per room that messages and changes share, the sender's
-# identity, replies, edits and deletes on the row, reactions beside it. Added to a file of schema 1
-# in place: its ids already increase, so its counter starts at the room's newest id.
-_COLUMNS_ADDED = (
-    ("identity", "TEXT"),
-    ("reply_to", "INTEGER"),
-    ("edited", "REAL"),
-    ("changed_at", "INTEGER"),  # the position of the message's latest change; NULL if never changed
-    ("deleted", "INTEGER NOT NULL DEFAULT 0"),
-)
-_SCHEMA_2 = """
-CREATE TABLE IF NOT EXISTS room_positions (
-    room TEXT    PRIMARY KEY,
-    last INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS messages_changed
-    ON messages (room, changed_at) WHERE changed_at IS NOT NULL;
-"""
-# Schema 3: a client's message id is its own, not the room's: unique per sender's identity, so
-# another client repeating someone's client_id can neither have their next message taken for a
-# repeat nor make it fail to store. (Clients without an identity have NULL there: the index lets
-# those repeat, and find_client_id tells them apart by sender.)
-_SCHEMA_3 = """
-DROP INDEX IF EXISTS messages_client_id;
-CREATE UNIQUE INDEX IF NOT EXISTS messages_client_key
-    ON messages (room, client_id, identity) WHERE client_id IS NOT NULL;
-"""
-SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,161 +80,81 @@ class StoredMessage:
     deleted: bool = False  # deleted by its sender or the host: `text` is ""
 
 
-_COLUMNS = "room, id, sender, text, timestamp, client_id, identity, reply_to, edited, changed_at, deleted"
+class StorageFailed(Exception):
+    """The engine could not read or write (a database gone away, a constraint it refused): nothing
+    of the call was stored. The SQLite engine raises sqlite3.Error instead, as it always has."""
 
 
-def _message(row: tuple[object, ...]) -> StoredMessage:
-    *fields, deleted = row
-    return StoredMessage(*fields, deleted=bool(deleted))  # type: ignore[arg-type, misc]
+class ReactionsView(Protocol):
+    """What the rooms read of reactions; the store's `react` writes them."""
+
+    def of(self, room: str, message_ids: Iterable[int]) -> dict[int, list[ReactionGroup]]:
+        """The reactions of these messages (those with any): each emoji in the order of its first
+        use (kept while anyone has it on), its reactors in the order they reacted."""
+        ...
+
+    def emoji_count(self, room: str, message_id: int) -> int:
+        """How many distinct emoji the message carries."""
+        ...
+
+    def has_emoji(self, room: str, message_id: int, emoji: str) -> bool: ...
 
 
-class HistoryStore:
-    FILENAME = "history.sqlite3"
+class HistoryStore(Protocol):
+    """Every room's messages, each at a position of its room's one sequence that messages and
+    their changes (edits, deletes, reactions) share: dense, increasing, never reused."""
 
-    def __init__(self, data_dir: Path, limits: HistoryLimits | None = None) -> None:
-        self.limits = limits or HistoryLimits()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / self.FILENAME
-        # isolation_level=None: autocommit, one message one transaction. The connection stays
-        # on the thread that opened it (the event loop's): sqlite3 refuses any other.
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        # A deleted message's words must not linger in the file's free pages.
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
-        fulltext.install(self._db)  # the search index's triggers follow `messages` from here on
-        self.reactions = Reactions(self._db)
-        # The oldest may have been dropped, the newest never is, so a room's ids go on from where
-        # they were after a restart. Read once here (one pass over the file): the room list, every
-        # append and the limits use it.
-        self._rooms: dict[str, RoomStats] = {
-            room: RoomStats(first, last, count, size)
-            for room, first, last, count, size in self._db.execute(
-                f"SELECT room, MIN(id), MAX(id), COUNT(*), SUM({_SIZE_SQL}) FROM messages GROUP BY room"
-            )
-        }
-        self._positions: dict[str, int] = dict(self._db.execute("SELECT room, last FROM room_positions"))
-        self._size = sum(stats.size for stats in self._rooms.values())
-        self._disk = FreeSpace(self.path.parent, self.limits.min_free_disk_bytes)
+    limits: HistoryLimits
+    # The SQLite file the host's own records beside the history live in (read receipts: on
+    # PostgreSQL still one file per node, until they move into the shared database).
+    path: Path
 
-    def _migrate(self) -> None:
-        """Bring a file of an older schema to this one, in one transaction (all of it, or none)."""
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version >= SCHEMA_VERSION:
-            return
-        have = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for column, kind in _COLUMNS_ADDED:
-                if column not in have:
-                    self._db.execute(f"ALTER TABLE messages ADD COLUMN {column} {kind}")
-            # Schema 1 marked the host's deletes by an empty text (a posted text is never empty).
-            self._db.execute("UPDATE messages SET deleted = 1 WHERE text = '' AND deleted = 0")
-            for statement in (_SCHEMA_2 + _SCHEMA_3).split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(
-                "INSERT OR IGNORE INTO room_positions (room, last)"
-                " SELECT room, MAX(id) FROM messages GROUP BY room"
-            )
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+    @property
+    def reactions(self) -> ReactionsView: ...
 
     def close(self) -> None:
-        # A checkpoint folds the WAL into the main file so a copy of it alone is complete.
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.close()
+        """Close the store (again: nothing)."""
+        ...
 
     def position(self, room: str) -> int:
         """The room's last position: of its newest message or change; 0 for a room with none."""
-        return self._positions.get(room, 0)
+        ...
 
     def last_id(self, room: str) -> int:
         """The id of the room's newest message; 0 for a room with none."""
-        stats = self._rooms.get(room)
-        return stats.last_id if stats else 0
+        ...
 
     def first_id(self, room: str) -> int:
         """The id of the room's oldest kept message; 0 for a room with none."""
-        stats = self._rooms.get(room)
-        return stats.first_id if stats else 0
+        ...
 
     @property
     def size(self) -> int:
         """Bytes of history kept, all rooms together, as message_size counts them."""
-        return self._size
+        ...
+
+    def rooms(self) -> dict[str, int]:
+        """Every room with stored messages, with how many it keeps."""
+        ...
 
     def find_client_id(
         self, room: str, client_id: str, identity: str | None, sender: str
     ) -> StoredMessage | None:
         """The message this sender stored under `client_id`: by identity, or for a client without
         one by its name (ids are a client's own: another client's repeat of one is not a repeat)."""
-        if identity is not None:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND client_id = ? AND identity = ?",
-                (room, client_id, identity),
-            ).fetchone()
-        else:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM messages"
-                " WHERE room = ? AND client_id = ? AND identity IS NULL AND sender = ?",
-                (room, client_id, sender),
-            ).fetchone()
-        return _message(row) if row else None
+        ...
 
     def has_written(self, room: str, identity: str) -> bool:
         """Whether `identity` sent a message `room` still keeps."""
-        row = self._db.execute(
-            "SELECT 1 FROM messages WHERE room = ? AND identity = ? LIMIT 1", (room, identity)
-        ).fetchone()
-        return row is not None
+        ...
 
-    def get(self, room: str, message_id: int) -> StoredMessage | None:
-        row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id = ?", (room, message_id)
-        ).fetchone()
-        return _message(row) if row else None
+    def authors(self, room: str, after_id: int, up_to: int) -> list[tuple[int, str]]:
+        """(id, identity) of the messages in (after_id, up_to] sent by an identity, oldest first."""
+        ...
 
-    def get_many(self, room: str, message_ids: Iterable[int]) -> dict[int, StoredMessage]:
-        wanted = sorted(set(message_ids))
-        found: dict[int, StoredMessage] = {}
-        for chunk in _chunks(wanted):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id IN ({marks})", (room, *chunk)
-            ):
-                message = _message(row)
-                found[message.id] = message
-        return found
+    def get(self, room: str, message_id: int) -> StoredMessage | None: ...
 
-    def _next_position(self, room: str) -> int:
-        """Take the room's next position (inside the caller's transaction)."""
-        position = self._positions.get(room, 0) + 1
-        self._db.execute(
-            "INSERT INTO room_positions (room, last) VALUES (?, ?)"
-            " ON CONFLICT (room) DO UPDATE SET last = excluded.last",
-            (room, position),
-        )
-        return position
-
-    @contextmanager
-    def _transaction(self, room: str) -> Iterator[None]:
-        """One change: its rows and the room's counter together. The counter in memory moves only
-        once the transaction committed."""
-        before = self._positions.get(room, 0)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            self._positions[room] = before
-            raise
+    def get_many(self, room: str, message_ids: Iterable[int]) -> dict[int, StoredMessage]: ...
 
     def append(
         self,
@@ -292,194 +166,51 @@ class HistoryStore:
         identity: str | None = None,
         reply_to: int | None = None,
     ) -> StoredMessage:
-        """Store a message at the room's next position; committed when this returns. Older messages
-        may go to keep within the limits. Raises DiskNearlyFull (nothing stored) when the disk is."""
-        self._check_free_space()
-        with self._transaction(room):
-            position = self._next_position(room)
-            message = StoredMessage(room, position, sender, text, time.time(), client_id, identity, reply_to)
-            self._db.execute(
-                "INSERT INTO messages (room, id, sender, text, timestamp, client_id, identity, reply_to)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (room, position, sender, text, message.timestamp, client_id, identity, reply_to),
-            )
-            self._positions[room] = position
-        size = message_size(sender, text, client_id)
-        stats = self._rooms.get(room)
-        if stats is None:
-            stats = self._rooms[room] = RoomStats(message.id, message.id, 0, 0)
-        stats.last_id = message.id
-        stats.count += 1
-        stats.size += size
-        self._size += size
-        self._keep_within_limits(room, stats)
-        return message
+        """Store a message at the room's next position; committed when this returns. Older
+        messages may go to keep within the limits. DiskNearlyFull (nothing stored) when the
+        engine's disk is."""
+        ...
 
     def edit(self, room: str, message_id: int, text: str) -> StoredMessage:
         """Replace a kept message's text, at the room's next position."""
-        self._check_free_space()
-        message = self.get(room, message_id)
-        assert message is not None and not message.deleted
-        edited = time.time()
-        with self._transaction(room):
-            position = self._next_position(room)
-            self._db.execute(
-                "UPDATE messages SET text = ?, edited = ?, changed_at = ? WHERE room = ? AND id = ?",
-                (text, edited, position, room, message_id),
-            )
-            self._positions[room] = position
-        self._resized(room, len(text.encode()) - len(message.text.encode()))
-        return replace(message, text=text, edited=edited, changed_at=position)
+        ...
 
     def delete(self, room: str, message_id: int) -> StoredMessage | None:
-        """Blank a message's text and drop its reactions, keeping its row (id, sender, time, client
-        id) so that resuming and paging go on as before; at the room's next position, unless it was
-        deleted already. The stored message, or None when the room keeps no such id."""
-        message = self.get(room, message_id)
-        if message is None or message.deleted:
-            return message
-        with self._transaction(room):
-            position = self._next_position(room)
-            self._db.execute(
-                "UPDATE messages SET text = '', deleted = 1, changed_at = ? WHERE room = ? AND id = ?",
-                (position, room, message_id),
-            )
-            self.reactions.clear(room, [message_id])
-            self._positions[room] = position
-        self._resized(room, -len(message.text.encode()))
-        return replace(message, text="", deleted=True, changed_at=position)
+        """Blank a message's text and drop its reactions, keeping its row, at the room's next
+        position unless it was deleted already. None when the room keeps no such id."""
+        ...
 
     def react(
         self, room: str, message_id: int, emoji: str, identity: str, name: str, on: bool
     ) -> StoredMessage | None:
         """Add (`on`) or take back one identity's reaction, at the room's next position; None when
         that changes nothing (it was so already), and then no position is taken."""
-        self._check_free_space()
-        message = self.get(room, message_id)
-        assert message is not None and not message.deleted
-        with self._transaction(room):
-            position = self._positions.get(room, 0) + 1
-            changed = (
-                self.reactions.add(room, message_id, emoji, identity, name, position)
-                if on
-                else self.reactions.remove(room, message_id, emoji, identity)
-            )
-            if not changed:
-                return None
-            self._next_position(room)
-            self._db.execute(
-                "UPDATE messages SET changed_at = ? WHERE room = ? AND id = ?", (position, room, message_id)
-            )
-            self._positions[room] = position
-        return replace(message, changed_at=position)
-
-    def _resized(self, room: str, delta: int) -> None:
-        self._rooms[room].size += delta
-        self._size += delta
-
-    def _check_free_space(self) -> None:
-        self._disk.check("history")
-
-    def _keep_within_limits(self, room: str, stats: RoomStats) -> None:
-        limits = self.limits
-        if stats.count > limits.room_messages or stats.size > limits.room_bytes:
-            self._drop_oldest(
-                room,
-                stats,
-                count=stats.count - int(limits.room_messages * RETAIN_FRACTION),
-                size=stats.size - int(limits.room_bytes * RETAIN_FRACTION),
-            )
-        while self._size > limits.host_bytes:
-            largest = max(self._rooms, key=lambda name: self._rooms[name].size)
-            before = self._size
-            self._drop_oldest(
-                largest,
-                self._rooms[largest],
-                count=0,
-                size=self._size - int(limits.host_bytes * RETAIN_FRACTION),
-            )
-            if self._size == before:
-                return  # only newest messages are left: nothing more may go
-
-    def _drop_oldest(self, room: str, stats: RoomStats, *, count: int, size: int) -> None:
-        """Drop the room's oldest messages: at least `count` of them and at least `size` bytes,
-        never its newest (its id is where the room's ids go on from)."""
-        dropped = freed = 0
-        cut = stats.first_id - 1
-        rows = self._db.execute(
-            f"SELECT id, {_SIZE_SQL} FROM messages WHERE room = ? AND id < ? ORDER BY id",
-            (room, stats.last_id),
-        )
-        for message_id, message_bytes in rows:
-            if dropped >= count and freed >= size:
-                break
-            cut, dropped, freed = message_id, dropped + 1, freed + message_bytes
-        rows.close()
-        if not dropped:
-            return
-        self._db.execute("DELETE FROM messages WHERE room = ? AND id <= ?", (room, cut))
-        self.reactions.drop_through(room, cut)
-        stats.first_id = cut + 1
-        stats.count -= dropped
-        stats.size -= freed
-        self._size -= freed
+        ...
 
     def after(self, room: str, after_id: int, limit: int) -> list[StoredMessage]:
         """Up to `limit` messages with id > after_id, oldest first."""
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id > ? ORDER BY id LIMIT ?",
-            (room, after_id, limit),
-        ).fetchall()
-        return [_message(row) for row in rows]
+        ...
 
     def changed(
         self, room: str, after: int, until: int, limit: int, *, since: int | None = None
     ) -> list[StoredMessage]:
-        """Up to `limit` messages with id <= after whose latest change is in (since, until] (`since`
-        is `after` unless paging on), in the order of those changes: what a client that saw
-        everything up to position `after` must update."""
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND changed_at > ? AND changed_at <= ?"
-            " AND id <= ? ORDER BY changed_at LIMIT ?",
-            (room, after if since is None else since, until, after, limit),
-        ).fetchall()
-        return [_message(row) for row in rows]
+        """Up to `limit` messages with id <= after whose latest change is in (since, until]
+        (`since` is `after` unless paging on), in the order of those changes."""
+        ...
 
     def recent_start(self, room: str, count: int) -> int:
         """The position just before the room's `count` newest messages (0 when it has fewer)."""
-        row = self._db.execute(
-            "SELECT id FROM messages WHERE room = ? ORDER BY id DESC LIMIT 1 OFFSET ?", (room, count)
-        ).fetchone()
-        return int(row[0]) if row else 0
+        ...
 
     def before(self, room: str, before_id: int | None, limit: int) -> list[StoredMessage]:
         """Up to `limit` messages with id < before_id (the newest when None), oldest first."""
-        if before_id is None:
-            before_id = self.last_id(room) + 1
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?",
-            (room, before_id, limit),
-        ).fetchall()
-        return [_message(row) for row in reversed(rows)]
+        ...
 
     def around(self, room: str, message_id: int, limit: int) -> tuple[list[StoredMessage], bool]:
-        """Up to `limit` messages centred on id `message_id` (half before it, it and after), oldest
-        first, and whether newer ones follow the page."""
-        older = self.before(room, message_id, limit // 2)
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE room = ? AND id >= ? ORDER BY id LIMIT ?",
-            (room, message_id, limit - len(older) + 1),
-        ).fetchall()
-        newer = [_message(row) for row in rows]
-        more = len(newer) > limit - len(older)
-        return older + newer[: limit - len(older)], more
+        """Up to `limit` messages centred on id `message_id`, oldest first, and whether newer
+        ones follow the page."""
+        ...
 
-    def search(
-        self, terms: list[fulltext.Term], rooms: list[str], offset: int, limit: int
-    ) -> list[fulltext.SearchHit]:
-        """Messages of `rooms` holding every term, newest first (server/storage/search.py)."""
-        return fulltext.search(self._db, terms, rooms, offset, limit)
-
-    def rooms(self) -> dict[str, int]:
-        """Every room with stored messages, with how many it keeps."""
-        return {room: stats.count for room, stats in self._rooms.items()}
+    def search(self, terms: list[Term], rooms: list[str], offset: int, limit: int) -> list[SearchHit]:
+        """Messages of `rooms` holding every term (search.query_terms), newest first."""
+        ...

@@ -25,6 +25,7 @@ from server.web.client_limits import ClientConnections
 from server.web.cors import LocalNetworkCORS
 from server.web.files_routes import TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS, files_router
 from server.web.host_header import HostPolicy, machine_names
+from server.web.in_clear_guard import InClearGuard
 from server.web.lifespan import lifespan
 from server.web.room_socket import ROOM_SOCKET_PATH, room_socket_route
 from server.web.room_socket_shortcut import RoomSocketShortcut
@@ -106,8 +107,10 @@ def create_app(config: ServerConfig) -> LanchatApp:
     api.router.routes.append(room_route)  # before the UI's mount at "/", which would match it
     serve_ui(api, config.ui_dir or default_ui_dir())
     # Outermost first: a name not ours (DNS rebinding) is refused before anything else is looked
-    # at; then a banned address's requests; then room sockets leave for their endpoint.
+    # at; then a banned address's requests; then a room token sent in the clear; then room
+    # sockets leave for their endpoint.
     asgi: ASGIApp = RoomSocketShortcut(api, room_route)
+    asgi = InClearGuard(asgi)
     asgi = BannedAddressMiddleware(asgi, state)
     asgi = TrustedHostMiddleware(asgi, state.hosts)
     return LanchatApp(api, state, asgi)

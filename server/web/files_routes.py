@@ -90,8 +90,14 @@ def file_cookie_name(room: str, port: int) -> str:
 
 
 def _server_port(request: Request) -> int:
-    """The port of the listener the request came in on (not the Host header's, which a client writes)."""
-    server = request.scope.get("server")
+    """The port the client addressed: its cookie jar is keyed by that, not by ours. The window
+    reaches other hosts through a loopback gateway per host (desktop/gateway.py), whose ports all
+    share one cookie jar with this machine's own server; the host's listener port would name two
+    hosts' cookies alike. A client that writes another port in Host only names its own cookie."""
+    _, colon, port = request.headers.get("host", "").rpartition(":")
+    if colon and port.isdigit() and 0 < int(port) <= 65535:
+        return int(port)
+    server = request.scope.get("server")  # Host without a port: the listener's
     return int(server[1]) if server and server[1] is not None else 0
 
 
@@ -423,6 +429,8 @@ class _FileEndpoints:
             path=FILES_PATH,
             httponly=True,
             samesite="strict",
+            # Over https, never sent back over plain http (a host may let browsers in that way).
+            secure=request.url.scheme == "https",
         )
         return response
 

@@ -16,7 +16,7 @@ from server.rooms.bans import BANS_FILE, BanList
 from server.rooms.hub import ConnectionManager
 from server.rooms.private import PrivateRooms
 from server.rooms.service import ChatRooms
-from server.storage.history import HistoryStore
+from server.storage.engines import open_history
 from server.web.state import Services, WebState
 
 __all__ = ["lifespan"]
@@ -26,7 +26,7 @@ __all__ = ["lifespan"]
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: WebState = app.state.web
     config, discovery = state.config, state.discovery
-    store = HistoryStore(config.data_dir, config.history_limits)
+    store = open_history(config.data_dir, config.history_limits, config.database_url)
     manager = ConnectionManager()
     private = PrivateRooms(config.data_dir, config.private_rooms, token_seconds=config.room_token_seconds)
     files = FileStore(config.data_dir, config.file_limits)

@@ -16,6 +16,7 @@ from server.protocol.limits import PASSWORD_WAIT_SECONDS
 from server.rooms.bans import banned_refusal
 from server.rooms.client_frames import Hello, decode_password_frame
 from server.rooms.direct import is_direct_room
+from server.rooms.in_clear import encryption_required
 from server.rooms.private import PASSWORD_CHECKS, PrivateRooms
 from server.rooms.service import ChatRooms
 
@@ -32,9 +33,15 @@ class PassedDoor:
 
 
 async def pass_doors(
-    websocket: WebSocket, rooms: ChatRooms, room: str, address: str | None
+    websocket: WebSocket, rooms: ChatRooms, room: str, address: str | None, *, in_clear: bool = False
 ) -> PassedDoor | None:
-    """Through the room's doors, if it has any (None: an open room). Refused, or WebSocketDisconnect."""
+    """Through the room's doors, if it has any (None: an open room). Refused, or WebSocketDisconnect.
+    `in_clear` (plain ws:// from the network): a room with a door is refused before its first frame,
+    so no password or secret is ever read off such a connection."""
+    if in_clear and (rooms.private.is_private(room) or is_direct_room(room)):
+        raise encryption_required(
+            "A direct conversation" if is_direct_room(room) else "A private room, and its password,"
+        )
     if rooms.private.is_private(room):
         if rooms.bans.banned_address(address):  # no password guessing for a banned address
             raise banned_refusal()
@@ -61,11 +68,14 @@ async def first_frame(websocket: WebSocket) -> str | None:
 
 
 async def enter_private(websocket: WebSocket, private: PrivateRooms, room: str, address: str | None) -> str:
-    """A private room's door: its password must be the first frame."""
-    frame = decode_password_frame(await first_frame(websocket))
-    # scrypt takes its tens of milliseconds on its own thread, not on the loop every room uses.
-    loop = asyncio.get_running_loop()
-    token = await loop.run_in_executor(PASSWORD_CHECKS, private.enter, room, frame, address)
+    """A private room's door: its password (or a token issued for it) must be the first frame."""
+    key = decode_password_frame(await first_frame(websocket))
+    if key.token is not None:
+        token = private.enter_with_token(room, key.token)
+    else:
+        # scrypt takes its tens of milliseconds on its own thread, not on the loop every room uses.
+        loop = asyncio.get_running_loop()
+        token = await loop.run_in_executor(PASSWORD_CHECKS, private.enter, room, key.password, address)
     await send_entered(websocket, room, token, private.token_seconds)
     return token
 

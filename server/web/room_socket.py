@@ -24,7 +24,9 @@ from server.web.client_limits import room_socket_cap
 from server.web.host_header import HostPolicy
 from server.web.origin import validate_origin
 from server.web.room_doors import pass_doors
+from server.web.room_wire import room_wire
 from server.web.state import web_state
+from server.web.transport import in_clear
 
 __all__ = ["ROOM_SOCKET_PATH", "room_socket", "room_socket_route"]
 
@@ -75,6 +77,7 @@ async def room_socket(websocket: WebSocket) -> None:
     state = web_state(websocket)
     room: str = websocket.path_params["room"]
     address = websocket.client.host if websocket.client else None
+    readable = in_clear(websocket.scope)  # plain ws:// from the network (--allow-plain-http)
     with state.clients.room_socket(address) as admitted:
         try:
             if not admitted:
@@ -91,7 +94,7 @@ async def room_socket(websocket: WebSocket) -> None:
         await websocket.accept()
         rooms = state.running().rooms
         try:
-            door = await pass_doors(websocket, rooms, room, address)
+            door = await pass_doors(websocket, rooms, room, address, in_clear=readable)
             # Checked here, with no await before the join, so the room cannot fill meanwhile.
             rooms.admit(room, address)
             if door is not None and door.hello is not None:
@@ -102,7 +105,13 @@ async def room_socket(websocket: WebSocket) -> None:
         except WebSocketDisconnect:
             return
         session = rooms.join(
-            websocket, room, name=query.name, rich=query.rich, after=query.after, address=address
+            room_wire(websocket),
+            room,
+            name=query.name,
+            rich=query.rich,
+            after=query.after,
+            address=address,
+            in_clear=readable,
         )
         if door is not None:
             rooms.hold_token(session, door.token)

@@ -54,6 +54,8 @@ assert MAX_BURST_PER_MEMBER < RATE_LIMIT_BURST
 # Clients connect from 127.0.0.10 to 127.0.0.17, round-robin.
 SOURCE_BASE = 10
 SOURCE_ADDRESSES = 8
+# The idle members are spread over this many rooms (a room takes at most 1,024 connections).
+IDLE_ROOMS = 4
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ QUICK = Plan(
 # and which checkout's lanchat to run (None: this one, through the installed `lanchat` command).
 OFFER_DEFLATE = True
 LANCHAT_CHECKOUT: Path | None = None
+IDLE_MEMORY_ONLY = False
 
 
 # Servers ------------------------------------------------------------------------
@@ -269,8 +272,11 @@ async def throughput(server: ServerProcess, members: int, messages: int, repeats
     return result
 
 
-async def latency(server: ServerProcess, members: int, rate: float, seconds: float) -> Result:
-    room = f"latency-{members}"
+async def latency(
+    server: ServerProcess, members: int, rate: float, seconds: float, room: str | None = None
+) -> Result:
+    # A room of its own each time: joining one with history, a member's replay would be counted.
+    room = room or f"latency-{members}"
     connections = await open_room(server.port, f"/ws/{room}", members)
     await everyone_in(connections, room)
     count = int(rate * seconds)
@@ -307,25 +313,27 @@ async def latency(server: ServerProcess, members: int, rate: float, seconds: flo
 
 
 async def idle_memory(server: ServerProcess, count: int, history: int) -> Result:
-    room = "idle"
-    # A first member fills the history (within its burst) and warms the server up.
-    writer = (await open_room(server.port, f"/ws/{room}", 1))[0]
-    arrived = until_all([writer], history)
-    for k in range(history):
-        writer.send_frame(message_frame(f"history message {k}", "writer", room))
-    await asyncio.wait_for(arrived, 10)
+    rooms = [f"idle-{number}" for number in range(IDLE_ROOMS)]
+    # A first member per room fills its history (within its burst) and warms the server up.
+    writers = [(await open_room(server.port, f"/ws/{room}", 1))[0] for room in rooms]
+    for writer, room in zip(writers, rooms, strict=True):
+        arrived = until_all([writer], history)
+        for k in range(history):
+            writer.send_frame(message_frame(f"history message {k}", "writer", room))
+        await asyncio.wait_for(arrived, 10)
     await asyncio.sleep(1.0)
     uss_before, rss_before = server.memory()
     # v=2 as the lanchat UI connects (no name, so no presence storm): history replay, then welcome.
     on_join = history + 1 if server.history_on_join else 0
     idle: list[Connection] = []
     for batch in range(0, count, 100):
+        room = rooms[batch // 100 % len(rooms)]  # spread over the rooms (and, by open_room, addresses)
         opened = await open_room(server.port, f"/ws/{room}?v=2", min(100, count - batch))
         await asyncio.wait_for(until_all(opened, on_join, counted_from_zero=True), 30)
         idle.extend(opened)
     await asyncio.sleep(2.0)  # let the server settle (timers, freed handshake buffers)
     uss_after, rss_after = server.memory()
-    await close_all([*idle, writer])
+    await close_all([*idle, *writers])
     result = Result()
     result.values["USS KiB/connection"] = (uss_after - uss_before) / count / 1024
     result.values["RSS KiB/connection"] = (rss_after - rss_before) / count / 1024
@@ -435,6 +443,15 @@ async def main(plan: Plan, workdir: Path) -> None:
         workdir, "idle-memory", lambda s: idle_memory(s, plan.idle_connections, plan.idle_history)
     )
     note("idle memory", memory)
+    if IDLE_MEMORY_ONLY:
+        lan, base = memory["lanchat"].values, memory["baseline"].values
+        print(f"memory: {plan.idle_connections:,} idle connections over {IDLE_ROOMS} rooms")
+        for figure in ("USS KiB/connection", "RSS KiB/connection"):
+            print(
+                f"  {figure:20} lanchat {lan[figure]:6.1f}  baseline {base[figure]:6.1f}"
+                f"  lanchat/baseline {lan[figure] / base[figure]:.2f}x"
+            )
+        return
     throughput_results = {}
     for members, messages in plan.throughput:
         throughput_results[members] = await run_on_both(
@@ -492,7 +509,7 @@ async def main(plan: Plan, workdir: Path) -> None:
     table.row("server CPU us/delivery", lan["server CPU us/delivery"], base["server CPU us/delivery"])
 
     lan, base = memory["lanchat"].values, memory["baseline"].values
-    table.section(f"memory: {plan.idle_connections:,} idle connections in one room")
+    table.section(f"memory: {plan.idle_connections:,} idle connections over {IDLE_ROOMS} rooms")
     uss = lan["USS KiB/connection"]
     table.row("USS KiB/connection", uss, base["USS KiB/connection"], "<= 16 KiB", uss <= 16)
     table.row("RSS KiB/connection", lan["RSS KiB/connection"], base["RSS KiB/connection"])
@@ -599,7 +616,7 @@ class Table:
 
 
 def cli() -> None:
-    global OFFER_DEFLATE, LANCHAT_CHECKOUT
+    global OFFER_DEFLATE, LANCHAT_CHECKOUT, IDLE_MEMORY_ONLY
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="smaller rooms and shorter runs (about 80 seconds)"
@@ -615,8 +632,12 @@ def cli() -> None:
         metavar="DIR",
         help="run lanchat from this checkout instead (to measure a patched copy against the same baseline)",
     )
+    parser.add_argument(
+        "--idle-memory", action="store_true", help="only the idle-memory scenario (about 30 seconds)"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
+    IDLE_MEMORY_ONLY = args.idle_memory
     OFFER_DEFLATE = not args.no_deflate
     LANCHAT_CHECKOUT = args.lanchat_checkout.resolve() if args.lanchat_checkout else None
     print(

@@ -9,7 +9,7 @@ Run by hand from the repository root (not part of the test suite), 4 to 6 minute
    English chat (words drawn from a vocabulary with Zipf-like frequencies, in several word forms),
    spread evenly over 100 rooms (10,000 each at the full size, within MAX_ROOM_HISTORY_MESSAGES),
    written with executemany in one transaction into a file without the index (as a history from
-   before search), which HistoryStore then indexes once on open (both steps timed).
+   before search), which SqliteHistoryStore then indexes once on open (both steps timed).
 2. Starts a real `lanchat serve` on 127.0.0.1 on that folder and times `GET /api/search` (one
    keep-alive HTTP client, the default page of 20, every open room) for `--queries` queries:
    single words from common to rare and two-word queries, Russian and English. Also the store's
@@ -46,8 +46,8 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from server.protocol.limits import HISTORY_ON_JOIN
-from server.storage.history import HistoryStore
 from server.storage.search import hit_frame, match_expression, query_terms, search
+from server.storage.sqlite_history import SqliteHistoryStore
 from tests.support.server_process import ServeProcess
 
 ROOMS = 100
@@ -196,14 +196,14 @@ def vocabulary() -> tuple[list[str], list[float]]:
 
 def build(folder: Path, messages: int, seed: int = 15) -> tuple[float, float]:
     """Write `messages` messages into a fresh history file in `folder` as a file from before
-    search would have them (no index), then open it with HistoryStore, which indexes it once.
+    search would have them (no index), then open it with SqliteHistoryStore, which indexes it once.
     Seconds taken by each step."""
     rng = random.Random(seed)
     words, weights = vocabulary()
     cumulative = list(_accumulate(weights))
     started = time.perf_counter()
-    HistoryStore(folder).close()  # the store's current schema
-    db = sqlite3.connect(folder / HistoryStore.FILENAME, isolation_level=None)
+    SqliteHistoryStore(folder).close()  # the store's current schema
+    db = sqlite3.connect(folder / SqliteHistoryStore.FILENAME, isolation_level=None)
     db.executescript(  # as before search: no index, no triggers
         "DROP TRIGGER search_on_insert; DROP TRIGGER search_on_update; DROP TRIGGER search_on_delete;"
         " DROP TABLE search_index; DROP TABLE search_rows; DROP TABLE search_meta;"
@@ -226,7 +226,7 @@ def build(folder: Path, messages: int, seed: int = 15) -> tuple[float, float]:
     db.close()
     written = time.perf_counter() - started
     started = time.perf_counter()
-    HistoryStore(folder).close()  # indexes the file: what an upgrade does once
+    SqliteHistoryStore(folder).close()  # indexes the file: what an upgrade does once
     return written, time.perf_counter() - started
 
 
@@ -259,7 +259,7 @@ def add_changes(folder: Path, room: str, fill: int = 0, *, spread: bool = False)
     """`fill` messages, then CHANGES edits in `room` through the store's own append and edit (as
     the server makes them): all of one message, or (`spread`) one each of CHANGES new messages.
     Returns the room's position before the edits, where a member who left then resumes."""
-    store = HistoryStore(folder)
+    store = SqliteHistoryStore(folder)
     for index in range(fill):
         store.append(room, "Dan", f"earlier message {index}")
     edited = [
@@ -328,7 +328,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="lanchat-search-bench-") as temporary:
         folder = Path(temporary) / "data"
         written, indexed = build(folder, args.messages)
-        size = (folder / HistoryStore.FILENAME).stat().st_size
+        size = (folder / SqliteHistoryStore.FILENAME).stat().st_size
         print(
             f"wrote {args.messages:,} messages in {ROOMS} rooms in {written:.1f} s; opening the file indexed"
             f" them in {indexed:.1f} s ({size / 2**20:.0f} MiB with the index)"
@@ -336,8 +336,8 @@ def main() -> int:
         queries = SINGLE_QUERIES + PAIR_QUERIES
         plan = [queries[index % len(queries)] for index in range(args.queries)]
 
-        db = sqlite3.connect(folder / HistoryStore.FILENAME)
-        store = HistoryStore(folder)  # registers the stemming function; reads, writes nothing
+        db = sqlite3.connect(folder / SqliteHistoryStore.FILENAME)
+        store = SqliteHistoryStore(folder)  # registers the stemming function; reads, writes nothing
         rooms = sorted(store.rooms())
         matches = {
             query: db.execute(

@@ -5,7 +5,9 @@ Run by hand after building the UI (`cd ui && npm run build`):
     .venv/bin/python tests/bench/ui_render.py [--messages 5000]
 
 It seeds a fresh history folder, starts `python -m server` on a free loopback port, and
-prints: join to newest message on screen; scrolling up until all older history is
+prints: the first paint of a fresh page (the Join screen: Chromium's first-contentful-paint, and
+when the Name field is drawn) and of a reload with the room joined (its newest message drawn),
+each the median of five loads; join to newest message on screen; scrolling up until all older history is
 loaded; switching back to the room with every message in memory (a full re-render of
 the list); scroll frame times across the whole history; rows in the DOM; and the gzip
 size of the built JavaScript. Nothing leaves loopback.
@@ -28,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from server.storage.history import HistoryStore  # noqa: E402
+from server.storage.sqlite_history import SqliteHistoryStore  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
 from tests.support.server_process import ServeProcess  # noqa: E402
 
@@ -52,6 +54,21 @@ CLICK_AND_WAIT = """async ([selector, shown]) => {
   await new Promise(requestAnimationFrame)
   return performance.now() - t0
 }"""
+
+# From the page's first script on: when the Join screen's Name field and the newest message are
+# first drawn (a frame after they are in the DOM), in ms since navigation start.
+DRAWN_AT = """(() => {
+  window.__drawnAt = {}
+  const watch = () => {
+    for (const [what, selector] of [['join', '#join-name'], ['message', '[data-testid="message"]']])
+      if (!(what in window.__drawnAt) && document.querySelector(selector))
+        requestAnimationFrame(() => (window.__drawnAt[what] ??= performance.now()))
+    if (!('join' in window.__drawnAt && 'message' in window.__drawnAt)) requestAnimationFrame(watch)
+  }
+  requestAnimationFrame(watch)
+})()"""
+FIRST_PAINT = "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null"
+LOADS = 5
 
 LOAD_ALL = """async () => {
   const list = document.querySelector('[data-testid="message-list"]')
@@ -86,7 +103,7 @@ SCROLL_THROUGH = """async () => {
 
 def seed(data_dir: Path, count: int, *, plain: bool = False) -> int:
     """Store `count` messages (with replies and reactions unless `plain`); the newest one's id."""
-    store = HistoryStore(data_dir)
+    store = SqliteHistoryStore(data_dir)
     ids: list[int] = []
     try:
         for number in range(1, count + 1):
@@ -118,6 +135,51 @@ def js_gzip_sizes() -> list[tuple[str, int, int]]:
     return sizes
 
 
+def _drawn(page, what: str) -> float:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        value = page.evaluate(f"window.__drawnAt?.['{what}'] ?? null")
+        if value is not None:
+            return float(value)
+        time.sleep(0.02)
+    raise TimeoutError(f"{what} was never drawn")
+
+
+def first_paint(browser, url: str, newest: int) -> None:
+    """A fresh page's first paint (the Join screen), then a reload with the room joined (the
+    room's newest message), each the median of LOADS loads in a new browser context (cold cache)."""
+    paints, joins, rooms = [], [], []
+    for _ in range(LOADS):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(DRAWN_AT)
+        page = context.new_page()
+        page.goto(url)
+        joins.append(_drawn(page, "join"))
+        paint = None
+        for _ in range(100):  # the paint timing entry is queued a moment after the frame
+            paint = page.evaluate(FIRST_PAINT)
+            if paint is not None:
+                break
+            time.sleep(0.02)
+        paints.append(paint)
+        page.get_by_label("Name").fill("Bench")
+        page.get_by_label("Room", exact=True).first.fill(ROOM)
+        page.get_by_role("button", name="Join", exact=True).first.click()
+        page.locator(f'[data-key="m{newest}"]').wait_for()
+        page.reload()
+        rooms.append(_drawn(page, "message"))
+        context.close()
+    print(
+        f"fresh page -> first contentful paint: median {statistics.median(paints):.0f} ms;"
+        f" Join screen's Name field drawn: median {statistics.median(joins):.0f} ms"
+        f" (of {', '.join(f'{j:.0f}' for j in joins)})"
+    )
+    print(
+        f"reload with the room joined -> a message drawn: median {statistics.median(rooms):.0f} ms"
+        f" (of {', '.join(f'{r:.0f}' for r in rooms)})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
@@ -142,6 +204,7 @@ def main() -> int:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
                 )
+                first_paint(browser, server.url, newest)
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(server.url)
                 page.get_by_label("Name").fill("Bench")

@@ -49,6 +49,7 @@ BRIDGE_METHODS = {
     "room_privacy",
     "make_room_private",
     "make_room_open",
+    "room_pass",
     # Files (desktop/downloads.py)
     "save_file",
     "download_progress",
@@ -57,6 +58,13 @@ BRIDGE_METHODS = {
     "server_problem",
     "move_damaged_file_aside",
     "quit",
+    # Other hosts through the pinned gateway (desktop/gateway.py), and this host's own identity
+    "open_host",
+    "host_routes",
+    "host_identity",
+    "trust_host_identity",
+    "set_host_verified",
+    "new_host_identity",
 }
 
 

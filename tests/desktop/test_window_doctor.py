@@ -14,6 +14,8 @@ import pytest
 from tests.support.app_process import AppProcess
 from tests.support.ports import free_port
 from tests.support.window import (
+    open_hosting,
+    server_fetch,
     wait_for_js,
 )
 
@@ -65,6 +67,7 @@ def read_qr(path: str, side: int) -> list[str]:
 
 def test_in_the_window_a_hosted_join_links_qr_code_reads_back_as_that_link(launch_app):
     app = launch_app()
+    open_hosting(app)
     wait_for_js(app, "document.querySelector('#host-port')")
     port = free_port()
     set_field(app, "#host-port", str(port))
@@ -83,7 +86,8 @@ def test_in_the_window_a_hosted_join_links_qr_code_reads_back_as_that_link(launc
                                  width: svg.getBoundingClientRect().width };
             })()""",
         )
-        assert svg["url"] == f"http://{status['addresses'][0]}:{port}/"
+        identity = app.js_async(server_fetch(app, "/api/identity"))
+        assert svg["url"] == f"https://{status['addresses'][0]}:{port}/#fp={identity['fingerprint']}"
         assert svg["width"] > 100, "big enough for a phone's camera"
         side = int(svg["box"].split()[2])
         assert read_qr(svg["path"], side) == [svg["url"]]

@@ -13,6 +13,7 @@ from server.protocol.codes import CloseCode
 from tests.support.window import (
     click,
     join_in_the_window,
+    open_hosting,
     require_built_ui,
     wait_connected,
     wait_for_js,
@@ -49,6 +50,7 @@ def test_the_host_makes_the_shown_room_private_in_the_window_and_its_members_mus
     require_built_ui()
     app = launch_app()
     join_in_the_window(app, "Host", "general")
+    open_hosting(app)
     wait_for_js(app, f"{by_testid('privacy-state')}?.textContent.includes('Open')")
     assert app.js(f"{by_testid('privacy-room')}.value") == "general"
     base = f"ws://127.0.0.1:{app.port}/ws/general?v=2"

@@ -18,6 +18,7 @@ from tests.support.app_process import REPO_ROOT, AppProcess
 from tests.support.ports import free_port
 from tests.support.window import (
     UI_HELPERS,
+    open_hosting,
     server_fetch,
     wait_for_js,
 )
@@ -79,6 +80,7 @@ def test_copy_in_the_host_panel_puts_the_address_on_the_clipboard_and_the_app_li
         pytest.fail("the Vue UI is not built (ui/dist): run make ui")
     app = launch_app()
     app.js(UI_HELPERS)
+    open_hosting(app)
     wait_for_js(app, f"window.__ui.type('Port', '{free_port()}')", timeout=15)
     wait_for_js(app, "window.__ui.click('Host')")
     copy_label = wait_for_js(

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 from tests.support.browser import join_room, message_texts, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
@@ -247,7 +247,7 @@ def test_an_address_that_never_answers_times_out(lanchat, new_page):
 
 def test_a_long_history_loads_older_messages_when_scrolling_up(tmp_path, serve_process, new_page):
     data = tmp_path / "data"
-    store = HistoryStore(data)
+    store = SqliteHistoryStore(data)
     for number in range(1, 451):
         store.append("long", "Bob", f"old message {number}")
     store.close()

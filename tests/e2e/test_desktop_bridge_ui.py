@@ -6,11 +6,12 @@ replaced at that boundary, so the Host panel and the calls the UI makes can be s
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from tests.support.browser import isolated, join_room, screenshot, send_message
+from tests.support.browser import isolated, join_room, open_hosting, screenshot, send_message
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -55,13 +56,21 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     page.goto(lanchat.url)
     # Settings come from the window once it is ready.
     expect(page.get_by_label("Name")).to_have_value("Desk")
+    open_hosting(page)
     panel = page.get_by_test_id("host-panel")
     expect(panel.get_by_label("Port")).to_have_value("8765")
     panel.get_by_role("button", name="Host").click()
     expect(panel).to_contain_text("Port 8765 is already in use.")
     panel.get_by_role("button", name="Use port 8766").click()
-    expect(panel.get_by_role("button", name="Copy http://192.0.2.10:8766/")).to_be_visible()
-    expect(panel.get_by_role("button", name="Copy http://[fd00::10]:8766/")).to_be_visible()
+    # https links carrying this host's whole fingerprint (a window joining by them pins it).
+    fingerprint = r"#fp=[A-Za-z0-9_-]{43}$"
+    expect(
+        panel.get_by_role("button", name=re.compile(r"^Copy https:\/\/192\.0\.2\.10:8766\/" + fingerprint))
+    ).to_be_visible()
+    expect(
+        panel.get_by_role("button", name=re.compile(r"^Copy https:\/\/\[fd00::10\]:8766\/" + fingerprint))
+    ).to_be_visible()
+    expect(panel.get_by_test_id("own-safety-code")).to_contain_text("This host's safety code")
     expect(panel).to_contain_text("firewall")
     assert calls(page, "start_hosting") == [[8765], [8766]]
 
@@ -95,6 +104,7 @@ def test_in_russian_the_host_panel_button_fits_and_the_sidebar_does_not_scroll_s
     page = new_page(locale="ru-RU")
     page.add_init_script(FAKE_PYWEBVIEW)
     page.goto(lanchat.url)
+    open_hosting(page)
     panel = page.get_by_test_id("host-panel")
     button = panel.get_by_role("button", name="Запустить")
     expect(button).to_be_visible()
@@ -118,6 +128,7 @@ def test_the_host_panel_sets_how_long_messages_can_be_edited(lanchat, new_page, 
     page = new_page(locale=locale)
     page.add_init_script(FAKE_PYWEBVIEW)
     page.goto(lanchat.url)
+    open_hosting(page)
     field = page.get_by_test_id("host-panel").get_by_label(label)
     expect(field).to_have_value("24")
     field.fill("0")

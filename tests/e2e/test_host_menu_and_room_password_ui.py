@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import join_room, join_room_in_russian, screenshot
+from tests.support.browser import join_room, join_room_in_russian, open_hosting, screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -96,6 +96,7 @@ def test_the_host_is_offered_only_bans_that_can_work_and_the_password_panel_name
     # A password typed for general, then the direct conversation with Bob opened.
     if width < 700:
         host.get_by_role("button", name=words["rooms"]).click()
+    open_hosting(host)
     panel = host.get_by_test_id("room-privacy")
     expect(panel.get_by_test_id("privacy-room")).to_have_value("general")
     panel.get_by_test_id("privacy-password").fill("a password for general")

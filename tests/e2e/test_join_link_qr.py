@@ -12,7 +12,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import screenshot
+from tests.support.browser import open_hosting, screenshot
 
 pytestmark = pytest.mark.browser
 zxingcpp = pytest.importorskip("zxingcpp", reason="the Python package `zxing-cpp` is not installed")
@@ -50,6 +50,7 @@ def test_a_join_links_qr_code_reads_back_as_that_link_and_opens_the_chat(lanchat
     page = new_page(locale=locale)
     page.add_init_script(FAKE_PYWEBVIEW.replace("PORT", str(lanchat.port)))
     page.goto(lanchat.url)
+    open_hosting(page)
     panel = page.get_by_test_id("host-panel")
     link = f"http://127.0.0.1:{lanchat.port}/"
     panel.get_by_role("button", name=f"{show} {link}").click()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 from tests.support.browser import (
     isolated,
     join_room,
@@ -114,7 +114,7 @@ def test_two_people_reply_react_edit_and_delete(lanchat, new_page):
 
 def test_a_quote_takes_the_reader_to_an_original_that_was_not_loaded(serve_process, tmp_path, new_page):
     data = tmp_path / "data"
-    store = HistoryStore(data)
+    store = SqliteHistoryStore(data)
     try:
         first = store.append("history", "Anna", "the very first message")
         for number in range(300):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from server.protocol.limits import ROOM_LIST_PAGE
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def crowded(serve_process, tmp_path, lanchat):
     """A server whose history holds more rooms than one page of the list. (`lanchat` checks that
     the UI is built; its own empty server is not needed.)"""
     lanchat.stop()
-    store = HistoryStore(tmp_path / "crowded")
+    store = SqliteHistoryStore(tmp_path / "crowded")
     for index in range(ROOMS):
         store.append(f"room {index:03}", "Ann", "hello")
     store.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import join_room, screenshot
+from tests.support.browser import join_room, open_hosting, screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -54,6 +54,7 @@ def test_the_room_password_panel_makes_the_shown_room_private_then_open_through_
     page = new_page()
     page.add_init_script(FAKE_PYWEBVIEW)
     join_room(page, lanchat.url, "Host", "general")
+    open_hosting(page)
     panel = page.get_by_test_id("room-privacy")
     expect(panel.get_by_label("Room on this computer")).to_have_value("general")
     expect(panel.get_by_test_id("privacy-state")).to_contain_text("Open")
@@ -79,6 +80,7 @@ def test_the_room_password_panel_speaks_russian(lanchat, new_page):
     page = new_page(locale="ru-RU")
     page.add_init_script(FAKE_PYWEBVIEW)
     page.goto(lanchat.url)
+    open_hosting(page)
     panel = page.get_by_test_id("room-privacy")
     panel.get_by_label("Комната на этом компьютере").fill("Общая")
     panel.get_by_label("Пароль").fill("секретный")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 from tests.support.browser import join_room, screenshot, send_message, wait_connected
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,7 @@ ARCHIVE_MESSAGES = 600  # far more than a joiner gets (100) and than one history
 @pytest.fixture
 def lanchat(serve_process, tmp_path):
     """A server whose room "archive" has a long history, its two oldest messages to be found."""
-    store = HistoryStore(tmp_path / "data")
+    store = SqliteHistoryStore(tmp_path / "data")
     store.append("archive", "Vera", OLD_ENGLISH)
     store.append("archive", "Глеб", OLD_RUSSIAN)
     for index in range(ARCHIVE_MESSAGES - 2):

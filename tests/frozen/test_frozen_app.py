@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import websockets
 
+from server.tls.contexts import client_context
+from server.tls.safety_code import SAFETY_CODE_DIGITS
 from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
 from tests.support.server_process import FROZEN_APP, ServeProcess
 
@@ -64,6 +66,22 @@ def test_frozen_serve_answers_health_and_carries_a_seed_message(tmp_path, untouc
                 assert isinstance(frame["timestamp"], float)
 
         asyncio.run(chat())
+
+        # The same port speaks TLS with the host's identity (cryptography is in the bundle).
+        https = url.replace("http://", "https://")
+        pinless = client_context()
+        with urllib.request.urlopen(https + "/api/identity", timeout=10, context=pinless) as response:
+            identity = json.load(response)
+        assert len(identity["safety_code"].replace(" ", "")) == SAFETY_CODE_DIGITS
+
+        async def chat_over_tls():
+            wss = https.replace("https://", "wss://") + "/ws/general"
+            async with websockets.connect(wss, ssl=client_context()) as a:
+                await a.send(json.dumps({"text": "зашифровано", "sender": "Аня", "room": "general"}))
+                while json.loads(await asyncio.wait_for(a.recv(), 10)).get("text") != "зашифровано":
+                    pass
+
+        asyncio.run(chat_over_tls())
     finally:
         assert server.stop(timeout=15) == 0
 

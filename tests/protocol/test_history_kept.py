@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 
 from server.config import ServerConfig
 from server.protocol.codes import ErrorCode
-from server.storage.history import HistoryLimits, HistoryStore
+from server.storage.history import HistoryLimits
+from server.storage.sqlite_history import SqliteHistoryStore
 from server.web.app import create_app
 from tests.protocol.conftest import TEST_HOSTS
 
@@ -21,7 +22,7 @@ def app_client(tmp_path, limits):
 
 def test_trimmed_history_starts_at_the_oldest_kept_message_with_nothing_older_to_fetch(tmp_path):
     limits = HistoryLimits(room_messages=20)
-    store = HistoryStore(tmp_path / "data", limits)
+    store = SqliteHistoryStore(tmp_path / "data", limits)
     for index in range(21):
         store.append("busy", "Ann", f"m{index + 1}")
     store.close()

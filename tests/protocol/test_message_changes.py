@@ -1,6 +1,7 @@
 """Edits, deletes, reactions and replies (issue 15) against the real `lanchat serve` process.
 
-One server per edit window for the whole module; each test has a room of its own.
+One server per edit window for the whole module (the default one on each engine, SQLite and
+PostgreSQL); each test has a room of its own.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def run(coro):
 
 
 @pytest.fixture(scope="module")
-def server(module_serve_process):
-    return module_serve_process()
+def server(database_args, module_serve_process):
+    """On each engine in turn: the changes' order is the store's."""
+    return module_serve_process(extra_args=database_args)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 import websockets
 
-from server.policy import SEEN_RATE_BURST
+from server.policy import RECEIPTS_TO_EVERYONE_MAX_MEMBERS, SEEN_RATE_BURST
 from server.protocol.codes import ErrorCode
 from server.rooms.direct import direct_room
 from server.rooms.identity import identity_of
@@ -88,12 +88,10 @@ def test_a_seen_frame_reaches_the_other_members_and_is_listed_in_the_next_hello_
         first = await anna.post("Anna", "one")
         await bob.next("message")
         await bob.send({"type": "seen", "id": first["id"]})
-        assert await anna.next("seen") == {
-            "type": "seen",
+        assert await anna.next("receipts") == {
+            "type": "receipts",
             "room": "general",
-            "identity": identity_of(BOB),
-            "name": "Bob",
-            "id": first["id"],
+            "seen": [{"identity": identity_of(BOB), "name": "Bob", "id": first["id"]}],
         }
         clara = await _join(server_thread, "general", "Clara", secret=CLARA)
         assert clara.identified["seen"] == [{"identity": identity_of(BOB), "name": "Bob", "id": first["id"]}]
@@ -112,7 +110,9 @@ def test_a_seen_frame_not_higher_than_the_last_one_is_ignored(server_thread):
         one = await anna.post("Anna", "one")
         two = await anna.post("Anna", "two")
         await bob.send({"type": "seen", "id": two["id"]})
-        assert (await anna.next("seen"))["id"] == two["id"]
+        assert (await anna.next("receipts"))["seen"] == [
+            {"identity": identity_of(BOB), "name": "Bob", "id": two["id"]}
+        ]
         await bob.send({"type": "seen", "id": one["id"]})
         await bob.send({"type": "seen", "id": two["id"]})
         await bob.send({"type": "seen", "id": 0})
@@ -168,7 +168,7 @@ def test_an_opted_out_identity_is_told_no_receipts_and_its_own_reach_nobody(serv
         bob = await _join(server_thread, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
         await bob.send({"type": "seen", "id": one["id"]})  # while his receipts were on
-        await anna.next("seen")
+        await anna.next("receipts")
         await bob.socket.close()
         bob = await _join(server_thread, "general", "Bob", secret=BOB, receipts=False)
         assert "seen" not in bob.identified
@@ -196,7 +196,7 @@ def test_seed_clients_and_clients_without_a_hello_are_sent_no_receipts(server_th
         for client in (seed, guest):
             assert (await client.next("message"))["id"] == one["id"]
         await bob.send({"type": "seen", "id": one["id"]})
-        assert (await anna.next("seen"))["name"] == "Bob"
+        assert (await anna.next("receipts"))["seen"][0]["name"] == "Bob"
         two = await anna.post("Anna", "two")
         for client in (seed, guest):
             frame = await client.next_except_presence()
@@ -219,7 +219,7 @@ def test_a_private_rooms_receipts_reach_only_those_who_entered_its_password(data
         bob = await _join(server, "team", "Bob", secret=BOB, password="our password")
         one = await anna.post("Anna", "one")
         await bob.send({"type": "seen", "id": one["id"]})
-        assert (await anna.next("seen"))["identity"] == identity_of(BOB)
+        assert (await anna.next("receipts"))["seen"][0]["identity"] == identity_of(BOB)
         # Clara without the password: the door refuses her before anything of the room is sent.
         socket = await websockets.connect(f"ws://127.0.0.1:{server.port}/ws/team?v=2&name=Clara")
         await socket.send(json.dumps({"type": "hello", "secret": CLARA}))
@@ -245,7 +245,7 @@ def test_receipts_work_in_a_direct_room_between_its_two_people(server_thread):
         bob = await _join(server_thread, room, "Bob", secret=BOB)
         one = await anna.post("Anna", "hi")
         await bob.send({"type": "seen", "id": one["id"]})
-        assert (await anna.next("seen"))["id"] == one["id"]
+        assert (await anna.next("receipts"))["seen"][0]["id"] == one["id"]
         await anna.socket.close()
         anna = await _join(server_thread, room, "Anna", secret=ANNA)
         assert anna.identified["seen"] == [{"identity": identity_of(BOB), "name": "Bob", "id": one["id"]}]
@@ -262,8 +262,14 @@ def test_past_the_seen_burst_a_seen_frame_is_refused_but_messages_still_go(serve
         ids = [(await anna.post("Anna", f"m{n}"))["id"] for n in range(SEEN_RATE_BURST + 1)]
         for seen_id in ids:
             await bob.send({"type": "seen", "id": seen_id})
-        for seen_id in ids[:SEEN_RATE_BURST]:
-            assert (await anna.next("seen"))["id"] == seen_id
+        # The receipts that moved while the room's last receipts frame was recent come together,
+        # each reader once: Anna learns how far Bob got, never of the refused one.
+        told = []
+        while not told or told[-1] < ids[SEEN_RATE_BURST - 1]:
+            frame = await anna.next("receipts")
+            assert [entry["identity"] for entry in frame["seen"]] == [identity_of(BOB)]
+            told.append(frame["seen"][0]["id"])
+        assert told == sorted(set(told)) and set(told) <= set(ids[:SEEN_RATE_BURST])
         refused = await bob.next("error")
         assert refused["code"] == ErrorCode.RATE_LIMITED and refused["id"] == ids[-1]
         assert 0 < refused["retry_after"] <= 1
@@ -282,7 +288,7 @@ def test_receipts_outlive_a_server_restart(data_dir, tmp_path):
         bob = await _join(server, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
         await bob.send({"type": "seen", "id": one["id"]})
-        await anna.next("seen")
+        await anna.next("receipts")
         for client in (anna, bob):
             await client.socket.close()
         server.stop()
@@ -298,3 +304,30 @@ def test_receipts_outlive_a_server_restart(data_dir, tmp_path):
             server.stop()
 
     asyncio.run(after(asyncio.run(before())))
+
+
+def test_in_a_room_over_the_size_for_everyone_a_receipt_reaches_only_the_author_it_covers(server_thread):
+    async def scenario():
+        # Seed clients fill the room to the size where receipts still go to everyone.
+        url = f"ws://127.0.0.1:{server_thread.port}/ws/big"
+        fillers = [
+            await websockets.connect(url, open_timeout=TIMEOUT)
+            for _ in range(RECEIPTS_TO_EVERYONE_MAX_MEMBERS - 2)
+        ]
+        anna = await _join(server_thread, "big", "Anna", secret=ANNA)
+        bob = await _join(server_thread, "big", "Bob", secret=BOB)
+        clara = await _join(server_thread, "big", "Clara", secret=CLARA)  # one past the size
+        one = await anna.post("Anna", "one")
+        await bob.send({"type": "seen", "id": one["id"]})
+        assert (await anna.next("receipts"))["seen"] == [
+            {"identity": identity_of(BOB), "name": "Bob", "id": one["id"]}
+        ]
+        # Clara reads too, but wrote nothing Bob saw: she is told nothing of his reading.
+        assert (await clara.next("message"))["id"] == one["id"]
+        await _nothing_before(clara, anna, "Anna", "two")
+        for client in (anna, bob, clara):
+            await client.socket.close()
+        for filler in fillers:
+            await filler.close()
+
+    asyncio.run(scenario())

@@ -3,7 +3,8 @@ reader drops and comes back, its folded state equals what a newcomer joining now
 
 Real `lanchat serve`, real sockets: Alice and Bob change the room while Carol reads some of it,
 drops (frames in flight are lost, as on a real network), and resumes with `after` = the highest
-position she received. Each example has a room of its own.
+position she received. Each example has a room of its own; the server runs on SQLite, then on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ step = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def server(module_serve_process):
-    return module_serve_process()
+def server(database_args, module_serve_process):
+    """On each engine in turn: a resume's replay is the store's `after` and `changed`."""
+    return module_serve_process(extra_args=database_args)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from server.config import ServerConfig
 from server.protocol.limits import ROOM_LIST_PAGE, ROOM_LIST_PAGE_MAX
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 from server.web.app import create_app
 from tests.protocol.conftest import TEST_HOSTS
 
@@ -14,7 +14,7 @@ ROOMS = ROOM_LIST_PAGE_MAX + ROOM_LIST_PAGE // 2  # more than the largest page
 
 @pytest.fixture
 def crowded(tmp_path):
-    store = HistoryStore(tmp_path / "data")
+    store = SqliteHistoryStore(tmp_path / "data")
     for index in range(ROOMS):
         store.append(f"room {index:04}", "Ann", "hi")
     store.close()

@@ -1,6 +1,7 @@
 """GET /api/search and the history's ?around= on a real `lanchat serve` (issue 15 items 6 and 10).
 
-One server for the module: each test writes to rooms of its own, so they stay independent."""
+One server for the module on each engine (SQLite, PostgreSQL): each test writes to rooms of its
+own, so they stay independent."""
 
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ from tests.support.server_process import ServeProcess
 
 
 @pytest.fixture(scope="module")
-def server(module_serve_process, tmp_path_factory) -> ServeProcess:
-    return module_serve_process(extra_args=private_room_args(tmp_path_factory.mktemp("search"), "vault"))
+def server(database_args, module_serve_process, tmp_path_factory) -> ServeProcess:
+    """On each engine in turn: SQLite's FTS5 index and PostgreSQL's tsvector."""
+    private = private_room_args(tmp_path_factory.mktemp("search"), "vault")
+    return module_serve_process(extra_args=(*private, *database_args))
 
 
 def post(server: ServeProcess, room: str, *texts: str, first: dict | None = None) -> str | None:

@@ -18,7 +18,8 @@ from server.policy import (
     RATE_LIMIT_BURST,
 )
 from server.protocol.codes import CloseCode, ErrorCode
-from server.storage.history import HistoryStore, message_size
+from server.storage.history import message_size
+from server.storage.sqlite_history import SqliteHistoryStore
 from tests.support.raw_http import OTHER_CLIENT, open_room_socket, status_of
 
 
@@ -42,7 +43,7 @@ def refusal_of(url: str, source: str = "127.0.0.1") -> tuple[dict, int | None]:
 
 def test_a_new_room_past_max_rooms_is_refused_with_4010_while_existing_rooms_open(serve_process, tmp_path):
     data = tmp_path / "data"
-    store = HistoryStore(data)
+    store = SqliteHistoryStore(data)
     for index in range(MAX_ROOMS - 1):
         store.append(f"old-{index}", "Ann", "hello")
     store.close()

@@ -94,6 +94,23 @@ def test_a_first_frame_that_is_no_password_gets_password_required_and_close_4013
     assert code == CloseCode.PASSWORD_REQUIRED
 
 
+def test_a_token_the_room_issued_opens_its_door_and_nothing_else_does(server):
+    """The host's own window enters its private rooms with a token its bridge issues (the host
+    keeps only the password's hash); a token opens only the room it was issued for."""
+    with entered(server, "Alice") as (_, frames):
+        token = frames[0]["token"]
+    with connect(url(server, v=2, name="Alice")) as ws:
+        ws.send(json.dumps({"type": "password", "token": token}))
+        frames = frames_until(ws, lambda f: f["type"] == "welcome")
+    assert frames[0]["type"] == "entered" and frames[0]["token"] != token
+    for forged in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "x", 7):
+        with connect(url(server, v=2, name="Mallory")) as ws:
+            ws.send(json.dumps({"type": "password", "token": forged}))
+            frame, code = refusal(ws)
+        assert frame["code"] == ErrorCode.PASSWORD_REQUIRED
+        assert code == CloseCode.PASSWORD_REQUIRED
+
+
 def try_password(server, password: str) -> tuple[dict, int | None]:
     with connect(url(server, v=2)) as ws:
         ws.send(json.dumps({"type": "password", "password": password}))

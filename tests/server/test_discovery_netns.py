@@ -25,9 +25,12 @@ pytestmark = [pytest.mark.process, pytest.mark.netns]
 SUBNET = "10.213.0"
 HOST_ADDRESS = f"{SUBNET}.1"
 BROWSER_ADDRESS = f"{SUBNET}.2"
+MOVED_ADDRESS = f"{SUBNET}.3"
 # The targets: listed within 2 s of announcing (we allow slack for a loaded machine), gone
 # within 5 s of withdrawing.
 FOUND_WITHIN = 15.0
+# A host looks at its addresses every ADDRESS_CHECK_SECONDS (5 s), then announces and is probed.
+MOVED_WITHIN = 40.0
 GONE_WITHIN = 5.0
 ROOM = "lobby"
 
@@ -89,6 +92,32 @@ def test_a_host_announced_in_one_namespace_is_found_with_its_rooms_joined_and_go
     finally:
         host.stop(signal.SIGKILL)
         browser.stop(signal.SIGKILL)
+
+
+def test_a_host_whose_address_changes_is_announced_and_found_at_its_new_address(tmp_path):
+    with network() as net:
+        host_ns, browser_ns = net.namespace("h"), net.namespace("b")
+        net.link(host_ns, HOST_ADDRESS, browser_ns, BROWSER_ADDRESS, 24)
+        host = start(host_ns, tmp_path, "host", "--announce", "--name", "Moving laptop")
+        browser = start(browser_ns, tmp_path, "browser", "--browse")
+        try:
+
+            def addresses() -> list[str]:
+                return [h["address"] for h in discovered(browser_ns, browser) if h["name"] == "Moving laptop"]
+
+            wait_for(lambda: HOST_ADDRESS in addresses(), FOUND_WITHIN, "the browser lists the host")
+            # Its network changes under the running host: no restart, no flag.
+            net.readdress(host_ns, HOST_ADDRESS, MOVED_ADDRESS, 24)
+            wait_for(
+                lambda: MOVED_ADDRESS in addresses(),
+                MOVED_WITHIN,
+                f"the host is listed at its new address; host said {host.output}",
+            )
+            frame = chat(browser_ns, MOVED_ADDRESS, host.port, ROOM, "found you again")
+            assert frame["text"] == "found you again"
+        finally:
+            host.stop(signal.SIGKILL)
+            browser.stop(signal.SIGKILL)
 
 
 def test_the_discovered_list_is_refused_to_anyone_but_this_machine(netns_pair, tmp_path):

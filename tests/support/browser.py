@@ -69,6 +69,13 @@ def join_room_in_russian(page, url: str, name: str, room: str) -> None:
     wait_connected(page)
 
 
+def open_hosting(page) -> None:
+    """In the window's sidebar, unfold "Hosting" (the host panel and the room password panel)."""
+    toggle = page.get_by_test_id("hosting-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def wait_connected(page, timeout: float = 15_000) -> None:
     page.locator('[data-testid="connection-status"][data-status="connected"]').wait_for(timeout=timeout)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from server.storage.history import HistoryStore
+from server.storage.sqlite_history import SqliteHistoryStore
 
 __all__ = ["SCHEMA_1", "make_schema_1_file"]
 
@@ -27,7 +27,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id
 def make_schema_1_file(data_dir, rooms):
     """`rooms`: room -> [(sender, text)], ids from 1; an empty text is the host's delete of then."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(data_dir / HistoryStore.FILENAME)
+    db = sqlite3.connect(data_dir / SqliteHistoryStore.FILENAME)
     db.executescript(SCHEMA_1)
     for room, messages in rooms.items():
         for n, (sender, text) in enumerate(messages, start=1):

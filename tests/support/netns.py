@@ -104,6 +104,20 @@ class Network:
             _ip("-n", member, "link", "set", member_if, "up")
             _ip("-n", member, "route", "add", "224.0.0.0/4", "dev", member_if)
 
+    def readdress(self, ns: str, old: str, new: str, prefix: int) -> None:
+        """The interface holding `old` in `ns` takes `new` instead, as a laptop that changes
+        networks does."""
+        shown = subprocess.run(
+            ["ip", "-n", ns, "-o", "-4", "addr", "show"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+        (iface,) = [line.split()[1] for line in shown.splitlines() if f" {old}/" in line]
+        _ip("-n", ns, "addr", "del", f"{old}/{prefix}", "dev", iface)
+        _ip("-n", ns, "addr", "add", f"{new}/{prefix}", "dev", iface)
+
     def route(self, ns: str, destination: str, via: str) -> None:
         _ip("-n", ns, "route", "add", destination, "via", via)
 

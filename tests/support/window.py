@@ -14,6 +14,7 @@ __all__ = [
     "UI_HELPERS",
     "click",
     "join_in_the_window",
+    "open_hosting",
     "require_built_ui",
     "server_fetch",
     "wait_connected",
@@ -87,6 +88,15 @@ def click(app: AppProcess, selector: str, timeout: float = 10) -> None:
         app, f"(() => {{ const el = document.querySelector({found}); return el && !el.disabled }})()", timeout
     )
     app.js(f"document.querySelector({found}).click()")
+
+
+def open_hosting(app: AppProcess) -> None:
+    """Unfold "Hosting" in the sidebar (the host panel and the room password panel)."""
+    toggle = "document.querySelector('[data-testid=\"hosting-toggle\"]')"
+    wait_for_js(app, f"{toggle} !== null")
+    if app.js(f"{toggle}.getAttribute('aria-expanded')") != "true":
+        app.js(f"{toggle}.click()")
+    wait_for_js(app, f"{toggle}.getAttribute('aria-expanded') === 'true'")
 
 
 def server_fetch(app: AppProcess, path: str) -> str:

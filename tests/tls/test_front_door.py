@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 import websockets
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from server.tls.contexts import client_context
 from server.tls.host_identity import CERT_FILE, KEY_FILE, spki_fingerprint
@@ -49,6 +50,7 @@ def test_the_host_serves_its_own_identity_and_names_it(server):
         assert tls.selected_alpn_protocol() == "http/1.1"
     assert spki_fingerprint(served) == fingerprint
     answer = https_json(server, "/api/identity")
+    assert answer["certificate_sha256"] == served.fingerprint(hashes.SHA256()).hex()  # a viewer's
     assert answer["fingerprint"] == fingerprint_in_link(fingerprint)
     assert answer["safety_code"] == safety_code(fingerprint)
     assert answer["encrypted"] is True

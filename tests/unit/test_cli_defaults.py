@@ -10,7 +10,7 @@ import pytest
 
 from desktop.cli import build_parser
 from server.config import ServerConfig
-from server.runtime.cli import add_serve_arguments, config_from_args
+from server.runtime.cli import DATABASE_URL_ENV, add_serve_arguments, config_from_args
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,7 @@ GIVEN = {
     "--host": ["0.0.0.0"],
     "--port": ["9000"],
     "--data": ["elsewhere"],
+    "--database": ["postgresql://lanchat@127.0.0.1:5432/chat"],
     "--ping-interval": ["5"],
     "--ping-timeout": ["6"],
     "--max-history-mib": ["7"],
@@ -43,6 +44,10 @@ GIVEN = {
     "--name": ["front desk"],
     "--known-host": ["192.0.2.7:8765"],
     "--allow-host": ["chat.example"],
+    "--allow-plain-http": [],
+    # the two go together: each is tried with the other
+    "--tls-cert": ["cert.pem", "--tls-key", "key.pem"],
+    "--tls-key": ["key.pem", "--tls-cert", "cert.pem"],
 }
 
 
@@ -72,3 +77,26 @@ def test_each_flag_sets_the_config(flag, tmp_path: Path):
     password_file.write_text("correct horse battery staple\n", encoding="utf-8")
     values = [value.format(password_file=password_file) for value in GIVEN[flag]]
     assert config_from_args(serve_parser().parse_args([flag, *values])) != ServerConfig()
+
+
+@pytest.mark.parametrize("flag", ["--tls-cert", "--tls-key"])
+def test_a_certificate_without_its_key_is_refused(flag):
+    with pytest.raises(ValueError, match="go together"):
+        config_from_args(serve_parser().parse_args([flag, "file.pem"]))
+
+
+def test_the_database_comes_from_the_environment_unless_the_flag_names_one(monkeypatch):
+    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql://node@db.example/chat")
+    assert config_from_args(serve_parser().parse_args([])).database_url == "postgresql://node@db.example/chat"
+    given = serve_parser().parse_args(["--database", "postgresql://other@db.example/chat"])
+    assert config_from_args(given).database_url == "postgresql://other@db.example/chat"
+
+
+def test_a_database_address_that_is_not_postgresql_is_refused():
+    with pytest.raises(ValueError, match="postgresql://"):
+        config_from_args(serve_parser().parse_args(["--database", "mysql://db.example/chat"]))
+
+
+def test_the_config_never_shows_the_database_password():
+    given = serve_parser().parse_args(["--database", "postgresql://node:s3cret@db.example/chat"])
+    assert "s3cret" not in repr(config_from_args(given))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from server.storage.history import SCHEMA_VERSION, HistoryLimits, HistoryStore
+from server.storage.history import HistoryLimits
+from server.storage.sqlite_history import SCHEMA_VERSION, SqliteHistoryStore
 from tests.support.history_files import make_schema_1_file
 
 
@@ -13,7 +14,7 @@ def test_a_schema_1_file_opens_keeps_its_messages_and_goes_on_from_its_newest_id
     make_schema_1_file(
         tmp_path, {"general": [("Аня", "привет"), ("Bob", ""), ("Аня", "как дела?")], "other": [("C", "x")]}
     )
-    store = HistoryStore(tmp_path)
+    store = SqliteHistoryStore(tmp_path)
     kept = store.after("general", 0, 10)
     assert [(m.id, m.sender, m.text, m.deleted) for m in kept] == [
         (1, "Аня", "привет", False),
@@ -28,34 +29,34 @@ def test_a_schema_1_file_opens_keeps_its_messages_and_goes_on_from_its_newest_id
     assert store.find_client_id("general", "c-3", None, "Аня") == kept[2]
     store.close()
 
-    again = HistoryStore(tmp_path)
+    again = SqliteHistoryStore(tmp_path)
     assert again.position("general") == 5 and again.get("general", 1).text == "привет всем"
-    (version,) = sqlite3.connect(tmp_path / HistoryStore.FILENAME).execute("PRAGMA user_version").fetchone()
+    db = sqlite3.connect(tmp_path / SqliteHistoryStore.FILENAME)
+    (version,) = db.execute("PRAGMA user_version").fetchone()
     assert version == SCHEMA_VERSION
     again.close()
 
 
 def test_the_position_counter_outlives_trimmed_messages_and_restarts(tmp_path):
-    store = HistoryStore(tmp_path)
+    store = SqliteHistoryStore(tmp_path)
     first = store.append("r", "a", "one")
     store.append("r", "a", "two")
     store.react("r", first.id, "👍", "0123456789abcdef", "a", True)  # position 3
     store.delete("r", first.id)  # position 4, of a message older than the newest
     store.close()
-    again = HistoryStore(tmp_path)
+    again = SqliteHistoryStore(tmp_path)
     assert again.position("r") == 4 and again.append("r", "a", "three").id == 5
     assert again.reactions.of("r", [first.id]) == {}
 
 
 def test_messages_the_history_lets_go_take_their_reactions_with_them(tmp_path):
-    store = HistoryStore(tmp_path, HistoryLimits(room_messages=10))
+    store = SqliteHistoryStore(tmp_path, HistoryLimits(room_messages=10))
     first = store.append("r", "a", "old")
     store.react("r", first.id, "👍", "0123456789abcdef", "a", True)
     for n in range(10):
         store.append("r", "a", f"m{n}")
     assert store.get("r", first.id) is None  # past the room's limit: the oldest went
     assert store.reactions.of("r", [first.id]) == {}
-    (left,) = (
-        sqlite3.connect(tmp_path / HistoryStore.FILENAME).execute("SELECT COUNT(*) FROM reactions").fetchone()
-    )
+    db = sqlite3.connect(tmp_path / SqliteHistoryStore.FILENAME)
+    (left,) = db.execute("SELECT COUNT(*) FROM reactions").fetchone()
     assert left == 0

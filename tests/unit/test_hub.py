@@ -14,6 +14,7 @@ from server.policy import (
 )
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.refusals import Refused
+from server.protocol.wire import text_of
 from server.rooms.hub import ConnectionManager
 
 
@@ -27,9 +28,9 @@ class FakeSocket:
         if not stalled:
             self.unblock.set()
 
-    async def send_text(self, text: str) -> None:
+    async def send_frames(self, frames: list[bytes]) -> None:
+        self.sent.extend(json.loads(text_of(frame)) for frame in frames)
         await self.unblock.wait()
-        self.sent.append(json.loads(text))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.closed_with = code

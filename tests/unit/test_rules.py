@@ -72,6 +72,10 @@ def test_text_at_the_limit_is_accepted_and_one_more_character_is_refused():
     assert str(MAX_TEXT_CHARS) in caught.value.detail
 
 
+def test_nul_characters_leave_the_text_because_no_engine_may_be_asked_to_keep_them():
+    assert message(text="a\x00b\x00").text == "ab"
+
+
 def test_text_is_measured_after_trimming():
     assert message(text="  " + "a" * MAX_TEXT_CHARS + "\n\n").text == "a" * MAX_TEXT_CHARS
     assert message(text="  line one\nline two  ").text == "line one\nline two"
@@ -87,6 +91,8 @@ def test_text_is_measured_after_trimming():
         ({"text": "hi", "room": "other"}, ErrorCode.ROOM_MISMATCH),
         ({"text": "hi", "client_id": ""}, ErrorCode.CLIENT_ID_INVALID),
         ({"text": "hi", "client_id": "c" * (MAX_CLIENT_ID_CHARS + 1)}, ErrorCode.CLIENT_ID_INVALID),
+        ({"text": "hi", "client_id": "c-\x00"}, ErrorCode.CLIENT_ID_INVALID),
+        ({"text": "\x00 \x00"}, ErrorCode.TEXT_EMPTY),
         ({"text": "hi", "type": "shout"}, ErrorCode.UNKNOWN_TYPE),
     ],
 )

@@ -1,6 +1,7 @@
 // Reading the address of another host as people type or paste it:
 // "192.168.1.20:8765", "pc-anna.local:8765", "[fe80::1]:8765" or the
-// "http://ADDRESS:PORT/" the Host panel copies.
+// "https://ADDRESS:PORT/#fp=..." the Host panel copies (the host's whole fingerprint, which the
+// window pins before its first byte to that host).
 import { roomProblem } from './protocol.js'
 
 const HOSTNAME =
@@ -75,7 +76,24 @@ export function addressInRoomField(input) {
   if (!text.includes(':')) return null
   const { host } = parseAddress(text.replace(/[?#].*$/, ''))
   if (!host) return null
-  return { host, room: roomNamedIn(text) }
+  const fp = fingerprintInLink(text)
+  return fp ? { host, room: roomNamedIn(text), fp } : { host, room: roomNamedIn(text) }
+}
+
+// SHA-256 in base64url without padding: 43 characters (server/tls/safety_code.py).
+const FINGERPRINT = /^[A-Za-z0-9_-]{43}$/
+
+/** The host fingerprint a join link carries after `#fp=` ('' when it carries none or a bad one). */
+export function fingerprintInLink(link) {
+  const fragment = String(link ?? '').split('#')[1]
+  if (!fragment) return ''
+  let fp
+  try {
+    fp = new URLSearchParams(fragment).get('fp')
+  } catch {
+    fp = null
+  }
+  return fp && FINGERPRINT.test(fp) ? fp : ''
 }
 
 function roomNamedIn(link) {

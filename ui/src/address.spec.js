@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { addressInRoomField, isLoopbackAddress, localServerHost, parseAddress } from './address.js'
+import {
+  addressInRoomField,
+  fingerprintInLink,
+  isLoopbackAddress,
+  localServerHost,
+  parseAddress,
+} from './address.js'
 
 describe('parseAddress', () => {
   it.each([
@@ -83,5 +89,33 @@ describe('addressInRoomField', () => {
   it('never takes a room name for an address', () => {
     for (const room of ['kitchen', '10.0.0.5', 'team a', 'http', 'a:b c'])
       expect(addressInRoomField(room)).toBeNull()
+  })
+})
+
+describe('join links with the host fingerprint', () => {
+  const FP = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+
+  it('reads the https link the Host panel copies: its host and the fingerprint to pin', () => {
+    expect(addressInRoomField(`https://10.0.0.5:8765/#fp=${FP}`)).toEqual({
+      host: '10.0.0.5:8765',
+      room: '',
+      fp: FP,
+    })
+    expect(parseAddress(`https://10.0.0.5:8765/#fp=${FP}`)).toEqual({ host: '10.0.0.5:8765' })
+  })
+
+  it('keeps a room the link names beside the fingerprint', () => {
+    expect(addressInRoomField(`https://[fe80::1]:8765/#fp=${FP}&room=kitchen`)).toEqual({
+      host: '[fe80::1]:8765',
+      room: 'kitchen',
+      fp: FP,
+    })
+  })
+
+  it('takes no fingerprint that is not a whole SHA-256', () => {
+    expect(fingerprintInLink(`https://10.0.0.5:8765/#fp=${FP.slice(1)}`)).toBe('')
+    expect(fingerprintInLink(`https://10.0.0.5:8765/#fp=${FP}=`)).toBe('')
+    expect(fingerprintInLink('https://10.0.0.5:8765/')).toBe('')
+    expect(fingerprintInLink(`https://10.0.0.5:8765/?fp=${FP}`)).toBe('')
   })
 })

@@ -14,3 +14,18 @@ export function isolate(text) {
 export function isolateEach(names, separator = ', ') {
   return names.map(isolate).join(separator)
 }
+
+// Letters of the scripts written right to left (Unicode bidi classes R and AL).
+const RIGHT_TO_LEFT_LETTER =
+  /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]/u
+
+/**
+ * The direction dir="auto" gives `text`: that of its first letter ('rtl' or 'ltr'), or '' when it
+ * has none (digits, emoji, punctuation), as the HTML standard's first strong character rule does.
+ * CSS cannot ask for it where it counts: the build turns :dir(rtl) into a list of languages.
+ */
+export function textDirection(text) {
+  const letter = /\p{L}/u.exec(text)
+  if (!letter) return ''
+  return RIGHT_TO_LEFT_LETTER.test(letter[0]) ? 'rtl' : 'ltr'
+}

@@ -116,6 +116,21 @@ export async function roomPrivacy(room) {
   return desktopApi.value.room_privacy(room)
 }
 
+/**
+ * What the window's page sends, instead of a password, to enter a private room of its own host
+ * (the host keeps only the password's hash): a token, or null when the room is not private or
+ * there is no window.
+ */
+export async function ownRoomPass(room) {
+  const api = desktopApi.value
+  if (!api || typeof api.room_pass !== 'function') return null
+  try {
+    return (await api.room_pass(room)) ?? null
+  } catch {
+    return null
+  }
+}
+
 export async function makeRoomPrivate(room, password) {
   return desktopApi.value.make_room_private(room, password)
 }

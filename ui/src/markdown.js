@@ -3,7 +3,12 @@
 // nodes that MessageMarkdown.vue renders as Vue vnodes. Nothing is ever handed to the page
 // as HTML (no v-html), so the only elements a message can produce are the ones in
 // ALLOWED_TAGS, with the only attributes being a checked href and a list's start number.
-import MarkdownIt from 'markdown-it'
+//
+// markdown-it is a third of the UI's JavaScript and the Join screen needs none of it: it loads
+// (a chunk of its own) when a message is first shown. Until then, a few milliseconds, a message
+// shows as its plain text; `markdownReady` turns true once the parser is there, and whatever
+// rendered a message then renders it again.
+import { shallowRef } from 'vue'
 import { linkify } from './linkify.js'
 
 // Deeper nesting (quotes in quotes, emphasis in emphasis) renders as its content alone:
@@ -30,18 +35,49 @@ const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
 // purpose: raw HTML (html: false, and no html rules), images, tables, headings (a line
 // starting with "#" is common in chat and would shout), indented code (indentation that
 // someone typed stays text), entities ("&amp;" stays as typed), autolinks in <...>.
-const md = new MarkdownIt('zero', { html: false, linkify: false, maxNesting: MAX_MARKDOWN_DEPTH })
-md.enable(['blockquote', 'fence', 'list', 'backticks', 'emphasis', 'link', 'escape', 'newline'])
-// Image syntax stays text: "![" is consumed as text before the link rule can see the "[".
-md.inline.ruler.before('link', 'image_as_text', (state, silent) => {
-  if (state.src.charCodeAt(state.pos) !== 0x21 || state.src.charCodeAt(state.pos + 1) !== 0x5b)
-    return false
-  if (!silent) state.pending += '!['
-  state.pos += 2
-  return true
-})
-const validateLink = md.validateLink.bind(md)
-md.validateLink = (url) => validateLink(url) && safeHref(url) !== null
+function makeParser(MarkdownIt) {
+  const parser = new MarkdownIt('zero', {
+    html: false,
+    linkify: false,
+    maxNesting: MAX_MARKDOWN_DEPTH,
+  })
+  parser.enable([
+    'blockquote',
+    'fence',
+    'list',
+    'backticks',
+    'emphasis',
+    'link',
+    'escape',
+    'newline',
+  ])
+  // Image syntax stays text: "![" is consumed as text before the link rule can see the "[".
+  parser.inline.ruler.before('link', 'image_as_text', (state, silent) => {
+    if (state.src.charCodeAt(state.pos) !== 0x21 || state.src.charCodeAt(state.pos + 1) !== 0x5b)
+      return false
+    if (!silent) state.pending += '!['
+    state.pos += 2
+    return true
+  })
+  const validateLink = parser.validateLink.bind(parser)
+  parser.validateLink = (url) => validateLink(url) && safeHref(url) !== null
+  return parser
+}
+
+// The parser once loaded; reading it in a computed or a render makes that follow the loading.
+const parser = shallowRef(null)
+let loading = null
+
+/** Load the parser (once); resolves when messages render as Markdown. */
+export function loadMarkdown() {
+  loading ??= import('markdown-it').then(({ default: MarkdownIt }) => {
+    parser.value = makeParser(MarkdownIt)
+  })
+  return loading
+}
+
+/** Whether messages render as Markdown yet. */
+export const markdownReady = () => parser.value !== null
 
 /** Our own check after markdown-it's: only http, https and mailto, as a parsed URL. */
 export function safeHref(url) {
@@ -59,6 +95,11 @@ const cache = new Map()
 export function markdownTree(text) {
   let tree = cache.get(text)
   if (tree) return tree
+  const md = parser.value
+  if (!md) {
+    loadMarkdown().catch((error) => console.error('lanchat: could not load Markdown', error))
+    return [{ tag: 'p', attrs: {}, children: [text] }] // for now: the text as typed, not kept
+  }
   tree = buildTree(md.parse(text, {}))
   if (cache.size >= MARKDOWN_CACHE_SIZE) cache.delete(cache.keys().next().value)
   cache.set(text, tree)

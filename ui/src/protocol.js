@@ -13,6 +13,7 @@ import {
   ROOM_NAME_PUNCTUATION,
   SEARCH_PAGE,
 } from './protocol.generated.js'
+import { routeTo } from './hostRoutes.js'
 
 export {
   CloseCode,
@@ -51,6 +52,8 @@ export const FATAL_CLOSE_CODES = new Set([
   CloseCode.PASSWORD_REQUIRED,
   CloseCode.PASSWORD_WRONG,
   CloseCode.PASSWORD_LOCKED,
+  // Plain ws:// from the network to a private or direct room: only the https address will do.
+  CloseCode.ENCRYPTION_REQUIRED,
 ])
 
 /** Characters as the server counts them (code points, not UTF-16 units). */
@@ -140,19 +143,40 @@ export function nameKey(name) {
  */
 export function isSecureHost(host, location = globalThis.location) {
   if (location?.host && host === location.host) return location.protocol === 'https:'
-  const name = String(host).replace(/:\d+$/, '').toLowerCase()
-  return !(name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name))
+  return !isThisMachine(host)
+}
+
+const LOOPBACK_NAME = /^(localhost|\[::1\]|127\.\d+\.\d+\.\d+)$/i
+
+/** Whether `host` ("name:port") names this machine: its loopback, never seen on the network. */
+export function isThisMachine(host) {
+  return LOOPBACK_NAME.test(String(host).replace(/:\d+$/, ''))
+}
+
+/**
+ * Whether what this page says to lanchat at `host` crosses the network readable: plain HTTP to a
+ * host that is not on this machine (one that lets browsers in without encryption).
+ */
+export function travelsInClear(host, location = globalThis.location) {
+  return !isSecureHost(host, location) && !isThisMachine(host)
 }
 
 function httpBase(host) {
-  return `${isSecureHost(host) ? 'https' : 'http'}://${host}`
+  const target = routeTo(host)
+  return `${isSecureHost(target) ? 'https' : 'http'}://${target}`
 }
 
 export function roomSocketUrl(host, room, { name, after } = {}) {
   const params = new URLSearchParams({ v: String(PROTOCOL_VERSION) })
   if (name) params.set('name', name)
   if (after != null) params.set('after', String(after))
-  return `${isSecureHost(host) ? 'wss' : 'ws'}://${host}/ws/${encodeURIComponent(room)}?${params}`
+  const target = routeTo(host)
+  return `${isSecureHost(target) ? 'wss' : 'ws'}://${target}/ws/${encodeURIComponent(room)}?${params}`
+}
+
+/** The host's identity as people compare it (its safety code), and whether this page is encrypted. */
+export function identityUrl(host) {
+  return `${httpBase(host)}/api/identity`
 }
 
 /** A page of a host's room list; the server's own page size and the first page unless asked. */
@@ -234,6 +258,11 @@ export function seenFrame(id) {
 /** A private room's first frame, before the hello: never in the URL. */
 export function passwordFrame(password) {
   return { type: FrameType.PASSWORD, password }
+}
+
+/** A private room's door opened with a token its host issued for it (the host's own window). */
+export function passFrame(token) {
+  return { type: FrameType.PASSWORD, token }
 }
 
 export function typingFrame(sender) {
@@ -322,7 +351,9 @@ const FRAME_FIELDS = {
     first_id: isId,
     last_id: isId,
     limits: optional(isLimits),
+    unencrypted: optional(isId),
   },
+  [FrameType.ENCRYPTION]: { unencrypted: isId },
   [FrameType.ACK]: { client_id: isText, id: isId },
   [FrameType.ERROR]: {
     code: isText,
@@ -338,7 +369,8 @@ const FRAME_FIELDS = {
   },
   [FrameType.TYPING]: { sender: isText },
   [FrameType.IDENTIFIED]: { identity: isText, seen: optional(isReceipts) },
-  [FrameType.SEEN]: { identity: isText, name: isText, id: isId },
+  [FrameType.SEEN]: { identity: isText, name: isText, id: isId }, // from hosts before `receipts`
+  [FrameType.RECEIPTS]: { seen: isReceipts },
   [FrameType.ENTERED]: { token: isText },
   [FrameType.MEMBERS]: { members: isNames },
   [FrameType.DIRECT]: { room: isText, sender: isText },

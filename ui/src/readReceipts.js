@@ -18,6 +18,11 @@ export function withReceipt(receipts, { identity, name, id }) {
   return { ...receipts, [identity]: { name, id } }
 }
 
+/** The receipts after a `receipts` frame: the ones that moved since the host's last, each forward only. */
+export function withReceipts(receipts, list) {
+  return list.reduce(withReceipt, receipts)
+}
+
 /** The receipts after someone took a new name: theirs say it (the line names people as they are now). */
 export function renamedIn(receipts, { identity, name }) {
   const receipt = receipts[identity]

@@ -5,6 +5,7 @@ import {
   renamedIn,
   seenLine,
   withReceipt,
+  withReceipts,
 } from './readReceipts.js'
 
 const message = (id, sender) => ({ kind: 'message', key: `m${id}`, id, sender, text: 'hi' })
@@ -82,5 +83,16 @@ describe('read receipts', () => {
     expect(withReceipt(receipts, { identity: 'b', name: 'Bobby', id: 6 })).toEqual({
       b: { name: 'Bobby', id: 6 },
     })
+  })
+
+  it('takes a receipts frame of several readers, each moving only forward', () => {
+    const receipts = withReceipt({}, { identity: 'b', name: 'Bob', id: 5 })
+    expect(
+      withReceipts(receipts, [
+        { identity: 'c', name: 'Clara', id: 7 },
+        { identity: 'b', name: 'Bob', id: 4 },
+      ]),
+    ).toEqual({ b: { name: 'Bob', id: 5 }, c: { name: 'Clara', id: 7 } })
+    expect(withReceipts(receipts, [])).toBe(receipts)
   })
 })

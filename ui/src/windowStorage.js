@@ -83,6 +83,10 @@ export function createWindowStorage({ local = globalThis.localStorage } = {}) {
 /** The store the composables use; the desktop window gives it its bridge before the app mounts. */
 export const appStorage = createWindowStorage()
 
+/** Puts the window's copy back; the window's bridge once ready (null in a browser). */
 export async function startWindowStorage() {
-  if (inDesktopWindow()) await appStorage.attach(await whenBridgeReady())
+  if (!inDesktopWindow()) return null
+  const api = await whenBridgeReady()
+  await appStorage.attach(api)
+  return api
 }

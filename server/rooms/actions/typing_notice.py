@@ -1,4 +1,4 @@
-"""A typing notice: sent to the room's other v2 members, never stored."""
+"""A typing notice: sent to the room's other v2 members at the pace typing_pace.py sets, never stored."""
 
 from __future__ import annotations
 
@@ -18,5 +18,7 @@ def send_typing(rooms: RoomState, member: Member, notice: Typing) -> None:
         tell_evicted(rooms, rooms.manager.name_member(member, notice.sender))
     if member.name is None:
         raise Refused(ErrorCode.SENDER_MISSING, "A typing notice needs a sender (or ?name= when connecting).")
+    if not rooms.typing.relays(member):
+        return
     frame: TypingFrame = {"type": "typing", "room": member.room, "sender": member.name}
     rooms.manager.broadcast(frame, member.room, rich_only=True, exclude=member)

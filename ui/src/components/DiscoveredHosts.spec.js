@@ -60,6 +60,16 @@ describe('DiscoveredHosts', () => {
     expect(wrapper.emitted('join')).toEqual([[{ host: '10.0.0.5:8765', room: 'lobby' }]])
   })
 
+  it('joins with the host fingerprint discovery carries, for the window to pin from the first byte', async () => {
+    const fingerprint = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const { fetchImpl } = answering({ browsing: true, hosts: [{ ...KITCHEN, fingerprint }] })
+    const wrapper = await mountHosts(fetchImpl)
+    await wrapper.get('button').trigger('click')
+    expect(wrapper.emitted('join')).toEqual([
+      [{ host: '10.0.0.5:8765', room: 'lobby', fp: fingerprint }],
+    ])
+  })
+
   it('shows nothing while our server does not browse or refuses the list', async () => {
     for (const answer of [{ browsing: false, hosts: [] }, 403, new Error('offline')]) {
       const wrapper = await mountHosts(answering(answer).fetchImpl)

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import QRCode from 'qrcode'
 import HostPanel from './HostPanel.vue'
 import JoinLinkQr, { QUIET_ZONE_MODULES } from './JoinLinkQr.vue'
@@ -45,8 +46,8 @@ describe('JoinLinkQr', () => {
 describe('HostPanel QR codes', () => {
   it('shows one join link as a QR code at a time, named in both languages', async () => {
     for (const [locale, show, hint] of [
-      ['en', 'Show a QR code of http://[fd00::10]:8765/', 'pointing its camera here'],
-      ['ru', 'Показать QR-код http://[fd00::10]:8765/', 'навести на код камеру'],
+      ['en', 'Show a QR code of https://[fd00::10]:8765/', 'pointing its camera here'],
+      ['ru', 'Показать QR-код https://[fd00::10]:8765/', 'навести на код камеру'],
     ]) {
       const wrapper = mountWithI18n(HostPanel, { props: { status: hosting } }, locale)
       expect(wrapper.find('[data-testid="join-link-qr"]').exists()).toBe(false)
@@ -54,11 +55,39 @@ describe('HostPanel QR codes', () => {
       expect(buttons.map((button) => button.attributes('aria-label'))[1]).toBe(show)
       await buttons[0].trigger('click')
       await buttons[1].trigger('click')
+      await flushPromises() // the QR code's component loads on first use
       const shown = wrapper.findAll('[data-testid="join-link-qr"] svg')
-      expect(shown.map((svg) => svg.attributes('data-url'))).toEqual(['http://[fd00::10]:8765/'])
+      expect(shown.map((svg) => svg.attributes('data-url'))).toEqual(['https://[fd00::10]:8765/'])
       expect(wrapper.get('figcaption').text()).toContain(hint)
       await buttons[1].trigger('click')
       expect(wrapper.find('[data-testid="join-link-qr"]').exists()).toBe(false)
+    }
+  })
+})
+
+describe('HostPanel identity', () => {
+  const identity = {
+    fingerprint: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8',
+    safety_code: '12345 67890 12345 67890 12345',
+  }
+
+  it('shows this host’s safety code, and its links and QR codes carry the whole fingerprint', async () => {
+    for (const [locale, heading] of [
+      ['en', "This host's safety code"],
+      ['ru', 'Код безопасности этого хоста'],
+    ]) {
+      const wrapper = mountWithI18n(HostPanel, { props: { status: hosting, identity } }, locale)
+      const own = wrapper.get('[data-testid="own-safety-code"]')
+      expect(own.text()).toContain(heading)
+      expect(own.text()).toContain(identity.safety_code)
+      const link = `https://192.168.1.20:8765/#fp=${identity.fingerprint}`
+      const buttons = wrapper.findAll('button.copy')
+      await buttons[0].trigger('click')
+      expect(wrapper.emitted('copy')[0]).toEqual([link])
+      await buttons[1].trigger('click')
+      await flushPromises() // the QR code's component loads on first use
+      expect(wrapper.get('[data-testid="join-link-qr"] svg').attributes('data-url')).toBe(link)
+      expect(wrapper.get('code').text()).toBe('192.168.1.20:8765')
     }
   })
 })

@@ -77,6 +77,23 @@ describe('JoinScreen', () => {
     }
   })
 
+  it('carries the host fingerprint of a pasted https join link to the join and the room list', async () => {
+    const fp = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const wrapper = mountJoin()
+    await wrapper.get('#join-room').setValue(`https://10.0.0.5:8765/#fp=${fp}&room=kitchen`)
+    await wrapper.get('[data-testid="room-field-address"] button').trigger('click')
+    expect(wrapper.emitted('join')).toEqual([[{ host: '10.0.0.5:8765', room: 'kitchen', fp }]])
+    const listed = mountJoin()
+    await listed.get('#join-room').setValue(`https://10.0.0.5:8765/#fp=${fp}`)
+    await listed.get('form').trigger('submit')
+    expect(listed.emitted('list-remote')).toEqual([['10.0.0.5:8765', fp]])
+    // Another address typed afterwards is not pinned to that link's fingerprint.
+    await listed.get('#join-address').setValue('10.0.0.6:8765')
+    const showRooms = listed.findAll('button').find((button) => button.text() === 'Show rooms')
+    await showRooms.trigger('click')
+    expect(listed.emitted('list-remote').at(-1)).toEqual(['10.0.0.6:8765'])
+  })
+
   it('fills the address from a bare address in the Room field and lists the rooms there', async () => {
     const wrapper = mountJoin()
     await wrapper.get('#join-room').setValue('10.0.0.5:8765')

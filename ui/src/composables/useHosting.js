@@ -1,14 +1,37 @@
 // Hosting from the window: the listener's status as the desktop reports it, start and
-// stop (busy while the window works), and copying an address to give to others.
+// stop (busy while the window works), copying an address to give to others, and this host's own
+// identity (GET /api/identity of the window's server: its safety code, and the fingerprint its
+// join links carry).
 import { ref, watch } from 'vue'
 import * as desktop from '../desktopBridge.js'
 
 const COPIED_SHOWN_MS = 2000
 
-export function useHosting() {
+/**
+ * @param {object} [options]
+ * @param {string} [options.localHost]  "127.0.0.1:PORT" of the window's own server
+ * @param {typeof fetch} [options.fetchImpl]
+ */
+export function useHosting({
+  localHost = '',
+  fetchImpl = (...args) => globalThis.fetch(...args),
+} = {}) {
   const status = ref(null) // { hosting, port, addresses, error, suggested_port } from the window
   const busy = ref(false)
   const copied = ref('') // the address just copied, shown as such for a moment
+  const identity = ref(null) // { fingerprint, safety_code } of this host, once read
+
+  async function loadIdentity() {
+    if (!localHost) return
+    try {
+      const response = await fetchImpl(`http://${localHost}/api/identity`)
+      if (!response.ok) throw new Error(`HTTP ${response.status}`)
+      const body = await response.json()
+      identity.value = { fingerprint: body.fingerprint, safety_code: body.safety_code }
+    } catch (error) {
+      console.error("lanchat: could not read this host's identity", error)
+    }
+  }
 
   async function whileBusy(action) {
     busy.value = true
@@ -37,6 +60,14 @@ export function useHosting() {
   watch(desktop.desktopApi, async (api) => {
     if (api) status.value = await desktop.hostStatus()
   })
+  // Read once hosting starts (the certificate is renewed for the addresses hosting serves, the
+  // key and so the fingerprint stay), and again when asked (a new identity was made).
+  watch(
+    () => status.value?.hosting,
+    (hosting) => {
+      if (hosting) loadIdentity()
+    },
+  )
 
-  return { status, busy, copied, start, stop, copyAddress }
+  return { status, busy, copied, identity, start, stop, copyAddress, loadIdentity }
 }

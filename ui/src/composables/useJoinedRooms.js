@@ -23,6 +23,16 @@ import { appStorage } from '../windowStorage.js'
 
 const ROOMS_KEY = 'lanchat.rooms'
 
+/** The hosts of the rooms kept for the next start (the window routes them before it mounts). */
+export function storedRoomHosts(storage = appStorage) {
+  try {
+    const saved = JSON.parse(storage.getItem(ROOMS_KEY)) ?? {}
+    return [...new Set((saved.rooms ?? []).map((entry) => entry.host).filter(Boolean))]
+  } catch {
+    return []
+  }
+}
+
 function roomKey(host, room) {
   return `${host}/${room}`
 }

@@ -3,7 +3,7 @@
 // at a message's cost (the room's pacer says no: it waits for the next turn).
 import { getCurrentScope, onScopeDispose, shallowRef, toValue } from 'vue'
 import { SEEN_SEND_INTERVAL_SECONDS, seenFrame } from '../protocol.js'
-import { receiptsFromList, renamedIn, withReceipt } from '../readReceipts.js'
+import { receiptsFromList, renamedIn, withReceipt, withReceipts } from '../readReceipts.js'
 
 export const SEEN_SEND_INTERVAL_MS = SEEN_SEND_INTERVAL_SECONDS * 1000
 
@@ -27,9 +27,14 @@ export function useReadReceipts({ enabled, pacer, ready, transmit }) {
     flush()
   }
 
-  /** A `seen` frame: someone has seen further. */
+  /** A `seen` frame (hosts before `receipts` frames): someone has seen further. */
   function heard(frame) {
     if (toValue(enabled)) receipts.value = withReceipt(receipts.value, frame)
+  }
+
+  /** A `receipts` frame: the room's receipts that moved since the host's last one. */
+  function heardAll(list) {
+    if (toValue(enabled)) receipts.value = withReceipts(receipts.value, list)
   }
 
   /** Someone took a new name: their receipt says it. */
@@ -76,5 +81,5 @@ export function useReadReceipts({ enabled, pacer, ready, transmit }) {
 
   if (getCurrentScope()) onScopeDispose(() => clearTimeout(timer))
 
-  return { receipts, identified, heard, renamed, shown, opened, clear }
+  return { receipts, identified, heard, heardAll, renamed, shown, opened, clear }
 }

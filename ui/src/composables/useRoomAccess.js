@@ -3,10 +3,21 @@
 // `token` frames bring (history, search, uploads and downloads read it when they go), and the
 // files cookie traded for that token. Open rooms pass through all of this untouched.
 import { getCurrentScope, onScopeDispose, ref } from 'vue'
-import { ErrorCode, ROOM_TOKEN_HEADER, roomAccessUrl } from '../protocol.js'
+import { localServerHost } from '../address.js'
+import { desktopApi, ownRoomPass } from '../desktopBridge.js'
+import {
+  ErrorCode,
+  passFrame,
+  passwordFrame,
+  ROOM_TOKEN_HEADER,
+  roomAccessUrl,
+} from '../protocol.js'
 import { forgetPassword, rememberedPassword, rememberPassword } from '../roomPasswords.js'
 import { isPageHost } from '../roomFiles.js'
 import { PASSWORD_REFUSALS } from '../roomRefusals.js'
+
+// How long after asking for a pass the window may ask again (the room's password changed, say).
+const PASS_AGAIN_AFTER_MS = 10_000
 
 /** What the door made of a refusal (`refused`): null when it was not the door's. */
 export const DoorAnswer = Object.freeze({
@@ -33,12 +44,22 @@ export function useRoomAccess({ host, room, reconnect, fetchImpl, passwordStorag
   let token = null // from the `entered` frame: a private room's HTTP history needs it
   let retryWith = null // a password this tab learnt meanwhile (the host's own panel): try it, not ask
   let retryTimer = 0
+  // The host's own window enters its own private rooms with a pass its bridge gives (the host
+  // keeps only the password's hash): asked once per refusal, used for one connection.
+  let hostPass = null
+  let passAsked = null // the bridge's answer, while it comes
+  const ownHost = () =>
+    typeof desktopApi.value?.room_pass === 'function' && host === localServerHost()
 
-  /** A connection opens: the password it goes in with, or null. The last one's token is void. */
+  /** A connection opens: the door frame it goes in with (password or pass), or null. The last
+   * connection's token is void. */
   function opening() {
     token = null
     sentPassword = typedPassword ?? rememberedPassword(host, room, passwordStorage)
-    return sentPassword
+    if (sentPassword) return passwordFrame(sentPassword)
+    const pass = hostPass
+    hostPass = null
+    return pass ? passFrame(pass) : null
   }
 
   /** The door opened (a direct room's opens to our hello, not a password). */
@@ -70,6 +91,10 @@ export function useRoomAccess({ host, room, reconnect, fetchImpl, passwordStorag
       retryWith = known // the room got a new password, and this tab was just given it
       return DoorAnswer.RETRY
     }
+    if (frame.code === ErrorCode.PASSWORD_REQUIRED && !sentPassword && !passAsked && ownHost()) {
+      passAsked = ownRoomPass(room) // this window hosts the room: no need to ask its person
+      return DoorAnswer.RETRY
+    }
     if (PASSWORD_REFUSALS.has(frame.code)) {
       // A wrong or outdated password is not tried again by itself.
       if (frame.code !== ErrorCode.PASSWORD_LOCKED || typedPassword) {
@@ -87,8 +112,21 @@ export function useRoomAccess({ host, room, reconnect, fetchImpl, passwordStorag
     return null
   }
 
-  /** The connection closed: with a password learnt meanwhile, go again with it. */
+  /** The connection closed: with a password learnt meanwhile, or the host's pass, go again with it. */
   function closed() {
+    if (passAsked && !retryWith) {
+      passAsked.then((pass) => {
+        if (pass) {
+          hostPass = pass
+          reconnect()
+        } else {
+          passwordPrompt.value = { code: ErrorCode.PASSWORD_REQUIRED }
+        }
+        // One pass per refusal: a pass that did not open the door is not asked for again at once.
+        setTimeout(() => (passAsked = null), PASS_AGAIN_AFTER_MS)
+      })
+      return
+    }
     if (!retryWith) return
     typedPassword = retryWith
     retryWith = null

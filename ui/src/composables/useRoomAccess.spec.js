@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { desktopApi } from '../desktopBridge.js'
 import { ErrorCode, ROOM_TOKEN_HEADER } from '../protocol.js'
 import { memoryStorage } from '../testing/memoryStorage.js'
 import { rememberPassword } from '../roomPasswords.js'
@@ -47,11 +48,14 @@ describe('useRoomAccess', () => {
     expect(access.opening()).toBeNull()
     access.enterPassword('hunter22')
     expect(calls.reconnects).toBe(1)
-    expect(access.opening()).toBe('hunter22')
+    expect(access.opening()).toEqual({ type: 'password', password: 'hunter22' })
     access.entered({ token: 'tok' })
     access.welcomed()
     expect(access.isPrivate.value).toBe(true)
-    expect(door({ passwordStorage }).access.opening()).toBe('hunter22')
+    expect(door({ passwordStorage }).access.opening()).toEqual({
+      type: 'password',
+      password: 'hunter22',
+    })
   })
 
   it('asks for the password on a door’s refusal, and forgets a wrong one', () => {
@@ -74,15 +78,51 @@ describe('useRoomAccess', () => {
     expect(access.refused({ code: ErrorCode.PASSWORD_REQUIRED })).toBe(DoorAnswer.RETRY)
     expect(access.passwordPrompt.value).toBeNull()
     access.closed()
-    expect(access.opening()).toBe('new')
+    expect(access.opening()).toEqual({ type: 'password', password: 'new' })
   })
 
   it('forgets a password sent to a room that is open now', () => {
     const passwordStorage = memoryStorage()
     rememberPassword(HOST, 'secret', 'old', passwordStorage)
     const { access } = door({ passwordStorage })
-    expect(access.opening()).toBe('old')
+    expect(access.opening()).toEqual({ type: 'password', password: 'old' })
     expect(access.refused({ code: ErrorCode.UNKNOWN_TYPE })).toBe(DoorAnswer.STALE)
     expect(access.opening()).toBeNull()
+  })
+
+  describe('in the host’s own window', () => {
+    afterEach(() => {
+      desktopApi.value = null
+    })
+
+    it('enters its own private room with the pass its bridge gives, without asking', async () => {
+      const asked = []
+      desktopApi.value = { room_pass: async (room) => (asked.push(room), 'pass-1') }
+      const { access, calls } = door({ host: globalThis.location.host })
+      expect(access.opening()).toBeNull()
+      expect(access.refused({ code: ErrorCode.PASSWORD_REQUIRED })).toBe(DoorAnswer.RETRY)
+      access.closed()
+      await Promise.resolve()
+      await Promise.resolve()
+      expect(asked).toEqual(['secret'])
+      expect(calls.reconnects).toBe(1)
+      expect(access.passwordPrompt.value).toBeNull()
+      expect(access.opening()).toEqual({ type: 'password', token: 'pass-1' })
+      expect(access.opening()).toBeNull() // a pass opens one connection
+    })
+
+    it('asks its person when the bridge has no pass, and never for another host’s room', async () => {
+      desktopApi.value = { room_pass: async () => null }
+      const own = door({ host: globalThis.location.host }).access
+      own.opening()
+      expect(own.refused({ code: ErrorCode.PASSWORD_REQUIRED })).toBe(DoorAnswer.RETRY)
+      own.closed()
+      await Promise.resolve()
+      await Promise.resolve()
+      expect(own.passwordPrompt.value).toEqual({ code: ErrorCode.PASSWORD_REQUIRED })
+      const other = door().access
+      other.opening()
+      expect(other.refused({ code: ErrorCode.PASSWORD_REQUIRED })).toBe(DoorAnswer.PROMPT)
+    })
   })
 })

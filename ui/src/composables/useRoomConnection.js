@@ -10,8 +10,8 @@ import {
   charCount,
   dispatchFrame,
   helloFrame,
-  passwordFrame,
   roomSocketUrl,
+  travelsInClear,
 } from '../protocol.js'
 import { identitySecret } from '../identity.js'
 import { isOwnMessage } from '../ownMessages.js'
@@ -63,6 +63,9 @@ export function useRoomConnection({
   const limits = shallowRef(DEFAULT_LIMITS) // the server's, from its welcome frame
   const lastRefusal = shallowRef(null) // the error frame that explains a refused connection
   const identity = ref(null) // the id the host knows us by, from its answer to our hello
+  // How many of the room's connections cross the network unencrypted (a host that lets browsers
+  // in over plain HTTP says so): everyone in the room is told.
+  const unencrypted = ref(0)
 
   let live = false // the current connection is past its history replay
   let identifiedNow = false // this connection's hello has been answered
@@ -112,15 +115,18 @@ export function useRoomConnection({
     lastRefusal.value = null
     pacer.refill()
     // A private room's password comes first of all: the room sends nothing before it.
-    const password = access.opening()
-    if (password) {
+    const door = access.opening()
+    if (door) {
       pacer.take()
-      socket.send(JSON.stringify(passwordFrame(password)))
+      socket.send(JSON.stringify(door))
     }
-    // Then, before anything else: the host decides who holds our name from it.
-    pacer.take()
-    const secret = identitySecret(host, { storage })
-    socket.send(JSON.stringify(helloFrame(secret, { receipts: toValue(receipts) })))
+    // Then, before anything else: the host decides who holds our name from it. Never in the clear:
+    // a secret read off the network would let anyone speak as us (the host refuses it there too).
+    if (!travelsInClear(host)) {
+      pacer.take()
+      const secret = identitySecret(host, { storage })
+      socket.send(JSON.stringify(helloFrame(secret, { receipts: toValue(receipts) })))
+    }
     readReceipts.opened()
   }
 
@@ -185,6 +191,7 @@ export function useRoomConnection({
       access.welcomed()
       // An older server may send fewer limits: ours fill the gaps.
       limits.value = { ...DEFAULT_LIMITS, ...frame.limits }
+      unencrypted.value = frame.unencrypted ?? 0
       live = true
       joined.value = true
       socket.confirm()
@@ -197,7 +204,9 @@ export function useRoomConnection({
       readReceipts.identified(frame.seen)
     },
     seen: (frame) => readReceipts.heard(frame),
+    receipts: (frame) => readReceipts.heardAll(frame.seen),
     entered: (frame) => access.entered(frame),
+    encryption: (frame) => (unencrypted.value = frame.unencrypted),
     token: (frame) => access.renewed(frame),
     error: refused,
     ...presence,
@@ -264,6 +273,7 @@ export function useRoomConnection({
     changeError: changes.changeError,
     limits,
     identity,
+    unencrypted,
     memberIdentities: members.memberIdentities,
     nameTaken: ourName.nameTaken,
     passwordPrompt: access.passwordPrompt,

@@ -117,6 +117,26 @@ describe('useRoomConnection', () => {
     expect(room.hasOlder.value).toBe(false)
   })
 
+  it('takes the receipts a receipts frame says moved, several at once, and ignores a malformed one', () => {
+    const room = connect()
+    const socket = joinWith([message(1), message(2), message(3)])
+    socket.receive({
+      type: 'identified',
+      identity: '0123456789abcdef',
+      seen: [{ identity: 'b', name: 'Bob', id: 1 }],
+    })
+    socket.receive({
+      type: 'receipts',
+      room: 'general',
+      seen: [
+        { identity: 'c', name: 'Clara', id: 3 },
+        { identity: 'b', name: 'Bob', id: 2 },
+      ],
+    })
+    socket.receive({ type: 'receipts', room: 'general', seen: [{ identity: 'd', name: 'Dan' }] })
+    expect(room.receipts.value).toEqual({ b: { name: 'Bob', id: 2 }, c: { name: 'Clara', id: 3 } })
+  })
+
   it('takes the receipts from the answer to its hello and from seen frames, and sends its own', () => {
     const room = connect()
     const socket = joinWith([message(1), message(2)])
@@ -1022,5 +1042,27 @@ describe('useRoomConnection: changes to messages', () => {
     })
     expect(room.joined.value).toBe(true)
     expect(room.limits.value.edit_window_seconds).toBe(0)
+  })
+
+  it('says no hello over plain http from the network: its secret would cross it readable', () => {
+    vi.stubGlobal('location', { host: '10.0.0.5:8765', protocol: 'http:' })
+    try {
+      connect({ host: '10.0.0.5:8765' })
+      const socket = joinWith()
+      expect(socket.url).toMatch(/^ws:\/\/10\.0\.0\.5:8765\//)
+      expect(socket.allFrames.filter((frame) => frame.type === 'hello')).toEqual([])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('counts the room’s unencrypted connections from its welcome, then from encryption frames', () => {
+    const room = connect()
+    const socket = joinWith([], { unencrypted: 2 })
+    expect(room.unencrypted.value).toBe(2)
+    socket.receive({ type: 'encryption', room: 'general', unencrypted: 0 })
+    expect(room.unencrypted.value).toBe(0)
+    socket.receive({ type: 'encryption', room: 'general', unencrypted: 1 })
+    expect(room.unencrypted.value).toBe(1)
   })
 })

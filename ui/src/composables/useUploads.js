@@ -1,10 +1,9 @@
 // The files this tab is sending to one room: each is hashed (SHA-256, which the host checks),
 // then sent with tus (resumable: a dropped connection, a reload or an app restart continues from
-// the host's last byte), then handed to `onUploaded` to go out as a message. One composable owns
-// the whole lifecycle; the list it returns is what UploadList shows.
+// the host's last byte), then handed to `onUploaded` to go out as a message. Files chosen together
+// go out in the order they were chosen, whichever finishes first. One composable owns the whole
+// lifecycle; the list it returns is what UploadList shows.
 import { getCurrentScope, markRaw, onScopeDispose, reactive, ref } from 'vue'
-import { Upload as TusUpload } from 'tus-js-client'
-import { fileSha256 } from '../fileHash.js'
 import { ROOM_TOKEN_HEADER, uploadsUrl } from '../protocol.js'
 import { createResumeStore } from '../uploadResumeStore.js'
 import { createTransferRate } from '../transferRate.js'
@@ -33,7 +32,20 @@ export function uploadError(error) {
   return { code: `http_${response.getStatus()}`, detail: typeof detail === 'string' ? detail : '' }
 }
 
+// The tus client and the hashing (WebAssembly) load when a file is first sent or an interrupted
+// upload forgotten: a room that never sends a file never loads them.
+const loadTus = () => import('tus-js-client').then((module) => module.Upload)
+const fileSha256 = (file, options) =>
+  import('../fileHash.js').then((module) => module.fileSha256(file, options))
+
 let lastKey = 0
+let lastBatch = 0
+
+// The tus protocol version the host speaks (tus-js-client sends the same on its own requests).
+const TUS_VERSION = '1.0.0'
+
+// Still on its way: a file chosen after it in the same batch waits for it.
+const IN_FLIGHT = new Set(['hashing', 'uploading'])
 
 /**
  * @param {object} options
@@ -48,15 +60,18 @@ export function useUploads({
   roomToken = () => null,
   onUploaded,
   storage = appStorage,
-  Upload = TusUpload,
+  Upload = null, // tus-js-client's Upload; loaded on first use unless given
   hash = fileSha256,
   now = () => Date.now(),
+  fetchImpl = (...args) => fetch(...args),
 }) {
   const uploads = ref([])
-  // Uploads of this room cut off before this page existed (a reload, a restart): the host has
-  // part of them; picking the same file again continues it. { key, name, size, url }
+  // Uploads of this room cut off before this page existed (a reload, a restart) that the host
+  // still keeps (asked once per look; the others are forgotten): the host has part of them, and
+  // picking the same file again continues it. { key, name, size, url }
   const interrupted = ref([])
   const urlStorage = createResumeStore(storage)
+  const tus = () => (Upload ? Promise.resolve(Upload) : loadTus())
   const running = new Map() // key -> { upload?, abort? } of what is in flight
 
   function entryFor(key) {
@@ -68,12 +83,62 @@ export function useUploads({
     uploads.value = uploads.value.filter((entry) => entry.key !== key)
   }
 
+  // Posts each finished upload once every file chosen before it in its batch has gone out, failed
+  // or been cancelled. A failure releases the files after it (tus has already retried for about
+  // five minutes by then), so one bad file never holds the others back for good; the list's order
+  // is the order the person chose, so walking it once is enough.
+  function postFinishedInOrder() {
+    const waiting = new Set()
+    for (const entry of [...uploads.value]) {
+      if (IN_FLIGHT.has(entry.state)) waiting.add(entry.batch)
+      else if (entry.state === 'uploaded' && !waiting.has(entry.batch)) {
+        remove(entry.key)
+        onUploaded({
+          uploadId: entry.uploadId,
+          name: entry.name,
+          size: entry.size,
+          type: entry.type,
+        })
+      }
+    }
+  }
+
+  /**
+   * Whether the host still keeps this cut-off upload: false when it says the upload is gone (it
+   * expired, or was finished or cancelled elsewhere) or that its expiry has passed. A host that
+   * cannot be asked now keeps it listed: it may be back later.
+   */
+  async function stillOnHost(entry) {
+    let response
+    try {
+      const headers = { 'Tus-Resumable': TUS_VERSION }
+      const token = roomToken()
+      if (token) headers[ROOM_TOKEN_HEADER] = token
+      response = await fetchImpl(entry.uploadUrl, { method: 'HEAD', headers, cache: 'no-store' })
+    } catch {
+      return true
+    }
+    if (response.status === 404 || response.status === 410) return false
+    const expires = Date.parse(response.headers?.get?.('Upload-Expires') ?? '')
+    return !(expires <= now())
+  }
+
+  let lookup = 0
   async function findInterrupted() {
-    const sending = new Set(uploads.value.map((entry) => `${entry.name}/${entry.size}`))
-    const found = (await urlStorage.findAllUploads()).filter(
+    const mine = ++lookup
+    const stored = (await urlStorage.findAllUploads()).filter(
       (entry) => entry.metadata?.room === room && entry.uploadUrl,
     )
-    interrupted.value = found
+    const kept = await Promise.all(stored.map(stillOnHost))
+    await Promise.all(
+      stored
+        .filter((_, index) => !kept[index])
+        .map((entry) => urlStorage.removeUpload(entry.urlStorageKey)),
+    )
+    if (mine !== lookup) return // a newer look is under way
+    const sending = new Set(uploads.value.map((entry) => `${entry.name}/${entry.size}`))
+    interrupted.value = stored
+      .filter((_, index) => kept[index])
       .map((entry) => ({
         key: entry.urlStorageKey,
         name: String(entry.metadata.filename ?? ''),
@@ -90,9 +155,9 @@ export function useUploads({
     interrupted.value = interrupted.value.filter((candidate) => candidate.key !== key)
     await urlStorage.removeUpload(key)
     if (entry)
-      Upload.terminate(entry.url, { onBeforeRequest: withToken }).catch((error) =>
-        console.error('lanchat: could not cancel the upload on the host', error),
-      )
+      tus()
+        .then((TusUpload) => TusUpload.terminate(entry.url, { onBeforeRequest: withToken }))
+        .catch((error) => console.error('lanchat: could not cancel the upload on the host', error))
   }
 
   function withToken(request) {
@@ -106,6 +171,7 @@ export function useUploads({
     entry.error = error
     entry.speed = null
     entry.secondsLeft = null
+    postFinishedInOrder()
   }
 
   function tusOptions(entry, sha256, rate) {
@@ -124,9 +190,11 @@ export function useUploads({
       },
       onError: (error) => fail(entry, uploadError(error)),
       onSuccess() {
-        const uploadId = upload(entry)?.url?.split('/').pop()
-        remove(entry.key)
-        onUploaded({ uploadId, name: entry.name, size: entry.size, type: entry.type })
+        entry.uploadId = upload(entry)?.url?.split('/').pop()
+        entry.state = 'uploaded'
+        entry.speed = null
+        entry.secondsLeft = null
+        postFinishedInOrder()
       },
     }
   }
@@ -140,8 +208,9 @@ export function useUploads({
     Object.assign(entry, { state: 'hashing', error: null, hashed: 0, sent: 0, speed: null })
     const rate = createTransferRate(now)
     try {
+      const TusUpload = await tus()
       // The same file sent before and cut off: its address and its hash are remembered.
-      const probe = new Upload(file, { endpoint: uploadsUrl(host), urlStorage })
+      const probe = new TusUpload(file, { endpoint: uploadsUrl(host), urlStorage })
       const previous = (await probe.findPreviousUploads()).find(
         (candidate) => candidate.metadata?.room === room && candidate.metadata?.sha256,
       )
@@ -152,11 +221,11 @@ export function useUploads({
           onProgress: (done) => (entry.hashed = done),
         }))
       if (!running.has(entry.key)) return // cancelled meanwhile
-      const tus = new Upload(file, tusOptions(entry, sha256, rate))
-      running.set(entry.key, { upload: tus })
-      if (previous) tus.resumeFromPreviousUpload(previous)
+      const transfer = new TusUpload(file, tusOptions(entry, sha256, rate))
+      running.set(entry.key, { upload: transfer })
+      if (previous) transfer.resumeFromPreviousUpload(previous)
       entry.state = 'uploading'
-      tus.start()
+      transfer.start()
     } catch (error) {
       if (!controller.signal.aborted) fail(entry, { code: 'read_failed', detail: String(error) })
     }
@@ -164,9 +233,11 @@ export function useUploads({
 
   /** Send these files (a FileList or an array of File). */
   function add(files) {
+    const batch = ++lastBatch
     for (const file of files) {
       const entry = reactive({
         key: `u${++lastKey}`,
+        batch,
         file: markRaw(file),
         name: file.name,
         size: file.size,
@@ -190,6 +261,7 @@ export function useUploads({
     remove(key)
     job?.abort?.()
     job?.upload?.abort(true).catch((error) => console.error('lanchat: cancel', error))
+    postFinishedInOrder()
   }
 
   function retry(key) {
@@ -198,7 +270,10 @@ export function useUploads({
   }
 
   /** Forget a failed upload's row. */
-  const dismiss = (key) => remove(key)
+  function dismiss(key) {
+    remove(key)
+    postFinishedInOrder()
+  }
 
   if (getCurrentScope())
     onScopeDispose(() => {

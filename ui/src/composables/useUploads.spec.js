@@ -58,6 +58,7 @@ function setup(extra = {}) {
     Upload: tus.FakeUpload,
     hash,
     now: () => clock,
+    fetchImpl: extra.fetchImpl ?? (async () => ({ status: 200, headers: new Headers() })),
   })
   return { ...uploads, tus, uploaded, hash, tick: (ms) => (clock += ms) }
 }
@@ -104,6 +105,54 @@ describe('useUploads', () => {
       { uploadId: 'abc123', name: 'notes.txt', size: 5, type: 'text/plain' },
     ])
     expect(uploads.value).toEqual([])
+  })
+
+  it('posts files chosen together in the order chosen, whichever finishes first', async () => {
+    const { add, uploads, tus, uploaded } = setup()
+    add([file('1.txt'), file('2.txt'), file('3.txt')])
+    await settle()
+    const [first, second, third] = tus.made.filter((upload) => upload.started)
+    const finish = (upload, id) => {
+      upload.url = `http://h:1/api/uploads/${id}`
+      upload.options.onSuccess()
+    }
+    finish(third, 'c')
+    finish(second, 'b')
+    expect(uploaded).toEqual([])
+    expect(uploads.value.map((entry) => entry.state)).toEqual(['uploading', 'uploaded', 'uploaded'])
+    finish(first, 'a')
+    expect(uploaded.map((entry) => [entry.uploadId, entry.name])).toEqual([
+      ['a', '1.txt'],
+      ['b', '2.txt'],
+      ['c', '3.txt'],
+    ])
+    expect(uploads.value).toEqual([])
+  })
+
+  it('a file that fails or is cancelled no longer holds back the files chosen after it', async () => {
+    const { add, uploads, tus, uploaded, cancel } = setup()
+    add([file('1.txt'), file('2.txt'), file('3.txt')])
+    await settle()
+    const [first, second, third] = tus.made.filter((upload) => upload.started)
+    third.url = 'http://h:1/api/uploads/c'
+    third.options.onSuccess()
+    second.options.onError(new Error('offline'))
+    expect(uploaded).toEqual([])
+    cancel(uploads.value[0].key)
+    expect(first.aborted).toBe(true)
+    expect(uploaded.map((entry) => entry.name)).toEqual(['3.txt'])
+    expect(uploads.value.map((entry) => [entry.name, entry.state])).toEqual([['2.txt', 'failed']])
+  })
+
+  it('files chosen later do not wait for an earlier choice still on its way', async () => {
+    const { add, tus, uploaded } = setup()
+    add([file('big.bin')])
+    add([file('small.txt')])
+    await settle()
+    const small = tus.made.filter((upload) => upload.started)[1]
+    small.url = 'http://h:1/api/uploads/s'
+    small.options.onSuccess()
+    expect(uploaded.map((entry) => entry.name)).toEqual(['small.txt'])
   })
 
   it('says why it failed, in the host code, and tries again on retry', async () => {
@@ -193,6 +242,69 @@ describe('useUploads after a reload', () => {
     expect(interrupted.value).toEqual([])
     expect(tus.FakeUpload.terminated).toEqual(['https://h:1/api/uploads/cut'])
     expect(await store.findAllUploads()).toHaveLength(1)
+  })
+})
+
+describe('useUploads after a reload, asking the host', () => {
+  async function storeWith(...names) {
+    const storage = memoryStorage()
+    const store = createResumeStore(storage)
+    for (const name of names)
+      await store.addUpload(`fp-${name}`, {
+        size: 10,
+        uploadUrl: `http://h:1/api/uploads/${name}`,
+        metadata: { filename: `${name}.bin`, room: 'general', sha256: 'S=' },
+      })
+    return { storage, store }
+  }
+
+  it('drops an upload the host no longer has, or whose expiry has passed, from the list and the store', async () => {
+    const { storage, store } = await storeWith('gone', 'stale', 'alive')
+    const asked = []
+    const fetchImpl = async (url, options) => {
+      asked.push([url.split('/').pop(), options.method, options.headers['Tus-Resumable']])
+      if (url.endsWith('/gone')) return { status: 404, headers: new Headers() }
+      // The fake clock reads 1000 ms after the epoch: 1970 has passed, 2100 has not.
+      const when = url.endsWith('/stale')
+        ? 'Thu, 01 Jan 1970 00:00:00 GMT'
+        : 'Fri, 01 Jan 2100 00:00:00 GMT'
+      return { status: 200, headers: new Headers({ 'Upload-Expires': when }) }
+    }
+    const { interrupted } = setup({ storage, fetchImpl, token: 'T0K' })
+    await settle()
+    await settle()
+    expect(interrupted.value.map((entry) => entry.name)).toEqual(['alive.bin'])
+    expect((await store.findAllUploads()).map((entry) => entry.metadata.filename)).toEqual([
+      'alive.bin',
+    ])
+    expect(asked.map(([name, method, version]) => [name, method, version])).toEqual([
+      ['gone', 'HEAD', '1.0.0'],
+      ['stale', 'HEAD', '1.0.0'],
+      ['alive', 'HEAD', '1.0.0'],
+    ])
+  })
+
+  it('keeps listing an upload while its host cannot be asked', async () => {
+    const { storage } = await storeWith('later')
+    const fetchImpl = async () => {
+      throw new TypeError('Failed to fetch')
+    }
+    const { interrupted } = setup({ storage, fetchImpl })
+    await settle()
+    await settle()
+    expect(interrupted.value.map((entry) => entry.name)).toEqual(['later.bin'])
+  })
+
+  it("asks with a private room's token", async () => {
+    const { storage } = await storeWith('mine')
+    let headers = null
+    const fetchImpl = async (url, options) => {
+      headers = options.headers
+      return { status: 200, headers: new Headers() }
+    }
+    setup({ storage, fetchImpl, token: 'T0K' })
+    await settle()
+    expect(headers[ROOM_TOKEN_HEADER]).toBe('T0K')
   })
 })
 

@@ -456,7 +456,81 @@ export default {
         'Expected safety code {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, someone on the network may be posing as that host.',
     },
   },
+  uploadOrder: {
+    waiting: 'Sent. It goes out after the files chosen before it.',
+  },
+  hostingSection: {
+    title: 'Hosting',
+    on: 'On',
+  },
+  browserIdentity: {
+    title: 'Host identity',
+    code: 'Safety code',
+    compare:
+      'Compare it with the code in the host’s lanchat window, under “Host on this network”. The same code means you reached that host itself, and nobody on the way can read this conversation.',
+    certificateHow: 'Check it in the browser',
+    certificate:
+      'Your browser’s certificate viewer (the icon left of the address, then the certificate) shows its SHA-256 fingerprints. They must be these. The certificate’s changes when the host renews it; the public key’s is the host’s identity and never changes.',
+    certificateSha256: 'Certificate SHA-256',
+    publicKeySha256: 'Public key SHA-256 (Chrome, Edge)',
+    notEncrypted:
+      'This page is not encrypted: anyone on this network can read what you write here. Private rooms and direct conversations open only at {address}',
+    unavailable: 'Could not read this host’s safety code.',
+    retry: 'Try again',
+    socketRefused:
+      'This page came over an encrypted connection, but the browser refused the room’s encrypted connection to the same host. Safari on iPhone and iPad does this with a host’s own certificate, even after the certificate was accepted for the page.',
+    socketRefusedWhatToDo:
+      'On such a device, join from a computer or another phone, or ask the host to turn on “Also let browsers join without encryption” (then this device joins at the http:// address, readable by others on the network, and private rooms stay closed to it).',
+    unencryptedMembers:
+      '{n} connection to this room is not encrypted: what is said here can be read by others on the network. | {n} connections to this room are not encrypted: what is said here can be read by others on the network.',
+  },
+  hostIdentity: {
+    changedShort: 'Identity changed',
+    changedTitle: "This host's identity has changed",
+    changedAt:
+      'The host at this address answered with another identity than the one this window trusts:',
+    nothingSent: 'Nothing was sent to it: no password, message, file or identity secret.',
+    oldCode: 'Safety code you trusted',
+    newCode: 'Safety code it shows now',
+    mayMeanTitle: 'What it may mean',
+    mayMeanReset:
+      "The host's person made a new host identity, or installed lanchat again: their Host panel then shows the new code.",
+    mayMeanAttack:
+      'Or someone on this network is pretending to be that host, to read your messages and passwords.',
+    howToCheck:
+      "Ask the host's person, face to face or by phone, to read you the safety code from their Host panel. Trust the new identity only if it is the new code above.",
+    typeCode: "Type the code the host's person reads to you",
+    typedWrong: 'That is not the new code above: do not trust this host.',
+    trustFailed: 'The window did not take the code. Type it again.',
+    trust: 'Trust the new identity',
+    dontTrust: "Don't trust it",
+    back: 'Back',
+    tls_failedTitle: 'No secure connection to this host',
+    tls_failed:
+      'It answered, but not with an encrypted lanchat connection: an older lanchat, or not lanchat at all. Nothing was sent to it.',
+    unreachableTitle: 'This host does not answer',
+    unreachable:
+      'Check the address, that the host is hosting, and that both computers are on the same network.',
+    bad_addressTitle: 'This is not the address of a host',
+    bad_address: 'Check the address or the link you were given.',
+    safetyCode: "Host's safety code",
+    verified: 'Verified',
+    notVerified: 'Not verified',
+    markVerified: "I compared this code with the host's person",
+    firstContact: "First time here: compare this code with the one in the host's Host panel.",
+    ownCode: "This host's safety code",
+    ownCodeHint:
+      'People who join compare it with the code their window shows. The links and QR codes below carry it.',
+    newIdentity: 'Make a new host identity',
+    newIdentityWarning:
+      'Everyone who joined this host before will see "This host\'s identity has changed" and must compare the new code with you. Do it only if your key may have leaked.',
+    newIdentityConfirm: 'Make a new identity',
+    newIdentityDone: 'New identity made. Its safety code: {code}',
+    newIdentityFailed: 'The new identity could not be made: {error}',
+  },
   error: {
+    encryption_required:
+      'private rooms and direct conversations open only over an encrypted connection: open this host’s https:// address.',
     file_too_large: 'this file is larger than the host accepts.',
     file_name_invalid: 'the host does not accept this file name.',
     checksum_missing: 'the app sent the file without its checksum.',
