@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from server.addresses import is_loopback_host
 from server.files.attachments import FILES_PATH, THUMBNAIL_SEGMENT
 from server.files.index import Attachment, StoredUpload
 from server.files.metadata import decode_sha256, validate_file_name, validate_file_type
@@ -36,7 +37,7 @@ from server.protocol.limits import FILE_ACCESS_COOKIE_PREFIX, ROOM_TOKEN_HEADER
 from server.protocol.refusals import Refused, http_status
 from server.rooms.direct import is_direct_room
 from server.rooms.validation import validate_room
-from server.web.host_header import HostPolicy
+from server.web.host_header import HostPolicy, host_name
 from server.web.origin import validate_origin
 
 if TYPE_CHECKING:
@@ -429,8 +430,12 @@ class _FileEndpoints:
             path=FILES_PATH,
             httponly=True,
             samesite="strict",
-            # Over https, never sent back over plain http (a host may let browsers in that way).
-            secure=request.url.scheme == "https",
+            # Over https, never sent back over plain http (a host may let browsers in that way, and
+            # a typed address is plain until redirected). Not for a page on loopback: that is a
+            # window's page reaching this host through its pinned gateway (plain on loopback, TLS
+            # beyond), and a plain loopback origin would never send a Secure cookie back.
+            secure=request.url.scheme == "https"
+            and not is_loopback_host(host_name(request.headers.get("host"))),
         )
         return response
 
@@ -469,3 +474,7 @@ class _FileEndpoints:
         if attachment.preview is not None:
             return _served(attachment, path, attachment.preview, "inline")
         return _served(attachment, path, "application/octet-stream", "attachment")
+
+
+def _addressed_to_loopback(request: Request) -> bool:
+    return is_loopback_host(host_name(request.headers.get("host")))

@@ -58,10 +58,18 @@ def new_page(browser):
     contexts = []
 
     def open_page(
-        *, locale: str = "en-US", width: int = 1100, height: int = 760, color_scheme: str = "light"
+        *,
+        locale: str = "en-US",
+        width: int = 1100,
+        height: int = 760,
+        color_scheme: str = "light",
+        accepted_certificate: bool = False,  # the person clicked through the browser's warning
     ):
         context = browser.new_context(
-            locale=locale, viewport={"width": width, "height": height}, color_scheme=color_scheme
+            locale=locale,
+            viewport={"width": width, "height": height},
+            color_scheme=color_scheme,
+            ignore_https_errors=accepted_certificate,
         )
         contexts.append(context)
         page = context.new_page()

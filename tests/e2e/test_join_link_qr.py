@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -52,7 +53,9 @@ def test_a_join_links_qr_code_reads_back_as_that_link_and_opens_the_chat(lanchat
     page.goto(lanchat.url)
     open_hosting(page)
     panel = page.get_by_test_id("host-panel")
-    link = f"http://127.0.0.1:{lanchat.port}/"
+    fingerprint = httpx.get(f"{lanchat.url.rstrip('/')}/api/identity").json()["fingerprint"]
+    # What the network gets: https, with the host's whole fingerprint for a window to pin.
+    link = f"https://127.0.0.1:{lanchat.port}/#fp={fingerprint}"
     panel.get_by_role("button", name=f"{show} {link}").click()
     qr = panel.get_by_test_id("join-link-qr").locator("svg")
     expect(qr).to_be_visible()
@@ -60,11 +63,11 @@ def test_a_join_links_qr_code_reads_back_as_that_link_and_opens_the_chat(lanchat
     screenshot(page, f"host-panel-qr-{locale[:2]}")
 
     # Another link's code replaces it, and reads as that link.
-    v6_link = f"http://[fd00::10]:{lanchat.port}/"
+    v6_link = f"https://[fd00::10]:{lanchat.port}/#fp={fingerprint}"
     panel.get_by_role("button", name=f"{show} {v6_link}").click()
     expect(panel.get_by_test_id("join-link-qr")).to_have_count(1)
     assert decoded(qr) == [v6_link]
 
-    phone = new_page(width=400, height=760)
+    phone = new_page(width=400, height=760, accepted_certificate=True)
     phone.goto(link)
     expect(phone.get_by_label("Room", exact=True).first).to_be_visible()
