@@ -97,14 +97,20 @@ def test_a_deleted_message_reads_as_deleted_in_russian(hosted, new_page):
 
 
 @pytest.mark.parametrize(
-    ("locale", "width", "status", "alert"),
+    ("locale", "width", "status", "alert", "field"),
     [
-        ("en-US", 1100, "You are banned", "The host of this server has banned you. You cannot come back"),
-        ("ru-RU", 400, "Вы заблокированы", "Владелец этого сервера заблокировал вас. Вернуться"),
+        (
+            "en-US",
+            1100,
+            "You are banned",
+            "The host of this server has banned you. You cannot come back",
+            "Message",
+        ),
+        ("ru-RU", 400, "Вы заблокированы", "Владелец этого сервера заблокировал вас. Вернуться", "Сообщение"),
     ],
 )
-def test_a_banned_person_reads_plain_words_and_is_offered_no_reconnecting(
-    hosted, new_page, locale, width, status, alert
+def test_a_banned_person_reads_plain_words_and_is_offered_no_reconnecting_nor_a_composer(
+    hosted, new_page, locale, width, status, alert, field
 ):
     server, controls = hosted
     page = new_page(locale=locale, width=width)
@@ -116,6 +122,11 @@ def test_a_banned_person_reads_plain_words_and_is_offered_no_reconnecting(
     expect(badge).to_have_text(status)
     expect(badge.get_by_role("button")).to_have_count(0)  # no "Reconnect now": it would be refused
     expect(page.get_by_test_id("room-error")).to_contain_text(alert)
+    # Nothing typed now could ever be delivered: the composer says so instead of queueing it.
+    composer = page.get_by_label(field, exact=True)
+    expect(composer).to_be_disabled()
+    expect(composer).to_have_attribute("placeholder", status)
+    expect(page.get_by_test_id("attach")).to_be_disabled()
     keep(screenshot(page, f"hostctl-banned-{locale}-{width}"))
 
 

@@ -19,6 +19,29 @@ describe('MessageComposer', () => {
     expect(wrapper.get('button.send').attributes('disabled')).toBeDefined()
   })
 
+  it('takes no text, file or paste once closed, and says why in the field, in both languages', async () => {
+    const closed = { modelValue: 'typed before', closedBecause: 'You are banned' }
+    const wrapper = mountWithI18n(MessageComposer, { props: closed })
+    const field = wrapper.get('textarea')
+    expect(field.attributes('disabled')).toBeDefined()
+    expect(field.attributes('placeholder')).toBe('You are banned')
+    expect(wrapper.get('[data-testid="attach"]').attributes('disabled')).toBeDefined()
+    expect(wrapper.get('button.send').attributes('disabled')).toBeDefined()
+    await wrapper.get('form').trigger('submit')
+    await field.trigger('paste', { clipboardData: { files: [new File(['x'], 'x.png')] } })
+    expect(wrapper.emitted('send')).toBeUndefined()
+    expect(wrapper.emitted('files')).toBeUndefined()
+    const ru = mountWithI18n(
+      MessageComposer,
+      { props: { closedBecause: 'Вы заблокированы' } },
+      'ru',
+    )
+    expect(ru.get('textarea').attributes('placeholder')).toBe('Вы заблокированы')
+    await ru.setProps({ closedBecause: '' })
+    expect(ru.get('textarea').attributes('placeholder')).toBe('Напишите сообщение…')
+    expect(ru.get('textarea').attributes('disabled')).toBeUndefined()
+  })
+
   it('reports typing and the new text as it is typed', async () => {
     const wrapper = mountWithI18n(MessageComposer, { props: { modelValue: '' } })
     await wrapper.get('textarea').setValue('h')
