@@ -98,6 +98,7 @@ class Bridge:
         self._downloads = downloads or Downloads(self._ask_save_path)
         self._gateway = gateway
         self._window: Window | None = None  # once created
+        self._hosting_resumed = False  # hosting left on at the last close is started again once
         self._guard: PageGuard | None = None
 
     def _attach(self, window: Window, guard: PageGuard) -> None:
@@ -133,18 +134,28 @@ class Bridge:
 
     @_our_page_only
     def host_status(self) -> HostStatus:
+        if not self._hosting_resumed:
+            # The page asks first thing when it loads: a window closed while hosting hosts again.
+            self._hosting_resumed = True
+            settings = self._settings.current
+            if settings.hosting:
+                return self._hosting.start(settings.port)
         return self._hosting.status()
 
     @_our_page_only
     def start_hosting(self, port: int) -> HostStatus:
+        self._hosting_resumed = True
         status = self._hosting.start(port)
         if status["hosting"]:
-            self._settings.update({"port": status["port"]})
+            self._settings.update({"port": status["port"], "hosting": True})
         return status
 
     @_our_page_only
     def stop_hosting(self) -> HostStatus:
-        return self._hosting.stop()
+        self._hosting_resumed = True
+        status = self._hosting.stop()
+        self._settings.update({"hosting": False})
+        return status
 
     @_our_page_only
     def new_host_identity(self) -> NewIdentity:

@@ -43,6 +43,9 @@ class Settings:
     name: str = ""
     language: str = ""  # "" follows the system's language
     port: int = DEFAULT_HOST_PORT  # where hosting listens
+    # Whether the person left hosting on: a window started again hosts again on `port` (guests
+    # who were in its rooms reconnect by themselves), until they stop hosting.
+    hosting: bool = False
     notifications: bool = True
     # Read receipts, both ways: off, the rooms neither say what was seen nor show others' (as Telegram).
     receipts: bool = True
@@ -74,7 +77,7 @@ def _checked(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
             raise ValueError(f"port must be an integer from 1 to 65535, got {value!r}")
         return value
-    if key in ("notifications", "discovery", "receipts"):
+    if key in ("notifications", "discovery", "receipts", "hosting"):
         if not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false, got {value!r}")
         return value
