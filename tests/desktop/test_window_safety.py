@@ -83,9 +83,11 @@ def test_copy_in_the_host_panel_puts_the_address_on_the_clipboard_and_the_app_li
     open_hosting(app)
     wait_for_js(app, f"window.__ui.type('Port', '{free_port()}')", timeout=15)
     wait_for_js(app, "window.__ui.click('Host')")
+    # The link carries the host's fingerprint once the panel has read it (GET /api/identity).
     copy_label = wait_for_js(
         app,
-        "[...document.querySelectorAll('button.copy')].map((b) => b.getAttribute('aria-label'))[0]",
+        "[...document.querySelectorAll('button.copy')].map((b) => b.getAttribute('aria-label'))"
+        ".find((label) => label.includes('#fp='))",
         timeout=10,
     )
     address = copy_label.removeprefix("Copy ")
