@@ -9,9 +9,13 @@ Every listener serves TLS and (to this machine) plain HTTP on one port, so one `
   load_client.py, with Python's ssl on the client side), bursts taken in turn; deliveries/s (best
   burst) and the server's CPU per delivery, for rooms of 100 and 500;
 - files: curl uploads (tus PATCH) and downloads of the same file over https (-k) and http, and
-  the server's CPU seconds per GiB of each;
+  the CPU seconds per GiB of each, the server's and curl's: on a machine whose cores are busy the
+  two share them, so a transfer's speed follows the sum;
 - memory: the server's resident set per idle room connection, TLS against plain (each measured on
-  a fresh server, since a process's RSS does not shrink when connections close).
+  a fresh server, since a process's RSS does not shrink when connections close);
+- the records alone: the CPU per GiB of what TLS adds to a download whatever carries it, this
+  host's certificate and TLS 1.3 in memory (SSLObject.write of 1 MiB, the records read out, as
+  asyncio's TLS protocol does for each chunk), no socket and no HTTP.
 Prints each side and the ratio TLS/plain; docs/benchmarks.md keeps the figures.
 """
 
@@ -23,12 +27,14 @@ import base64
 import gc
 import json
 import os
+import resource
 import socket
+import ssl
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +49,8 @@ from file_transfer import MIB, WRITE_OUT, curl, make_file  # noqa: E402
 from load_client import Connection  # noqa: E402
 from seed_room import close_all, everyone_in, message_frame, until_all  # noqa: E402
 
-from server.tls.contexts import client_context  # noqa: E402
+from server.tls.contexts import client_context, server_context  # noqa: E402
+from server.tls.host_identity import load_or_create  # noqa: E402
 from tests.support.server_process import ServeProcess  # noqa: E402
 from tests.support.tus_client import create_headers  # noqa: E402
 
@@ -244,13 +251,20 @@ async def attach(port: int, upload_id: str) -> str:
                 return f"/api/files/{attachment['id']}/{attachment['name']}"
 
 
+def children_cpu() -> float:
+    """CPU seconds of the curl runs that have ended (our children; the server is still running)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def files(server: ServeProcess, workdir: Path, plan: Plan) -> dict[str, dict[str, list[float]]]:
-    """MiB/s of each transfer ("upload", "download"), and the server's CPU seconds per GiB moved
-    ("upload CPU", "download CPU"): steadier than throughput on a busy machine."""
+    """MiB/s of each transfer ("upload", "download"), the server's CPU seconds per GiB moved
+    ("upload CPU", "download CPU"): steadier than throughput on a busy machine, and curl's
+    ("download curl CPU": TLS costs the client as much as the server)."""
     assert server.process is not None
     host = psutil.Process(server.process.pid)
     bases = {PLAIN: f"http://{HOST}:{server.port}", TLS: f"https://{HOST}:{server.port}"}
-    kinds = ("upload", "download", "upload CPU", "download CPU")
+    kinds = ("upload", "download", "upload CPU", "download CPU", "download curl CPU")
     results: dict[str, dict[str, list[float]]] = {kind: {PLAIN: [], TLS: []} for kind in kinds}
     gib = plan.file_mib / 1024
     download = ""
@@ -267,9 +281,10 @@ def files(server: ServeProcess, workdir: Path, plan: Plan) -> dict[str, dict[str
             source.unlink()
         for transport in (PLAIN, TLS) if run % 2 == 0 else (TLS, PLAIN):
             insecure = ["-k"] if transport == TLS else []
-            before = cpu_of(host)
+            before, client_before = cpu_of(host), children_cpu()
             speed = curl(*insecure, *WRITE_OUT, bases[transport] + download)
             results["download CPU"][transport].append((cpu_of(host) - before) / gib)
+            results["download curl CPU"][transport].append((children_cpu() - client_before) / gib)
             results["download"][transport].append(speed / MIB)
         print(
             f"  files, run {run + 1}: "
@@ -281,11 +296,38 @@ def files(server: ServeProcess, workdir: Path, plan: Plan) -> dict[str, dict[str
     return results
 
 
+def records_alone(workdir: Path, mib: int = 1024) -> tuple[str, float]:
+    """The cipher suite a client of Python's ssl gets, and the CPU seconds per GiB of encrypting
+    downloads into TLS records in memory: the floor of any server's TLS cost per byte."""
+    identity = load_or_create(workdir / "records", [HOST])
+    server_in, server_out, client_in, client_out = (ssl.MemoryBIO() for _ in range(4))
+    server = server_context(identity).wrap_bio(server_in, server_out, server_side=True)
+    client = client_context().wrap_bio(client_in, client_out, server_hostname=HOST)
+    for _ in range(4):  # TLS 1.3: the handshake is done in two round trips
+        for side in (client, server):
+            with suppress(ssl.SSLWantReadError):
+                side.do_handshake()
+        server_in.write(client_out.read())
+        client_in.write(server_out.read())
+    suite = server.cipher()
+    assert suite is not None, "the in-memory handshake did not finish"
+    chunk = os.urandom(MIB)
+    started = time.process_time()
+    for _ in range(mib):
+        server.write(chunk)
+        server_out.read()
+    return suite[0], (time.process_time() - started) / (mib / 1024)
+
+
 # Report -------------------------------------------------------------------------------------
 
 
 def report(
-    fanout: list[tuple[int, Room, Room]], transfers: dict, memory: dict[str, float], plan: Plan
+    fanout: list[tuple[int, Room, Room]],
+    transfers: dict,
+    memory: dict[str, float],
+    records: tuple[str, float],
+    plan: Plan,
 ) -> None:
     print()
     print(f"{'':28} {'plain':>12} {'TLS':>12} {'TLS/plain':>10}")
@@ -305,6 +347,11 @@ def report(
         least_plain, least_tls = min(transfers[f"{kind} CPU"][PLAIN]), min(transfers[f"{kind} CPU"][TLS])
         label = f"{kind}, server CPU s/GiB"
         print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
+    client = transfers["download curl CPU"]
+    least_plain, least_tls = min(client[PLAIN]), min(client[TLS])
+    label = "download, curl CPU s/GiB"
+    print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
+    print(f"{'download, records alone':28} {'':12} {records[1]:12.2f}  CPU s/GiB, {records[0]}")
     print(
         f"{'KiB per idle connection':28} {memory[PLAIN]:12.1f} {memory[TLS]:12.1f}"
         f" {memory[TLS] / memory[PLAIN]:9.2f}x"
@@ -337,7 +384,7 @@ async def measure(workdir: Path, plan: Plan) -> None:
         PLAIN: await idle_memory(workdir, plan.idle, False),
         TLS: await idle_memory(workdir, plan.idle, True),
     }
-    report(fanout, transfers, memory, plan)
+    report(fanout, transfers, memory, records_alone(workdir), plan)
 
 
 def main() -> int:
