@@ -88,6 +88,11 @@ class WireWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = Inbox(self.loop)  # type: ignore[assignment]
         self.writable = Writable(self.loop)  # type: ignore[assignment]
+        self._over_tls = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._over_tls = transport.get_extra_info("sslcontext") is not None
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -99,7 +104,12 @@ class WireWebSocketProtocol(WebSocketsSansIOProtocol):
         """Whole server frames (server/protocol/wire.py) onto the transport, between uvicorn's own."""
         if self.close_sent or self.disconnected or self.transport.is_closing():
             return False
-        self.transport.writelines(frames)
+        if self._over_tls:
+            # asyncio's TLS transport makes a record of each piece it is given: one piece per
+            # member's turn is one record (and one encryption) for all its frames, not one each.
+            self.transport.write(b"".join(frames))
+        else:
+            self.transport.writelines(frames)  # plain: gathered by the kernel, no copy
         return True
 
     async def drained(self) -> None:
