@@ -45,14 +45,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-from file_transfer import MIB, WRITE_OUT, curl, make_file  # noqa: E402
+from file_transfer import MIB, WRITE_OUT, curl, lanchat_upload, make_file  # noqa: E402
 from load_client import Connection  # noqa: E402
 from seed_room import close_all, everyone_in, message_frame, until_all  # noqa: E402
 
 from server.tls.contexts import client_context, server_context  # noqa: E402
 from server.tls.host_identity import load_or_create  # noqa: E402
 from tests.support.server_process import ServeProcess  # noqa: E402
-from tests.support.tus_client import create_headers  # noqa: E402
 
 HOST = "127.0.0.1"  # the benchmark never talks to anything else
 # Clients connect from 127.0.0.10 to 127.0.0.17, round-robin: one address holds at most 512 room
@@ -211,29 +210,8 @@ async def idle_memory(workdir: Path, count: int, tls: bool) -> float:
 
 
 def upload(base: str, file: Path, sha256: str, tls: bool) -> tuple[float, str]:
-    with httpx.Client(base_url=base, verify=client_context() if tls else True) as api:
-        created = api.post(
-            "/api/uploads", headers=create_headers("bench", file.stat().st_size, sha256, "b.bin", "")
-        )
-        created.raise_for_status()
-        location = created.headers["location"]
-    insecure = ["-k"] if tls else []  # -k: curl takes the host's own certificate (nothing else does)
-    speed = curl(
-        *insecure,
-        *WRITE_OUT,
-        "-X",
-        "PATCH",
-        "-T",
-        str(file),
-        "-H",
-        "Tus-Resumable: 1.0.0",
-        "-H",
-        "Upload-Offset: 0",
-        "-H",
-        "Content-Type: application/offset+octet-stream",
-        base + location,
-    )
-    return speed, location.rsplit("/", 1)[1]
+    client = httpx.Client(base_url=base, verify=client_context() if tls else True)
+    return lanchat_upload(base, file, sha256, "b.bin", client=client)
 
 
 async def attach(port: int, upload_id: str) -> str:
