@@ -51,6 +51,7 @@ from server.storage.history import (
     StoredMessage,
     message_size,
 )
+from server.storage.pg_schema import migrate_component, schema_versions
 from server.storage.search import SEARCH_INDEX_VERSION, SearchHit, Term, index_words
 
 __all__ = ["RECEIPTS_FILENAME", "SCHEMA_VERSION", "PostgresHistoryStore"]
@@ -61,8 +62,6 @@ __all__ = ["RECEIPTS_FILENAME", "SCHEMA_VERSION", "PostgresHistoryStore"]
 _MAX_LEXEME_BYTES = 2047
 # Read receipts stay in a SQLite file of each node's data folder in this increment.
 RECEIPTS_FILENAME = "receipts.sqlite3"
-# Held while a node creates or migrates the schema, so two nodes starting at once do it once.
-_SCHEMA_LOCK = 0x6C616E63  # "lanc"
 _CONNECT_TIMEOUT_SECONDS = 10
 
 # Each version's statements, applied in order inside one transaction; `schema_version` says how
@@ -271,26 +270,13 @@ class PostgresHistoryStore:
         again what an older search.index_words indexed."""
         db = self._connection()
         with db.transaction():
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version"
-                " (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
-            versions = dict(db.execute("SELECT component, version FROM schema_version").fetchall())
-            current = versions.get("history", 0)
-            if current > SCHEMA_VERSION:
-                raise StorageFailed(
-                    f"{describe_database(self.url)} has history schema {current}, newer than this"
-                    f" lanchat's {SCHEMA_VERSION}: run the newer lanchat, or another database"
-                )
-            for script in _MIGRATIONS[current:]:
-                db.execute(script.encode())  # several statements: no parameters
-            if versions.get("search_index", SEARCH_INDEX_VERSION) != SEARCH_INDEX_VERSION:
+            migrate_component(db, "history", _MIGRATIONS, describe_database(self.url))
+            if schema_versions(db).get("search_index", SEARCH_INDEX_VERSION) != SEARCH_INDEX_VERSION:
                 self._index_again(db)
             db.execute(
-                "INSERT INTO schema_version (component, version) VALUES ('history', %s), ('search_index', %s)"
+                "INSERT INTO schema_version (component, version) VALUES ('search_index', %s)"
                 " ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                (SCHEMA_VERSION, SEARCH_INDEX_VERSION),
+                (SEARCH_INDEX_VERSION,),
             )
 
     @staticmethod
