@@ -13,6 +13,7 @@ from server import __version__
 from server.config import ServerConfig
 from server.peers.discovery_switch import DISCOVERY_ENV
 from server.runtime.cli import add_serve_arguments, config_from_args, serve
+from server.runtime.migrate_command import add_migrate_arguments, migrate_command
 
 from .settings import default_config_dir
 
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser("serve", help="run the room server alone, without a window")
     add_serve_arguments(serve_parser)
+    migrate_parser = commands.add_parser(
+        "migrate", help="copy a host's data folder into a cluster's PostgreSQL database"
+    )
+    add_migrate_arguments(migrate_parser)
     return parser
 
 
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.debug or args.verbose else logging.WARNING, format="lanchat: %(message)s"
     )
+    if args.command == "migrate":
+        return migrate_command(args)
     if args.command == "serve":
         try:
             config = config_from_args(args)

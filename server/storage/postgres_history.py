@@ -54,7 +54,7 @@ from server.storage.history import (
 from server.storage.pg_schema import migrate_component, schema_versions
 from server.storage.search import SEARCH_INDEX_VERSION, SearchHit, Term, index_words
 
-__all__ = ["RECEIPTS_FILENAME", "SCHEMA_VERSION", "PostgresHistoryStore"]
+__all__ = ["RECEIPTS_FILENAME", "SCHEMA_VERSION", "PostgresHistoryStore", "lexemes"]
 
 # A tsvector's lexeme holds at most this many bytes. array_to_tsvector does not check: a longer
 # one comes back cut (2,148 x's as 100, which a query could then find). A query is at most
@@ -137,7 +137,7 @@ FROM stored, taken
 """
 
 
-def _lexemes(text: str) -> list[str]:
+def lexemes(text: str) -> list[str]:
     """The forms the index keeps for a text, as PostgreSQL takes them."""
     return [form for form in index_words(text).split() if len(form.encode()) <= _MAX_LEXEME_BYTES]
 
@@ -285,7 +285,7 @@ class PostgresHistoryStore:
         with db.cursor() as cursor:
             cursor.executemany(
                 "UPDATE messages SET words = array_to_tsvector(%s::text[]) WHERE room = %s AND id = %s",
-                [(_lexemes(text), room, message_id) for room, message_id, text in rows],
+                [(lexemes(text), room, message_id) for room, message_id, text in rows],
             )
 
     # --- reading ---
@@ -437,7 +437,7 @@ class PostgresHistoryStore:
                 "client_id": client_id,
                 "identity": identity,
                 "reply_to": reply_to,
-                "words": _lexemes(text),
+                "words": lexemes(text),
             },
         ).fetchone()
         assert row is not None
@@ -465,7 +465,7 @@ class PostgresHistoryStore:
             self.execute(
                 "UPDATE messages SET text = %s, edited = %s, changed_at = %s,"
                 " words = array_to_tsvector(%s::text[]) WHERE room = %s AND id = %s",
-                (text, edited, position, _lexemes(text), room, message_id),
+                (text, edited, position, lexemes(text), room, message_id),
             )
             self._resized(room, len(text.encode()) - len(message.text.encode()))
         return replace(message, text=text, edited=edited, changed_at=position)

@@ -27,12 +27,24 @@ def lanchat_parser() -> argparse.ArgumentParser:
     return build_parser()
 
 
-def serve_parser() -> argparse.ArgumentParser:
+def command_parser(name: str) -> argparse.ArgumentParser:
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return commands.choices["serve"]
+    return commands.choices[name]
 
 
-PARSERS = {"`lanchat` flags": lanchat_parser, "`lanchat serve` flags": serve_parser}
+def serve_parser() -> argparse.ArgumentParser:
+    return command_parser("serve")
+
+
+def migrate_parser() -> argparse.ArgumentParser:
+    return command_parser("migrate")
+
+
+PARSERS = {
+    "`lanchat` flags": lanchat_parser,
+    "`lanchat serve` flags": serve_parser,
+    "`lanchat migrate` flags": migrate_parser,
+}
 
 
 def options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:

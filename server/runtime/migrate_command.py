@@ -1,0 +1,54 @@
+"""`lanchat migrate --from DATA_DIR --to postgresql://...`: move a host into a cluster's database."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from server.runtime.cli import DATABASE_URL_ENV
+from server.storage.database_url import describe_database, is_postgres_url
+from server.storage.history import StorageFailed
+
+__all__ = ["add_migrate_arguments", "migrate_command"]
+
+
+def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        required=True,
+        metavar="DATA_DIR",
+        help="the data folder of the host to move (stop that host first)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="target",
+        default=None,
+        metavar="URL",
+        help=f"the cluster's database, postgresql://... (default: ${DATABASE_URL_ENV})",
+    )
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    """Copy, then say what was copied; 0 if all of it was, 1 with the reason if nothing was."""
+    target = args.target or os.environ.get(DATABASE_URL_ENV)
+    if not target or not is_postgres_url(target):
+        print(f"lanchat: migrate needs --to postgresql://... (or {DATABASE_URL_ENV})", file=sys.stderr)
+        return 2
+    try:
+        from server.storage.migration import MigrationRefused, migrate
+    except ImportError as exc:
+        print(f"lanchat: PostgreSQL needs psycopg ({exc}): pip install 'lanchat[postgres]'", file=sys.stderr)
+        return 1
+    try:
+        copied = migrate(args.source, target)
+    except (MigrationRefused, StorageFailed) as exc:
+        print(f"lanchat: nothing was copied: {exc}", file=sys.stderr)
+        return 1
+    print(f"copied from {args.source} to {describe_database(target)}:")
+    for line in copied:
+        print(f"  {line}")
+    return 0
