@@ -170,7 +170,17 @@ def test_a_room_opened_again_after_a_jump_opens_where_it_was_left_not_at_the_jum
     panel.get_by_test_id("search-input").press("Enter")
     panel.get_by_test_id("search-result").click()
     expect(message(anna, "the kangaroo budget")).to_be_in_viewport()
-    anna.get_by_test_id("message-list").evaluate("list => (list.scrollTop = list.scrollHeight)")
+    # The reader scrolls down until the newest note shows, as a reader keeps scrolling: one
+    # programmatic jump to scrollHeight can land between two settles of the list that still hold
+    # it at the message jumped to, and then it does not move.
+    anna.wait_for_function(
+        """() => {
+            const list = document.querySelector('[data-testid="message-list"]')
+            list.scrollTop = list.scrollHeight
+            return [...list.querySelectorAll('[data-testid="text"]')]
+                .some((text) => text.textContent.trim() === 'note 39')
+        }"""
+    )
     expect(message(anna, "note 39")).to_be_in_viewport()
 
     sidebar = anna.get_by_role("navigation", name="Your rooms")

@@ -127,6 +127,7 @@ def test_a_host_presenting_another_key_than_expected_is_an_identity_change_and_h
     doctor, stand_in_tls, tmp_path
 ):
     heard: list[bytes] = []
+    done = threading.Event()
 
     def impostor(conn: socket.socket) -> None:
         with conn:
@@ -135,10 +136,15 @@ def test_a_host_presenting_another_key_than_expected_is_an_identity_change_and_h
                 heard.append(conn.recv(65536))
             except (OSError, ssl.SSLError) as exc:
                 heard.append(repr(exc).encode())
+            finally:
+                done.set()
 
     expected = identity_in(tmp_path / "the-real-host").fingerprint
     with listener(impostor, stand_in_tls) as port:
         status, body = ask(doctor.port, f"127.0.0.1:{port}", fp=expected)
+        # The doctor answers the page as soon as it has closed; the impostor's thread may still be
+        # on its way out of recv(), so the test waits for what it heard rather than racing it.
+        done.wait(ANSWER_TIMEOUT_SECONDS + 5)
     assert (status, body["outcome"], body["step"]) == (200, "identity_changed", "identity"), body
     assert body["expected_safety_code"] == safety_code(expected)
     assert body["safety_code"] not in (None, body["expected_safety_code"])
