@@ -43,7 +43,10 @@ class Catchup:
         self.room = room
         self.rich = rich
         self.after = after
-        self.until = rooms.store.position(room)
+        # On a cluster node, what other nodes stored goes to the members here first, so the new
+        # member is replayed exactly up to where the live frames it will get start.
+        sequencer = rooms.sequencer
+        self.until = rooms.store.position(room) if sequencer is None else sequencer.caught_up(room)
         self.start = (
             rooms.store.recent_start(room, HISTORY_ON_JOIN) if after is None else min(after, self.until)
         )

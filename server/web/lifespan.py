@@ -44,9 +44,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     discovery.has_private_rooms = lambda: bool(private.rooms())
     await start_browsing(config, discovery)
     sweeper = asyncio.create_task(files.sweep_forever(config.upload_sweep_seconds))
+    cluster = None
+    if config.database_url is not None:
+        # Imported here: a single host on SQLite never loads psycopg.
+        from server.cluster import start_cluster
+
+        cluster = await start_cluster(rooms, store)
     try:
         yield
     finally:
+        if cluster is not None:
+            await cluster.stop()
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper

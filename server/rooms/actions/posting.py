@@ -47,6 +47,8 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
             # files go too.
             rooms.files.detach_up_to(room, 0, rooms.store.first_id(room) - 1)
     (frame,) = message_frames(rooms.store, [stored], rooms.files)
+    if rooms.sequencer is not None:
+        rooms.sequencer.reach(room, stored.id)
     rooms.manager.broadcast(frame, room, seed=seed_frame(stored, attached))
     if message.client_id is not None:
         rooms.manager.send(member, _ack(stored, duplicate=False))
