@@ -1,0 +1,74 @@
+"""Member lists across nodes: the union of every live node's members, with join and leave notices;
+a node killed without a word has its members leave the others' lists within the stated time."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import pytest
+
+from server.cluster.presence import HEARTBEAT_SECONDS, MEMBERS_VANISH_SECONDS, NODE_EXPIRY_SECONDS
+from tests.support.room_client import RoomClient
+
+pytestmark = pytest.mark.process
+
+TIMEOUT = 60.0
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, TIMEOUT))
+
+
+async def presence(client: RoomClient, event: str, name: str) -> dict:
+    return await client.until(lambda f: f["type"] == "presence" and f["event"] == event and f["name"] == name)
+
+
+def test_member_lists_are_the_union_of_the_nodes_members_with_join_and_leave_notices(start_nodes):
+    first, second = start_nodes(2)
+
+    async def scenario() -> None:
+        ann = await RoomClient.join(first.ws_base, "lobby", "Ann")
+        bob = await RoomClient.join(second.ws_base, "lobby", "Bob")
+        await presence(ann, "join", "Bob")  # Bob is on the other node
+        cat = await RoomClient.join(second.ws_base, "lobby", "Cat")
+        await presence(ann, "join", "Cat")
+        dan = await RoomClient.join(first.ws_base, "lobby", "Dan")
+        assert dan.welcome is not None
+        assert dan.welcome["members"] == ["Ann", "Bob", "Cat", "Dan"]
+        await presence(bob, "join", "Dan")
+        await cat.close()
+        await presence(ann, "leave", "Cat")
+        await presence(dan, "leave", "Cat")
+        for client in (ann, bob, dan):
+            await client.close()
+
+    run(scenario())
+
+
+@pytest.mark.serial
+def test_a_killed_nodes_members_leave_the_other_nodes_lists_within_the_stated_time(start_nodes):
+    survivor, doomed = start_nodes(2)
+
+    async def scenario() -> float:
+        ann = await RoomClient.join(survivor.ws_base, "lobby", "Ann")
+        bob = await RoomClient.join(doomed.ws_base, "lobby", "Bob")
+        await presence(ann, "join", "Bob")
+        await asyncio.sleep(HEARTBEAT_SECONDS)  # Bob's node has written its row again since
+        assert doomed.process is not None
+        doomed.process.send_signal(signal.SIGKILL)  # no goodbye: its row just stops being refreshed
+        killed = time.monotonic()
+        await presence(ann, "leave", "Bob")
+        took = time.monotonic() - killed
+        late = await RoomClient.join(survivor.ws_base, "lobby", "Late")
+        assert late.welcome is not None and late.welcome["members"] == ["Ann", "Late"]
+        await ann.close()
+        await late.close()
+        del bob
+        return took
+
+    took = run(scenario())
+    # Its last heartbeat was at most HEARTBEAT_SECONDS before the kill: listed at least until its
+    # row expired, gone at most MEMBERS_VANISH_SECONDS after (a second for a busy machine).
+    assert NODE_EXPIRY_SECONDS - HEARTBEAT_SECONDS - 0.5 <= took <= MEMBERS_VANISH_SECONDS + 1.0, took
