@@ -39,7 +39,7 @@ class ClusterNode:
         self.rooms = rooms
         self.store = store
         self.node = node or secrets.token_hex(6)
-        self.sequencer = RoomSequencer(rooms)
+        self.sequencer = RoomSequencer(rooms, store)
         self.presence = ClusterPresence(rooms, store, self.node)
         self.listener = Listener(
             store.url, (ROOMS_CHANNEL, PRESENCE_CHANNEL), self._heard, self._connected, self._lost

@@ -21,6 +21,7 @@ from server.rooms.message_frames import message_frames, seed_frames
 from server.rooms.replay import REPLAY_PAGE, ChangeKind, change_of, update_frame
 from server.rooms.service import ChatRooms
 from server.storage.history import StorageFailed, StoredMessage
+from server.storage.postgres_history import PostgresHistoryStore
 
 __all__ = ["RoomSequencer"]
 
@@ -28,8 +29,9 @@ log = logging.getLogger("lanchat.cluster")
 
 
 class RoomSequencer:
-    def __init__(self, rooms: ChatRooms) -> None:
+    def __init__(self, rooms: ChatRooms, store: PostgresHistoryStore) -> None:
         self.rooms = rooms
+        self.store = store  # rooms.store, as the engine it is
         self._delivered: dict[str, int] = {}  # room -> the last position its members here were given
         # Positions this node delivered before a gap it could not read (the database failed
         # between its write and the read): skipped when the gap is filled, so nothing goes twice.
@@ -59,7 +61,7 @@ class RoomSequencer:
         self._delivered[room] = position
 
     def caught_up(self, room: str) -> int:
-        position = self.rooms.store.position(room)
+        position = self.store.position(room)
         if room in self._delivered and self.rooms.manager.members_in(room):
             self._deliver(room, position)
         else:  # nobody here followed the room: from now on
@@ -91,7 +93,7 @@ class RoomSequencer:
     def catch_up_all(self) -> None:
         """After a lost connection: read every followed room up to its position in the tables."""
         for room in list(self._delivered):
-            self.behind[room] = max(self.behind.get(room, 0), self.rooms.store.position(room))
+            self.behind[room] = max(self.behind.get(room, 0), self.store.position(room))
         self.deliver_heard()
 
     def prune(self) -> None:
@@ -134,12 +136,11 @@ class RoomSequencer:
     def _deliver_window(self, room: str, after: int, until: int) -> None:
         """Positions (after, until]: the messages stored there, in their current state, and the
         changes made there to messages the members already have."""
-        store, files, manager = self.rooms.store, self.rooms.files, self.rooms.manager
+        store, files, manager = self.store, self.rooms.files, self.rooms.manager
         skip = self._ahead.get(room, ())
-        messages = [m for m in store.after(room, after, REPLAY_PAGE) if m.id <= until and m.id not in skip]
-        changes = [
-            m for m in store.changed(room, after, until, REPLAY_PAGE, since=after) if m.changed_at not in skip
-        ]
+        moved = store.moved(room, after, until, 2 * REPLAY_PAGE)  # a window holds at most REPLAY_PAGE
+        messages = [m for m in moved if m.id > after and m.id not in skip]
+        changes = [m for m in moved if m.id <= after and m.changed_at not in skip]
         if not messages and not changes:
             return
         kinds = self._kinds.get(room, {})

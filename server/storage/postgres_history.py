@@ -383,6 +383,19 @@ class PostgresHistoryStore:
         ).fetchall()
         return [_message(row) for row in rows]
 
+    def moved(self, room: str, after: int, until: int, limit: int) -> list[StoredMessage]:
+        """What the room's positions (after, until] hold, in position order: the messages stored
+        there, and the messages up to `after` changed there (server/cluster reads what another node
+        stored with this: one round trip)."""
+        rows = self.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE room = %(room)s AND ("
+            " (id > %(after)s AND id <= %(until)s)"
+            " OR (id <= %(after)s AND changed_at > %(after)s AND changed_at <= %(until)s))"
+            " ORDER BY CASE WHEN id > %(after)s THEN id ELSE changed_at END LIMIT %(limit)s",
+            {"room": room, "after": after, "until": until, "limit": limit},
+        ).fetchall()
+        return [_message(row) for row in rows]
+
     def recent_start(self, room: str, count: int) -> int:
         row = self.execute(
             "SELECT id FROM messages WHERE room = %s ORDER BY id DESC LIMIT 1 OFFSET %s", (room, count)
