@@ -100,7 +100,11 @@ def test_nodes_listen_again_after_the_database_restarts_and_nothing_is_lost_or_d
         refused = asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
     finally:  # what the nodes said, when it fails
         for number, node in enumerate(nodes):
-            print(f"--- node {number} (exit {node.process and node.process.poll()}):", *node.output[-60:], sep="\n")
+            print(
+                f"--- node {number} (exit {node.process and node.process.poll()}):",
+                *node.output[-60:],
+                sep="\n",
+            )
     assert refused > 0  # the outage did refuse posts: the test saw what it is about
     for node in nodes:
         assert any("listening again" in line for line in node.output), node.output[-20:]

@@ -27,12 +27,12 @@ def change(rooms: RoomState, member: Member, frame: Change) -> None:
     try:
         with refusing_storage_errors("change", member.room, pin):
             changed, kind = _check_and_store(rooms, member, frame)
+            if changed is not None:  # its frame reads the store too (see posting.py)
+                publish_change(rooms, changed, kind)
     except Refused as refusal:
         for key, value in pin.items():
             refusal.extra.setdefault(key, value)
         raise
-    if changed is not None:
-        publish_change(rooms, changed, kind)
 
 
 def publish_change(rooms: RoomState, message: StoredMessage, kind: ChangeKind) -> None:
