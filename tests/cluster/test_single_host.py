@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from server.config import ServerConfig
 from server.web.app import create_app
 folder = Path(tempfile.mkdtemp())
-app = create_app(ServerConfig(data_dir=folder / "data", ui_dir=folder / "no-ui", allowed_hosts=("testserver",)))
+config = ServerConfig(data_dir=folder / "data", ui_dir=folder / "no-ui", allowed_hosts=("testserver",))
+app = create_app(config)
 with TestClient(app) as client:
     with client.websocket_connect("/ws/lobby") as ws:
         ws.send_json({"text": "hi", "sender": "Ann", "room": "lobby"})
