@@ -48,6 +48,8 @@ class Listener:
                 if self.listening:
                     log.warning("cluster: lost the listening connection to %s: %s",
                                 describe_database(self.url), exc)  # fmt: skip
+            except Exception:  # a bug in a callback must not leave the node deaf for good
+                log.exception("cluster: listening failed; connecting again")
             if self.listening:
                 self.listening = False
                 self._lost()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from server.protocol.frames import PresenceFrame
 from server.rooms.service import ChatRooms
@@ -68,9 +68,9 @@ class ClusterPresence:
         self._read_at = 0.0
         self._removals_after = 0.0  # monotonic time before which no remote name is taken away
 
-    def elsewhere(self, room: str) -> Iterable[str]:
-        """The room's names on the other nodes (ConnectionManager.elsewhere)."""
-        return self.remote.get(room, {}).keys()
+    def elsewhere(self, room: str) -> Mapping[str, str | None]:
+        """The room's names on the other nodes and their identities (ConnectionManager.elsewhere)."""
+        return self.remote.get(room, {})
 
     def local(self) -> Members:
         names = self.rooms.manager.names

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from server.policy import OUTBOX_MAX_BYTES, OUTBOX_MAX_FRAMES, PRESENCE_BURST, PRESENCE_PER_SECOND
@@ -91,8 +91,9 @@ class ConnectionManager:
         # Per room: its presence budget, and whether changes wait to be folded into a members frame.
         self._presence: dict[str, RateLimiter] = {}
         self._presence_behind: set[str] = set()
-        # The names in a room on the other nodes of a cluster (server/cluster); None on a single host.
-        self.elsewhere: Callable[[str], Iterable[str]] | None = None
+        # A room's names on the other nodes of a cluster, and whose identities they are
+        # (server/cluster); None on a single host.
+        self.elsewhere: Callable[[str], Mapping[str, str | None]] | None = None
 
     # The seed's view: room -> its connections.
     @property

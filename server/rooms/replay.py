@@ -97,6 +97,9 @@ class Catchup:
             "limits": welcome_limits(self.rooms.edit_window_seconds),
         }
         identities = manager.names.identities_of(self.room)
+        if manager.elsewhere is not None:  # a cluster node: the other nodes' names too
+            remote = manager.elsewhere(self.room)
+            identities = {name: i for name, i in remote.items() if i is not None} | identities
         if identities:  # whose names they are, so a member can open a direct room with one
             frame["identities"] = identities
         unencrypted = self.rooms.in_clear.count(self.room)
