@@ -28,6 +28,7 @@ __all__ = [
     "MEMBERS_VANISH_SECONDS",
     "MIGRATIONS",
     "NODE_EXPIRY_SECONDS",
+    "NODE_ROW_KEPT_SECONDS",
     "PRESENCE_CHANNEL",
     "PRESENCE_CHECK_SECONDS",
     "ClusterPresence",
@@ -41,6 +42,9 @@ NODE_EXPIRY_SECONDS = 6.0  # a row older than this is a dead node's: three misse
 # the next read sees it.
 MEMBERS_VANISH_SECONDS = NODE_EXPIRY_SECONDS + HEARTBEAT_SECONDS
 PRESENCE_CHECK_SECONDS = 0.5  # how often a node compares its members with the row it wrote
+# A dead node's row stays this long (whoever looks at the table sees which node went away, and
+# when), then the next heartbeat of any node deletes it: a crash leaves no row for good.
+NODE_ROW_KEPT_SECONDS = 600.0
 PRESENCE_CHANNEL = "lanchat_presence"  # payload: the id of the node whose row changed
 
 # The cluster's schema chain (pg_schema.migrate_component "cluster"). Append; never edit.
@@ -100,6 +104,11 @@ class ClusterPresence:
         )
         if tell:
             self.store.execute("SELECT pg_notify(%s, %s)", (PRESENCE_CHANNEL, self.node))
+        else:  # a heartbeat: sweep dead nodes' rows
+            self.store.execute(
+                "DELETE FROM cluster_nodes WHERE seen < now() - make_interval(secs => %s)",
+                (NODE_ROW_KEPT_SECONDS,),
+            )
         self._written, self._written_at = members, time.monotonic()
 
     def read(self, now: float) -> None:

@@ -8,10 +8,17 @@ import secrets
 import signal
 import time
 
+import psycopg
 import pytest
 
-from server.cluster.presence import HEARTBEAT_SECONDS, MEMBERS_VANISH_SECONDS, NODE_EXPIRY_SECONDS
+from server.cluster.presence import (
+    HEARTBEAT_SECONDS,
+    MEMBERS_VANISH_SECONDS,
+    NODE_EXPIRY_SECONDS,
+    NODE_ROW_KEPT_SECONDS,
+)
 from tests.support.room_client import RoomClient
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.process
 
@@ -80,3 +87,22 @@ def test_a_killed_nodes_members_leave_the_other_nodes_lists_within_the_stated_ti
     # Its last heartbeat was at most HEARTBEAT_SECONDS before the kill: listed at least until its
     # row expired, gone at most MEMBERS_VANISH_SECONDS after (a second for a busy machine).
     assert NODE_EXPIRY_SECONDS - HEARTBEAT_SECONDS - 0.5 <= took <= MEMBERS_VANISH_SECONDS + 1.0, took
+
+
+def test_a_dead_nodes_row_is_deleted_once_it_is_older_than_the_time_rows_are_kept(start_nodes, postgres_url):
+    (node,) = start_nodes(1)  # its tables exist once it serves
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        for name, age in (("kept", NODE_ROW_KEPT_SECONDS - 5), ("swept", NODE_ROW_KEPT_SECONDS + 5)):
+            db.execute(
+                "INSERT INTO cluster_nodes (node, seen, members)"
+                " VALUES (%s, now() - make_interval(secs => %s), '{}')",
+                (name, age),
+            )
+
+        def rows() -> set[str]:
+            return {row[0] for row in db.execute("SELECT node FROM cluster_nodes").fetchall()}
+
+        wait_for(lambda: "swept" not in rows(), 3 * HEARTBEAT_SECONDS, "the heartbeat sweeps the old row")
+        assert "kept" in rows()
+        assert len(rows()) == 2  # the live node's own, and the one not old enough
+    assert node.process is not None and node.process.poll() is None
