@@ -20,6 +20,8 @@ import psycopg
 from server.cluster.listener import Listener
 from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK_SECONDS, ClusterPresence
 from server.cluster.sequencer import RoomSequencer
+from server.protocol.frames import DirectFrame
+from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
 from server.storage.database_url import describe_database
@@ -80,13 +82,37 @@ class ClusterNode:
         room, position, *kind = json.loads(payload)
         change: ChangeKind | None = kind[0] if kind and kind[0] in _CHANGE_KINDS else None
         # Several notifications read off the socket at once go as one read per room.
-        if self.sequencer.heard(room, int(position), change) and not self._delivery_due:
-            self._delivery_due = True
-            asyncio.get_running_loop().call_soon(self._deliver)
+        if self.sequencer.heard(room, int(position), change):
+            if not self._delivery_due:
+                self._delivery_due = True
+                asyncio.get_running_loop().call_soon(self._deliver)
+        elif change is None and is_direct_room(room) and self.sequencer.delivered(room) is None:
+            asyncio.get_running_loop().call_soon(self._tell_direct, room, int(position))
 
     def _deliver(self) -> None:
         self._delivery_due = False
         self.sequencer.deliver_heard()
+
+    def _tell_direct(self, room: str, position: int) -> None:
+        """A message in a direct room nobody here is in: tell the other person, wherever they are
+        on this node, as posting.py does on a single host (unless they are in the room on another
+        node, who delivers it to them)."""
+        pair = direct_pair(room) or ()
+        present = set(self.presence.elsewhere(room).values())
+        manager = self.rooms.manager
+        told = [
+            m for m in manager.all_members() if m.rich and m.identity in pair and m.identity not in present
+        ]
+        if not told:
+            return
+        try:
+            message = self.store.get(room, position)
+        except StorageFailed as exc:
+            log.debug("cluster: could not read a direct message: %s", exc)
+            return
+        if message is not None:
+            frame: DirectFrame = {"type": "direct", "room": room, "sender": message.sender}
+            manager.send_to(told, frame)
 
     def _read_presence(self) -> None:
         self._presence_due = False

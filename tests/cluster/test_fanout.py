@@ -9,6 +9,7 @@ import secrets
 import pytest
 
 from tests.support.room_client import RoomClient
+from tests.support.rooms import ALICE, BOB, DIRECT_ROOM
 
 pytestmark = pytest.mark.process
 
@@ -120,5 +121,25 @@ def test_a_client_resumes_with_after_on_another_node_with_nothing_lost_or_double
         assert ann.folded[11]["text"] == "live"
         await ann.close()
         await writer.close()
+
+    run(scenario())
+
+
+def test_the_other_person_on_another_node_is_told_of_a_direct_message(start_nodes):
+    first, second = start_nodes(2)
+
+    async def scenario() -> None:
+        bob = await RoomClient.join(second.ws_base, "lobby", "Bob", secret=BOB)
+        eve = await RoomClient.join(second.ws_base, "lobby", "Eve", secret=secrets.token_hex(16))
+        alice = await RoomClient.join(first.ws_base, DIRECT_ROOM, "Alice", secret=ALICE)
+        await alice.post("psst")
+        told = await bob.until(lambda frame: frame["type"] == "direct")
+        assert told == {"type": "direct", "room": DIRECT_ROOM, "sender": "Alice"}
+        await eve.send({"text": "anyone?", "sender": "Eve"})
+        # Eve's own message comes back to her after anything queued for her before it: no direct.
+        frame = await eve.until(lambda frame: frame["type"] in ("direct", "message"))
+        assert frame["type"] == "message"
+        for client in (alice, bob, eve):
+            await client.close()
 
     run(scenario())
