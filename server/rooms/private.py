@@ -38,6 +38,7 @@ __all__ = [
     "SCRYPT_R",
     "PasswordHash",
     "PrivateRooms",
+    "check_room_the_host_controls",
     "hash_password",
     "validate_password",
 ]
@@ -97,6 +98,18 @@ def _scrypt(password: str, salt: bytes) -> bytes:
     )
 
 
+def check_room_the_host_controls(room: str) -> str:
+    """`room`, if the host may give it a password (ValueError: not a room name, or a direct
+    conversation, which is open to its two people only)."""
+    try:
+        validate_room(room)
+    except Refused as refusal:
+        raise ValueError(refusal.detail) from None
+    if is_direct_room(room):
+        raise ValueError("a direct conversation is open to its two people only; it takes no password")
+    return room
+
+
 def validate_password(password: object) -> str:
     if not isinstance(password, str) or not password:
         raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
@@ -135,7 +148,11 @@ class PrivateRooms:
         configured: Iterable[tuple[str, PasswordHash]] = (),
         clock: Callable[[], float] = time.monotonic,
         token_seconds: float = ROOM_TOKEN_SECONDS,
+        token_key: bytes | None = None,
     ) -> None:
+        """`token_key`: a cluster's shared key (server/cluster/shared_state.py), so a token one
+        node gave opens the room's history on every node; its expiries then go by the wall clock,
+        the one clock the nodes share."""
         self._lock = threading.Lock()
         self.token_seconds = token_seconds  # how long a history token is good for
         self._clock = clock
@@ -146,7 +163,11 @@ class PrivateRooms:
         self._failures: OrderedDict[str, _Failures] = OrderedDict()
         self._in_flight: dict[str, int] = {}  # address -> password checks running now
         # The tokens that open a room's HTTP side after its door: signed, never stored.
-        self.tokens = RoomTokens(token_seconds, clock)
+        self.tokens = (
+            RoomTokens(token_seconds, clock)
+            if token_key is None
+            else RoomTokens(token_seconds, time.time, key=token_key)
+        )
 
     # What the host decides --------------------------------------------------
 
@@ -160,12 +181,7 @@ class PrivateRooms:
 
     def set_password(self, room: str, password: str) -> None:
         """Make `room` private, or change its password (ValueError for a bad room or password)."""
-        try:
-            validate_room(room)
-        except Refused as refusal:
-            raise ValueError(refusal.detail) from None
-        if is_direct_room(room):
-            raise ValueError("a direct conversation is open to its two people only; it takes no password")
+        check_room_the_host_controls(room)
         hashed = hash_password(password)
         with self._lock:
             self._configured.pop(room, None)
@@ -179,6 +195,24 @@ class PrivateRooms:
             self._saved.pop(room, None)
             self.tokens.revoke_room(room)
             self._save()
+
+    def saved_hash(self, room: str) -> PasswordHash | None:
+        with self._lock:
+            return self._saved.get(room)
+
+    def adopt(self, saved: dict[str, PasswordHash], generations: dict[str, int]) -> set[str]:
+        """Hold the cluster's private rooms and token generations, as its database keeps them
+        (`lanchat admin` changed them); the rooms whose members must enter their password again:
+        made private, or given another password. Rooms that opened need nothing of their members."""
+        with self._lock:
+            before = self._saved
+            self._saved = dict(saved)
+            self.tokens.adopt_generations(generations)
+            return {
+                room
+                for room, hashed in saved.items()
+                if room not in self._configured and before.get(room) != hashed
+            }
 
     # What a client tries ----------------------------------------------------
 

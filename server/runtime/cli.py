@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -25,7 +26,14 @@ from server.storage.engines import open_history
 from server.storage.history import StorageFailed
 from server.storage.private_files import keep_this_process_private
 
-__all__ = ["DATABASE_URL_ENV", "ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "ROOM_PASSWORD_ENV",
+    "add_serve_arguments",
+    "cluster_database",
+    "config_from_args",
+    "serve",
+]
 
 # Where `--private-room NAME` takes its password: never the command line, which `ps` shows everyone.
 ROOM_PASSWORD_ENV = "LANCHAT_ROOM_PASSWORD"
@@ -354,3 +362,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def cluster_database(given: str | None, command: str, flag: str) -> tuple[str | None, int]:
+    """For `lanchat migrate` and `lanchat admin`: the cluster's database URL (`flag`, else
+    LANCHAT_DATABASE_URL) and 0, or None and the exit code, the reason printed."""
+    url = given or os.environ.get(DATABASE_URL_ENV)
+    if not url or not is_postgres_url(url):
+        print(f"lanchat: {command} needs {flag} postgresql://... (or {DATABASE_URL_ENV})", file=sys.stderr)
+        return None, 2
+    if importlib.util.find_spec("psycopg") is None:
+        print("lanchat: PostgreSQL needs psycopg: pip install 'lanchat[postgres]'", file=sys.stderr)
+        return None, 1
+    return url, 0

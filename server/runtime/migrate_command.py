@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from server.runtime.cli import DATABASE_URL_ENV
-from server.storage.database_url import describe_database, is_postgres_url
+from server.runtime.cli import DATABASE_URL_ENV, cluster_database
+from server.storage.database_url import describe_database
 from server.storage.history import StorageFailed
 
 __all__ = ["add_migrate_arguments", "migrate_command"]
@@ -34,15 +33,11 @@ def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def migrate_command(args: argparse.Namespace) -> int:
     """Copy, then say what was copied; 0 if all of it was, 1 with the reason if nothing was."""
-    target = args.target or os.environ.get(DATABASE_URL_ENV)
-    if not target or not is_postgres_url(target):
-        print(f"lanchat: migrate needs --to postgresql://... (or {DATABASE_URL_ENV})", file=sys.stderr)
-        return 2
-    try:
-        from server.storage.migration import MigrationRefused, migrate
-    except ImportError as exc:
-        print(f"lanchat: PostgreSQL needs psycopg ({exc}): pip install 'lanchat[postgres]'", file=sys.stderr)
-        return 1
+    target, problem = cluster_database(args.target, "migrate", "--to")
+    if target is None:
+        return problem
+    from server.storage.migration import MigrationRefused, migrate
+
     try:
         copied = migrate(args.source, target)
     except (MigrationRefused, StorageFailed) as exc:
