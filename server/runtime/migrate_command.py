@@ -36,10 +36,12 @@ def migrate_command(args: argparse.Namespace) -> int:
     target, problem = cluster_database(args.target, "migrate", "--to")
     if target is None:
         return problem
+    from server.cluster.moving_in import host_decisions, prepare
     from server.storage.migration import MigrationRefused, migrate
 
     try:
-        copied = migrate(args.source, target)
+        prepare(target)
+        copied = migrate(args.source, target, (host_decisions,))
     except (MigrationRefused, StorageFailed) as exc:
         print(f"lanchat: nothing was copied: {exc}", file=sys.stderr)
         return 1

@@ -29,7 +29,14 @@ from server.storage.database_url import describe_database
 from server.storage.history import StorageFailed
 from server.storage.pg_schema import migrate_component
 
-__all__ = ["COMPONENT", "HOST_ACTIONS_KEPT_SECONDS", "HostAction", "PostgresRoomState", "RoomStateSnapshot"]
+__all__ = [
+    "COMPONENT",
+    "HOST_ACTIONS_KEPT_SECONDS",
+    "HostAction",
+    "PostgresRoomState",
+    "RoomStateSnapshot",
+    "insert_moved_in",
+]
 
 COMPONENT = "room_state"
 _CONNECT_TIMEOUT_SECONDS = 10
@@ -238,3 +245,27 @@ class PostgresRoomState:
             ).fetchone()
         assert row is not None
         return int(row[0])
+
+
+def insert_moved_in(
+    db: psycopg.Connection[tuple[Any, ...]],
+    bans: list[dict[str, Any]],
+    private_rooms: dict[str, dict[str, str]],
+) -> tuple[int, int]:
+    """A host's bans and private rooms, moving into the cluster (`lanchat migrate`), on the
+    caller's transaction: (bans, private rooms) written. A ban the cluster has already stays as
+    it is; a room the cluster already keeps a password for keeps that password."""
+    banned = private = 0
+    for ban in bans:
+        banned += db.execute(
+            "INSERT INTO bans (kind, value, name, at) VALUES (%(kind)s, %(value)s, %(name)s, %(at)s)"
+            " ON CONFLICT (kind, value) DO NOTHING",
+            ban,
+        ).rowcount
+    for room, password in private_rooms.items():
+        private += db.execute(
+            "INSERT INTO private_rooms (room, password) VALUES (%s, %s) ON CONFLICT (room) DO NOTHING",
+            (room, json.dumps(password)),
+        ).rowcount
+    PostgresRoomState._changed(db)
+    return banned, private
