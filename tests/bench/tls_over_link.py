@@ -11,12 +11,14 @@ the same files over https and http, taken in turn, best of the runs, the server'
 per GiB) runs inside the client's namespace against the server across the link:
 - loopback: the client beside the server in the server's namespace (127.0.0.1), no link at all:
   the CPU-bound figure, where TLS shows what it costs each end;
-- veth: across the link, unshaped (the kernel's own speed, a little above loopback's work);
 - 1gbit: gigabit Ethernet (about 113 MiB/s of TCP payload);
-- 300mbit: a good Wi-Fi connection's real throughput.
-tbf shapes the rate only; this kernel has no netem, so the link adds no delay (a LAN's is under a
-millisecond, which a 256 MiB transfer does not notice). Needs root, `ip` and `tc`. Prints each
-link's rows with the ratio TLS/plain; docs/benchmarks.md keeps the figures.
+- 300mbit: a good Wi-Fi connection's real throughput;
+- veth (only when asked): across the link unshaped, CPU-bound like loopback, with the veth's
+  1,500-byte packets in place of loopback's 64 KiB ones.
+tbf shapes the rate only: this kernel has no netem, so the link adds no delay and loses nothing
+(a wired LAN's delay is under a millisecond; Wi-Fi's few milliseconds and retransmissions are not
+modelled, and slow plain and TLS alike). Needs root, `ip` and `tc`. Prints each link's rows with
+the ratio TLS/plain; docs/benchmarks.md keeps the figures.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ def measure(links: list[str], plan: Plan, workdir: Path) -> dict[str, dict[str, 
         assert server.process is not None
         results = {}
         for link in links:
-            print(f"{link}:", flush=True)
+            load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+            print(f"{link} (load average {load}):", flush=True)
             if link == "loopback":
                 results[link] = client_side(host, LOOPBACK, server.port, server.process.pid, plan)
             else:
