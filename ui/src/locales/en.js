@@ -490,7 +490,13 @@ export default {
     changedAt:
       'The host at this address answered with another identity than the one this window trusts:',
     nothingSent: 'Nothing was sent to it: no password, message, file or identity secret.',
+    changedAtLink:
+      'The host at this address answered with another identity than the one in the link you were given:',
+    changedAtList:
+      'The host at this address answered with another identity than the one it was listed with:',
     oldCode: 'Safety code you trusted',
+    linkCode: 'Safety code in the link',
+    listCode: 'Safety code it was listed with',
     newCode: 'Safety code it shows now',
     mayMeanTitle: 'What it may mean',
     mayMeanReset:
