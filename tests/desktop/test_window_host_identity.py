@@ -146,7 +146,7 @@ def test_the_hosting_section_shows_this_hosts_code_links_with_its_fingerprint_an
         wait_for_js(
             app,
             f"{by_testid('hosting-section')}.querySelector("
-            "'[data-testid=\"own-safety-code\"] [data-testid=\"new-host-identity-ask\"]') !== null",
+            '\'[data-testid="own-safety-code"] [data-testid="new-host-identity-ask"]\') !== null',
         )
         controls = "document.querySelectorAll('[data-testid=\"new-host-identity\"]')"
         assert app.js(f"{controls}.length") == 1
@@ -208,7 +208,10 @@ def test_a_join_link_naming_another_key_stops_at_first_contact_with_the_links_co
         label = f"{by_testid('host-identity-old-label')}.textContent.trim()"
         assert app.js(label) == "Safety code in the link"
         assert app.js(f"{by_testid('host-identity-old-code')}.textContent.trim()") == safety_code(named)
-        assert app.js(f"{by_testid('host-identity-new-code')}.textContent.trim()") == identity_of(host)["safety_code"]
+        assert (
+            app.js(f"{by_testid('host-identity-new-code')}.textContent.trim()")
+            == identity_of(host)["safety_code"]
+        )
         assert "the one in the link you were given" in app.js(f"{by_testid('host-identity-stop')}.innerText")
         shot(app, display, "gateway-link-identity-changed-en")
         set_language(app, "ru")
