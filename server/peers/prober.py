@@ -5,9 +5,9 @@ one pinned TLS connection: the standard library is enough for three small GETs, 
 used, since a proxy set for the internet would not reach a LAN host). The host's key is checked
 right after the handshake, before the first request: when its fingerprint is known (the window's
 pin for it, else its TXT record, a peer's /api/hosts entry, an earlier probe) a different key is a
-changed identity, and the host is not live. What a host answers is checked before it is believed: a health answer
-that is not lanchat's makes it not live, and the hosts it names are only offered to the
-directory, which lists none of them until each answered a probe of its own.
+changed identity, and the host is not live. What a host answers is checked before it is
+believed: a health answer that is not lanchat's makes it not live, and the hosts it names are only
+offered to the directory, which lists none of them until each answered a probe of its own.
 """
 
 from __future__ import annotations
