@@ -70,7 +70,10 @@ export async function reachHost(
   }
   if (answer?.problem) {
     const given = answer.expected_from === 'link' && fp
-    showProblem({ address, ...answer, ...(given ? { expected_from: fpFrom } : {}) }, { again: true })
+    showProblem(
+      { address, ...answer, ...(given ? { expected_from: fpFrom } : {}) },
+      { again: true },
+    )
     return false
   }
   setHostRoute(address, answer.via)

@@ -51,7 +51,9 @@ describe('HostIdentityStop', () => {
     }
     // A window from before the gateway said where: the trusted pin, as it always was.
     const unnamed = mountWithI18n(HostIdentityStop, { props: { problem: changed } })
-    expect(unnamed.get('[data-testid="host-identity-old-label"]').text()).toBe('Safety code you trusted')
+    expect(unnamed.get('[data-testid="host-identity-old-label"]').text()).toBe(
+      'Safety code you trusted',
+    )
   })
 
   it('trusts the new identity only once its new code is typed, never with one click', async () => {

@@ -97,7 +97,12 @@ describe('JoinScreen', () => {
   it('asks the doctor about a failed join or listing with the fingerprint of the join link', async () => {
     const fp = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
     const asked = []
-    const answer = { outcome: 'identity_changed', step: 'identity', safety_code: '1', expected_safety_code: '2' }
+    const answer = {
+      outcome: 'identity_changed',
+      step: 'identity',
+      safety_code: '1',
+      expected_safety_code: '2',
+    }
     vi.stubGlobal('fetch', async (url) => {
       asked.push(String(url))
       return { ok: true, status: 200, json: async () => answer }
@@ -126,11 +131,42 @@ describe('JoinScreen', () => {
       // A plain address names no fingerprint: the doctor is asked without one.
       asked.length = 0
       await listed.get('#join-address').setValue('10.0.0.8:8765')
-      await listed.findAll('button').find((button) => button.text() === 'Show rooms').trigger('click')
+      await listed
+        .findAll('button')
+        .find((button) => button.text() === 'Show rooms')
+        .trigger('click')
       await listed.setProps({ remoteRooms: { host: '10.0.0.8:8765', state: 'failed', rooms: [] } })
       await vi.waitFor(() => expect(asked.some((url) => url.includes('/api/diagnose?'))).toBe(true))
       const plainQuery = new URL(asked.find((url) => url.includes('/api/diagnose?'))).searchParams
       expect([plainQuery.get('address'), plainQuery.get('fp')]).toEqual(['10.0.0.8:8765', null])
+    } finally {
+      vi.stubGlobal('fetch', async () => ({ ok: false, status: 404, json: async () => ({}) }))
+    }
+  })
+
+  it('sends a listed host whose identity changed to the window’s check, naming the list as the key’s source', async () => {
+    const fp = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const changed = {
+      name: 'Kitchen',
+      address: '10.0.0.5',
+      port: 8765,
+      rooms: [],
+      fingerprint: fp,
+      identity_changed: true,
+    }
+    vi.stubGlobal('fetch', async () => ({
+      ok: true,
+      status: 200,
+      json: async () => ({ browsing: true, hosts: [changed] }),
+    }))
+    try {
+      const wrapper = mountJoin()
+      await vi.waitFor(() =>
+        expect(wrapper.find('[data-testid="discovered-changed-check"]').exists()).toBe(true),
+      )
+      await wrapper.get('[data-testid="discovered-changed-check"]').trigger('click')
+      expect(wrapper.emitted('list-remote')).toEqual([['10.0.0.5:8765', fp, 'list']])
+      expect(wrapper.emitted('join')).toBeUndefined()
     } finally {
       vi.stubGlobal('fetch', async () => ({ ok: false, status: 404, json: async () => ({}) }))
     }

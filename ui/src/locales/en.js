@@ -29,6 +29,10 @@ export default {
     discoveredJoin: 'Join {room} on {host}',
     discoveredRemembered: 'joined before',
     discoveredViaPeer: 'known to another host',
+    discoveredChanged:
+      'It answered with another identity than the one this window knows. Nothing was sent to it.',
+    discoveredChangedCheck: 'See what changed',
+    discoveredChangedCheckOn: 'See what changed on {host}',
     otherHost: 'Join a room on another computer',
     address: 'Address',
     addressHint: 'As shown in that computer’s Host panel, like 192.168.1.20:8765',

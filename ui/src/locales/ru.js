@@ -29,6 +29,10 @@ export default {
     discoveredJoin: 'Войти в {room} на {host}',
     discoveredRemembered: 'вы уже заходили',
     discoveredViaPeer: 'известен другому серверу',
+    discoveredChanged:
+      'Он ответил не той подлинностью, которую знает это окно. Ему ничего не отправлено.',
+    discoveredChangedCheck: 'Посмотреть, что изменилось',
+    discoveredChangedCheckOn: 'Посмотреть, что изменилось на {host}',
     otherHost: 'Комната на другом компьютере',
     address: 'Адрес',
     addressHint: 'Как в панели «Сервер» того компьютера, например 192.168.1.20:8765',
