@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import uvicorn
 
+    from server.tls.pins import PinStore
     from server.web.app import LanchatApp
 
 __all__ = ["HostingListener", "PortTakenError", "ServerStartError", "ServerThread", "uvicorn_config"]
@@ -152,8 +153,10 @@ class ServerThread:
     """A uvicorn server on its own thread. Off the main thread uvicorn installs no signal handlers,
     so whoever owns the main thread decides when to stop."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, pins: PinStore | None = None) -> None:
         self.config = config
+        # The window's trusted hosts (its gateway's store), for the prober: see Discovery.pins.
+        self.pins = pins
         self._server: uvicorn.Server | None = None
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -242,6 +245,7 @@ class ServerThread:
             identity = serving_identity(self.config)
             app = create_app(self.config)
             app.state.tls = identity
+            app.discovery.pins = self.pins
             server = uvicorn.Server(uvicorn_config(app, self.config, lifespan="on"))
             with self._stop_lock:
                 if self._stop_requested:
