@@ -138,6 +138,15 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, defaults: ServerConf
         f" several servers may share; also {DATABASE_URL_ENV} (default: the SQLite file in --data)",
     )
     parser.add_argument(
+        "--files-dir",
+        type=Path,
+        default=defaults.files_dir,
+        metavar="DIR",
+        help="keep the files people send in this folder, which a cluster's servers share (a network"
+        " mount every node has); with --database their records are in the database (default: files/"
+        " in --data)",
+    )
+    parser.add_argument(
         "--max-history-mib",
         type=int,
         default=defaults.history_limits.host_bytes // MIB,
@@ -259,6 +268,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         if not is_postgres_url(database):
             raise ValueError("--database takes a postgresql:// address")
         given["database_url"] = database
+    if args.files_dir is not None:
+        given["files_dir"] = args.files_dir
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ValueError("--tls-cert and --tls-key go together: give both or neither")
     return replace(

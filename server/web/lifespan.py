@@ -38,7 +38,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             None, config.private_rooms, token_seconds=config.room_token_seconds, token_key=shared.token_key()
         )
         bans = BanList(None)
-    files = FileStore(config.data_dir, config.file_limits)
+    files = FileStore(
+        config.data_dir, config.file_limits, files_dir=config.files_dir, database_url=config.database_url
+    )
     rooms = ChatRooms(
         store,
         manager,
