@@ -83,7 +83,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
     state = WebState(
         config,
         HostPolicy.of([*machine_names(), *config.allowed_hosts]),
-        ClientConnections(),
+        ClientConnections(config.trusted_proxies),
         Discovery(),
     )
     # No /docs, /redoc or /openapi.json: while hosting they are reachable from the whole network,
