@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import importlib.util
+import ipaddress
 import os
 import signal
 import sys
