@@ -14,9 +14,10 @@ __all__ = ["drop_content_if_unused", "release_content"]
 def release_content(index: FileRecords, blobs: Blobs, sha256: str) -> list[Path]:
     """When nothing uses the content any more: its file and thumbnail, moved under partial/ (see
     Blobs.discard_content), to unlink."""
-    if index.content_used(sha256):
-        return []
-    return blobs.discard_content(sha256)
+    with index.content_lock(sha256) as free:  # False: an upload of it is becoming complete
+        if not free or index.content_used(sha256):
+            return []
+        return blobs.discard_content(sha256)
 
 
 def drop_content_if_unused(index: FileRecords, blobs: Blobs, sha256: str) -> None:

@@ -151,6 +151,7 @@ class FileRecords(Protocol):
 
     def close(self) -> None: ...
     def admitting(self) -> AbstractContextManager[object]: ...
+    def content_lock(self, sha256: str) -> AbstractContextManager[bool]: ...
     def upload(self, upload_id: str) -> StoredUpload | None: ...
     def add_upload(self, upload: StoredUpload) -> None: ...
     def touch(self, upload_id: str, now: float) -> None: ...
@@ -181,6 +182,12 @@ class FileIndex:
         """Held while an upload is weighed against the limits and added: nothing to hold here,
         where one event loop does both at once (PostgresFileIndex locks for a cluster's nodes)."""
         return nullcontext()
+
+    def content_lock(self, sha256: str) -> AbstractContextManager[bool]:
+        """Held while a content is found unused and removed; yields False when the content may
+        not be removed now. Always True here: one host's uploads finish on the same thread
+        (PostgresFileIndex locks for a cluster's nodes)."""
+        return nullcontext(True)
 
     # Uploads
 

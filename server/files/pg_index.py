@@ -36,12 +36,16 @@ from server.storage.database_url import describe_database
 from server.storage.history import StorageFailed
 from server.storage.pg_schema import migrate_component
 
-__all__ = ["COMPONENT", "PostgresFileIndex", "insert_moved_in"]
+__all__ = ["COMPONENT", "CONTENT_LOCK_SPACE", "PostgresFileIndex", "insert_moved_in"]
 
 COMPONENT = "files"
 _CONNECT_TIMEOUT_SECONDS = 10
 # Held (until the transaction ends) while an upload is weighed against the limits and added.
 _ADMIT_LOCK = 0x6C66716F  # "lfqo"
+# The first of two keys (the second: hashtext of the SHA-256) of the lock a node holds while it
+# finds a content unused and removes it, or makes an upload of it complete (pg_locks.py): one node
+# does not remove a content that another is making a finished upload count on.
+CONTENT_LOCK_SPACE = 0x6C66636F  # "lfco"
 
 # Append a version; never edit one that has shipped.
 _MIGRATIONS: tuple[str, ...] = (
@@ -129,6 +133,17 @@ class PostgresFileIndex:
         with self._transaction() as db:
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_ADMIT_LOCK,))
             yield db
+
+    @contextmanager
+    def content_lock(self, sha256: str) -> Iterator[bool]:
+        """False when an upload of this content is becoming complete (pg_locks.py holds the lock):
+        it is about to be used. Never waited for: the holder may be this node, whose event loop
+        would then wait for itself."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", (CONTENT_LOCK_SPACE, sha256)
+            ).fetchone()
+            yield bool(row and row[0])
 
     # Uploads
 
@@ -220,9 +235,12 @@ class PostgresFileIndex:
     # Attachments
 
     def attach(self, attachments: list[Attachment], upload_ids: list[str]) -> None:
-        """In one transaction: the attachments, in their order, replace the uploads they were."""
+        """In one transaction: the attachments, in their order, replace the uploads they were. An
+        upload another node attached meanwhile (to another message) is not attached twice."""
         with self._transaction() as db:
             for position, (attachment, upload_id) in enumerate(zip(attachments, upload_ids, strict=True)):
+                if not db.execute("DELETE FROM file_uploads WHERE id = %s", (upload_id,)).rowcount:
+                    continue
                 db.execute(
                     f"INSERT INTO file_attachments ({ATTACHMENT_COLUMNS}, position)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -241,7 +259,6 @@ class PostgresFileIndex:
                         position,
                     ),
                 )
-                db.execute("DELETE FROM file_uploads WHERE id = %s", (upload_id,))
 
     def attachment(self, attachment_id: str) -> Attachment | None:
         with self._transaction() as db:

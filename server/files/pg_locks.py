@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from server.files.pg_index import CONTENT_LOCK_SPACE
 from server.files.refusals import UploadRefused
 from server.protocol.codes import ErrorCode
 from server.storage.database_url import describe_database
@@ -56,6 +57,14 @@ def _storage_failed(url: str, exc: psycopg.Error) -> UploadRefused:
     )
 
 
+async def _let_go(db: AsyncConnection, unlock: str, key: tuple[int, str]) -> None:
+    """Unlock before the connection closes: a session's locks end with it too, but the server ends
+    the session after the client has gone, and another node trying the lock that moment would
+    still find it held. Should the unlock fail, closing lets go all the same."""
+    with contextlib.suppress(psycopg.Error):
+        await db.execute(unlock, key)
+
+
 class PostgresUploadLocks:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -83,7 +92,27 @@ class PostgresUploadLocks:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError, psycopg.Error):
                     await watcher
-            # Closing lets go of the lock (a session's advisory locks end with it).
+                await _let_go(
+                    db, "SELECT pg_advisory_unlock(%s, hashtext(%s))", (_UPLOAD_LOCK_SPACE, upload_id)
+                )
+            with contextlib.suppress(psycopg.Error):
+                await db.close()
+
+    @contextlib.asynccontextmanager
+    async def content(self, sha256: str) -> AsyncIterator[None]:
+        """Hold the content's lock while an upload of it becomes complete: a node finding the
+        content unused (PostgresFileIndex.content_lock) waits, then finds it used."""
+        try:
+            db = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_SECONDS
+            )
+            await db.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (CONTENT_LOCK_SPACE, sha256))
+        except psycopg.Error as exc:
+            raise _storage_failed(self.url, exc) from None
+        try:
+            yield
+        finally:
+            await _let_go(db, "SELECT pg_advisory_unlock(%s, hashtext(%s))", (CONTENT_LOCK_SPACE, sha256))
             with contextlib.suppress(psycopg.Error):
                 await db.close()
 

@@ -75,6 +75,7 @@ class UploadLocks(Protocol):
     def hold(
         self, upload_id: str, wait: float, takeover: asyncio.Event
     ) -> AbstractAsyncContextManager[None]: ...
+    def content(self, sha256: str) -> AbstractAsyncContextManager[None]: ...
 
 
 def _busy() -> UploadRefused:
@@ -222,11 +223,14 @@ class Uploads:
                 "The file that arrived is not the one whose SHA-256 was declared: it was removed;"
                 " send it again.",
             )
-        facts = await asyncio.get_running_loop().run_in_executor(
-            THUMBNAILS, self.blobs.keep_content, part, upload.sha256
-        )
-        self._progress.pop(upload.id, None)
-        self._index.mark_complete(upload.id, self.clock(), facts)
+        async with contextlib.AsyncExitStack() as held:
+            if self._shared_locks is not None:  # no other node removes this content meanwhile
+                await held.enter_async_context(self._shared_locks.content(upload.sha256))
+            facts = await asyncio.get_running_loop().run_in_executor(
+                THUMBNAILS, self.blobs.keep_content, part, upload.sha256
+            )
+            self._progress.pop(upload.id, None)
+            self._index.mark_complete(upload.id, self.clock(), facts)
         finished = self._index.upload(upload.id)
         assert finished is not None
         return finished
@@ -318,7 +322,9 @@ class UploadWriter:
         self._in_flight_bytes = 0
         self._hash_before: Any = None  # the hash without the batch in flight, should its write fail
         self._touched = uploads.clock()
-        self._offset_at_start = progress.offset
+        # Where this request's bytes began: read at its first byte, under the upload's lock (on a
+        # cluster's node the offset may move when the lock is taken, to what another node wrote).
+        self._offset_at_start: int | None = None
 
     @property
     def offset(self) -> int:
@@ -326,6 +332,8 @@ class UploadWriter:
         return self._progress.offset + self._in_flight_bytes + self._gathered
 
     async def write(self, data: bytes) -> None:
+        if self._offset_at_start is None:
+            self._offset_at_start = self._progress.offset
         if len(data) > self.upload.length - self.offset:
             raise UploadRefused(
                 400,
@@ -346,7 +354,7 @@ class UploadWriter:
         if self._chunks:
             self._start_batch()
             await self._settle()
-        if self._progress.offset > self._offset_at_start:
+        if self._offset_at_start is not None and self._progress.offset > self._offset_at_start:
             self._uploads.touch(self.upload.id)
 
     def _start_batch(self) -> None:
