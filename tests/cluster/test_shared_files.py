@@ -183,3 +183,37 @@ def test_a_rooms_file_limit_counts_the_files_of_every_node(serve_process, postgr
             "/api/uploads", headers=create_headers("lobby", MIB // 2 - 1, sha256_b64(b"x"), "b", "text/plain")
         )
         assert fits.status_code == 201, fits.text
+
+
+def test_uploads_are_refused_with_storage_failed_while_the_database_is_away_and_go_on_after(
+    serve_process, postgres_cluster, tmp_path
+):
+    """The test's own PostgreSQL, stopped and started again under a running node."""
+    from tests.support.postgres import running_cluster
+
+    with running_cluster(postgres_cluster.bin_dir) as own:
+        url = own.create_database()
+        node = serve_process(
+            data_dir=tmp_path / "node", extra_args=file_host_args(tmp_path, "--database", url)
+        )
+        data = os.urandom(MIB)
+        with httpx.Client(base_url=node.url.rstrip("/"), timeout=30) as client:
+            upload = TusUpload.create(client, "lobby", len(data), sha256_b64(data))
+            assert upload.patch(0, data[: MIB // 2]).status_code == 204
+            own.stop()
+            try:
+                refused = client.post(
+                    "/api/uploads", headers=create_headers("lobby", 10, sha256_b64(b"x"), "b", "text/plain")
+                )
+                assert refused.status_code == 500
+                assert refused.json()["detail"]["code"] == "storage_failed"
+                patched = upload.patch(MIB // 2, data[MIB // 2 :])
+                assert patched.status_code == 500
+                assert patched.json()["detail"]["code"] == "storage_failed"
+            finally:
+                own.start_server()
+            # The node reconnects by itself; the upload goes on from what it kept.
+            assert upload.offset() == MIB // 2
+            done = upload.patch(MIB // 2, data[MIB // 2 :])
+            assert done.status_code == 204, done.text
+            assert int(done.headers["upload-offset"]) == MIB
