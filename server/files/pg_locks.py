@@ -51,7 +51,7 @@ AsyncConnection = psycopg.AsyncConnection[tuple[Any, ...]]
 
 def _storage_failed(url: str, exc: psycopg.Error) -> UploadRefused:
     return UploadRefused(
-        503,
+        500,
         ErrorCode.STORAGE_FAILED,
         f"The host could not reach its database ({describe_database(url)}): {exc}",
     )
