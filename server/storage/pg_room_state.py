@@ -32,6 +32,7 @@ from server.storage.pg_schema import migrate_component
 __all__ = [
     "COMPONENT",
     "HOST_ACTIONS_KEPT_SECONDS",
+    "PASSWORD_FAILURES_KEPT_SECONDS",
     "HostAction",
     "PostgresRoomState",
     "RoomStateSnapshot",
@@ -46,6 +47,9 @@ _TOKEN_KEY_BYTES = 32
 # Host actions are kept this long, then dropped: they are for the members of nodes running when
 # they were asked (a node that starts carries out only those after it started).
 HOST_ACTIONS_KEPT_SECONDS = 3600
+# An address's wrong passwords are forgotten this long after its last one (unless it is paused):
+# the table stays as small as the guessing of the last hour.
+PASSWORD_FAILURES_KEPT_SECONDS = 3600
 
 # Append a version; never edit one that has shipped.
 _MIGRATIONS: tuple[str, ...] = (
@@ -78,6 +82,21 @@ _MIGRATIONS: tuple[str, ...] = (
         id     BIGSERIAL   PRIMARY KEY,
         at     TIMESTAMPTZ NOT NULL DEFAULT now(),
         action JSONB       NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE password_failures (
+        address      TEXT        PRIMARY KEY,
+        count        INTEGER     NOT NULL,
+        locked_until TIMESTAMPTZ NOT NULL,
+        at           TIMESTAMPTZ NOT NULL  -- the last wrong password
+    );
+    CREATE TABLE address_budgets (
+        kind    TEXT             NOT NULL,  -- what is counted: new_rooms
+        address TEXT             NOT NULL,
+        tokens  DOUBLE PRECISION NOT NULL,
+        at      TIMESTAMPTZ      NOT NULL,  -- when `tokens` was right
+        PRIMARY KEY (kind, address)
     );
     """,
 )
@@ -178,6 +197,78 @@ class PostgresRoomState:
                 "SELECT id, action FROM host_actions WHERE id > %s ORDER BY id", (after_id,)
             ).fetchall()
         return [HostAction(int(action_id), dict(action)) for action_id, action in rows]
+
+    # --- limits the cluster's nodes count together (server/cluster/limits.py) ---
+    # The database's clock for every time: the one clock all nodes read alike.
+
+    def password_locked_for(self, address: str) -> float:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT EXTRACT(EPOCH FROM locked_until - clock_timestamp()) FROM password_failures"
+                " WHERE address = %s",
+                (address,),
+            ).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def password_failed(self, address: str, failures_before_lockout: int, lockout_seconds: float) -> int:
+        """Count a wrong password from `address`; the tries left (0: its pause began)."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM password_failures WHERE at < clock_timestamp() - make_interval(secs => %s)"
+                " AND locked_until < clock_timestamp()",
+                (PASSWORD_FAILURES_KEPT_SECONDS,),
+            )
+            row = db.execute(
+                "INSERT INTO password_failures (address, count, locked_until, at)"
+                " VALUES (%s, 1, clock_timestamp(), clock_timestamp())"
+                " ON CONFLICT (address) DO UPDATE SET count = password_failures.count + 1, at = excluded.at"
+                " RETURNING count",
+                (address,),
+            ).fetchone()
+            assert row is not None
+            left = failures_before_lockout - int(row[0])
+            if left <= 0:
+                db.execute(
+                    "UPDATE password_failures SET count = 0,"
+                    " locked_until = clock_timestamp() + make_interval(secs => %s) WHERE address = %s",
+                    (lockout_seconds, address),
+                )
+        return max(left, 0)
+
+    def password_succeeded(self, address: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM password_failures WHERE address = %s", (address,))
+
+    def take_budget(self, kind: str, address: str, burst: float, per_second: float) -> float:
+        """Spend one of `address`'s tokens of `kind` (a bucket of `burst` refilled at `per_second`):
+        0 when spent, else the seconds until one is there."""
+        with self._transaction() as db:
+            # A bucket left alone for a whole refill is as full as a new one: forget it.
+            db.execute(
+                "DELETE FROM address_budgets"
+                " WHERE kind = %s AND at < clock_timestamp() - make_interval(secs => %s)",
+                (kind, burst / per_second),
+            )
+            db.execute(
+                "INSERT INTO address_budgets (kind, address, tokens, at)"
+                " VALUES (%s, %s, %s, clock_timestamp()) ON CONFLICT (kind, address) DO NOTHING",
+                (kind, address, burst),
+            )
+            row = db.execute(
+                "SELECT LEAST(%s, tokens + EXTRACT(EPOCH FROM clock_timestamp() - at) * %s)"
+                " FROM address_budgets WHERE kind = %s AND address = %s FOR UPDATE",
+                (burst, per_second, kind, address),
+            ).fetchone()
+            assert row is not None
+            tokens = float(row[0])
+            if tokens < 1:
+                return (1 - tokens) / per_second
+            db.execute(
+                "UPDATE address_budgets SET tokens = %s, at = clock_timestamp()"
+                " WHERE kind = %s AND address = %s",
+                (tokens - 1, kind, address),
+            )
+        return 0.0
 
     # --- writing ---
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from server.cluster.limits import ClusterLockouts, ClusterNewRoomLimits
 from server.cluster.shared_state import SharedState, open_shared_state
 from server.files.store import FileStore
 from server.peers.discovery import start_browsing
@@ -35,7 +36,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bans = BanList(config.data_dir / BANS_FILE)
     else:  # a cluster node: the database keeps what the host decided, for every node alike
         private = PrivateRooms(
-            None, config.private_rooms, token_seconds=config.room_token_seconds, token_key=shared.token_key()
+            None,
+            config.private_rooms,
+            token_seconds=config.room_token_seconds,
+            token_key=shared.token_key(),
+            lockouts=ClusterLockouts(shared),
         )
         bans = BanList(None)
     files = FileStore(
@@ -49,6 +54,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         edit_window_seconds=config.edit_window_seconds,
         files=files,
     )
+    if shared is not None:
+        rooms.new_rooms = ClusterNewRoomLimits(shared)
     background = [asyncio.create_task(files.sweep_forever(config.upload_sweep_seconds))]
     if shared is not None:
         sync = SharedState(rooms, shared)

@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from server.cluster.shared_state import STATE_POLL_SECONDS
+from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
 from server.runtime.cli import DATABASE_URL_ENV, ROOM_PASSWORD_ENV
@@ -197,3 +198,22 @@ def test_admin_says_what_it_cannot_do(postgres_url):
     assert direct.returncode == 1 and "direct conversation" in direct.stderr
     short = admin(postgres_url, "password", "team", password="x")
     assert short.returncode == 1 and "password" in short.stderr.lower()
+
+
+def test_wrong_passwords_count_on_every_node_together(nodes, postgres_url):
+    first, second = nodes
+    done(admin(postgres_url, "password", "team", password=PASSWORD))
+    wait_for(lambda: not joins(first) and not joins(second), WITHIN, "the password to reach both nodes")
+
+    def try_password(node, password: str) -> dict:
+        with connect(room_url(node, "team", v=2, name="Mallory")) as ws:
+            ws.send(json.dumps({"type": "password", "password": password}))
+            return json.loads(ws.recv(timeout=10))
+
+    # Alternating nodes: neither alone has seen enough wrong passwords to pause the address.
+    tries = [try_password(nodes[n % 2], "a wrong guess") for n in range(PASSWORD_FAILURES_BEFORE_LOCKOUT)]
+    assert [t["tries_left"] for t in tries] == list(range(PASSWORD_FAILURES_BEFORE_LOCKOUT - 1, -1, -1))
+    for node in (first, second):  # even the right one, from the same address, on either node
+        locked = try_password(node, PASSWORD)
+        assert locked["code"] == ErrorCode.PASSWORD_LOCKED
+        assert PASSWORD_LOCKOUT_SECONDS - 10 < locked["retry_after"] <= PASSWORD_LOCKOUT_SECONDS
