@@ -21,16 +21,13 @@ import psycopg
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from server.tls.host_identity import load_or_create
-from tests.support.file_host import file_host_args
 from tests.support.frames import frames_until
-from tests.support.nginx import NODE_HEADER, Nginx, running_nginx
+from tests.support.nginx import CLUSTER_NAME, NODE_HEADER, Nginx, nodes_behind_nginx
 from tests.support.tus_client import TusUpload, sha256_b64
 
 pytestmark = pytest.mark.process
 
-# The cluster's name, as clients reach it (their Host and Origin); nginx and every node know it.
-NAME = "chat.lanchat.test"
+NAME = CLUSTER_NAME
 # The client's own address on loopback, so it differs from nginx's (127.0.0.1) on the nodes.
 CLIENT_ADDRESS = "127.0.0.2"
 KIB = 1024
@@ -38,28 +35,8 @@ KIB = 1024
 
 @pytest.fixture
 def cluster(serve_process, postgres_url, tmp_path) -> Iterator[tuple[Nginx, list, ssl.SSLContext]]:
-    identity = load_or_create(tmp_path / "cert", [NAME])
-    args = file_host_args(
-        tmp_path,
-        "--database",
-        postgres_url,
-        "--files-dir",
-        str(tmp_path / "shared-files"),
-        "--tls-cert",
-        str(identity.cert_path),
-        "--tls-key",
-        str(identity.key_path),
-        "--allow-host",
-        NAME,
-        "--trusted-proxy",
-        "127.0.0.1",
-    )
-    nodes = [serve_process(data_dir=tmp_path / f"node{i}", extra_args=args) for i in (1, 2)]
-    trust = ssl.create_default_context(cafile=str(identity.cert_path))
-    with running_nginx(
-        tmp_path / "nginx", [node.port for node in nodes], NAME, identity.cert_path, identity.key_path
-    ) as nginx:
-        yield nginx, nodes, trust
+    with nodes_behind_nginx(serve_process, postgres_url, tmp_path) as (nginx, nodes, cert):
+        yield nginx, nodes, ssl.create_default_context(cafile=str(cert))
 
 
 def node_answering(nodes: list, upstream: str):

@@ -10,22 +10,35 @@ import shutil
 import signal
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from server.tls.host_identity import load_or_create
+from tests.support.file_host import file_host_args
 from tests.support.ports import free_port
-from tests.support.server_process import REPO_ROOT
+from tests.support.server_process import REPO_ROOT, ServeProcess
 from tests.support.waiting import wait_for
 
-__all__ = ["CLUSTER_CONF", "NODE_HEADER", "Nginx", "find_nginx", "render_cluster_conf", "running_nginx"]
+__all__ = [
+    "CLUSTER_CONF",
+    "CLUSTER_NAME",
+    "NODE_HEADER",
+    "Nginx",
+    "find_nginx",
+    "nodes_behind_nginx",
+    "render_cluster_conf",
+    "running_nginx",
+]
 
 CLUSTER_CONF = REPO_ROOT / "docs" / "cluster" / "nginx.conf"
 # Added for the tests only: which node answered (nginx's $upstream_addr).
 NODE_HEADER = "X-Test-Upstream"
+# The cluster's name, as clients reach it (their Host and Origin); nginx and every node know it.
+CLUSTER_NAME = "chat.lanchat.test"
 
 
 def find_nginx() -> Path | None:
@@ -122,3 +135,25 @@ def running_nginx(folder: Path, nodes: list[int], name: str, cert: Path, key: Pa
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+@contextmanager
+def nodes_behind_nginx(
+    serve_process: Callable[..., ServeProcess], database_url: str, folder: Path, count: int = 2
+) -> Iterator[tuple[Nginx, list[ServeProcess], Path]]:
+    """`count` nodes on one database and one files folder, sharing one certificate for
+    CLUSTER_NAME and trusting nginx's X-Forwarded-For, with nginx in front; and the certificate."""
+    identity = load_or_create(folder / "cert", [CLUSTER_NAME])
+    args = file_host_args(
+        folder,
+        "--database", database_url,
+        "--files-dir", str(folder / "shared-files"),
+        "--tls-cert", str(identity.cert_path),
+        "--tls-key", str(identity.key_path),
+        "--allow-host", CLUSTER_NAME,
+        "--trusted-proxy", "127.0.0.1",
+    )  # fmt: skip
+    nodes = [serve_process(data_dir=folder / f"node{i}", extra_args=args) for i in range(1, count + 1)]
+    ports = [node.port for node in nodes]
+    with running_nginx(folder / "nginx", ports, CLUSTER_NAME, identity.cert_path, identity.key_path) as nginx:
+        yield nginx, nodes, identity.cert_path
