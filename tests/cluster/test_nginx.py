@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import socket
 import ssl
 from collections.abc import Iterator
@@ -124,3 +125,21 @@ def test_an_upload_through_nginx_resumes_on_the_other_node_and_downloads_through
         part = client.get(attachment["url"], headers={"Range": "bytes=1000-1999"})
         assert part.status_code == 206
         assert part.content == data[1000:2000]
+
+
+def test_when_a_node_dies_nginx_sends_new_members_and_the_uploads_resume_to_the_other(cluster):
+    nginx, nodes, trust = cluster
+    data = os.urandom(256 * KIB)
+    with http_client(nginx, trust) as client:
+        upload = TusUpload.create(client, "lobby", len(data), sha256_b64(data))
+        first = upload.patch(0, data[: 128 * KIB])
+        assert first.status_code == 204, first.text
+        node_answering(nodes, first.headers[NODE_HEADER]).stop(signal.SIGKILL)
+        # Every new socket and request lands on the node left: nginx passes over the dead one.
+        for _ in range(4):
+            with through_nginx(nginx, trust, "/ws/lobby?v=2&name=Ann") as ann:
+                frames_until(ann, lambda f: f["type"] == "welcome")
+        assert upload.offset() == 128 * KIB
+        rest = upload.patch(128 * KIB, data[128 * KIB :])
+        assert rest.status_code == 204, rest.text
+        assert int(rest.headers["upload-offset"]) == len(data)
