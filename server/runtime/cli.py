@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import ipaddress
 import os
 import signal
 import sys
@@ -113,6 +114,17 @@ def _add_listening_arguments(parser: argparse.ArgumentParser, defaults: ServerCo
         " private rooms and direct conversations still need https (default: off)",
     )
     parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=proxy_address,
+        metavar="ADDRESS",
+        help="a reverse proxy in front of this server (an address, or a network like 10.0.0.0/24),"
+        " repeatable: a connection from it is the client its X-Forwarded-For header names, so bans,"
+        " lockouts and limits per address see the real client (default: none; every address is the"
+        " client)",
+    )
+    parser.add_argument(
         "--ping-interval",
         type=float,
         default=defaults.ping_interval,
@@ -136,6 +148,15 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, defaults: ServerConf
         metavar="URL",
         help="keep the history in this PostgreSQL database (postgresql://user@host:port/name), which"
         f" several servers may share; also {DATABASE_URL_ENV} (default: the SQLite file in --data)",
+    )
+    parser.add_argument(
+        "--files-dir",
+        type=Path,
+        default=defaults.files_dir,
+        metavar="DIR",
+        help="keep the files people send in this folder, which a cluster's servers share (a network"
+        " mount every node has); with --database their records are in the database (default: files/"
+        " in --data)",
     )
     parser.add_argument(
         "--max-history-mib",
@@ -209,6 +230,14 @@ def _add_timing_arguments(parser: argparse.ArgumentParser, defaults: ServerConfi
     )
 
 
+def proxy_address(value: str) -> str:
+    """An IP address or network (`10.0.0.0/24`), as uvicorn's forwarded_allow_ips takes it."""
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an IP address or network, not {value!r}") from None
+
+
 def non_negative_hours(value: str) -> float:
     hours = float(value)
     if not 0 <= hours <= MAX_EDIT_WINDOW_HOURS:  # NaN fails both
@@ -259,6 +288,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         if not is_postgres_url(database):
             raise ValueError("--database takes a postgresql:// address")
         given["database_url"] = database
+    if args.files_dir is not None:
+        given["files_dir"] = args.files_dir
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ValueError("--tls-cert and --tls-key go together: give both or neither")
     return replace(
@@ -292,6 +323,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         browse=args.browse,
         known_hosts=tuple(args.known_host),
         allowed_hosts=tuple(args.allow_host),
+        trusted_proxies=tuple(args.trusted_proxy),
         private_rooms=tuple(private_room(value) for value in args.private_room),
         **given,
     )

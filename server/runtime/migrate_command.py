@@ -29,6 +29,14 @@ def add_migrate_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help=f"the cluster's database, postgresql://... (default: ${DATABASE_URL_ENV})",
     )
+    parser.add_argument(
+        "--files-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder the cluster's nodes share for files (their --files-dir): the host's files"
+        " are copied there (needed when the host has files)",
+    )
 
 
 def migrate_command(args: argparse.Namespace) -> int:
@@ -37,11 +45,13 @@ def migrate_command(args: argparse.Namespace) -> int:
     if target is None:
         return problem
     from server.cluster.moving_in import host_decisions, prepare
+    from server.files import moving_in as files_moving_in
     from server.storage.migration import MigrationRefused, migrate
 
     try:
         prepare(target)
-        copied = migrate(args.source, target, (host_decisions,))
+        files_moving_in.prepare(target)
+        copied = migrate(args.source, target, (host_decisions, files_moving_in.files_step(args.files_dir)))
     except (MigrationRefused, StorageFailed) as exc:
         print(f"lanchat: nothing was copied: {exc}", file=sys.stderr)
         return 1

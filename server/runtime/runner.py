@@ -78,10 +78,11 @@ def uvicorn_config(
         # Chat frames are small: compressing them costs CPU and a zlib context per
         # connection for little gain on a LAN.
         ws_per_message_deflate=False,
-        # Peers connect directly, never through a reverse proxy: trusting X-Forwarded-*
-        # would let a local page spoof its address, and the middleware costs every
-        # idle member a frame on its stack.
-        proxy_headers=False,
+        # Peers connect directly: trusting X-Forwarded-* from anyone would let a local page spoof
+        # its address, and the middleware costs every idle member a frame on its stack. Only a
+        # cluster's node behind a proxy it names (--trusted-proxy) reads them, from that proxy.
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=list(config.trusted_proxies) or None,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     install_client_fault_filter()  # after the Config: making one configures uvicorn's loggers

@@ -43,7 +43,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             lockouts=ClusterLockouts(shared),
         )
         bans = BanList(None)
-    files = FileStore(config.data_dir, config.file_limits)
+    files = FileStore(
+        config.data_dir, config.file_limits, files_dir=config.files_dir, database_url=config.database_url
+    )
     rooms = ChatRooms(
         store,
         manager,

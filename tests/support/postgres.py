@@ -72,6 +72,10 @@ class PostgresCluster:
             "-E", "UTF8",
             "--locale", "C.UTF-8",
         )  # fmt: skip
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the server on the cluster made by `start` (again, after `stop`: a restart)."""
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         if not self.durable:
             # A test cluster: a crash may lose it whole, so no fsync (much faster on a shared disk).
