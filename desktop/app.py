@@ -132,6 +132,9 @@ def _run_locked(
     settings = SettingsStore(options.config_dir)
     browse = discovery_blocked_by(options.discovery) is None and settings.current.discovery
     known = tuple(remembered_hosts(settings.current)) if browse else ()
+    # One store of trusted hosts: the gateway pins and checks with it, and the server's prober
+    # holds the hosts it lists to the same pins (a known host with another key shows as changed).
+    pins = PinStore.open_or_set_aside(options.data_dir)
     server = _bind_server(
         PortMemory(options.data_dir / SERVER_PORT_FILE),
         ServerConfig(
@@ -141,6 +144,7 @@ def _run_locked(
             known_hosts=known,
             edit_window_seconds=settings.current.edit_window_hours * 3600,
         ),
+        pins,
     )
     cleanup.callback(server.stop, SERVER_STOP_SECONDS)
     presence = Presence(server, settings.current, allowed=options.discovery)
@@ -154,7 +158,7 @@ def _run_locked(
     room_admin = RoomAdmin(server, presence.rooms_changed)
     # Other hosts are reached through the pinned gateway; it tells the bridge of a changed identity.
     gateway = Gateway(
-        PinStore.open_or_set_aside(options.data_dir),
+        pins,
         lambda changed: bridge._identity_changed(changed),
         ports_folder=options.data_dir,
     )
@@ -236,11 +240,11 @@ class PortMemory:
             write_private(self.path, str(port))
 
 
-def _bind_server(ports: PortMemory, config: ServerConfig) -> ServerThread:
+def _bind_server(ports: PortMemory, config: ServerConfig, pins: PinStore) -> ServerThread:
     """The embedded server's socket, on loopback: nothing is exposed to the network until the user
     hosts. It serves only once `start()` runs; until then connections wait in the backlog."""
     preferred = ports.recall()
-    server = ServerThread(replace(config, port=preferred))
+    server = ServerThread(replace(config, port=preferred), pins)
     try:
         server.bind()
     except ServerStartError:
@@ -249,7 +253,7 @@ def _bind_server(ports: PortMemory, config: ServerConfig) -> ServerThread:
         log.warning(
             "port %d is taken: the server gets a new one (the UI's stored rooms start empty)", preferred
         )
-        server = ServerThread(replace(config, port=0))
+        server = ServerThread(replace(config, port=0), pins)
         server.bind()
     assert server.port is not None
     ports.keep(server.port)

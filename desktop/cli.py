@@ -12,6 +12,7 @@ from pathlib import Path
 from server import __version__
 from server.config import ServerConfig
 from server.peers.discovery_switch import DISCOVERY_ENV
+from server.runtime.admin_command import add_admin_arguments, admin_command
 from server.runtime.cli import add_serve_arguments, config_from_args, serve
 from server.runtime.migrate_command import add_migrate_arguments, migrate_command
 
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate", help="copy a host's data folder into a cluster's PostgreSQL database"
     )
     add_migrate_arguments(migrate_parser)
+    admin_parser = commands.add_parser(
+        "admin", help="a cluster's host controls, without a window: bans, passwords, removing, deleting"
+    )
+    add_admin_arguments(admin_parser)
     return parser
 
 
@@ -95,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "migrate":
         return migrate_command(args)
+    if args.command == "admin":
+        return admin_command(args)
     if args.command == "serve":
         try:
             config = config_from_args(args)

@@ -63,6 +63,9 @@ class HostProblem(TypedDict, total=False):
     problem: Literal["identity_changed", "tls_failed", "unreachable", "bad_address"]
     old_code: str
     new_code: str
+    # Where old_code came from: this window's pin (an earlier visit) or the join link's `#fp=`
+    # (a first contact): the stop screen names it so, never implying a visit that never was.
+    expected_from: Literal["pin", "link"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +75,14 @@ class IdentityChanged:
     host: str
     expected: bytes
     presented: bytes
+    from_link: bool = False  # `expected` is a join link's, not a pin
 
     def problem(self) -> HostProblem:
         return {
             "problem": "identity_changed",
             "old_code": safety_code(self.expected),
             "new_code": safety_code(self.presented),
+            "expected_from": "link" if self.from_link else "pin",
         }
 
 
@@ -253,7 +258,7 @@ class Gateway:
         if isinstance(verdict, Changed):
             # Aborted: not even a close_notify goes to whoever answered.
             writer.transport.abort()
-            changed = IdentityChanged(key, verdict.expected, verdict.presented)
+            changed = IdentityChanged(key, verdict.expected, verdict.presented, verdict.from_link)
             self._changed[key] = changed
             log.warning("%s presented another identity than the one trusted: connection refused", key)
             self._on_identity_changed(changed)

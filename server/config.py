@@ -79,3 +79,10 @@ class ServerConfig:
     # Where the history is kept: None for the SQLite file in data_dir (the default, nothing to
     # install); a postgresql:// URL for a database that several `lanchat serve` nodes share.
     database_url: str | None = field(default=None, repr=False)  # it may carry a password
+    # Where the files' bytes go: None for `files/` in data_dir; a folder every node of a cluster
+    # mounts (with database_url, their rows are in that database).
+    files_dir: Path | None = None
+    # Reverse proxies (nginx in front of a cluster's nodes), by address or network: a connection
+    # from one is the client its X-Forwarded-For names, over the scheme X-Forwarded-Proto names,
+    # and is not held to one address's connection cap (see server/web/client_limits.py).
+    trusted_proxies: tuple[str, ...] = ()

@@ -25,11 +25,11 @@ from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
 from server.storage.database_url import describe_database
-from server.storage.history import StorageFailed
+from server.storage.history import HistoryStore, StorageFailed
 from server.storage.pg_schema import migrate_component
 from server.storage.postgres_history import ROOMS_CHANNEL, PostgresHistoryStore
 
-__all__ = ["ClusterNode"]
+__all__ = ["ClusterNode", "start_cluster"]
 
 log = logging.getLogger("lanchat.cluster")
 
@@ -150,3 +150,12 @@ class ClusterNode:
                 self.presence.database_was_away()
             except Exception:
                 log.exception("cluster: the heartbeat failed")
+
+
+async def start_cluster(rooms: ChatRooms, store: HistoryStore) -> ClusterNode | None:
+    """This node's part in a cluster when its history is on PostgreSQL; None on SQLite."""
+    if not isinstance(store, PostgresHistoryStore):
+        return None
+    node = ClusterNode(rooms, store)
+    await node.start()
+    return node

@@ -44,11 +44,13 @@ class RoomSequencer:
 
     # --- the rooms' hook (server.rooms.state.Sequencer) ---
 
-    def reach(self, room: str, position: int) -> None:
+    def reach(self, room: str, position: int) -> bool:
         delivered = self._delivered.get(room)
-        if delivered is None or position <= delivered:
-            self._delivered[room] = max(position, delivered or 0)
-            return
+        if delivered is not None and position <= delivered:
+            return False
+        if delivered is None:
+            self._delivered[room] = position
+            return True
         if position > delivered + 1:
             try:
                 self._deliver(room, position - 1)
@@ -57,8 +59,9 @@ class RoomSequencer:
                             position, exc)  # fmt: skip
                 self._ahead.setdefault(room, set()).add(position)
                 self.behind[room] = max(self.behind.get(room, 0), position)
-                return
+                return True
         self._delivered[room] = position
+        return True
 
     def caught_up(self, room: str) -> int:
         position = self.store.position(room)

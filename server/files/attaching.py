@@ -10,14 +10,14 @@ import secrets
 
 from server.files.blobs import Blobs
 from server.files.contents import drop_content_if_unused
-from server.files.index import Attachment, FileIndex, StoredUpload
+from server.files.index import Attachment, FileRecords, StoredUpload
 from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused
 
 __all__ = ["attach", "attachable", "detach_between"]
 
 
-def attachable(index: FileIndex, room: str, upload_ids: list[str]) -> list[StoredUpload]:
+def attachable(index: FileRecords, room: str, upload_ids: list[str]) -> list[StoredUpload]:
     """The finished, verified uploads for `room` named by `upload_ids`, or Refused."""
     uploads = []
     for upload_id in upload_ids:
@@ -32,7 +32,7 @@ def attachable(index: FileIndex, room: str, upload_ids: list[str]) -> list[Store
     return uploads
 
 
-def attach(index: FileIndex, room: str, message_id: int, uploads: list[StoredUpload]) -> list[Attachment]:
+def attach(index: FileRecords, room: str, message_id: int, uploads: list[StoredUpload]) -> list[Attachment]:
     """The uploads become the message's attachments (each a new unguessable id); the upload
     rows go, so one upload is attached once."""
     attachments = [
@@ -55,7 +55,7 @@ def attach(index: FileIndex, room: str, message_id: int, uploads: list[StoredUpl
     return attachments
 
 
-def detach_between(index: FileIndex, blobs: Blobs, room: str, first_id: int, last_id: int) -> None:
+def detach_between(index: FileRecords, blobs: Blobs, room: str, first_id: int, last_id: int) -> None:
     """The attachments of `room`'s messages `first_id`..`last_id` go (a message deleted, or history
     trimmed); a content nobody refers to any more too."""
     for sha256 in index.remove_attachments(room, first_id, last_id):

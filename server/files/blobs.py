@@ -53,11 +53,19 @@ class Blobs:
     def free_disk(self) -> int:
         return shutil.disk_usage(self.root).free
 
-    def remove_litter(self, known: set[str]) -> None:
-        """Part files no unfinished upload names (a crash between the two) are litter."""
+    def remove_litter(self, known: set[str], older_than: float | None = None) -> None:
+        """Part files no unfinished upload names (a crash between the two) are litter. With
+        `older_than` (a time), only those last written before it: in a folder a cluster's nodes
+        share, a file just made may belong to an upload another node is adding right now."""
         for part in self.partial_dir.iterdir():
-            if part.name not in known:
+            if part.name in known:
+                continue
+            try:
+                if older_than is not None and part.stat().st_mtime >= older_than:
+                    continue
                 part.unlink(missing_ok=True)
+            except FileNotFoundError:  # another node removed it first
+                continue
 
     def keep_content(self, part: Path, sha256: str) -> ImageFacts:
         """The verified part file becomes the content (or goes, when the same bytes are here

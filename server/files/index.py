@@ -1,20 +1,32 @@
 """files.sqlite3: the rows that say what the files on disk are (uploads and attachments).
 
-Every SQL statement of the files lives here; the rows live on the event loop's thread, as the
-history's do (server/storage/history.py). The bytes are blobs.py's.
+Every SQLite statement of the files lives here; the rows live on the event loop's thread, as the
+history's do (server/storage/history.py). The bytes are blobs.py's. A cluster's nodes keep the same
+rows in their shared PostgreSQL database instead (pg_index.py); `FileRecords` is what both offer.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from server.files.thumbnails import ImageFacts
 
-__all__ = ["DB_FILE", "Attachment", "FileIndex", "StoredUpload"]
+__all__ = [
+    "ATTACHMENT_COLUMNS",
+    "DB_FILE",
+    "UPLOAD_COLUMNS",
+    "Attachment",
+    "FileIndex",
+    "FileRecords",
+    "StoredUpload",
+    "attachment_from_row",
+    "upload_from_row",
+]
 
 DB_FILE = "files.sqlite3"
 
@@ -72,13 +84,13 @@ class StoredUpload:
     thumbnail: bool = False
 
 
-_UPLOAD_COLUMNS = (
+UPLOAD_COLUMNS = (
     "id, room, length, name, type, sha256, address, created, touched, complete, width, height,"
     " preview, thumbnail"
 )
 
 
-def _upload(row: tuple[Any, ...]) -> StoredUpload:
+def upload_from_row(row: tuple[Any, ...]) -> StoredUpload:
     upload_id, room, length, name, file_type, sha256, address, created, touched = row[:9]
     complete, width, height, preview, thumbnail = row[9:]
     return StoredUpload(
@@ -114,10 +126,10 @@ class Attachment:
     thumbnail: bool
 
 
-_ATTACHMENT_COLUMNS = "id, room, message_id, name, size, type, sha256, width, height, preview, thumbnail"
+ATTACHMENT_COLUMNS = "id, room, message_id, name, size, type, sha256, width, height, preview, thumbnail"
 
 
-def _attachment(row: tuple[Any, ...]) -> Attachment:
+def attachment_from_row(row: tuple[Any, ...]) -> Attachment:
     attachment_id, room, message_id, name, size, file_type, sha256, width, height, preview, thumbnail = row
     return Attachment(
         attachment_id,
@@ -134,6 +146,28 @@ def _attachment(row: tuple[Any, ...]) -> Attachment:
     )
 
 
+class FileRecords(Protocol):
+    """The files' rows, on either engine (FileIndex: SQLite; pg_index.PostgresFileIndex)."""
+
+    def close(self) -> None: ...
+    def admitting(self) -> AbstractContextManager[object]: ...
+    def content_lock(self, sha256: str) -> AbstractContextManager[bool]: ...
+    def upload(self, upload_id: str) -> StoredUpload | None: ...
+    def add_upload(self, upload: StoredUpload) -> None: ...
+    def touch(self, upload_id: str, now: float) -> None: ...
+    def mark_complete(self, upload_id: str, now: float, facts: ImageFacts) -> None: ...
+    def remove_upload(self, upload_id: str) -> str | None: ...
+    def untouched_since(self, cutoff: float) -> list[str]: ...
+    def unfinished(self) -> Iterator[tuple[str, str, int, str | None]]: ...
+    def unfinished_of(self, address: str | None) -> int: ...
+    def bytes_stored(self, room: str | None) -> int: ...
+    def content_used(self, sha256: str) -> bool: ...
+    def attach(self, attachments: list[Attachment], upload_ids: list[str]) -> None: ...
+    def attachment(self, attachment_id: str) -> Attachment | None: ...
+    def attachments_of(self, room: str, message_ids: list[int]) -> dict[int, list[Attachment]]: ...
+    def remove_attachments(self, room: str, first_id: int, last_id: int) -> set[str]: ...
+
+
 class FileIndex:
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, isolation_level=None)
@@ -144,11 +178,22 @@ class FileIndex:
     def close(self) -> None:
         self._db.close()
 
+    def admitting(self) -> AbstractContextManager[object]:
+        """Held while an upload is weighed against the limits and added: nothing to hold here,
+        where one event loop does both at once (PostgresFileIndex locks for a cluster's nodes)."""
+        return nullcontext()
+
+    def content_lock(self, sha256: str) -> AbstractContextManager[bool]:
+        """Held while a content is found unused and removed; yields False when the content may
+        not be removed now. Always True here: one host's uploads finish on the same thread
+        (PostgresFileIndex locks for a cluster's nodes)."""
+        return nullcontext(True)
+
     # Uploads
 
     def upload(self, upload_id: str) -> StoredUpload | None:
-        row = self._db.execute(f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE id = ?", (upload_id,)).fetchone()
-        return _upload(row) if row else None
+        row = self._db.execute(f"SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+        return upload_from_row(row) if row else None
 
     def add_upload(self, upload: StoredUpload) -> None:
         self._db.execute(
@@ -230,7 +275,7 @@ class FileIndex:
         try:
             for position, (attachment, upload_id) in enumerate(zip(attachments, upload_ids, strict=True)):
                 self._db.execute(
-                    f"INSERT INTO attachments ({_ATTACHMENT_COLUMNS}, position)"
+                    f"INSERT INTO attachments ({ATTACHMENT_COLUMNS}, position)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         attachment.id,
@@ -255,9 +300,9 @@ class FileIndex:
 
     def attachment(self, attachment_id: str) -> Attachment | None:
         row = self._db.execute(
-            f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?", (attachment_id,)
+            f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = ?", (attachment_id,)
         ).fetchone()
-        return _attachment(row) if row else None
+        return attachment_from_row(row) if row else None
 
     def attachments_of(self, room: str, message_ids: list[int]) -> dict[int, list[Attachment]]:
         """The attachments of these messages of `room`, in each message's order."""
@@ -266,12 +311,12 @@ class FileIndex:
             chunk = message_ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE room = ? AND message_id IN ({marks})"
+                f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE room = ? AND message_id IN ({marks})"
                 " ORDER BY message_id, position",
                 (room, *chunk),
             )
             for row in rows:
-                attachment = _attachment(row)
+                attachment = attachment_from_row(row)
                 found.setdefault(attachment.message_id, []).append(attachment)
         return found
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from server.files.index import FileIndex
+from server.files.index import FileRecords
 from server.files.refusals import UploadRefused
 from server.protocol.codes import ErrorCode
 from server.protocol.limits import MAX_FILE_BYTES
@@ -59,7 +59,7 @@ class FileLimits:
 class Quota:
     """The limits checked against the rows (what is stored and reserved) and the disk."""
 
-    def __init__(self, limits: FileLimits, index: FileIndex, free_disk: Callable[[], int]) -> None:
+    def __init__(self, limits: FileLimits, index: FileRecords, free_disk: Callable[[], int]) -> None:
         self.limits = limits
         self._index = index
         self._free_disk = free_disk

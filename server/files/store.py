@@ -1,7 +1,8 @@
 """FileStore: the one object the rooms and the HTTP handlers use for files people attach to
 messages. It opens the parts and hands each call to the one that owns it:
 
-- index.py: files.sqlite3, the rows (uploads, attachments);
+- index.py: files.sqlite3, the rows (uploads, attachments); pg_index.py the same rows in a
+  cluster's PostgreSQL database, and pg_locks.py an upload's PATCH lock across its nodes;
 - blobs.py: the bytes on disk (part files, contents by SHA-256, thumbnails), written and hashed;
 - quota.py: the limits (a file, a room, the host, the disk's free floor, an address's uploads);
 - uploads.py: uploads in progress, their locks and writers, their expiry;
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from server.files.attaching import attach, attachable, detach_between
 from server.files.blobs import WRITE_BATCH_BYTES, Blobs
-from server.files.index import DB_FILE, Attachment, FileIndex, StoredUpload
+from server.files.index import DB_FILE, Attachment, FileIndex, FileRecords, StoredUpload
 from server.files.metadata import MAX_FILE_NAME_CHARS, decode_sha256, validate_file_name, validate_file_type
 from server.files.quota import (
     MAX_FILE_BYTES,
@@ -34,6 +35,7 @@ from server.files.refusals import UploadRefused
 from server.files.uploads import (
     UPLOAD_SWEEP_INTERVAL_SECONDS,
     UPLOAD_TOUCH_INTERVAL_SECONDS,
+    UploadLocks,
     Uploads,
     UploadWriter,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "MAX_HOST_FILE_BYTES",
     "MAX_ROOM_FILE_BYTES",
     "MAX_UPLOADS_PER_ADDRESS",
+    "SHARED_LITTER_AGE_SECONDS",
     "UPLOAD_EXPIRY_SECONDS",
     "UPLOAD_SWEEP_INTERVAL_SECONDS",
     "UPLOAD_TOUCH_INTERVAL_SECONDS",
@@ -64,24 +67,48 @@ __all__ = [
 FILES_DIR = "files"
 
 
+# A part file no upload row names is left this long before it counts as litter, in a folder a
+# cluster's nodes share (another node may be adding its row right now).
+SHARED_LITTER_AGE_SECONDS = 3600.0
+
+
 class FileStore:
+    """`files_dir`: where the bytes go (default: `files/` in the data folder); a folder every node
+    of a cluster mounts. `database_url`: the rows go to that PostgreSQL database (pg_index.py),
+    and an upload's PATCH lock too (pg_locks.py); without it, files.sqlite3 in `files_dir`."""
+
     def __init__(
         self,
         data_dir: Path,
         limits: FileLimits | None = None,
         clock: Callable[[], float] = time.time,
+        *,
+        files_dir: Path | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.limits = limits or FileLimits()
-        self._blobs = Blobs(data_dir / FILES_DIR)
+        self._blobs = Blobs(files_dir if files_dir is not None else data_dir / FILES_DIR)
         self.root = self._blobs.root
         self.partial_dir = self._blobs.partial_dir
         self.content_dir = self._blobs.content_dir
         self.thumbnail_dir = self._blobs.thumbnail_dir
-        self._index = FileIndex(self.root / DB_FILE)
+        self._index: FileRecords
+        locks: UploadLocks | None = None
+        litter_before: float | None = None
+        if database_url is None:
+            self._index = FileIndex(self.root / DB_FILE)
+        else:
+            # Imported here, as the history's engine: a plain host never loads psycopg.
+            from server.files.pg_index import PostgresFileIndex
+            from server.files.pg_locks import PostgresUploadLocks
+
+            self._index = PostgresFileIndex(database_url)
+            locks = PostgresUploadLocks(database_url)
+            litter_before = clock() - SHARED_LITTER_AGE_SECONDS
         quota = Quota(self.limits, self._index, self._blobs.free_disk)
-        self._uploads = Uploads(self._index, self._blobs, quota, clock)
+        self._uploads = Uploads(self._index, self._blobs, quota, clock, locks)
         self.expire()
-        self._blobs.remove_litter({upload_id for upload_id, *_ in self._index.unfinished()})
+        self._blobs.remove_litter({upload_id for upload_id, *_ in self._index.unfinished()}, litter_before)
 
     def close(self) -> None:
         self._index.close()

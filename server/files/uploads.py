@@ -18,24 +18,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from server.files.blobs import WRITE_BATCH_BYTES, Blobs, hash_batch, hash_file, unlink_all, write_batch
 from server.files.contents import release_content
-from server.files.index import FileIndex, StoredUpload
+from server.files.index import FileRecords, StoredUpload
 from server.files.quota import Quota, Unfinished
 from server.files.refusals import UploadRefused
 from server.files.thumbnails import THUMBNAILS
 from server.protocol.codes import ErrorCode
+from server.storage.history import StorageFailed
 
 __all__ = [
     "UPLOAD_SWEEP_INTERVAL_SECONDS",
     "UPLOAD_TOUCH_INTERVAL_SECONDS",
+    "UploadLocks",
     "UploadProgress",
     "UploadWriter",
     "Uploads",
@@ -65,15 +69,40 @@ class UploadProgress:
     waiting: int = 0  # requests waiting for the lock
 
 
+class UploadLocks(Protocol):
+    """The PATCH lock a cluster's nodes share (pg_locks.PostgresUploadLocks)."""
+
+    def hold(
+        self, upload_id: str, wait: float, takeover: asyncio.Event
+    ) -> AbstractAsyncContextManager[None]: ...
+    def content(self, sha256: str) -> AbstractAsyncContextManager[None]: ...
+
+
+def _busy() -> UploadRefused:
+    return UploadRefused(423, ErrorCode.UPLOAD_BUSY, "Another request is sending this upload's bytes.")
+
+
 class Uploads:
     """Every upload's life: created within the quota, written under its lock, finished when the
-    hash decides, removed when cancelled or stale."""
+    hash decides, removed when cancelled or stale.
 
-    def __init__(self, index: FileIndex, blobs: Blobs, quota: Quota, clock: Callable[[], float]) -> None:
+    On a cluster's node (`shared_locks`), other nodes write the same part files: the lock is held
+    on the database too, and once it is held the offset and hash this node remembers are checked
+    against the part file (another node may have written since) and rebuilt when they differ."""
+
+    def __init__(
+        self,
+        index: FileRecords,
+        blobs: Blobs,
+        quota: Quota,
+        clock: Callable[[], float],
+        shared_locks: UploadLocks | None = None,
+    ) -> None:
         self.blobs = blobs
         self.quota = quota
         self.clock = clock
         self._index = index
+        self._shared_locks = shared_locks
         self._progress: dict[str, UploadProgress] = {}
 
     def create(
@@ -81,13 +110,14 @@ class Uploads:
     ) -> StoredUpload:
         """A new upload of `length` bytes for `room`, or UploadRefused past a limit."""
         self.expire()
-        self.quota.admit(room, length, address, self._unfinished)
-        now = self.clock()
-        upload = StoredUpload(
-            secrets.token_urlsafe(24), room, length, name, file_type, sha256, address, now, now, False
-        )
-        self.blobs.part_path(upload.id).touch()
-        self._index.add_upload(upload)
+        with self._index.admitting():  # a cluster's nodes weigh and add one upload at a time
+            self.quota.admit(room, length, address, self._unfinished)
+            now = self.clock()
+            upload = StoredUpload(
+                secrets.token_urlsafe(24), room, length, name, file_type, sha256, address, now, now, False
+            )
+            self.blobs.part_path(upload.id).touch()
+            self._index.add_upload(upload)
         return upload
 
     def _unfinished(self) -> list[Unfinished]:
@@ -124,23 +154,56 @@ class Uploads:
         """Hold the upload's lock (after asking its holder to let go, for at most `wait` seconds);
         yields the event that asks this holder to let go in turn. UploadRefused (423) when the
         holder did not let go in time."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
         progress = await self._load_progress(upload)
         progress.waiting += 1
         progress.takeover.set()  # whoever holds the lock (now, or by the time we wait) lets go
         try:
             await asyncio.wait_for(progress.lock.acquire(), wait)
         except TimeoutError:
-            raise UploadRefused(
-                423, ErrorCode.UPLOAD_BUSY, "Another request is sending this upload's bytes."
-            ) from None
+            raise _busy() from None
         finally:
             progress.waiting -= 1
         if not progress.waiting:
             progress.takeover.clear()  # nobody else waits: this holder may go on
         try:
-            yield progress.takeover
+            async with contextlib.AsyncExitStack() as held:
+                if self._shared_locks is not None:
+                    wait_left = max(0.0, deadline - loop.time())
+                    try:
+                        await held.enter_async_context(
+                            self._shared_locks.hold(upload.id, wait_left, progress.takeover)
+                        )
+                    except TimeoutError:
+                        raise _busy() from None
+                    await self._catch_up(upload, progress)
+                yield progress.takeover
         finally:
             progress.lock.release()
+
+    async def _catch_up(self, upload: StoredUpload, progress: UploadProgress) -> None:
+        """Another node may have written (or finished, or cancelled) the upload since this node
+        last held its lock: its row and part file say. Bytes below a part file's end never change
+        (a failed write cuts the file back to where it was), so the same length is the same bytes."""
+        row = self._index.upload(upload.id)
+        if row is None or row.complete:
+            self._progress.pop(upload.id, None)  # what this node remembers of it is over
+        if row is None:
+            raise UploadRefused(
+                404,
+                ErrorCode.UPLOAD_NOT_FOUND,
+                "No such upload: it was finished, cancelled, expired or failed.",
+            )
+        if row.complete:
+            raise UploadRefused(
+                409, ErrorCode.OFFSET_MISMATCH, "The upload is complete already.", offset=row.length
+            )
+        part = self.blobs.part_path(upload.id)
+        # Opened, not stat()ed: on NFS an open revalidates what the client cached of the file.
+        size = await asyncio.to_thread(_part_length, part)
+        if size != progress.offset:
+            progress.offset, progress.hasher = await asyncio.to_thread(hash_file, part, upload.length)
 
     async def writer(self, upload: StoredUpload) -> UploadWriter:
         return UploadWriter(self, upload, await self._load_progress(upload))
@@ -160,11 +223,14 @@ class Uploads:
                 "The file that arrived is not the one whose SHA-256 was declared: it was removed;"
                 " send it again.",
             )
-        facts = await asyncio.get_running_loop().run_in_executor(
-            THUMBNAILS, self.blobs.keep_content, part, upload.sha256
-        )
-        self._progress.pop(upload.id, None)
-        self._index.mark_complete(upload.id, self.clock(), facts)
+        async with contextlib.AsyncExitStack() as held:
+            if self._shared_locks is not None:  # no other node removes this content meanwhile
+                await held.enter_async_context(self._shared_locks.content(upload.sha256))
+            facts = await asyncio.get_running_loop().run_in_executor(
+                THUMBNAILS, self.blobs.keep_content, part, upload.sha256
+            )
+            self._progress.pop(upload.id, None)
+            self._index.mark_complete(upload.id, self.clock(), facts)
         finished = self._index.upload(upload.id)
         assert finished is not None
         return finished
@@ -203,9 +269,19 @@ class Uploads:
         """Remove the stale uploads, their files on a worker thread; how many went."""
         stale = self._stale()
         doomed = [path for upload_id in stale for path in self._forget(upload_id)]
+        self._forget_progress_of_others()
         if doomed:
             await asyncio.to_thread(unlink_all, doomed)
         return len(stale)
+
+    def _forget_progress_of_others(self) -> None:
+        """What this node remembers of uploads another node of a cluster finished or removed."""
+        if self._shared_locks is None:
+            return
+        unfinished = {upload_id for upload_id, *_ in self._index.unfinished()}
+        for upload_id in [upload_id for upload_id in self._progress if upload_id not in unfinished]:
+            if not self._progress[upload_id].lock.locked():
+                del self._progress[upload_id]
 
     async def sweep_forever(self, interval: float) -> None:
         """`sweep` every `interval` seconds until cancelled; a failed sweep is logged, the next
@@ -214,12 +290,20 @@ class Uploads:
             await asyncio.sleep(interval)
             try:
                 removed = await self.sweep()
-            except (OSError, sqlite3.Error):
+            except (OSError, sqlite3.Error, StorageFailed):
                 log.exception("sweeping expired uploads failed")
                 continue
             if removed:
                 expiry = self.quota.limits.expiry_seconds
                 log.info("removed %d upload(s) untouched for %g s", removed, expiry)
+
+
+def _part_length(part: Path) -> int:
+    try:
+        with part.open("rb") as opened:
+            return os.fstat(opened.fileno()).st_size
+    except FileNotFoundError:
+        return 0
 
 
 class UploadWriter:
@@ -238,7 +322,9 @@ class UploadWriter:
         self._in_flight_bytes = 0
         self._hash_before: Any = None  # the hash without the batch in flight, should its write fail
         self._touched = uploads.clock()
-        self._offset_at_start = progress.offset
+        # Where this request's bytes began: read at its first byte, under the upload's lock (on a
+        # cluster's node the offset may move when the lock is taken, to what another node wrote).
+        self._offset_at_start: int | None = None
 
     @property
     def offset(self) -> int:
@@ -246,6 +332,8 @@ class UploadWriter:
         return self._progress.offset + self._in_flight_bytes + self._gathered
 
     async def write(self, data: bytes) -> None:
+        if self._offset_at_start is None:
+            self._offset_at_start = self._progress.offset
         if len(data) > self.upload.length - self.offset:
             raise UploadRefused(
                 400,
@@ -266,7 +354,7 @@ class UploadWriter:
         if self._chunks:
             self._start_batch()
             await self._settle()
-        if self._progress.offset > self._offset_at_start:
+        if self._offset_at_start is not None and self._progress.offset > self._offset_at_start:
             self._uploads.touch(self.upload.id)
 
     def _start_batch(self) -> None:

@@ -7,9 +7,12 @@ kept in the window's recent rooms ("remembered"), or named by another host's GET
 were there. The prober (server/peers/prober.py) does the talking and reports here.
 
 Each entry keeps the fingerprint expected of the host's key: the one its own announcement (the TXT
-record) gives, else the first a peer names, else the one its first probe saw. A probe that meets
-another key marks the entry "identity changed": it is not listed until the host announces the new
-key itself. This list is only what is around; whom a window trusts is its own pins' business.
+record) gives, else the first a peer names, else the one its first probe saw. When this server is a
+window's, the window's pin for the host comes before all of these (the prober asks the window's
+pin store: a host the person trusted once is held to that key, whatever the network now says). A
+probe that meets another key marks the entry "identity changed": it is not live and never shared
+with others; this machine's window lists it as changed, so the person sees it and is stopped, not
+left wondering where it went.
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ class KnownHost:
     last_answered: float | None = None  # time.time() of the last good probe
     last_offered: float = 0.0  # time.time() when a source last named it
     fingerprint: bytes | None = None  # the key expected of it (see the module's docstring)
-    identity_changed: bool = False  # a probe met another key than `fingerprint`
+    identity_changed: bool = False  # a probe met another key than the one expected
+    presented: bytes | None = None  # that other key, while identity_changed
 
     @property
     def key(self) -> tuple[str, int]:
@@ -267,6 +271,7 @@ class HostDirectory:
         """A probe got lanchat's answers from the host, which proved it holds `fingerprint`."""
         host.live = True
         host.identity_changed = False
+        host.presented = None
         if host.fingerprint is None:
             host.fingerprint = fingerprint
         host.last_answered = now
@@ -279,10 +284,17 @@ class HostDirectory:
     def failed(self, host: KnownHost) -> None:
         host.live = False
 
-    def identity_changed(self, host: KnownHost) -> None:
-        """A probe met another key than the one expected: not listed, nothing asked of it."""
+    def identity_changed(self, host: KnownHost, presented: bytes | None = None) -> None:
+        """A probe met another key (`presented`) than the one expected: not live, nothing asked of it."""
         host.live = False
         host.identity_changed = True
+        host.presented = presented
+
+    def changed(self) -> list[KnownHost]:
+        """Entries whose last probe met another key than expected, never this process; by name.
+        For this machine's window only: a stop sign, never a host to tell others of."""
+        hosts = [h for h in self._hosts.values() if h.identity_changed and h.instance != self.own_instance]
+        return sorted(hosts, key=lambda h: (h.name.lower(), h.address, h.port))
 
     def forget_stale(self, now: float) -> None:
         """Peer entries neither answering nor named again for PEER_FORGET_SECONDS go."""

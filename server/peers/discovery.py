@@ -33,12 +33,13 @@ from server.peers.directory import HostDirectory, SharedHost
 from server.peers.discovery_switch import DISCOVERY_ENV, discovery_enabled
 from server.peers.prober import HostProber
 from server.protocol.limits import PROTOCOL_VERSION
-from server.tls.safety_code import fingerprint_from_link, fingerprint_in_link
+from server.tls.safety_code import fingerprint_from_link, fingerprint_in_link, safety_code
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from server.config import ServerConfig
+    from server.tls.pins import PinStore
 
 __all__ = [
     "ADDRESS_CHECK_SECONDS",
@@ -236,6 +237,9 @@ class Discovery:
         self.has_private_rooms: Callable[[], bool] = lambda: False
         # The host's key as it serves it now, asked at each announcement (create_app sets it).
         self.own_fingerprint: Callable[[], bytes | None] = lambda: None
+        # The window's trusted hosts, when this server is a window's (the window gives its
+        # gateway's store): each host is probed against its pin first.
+        self.pins: PinStore | None = None
 
     @property
     def browsing(self) -> bool:
@@ -256,7 +260,7 @@ class Discovery:
         and peer-named ones), probe the remembered ones."""
         if self._prober is not None or not discovery_enabled():
             return
-        self._prober = HostProber(self.directory)
+        self._prober = HostProber(self.directory, self.pins)
         self._prober.start()
         browser = HostBrowser(self.directory, self._prober)
         try:
@@ -366,20 +370,23 @@ class Discovery:
         await self.stop_browsing()
 
     def discovered_json(self) -> dict[str, Any]:
-        """GET /api/discovered: the live hosts with their rooms (for this machine's window)."""
+        """GET /api/discovered: the live hosts with their rooms (for this machine's window), then
+        those whose identity changed: marked, with no rooms (nothing was asked of them)."""
         hosts = [
             {
                 "name": host.name or host.address,
                 "address": host.address,
                 "port": host.port,
                 "protocol": host.protocol,
-                "rooms": host.rooms,
+                "rooms": [] if host.identity_changed else host.rooms,
                 "source": host.source,
                 "last_answered": int(host.last_answered or 0),
                 "fingerprint": host.link_fingerprint,
                 "safety_code": host.safety_code,
+                "identity_changed": host.identity_changed,
+                "presented_safety_code": None if host.presented is None else safety_code(host.presented),
             }
-            for host in self.directory.live()
+            for host in [*self.directory.live(), *self.directory.changed()]
         ]
         return {"browsing": self.browsing, "hosts": hosts}
 

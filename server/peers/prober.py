@@ -3,11 +3,11 @@
 Runs on the server's event loop; each probe's blocking HTTP is on a worker thread (http.client on
 one pinned TLS connection: the standard library is enough for three small GETs, and no proxy is
 used, since a proxy set for the internet would not reach a LAN host). The host's key is checked
-right after the handshake, before the first request: when its fingerprint is known (its TXT
-record, a peer's /api/hosts entry, an earlier probe) a different key is a changed identity, and
-the host is not listed. What a host answers is checked before it is believed: a health answer
-that is not lanchat's makes it not live, and the hosts it names are only offered to the
-directory, which lists none of them until each answered a probe of its own.
+right after the handshake, before the first request: when its fingerprint is known (the window's
+pin for it, else its TXT record, a peer's /api/hosts entry, an earlier probe) a different key is a
+changed identity, and the host is not live. What a host answers is checked before it is
+believed: a health answer that is not lanchat's makes it not live, and the hosts it names are only
+offered to the directory, which lists none of them until each answered a probe of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 from server.peers.directory import MAX_KNOWN_HOSTS, HostDirectory, KnownHost, peer_instance, peer_rooms
 from server.peers.pinned_tls import IdentityChanged, PinnedHTTPSConnection
+from server.tls.pins import PinStore
 from server.tls.safety_code import fingerprint_from_link, safety_code
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "REFRESH_SECONDS",
     "HostProber",
     "ProbeAnswer",
+    "pin_key",
     "probe",
 ]
 
@@ -97,12 +99,13 @@ def _get_json(connection: PinnedHTTPSConnection, path: str, deadline: float) -> 
         raise NotLanchat(f"{url}: not JSON") from exc
 
 
-def probe(host: KnownHost) -> ProbeAnswer:
-    """What a lanchat host answers, over TLS, its key checked against `host.fingerprint` first;
-    IdentityChanged, OSError (ssl.SSLError among them), http.client.HTTPException or ValueError
-    (NotLanchat among them) otherwise."""
+def probe(host: KnownHost, pinned: bytes | None = None) -> ProbeAnswer:
+    """What a lanchat host answers, over TLS, its key checked first against `pinned` (the window's
+    pin) or, with none, `host.fingerprint`; IdentityChanged, OSError (ssl.SSLError among them),
+    http.client.HTTPException or ValueError (NotLanchat among them) otherwise."""
     deadline = time.monotonic() + PROBE_TIMEOUT_SECONDS
-    connection = PinnedHTTPSConnection(host.address, host.port, host.fingerprint, PROBE_TIMEOUT_SECONDS)
+    expected = pinned if pinned is not None else host.fingerprint
+    connection = PinnedHTTPSConnection(host.address, host.port, expected, PROBE_TIMEOUT_SECONDS)
     try:
         connection.connect()
         assert connection.fingerprint is not None
@@ -133,9 +136,19 @@ def _peer_fingerprint(text: object) -> bytes | None:
         return None
 
 
+def pin_key(host: KnownHost) -> str:
+    """The host as a window's pin store names it: the address the page joins ("[v6]:port")."""
+    address = f"[{host.address}]" if ":" in host.address else host.address
+    return f"{address}:{host.port}"
+
+
 class HostProber:
-    def __init__(self, directory: HostDirectory) -> None:
+    """Probes the directory's hosts. `pins`: the window's trusted hosts, when this server is a
+    window's (the gateway's own store, so a key trusted anew there holds here at once)."""
+
+    def __init__(self, directory: HostDirectory, pins: PinStore | None = None) -> None:
         self.directory = directory
+        self.pins = pins
         self._running: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._refresher: asyncio.Task[None] | None = None
         self._pool = concurrent.futures.ThreadPoolExecutor(PROBE_WORKERS, thread_name_prefix="lanchat-probe")
@@ -159,18 +172,24 @@ class HostProber:
         self._running[host.key] = task
         task.add_done_callback(lambda _: self._running.pop(host.key, None))
 
+    def _pinned(self, host: KnownHost) -> bytes | None:
+        pin = None if self.pins is None else self.pins.get(pin_key(host))
+        return None if pin is None else pin.fingerprint
+
     async def _probe(self, host: KnownHost) -> None:
+        pinned = self._pinned(host)
         try:
-            answer = await asyncio.get_running_loop().run_in_executor(self._pool, probe, host)
+            answer = await asyncio.get_running_loop().run_in_executor(self._pool, probe, host, pinned)
         except IdentityChanged as exc:
             log.warning(
-                "%s:%s presented another identity (safety code %s, expected %s): not listed",
+                "%s:%s presented another identity (safety code %s, expected %s%s): not listed",
                 host.address,
                 host.port,
                 safety_code(exc.presented),
                 safety_code(exc.expected),
+                ", the window's pin" if pinned is not None else "",
             )
-            self.directory.identity_changed(host)
+            self.directory.identity_changed(host, exc.presented)
             return
         except (OSError, ValueError, http.client.HTTPException) as exc:
             if host.live:

@@ -82,6 +82,7 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # server shutting down
     SERVICE_RESTART = 1012  # uvicorn closes sockets with this on shutdown: reconnect with `after`
+    TRY_AGAIN_LATER = 1013  # a cluster node could not reach its database to let the member in: retry
     MESSAGE_TOO_BIG = 1009  # frame over TRANSPORT_MAX_FRAME_BYTES (closed by the WebSocket layer)
     ROOM_INVALID = 4001  # the room in the URL breaks the naming rules; an error frame says why
     QUERY_INVALID = 4002  # a query parameter (v, name, after) is malformed; an error frame says why

@@ -88,7 +88,7 @@ REFUSAL_ANSWERS: dict[ErrorCode, RefusalAnswer] = {
     ErrorCode.RATE_LIMITED: RefusalAnswer(429),
     ErrorCode.NAME_CHANGE_TOO_SOON: RefusalAnswer(429),
     ErrorCode.NAME_TAKEN: RefusalAnswer(409),
-    ErrorCode.STORAGE_FAILED: RefusalAnswer(500),
+    ErrorCode.STORAGE_FAILED: RefusalAnswer(500, CloseCode.TRY_AGAIN_LATER),
     ErrorCode.STORAGE_FULL: RefusalAnswer(507),
     ErrorCode.MESSAGE_NOT_FOUND: RefusalAnswer(404),
     ErrorCode.MESSAGE_DELETED: RefusalAnswer(410),

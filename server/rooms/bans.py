@@ -88,7 +88,12 @@ class BanList:
                 path.replace(aside)
             log.error("could not read the bans in %s (%s); kept as %s", path, exc, aside.name)
             return
-        for entry in entries if isinstance(entries, list) else []:
+        self._keep_valid(entries if isinstance(entries, list) else [])
+
+    def _keep_valid(self, entries: list[Ban]) -> None:
+        """Hold the entries that pass the checks; the others are left out (a hand-edited file,
+        another version's rows)."""
+        for entry in entries:
             with contextlib.suppress(KeyError, TypeError, ValueError, ModerationError):
                 kind = entry["kind"]
                 value = (
@@ -124,6 +129,14 @@ class BanList:
         self._bans[(kind, value)] = ban
         self._save()
         return ban
+
+    def replace_all(self, bans: list[Ban]) -> list[Ban]:
+        """Hold exactly `bans` (the cluster's, as its database keeps them); the ones new here."""
+        before = self._bans
+        self._bans = {}
+        self._keep_valid(bans)
+        self._save()
+        return [ban for key, ban in self._bans.items() if key not in before]
 
     def remove(self, kind: str, value: str) -> bool:
         if self._bans.pop((kind, str(value)), None) is None:

@@ -23,7 +23,7 @@ from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused
 from server.rooms.rate_limit import RateLimiter
 
-__all__ = ["AddressRateLimits", "NewRoomLimits", "admit_member"]
+__all__ = ["AddressRateLimits", "NewRoomLimits", "admit_member", "too_many_new_rooms"]
 
 
 def admit_member(*, room_exists: bool, rooms: int, members: int) -> None:
@@ -127,10 +127,13 @@ class NewRoomLimits:
         try:
             bucket.take()
         except Refused as refusal:
-            retry_after = refusal.extra["retry_after"]
-            raise Refused(
-                ErrorCode.TOO_MANY_NEW_ROOMS,
-                f"Your address made {NEW_ROOMS_BURST} new rooms just now; it may make"
-                f" {NEW_ROOMS_PER_HOUR} an hour. Join an existing room, or retry in {retry_after:g} s.",
-                retry_after=retry_after,
-            ) from None
+            raise too_many_new_rooms(refusal.extra["retry_after"]) from None
+
+
+def too_many_new_rooms(retry_after: float) -> Refused:
+    return Refused(
+        ErrorCode.TOO_MANY_NEW_ROOMS,
+        f"Your address made {NEW_ROOMS_BURST} new rooms just now; it may make"
+        f" {NEW_ROOMS_PER_HOUR} an hour. Join an existing room, or retry in {retry_after:g} s.",
+        retry_after=retry_after,
+    )

@@ -75,6 +75,13 @@ class HostControls:
                 ModerationCode.KIND_INVALID, f"a ban is of an identity or an address, not {kind!r}"
             )
         ban = self.rooms.bans.add(kind, value, str(name)[:64])
+        self.enforce_ban(ban)
+        return ban
+
+    def enforce_ban(self, ban: Ban) -> None:
+        """Close the connections `ban` shuts out and revoke their tokens (a ban made here, or one
+        another node of the cluster wrote)."""
+        kind = ban["kind"]
         for member, address in self._connections(None):
             hit = member.identity == ban["value"] if kind == "identity" else address == ban["value"]
             if hit:
@@ -82,7 +89,6 @@ class HostControls:
         if kind == "identity":  # tokens its connections held, the ones that left included
             self.rooms.private.tokens.revoke_identity(ban["value"])
         log.info("banned %s %s (%s)", kind, ban["value"], ban["name"])
-        return ban
 
     def unban(self, kind: str, value: str) -> bool:
         return self.rooms.bans.remove(kind, value)

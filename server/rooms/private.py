@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS, ROOM_TOKEN_SECONDS
 from server.protocol.codes import ErrorCode
@@ -36,8 +37,11 @@ __all__ = [
     "SCRYPT_N",
     "SCRYPT_P",
     "SCRYPT_R",
+    "LocalLockouts",
     "PasswordHash",
+    "PasswordLockouts",
     "PrivateRooms",
+    "check_room_the_host_controls",
     "hash_password",
     "validate_password",
 ]
@@ -97,6 +101,18 @@ def _scrypt(password: str, salt: bytes) -> bytes:
     )
 
 
+def check_room_the_host_controls(room: str) -> str:
+    """`room`, if the host may give it a password (ValueError: not a room name, or a direct
+    conversation, which is open to its two people only)."""
+    try:
+        validate_room(room)
+    except Refused as refusal:
+        raise ValueError(refusal.detail) from None
+    if is_direct_room(room):
+        raise ValueError("a direct conversation is open to its two people only; it takes no password")
+    return room
+
+
 def validate_password(password: object) -> str:
     if not isinstance(password, str) or not password:
         raise Refused(ErrorCode.PASSWORD_REQUIRED, "This room is private: send its password first.")
@@ -126,6 +142,51 @@ class _Failures:
     locked_until: float = 0.0
 
 
+class PasswordLockouts(Protocol):
+    """Wrong passwords counted per address: PASSWORD_FAILURES_BEFORE_LOCKOUT, then a pause of
+    PASSWORD_LOCKOUT_SECONDS. This process's own (`LocalLockouts`), or a cluster's, kept in its
+    database so that a guesser gains nothing by going from node to node."""
+
+    def locked_for(self, address: str) -> float:
+        """Seconds the address must still wait (0 or less: it may try)."""
+        ...
+
+    def failed(self, address: str) -> int:
+        """Count a wrong password; the tries left before the pause (0: the pause began)."""
+        ...
+
+    def succeeded(self, address: str) -> None:
+        """The right password: the count starts again."""
+        ...
+
+
+class LocalLockouts:
+    """In memory, for one process. Called under PrivateRooms' lock."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._failures: OrderedDict[str, _Failures] = OrderedDict()
+
+    def locked_for(self, address: str) -> float:
+        failures = self._failures.get(address)
+        return failures.locked_until - self._clock() if failures is not None else 0.0
+
+    def failed(self, address: str) -> int:
+        failures = self._failures.pop(address, None) or _Failures()
+        failures.count += 1
+        self._failures[address] = failures
+        while len(self._failures) > MAX_TRACKED_ADDRESSES:
+            self._failures.popitem(last=False)
+        left = PASSWORD_FAILURES_BEFORE_LOCKOUT - failures.count
+        if left <= 0:
+            failures.count = 0
+            failures.locked_until = self._clock() + PASSWORD_LOCKOUT_SECONDS
+        return max(left, 0)
+
+    def succeeded(self, address: str) -> None:
+        self._failures.pop(address, None)
+
+
 class PrivateRooms:
     """Thread-safe: `enter` runs in worker threads, the rest on the event loop or the window's thread."""
 
@@ -135,18 +196,26 @@ class PrivateRooms:
         configured: Iterable[tuple[str, PasswordHash]] = (),
         clock: Callable[[], float] = time.monotonic,
         token_seconds: float = ROOM_TOKEN_SECONDS,
+        token_key: bytes | None = None,
+        lockouts: PasswordLockouts | None = None,
     ) -> None:
+        """`token_key`: a cluster's shared key (server/cluster/shared_state.py), so a token one
+        node gave opens the room's history on every node; its expiries then go by the wall clock,
+        the one clock the nodes share."""
         self._lock = threading.Lock()
         self.token_seconds = token_seconds  # how long a history token is good for
-        self._clock = clock
         self._file = data_dir / STORE_FILE if data_dir is not None else None
         self._saved: dict[str, PasswordHash] = self._load()
         # Rooms `lanchat serve --private-room` names: never written to the file.
         self._configured = dict(configured)
-        self._failures: OrderedDict[str, _Failures] = OrderedDict()
+        self.lockouts: PasswordLockouts = lockouts if lockouts is not None else LocalLockouts(clock)
         self._in_flight: dict[str, int] = {}  # address -> password checks running now
         # The tokens that open a room's HTTP side after its door: signed, never stored.
-        self.tokens = RoomTokens(token_seconds, clock)
+        self.tokens = (
+            RoomTokens(token_seconds, clock)
+            if token_key is None
+            else RoomTokens(token_seconds, time.time, key=token_key)
+        )
 
     # What the host decides --------------------------------------------------
 
@@ -160,12 +229,7 @@ class PrivateRooms:
 
     def set_password(self, room: str, password: str) -> None:
         """Make `room` private, or change its password (ValueError for a bad room or password)."""
-        try:
-            validate_room(room)
-        except Refused as refusal:
-            raise ValueError(refusal.detail) from None
-        if is_direct_room(room):
-            raise ValueError("a direct conversation is open to its two people only; it takes no password")
+        check_room_the_host_controls(room)
         hashed = hash_password(password)
         with self._lock:
             self._configured.pop(room, None)
@@ -179,6 +243,24 @@ class PrivateRooms:
             self._saved.pop(room, None)
             self.tokens.revoke_room(room)
             self._save()
+
+    def saved_hash(self, room: str) -> PasswordHash | None:
+        with self._lock:
+            return self._saved.get(room)
+
+    def adopt(self, saved: dict[str, PasswordHash], generations: dict[str, int]) -> set[str]:
+        """Hold the cluster's private rooms and token generations, as its database keeps them
+        (`lanchat admin` changed them); the rooms whose members must enter their password again:
+        made private, or given another password. Rooms that opened need nothing of their members."""
+        with self._lock:
+            before = self._saved
+            self._saved = dict(saved)
+            self.tokens.adopt_generations(generations)
+            return {
+                room
+                for room, hashed in saved.items()
+                if room not in self._configured and before.get(room) != hashed
+            }
 
     # What a client tries ----------------------------------------------------
 
@@ -210,15 +292,7 @@ class PrivateRooms:
         with self._lock:
             self._refuse_if_locked(key)  # another try from this address may have locked it meanwhile
             if not ok:
-                failures = self._failures.pop(key, None) or _Failures()
-                failures.count += 1
-                self._failures[key] = failures
-                while len(self._failures) > MAX_TRACKED_ADDRESSES:
-                    self._failures.popitem(last=False)
-                left = PASSWORD_FAILURES_BEFORE_LOCKOUT - failures.count
-                if left <= 0:
-                    failures.count = 0
-                    failures.locked_until = self._clock() + PASSWORD_LOCKOUT_SECONDS
+                left = self.lockouts.failed(key)
                 log.info("wrong password for %r from %s", room, address)
                 raise Refused(
                     ErrorCode.PASSWORD_WRONG,
@@ -226,7 +300,7 @@ class PrivateRooms:
                     + (f" {left} more tries before a pause." if left > 0 else " Too many tries: wait."),
                     tries_left=max(left, 0),
                 )
-            self._failures.pop(key, None)
+            self.lockouts.succeeded(key)
         return self.tokens.issue(room)
 
     def enter_with_token(self, room: str, token: str) -> str:
@@ -249,10 +323,7 @@ class PrivateRooms:
         return self.tokens.opens(token, room)
 
     def _refuse_if_locked(self, key: str) -> None:
-        failures = self._failures.get(key)
-        if failures is None:
-            return
-        wait = failures.locked_until - self._clock()
+        wait = self.lockouts.locked_for(key)
         if wait > 0:
             raise Refused(
                 ErrorCode.PASSWORD_LOCKED,

@@ -55,10 +55,14 @@ class RoomTokens:
     """Thread-safe enough for its callers: issuing and checking touch no shared table but the
     revocations, whose dict operations are atomic."""
 
-    def __init__(self, token_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, token_seconds: float, clock: Callable[[], float] = time.monotonic, key: bytes | None = None
+    ) -> None:
+        """`key`: the cluster's shared one (every node then opens the tokens of every other; give
+        them a wall `clock` too, since expiries then cross machines); None makes one for this process."""
         self.token_seconds = token_seconds
         self._clock = clock
-        self._key = secrets.token_bytes(32)
+        self._key = key if key is not None else secrets.token_bytes(32)
         self._generations: dict[bytes, int] = {}  # room digest -> times its tokens were revoked
         self._revoked: dict[bytes, float] = {}  # grant -> when its token would expire anyway
         self._bound: OrderedDict[bytes, tuple[str, float]] = OrderedDict()  # grant -> identity, expiry
@@ -91,6 +95,10 @@ class RoomTokens:
         """Every token of `room` issued so far stops opening it (a new password, an open room)."""
         key = room_key(room)
         self._generations[key] = self._generations.get(key, 0) + 1
+
+    def adopt_generations(self, generations: dict[str, int]) -> None:
+        """Each room's generation as the cluster's database keeps it (rooms not named: 0)."""
+        self._generations = {room_key(room): generation for room, generation in generations.items()}
 
     def bind(self, grants: Iterable[bytes], identity: str) -> None:
         """These grants were given to `identity`'s connection: banning it revokes them."""

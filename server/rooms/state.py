@@ -29,9 +29,9 @@ class Sequencer(Protocol):
     """Keeps each room's deliveries in position order when other processes write to the same
     history (the nodes of a cluster: server/cluster). A single host has none."""
 
-    def reach(self, room: str, position: int) -> None:
-        """This node stored `position` and delivers it right after this call: deliver first what
-        other nodes stored before it."""
+    def reach(self, room: str, position: int) -> bool:
+        """`position` is about to be delivered: deliver first what other nodes stored before it.
+        False when it went out already (read from the tables: another process stored it)."""
 
     def caught_up(self, room: str) -> int:
         """Deliver to the room's members here everything stored so far; the room's position, up to

@@ -12,7 +12,7 @@ from server.protocol.refusals import Refused
 from server.storage.disk import DiskNearlyFull
 from server.storage.history import StorageFailed
 
-__all__ = ["refusing_storage_errors"]
+__all__ = ["database_away", "refusing_storage_errors"]
 
 log = logging.getLogger("lanchat.chat")
 
@@ -40,3 +40,11 @@ def refusing_storage_errors(what: str, room: str, pin: dict[str, object]) -> Ite
             else f"The server could not store the {what}. Try again.",
             **pin,
         ) from exc
+
+
+def database_away() -> Refused:
+    """A cluster node's door could not reach its database (its lockouts, its room counts), so it
+    lets nobody in uncounted; the client retries."""
+    return Refused(
+        ErrorCode.STORAGE_FAILED, "The server cannot reach its database just now; try again in a moment."
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import ipaddress
 import os
 import signal
 import sys
@@ -25,7 +27,14 @@ from server.storage.engines import open_history
 from server.storage.history import StorageFailed
 from server.storage.private_files import keep_this_process_private
 
-__all__ = ["DATABASE_URL_ENV", "ROOM_PASSWORD_ENV", "add_serve_arguments", "config_from_args", "serve"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "ROOM_PASSWORD_ENV",
+    "add_serve_arguments",
+    "cluster_database",
+    "config_from_args",
+    "serve",
+]
 
 # Where `--private-room NAME` takes its password: never the command line, which `ps` shows everyone.
 ROOM_PASSWORD_ENV = "LANCHAT_ROOM_PASSWORD"
@@ -105,6 +114,17 @@ def _add_listening_arguments(parser: argparse.ArgumentParser, defaults: ServerCo
         " private rooms and direct conversations still need https (default: off)",
     )
     parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=proxy_address,
+        metavar="ADDRESS",
+        help="a reverse proxy in front of this server (an address, or a network like 10.0.0.0/24),"
+        " repeatable: a connection from it is the client its X-Forwarded-For header names, so bans,"
+        " lockouts and limits per address see the real client (default: none; every address is the"
+        " client)",
+    )
+    parser.add_argument(
         "--ping-interval",
         type=float,
         default=defaults.ping_interval,
@@ -128,6 +148,15 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, defaults: ServerConf
         metavar="URL",
         help="keep the history in this PostgreSQL database (postgresql://user@host:port/name), which"
         f" several servers may share; also {DATABASE_URL_ENV} (default: the SQLite file in --data)",
+    )
+    parser.add_argument(
+        "--files-dir",
+        type=Path,
+        default=defaults.files_dir,
+        metavar="DIR",
+        help="keep the files people send in this folder, which a cluster's servers share (a network"
+        " mount every node has); with --database their records are in the database (default: files/"
+        " in --data)",
     )
     parser.add_argument(
         "--max-history-mib",
@@ -201,6 +230,14 @@ def _add_timing_arguments(parser: argparse.ArgumentParser, defaults: ServerConfi
     )
 
 
+def proxy_address(value: str) -> str:
+    """An IP address or network (`10.0.0.0/24`), as uvicorn's forwarded_allow_ips takes it."""
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an IP address or network, not {value!r}") from None
+
+
 def non_negative_hours(value: str) -> float:
     hours = float(value)
     if not 0 <= hours <= MAX_EDIT_WINDOW_HOURS:  # NaN fails both
@@ -251,6 +288,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         if not is_postgres_url(database):
             raise ValueError("--database takes a postgresql:// address")
         given["database_url"] = database
+    if args.files_dir is not None:
+        given["files_dir"] = args.files_dir
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ValueError("--tls-cert and --tls-key go together: give both or neither")
     return replace(
@@ -284,6 +323,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         browse=args.browse,
         known_hosts=tuple(args.known_host),
         allowed_hosts=tuple(args.allow_host),
+        trusted_proxies=tuple(args.trusted_proxy),
         private_rooms=tuple(private_room(value) for value in args.private_room),
         **given,
     )
@@ -354,3 +394,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def cluster_database(given: str | None, command: str, flag: str) -> tuple[str | None, int]:
+    """For `lanchat migrate` and `lanchat admin`: the cluster's database URL (`flag`, else
+    LANCHAT_DATABASE_URL) and 0, or None and the exit code, the reason printed."""
+    url = given or os.environ.get(DATABASE_URL_ENV)
+    if not url or not is_postgres_url(url):
+        print(f"lanchat: {command} needs {flag} postgresql://... (or {DATABASE_URL_ENV})", file=sys.stderr)
+        return None, 2
+    if importlib.util.find_spec("psycopg") is None:
+        print("lanchat: PostgreSQL needs psycopg: pip install 'lanchat[postgres]'", file=sys.stderr)
+        return None, 1
+    return url, 0

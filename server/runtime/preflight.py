@@ -38,7 +38,7 @@ def check_data_folder(config: ServerConfig) -> None:
         )
     for database, what in (
         (folder / SqliteHistoryStore.FILENAME, "history"),
-        (folder / FILES_DIR / DB_FILE, "files index"),
+        ((config.files_dir or folder / FILES_DIR) / DB_FILE, "files index"),
     ):
         _check_database(database, what)
     _check_private_rooms(folder / STORE_FILE)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import uvicorn
 
+    from server.tls.pins import PinStore
     from server.web.app import LanchatApp
 
 __all__ = ["HostingListener", "PortTakenError", "ServerStartError", "ServerThread", "uvicorn_config"]
@@ -77,10 +78,11 @@ def uvicorn_config(
         # Chat frames are small: compressing them costs CPU and a zlib context per
         # connection for little gain on a LAN.
         ws_per_message_deflate=False,
-        # Peers connect directly, never through a reverse proxy: trusting X-Forwarded-*
-        # would let a local page spoof its address, and the middleware costs every
-        # idle member a frame on its stack.
-        proxy_headers=False,
+        # Peers connect directly: trusting X-Forwarded-* from anyone would let a local page spoof
+        # its address, and the middleware costs every idle member a frame on its stack. Only a
+        # cluster's node behind a proxy it names (--trusted-proxy) reads them, from that proxy.
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=list(config.trusted_proxies) or None,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     install_client_fault_filter()  # after the Config: making one configures uvicorn's loggers
@@ -152,8 +154,10 @@ class ServerThread:
     """A uvicorn server on its own thread. Off the main thread uvicorn installs no signal handlers,
     so whoever owns the main thread decides when to stop."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, pins: PinStore | None = None) -> None:
         self.config = config
+        # The window's trusted hosts (its gateway's store), for the prober: see Discovery.pins.
+        self.pins = pins
         self._server: uvicorn.Server | None = None
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -242,6 +246,7 @@ class ServerThread:
             identity = serving_identity(self.config)
             app = create_app(self.config)
             app.state.tls = identity
+            app.discovery.pins = self.pins
             server = uvicorn.Server(uvicorn_config(app, self.config, lifespan="on"))
             with self._stop_lock:
                 if self._stop_requested:

@@ -26,7 +26,7 @@ from server.storage.history import StorageFailed, StoredMessage, message_size
 from server.storage.postgres_history import PostgresHistoryStore, lexemes
 from server.storage.sqlite_history import SqliteHistoryStore
 
-__all__ = ["Copied", "MigrationRefused", "migrate"]
+__all__ = ["Connection", "Copied", "MigrationRefused", "Step", "migrate"]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -51,8 +51,15 @@ class Copied:
         return f"{self.count:>8}  {self.what}"
 
 
-def migrate(data_dir: Path, database_url: str) -> list[Copied]:
-    """Copy what `data_dir` keeps into the database at `database_url`; what was copied."""
+# A step copies one part of the data folder (its history file open read-only) into the database,
+# inside the migration's transaction.
+Step = Callable[[Path, sqlite3.Connection, Connection], list[Copied]]
+
+
+def migrate(data_dir: Path, database_url: str, more_steps: tuple[Step, ...] = ()) -> list[Copied]:
+    """Copy what `data_dir` keeps into the database at `database_url`; what was copied. The
+    history is this module's; `more_steps` copy the parts that packages above storage own (the
+    rooms' bans and passwords: server/cluster/moving_in.py), in the same transaction."""
     if not (data_dir / SqliteHistoryStore.FILENAME).is_file():
         raise MigrationRefused(f"{data_dir} holds no lanchat history ({SqliteHistoryStore.FILENAME})")
     # Opening each store brings its schema to this lanchat's version: an older data folder is
@@ -62,14 +69,14 @@ def migrate(data_dir: Path, database_url: str) -> list[Copied]:
     try:
         PostgresHistoryStore(database_url, data_dir).close()
         with psycopg.connect(database_url) as target, target.transaction():
-            return [copied for step in _STEPS for copied in step(source, target)]
+            return [copied for step in (_history, *more_steps) for copied in step(data_dir, source, target)]
     except psycopg.Error as exc:
         raise StorageFailed(f"{describe_database(database_url)}: {exc}") from exc
     finally:
         source.close()
 
 
-def _history(db: sqlite3.Connection, target: Connection) -> list[Copied]:
+def _history(data_dir: Path, db: sqlite3.Connection, target: Connection) -> list[Copied]:
     # A room's newest message is never dropped, so every room with a position has messages.
     rooms = [room for (room,) in db.execute("SELECT DISTINCT room FROM messages ORDER BY room")]
     positions = dict(db.execute("SELECT room, last FROM room_positions"))
@@ -124,6 +131,3 @@ def _copy_room(db: sqlite3.Connection, target: Connection, room: str, position: 
         (room, last, first_id, last_id, count, size),
     )
     return count
-
-
-_STEPS: tuple[Callable[[sqlite3.Connection, Connection], list[Copied]], ...] = (_history,)

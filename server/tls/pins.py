@@ -49,10 +49,12 @@ class Trusted:
 
 @dataclass(frozen=True, slots=True)
 class Changed:
-    """The host presented another key than the one expected (pinned, or named by a link)."""
+    """The host presented another key than the one expected: pinned, or (`from_link`, a first
+    contact) named by a join link."""
 
     expected: bytes
     presented: bytes
+    from_link: bool = False
     kind: Literal["changed"] = "changed"
 
 
@@ -133,7 +135,7 @@ class PinStore:
                     return Trusted(pin, first_contact=False)
                 return Changed(pin.fingerprint, presented)
             if expected is not None and expected != presented:
-                return Changed(expected, presented)
+                return Changed(expected, presented, from_link=True)
             pin = Pin(presented, _now())
             self._pins[key] = pin
             self._save()

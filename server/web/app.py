@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,8 +19,11 @@ from server import __version__
 from server.config import ServerConfig, default_ui_dir
 from server.peers.discovery import Discovery
 from server.peers.doctor import DOCTOR_HEADER
+from server.protocol.codes import ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
+from server.protocol.refusals import Refused, http_status
 from server.rooms.service import ChatRooms
+from server.storage.history import StorageFailed
 from server.web.banned_address import BannedAddressMiddleware
 from server.web.client_limits import ClientConnections
 from server.web.cors import LocalNetworkCORS
@@ -83,7 +87,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
     state = WebState(
         config,
         HostPolicy.of([*machine_names(), *config.allowed_hosts]),
-        ClientConnections(),
+        ClientConnections(config.trusted_proxies),
         Discovery(),
     )
     # No /docs, /redoc or /openapi.json: while hosting they are reachable from the whole network,
@@ -100,6 +104,7 @@ def create_app(config: ServerConfig) -> LanchatApp:
     # Announced in the TXT record, so whoever finds this host pins its key from the first byte.
     state.discovery.own_fingerprint = lambda: None if state.tls is None else state.tls.fingerprint
     add_browser_middleware(api)
+    api.add_exception_handler(StorageFailed, storage_failed_answer)
     for area in (health, identity, peers, doctor, rooms, history, search):
         api.include_router(area.router)
     api.include_router(files_router(state.hosts))
@@ -114,6 +119,14 @@ def create_app(config: ServerConfig) -> LanchatApp:
     asgi = BannedAddressMiddleware(asgi, state)
     asgi = TrustedHostMiddleware(asgi, state.hosts)
     return LanchatApp(api, state, asgi)
+
+
+async def storage_failed_answer(request: Request, exc: Exception) -> JSONResponse:
+    """A request the database could not answer (a cluster's PostgreSQL away): `storage_failed`,
+    which clients try again (tus retries a 5xx), rather than a bare 500 and a traceback."""
+    refusal = Refused(ErrorCode.STORAGE_FAILED, f"The host could not reach its storage: {exc}")
+    body = {"detail": {"code": refusal.code, "detail": refusal.detail}}
+    return JSONResponse(body, status_code=http_status(refusal.code))
 
 
 def add_browser_middleware(api: FastAPI) -> None:

@@ -9,6 +9,10 @@ Two counts, because a refusal must be one the client understands:
   get an error frame and close code 4029, which the UI can show.
 The room socket cap is below the connection cap, so a client opening sockets sees the error frame.
 
+A reverse proxy the host names (`--trusted-proxy`, nginx in front of a cluster's nodes) carries
+everyone's connections: it is not capped here (nginx's `limit_conn` caps each client, for every
+node at once: docs/cluster.md), and the app sees the client it forwards for.
+
 Loopback is this machine: the window (one socket per joined room plus API calls), browser tabs,
 other lanchat windows. It gets larger caps than an address on the network, which is one machine
 of one person.
@@ -17,12 +21,13 @@ of one person.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from server.addresses import is_local_client
+from server.addresses import ip_of, is_local_client
 from server.policy import (
     MAX_CONNECTIONS_PER_ADDRESS,
     MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS,
@@ -45,7 +50,8 @@ def room_socket_cap(address: str | None) -> int:
 class ClientConnections:
     """Open connections and room sockets per client address, shared by every listener of one app."""
 
-    def __init__(self) -> None:
+    def __init__(self, trusted_proxies: tuple[str, ...] = ()) -> None:
+        self._proxies = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
         # Transports, not a counter: a connection upgraded to a WebSocket is handed to uvicorn's
         # WebSocket protocol and its end is never reported back to the HTTP protocol that counted
         # it. A closed transport says so (`is_closing`), so closed ones are swept when counting.
@@ -70,12 +76,16 @@ class ClientConnections:
         if key in held:  # counted already, by the front door: the same connection
             held[key] = transport
             return True
-        if len(held) >= connection_cap(address):
+        if len(held) >= connection_cap(address) and not self.is_trusted_proxy(address):
             _drop_closed(held)
             if len(held) >= connection_cap(address):
                 return False
         held[key] = transport
         return True
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        ip = ip_of(address)
+        return ip is not None and any(ip in network for network in self._proxies)
 
     def release(self, address: str | None, transport: asyncio.BaseTransport) -> None:
         held = self._transports.get(address)

@@ -290,8 +290,13 @@ async def _settled(files: FileStore, upload: StoredUpload) -> StoredUpload | Non
     """The upload once a running PATCH settled (a silent one is asked to end now): that PATCH may
     have finished it, or failed it (None)."""
     await files.writer(upload)  # loads its offset (after a restart, by hashing the part file)
-    async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
-        pass
+    try:
+        async with files.exclusive(upload, UPLOAD_LOCK_WAIT_SECONDS):
+            pass
+    except UploadRefused as refusal:
+        if refusal.code not in (ErrorCode.OFFSET_MISMATCH, ErrorCode.UPLOAD_NOT_FOUND):
+            raise
+        # Another node of a cluster finished or removed it meanwhile: its row says which.
     return files.upload(upload.id)
 
 

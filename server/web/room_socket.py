@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass
 
 from starlette.routing import WebSocketRoute
@@ -19,7 +20,9 @@ from server.protocol.codes import ErrorCode
 from server.protocol.refusals import Refused, close_code, error_frame
 from server.rooms.service import ChatRooms
 from server.rooms.state import Session
+from server.rooms.storing import database_away
 from server.rooms.validation import validate_after, validate_room, validate_sender, validate_version
+from server.storage.history import StorageFailed
 from server.web.client_limits import room_socket_cap
 from server.web.host_header import HostPolicy
 from server.web.origin import validate_origin
@@ -29,6 +32,8 @@ from server.web.state import web_state
 from server.web.transport import in_clear
 
 __all__ = ["ROOM_SOCKET_PATH", "room_socket", "room_socket_route"]
+
+log = logging.getLogger("lanchat.rooms")
 
 ROOM_SOCKET_PATH = "/ws/{room:path}"  # the seed's /ws/{room}
 
@@ -101,6 +106,11 @@ async def room_socket(websocket: WebSocket) -> None:
                 rooms.admit_direct(room, door.hello[0])
         except Refused as refusal:
             await refuse(websocket, refusal)
+            return
+        except StorageFailed as exc:
+            # A cluster's database away (its lockouts, its room counts): nobody gets in uncounted.
+            log.error("refusing a member of %r: %s", room, exc)
+            await refuse(websocket, database_away())
             return
         except WebSocketDisconnect:
             return

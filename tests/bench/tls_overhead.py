@@ -214,11 +214,11 @@ def upload(base: str, file: Path, sha256: str, tls: bool) -> tuple[float, str]:
     return lanchat_upload(base, file, sha256, "b.bin", client=client)
 
 
-async def attach(port: int, upload_id: str) -> str:
+async def attach(address: str, port: int, upload_id: str) -> str:
     """Post the upload in room bench; the download path of its attachment."""
     import websockets
 
-    async with websockets.connect(f"ws://{HOST}:{port}/ws/bench?v=2&name=bench") as ws:
+    async with websockets.connect(f"ws://{address}:{port}/ws/bench?v=2&name=bench") as ws:
         await ws.send(
             json.dumps({"type": "message", "sender": "bench", "text": "", "attachments": [upload_id]})
         )
@@ -235,13 +235,15 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def files(server: ServeProcess, workdir: Path, plan: Plan) -> dict[str, dict[str, list[float]]]:
-    """MiB/s of each transfer ("upload", "download"), the server's CPU seconds per GiB moved
-    ("upload CPU", "download CPU"): steadier than throughput on a busy machine, and curl's
-    ("download curl CPU": TLS costs the client as much as the server)."""
-    assert server.process is not None
-    host = psutil.Process(server.process.pid)
-    bases = {PLAIN: f"http://{HOST}:{server.port}", TLS: f"https://{HOST}:{server.port}"}
+def files(
+    address: str, port: int, server_pid: int, workdir: Path, plan: Plan
+) -> dict[str, dict[str, list[float]]]:
+    """MiB/s of each transfer ("upload", "download") with the server at address:port, the
+    server's CPU seconds per GiB moved ("upload CPU", "download CPU"): steadier than throughput on
+    a busy machine, and curl's ("download curl CPU": TLS costs the client as much as the server).
+    tls_over_link.py runs this from another network namespace, across a shaped link."""
+    host = psutil.Process(server_pid)
+    bases = {PLAIN: f"http://{address}:{port}", TLS: f"https://{address}:{port}"}
     kinds = ("upload", "download", "upload CPU", "download CPU", "download curl CPU")
     results: dict[str, dict[str, list[float]]] = {kind: {PLAIN: [], TLS: []} for kind in kinds}
     gib = plan.file_mib / 1024
@@ -255,7 +257,7 @@ def files(server: ServeProcess, workdir: Path, plan: Plan) -> dict[str, dict[str
             results["upload CPU"][transport].append((cpu_of(host) - before) / gib)
             results["upload"][transport].append(speed / MIB)
             if not download:
-                download = asyncio.run(attach(server.port, upload_id))
+                download = asyncio.run(attach(address, port, upload_id))
             source.unlink()
         for transport in (PLAIN, TLS) if run % 2 == 0 else (TLS, PLAIN):
             insecure = ["-k"] if transport == TLS else []
@@ -318,17 +320,7 @@ def report(
             f"{f'fan-out {members}, CPU us/delivery':28} {least_plain:12.2f} {least_tls:12.2f}"
             f" {least_tls / least_plain:9.2f}x"
         )
-    for kind in ("upload", "download"):
-        best_plain, best_tls = max(transfers[kind][PLAIN]), max(transfers[kind][TLS])
-        label = f"{kind}, MiB/s ({plan.file_mib} MiB)"
-        print(f"{label:28} {best_plain:12,.0f} {best_tls:12,.0f} {best_tls / best_plain:9.2f}x")
-        least_plain, least_tls = min(transfers[f"{kind} CPU"][PLAIN]), min(transfers[f"{kind} CPU"][TLS])
-        label = f"{kind}, server CPU s/GiB"
-        print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
-    client = transfers["download curl CPU"]
-    least_plain, least_tls = min(client[PLAIN]), min(client[TLS])
-    label = "download, curl CPU s/GiB"
-    print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
+    report_files(transfers, plan.file_mib)
     print(f"{'download, records alone':28} {'':12} {records[1]:12.2f}  CPU s/GiB, {records[0]}")
     print(
         f"{'KiB per idle connection':28} {memory[PLAIN]:12.1f} {memory[TLS]:12.1f}"
@@ -338,6 +330,21 @@ def report(
         "fan-out: best burst of each (deliveries/s), least CPU per delivery; files: best of"
         f" {plan.file_runs} curl runs; memory: {plan.idle} idle seed connections, fresh server each"
     )
+
+
+def report_files(transfers: dict[str, dict[str, list[float]]], file_mib: int) -> None:
+    """The rows of `files()`: best speed of the runs, least CPU per GiB, TLS/plain."""
+    for kind in ("upload", "download"):
+        best_plain, best_tls = max(transfers[kind][PLAIN]), max(transfers[kind][TLS])
+        label = f"{kind}, MiB/s ({file_mib} MiB)"
+        print(f"{label:28} {best_plain:12,.0f} {best_tls:12,.0f} {best_tls / best_plain:9.2f}x")
+        least_plain, least_tls = min(transfers[f"{kind} CPU"][PLAIN]), min(transfers[f"{kind} CPU"][TLS])
+        label = f"{kind}, server CPU s/GiB"
+        print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
+    client = transfers["download curl CPU"]
+    least_plain, least_tls = min(client[PLAIN]), min(client[TLS])
+    label = "download, curl CPU s/GiB"
+    print(f"{label:28} {least_plain:12.2f} {least_tls:12.2f} {least_tls / least_plain:9.2f}x")
 
 
 @contextmanager
@@ -356,7 +363,8 @@ async def measure(workdir: Path, plan: Plan) -> None:
         fanout = await fan_out(server.port, psutil.Process(server.process.pid), plan)
     with lanchat(workdir / "files") as server:
         print("files, one server, curl over http and https:", flush=True)
-        transfers = await asyncio.to_thread(files, server, workdir, plan)
+        assert server.process is not None
+        transfers = await asyncio.to_thread(files, HOST, server.port, server.process.pid, workdir, plan)
     print(f"memory, {plan.idle} idle connections:", flush=True)
     memory = {
         PLAIN: await idle_memory(workdir, plan.idle, False),

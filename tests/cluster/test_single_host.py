@@ -1,5 +1,5 @@
 """A single host on SQLite (the default) runs nothing of the cluster: its app starts and serves a
-room without importing server.cluster or psycopg, and its rooms have no sequencer."""
+room without importing the cluster's node or psycopg, and its rooms have no sequencer."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ with TestClient(app) as client:
         "text": text,
         "sequencer": rooms.sequencer is not None,
         "elsewhere": rooms.manager.elsewhere is not None,
-        "loaded": sorted({"server.cluster", "psycopg"} & set(sys.modules)),
+        "loaded": sorted({"server.cluster.node", "psycopg"} & set(sys.modules)),
     }))
 """
 

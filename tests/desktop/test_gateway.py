@@ -142,7 +142,11 @@ def test_another_identity_at_the_same_address_is_stopped_and_hears_nothing(serve
         "problem": "identity_changed",
         "old_code": trusted_code,
         "new_code": impostor_code,
+        "expected_from": "pin",
     }
+    # With a pin, a join link naming yet another key changes nothing: the pin is what is compared.
+    linked = gateway.open(impostor.host, fingerprint_from_link(identity_of(impostor)["fingerprint"]))
+    assert linked["expected_from"] == "pin"  # type: ignore[typeddict-item]
     # The page, not told yet, goes on through the gateway: its connection ends before a byte of
     # its reaches the host, and nothing comes back.
     url = f"ws://{via}/ws/lobby?v=2&name=Anna"
@@ -169,12 +173,21 @@ def test_another_identity_at_the_same_address_is_stopped_and_hears_nothing(serve
     assert httpx.get(f"http://{via}/api/rooms", timeout=10).status_code == 200
 
 
-def test_a_join_links_fingerprint_refuses_another_key_at_first_contact(serve_process, gateway, tmp_path):
+def test_a_join_links_fingerprint_refuses_another_key_at_first_contact_and_is_named_the_links(
+    serve_process, gateway, tmp_path
+):
     host = serve_process()
     other = serve_process(data_dir=tmp_path / "other")
     expected = fingerprint_from_link(identity_of(other)["fingerprint"])
     answer = gateway.open(host.host, expected)
-    assert answer["problem"] == "identity_changed"  # type: ignore[typeddict-item]
+    assert answer == {
+        "problem": "identity_changed",
+        "old_code": identity_of(other)["safety_code"],
+        "new_code": identity_of(host)["safety_code"],
+        "expected_from": "link",  # no earlier visit: the stop screen says "in the link"
+    }
+    changed = gateway.changed(host.host)
+    assert changed is not None and changed.problem()["expected_from"] == "link"
     assert gateway.pins.get(host.host) is None
     linked = gateway.open(host.host, fingerprint_from_link(identity_of(host)["fingerprint"]))
     assert linked["first_contact"]  # type: ignore[typeddict-item]
@@ -329,6 +342,7 @@ def test_a_new_host_identity_is_served_at_once_the_old_one_kept_aside_and_a_wind
             "problem": "identity_changed",
             "old_code": old_code,
             "new_code": made["safety_code"],
+            "expected_from": "pin",
         }
     finally:
         server.stop()

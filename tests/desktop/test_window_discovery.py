@@ -8,16 +8,21 @@ inside its own namespace, as only this machine may read it.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import time
+from pathlib import Path
 
 import pytest
 
-from server.tls.safety_code import fingerprint_in_link
+from server.tls.pins import PinStore
+from server.tls.safety_code import fingerprint_in_link, safety_code
 from tests.support.app_process import AppProcess, app_environment
 from tests.support.netns import chat, fetch_json, in_namespace, network, wait_for
 from tests.support.ports import free_port
+from tests.support.screenshots import keep_for_review, screen_shot, virtual_screen
 from tests.support.server_process import ServeProcess
-from tests.support.tls_hosts import host_fingerprint
+from tests.support.tls_hosts import host_fingerprint, identity_in
 
 pytestmark = [pytest.mark.window, pytest.mark.process, pytest.mark.netns]
 
@@ -196,3 +201,78 @@ def test_renaming_re_announces_switching_off_withdraws_and_quitting_says_goodbye
     window.command("close")
     assert window.wait_exit(10) == 0
     wait_for(lambda: "Renamed" not in peer_lists(peer_ns, peer), GONE_WITHIN, "goodbye on quitting")
+
+
+def test_a_remembered_host_presenting_another_key_than_the_window_pinned_is_listed_as_changed_and_stops_there(
+    namespaces, processes, tmp_path
+):
+    window_ns, peer_ns = namespaces
+    address = f"{PEER_ADDRESS}:{REMEMBERED_PORT}"
+    # The window trusted this address before, when another key answered there.
+    trusted_before = identity_in(tmp_path / "the-key-trusted-before").fingerprint
+    data = tmp_path / "window" / "data"
+    data.mkdir(parents=True)
+    PinStore(data).trust(address, trusted_before, verified=False)
+    host = serve(tmp_path, peer_ns, "remembered", port=REMEMBERED_PORT)  # announces nothing
+    processes.append(host)
+    chat(peer_ns, "127.0.0.1", host.port, "attic", "only for the real host")
+    host_code = safety_code(host_fingerprint(host.data_dir))
+    shots = Path(os.environ.get("LANCHAT_SHOTS", "/tmp/shots/gateway"))
+
+    def shot(name: str) -> None:
+        window.js_async(
+            "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+        )
+        time.sleep(0.5)
+        shots.mkdir(parents=True, exist_ok=True)
+        keep_for_review(screen_shot(display, name), shots)
+
+    with virtual_screen(1100, 760) as display:
+        config = tmp_path / "window" / "config"
+        config.mkdir(parents=True)
+        settings = {"name": "Window user", "recent": [{"host": address, "room": "attic"}]}
+        (config / "settings.json").write_text(json.dumps(settings))
+        env = app_environment(tmp_path, LANCHAT_DISCOVERY="on", DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        window = AppProcess(data, config, env, prefix=("ip", "netns", "exec", window_ns)).start()
+        processes.append(window)
+
+        # The prober holds it to the window's pin: listed as changed, with no rooms offered.
+        def listed_changed():
+            hosts = {f"{h['address']}:{h['port']}": h for h in window_lists(window)["hosts"]}
+            entry = hosts.get(address)
+            return entry if entry and entry["identity_changed"] else None
+
+        entry = wait_for(listed_changed, FOUND_WITHIN, "the window lists the host as changed")
+        assert (entry["rooms"], entry["presented_safety_code"]) == ([], host_code)
+        changed = "document.querySelector('[data-testid=discovered-changed]')"
+        wait_for(lambda: window.js(f"Boolean({changed})"), FOUND_WITHIN, "the join screen marks it")
+        assert "Identity changed" in window.js(f"{changed}.innerText")
+        # Its one button is the check: no room of whoever answered is offered.
+        assert window.js(f"{changed}.closest('li').querySelectorAll('button').length") == 1
+        window.js(f"{changed}.scrollIntoView({{block: 'center'}})")
+        shot("discovered-identity-changed-en")
+        window.js(
+            "(() => { const s = document.querySelector('header select');"
+            " s.value = 'ru'; s.dispatchEvent(new Event('change')); return true })()"
+        )
+        wait_for(
+            lambda: "Подлинность изменилась" in window.js(f"{changed}.innerText"), 5, "the mark in Russian"
+        )
+        shot("discovered-identity-changed-ru")
+
+        # Going on to it is the window's check: the stop, with the code trusted before and the new one.
+        window.js("document.querySelector('[data-testid=discovered-changed-check]').click()")
+        stop = "document.querySelector('[data-testid=host-identity-stop]')"
+        wait_for(lambda: window.js(f"Boolean({stop})"), FOUND_WITHIN, "the identity-changed stop")
+        old = window.js("document.querySelector('[data-testid=host-identity-old-code]').textContent.trim()")
+        new = window.js("document.querySelector('[data-testid=host-identity-new-code]').textContent.trim()")
+        assert (old, new) == (safety_code(trusted_before), host_code)
+        label = window.js(
+            "document.querySelector('[data-testid=host-identity-old-label]').textContent.trim()"
+        )
+        assert label == "Код безопасности, которому вы доверяли"
+        shot("discovered-identity-changed-stop-ru")
+        # Nothing was asked of it beyond the handshakes: no member joined, the pin is unchanged.
+        assert PinStore(data).get(address).fingerprint == trusted_before  # type: ignore[union-attr]
+        members = fetch_json(peer_ns, f"http://127.0.0.1:{host.port}/api/rooms")["rooms"]
+        assert [room["members"] for room in members] == [0]

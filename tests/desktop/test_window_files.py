@@ -132,7 +132,7 @@ def test_an_upload_cut_by_the_window_crashing_continues_after_the_app_restarts(l
 
     second = launch_app(data_dir=data, config_dir=config)
     second.js(UI_HELPERS)
-    wait_connected(second, 20)
+    wait_connected(second, 45)  # a second Qt WebEngine start, on a machine that may be busy
     wait_for_js(
         second,
         "document.querySelector('[data-testid=\"upload-interrupted\"]')?.textContent.includes('big.bin')",

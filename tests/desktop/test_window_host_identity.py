@@ -132,7 +132,7 @@ def test_the_window_joins_another_host_by_link_and_address_and_stops_when_its_id
         shot(app, display, "gateway-trusted-again-ru")
 
 
-def test_the_host_panel_shows_this_hosts_code_and_links_with_its_fingerprint_and_settings_make_a_new_one(
+def test_the_hosting_section_shows_this_hosts_code_links_with_its_fingerprint_and_makes_a_new_one_beside_it(
     launch_app,
 ):
     require_built_ui()
@@ -141,6 +141,23 @@ def test_the_host_panel_shows_this_hosts_code_and_links_with_its_fingerprint_and
         app = launch_app(env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
         app.js(UI_HELPERS)
         wait_for_js(app, f"{by_testid('host-panel')} !== null", timeout=60)
+        # The control sits in the Hosting section, under this host's code, and no longer in Settings.
+        app.js(f"{by_testid('hosting-toggle')}.click()")
+        wait_for_js(
+            app,
+            f"{by_testid('hosting-section')}.querySelector("
+            '\'[data-testid="own-safety-code"] [data-testid="new-host-identity-ask"]\') !== null',
+        )
+        controls = "document.querySelectorAll('[data-testid=\"new-host-identity\"]')"
+        assert app.js(f"{controls}.length") == 1
+        assert app.js(f"{by_testid('settings-panel')}.contains({controls}[0])") is False
+        ask = f"{by_testid('new-host-identity-ask')}.textContent.trim()"
+        assert app.js(ask) == "Make a new host identity"
+        shot(app, display, "hosting-section-new-identity-en")
+        set_language(app, "ru")
+        wait_for_js(app, f"{ask} === 'Создать новую подлинность хоста'")
+        shot(app, display, "hosting-section-new-identity-ru")
+        set_language(app, "en")
         type_into(app, "#host-port", str(free_port("0.0.0.0")))
         assert app.js("window.__ui.click('Host')")
         own = f"http://127.0.0.1:{app.port}/api/identity"
@@ -154,7 +171,7 @@ def test_the_host_panel_shows_this_hosts_code_and_links_with_its_fingerprint_and
         set_language(app, "ru")
         app.js(f"{by_testid('new-host-identity-ask')}.click()")
         wait_for_js(app, f"{by_testid('new-host-identity-confirm')} !== null")
-        app.js(f"{by_testid('new-host-identity-confirm')}.scrollIntoView()")
+        app.js(f"{by_testid('new-host-identity')}.scrollIntoView({{block: 'center'}})")
         shot(app, display, "gateway-new-identity-warning-ru")
         app.js(f"{by_testid('new-host-identity-confirm')}.click()")
         wait_for_js(app, f"{by_testid('new-host-identity-done')} !== null")
@@ -167,3 +184,39 @@ def test_the_host_panel_shows_this_hosts_code_and_links_with_its_fingerprint_and
         )
         shot(app, display, "gateway-new-identity-done-ru")
         app.api("stop_hosting")
+
+
+def test_a_join_link_naming_another_key_stops_at_first_contact_with_the_links_code_so_named(
+    launch_app, serve_process, tmp_path
+):
+    from server.tls.safety_code import fingerprint_in_link, safety_code
+    from tests.support.tls_hosts import identity_in
+
+    require_built_ui()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    host = serve_process(data_dir=tmp_path / "host")
+    named = identity_in(tmp_path / "the-key-the-link-names").fingerprint
+    link = f"https://{host.host}/#fp={fingerprint_in_link(named)}&room=kitchen"
+
+    with virtual_screen(1100, 760) as display:
+        app = launch_app(env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+        app.js(UI_HELPERS)
+        wait_for_js(app, "window.__ui.type('Name', 'Anna')")
+        assert app.js(f"window.__ui.type('Room', {json.dumps(link)})")
+        wait_for_js(app, f"window.__ui.click('Join kitchen on {host.host}')")
+        wait_for_js(app, f"{by_testid('host-identity-stop')} !== null", timeout=60)
+        label = f"{by_testid('host-identity-old-label')}.textContent.trim()"
+        assert app.js(label) == "Safety code in the link"
+        assert app.js(f"{by_testid('host-identity-old-code')}.textContent.trim()") == safety_code(named)
+        assert (
+            app.js(f"{by_testid('host-identity-new-code')}.textContent.trim()")
+            == identity_of(host)["safety_code"]
+        )
+        assert "the one in the link you were given" in app.js(f"{by_testid('host-identity-stop')}.innerText")
+        shot(app, display, "gateway-link-identity-changed-en")
+        set_language(app, "ru")
+        wait_for_js(app, f"{label} === 'Код безопасности в ссылке'")
+        shot(app, display, "gateway-link-identity-changed-ru")
+        # A first contact refused: nothing was pinned, and nothing reached the host.
+        assert app.api("host_identity", host.host)["expected_from"] == "link"
+        assert httpx.get(f"http://{host.host}/api/rooms", timeout=10).json()["rooms"] == []

@@ -109,3 +109,72 @@ def test_a_second_window_joins_by_the_copied_link_and_both_show_the_same_safety_
         finally:
             for app in started:
                 app.kill()
+
+
+def test_a_window_joined_by_address_stops_when_the_host_window_makes_a_new_identity_in_both_languages(
+    tmp_path,
+):
+    require_built_ui()
+    started: list[AppProcess] = []
+    with network(prefix="lcwja") as net, virtual_screen(1100, 760) as display:
+        host_ns, guest_ns = net.namespace("a"), net.namespace("b")
+        net.link(host_ns, HOST_ADDRESS, guest_ns, GUEST_ADDRESS, 24)
+        try:
+            host = launch_in(tmp_path, host_ns, "host", display)
+            started.append(host)
+            host.js(UI_HELPERS)
+            wait_for_js(host, "document.querySelector('#host-port') !== null", timeout=60)
+            port = free_port()
+            type_into(host, "#host-port", str(port))
+            assert host.js("window.__ui.click('Host')")
+            own_code = wait_for_js(
+                host, f"{by_testid('own-safety-code')}?.querySelector('.code').textContent.trim()"
+            )
+            wait_for_js(host, "document.querySelector('button.copy') !== null")
+            wait_for_js(host, "window.__ui.type('Room', 'kitchen')")
+            wait_for_js(host, "window.__ui.click('Join')")
+            wait_for_js(host, "document.querySelector('header [data-status=\"connected\"]') !== null")
+
+            # By address, typed in the form for another computer: a first contact, trusted on use.
+            guest = launch_in(tmp_path, guest_ns, "guest", display)
+            started.append(guest)
+            guest.js(UI_HELPERS)
+            wait_for_js(guest, "document.querySelector('#join-address') !== null", timeout=60)
+            guest.js("document.querySelector('details.section').open = true")
+            type_into(guest, "#join-address", f"{HOST_ADDRESS}:{port}")
+            type_into(guest, "#join-remote-room", "kitchen")
+            guest.js("document.querySelector('#join-address').form.requestSubmit()")
+            wait_for_js(
+                guest, "document.querySelector('header [data-status=\"connected\"]') !== null", timeout=30
+            )
+            guest.js(f"{by_testid('host-safety-toggle')}.click()")
+            assert wait_for_js(guest, f"{by_testid('host-safety-code')}?.textContent.trim()") == own_code
+
+            # The host's person makes a new identity from the Hosting section, beside the code.
+            host.js(f"{by_testid('new-host-identity-ask')}.click()")
+            wait_for_js(host, f"{by_testid('new-host-identity-confirm')} !== null")
+            host.js(f"{by_testid('new-host-identity-confirm')}.click()")
+            shown = f"{by_testid('own-safety-code')}?.querySelector('.code').textContent.trim()"
+            new_code = wait_for_js(
+                host, f"(() => {{ const c = {shown}; return c !== {json.dumps(own_code)} ? c : null }})()"
+            )
+
+            # The guest's room reconnects through its gateway, which stops it: both codes, nothing sent.
+            wait_for_js(guest, f"{by_testid('host-identity-stop')} !== null", timeout=60)
+            assert guest.js(f"{by_testid('host-identity-old-label')}.textContent.trim()") == (
+                "Safety code you trusted"
+            )
+            assert guest.js(f"{by_testid('host-identity-old-code')}.textContent.trim()") == own_code
+            assert guest.js(f"{by_testid('host-identity-new-code')}.textContent.trim()") == new_code
+            shot(guest, display, "two-windows-identity-changed-en")
+            guest.js(
+                "(() => { const s = document.querySelector('header select');"
+                " s.value = 'ru'; s.dispatchEvent(new Event('change')); return true })()"
+            )
+            wait_for_js(
+                guest, f"{by_testid('host-identity-stop')}.innerText.includes('Подлинность хоста изменилась')"
+            )
+            shot(guest, display, "two-windows-identity-changed-ru")
+        finally:
+            for app in started:
+                app.kill()

@@ -193,3 +193,28 @@ def test_a_changed_identity_the_doctor_found_is_named_with_both_safety_codes(
     expect(doctor.locator("li.failed")).to_contain_text(step)
     doctor.scroll_into_view_if_needed()
     screenshot(page, f"doctor-identity-changed-{locale}")
+
+
+@pytest.mark.parametrize(
+    ("locale", "name", "what", "step"),
+    [
+        ("en-US", "Name", "presented another identity", "failed: Host identity"),
+        ("ru-RU", "Имя", "предъявил не ту подлинность", "не пройден: Подлинность хоста"),
+    ],
+)
+def test_a_failed_join_by_a_link_is_checked_against_the_links_fingerprint(
+    lanchat, new_page, web_server, tmp_path, locale, name, what, step
+):
+    # The link names a key the host at that address does not hold: the doctor, asked with the
+    # link's fingerprint, stops at the identity step instead of going on to "not lanchat".
+    named = identity_in(tmp_path / "the-key-the-link-names").fingerprint
+    link = f"https://{web_server}/#fp={fingerprint_in_link(named)}"
+    page = new_page(locale=locale)
+    form = open_address_form(page, lanchat.url, link, name)
+    form.locator("button[type='submit']").click()
+    doctor = page.locator("details [data-testid='connection-doctor']")
+    expect(doctor.get_by_test_id("doctor-what")).to_contain_text(what)
+    expect(doctor.get_by_test_id("doctor-next")).to_contain_text(safety_code(named))
+    expect(doctor.locator("li.failed")).to_contain_text(step)
+    doctor.scroll_into_view_if_needed()
+    screenshot(page, f"doctor-link-fingerprint-{locale}")

@@ -59,7 +59,7 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     open_hosting(page)
     panel = page.get_by_test_id("host-panel")
     expect(panel.get_by_label("Port")).to_have_value("8765")
-    panel.get_by_role("button", name="Host").click()
+    panel.get_by_role("button", name="Host", exact=True).click()
     expect(panel).to_contain_text("Port 8765 is already in use.")
     panel.get_by_role("button", name="Use port 8766").click()
     # https links carrying this host's whole fingerprint (a window joining by them pins it).
@@ -97,7 +97,7 @@ def test_in_the_window_the_host_panel_hosts_and_links_open_outside(lanchat, new_
     expect(other.get_by_test_id("host-panel")).to_have_count(0)
 
     panel.get_by_role("button", name="Stop hosting").click()
-    expect(panel.get_by_role("button", name="Host")).to_be_visible()
+    expect(panel.get_by_role("button", name="Host", exact=True)).to_be_visible()
 
 
 def test_in_russian_the_host_panel_button_fits_and_the_sidebar_does_not_scroll_sideways(lanchat, new_page):

@@ -17,7 +17,10 @@ from contextlib import contextmanager
 
 import pytest
 
+from server.config import ServerConfig
 from server.peers.doctor import ANSWER_TIMEOUT_SECONDS, DOCTOR_HEADER, MAX_ANSWER_BYTES, MAX_HOST_CHARS
+from server.runtime.runner import ServerThread
+from server.tls.pins import PinStore
 from server.tls.safety_code import fingerprint_in_link, safety_code
 from tests.support.ports import free_port
 from tests.support.server_process import ServeProcess
@@ -403,3 +406,26 @@ def test_a_room_socket_connection_meeting_another_key_than_the_health_check_hear
     assert "room socket" in body["detail"]
     assert connections == 2
     assert not any(heard), "no byte of the upgrade request reached the second key"
+
+
+def test_in_the_window_the_doctor_holds_a_host_to_the_windows_pin_before_any_link(host, tmp_path):
+    pins = PinStore(tmp_path / "window")
+    trusted_before = identity_in(tmp_path / "the-key-trusted-before").fingerprint
+    pins.trust(host.host, trusted_before, verified=False)
+    window_server = ServerThread(
+        ServerConfig(host="127.0.0.1", port=0, data_dir=tmp_path / "window", ui_dir=tmp_path / "no-ui"), pins
+    )
+    window_server.bind()
+    window_server.start()
+    try:
+        assert window_server.port is not None
+        # Asked with no fingerprint, or with a link naming the key the host does hold: the pin decides.
+        for fp in (None, host_fingerprint(host.data_dir)):
+            status, body = ask(window_server.port, host.host, fp=fp)
+            assert (status, body["outcome"], body["step"]) == (200, "identity_changed", "identity"), body
+            assert body["expected_safety_code"] == safety_code(trusted_before)
+        # A host it holds no pin for is checked as before.
+        status, body = ask(window_server.port, host.host.replace("127.0.0.1", "localhost"))
+        assert (status, body["outcome"]) == (200, "ok"), body
+    finally:
+        window_server.stop()

@@ -19,6 +19,7 @@ import pytest
 from server.peers.directory import MAX_PEER_NAME_CHARS, HostDirectory
 from server.peers.prober import MAX_ANSWER_BYTES, HostProber
 from server.protocol.limits import ROOM_LIST_PAGE_MAX
+from server.tls.pins import PinStore
 from server.tls.safety_code import fingerprint_in_link, safety_code
 from tests.support.tls_hosts import identity_in, serving_context
 
@@ -81,11 +82,12 @@ def probe_once(
     port: int,
     until: Callable[[HostDirectory], bool] = lambda d: False,
     directory: HostDirectory | None = None,
+    pins: PinStore | None = None,
 ) -> HostDirectory:
     """Remember 127.0.0.1:port, let the prober ask it (and what it names), return the directory."""
 
     async def run(directory: HostDirectory) -> HostDirectory:
-        prober = HostProber(directory)
+        prober = HostProber(directory, pins)
         for host in directory.remember([("127.0.0.1", port)], 0.0):
             prober.probe_soon(host)
         for host in directory.entries():  # already known (a test gave it a fingerprint)
@@ -97,7 +99,8 @@ def probe_once(
         await prober.stop()
         return directory
 
-    return asyncio.run(run(directory or HostDirectory("me")))
+    # An empty directory is falsy (it has a length): only None means "make one".
+    return asyncio.run(run(directory if directory is not None else HostDirectory("me")))
 
 
 def test_a_host_answering_as_lanchat_is_live_with_its_rooms_and_the_hosts_it_names_are_offered(fake_host):
@@ -138,6 +141,51 @@ def test_a_host_presenting_another_key_than_expected_is_not_listed_and_asked_not
     assert entry is not None and entry.identity_changed and not entry.live
     assert directory.live() == []
     assert host.requested == [], "not one request after the handshake"
+
+
+def test_a_host_the_window_pinned_to_another_key_is_a_changed_identity_whatever_else_names_it(
+    fake_host, tmp_path
+):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    pins = PinStore(tmp_path / "window")
+    trusted_before = identity_in(tmp_path / "the-key-trusted-before").fingerprint
+    pins.trust(f"127.0.0.1:{host.port}", trusted_before, verified=False)
+    # The network vouches for the key it presents (a TXT record, say): the window's pin decides.
+    directory = HostDirectory("me")
+    directory.offer("127.0.0.1", host.port, "remembered", 0.0, fingerprint=host.fingerprint)
+    probe_once(host.port, directory=directory, pins=pins)
+    entry = directory.get("127.0.0.1", host.port)
+    assert entry is not None and entry.identity_changed and not entry.live
+    assert entry.presented == host.fingerprint
+    assert directory.changed() == [entry] and directory.live() == []
+    assert host.requested == [], "not one request after the handshake"
+
+
+def test_a_host_presenting_its_pinned_key_is_live_even_when_the_directory_expected_another(
+    fake_host, tmp_path
+):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    pins = PinStore(tmp_path / "window")
+    pins.trust(f"127.0.0.1:{host.port}", host.fingerprint, verified=False)
+    directory = HostDirectory("me")
+    named = identity_in(tmp_path / "a-key-named-before").fingerprint
+    directory.offer("127.0.0.1", host.port, "remembered", 0.0, fingerprint=named)
+    probe_once(host.port, directory=directory, pins=pins)
+    [live] = directory.live()
+    assert live.port == host.port and not live.identity_changed
+
+
+def test_the_prober_reads_the_pin_store_as_it_is_now_so_a_key_trusted_anew_is_live_at_the_next_probe(
+    fake_host, tmp_path
+):
+    host = fake_host({"/api/health": ok(HEALTH), "/api/rooms": ok(ROOMS)})
+    pins = PinStore(tmp_path / "window")
+    pins.trust(f"127.0.0.1:{host.port}", identity_in(tmp_path / "old").fingerprint, verified=False)
+    directory = probe_once(host.port, pins=pins)
+    assert [h.port for h in directory.changed()] == [host.port]
+    pins.trust(f"127.0.0.1:{host.port}", host.fingerprint)  # the stop screen's "Trust"
+    probe_once(host.port, directory=directory, pins=pins)
+    assert [h.port for h in directory.live()] == [host.port] and directory.changed() == []
 
 
 def test_a_host_presenting_the_key_a_peer_named_is_live(fake_host):

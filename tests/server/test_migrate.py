@@ -1,6 +1,7 @@
 """`lanchat migrate --from DATA_DIR --to postgresql://...` on real processes: a host on SQLite
-with history, replies, edits, deletes and reactions is stopped and migrated, and a `lanchat serve`
-on the database gives a client the same room, positions included, and the same search results.
+with history, replies, edits, deletes, reactions, a ban and a private room is stopped and
+migrated, and a `lanchat serve` on the database gives a client the same room, positions included,
+the same search results, the same password to enter the private room, and keeps the banned out.
 A second migration into the same database copies nothing and says why."""
 
 from __future__ import annotations
@@ -13,13 +14,22 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
+from server.protocol.codes import CloseCode, ErrorCode
+from server.rooms.bans import BANS_FILE, BanList
+from server.rooms.identity import identity_of
+from server.rooms.private import PrivateRooms
+from tests.support.frames import frames_until
 from tests.support.room_client import RoomClient
+from tests.support.rooms import room_url
 
 pytestmark = pytest.mark.process
 
 TIMEOUT = 20.0
 ANN_SECRET, BOB_SECRET = "a" * 43, "b" * 43
+ROOM_PASSWORD = "the team's own words"
 
 
 def run(coro):
@@ -74,10 +84,14 @@ def test_a_migrated_host_gives_its_clients_the_same_rooms_on_postgresql(
     found_before = {words: search(old_host, words) for words in ("отчёт", "report", "typo")}
     assert found_before["отчёт"] and found_before["report"] and not found_before["typo"]
     assert old_host.stop() == 0
+    # What the host's window decided, kept in its data folder as the window keeps it.
+    BanList(tmp_path / "old" / BANS_FILE).add("identity", identity_of(BOB_SECRET), "Bob")
+    PrivateRooms(tmp_path / "old").set_password("team", ROOM_PASSWORD)
 
     done = migrate(tmp_path / "old", postgres_url)
     assert done.returncode == 0, done.stderr
     assert "2  rooms" in done.stdout and "6  messages" in done.stdout and "2  reactions" in done.stdout
+    assert "1  bans" in done.stdout and "1  private rooms" in done.stdout
 
     cluster_node = serve_process(data_dir=tmp_path / "node", extra_args=("--database", postgres_url))
     for room, (replayed, folded) in before.items():
@@ -97,6 +111,15 @@ def test_a_migrated_host_gives_its_clients_the_same_rooms_on_postgresql(
         await ann.close()
 
     run(go_on())
+    with connect(room_url(cluster_node, "general", v=2, name="Bob")) as ws:
+        ws.send(json.dumps({"type": "hello", "secret": BOB_SECRET}))
+        refused = frames_until(ws, lambda frame: frame["type"] == "error")[-1]
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=TIMEOUT)
+    assert (refused["code"], closed.value.rcvd.code) == (ErrorCode.BANNED, CloseCode.BANNED)
+    with connect(room_url(cluster_node, "team", v=2, name="Ann")) as ws:
+        ws.send(json.dumps({"type": "password", "password": ROOM_PASSWORD}))
+        assert frames_until(ws, lambda frame: frame["type"] == "welcome")[0]["type"] == "entered"
 
     again = migrate(tmp_path / "old", postgres_url)
     assert again.returncode == 1

@@ -25,6 +25,8 @@ GIVEN = {
     "--port": ["9000"],
     "--data": ["elsewhere"],
     "--database": ["postgresql://lanchat@127.0.0.1:5432/chat"],
+    "--files-dir": ["/srv/lanchat-files"],
+    "--trusted-proxy": ["10.0.0.10"],
     "--ping-interval": ["5"],
     "--ping-timeout": ["6"],
     "--max-history-mib": ["7"],
@@ -100,3 +102,10 @@ def test_a_database_address_that_is_not_postgresql_is_refused():
 def test_the_config_never_shows_the_database_password():
     given = serve_parser().parse_args(["--database", "postgresql://node:s3cret@db.example/chat"])
     assert "s3cret" not in repr(config_from_args(given))
+
+
+def test_a_trusted_proxy_is_an_address_or_a_network_and_nothing_else():
+    given = serve_parser().parse_args(["--trusted-proxy", "10.0.0.10", "--trusted-proxy", "10.1.0.0/16"])
+    assert config_from_args(given).trusted_proxies == ("10.0.0.10/32", "10.1.0.0/16")
+    with pytest.raises(SystemExit):
+        serve_parser().parse_args(["--trusted-proxy", "nginx.example"])

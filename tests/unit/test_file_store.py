@@ -1,9 +1,12 @@
-"""FileStore's limits at their edges, with its clock given (no server needed)."""
+"""FileStore's limits at their edges, with its clock given (no server needed), on each engine that
+keeps the files' records: files.sqlite3, and a cluster's PostgreSQL (the same limits, counted from
+every node's rows)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 
 import pytest
 
@@ -28,9 +31,20 @@ class Clock:
         return self.now
 
 
+# Where the records go in the test running now: None for files.sqlite3 (set by `engine`).
+DATABASE_URL: str | None = None
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+def engine(request, monkeypatch):
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    monkeypatch.setattr(sys.modules[__name__], "DATABASE_URL", url)
+
+
 def store(tmp_path, **limits) -> tuple[FileStore, Clock]:
     clock = Clock()
-    return FileStore(tmp_path, FileLimits(min_free_disk_bytes=0, **limits), clock=clock), clock
+    limits_given = FileLimits(min_free_disk_bytes=0, **limits)
+    return FileStore(tmp_path, limits_given, clock=clock, database_url=DATABASE_URL), clock
 
 
 def test_an_upload_untouched_for_the_expiry_is_removed_and_not_a_moment_before(tmp_path):

@@ -159,6 +159,28 @@ def test_a_changed_identity_is_not_listed_until_the_host_announces_its_new_key()
     assert (host.fingerprint, host.identity_changed) == (OTHER_KEY, False)
 
 
+def test_a_changed_identity_is_listed_for_this_window_as_changed_and_never_shared():
+    directory = HostDirectory("me")
+    host = directory.offer("10.0.0.5", 8765, "remembered", NOW, fingerprint=KEY)
+    assert host is not None
+    answered(directory, "10.0.0.5")
+    directory.identity_changed(host, OTHER_KEY)
+    assert directory.changed() == [host] and host.presented == OTHER_KEY
+    assert directory.shared() == []
+    # A probe that gets through again (the person trusted the new key) clears it.
+    answered(directory, "10.0.0.5")
+    assert directory.changed() == [] and host.presented is None
+
+
+def test_this_process_is_never_listed_as_changed():
+    directory = HostDirectory("me")
+    host = directory.offer("10.0.0.5", 8765, "found", NOW)
+    assert host is not None
+    answered(directory, "10.0.0.5", instance="me")
+    directory.identity_changed(host, OTHER_KEY)
+    assert directory.changed() == []
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

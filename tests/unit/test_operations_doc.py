@@ -40,10 +40,15 @@ def migrate_parser() -> argparse.ArgumentParser:
     return command_parser("migrate")
 
 
+def admin_parser() -> argparse.ArgumentParser:
+    return command_parser("admin")
+
+
 PARSERS = {
     "`lanchat` flags": lanchat_parser,
     "`lanchat serve` flags": serve_parser,
     "`lanchat migrate` flags": migrate_parser,
+    "`lanchat admin` flags": admin_parser,
 }
 
 

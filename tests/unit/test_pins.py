@@ -37,7 +37,7 @@ def test_another_key_for_a_pinned_host_is_a_changed_identity(tmp_path: Path) -> 
 
 def test_a_link_fingerprint_refuses_another_key_at_first_contact_and_pins_nothing(tmp_path: Path) -> None:
     pins = PinStore(tmp_path)
-    assert pins.check(HOST, KEY_B, expected=KEY_A) == Changed(KEY_A, KEY_B)
+    assert pins.check(HOST, KEY_B, expected=KEY_A) == Changed(KEY_A, KEY_B, from_link=True)
     assert pins.get(HOST) is None
 
 

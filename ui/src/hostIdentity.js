@@ -45,9 +45,14 @@ function remember(address, answer) {
 
 /**
  * Whether the page may go on to `address` (it may: in a browser, for its own server, or once the
- * window reached the host and it passed its pin check). `fp` is a join link's fingerprint.
+ * window reached the host and it passed its pin check). `fp` is the fingerprint the page was given
+ * for it; `fpFrom` where from: 'link' (a join link or QR code) or 'list' (the hosts found around),
+ * which the stop screen names when that key, not a pin, is the one the host failed.
  */
-export async function reachHost(address, { fp = '', localHost = '', api = desktopApi.value } = {}) {
+export async function reachHost(
+  address,
+  { fp = '', fpFrom = 'link', localHost = '', api = desktopApi.value } = {},
+) {
   const gateway = gatewayOf(api)
   if (!gateway || address === localHost) return true
   let answer
@@ -64,7 +69,11 @@ export async function reachHost(address, { fp = '', localHost = '', api = deskto
     return routeOnly(gateway, address)
   }
   if (answer?.problem) {
-    showProblem({ address, ...answer }, { again: true })
+    const given = answer.expected_from === 'link' && fp
+    showProblem(
+      { address, ...answer, ...(given ? { expected_from: fpFrom } : {}) },
+      { again: true },
+    )
     return false
   }
   setHostRoute(address, answer.via)

@@ -81,6 +81,20 @@ describe('reaching another host from the window', () => {
     expect(routeTo('10.0.0.5:8765')).toBe('10.0.0.5:8765')
   })
 
+  it('names where the key the host failed came from: the link, or the list of hosts found', async () => {
+    const refusal = { problem: 'identity_changed', old_code: OLD, new_code: NEW }
+    const byLink = fakeBridge({ open: { ...refusal, expected_from: 'link' } })
+    expect(await reachHost('10.0.0.5:8765', { fp: 'FP', api: byLink })).toBe(false)
+    expect(hostProblem.value.expected_from).toBe('link')
+    const byList = fakeBridge({ open: { ...refusal, expected_from: 'link' } })
+    expect(await reachHost('10.0.0.6:8765', { fp: 'FP', fpFrom: 'list', api: byList })).toBe(false)
+    expect(hostProblem.value.expected_from).toBe('list')
+    // A pin decides whatever the page gave: then the window's earlier visit is what is named.
+    const pinned = fakeBridge({ open: { ...refusal, expected_from: 'pin' } })
+    expect(await reachHost('10.0.0.7:8765', { fp: 'FP', fpFrom: 'list', api: pinned })).toBe(false)
+    expect(hostProblem.value.expected_from).toBe('pin')
+  })
+
   it('asks nothing of a browser (it joins directly over https) or for the window’s own server', async () => {
     expect(await reachHost('10.0.0.5:8765', { api: null })).toBe(true)
     expect(roomSocketUrl('10.0.0.5:8765', 'kitchen')).toMatch(/^wss:\/\/10\.0\.0\.5:8765\//)

@@ -41,8 +41,8 @@ def publish_change(rooms: RoomState, message: StoredMessage, kind: ChangeKind) -
     if kind == "delete" and rooms.files is not None:
         rooms.files.detach(message.room, message.id)  # its files go with it
     (frame,) = message_frames(rooms.store, [message], rooms.files)
-    if rooms.sequencer is not None:
-        rooms.sequencer.reach(message.room, message.changed_at)
+    if rooms.sequencer is not None and not rooms.sequencer.reach(message.room, message.changed_at):
+        return  # `lanchat admin`'s delete, say: the members here had it from the tables already
     rooms.manager.broadcast(update_frame(frame, message.changed_at, kind), message.room, rich_only=True)
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from server.peers.doctor import DOCTOR_HEADER, DoctorBusy, may_diagnose, parse_address
 from server.protocol.limits import PROTOCOL_VERSION
 from server.tls.safety_code import fingerprint_from_link
-from server.web.state import Services, running
+from server.web.state import Services, WebState, running, web_state
 
 __all__ = ["router"]
 
@@ -21,12 +21,14 @@ router = APIRouter()
 async def diagnose(
     request: Request,
     services: Annotated[Services, Depends(running)],
+    state: Annotated[WebState, Depends(web_state)],
     address: str = "",
     v: int = PROTOCOL_VERSION,
     fp: str = "",
 ) -> Any:
     """Which step of reaching `address` fails: asked by this machine's own page, with DOCTOR_HEADER.
-    `fp`: the host's key the page expects (its pin, or a link's `#fp=`), compared after the handshake."""
+    `fp`: the host's key the page expects (a link's `#fp=`), compared after the handshake. In the
+    window the window's pin for `address` comes first, as in its gateway: a link never replaces it."""
     if not may_diagnose(request):
         message = f"only this machine's own page may ask, with the {DOCTOR_HEADER} header"
         return JSONResponse({"error": message}, status_code=403)
@@ -38,6 +40,10 @@ async def diagnose(
         expected = fingerprint_from_link(fp) if fp else None
     except ValueError:
         return JSONResponse({"error": "fp must be a fingerprint as a join link carries it"}, status_code=400)
+    pins = state.discovery.pins
+    pin = None if pins is None else pins.get(address)
+    if pin is not None:
+        expected = pin.fingerprint
     # The Origin the page's own socket will send: a cross-origin page names it, our own does not.
     origin = request.headers.get("origin") or f"http://{request.headers.get('host', '')}"
     try:

@@ -49,6 +49,54 @@ describe('DiscoveredHosts', () => {
     expect(items[2]).toContain('10.2.0.5:8765 · known to another host')
   })
 
+  it('marks a host whose identity changed, offers none of its rooms, and sends the person to the check, in both languages', async () => {
+    const fingerprint = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const changed = {
+      ...KITCHEN,
+      rooms: [],
+      source: 'remembered',
+      fingerprint,
+      identity_changed: true,
+      presented_safety_code: '66666 77777 88888 99999 00000',
+    }
+    for (const [locale, mark, words, button] of [
+      [
+        'en',
+        'Identity changed',
+        'another identity than the one this window knows',
+        'See what changed',
+      ],
+      [
+        'ru',
+        'Подлинность изменилась',
+        'не той подлинностью, которую знает это окно',
+        'Посмотреть, что изменилось',
+      ],
+    ]) {
+      const { fetchImpl } = answering({
+        browsing: true,
+        hosts: [changed, { ...KITCHEN, address: '10.0.0.6' }],
+      })
+      const wrapper = await mountHosts(fetchImpl, locale)
+      const [first, second] = wrapper.findAll('li')
+      expect(first.attributes('data-identity-changed')).toBe('true')
+      const note = first.get('[data-testid="discovered-changed"]')
+      expect(note.get('.mark').text()).toContain(mark)
+      expect(note.text()).toContain(words)
+      expect(first.findAll('button').map((b) => b.text())).toEqual([button])
+      expect(first.text()).not.toContain(
+        locale === 'en' ? 'No rooms there yet' : 'Комнат там пока нет',
+      )
+      await first.get('[data-testid="discovered-changed-check"]').trigger('click')
+      expect(wrapper.emitted('check')).toEqual([[{ host: '10.0.0.5:8765', fp: fingerprint }]])
+      expect(wrapper.emitted('join')).toBeUndefined()
+      // An ordinary host beside it is as it was.
+      expect(second.attributes('data-identity-changed')).toBeUndefined()
+      expect(second.find('[data-testid="discovered-changed"]').exists()).toBe(false)
+      wrapper.unmount()
+    }
+  })
+
   it('lists each found host with its rooms and joins a room there in one click', async () => {
     const { fetchImpl, calls } = answering({ browsing: true, hosts: [KITCHEN] })
     const wrapper = await mountHosts(fetchImpl)

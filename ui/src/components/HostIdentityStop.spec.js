@@ -34,6 +34,28 @@ describe('HostIdentityStop', () => {
     }
   })
 
+  it('names the expected code as the one trusted, the one in the link or the listed one, in both languages', () => {
+    for (const [locale, from, label, at] of [
+      ['en', 'pin', 'Safety code you trusted', 'than the one this window trusts'],
+      ['en', 'link', 'Safety code in the link', 'than the one in the link you were given'],
+      ['en', 'list', 'Safety code it was listed with', 'than the one it was listed with'],
+      ['ru', 'pin', 'Код безопасности, которому вы доверяли', 'которой доверяет это окно'],
+      ['ru', 'link', 'Код безопасности в ссылке', 'указана в полученной вами ссылке'],
+      ['ru', 'list', 'Код безопасности из списка хостов', 'с которой он был в списке хостов'],
+    ]) {
+      const problem = { ...changed, expected_from: from }
+      const wrapper = mountWithI18n(HostIdentityStop, { props: { problem } }, locale)
+      expect(wrapper.get('[data-testid="host-identity-old-label"]').text()).toBe(label)
+      expect(wrapper.text()).toContain(at)
+      expect(wrapper.get('[data-testid="host-identity-old-code"]').text()).toBe(changed.old_code)
+    }
+    // A window from before the gateway said where: the trusted pin, as it always was.
+    const unnamed = mountWithI18n(HostIdentityStop, { props: { problem: changed } })
+    expect(unnamed.get('[data-testid="host-identity-old-label"]').text()).toBe(
+      'Safety code you trusted',
+    )
+  })
+
   it('trusts the new identity only once its new code is typed, never with one click', async () => {
     const wrapper = mountWithI18n(HostIdentityStop, { props: { problem: changed } })
     const trust = wrapper.get('[data-testid="host-identity-trust"]')

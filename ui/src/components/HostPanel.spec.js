@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import HostPanel from './HostPanel.vue'
 import { mountWithI18n } from '../testing/mountWithI18n.js'
 import { MAX_EDIT_WINDOW_HOURS } from '../protocol.js'
@@ -79,5 +79,44 @@ describe('HostPanel edit window', () => {
     expect(wrapper.emitted('edit-window')).toBeUndefined()
     await input.setValue(String(MAX_EDIT_WINDOW_HOURS))
     expect(wrapper.emitted('edit-window')).toEqual([[MAX_EDIT_WINDOW_HOURS]])
+  })
+})
+
+describe('HostPanel new identity', () => {
+  const identity = {
+    fingerprint: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8',
+    safety_code: '12345 67890 12345 67890 12345',
+  }
+  const made = { fingerprint: 'x', safety_code: '66666 77777 88888 99999 00000' }
+
+  it('offers a new host identity under this host’s safety code, hosting or not, after its warning, in both languages', async () => {
+    for (const [locale, ask, warning] of [
+      ['en', 'Make a new host identity', 'Everyone who joined this host before'],
+      ['ru', 'Создать новую подлинность хоста', 'Все, кто подключался к этому хосту раньше'],
+    ]) {
+      for (const shown of [status([{ address: '192.168.1.20', kind: 'wifi' }]), null]) {
+        const makeIdentity = vi.fn(async () => made)
+        const wrapper = mountWithI18n(
+          HostPanel,
+          { props: { status: shown, identity, makeIdentity } },
+          locale,
+        )
+        const own = wrapper.get('[data-testid="own-safety-code"]')
+        expect(own.text()).toContain(identity.safety_code)
+        const control = own.get('[data-testid="new-host-identity"]')
+        expect(control.get('[data-testid="new-host-identity-ask"]').text()).toBe(ask)
+        await control.get('[data-testid="new-host-identity-ask"]').trigger('click')
+        expect(makeIdentity).not.toHaveBeenCalled()
+        expect(control.text()).toContain(warning)
+        await control.get('[data-testid="new-host-identity-confirm"]').trigger('click')
+        await vi.waitFor(() => expect(wrapper.emitted('identity-made')).toEqual([[made]]))
+        expect(makeIdentity).toHaveBeenCalledTimes(1)
+      }
+    }
+  })
+
+  it('offers none where no window can make one', () => {
+    const wrapper = mountWithI18n(HostPanel, { props: { status: null, identity } })
+    expect(wrapper.find('[data-testid="new-host-identity"]').exists()).toBe(false)
   })
 })

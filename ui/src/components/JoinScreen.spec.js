@@ -94,6 +94,84 @@ describe('JoinScreen', () => {
     expect(listed.emitted('list-remote').at(-1)).toEqual(['10.0.0.6:8765'])
   })
 
+  it('asks the doctor about a failed join or listing with the fingerprint of the join link', async () => {
+    const fp = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const asked = []
+    const answer = {
+      outcome: 'identity_changed',
+      step: 'identity',
+      safety_code: '1',
+      expected_safety_code: '2',
+    }
+    vi.stubGlobal('fetch', async (url) => {
+      asked.push(String(url))
+      return { ok: true, status: 200, json: async () => answer }
+    })
+    try {
+      const wrapper = mountJoin()
+      await wrapper.get('#join-room').setValue(`https://10.0.0.5:8765/#fp=${fp}&room=kitchen`)
+      await wrapper.get('[data-testid="room-field-address"] button').trigger('click')
+      const joining = { host: '10.0.0.5:8765', room: 'kitchen', address: '10.0.0.5:8765' }
+      await wrapper.setProps({ joining: { ...joining, failure: null } })
+      await wrapper.setProps({ joining: { ...joining, failure: { reason: 'closed' } } })
+      await vi.waitFor(() => expect(asked.some((url) => url.includes('/api/diagnose?'))).toBe(true))
+      const joinQuery = new URL(asked.find((url) => url.includes('/api/diagnose?'))).searchParams
+      expect([joinQuery.get('address'), joinQuery.get('fp')]).toEqual(['10.0.0.5:8765', fp])
+
+      // Show rooms with the link in the address field: its listing's doctor is asked the same.
+      asked.length = 0
+      const listed = mountJoin()
+      await listed.get('#join-room').setValue(`https://10.0.0.7:8765/#fp=${fp}`)
+      await listed.get('form').trigger('submit')
+      await listed.setProps({ remoteRooms: { host: '10.0.0.7:8765', state: 'failed', rooms: [] } })
+      await vi.waitFor(() => expect(asked.some((url) => url.includes('/api/diagnose?'))).toBe(true))
+      const listQuery = new URL(asked.find((url) => url.includes('/api/diagnose?'))).searchParams
+      expect([listQuery.get('address'), listQuery.get('fp')]).toEqual(['10.0.0.7:8765', fp])
+
+      // A plain address names no fingerprint: the doctor is asked without one.
+      asked.length = 0
+      await listed.get('#join-address').setValue('10.0.0.8:8765')
+      await listed
+        .findAll('button')
+        .find((button) => button.text() === 'Show rooms')
+        .trigger('click')
+      await listed.setProps({ remoteRooms: { host: '10.0.0.8:8765', state: 'failed', rooms: [] } })
+      await vi.waitFor(() => expect(asked.some((url) => url.includes('/api/diagnose?'))).toBe(true))
+      const plainQuery = new URL(asked.find((url) => url.includes('/api/diagnose?'))).searchParams
+      expect([plainQuery.get('address'), plainQuery.get('fp')]).toEqual(['10.0.0.8:8765', null])
+    } finally {
+      vi.stubGlobal('fetch', async () => ({ ok: false, status: 404, json: async () => ({}) }))
+    }
+  })
+
+  it('sends a listed host whose identity changed to the window’s check, naming the list as the key’s source', async () => {
+    const fp = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+    const changed = {
+      name: 'Kitchen',
+      address: '10.0.0.5',
+      port: 8765,
+      rooms: [],
+      fingerprint: fp,
+      identity_changed: true,
+    }
+    vi.stubGlobal('fetch', async () => ({
+      ok: true,
+      status: 200,
+      json: async () => ({ browsing: true, hosts: [changed] }),
+    }))
+    try {
+      const wrapper = mountJoin()
+      await vi.waitFor(() =>
+        expect(wrapper.find('[data-testid="discovered-changed-check"]').exists()).toBe(true),
+      )
+      await wrapper.get('[data-testid="discovered-changed-check"]').trigger('click')
+      expect(wrapper.emitted('list-remote')).toEqual([['10.0.0.5:8765', fp, 'list']])
+      expect(wrapper.emitted('join')).toBeUndefined()
+    } finally {
+      vi.stubGlobal('fetch', async () => ({ ok: false, status: 404, json: async () => ({}) }))
+    }
+  })
+
   it('fills the address from a bare address in the Room field and lists the rooms there', async () => {
     const wrapper = mountJoin()
     await wrapper.get('#join-room').setValue('10.0.0.5:8765')

@@ -57,8 +57,11 @@ export function useHosting({
     }
   }
 
+  // The code shows (with the way to replace it) hosting or not: it is this computer's identity.
   watch(desktop.desktopApi, async (api) => {
-    if (api) status.value = await desktop.hostStatus()
+    if (!api) return
+    loadIdentity()
+    status.value = await desktop.hostStatus()
   })
   // Read once hosting starts (the certificate is renewed for the addresses hosting serves, the
   // key and so the fingerprint stay), and again when asked (a new identity was made).

@@ -29,6 +29,10 @@ export default {
     discoveredJoin: 'Join {room} on {host}',
     discoveredRemembered: 'joined before',
     discoveredViaPeer: 'known to another host',
+    discoveredChanged:
+      'It answered with another identity than the one this window knows. Nothing was sent to it.',
+    discoveredChangedCheck: 'See what changed',
+    discoveredChangedCheckOn: 'See what changed on {host}',
     otherHost: 'Join a room on another computer',
     address: 'Address',
     addressHint: 'As shown in that computer’s Host panel, like 192.168.1.20:8765',
@@ -490,7 +494,13 @@ export default {
     changedAt:
       'The host at this address answered with another identity than the one this window trusts:',
     nothingSent: 'Nothing was sent to it: no password, message, file or identity secret.',
+    changedAtLink:
+      'The host at this address answered with another identity than the one in the link you were given:',
+    changedAtList:
+      'The host at this address answered with another identity than the one it was listed with:',
     oldCode: 'Safety code you trusted',
+    linkCode: 'Safety code in the link',
+    listCode: 'Safety code it was listed with',
     newCode: 'Safety code it shows now',
     mayMeanTitle: 'What it may mean',
     mayMeanReset:

@@ -1,0 +1,124 @@
+"""A cluster node keeps the host's decisions as the shared database has them: bans, private rooms,
+the tokens' key and generations, and the host actions `lanchat admin` asks of every node.
+
+At start the node reads them all before it serves anyone (`load`). Then, every
+STATE_POLL_SECONDS, it asks the database whether anything changed (one small query; the rest
+only when something did) and for the host actions after the last it carried out, and applies
+them to its own members as the host's window would: a new ban closes the connections it shuts
+out, a room made private or given another password asks its members for it again, a removed
+member is closed, a deleted message is taken back from everyone's screen. So whatever node a
+decision came through, every node enforces it within about a second; checks stay in memory,
+never a database round trip per connection or request. The poll runs in a worker thread: a
+database that is away or slow holds up no member, and the node keeps the last state it read
+(a ban stays a ban) until it can read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from server.rooms.bans import Ban
+from server.rooms.moderation import HostControls
+from server.rooms.private import PasswordHash
+from server.rooms.service import ChatRooms
+from server.storage.history import StorageFailed
+
+if TYPE_CHECKING:
+    from server.storage.pg_room_state import HostAction, PostgresRoomState, RoomStateSnapshot
+
+__all__ = ["STATE_POLL_SECONDS", "SharedState", "open_shared_state"]
+
+log = logging.getLogger("lanchat.cluster")
+
+# How often a node asks the database for the host's decisions: the longest a ban, a new
+# password or an admin's action takes to reach a node's members.
+STATE_POLL_SECONDS = 1.0
+
+
+def open_shared_state(database_url: str | None) -> PostgresRoomState | None:
+    """The cluster's shared state in the database at `database_url`; None for SQLite (one host
+    alone keeps its decisions in its data folder)."""
+    if database_url is None:
+        return None
+    # Imported here, as the history's engine: a plain host never loads psycopg.
+    from server.storage.pg_room_state import PostgresRoomState
+
+    return PostgresRoomState(database_url)
+
+
+class SharedState:
+    def __init__(self, rooms: ChatRooms, db: PostgresRoomState) -> None:
+        self.rooms = rooms
+        self.db = db
+        self.controls = HostControls(rooms)
+        self._version = -1
+        self._last_action = 0
+
+    def load(self) -> None:
+        """Read everything once, before the node serves: it starts knowing every ban and password.
+        Actions written before it started were for the members of nodes then running."""
+        self._last_action = self.db.last_action_id()
+        self._apply_state(self.db.snapshot())
+
+    async def run(self) -> None:
+        """Poll until cancelled; a failed poll is logged and tried again at the next tick."""
+        failing = False
+        while True:
+            await asyncio.sleep(STATE_POLL_SECONDS)
+            try:
+                snapshot, actions = await asyncio.to_thread(self._read_changes)
+            except StorageFailed as exc:
+                if not failing:
+                    log.warning("cannot read the cluster's shared state; keeping the last read: %s", exc)
+                failing = True
+                continue
+            if failing:
+                log.info("reading the cluster's shared state again")
+                failing = False
+            if snapshot is not None:
+                self._apply_state(snapshot)
+            for action in actions:
+                self._carry_out(action)
+
+    def _read_changes(self) -> tuple[RoomStateSnapshot | None, list[HostAction]]:
+        snapshot = self.db.snapshot() if self.db.version() != self._version else None
+        return snapshot, self.db.actions_after(self._last_action)
+
+    def _apply_state(self, snapshot: RoomStateSnapshot) -> None:
+        self._version = snapshot.version
+        bans: list[Ban] = [
+            {"kind": ban["kind"], "value": ban["value"], "name": ban["name"], "at": ban["at"]}
+            for ban in snapshot.bans
+        ]
+        for ban in self.rooms.bans.replace_all(bans):
+            self.controls.enforce_ban(ban)
+        saved: dict[str, PasswordHash] = {}
+        for room, password in snapshot.private_rooms.items():
+            try:
+                saved[room] = PasswordHash.from_json(password)
+            except (KeyError, TypeError, ValueError):
+                # Never opened by a bad row: the room keeps the hash this node had for it, if any.
+                log.error("the shared database has an unreadable password for room %r", room)
+                kept = self.rooms.private.saved_hash(room)
+                if kept is not None:
+                    saved[room] = kept
+        for room in self.rooms.private.adopt(saved, snapshot.generations):
+            self.rooms.password_changed(room)
+
+    def _carry_out(self, action: HostAction) -> None:
+        self._last_action = action.id
+        what: dict[str, Any] = action.action
+        try:
+            if what.get("kind") == "remove":
+                self.controls.remove_member(str(what["room"]), str(what["name"]), str(what.get("reason", "")))
+            elif what.get("kind") == "delete":
+                # `lanchat admin` deleted it in the history; each node tells its own members.
+                message = self.rooms.store.get(str(what["room"]), int(what["id"]))
+                if message is not None and message.deleted:
+                    self.rooms.publish_change(message, "delete")
+            else:
+                log.error("host action %d is of no kind this node knows: %r", action.id, what)
+        except (KeyError, TypeError, ValueError, StorageFailed) as exc:
+            log.error("could not carry out host action %d (%r): %s", action.id, what, exc)

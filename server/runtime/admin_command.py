@@ -1,0 +1,150 @@
+"""`lanchat admin --database URL VERB ...`: the host's controls for a cluster, without a window.
+
+It writes the host's decision into the cluster's database and every node carries it out within
+STATE_POLL_SECONDS (server/cluster/shared_state.py): a ban closes the connections it shuts out
+on every node, a password asks a room's members for it on every node, a removed member is closed
+wherever it is connected, a deleted message leaves every screen. A local command: it reaches the
+database, never a node, so nothing on the network can moderate. A room's password is read from
+LANCHAT_ROOM_PASSWORD or typed at a prompt, never given on the command line (`ps` shows that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from server.protocol.refusals import Refused
+from server.rooms.bans import MAX_BANS, BanList, ModerationError
+from server.rooms.moderation import MAX_REASON_CHARS
+from server.rooms.private import check_room_the_host_controls, hash_password, validate_password
+from server.runtime.cli import DATABASE_URL_ENV, ROOM_PASSWORD_ENV, cluster_database
+from server.storage.history import StorageFailed
+
+if TYPE_CHECKING:
+    from server.storage.pg_room_state import PostgresRoomState
+
+__all__ = ["add_admin_arguments", "admin_command"]
+
+
+class AdminError(Exception):
+    """What the person asked cannot be done; the sentence says why."""
+
+
+def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help=f"the cluster's database, postgresql://... (default: ${DATABASE_URL_ENV})",
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    verbs.add_parser("bans", help="list the bans")
+    ban = verbs.add_parser("ban", help="ban an identity or an address from every room of every node")
+    ban.add_argument("kind", choices=("identity", "address"))
+    ban.add_argument("value", help="an identity id (hex) or an IP address")
+    ban.add_argument("--name", default="", help="who it is, for the list of bans")
+    unban = verbs.add_parser("unban", help="lift a ban")
+    unban.add_argument("kind", choices=("identity", "address"))
+    unban.add_argument("value")
+    password = verbs.add_parser(
+        "password", help=f"make a room private or change its password (from ${ROOM_PASSWORD_ENV} or a prompt)"
+    )
+    password.add_argument("room")
+    opened = verbs.add_parser("open", help="let a private room be joined without a password")
+    opened.add_argument("room")
+    remove = verbs.add_parser("remove", help="close a member's connections to a room (they may join again)")
+    remove.add_argument("room")
+    remove.add_argument("name")
+    remove.add_argument("--reason", default="", help=f"told to them, at most {MAX_REASON_CHARS} characters")
+    delete = verbs.add_parser("delete", help="delete a message, for everyone")
+    delete.add_argument("room")
+    delete.add_argument("id", type=int)
+
+
+def admin_command(args: argparse.Namespace) -> int:
+    """0 when done; 1 with the reason when the database or the request refused; 2 for usage."""
+    url, problem = cluster_database(args.database, "admin", "--database")
+    if url is None:
+        return problem
+    from server.storage.pg_room_state import PostgresRoomState
+
+    try:
+        state = PostgresRoomState(url)
+        try:
+            print(_carry_out(args, state, url))
+        finally:
+            state.close()
+    except (AdminError, StorageFailed) as exc:
+        print(f"lanchat: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> str:
+    if args.verb == "bans":
+        bans = state.snapshot().bans
+        return "\n".join(f"{b['kind']} {b['value']} {b['name']}".rstrip() for b in bans) or "no bans"
+    if args.verb == "ban":
+        try:  # checked and put in its usual form as the window's ban list does
+            ban = BanList(None).add(args.kind, args.value, str(args.name)[:64])
+        except ModerationError as exc:
+            raise AdminError(str(exc)) from None
+        if not state.add_ban(dict(ban), MAX_BANS):
+            raise AdminError(f"The host keeps at most {MAX_BANS} bans; lift one first.")
+        return f"banned {ban['kind']} {ban['value']} on every node"
+    if args.verb == "unban":
+        if not state.remove_ban(args.kind, args.value):
+            raise AdminError(f"there is no ban of {args.kind} {args.value}")
+        return f"lifted the ban of {args.kind} {args.value}"
+    if args.verb == "password":
+        room = _room(args.room)
+        try:
+            password = validate_password(os.environ.get(ROOM_PASSWORD_ENV) or getpass.getpass("Password: "))
+        except Refused as refusal:
+            raise AdminError(refusal.detail) from None
+        state.set_password(room, hash_password(password).as_json())
+        return f"{room} is private; its members are asked for the password"
+    if args.verb == "open":
+        room = _room(args.room)
+        if not state.make_open(room):
+            return f"{room} needed no password; it still needs none"
+        return f"{room} needs no password now"
+    if args.verb == "remove":
+        room = _room(args.room)
+        state.add_action(
+            {"kind": "remove", "room": room, "name": args.name, "reason": args.reason[:MAX_REASON_CHARS]}
+        )
+        return f"asked every node to remove {args.name} from {room}"
+    if args.verb == "delete":
+        room = _room(args.room)
+        _delete(url, room, args.id)
+        state.add_action({"kind": "delete", "room": room, "id": args.id})
+        return f"deleted message {args.id} of {room}"
+    raise AdminError(f"no verb {args.verb!r}")  # argparse allows only the ones above
+
+
+def _room(room: str) -> str:
+    try:
+        return check_room_the_host_controls(room)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def _delete(url: str, room: str, message_id: int) -> None:
+    from server.storage.postgres_history import PostgresHistoryStore
+
+    # The store keeps a node's receipts file in a data folder; the command has none of its own.
+    with tempfile.TemporaryDirectory(prefix="lanchat-admin-") as scratch:
+        store = PostgresHistoryStore(url, Path(scratch))
+        try:
+            message = store.get(room, message_id)
+            if message is None:
+                raise AdminError(f"{room} keeps no message {message_id}")
+            store.delete(room, message_id)
+        finally:
+            store.close()

@@ -1,0 +1,219 @@
+"""Files on two real `lanchat serve` nodes sharing one real PostgreSQL and one files folder
+(`--files-dir`): an upload started on one node resumes on the other, a file sent through one
+downloads from the other, two PATCHes of one upload never write at once on any node, and the file
+limits count every node's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from server.files.pg_locks import TAKEOVER_POLL_SECONDS
+from server.web.files_routes import TAKEOVER_GRACE_SECONDS, UPLOAD_LOCK_WAIT_SECONDS
+from tests.support.file_host import file_host_args
+from tests.support.frames import frames_until
+from tests.support.tus_client import TusUpload, create_headers, sha256_b64
+
+pytestmark = pytest.mark.process
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def shared_dir(tmp_path):
+    return tmp_path / "shared-files"
+
+
+@pytest.fixture
+def nodes(serve_process, postgres_url, tmp_path, shared_dir):
+    args = file_host_args(tmp_path, "--database", postgres_url, "--files-dir", str(shared_dir))
+    first = serve_process(data_dir=tmp_path / "first", extra_args=args)
+    second = serve_process(data_dir=tmp_path / "second", extra_args=args)
+    return first, second
+
+
+@pytest.fixture
+def clients(nodes) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    first, second = nodes
+    with (
+        httpx.Client(base_url=first.url.rstrip("/"), timeout=30) as a,
+        httpx.Client(base_url=second.url.rstrip("/"), timeout=30) as b,
+    ):
+        yield a, b
+
+
+def post_with(node, upload_id: str) -> dict:
+    """A message carrying the upload, posted on `node`; the frame it comes back as."""
+    with connect(f"{node.ws_base}/ws/lobby?v=2&name=Ann") as ws:
+        frames_until(ws, lambda f: f["type"] == "welcome")
+        client_id = secrets.token_hex(8)
+        message = {
+            "type": "message",
+            "sender": "Ann",
+            "text": "",
+            "attachments": [upload_id],
+            "client_id": client_id,
+        }
+        ws.send(json.dumps(message))
+        return frames_until(
+            ws, lambda f: (f["type"] == "message" and f.get("client_id") == client_id) or f["type"] == "error"
+        )[-1]
+
+
+def test_an_upload_started_on_one_node_resumes_on_the_other_and_downloads_from_both(
+    nodes, clients, shared_dir
+):
+    a, b = clients
+    data = os.urandom(3 * MIB + 11)
+    upload = TusUpload.create(a, "lobby", len(data), sha256_b64(data), name="plan.bin")
+    assert upload.patch(0, data[:MIB]).status_code == 204
+    on_b = TusUpload(b, upload.location)
+    assert on_b.offset() == MIB
+    assert on_b.patch(MIB, data[MIB : 2 * MIB]).status_code == 204
+    # Back on the first node, which remembered the upload at MIB: it reads what the other wrote.
+    assert upload.offset() == 2 * MIB
+    response = upload.patch(2 * MIB, data[2 * MIB :])
+    assert response.status_code == 204, response.text
+    assert int(response.headers["upload-offset"]) == len(data)
+    assert on_b.offset() == len(data)
+    digest = hashlib.sha256(data).hexdigest()
+    assert (shared_dir / "sha256" / digest[:2] / digest[2:]).read_bytes() == data
+
+    frame = post_with(nodes[1], upload.upload_id)
+    assert frame["type"] == "message", frame
+    (attachment,) = frame["attachments"]
+    for client in clients:
+        download = client.get(attachment["url"])
+        assert download.status_code == 200
+        assert download.content == data
+    history = a.get("/api/rooms/lobby/messages").json()["messages"]
+    assert history[-1]["attachments"] == [attachment]
+
+
+def test_a_patch_still_sending_on_one_node_keeps_another_nodes_patch_out_with_upload_busy(nodes, clients):
+    a, b = clients
+    data = os.urandom(2 * MIB)
+    upload = TusUpload.create(a, "lobby", len(data), sha256_b64(data))
+    step = 32 * 1024
+    sending_for = UPLOAD_LOCK_WAIT_SECONDS + TAKEOVER_GRACE_SECONDS + 3
+    pause = sending_for / (MIB // step)
+    started = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        for start in range(0, MIB, step):
+            started.set()
+            yield data[start : start + step]
+            time.sleep(pause)
+
+    first_result: list[httpx.Response] = []
+    sender = threading.Thread(target=lambda: first_result.append(upload.patch(0, slow_body())))
+    sender.start()
+    try:
+        assert started.wait(10)
+        time.sleep(0.5)  # the first node holds the lock by now
+        waited = time.monotonic()
+        second = TusUpload(b, upload.location).patch(0, data)
+        assert second.status_code == 423, second.text
+        assert second.json()["detail"]["code"] == "upload_busy"
+        assert time.monotonic() - waited >= UPLOAD_LOCK_WAIT_SECONDS - 0.5
+    finally:
+        sender.join(60)
+    (response,) = first_result
+    assert response.status_code == 204, response.text
+    assert int(response.headers["upload-offset"]) == MIB  # every byte of the first PATCH counted
+
+
+def test_a_silent_patch_on_one_node_gives_way_to_the_resume_on_the_other(nodes, clients):
+    """A laptop that slept mid-upload and came back through another node: the old connection
+    stays open on the first node, silent; the resume on the second does not wait for it."""
+    first, _ = nodes
+    a, b = clients
+    data = os.urandom(2 * MIB)
+    upload = TusUpload.create(a, "lobby", len(data), sha256_b64(data))
+    address, port = first.host.rsplit(":", 1)
+    with socket.create_connection((address, int(port))) as silent:
+        silent.sendall(
+            f"PATCH {upload.location} HTTP/1.1\r\nHost: {first.host}\r\nTus-Resumable: 1.0.0\r\n"
+            f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n".encode()
+            + data[:MIB]
+        )
+        on_b = TusUpload(b, upload.location)
+        deadline = time.monotonic() + 10
+        while (offset := on_b.offset()) < MIB and time.monotonic() < deadline:
+            time.sleep(0.1)  # the first node may not have read the bytes yet
+        assert offset == MIB
+        started = time.monotonic()
+        response = on_b.patch(MIB, data[MIB:])
+        assert response.status_code == 204, response.text
+        assert int(response.headers["upload-offset"]) == len(data)
+        assert time.monotonic() - started < TAKEOVER_GRACE_SECONDS + TAKEOVER_POLL_SECONDS + 3
+
+
+def test_a_rooms_file_limit_counts_the_files_of_every_node(serve_process, postgres_url, tmp_path, shared_dir):
+    args = file_host_args(
+        tmp_path, "--database", postgres_url, "--files-dir", str(shared_dir), "--max-room-files-mib", "1"
+    )
+    first = serve_process(data_dir=tmp_path / "first", extra_args=args)
+    second = serve_process(data_dir=tmp_path / "second", extra_args=args)
+    data = os.urandom(MIB // 2 + 1)
+    with (
+        httpx.Client(base_url=first.url.rstrip("/")) as a,
+        httpx.Client(base_url=second.url.rstrip("/")) as b,
+    ):
+        upload = TusUpload.create(a, "lobby", len(data), sha256_b64(data))
+        assert upload.patch(0, data).status_code == 204
+        refused = b.post(
+            "/api/uploads", headers=create_headers("lobby", len(data), sha256_b64(b"x"), "b", "text/plain")
+        )
+        assert refused.status_code == 507, refused.text
+        assert refused.json()["detail"]["code"] == "room_files_full"
+        fits = b.post(
+            "/api/uploads", headers=create_headers("lobby", MIB // 2 - 1, sha256_b64(b"x"), "b", "text/plain")
+        )
+        assert fits.status_code == 201, fits.text
+
+
+def test_uploads_are_refused_with_storage_failed_while_the_database_is_away_and_go_on_after(
+    serve_process, postgres_cluster, tmp_path
+):
+    """The test's own PostgreSQL, stopped and started again under a running node."""
+    from tests.support.postgres import running_cluster
+
+    with running_cluster(postgres_cluster.bin_dir) as own:
+        url = own.create_database()
+        node = serve_process(
+            data_dir=tmp_path / "node", extra_args=file_host_args(tmp_path, "--database", url)
+        )
+        data = os.urandom(MIB)
+        with httpx.Client(base_url=node.url.rstrip("/"), timeout=30) as client:
+            upload = TusUpload.create(client, "lobby", len(data), sha256_b64(data))
+            assert upload.patch(0, data[: MIB // 2]).status_code == 204
+            own.stop()
+            try:
+                refused = client.post(
+                    "/api/uploads", headers=create_headers("lobby", 10, sha256_b64(b"x"), "b", "text/plain")
+                )
+                assert refused.status_code == 500
+                assert refused.json()["detail"]["code"] == "storage_failed"
+                patched = upload.patch(MIB // 2, data[MIB // 2 :])
+                assert patched.status_code == 500
+                assert patched.json()["detail"]["code"] == "storage_failed"
+            finally:
+                own.start_server()
+            # The node reconnects by itself; the upload goes on from what it kept.
+            assert upload.offset() == MIB // 2
+            done = upload.patch(MIB // 2, data[MIB // 2 :])
+            assert done.status_code == 204, done.text
+            assert int(done.headers["upload-offset"]) == MIB
