@@ -130,6 +130,31 @@ WAIT_FOR_MEMBERS = """async ([rows, count, since]) => {
   return performance.now() - t0
 }"""
 
+# From the page's first script on: how long the main thread is busy with each frame that tells
+# who is in the room (welcome, presence, members): the app's handler (useReconnectingSocket sets
+# `onmessage`) and Vue's update, a microtask it queued, which runs before the one queued after it.
+TIME_MEMBER_FRAMES = """(() => {
+  window.__memberFrameWork = []
+  const Native = window.WebSocket
+  const handler = Object.getOwnPropertyDescriptor(Native.prototype, 'onmessage')
+  window.WebSocket = class extends Native {
+    set onmessage(listener) {
+      handler.set.call(this, (event) => {
+        const kind = /^\\{"type":"(welcome|presence|members)"/.exec(event.data)?.[1]
+        const t0 = performance.now()
+        listener(event)
+        if (kind) queueMicrotask(() => window.__memberFrameWork.push([kind, performance.now() - t0]))
+      })
+    }
+    get onmessage() {
+      return handler.get.call(this)
+    }
+  }
+})()"""
+TAKE_MEMBER_FRAMES = (
+    "(() => { const taken = window.__memberFrameWork; window.__memberFrameWork = []; return taken })()"
+)
+
 # From now on: the page's long tasks (over 50 ms on the main thread) and the gaps between its
 # frames, to tell the page's own work in a burst from the time the server takes to tell it.
 WATCH_PAGE = """() => {
@@ -238,6 +263,7 @@ def member_list(browser, server: ServeProcess, size: int) -> None:
         print(f"{size - 1} lean members joined in {time.perf_counter() - started:.1f} s")
         time.sleep(2)  # their presence settled
         page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.add_init_script(TIME_MEMBER_FRAMES)
         page.goto(server.url)
         page.get_by_label("Name").fill("Bench")
         page.get_by_label("Room", exact=True).first.fill(room)
@@ -246,6 +272,8 @@ def member_list(browser, server: ServeProcess, size: int) -> None:
         join_ms = page.evaluate(WAIT_FOR_MEMBERS, [MEMBER_ROWS, size, t0])
         wait_connected(page)
         print(f"join -> 'Members ({size})' and the first member rows drawn: {join_ms:.0f} ms")
+        welcome = [ms for kind, ms in page.evaluate(TAKE_MEMBER_FRAMES) if kind == "welcome"]
+        print(f"the welcome with {size} members: {sum(welcome):.1f} ms of the page's main thread")
         print(f"member rows in the DOM: {page.locator(MEMBER_ROWS).count()}")
         scrolled = page.evaluate(SCROLL_MEMBERS, MEMBER_ROWS)
         print(
@@ -256,17 +284,25 @@ def member_list(browser, server: ServeProcess, size: int) -> None:
             ("leave", lambda: crowd.drop(BURST), size - BURST),
             ("join", lambda: crowd.join(range(size, size + BURST)), size),
         ):
+            page.evaluate(TAKE_MEMBER_FRAMES)
             since = page.evaluate(WATCH_PAGE)
             act()
             shown_ms = page.evaluate(WAIT_FOR_MEMBERS, [MEMBER_ROWS, count, since])
             time.sleep(1)  # whatever else the burst brings
             tasks, gaps = page.evaluate(PAGE_WATCHED)
+            work = sorted(ms for _, ms in page.evaluate(TAKE_MEMBER_FRAMES))
             print(
                 f"{BURST} members {what} at once -> 'Members ({count})' drawn: {shown_ms:.0f} ms; "
                 f"meanwhile the page's longest frame {max(gaps, default=0):.0f} ms, "
                 f"{sum(gap > 20 for gap in gaps)} frames over 20 ms, "
                 f"long tasks {len(tasks)} ({sum(tasks):.0f} ms in all)"
             )
+            if work:
+                print(
+                    f"  main thread per frame saying who is here: {len(work)} frames, "
+                    f"median {statistics.median(work):.1f} ms, max {work[-1]:.1f} ms, "
+                    f"{sum(work):.0f} ms in all"
+                )
         page.close()
     finally:
         crowd.close()
