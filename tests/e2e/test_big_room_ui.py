@@ -1,6 +1,6 @@
 """A big room's member list in Chromium against `lanchat serve`: a few dozen rows in the page
 however many are here, each row saying where it stands among all, and every member reached by
-scrolling the list."""
+scrolling the list or with the keyboard."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from server.protocol.limits import MAX_SENDER_CHARS
 from tests.support.browser import join_room
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,8 @@ ROWS = '[data-testid="members"] li'
 def crowd(lanchat) -> Iterator[list[str]]:
     """OTHERS members in ROOM, each with a name, kept open on an event loop of their own (the
     page is driven from this thread); their names."""
-    names = [f"Guest {number:03d}" for number in range(OTHERS)]
+    # As long as a name may be (MAX_SENDER_CHARS): cut short in the panel, so each takes a Tab.
+    names = [f"Guest {number:03d} with quite a long name" for number in range(OTHERS)]
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -76,3 +78,21 @@ def test_a_room_of_301_keeps_a_few_dozen_member_rows_in_the_page_and_scrolls_to_
     scroller.evaluate("element => { element.scrollTop = 0 }")
     expect(rows.filter(has=page.locator(".me"))).to_be_in_viewport()
     assert page.page_errors == []
+
+
+def test_tab_walks_the_long_names_of_a_big_room_past_the_rows_first_drawn(lanchat, crowd, new_page):
+    assert all(len(name) == MAX_SENDER_CHARS for name in crowd)
+    page = new_page(width=1280, height=800)
+    join_room(page, lanchat.url, "Anna", ROOM)
+    first = page.get_by_test_id("member-name").filter(has_text=crowd[0])
+    expect(first).to_have_attribute("tabindex", "0")
+    first.focus()
+    steps = 120  # well past the few dozen rows drawn at first
+    for _ in range(steps):
+        page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text(crowd[steps])
+    expect(focused).to_be_in_viewport()
+    for _ in range(steps):
+        page.keyboard.press("Shift+Tab")
+    expect(page.locator(":focus")).to_have_text(crowd[0])
