@@ -15,20 +15,35 @@ size of the built JavaScript. Nothing leaves loopback.
 The room looks like one in use (issue 15): every 5th message replies to an earlier one
 (its quote is drawn) and every 3rd carries one to three reactions from several people.
 `--plain` seeds text only, as the benchmark did before, to compare.
+
+`--members 1024` measures a full room's member list instead (issue 26): 1,023 lean WebSocket
+clients (load_client.py, each with a name, spread over 127.0.0.2-4 since one address holds 512
+room sockets) fill the room, then the page joins as the 1,024th. It prints join to the member
+count and first rows drawn, member rows in the DOM, frame times scrolling the member list, and a
+burst of 100 members leaving, then 100 joining: time until the list shows it and the page's
+long tasks meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+
+from load_client import Connection, connect  # noqa: E402
 
 from server.storage.sqlite_history import SqliteHistoryStore  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, wait_connected  # noqa: E402
@@ -99,6 +114,198 @@ SCROLL_THROUGH = """async () => {
   }
   return { steps, rows }
 }"""
+
+
+# The member list's rows. What scrolls them is found as the nearest ancestor that can (the panel
+# itself before the list was windowed, a box inside it after).
+MEMBER_ROWS = '[data-testid="members"] li'
+# Resolves a frame after the heading says `count` members and a row is drawn: ms since `since`
+# (a performance.now() of the page) or since the call.
+WAIT_FOR_MEMBERS = """async ([rows, count, since]) => {
+  const t0 = since ?? performance.now()
+  const heading = () => document.querySelector('#room-members h2')?.textContent ?? ''
+  while (!(heading().includes(`(${count})`) && document.querySelector(rows)))
+    await new Promise(requestAnimationFrame)
+  await new Promise(requestAnimationFrame)
+  return performance.now() - t0
+}"""
+
+# From the page's first script on: how long the main thread is busy with each frame that tells
+# who is in the room (welcome, presence, members): the app's handler (useReconnectingSocket sets
+# `onmessage`) and Vue's update, a microtask it queued, which runs before the one queued after it.
+TIME_MEMBER_FRAMES = """(() => {
+  window.__memberFrameWork = []
+  const Native = window.WebSocket
+  const handler = Object.getOwnPropertyDescriptor(Native.prototype, 'onmessage')
+  window.WebSocket = class extends Native {
+    set onmessage(listener) {
+      handler.set.call(this, (event) => {
+        const kind = /^\\{"type":"(welcome|presence|members)"/.exec(event.data)?.[1]
+        const t0 = performance.now()
+        listener(event)
+        if (kind) queueMicrotask(() => window.__memberFrameWork.push([kind, performance.now() - t0]))
+      })
+    }
+    get onmessage() {
+      return handler.get.call(this)
+    }
+  }
+})()"""
+TAKE_MEMBER_FRAMES = (
+    "(() => { const taken = window.__memberFrameWork; window.__memberFrameWork = []; return taken })()"
+)
+
+# From now on: the page's long tasks (over 50 ms on the main thread) and the gaps between its
+# frames, to tell the page's own work in a burst from the time the server takes to tell it.
+WATCH_PAGE = """() => {
+  window.__longTasks = []
+  window.__frameGaps = []
+  window.__longTaskObserver?.disconnect()
+  window.__longTaskObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__longTasks.push(entry.duration)
+  })
+  window.__longTaskObserver.observe({ type: 'longtask' })
+  const watching = (window.__watching = {})
+  let last = performance.now()
+  const frame = (now) => {
+    if (window.__watching !== watching) return
+    window.__frameGaps.push(now - last)
+    last = now
+    requestAnimationFrame(frame)
+  }
+  requestAnimationFrame(frame)
+  return performance.now()
+}"""
+PAGE_WATCHED = "(() => { window.__watching = null; return [window.__longTasks, window.__frameGaps] })()"
+
+SCROLL_MEMBERS = """async (rows) => {
+  let list = document.querySelector(rows).parentElement
+  while (list && !(list.scrollHeight > list.clientHeight + 1
+      && getComputedStyle(list).overflowY !== 'visible')) list = list.parentElement
+  const steps = []
+  let most = 0
+  list.scrollTop = 0
+  await new Promise(requestAnimationFrame)
+  while (list.scrollTop + list.clientHeight < list.scrollHeight - 2) {
+    const t0 = performance.now()
+    list.scrollTop += list.clientHeight
+    await new Promise(requestAnimationFrame)
+    await new Promise(requestAnimationFrame)
+    steps.push(performance.now() - t0)
+    most = Math.max(most, document.querySelectorAll(rows).length)
+  }
+  return { steps, rows: most, viewport: list.clientHeight }
+}"""
+
+# Members come from addresses other than the page's (127.0.0.1): one address holds 512 room sockets.
+MEMBER_SOURCES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+BURST = 100
+
+
+class Crowd:
+    """Lean WebSocket members of one room, on an event loop of their own in a thread (the page is
+    driven by Playwright's synchronous API on the main thread)."""
+
+    def __init__(self, port: int, room: str) -> None:
+        self.port = port
+        self.room = room
+        self.members: list[Connection] = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=300)
+
+    @staticmethod
+    def name(number: int) -> str:
+        return f"{SENDERS[number % len(SENDERS)]} {number:04d}"
+
+    async def _join(self, numbers: range) -> None:
+        for number in numbers:
+            path = f"/ws/{self.room}?v=2&name={quote(self.name(number))}"
+            source = MEMBER_SOURCES[number % len(MEMBER_SOURCES)]
+            self.members.append(await connect(self.port, path, offer_deflate=False, source=source))
+
+    def join(self, numbers: range) -> None:
+        self._run(self._join(numbers))
+
+    async def _drop(self, count: int) -> None:
+        for member in self.members[-count:]:
+            member.abort()
+        del self.members[-count:]
+
+    def drop(self, count: int) -> None:
+        """The last `count` members go at once (their sockets closed without a goodbye)."""
+        self._run(self._drop(count))
+
+    def close(self) -> None:
+        self.drop(len(self.members))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+def _frames(steps: list[float]) -> str:
+    steps = sorted(steps)
+    return (
+        f"{len(steps)} steps, median {statistics.median(steps):.1f} ms, "
+        f"p95 {steps[int(len(steps) * 0.95)]:.1f} ms, max {steps[-1]:.1f} ms (two frames each)"
+    )
+
+
+def member_list(browser, server: ServeProcess, size: int) -> None:
+    """A room of `size` (the page the last to join): the member list's figures."""
+    room = "crowd"
+    crowd = Crowd(server.port, room)
+    try:
+        started = time.perf_counter()
+        crowd.join(range(size - 1))
+        print(f"{size - 1} lean members joined in {time.perf_counter() - started:.1f} s")
+        time.sleep(2)  # their presence settled
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.add_init_script(TIME_MEMBER_FRAMES)
+        page.goto(server.url)
+        page.get_by_label("Name").fill("Bench")
+        page.get_by_label("Room", exact=True).first.fill(room)
+        t0 = page.evaluate("performance.now()")
+        page.get_by_role("button", name="Join", exact=True).first.click()
+        join_ms = page.evaluate(WAIT_FOR_MEMBERS, [MEMBER_ROWS, size, t0])
+        wait_connected(page)
+        print(f"join -> 'Members ({size})' and the first member rows drawn: {join_ms:.0f} ms")
+        welcome = [ms for kind, ms in page.evaluate(TAKE_MEMBER_FRAMES) if kind == "welcome"]
+        print(f"the welcome with {size} members: {sum(welcome):.1f} ms of the page's main thread")
+        print(f"member rows in the DOM: {page.locator(MEMBER_ROWS).count()}")
+        scrolled = page.evaluate(SCROLL_MEMBERS, MEMBER_ROWS)
+        print(
+            f"scrolling the member list a screen ({scrolled['viewport']} px) at a time: "
+            f"{_frames(scrolled['steps'])}, at most {scrolled['rows']} rows in the DOM"
+        )
+        for what, act, count in (
+            ("leave", lambda: crowd.drop(BURST), size - BURST),
+            ("join", lambda: crowd.join(range(size, size + BURST)), size),
+        ):
+            page.evaluate(TAKE_MEMBER_FRAMES)
+            since = page.evaluate(WATCH_PAGE)
+            act()
+            shown_ms = page.evaluate(WAIT_FOR_MEMBERS, [MEMBER_ROWS, count, since])
+            time.sleep(1)  # whatever else the burst brings
+            tasks, gaps = page.evaluate(PAGE_WATCHED)
+            work = sorted(ms for _, ms in page.evaluate(TAKE_MEMBER_FRAMES))
+            print(
+                f"{BURST} members {what} at once -> 'Members ({count})' drawn: {shown_ms:.0f} ms; "
+                f"meanwhile the page's longest frame {max(gaps, default=0):.0f} ms, "
+                f"{sum(gap > 20 for gap in gaps)} frames over 20 ms, "
+                f"long tasks {len(tasks)} ({sum(tasks):.0f} ms in all)"
+            )
+            if work:
+                print(
+                    f"  main thread per frame saying who is here: {len(work)} frames, "
+                    f"median {statistics.median(work):.1f} ms, max {work[-1]:.1f} ms, "
+                    f"{sum(work):.0f} ms in all"
+                )
+        page.close()
+    finally:
+        crowd.close()
 
 
 def seed(data_dir: Path, count: int, *, plain: bool = False) -> int:
@@ -184,12 +391,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--plain", action="store_true", help="no replies or reactions")
+    parser.add_argument(
+        "--members", type=int, default=0, help="measure the member list of a room this full instead"
+    )
     args = parser.parse_args()
+    os.environ["LANCHAT_DISCOVERY"] = "off"  # nothing announced on the machine's network
     if not (ROOT / "ui" / "dist" / "index.html").is_file():
         print("build the UI first: cd ui && npm ci && npm run build", file=sys.stderr)
         return 1
 
     from playwright.sync_api import sync_playwright
+
+    if args.members:
+        return members_only(args.members)
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -266,6 +480,24 @@ def main() -> int:
 
     for name, raw, packed in js_gzip_sizes():
         print(f"built JavaScript {name}: {raw / 1024:.1f} KiB, gzip {packed / 1024:.1f} KiB")
+    return 0
+
+
+def members_only(size: int) -> int:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServeProcess(data_dir=Path(tmp) / "data")
+        server.start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                )
+                member_list(browser, server, size)
+                browser.close()
+        finally:
+            server.stop()
     return 0
 
 

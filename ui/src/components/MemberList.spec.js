@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { flushPromises } from '@vue/test-utils'
 import MemberList from './MemberList.vue'
@@ -190,5 +190,86 @@ describe('MemberList', () => {
     await press('Tab')
     expect(list.find('[role="menu"]').exists()).toBe(false)
     list.unmount()
+  })
+})
+
+describe('MemberList in a full room', () => {
+  const ROW_PX = 24
+  const VIEW_PX = 400
+  const names = Array.from({ length: 1024 }, (_, n) => `member ${String(n).padStart(4, '0')}`)
+
+  // happy-dom lays nothing out: a row gets the height Chromium gives it, and the list a viewport.
+  beforeEach(() => {
+    vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(function () {
+      return DOMRect.fromRect({ height: this.tagName === 'LI' ? ROW_PX : 0 })
+    })
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockImplementation(function () {
+      return this.classList.contains('member-scroller') ? VIEW_PX : 0
+    })
+    vi.spyOn(HTMLElement.prototype, 'scrollHeight', 'get').mockImplementation(function () {
+      return this.classList.contains('member-scroller')
+        ? parseFloat(this.firstChild.style.height)
+        : 0
+    })
+  })
+  afterEach(() => vi.restoreAllMocks())
+
+  async function scrollTo(list, top) {
+    const scroller = list.get('.member-scroller')
+    scroller.element.scrollTop = top
+    await scroller.trigger('scroll')
+    await nextTick()
+  }
+  const shownNames = (list) =>
+    list.findAll('[data-testid="member-name"]').map((name) => name.text())
+
+  it('keeps a few dozen of 1,024 rows in the page, each saying where it stands among all', async () => {
+    const list = mountWithI18n(MemberList, { props: { members: names } })
+    await nextTick()
+    const rows = list.findAll('[data-testid="members"] li')
+    expect(rows.length).toBeGreaterThan(VIEW_PX / ROW_PX)
+    expect(rows.length).toBeLessThan(100)
+    expect(list.get('h2').text()).toBe('Members (1024)')
+    expect(list.get('section').attributes('aria-label')).toBe('Members (1024)')
+    expect(rows[0].attributes()).toMatchObject({ 'aria-setsize': '1024', 'aria-posinset': '1' })
+
+    await scrollTo(list, 1000 * ROW_PX)
+    expect(shownNames(list)).toContain('member 1023')
+    expect(shownNames(list)).not.toContain('member 0000')
+    const last = list.findAll('[data-testid="members"] li').at(-1)
+    expect(last.attributes('aria-posinset')).toBe('1024')
+  })
+
+  it('marks us and offers a far-down member’s menu once scrolled to', async () => {
+    const list = mountWithI18n(MemberList, {
+      props: {
+        members: names,
+        myName: 'member 0900',
+        memberIdentities: { 'member 0901': 'ffffffffffffffff' },
+        canMessage: true,
+      },
+    })
+    await nextTick()
+    expect(list.find('.me').exists()).toBe(false) // not in the page yet
+    await scrollTo(list, 890 * ROW_PX)
+    const mine = list.findAll('[data-testid="members"] li').find((row) => row.find('.me').exists())
+    expect(mine.get('[data-testid="member-name"]').text()).toBe('member 0900')
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await list.get('[data-testid="message-member"]').trigger('click')
+    expect(list.emitted('message')).toEqual([
+      [{ name: 'member 0901', identity: 'ffffffffffffffff' }],
+    ])
+  })
+
+  it('keeps the member at the top of the view in place while others join and leave above', async () => {
+    const list = mountWithI18n(MemberList, { props: { members: names } })
+    await nextTick()
+    await scrollTo(list, 500 * ROW_PX)
+    const scroller = list.get('.member-scroller').element
+    await list.setProps({ members: ['a newcomer', 'another', ...names] })
+    expect(scroller.scrollTop).toBe(502 * ROW_PX)
+    await list.setProps({ members: names.slice(10) })
+    expect(scroller.scrollTop).toBe(490 * ROW_PX)
+    expect(shownNames(list)).toContain('member 0500')
   })
 })

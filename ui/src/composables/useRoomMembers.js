@@ -1,7 +1,7 @@
 // Who is in a room and whose each name is: from the welcome, then presence (one join or leave, or
 // the whole list when changes come faster than the host sends them). It also keeps a flood of
 // comings and goings out of the timeline.
-import { ref } from 'vue'
+import { shallowRef } from 'vue'
 import { identityRenames } from '../presenceNotices.js'
 
 // Past this many join/leave notices a second (someone churning names), the member
@@ -23,9 +23,11 @@ export function identitiesAfter(current, { event, name, old, identity }) {
 }
 
 export function useRoomMembers() {
-  const members = ref([])
+  // Shallow: each change puts a new list (and a new map of identities) in place, never edits one,
+  // and reading 1,024 names through a deep proxy made every reader's loop over them slow.
+  const members = shallowRef([])
   // Name -> identity id of the members identities hold (to open a direct conversation with one).
-  const memberIdentities = ref({})
+  const memberIdentities = shallowRef({})
   let noticeWindow = { start: 0, count: 0 }
   let recentNames = { gone: {}, came: {} } // see identityRenames
 

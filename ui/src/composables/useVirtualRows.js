@@ -208,5 +208,8 @@ export function useVirtualRows(
     rowAt,
     scrollTo,
     scrollToBottom: () => scrollTo({ atBottom: true }),
+    // Read where the viewport is now, as the scroll event will with the next frame: for a scroll
+    // the page must follow before then (focus moved to a row at the window's edge).
+    readScroll: scrolled,
   }
 }
