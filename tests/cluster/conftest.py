@@ -10,8 +10,9 @@ from tests.support.server_process import ServeProcess
 
 
 @pytest.fixture
-def start_nodes(serve_process, postgres_url, tmp_path) -> Callable[[int], list[ServeProcess]]:
-    """`start_nodes(n)`: n nodes on this test's database, each with its own data folder."""
+def start_nodes(postgres_url, serve_process, tmp_path) -> Callable[[int], list[ServeProcess]]:
+    """`start_nodes(n)`: n nodes on this test's database, each with its own data folder. (The
+    database first, so it is dropped after the nodes are stopped, not under them.)"""
     started: list[ServeProcess] = []
 
     def start(count: int) -> list[ServeProcess]:
