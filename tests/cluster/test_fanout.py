@@ -4,7 +4,9 @@ their own members, in the one order of the room's positions, whichever node stor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import signal
 
 import pytest
 
@@ -141,5 +143,42 @@ def test_the_other_person_on_another_node_is_told_of_a_direct_message(start_node
         assert frame["type"] == "message"
         for client in (alice, bob, eve):
             await client.close()
+
+    run(scenario())
+
+
+def test_a_client_of_a_killed_node_resumes_on_another_mid_traffic_with_nothing_lost_or_doubled(start_nodes):
+    writer_node, doomed, survivor = start_nodes(3)
+    total = 40
+
+    async def scenario() -> None:
+        writer = await RoomClient.join(writer_node.ws_base, "busy", "Writer")
+        reader = await RoomClient.join(doomed.ws_base, "busy", "Reader")
+        ids: list[int] = []  # every message frame the reader got, in order, across both nodes
+
+        async def write() -> None:
+            for n in range(total):
+                await writer.post(f"m {n}")
+                await asyncio.sleep(0.12)  # within RATE_LIMIT_PER_SECOND
+
+        async def read(client: RoomClient, until: int) -> None:
+            while client.position < until:
+                frame = await client.recv()
+                if frame["type"] == "message":
+                    ids.append(frame["id"])
+
+        writing = asyncio.create_task(write())
+        await read(reader, total // 4)
+        assert doomed.process is not None
+        doomed.process.send_signal(signal.SIGKILL)  # mid-traffic, no goodbye
+        with contextlib.suppress(Exception):
+            await reader.close()
+        reader = await RoomClient.join(survivor.ws_base, "busy", "Reader", after=reader.position)
+        ids.extend(frame["id"] for frame in reader.replayed if frame["type"] == "message")
+        await read(reader, total)
+        await writing
+        assert ids == list(range(1, total + 1))  # in order, none lost, none twice
+        await reader.close()
+        await writer.close()
 
     run(scenario())
