@@ -91,6 +91,9 @@ class ConnectionManager:
         # Per room: its presence budget, and whether changes wait to be folded into a members frame.
         self._presence: dict[str, RateLimiter] = {}
         self._presence_behind: set[str] = set()
+        # A room's names on the other nodes of a cluster, and whose identities they are
+        # (server/cluster); None on a single host.
+        self.elsewhere: Callable[[str], Mapping[str, str | None]] | None = None
 
     # The seed's view: room -> its connections.
     @property
@@ -191,7 +194,9 @@ class ConnectionManager:
         self._enqueue(member, text_frame(encode(frame)))
 
     def members_of(self, room: str) -> list[str]:
-        return self.names.members_of(room)
+        if self.elsewhere is None:
+            return self.names.members_of(room)
+        return sorted({*self.names.members_of(room), *self.elsewhere(room)})
 
     def room_sizes(self) -> dict[str, int]:
         """Connections per room, for rooms with any."""

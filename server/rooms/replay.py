@@ -43,7 +43,10 @@ class Catchup:
         self.room = room
         self.rich = rich
         self.after = after
-        self.until = rooms.store.position(room)
+        # On a cluster node, what other nodes stored goes to the members here first, so the new
+        # member is replayed exactly up to where the live frames it will get start.
+        sequencer = rooms.sequencer
+        self.until = rooms.store.position(room) if sequencer is None else sequencer.caught_up(room)
         self.start = (
             rooms.store.recent_start(room, HISTORY_ON_JOIN) if after is None else min(after, self.until)
         )
@@ -94,6 +97,9 @@ class Catchup:
             "limits": welcome_limits(self.rooms.edit_window_seconds),
         }
         identities = manager.names.identities_of(self.room)
+        if manager.elsewhere is not None:  # a cluster node: the other nodes' names too
+            remote = manager.elsewhere(self.room)
+            identities = {name: i for name, i in remote.items() if i is not None} | identities
         if identities:  # whose names they are, so a member can open a direct room with one
             frame["identities"] = identities
         unencrypted = self.rooms.in_clear.count(self.room)

@@ -7,6 +7,7 @@ verb's module needs nothing of the facade that dispatches to it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from server.files.store import FileStore
 from server.protocol.limits import EDIT_WINDOW_SECONDS
@@ -21,7 +22,20 @@ from server.rooms.receipts import ReadReceipts
 from server.rooms.typing_pace import TypingPace
 from server.storage.history import HistoryStore
 
-__all__ = ["RoomState", "Session"]
+__all__ = ["RoomState", "Sequencer", "Session"]
+
+
+class Sequencer(Protocol):
+    """Keeps each room's deliveries in position order when other processes write to the same
+    history (the nodes of a cluster: server/cluster). A single host has none."""
+
+    def reach(self, room: str, position: int) -> bool:
+        """`position` is about to be delivered: deliver first what other nodes stored before it.
+        False when it went out already (read from the tables: another process stored it)."""
+
+    def caught_up(self, room: str) -> int:
+        """Deliver to the room's members here everything stored so far; the room's position, up to
+        which a joining member is replayed from the store (what comes after reaches it live)."""
 
 
 @dataclass(eq=False)
@@ -33,6 +47,7 @@ class RoomState:
     # How long after posting a sender may edit (0: not at all); the host's window may change it.
     edit_window_seconds: float = EDIT_WINDOW_SECONDS
     files: FileStore | None = None  # attachments; None: messages carry no files
+    sequencer: Sequencer | None = None  # a cluster node's (server/cluster); None: a single host
     receipts: ReadReceipts = field(init=False)
     addresses: dict[Member, str | None] = field(init=False, default_factory=dict)  # for bans
     address_limits: AddressRateLimits = field(init=False, default_factory=AddressRateLimits)

@@ -54,7 +54,7 @@ from server.storage.history import (
 from server.storage.pg_schema import migrate_component, schema_versions
 from server.storage.search import SEARCH_INDEX_VERSION, SearchHit, Term, index_words
 
-__all__ = ["RECEIPTS_FILENAME", "SCHEMA_VERSION", "PostgresHistoryStore", "lexemes"]
+__all__ = ["RECEIPTS_FILENAME", "ROOMS_CHANNEL", "SCHEMA_VERSION", "PostgresHistoryStore", "lexemes"]
 
 # A tsvector's lexeme holds at most this many bytes. array_to_tsvector does not check: a longer
 # one comes back cut (2,148 x's as 100, which a query could then find). A query is at most
@@ -63,6 +63,12 @@ _MAX_LEXEME_BYTES = 2047
 # Read receipts stay in a SQLite file of each node's data folder in this increment.
 RECEIPTS_FILENAME = "receipts.sqlite3"
 _CONNECT_TIMEOUT_SECONDS = 10
+# Every stored message or change is announced on this channel (LISTEN/NOTIFY) to the nodes sharing
+# the database, inside its own transaction, so at its commit: the payload is a JSON array, [room,
+# position] for a message and [room, position, kind] for a change (server/cluster reads the rows).
+# Positions are taken under the room's row lock, so a room's notifications commit in position
+# order: whoever hears position N can read every position up to N from the tables.
+ROOMS_CHANNEL = "lanchat_rooms"
 
 # Each version's statements, applied in order inside one transaction; `schema_version` says how
 # far a database got. Append a version; never edit one that has shipped.
@@ -133,7 +139,9 @@ WITH taken AS (
     RETURNING id
 )
 SELECT stored.id, taken.count, taken.size, (SELECT COALESCE(SUM(size), 0) FROM room_history)
-FROM stored, taken
+FROM stored, taken, LATERAL (
+    SELECT pg_notify(%(channel)s, json_build_array(%(room)s::text, taken.last)::text)
+) AS told
 """
 
 
@@ -375,6 +383,19 @@ class PostgresHistoryStore:
         ).fetchall()
         return [_message(row) for row in rows]
 
+    def moved(self, room: str, after: int, until: int, limit: int) -> list[StoredMessage]:
+        """What the room's positions (after, until] hold, in position order: the messages stored
+        there, and the messages up to `after` changed there (server/cluster reads what another node
+        stored with this: one round trip)."""
+        rows = self.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE room = %(room)s AND ("
+            " (id > %(after)s AND id <= %(until)s)"
+            " OR (id <= %(after)s AND changed_at > %(after)s AND changed_at <= %(until)s))"
+            " ORDER BY CASE WHEN id > %(after)s THEN id ELSE changed_at END LIMIT %(limit)s",
+            {"room": room, "after": after, "until": until, "limit": limit},
+        ).fetchall()
+        return [_message(row) for row in rows]
+
     def recent_start(self, room: str, count: int) -> int:
         row = self.execute(
             "SELECT id FROM messages WHERE room = %s ORDER BY id DESC LIMIT 1 OFFSET %s", (room, count)
@@ -429,6 +450,7 @@ class PostgresHistoryStore:
         row = self.execute(
             _APPEND,
             {
+                "channel": ROOMS_CHANNEL,
                 "room": room,
                 "size": message_size(sender, text, client_id),
                 "sender": sender,
@@ -468,6 +490,7 @@ class PostgresHistoryStore:
                 (text, edited, position, lexemes(text), room, message_id),
             )
             self._resized(room, len(text.encode()) - len(message.text.encode()))
+            self._notify_change(room, position, "edit")
         return replace(message, text=text, edited=edited, changed_at=position)
 
     def delete(self, room: str, message_id: int) -> StoredMessage | None:
@@ -483,6 +506,7 @@ class PostgresHistoryStore:
             )
             self.execute("DELETE FROM reactions WHERE room = %s AND message_id = %s", (room, message_id))
             self._resized(room, -len(message.text.encode()))
+            self._notify_change(room, position, "delete")
         return replace(message, text="", deleted=True, changed_at=position)
 
     def react(
@@ -506,7 +530,15 @@ class PostgresHistoryStore:
                 "UPDATE messages SET changed_at = %s WHERE room = %s AND id = %s",
                 (position, room, message_id),
             )
+            self._notify_change(room, position, "reaction")
         return replace(message, changed_at=position)
+
+    def _notify_change(self, room: str, position: int, kind: str) -> None:
+        """Tell the other nodes, when this transaction commits (see ROOMS_CHANNEL)."""
+        self.execute(
+            "SELECT pg_notify(%s, json_build_array(%s::text, %s::bigint, %s::text)::text)",
+            (ROOMS_CHANNEL, room, position, kind),
+        )
 
     def _resized(self, room: str, delta: int) -> None:
         self.execute("UPDATE room_history SET size = size + %s WHERE room = %s", (delta, room))

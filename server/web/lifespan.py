@@ -66,9 +66,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.rooms, app.state.files = rooms, files
     discovery.has_private_rooms = lambda: bool(private.rooms())
     await start_browsing(config, discovery)
+    cluster = None
+    if config.database_url is not None:
+        # Imported here: a single host on SQLite never loads psycopg.
+        from server.cluster.node import start_cluster
+
+        cluster = await start_cluster(rooms, store)
     try:
         yield
     finally:
+        if cluster is not None:
+            await cluster.stop()
         for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

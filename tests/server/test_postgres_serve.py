@@ -2,9 +2,8 @@
 resumes with `?after=` across a restart with nothing lost or doubled, and two servers on the same
 database posting at once keep the room's positions dense and in order.
 
-The servers do not yet tell each other of new messages (that comes with LISTEN/NOTIFY), so what
-one stored is checked through the other by joining it with `after`, the way a client that moves
-between servers catches up.
+What one stored is checked through the other by joining it with `after`, the way a client that
+moves between servers catches up; live delivery across servers is tests/cluster's.
 """
 
 from __future__ import annotations

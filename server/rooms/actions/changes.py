@@ -27,12 +27,12 @@ def change(rooms: RoomState, member: Member, frame: Change) -> None:
     try:
         with refusing_storage_errors("change", member.room, pin):
             changed, kind = _check_and_store(rooms, member, frame)
+            if changed is not None:  # its frame reads the store too (see posting.py)
+                publish_change(rooms, changed, kind)
     except Refused as refusal:
         for key, value in pin.items():
             refusal.extra.setdefault(key, value)
         raise
-    if changed is not None:
-        publish_change(rooms, changed, kind)
 
 
 def publish_change(rooms: RoomState, message: StoredMessage, kind: ChangeKind) -> None:
@@ -41,6 +41,8 @@ def publish_change(rooms: RoomState, message: StoredMessage, kind: ChangeKind) -
     if kind == "delete" and rooms.files is not None:
         rooms.files.detach(message.room, message.id)  # its files go with it
     (frame,) = message_frames(rooms.store, [message], rooms.files)
+    if rooms.sequencer is not None and not rooms.sequencer.reach(message.room, message.changed_at):
+        return  # `lanchat admin`'s delete, say: the members here had it from the tables already
     rooms.manager.broadcast(update_frame(frame, message.changed_at, kind), message.room, rich_only=True)
 
 

@@ -46,7 +46,12 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
             # The history keeps within its limits by dropping a room's oldest messages: their
             # files go too.
             rooms.files.detach_up_to(room, 0, rooms.store.first_id(room) - 1)
-    (frame,) = message_frames(rooms.store, [stored], rooms.files)
+        # Still a refusal if the database fails here, after the message was stored: its client
+        # sends it again and is acknowledged (a duplicate), and a cluster node's sequencer
+        # delivers it to the room with the next position; never a connection dropped.
+        (frame,) = message_frames(rooms.store, [stored], rooms.files)
+    if rooms.sequencer is not None:
+        rooms.sequencer.reach(room, stored.id)
     rooms.manager.broadcast(frame, room, seed=seed_frame(stored, attached))
     if message.client_id is not None:
         rooms.manager.send(member, _ack(stored, duplicate=False))

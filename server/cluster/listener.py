@@ -1,0 +1,79 @@
+"""The node's one listening connection: LISTEN on the cluster's channels, hand each notification
+to a callback, and when the connection is lost (the database restarted, the network dropped),
+connect again by itself every RECONNECT_SECONDS. `connected` is called each time listening
+starts, before any notification is handed over: what was stored while nobody listened is read
+from the tables then, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import psycopg
+
+from server.storage.database_url import describe_database
+
+__all__ = ["RECONNECT_SECONDS", "Listener"]
+
+log = logging.getLogger("lanchat.cluster")
+
+RECONNECT_SECONDS = 1.0
+_CONNECT_TIMEOUT_SECONDS = 5
+
+
+class Listener:
+    def __init__(
+        self,
+        url: str,
+        channels: tuple[str, ...],
+        heard: Callable[[str, str], None],
+        connected: Callable[[], None],
+        lost: Callable[[], None],
+    ) -> None:
+        self.url = url
+        self.channels = channels
+        self._heard = heard  # (channel, payload)
+        self._connected = connected
+        self._lost = lost
+        self.listening = False
+        self.connections = 0  # how many times listening started (a test reads it in the log)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._listen()
+            except (psycopg.Error, OSError) as exc:
+                if self.listening:
+                    log.warning("cluster: lost the listening connection to %s: %s",
+                                describe_database(self.url), exc)  # fmt: skip
+            except Exception:  # a bug in a callback must not leave the node deaf for good
+                log.exception("cluster: listening failed; connecting again")
+            if self.listening:
+                self.listening = False
+                self._lost()
+            await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _listen(self) -> None:
+        conn = await psycopg.AsyncConnection.connect(
+            self.url,
+            autocommit=True,
+            # It only reads: without TCP keepalives a database machine that vanished (no FIN, no
+            # RST) would leave it waiting forever. Dead after about 5 + 3 x 2 = 11 s of silence.
+            connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=3,
+        )
+        async with conn:
+            for channel in self.channels:
+                await conn.execute(f'LISTEN "{channel}"')
+            self.listening = True
+            self.connections += 1
+            if self.connections > 1:
+                log.warning("cluster: listening again to %s", describe_database(self.url))
+            self._connected()
+            async for notify in conn.notifies():
+                self._heard(notify.channel, notify.payload)

@@ -1,0 +1,161 @@
+"""A cluster node: this `lanchat serve` among others on one PostgreSQL.
+
+It hears the others through the database (LISTEN/NOTIFY on one dedicated connection: listener.py),
+delivers each room's messages and changes to its own members in position order (sequencer.py),
+and shares who is in which room (presence.py). Its store NOTIFYs every message and change it
+stores (postgres_history.ROOMS_CHANNEL). Nothing of this runs on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+
+import psycopg
+
+from server.cluster.listener import Listener
+from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK_SECONDS, ClusterPresence
+from server.cluster.sequencer import RoomSequencer
+from server.protocol.frames import DirectFrame
+from server.rooms.direct import direct_pair, is_direct_room
+from server.rooms.replay import ChangeKind
+from server.rooms.service import ChatRooms
+from server.storage.database_url import describe_database
+from server.storage.history import HistoryStore, StorageFailed
+from server.storage.pg_schema import migrate_component
+from server.storage.postgres_history import ROOMS_CHANNEL, PostgresHistoryStore
+
+__all__ = ["ClusterNode", "start_cluster"]
+
+log = logging.getLogger("lanchat.cluster")
+
+_CHANGE_KINDS: frozenset[str] = frozenset({"edit", "delete", "reaction"})
+
+
+class ClusterNode:
+    def __init__(self, rooms: ChatRooms, store: PostgresHistoryStore, node: str | None = None) -> None:
+        self.rooms = rooms
+        self.store = store
+        self.node = node or secrets.token_hex(6)
+        self.sequencer = RoomSequencer(rooms, store)
+        self.presence = ClusterPresence(rooms, store, self.node)
+        self.listener = Listener(
+            store.url, (ROOMS_CHANNEL, PRESENCE_CHANNEL), self._heard, self._connected, self._lost
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._delivery_due = False
+        self._presence_due = False
+        self._catch_up_due = False
+
+    async def start(self) -> None:
+        """Create the cluster's tables if need be, hook into the rooms, start listening."""
+        with psycopg.connect(self.store.url, autocommit=True) as db, db.transaction():
+            migrate_component(db, "cluster", MIGRATIONS, describe_database(self.store.url))
+        self.rooms.sequencer = self.sequencer
+        self.rooms.manager.elsewhere = self.presence.elsewhere
+        self._tasks = [asyncio.create_task(self.listener.run()), asyncio.create_task(self._keep_up())]
+        log.info("cluster: node %s on %s", self.node, describe_database(self.store.url))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(StorageFailed):
+            self.presence.leave()
+        self.rooms.sequencer = None
+        self.rooms.manager.elsewhere = None
+
+    # --- the listener's callbacks, on the serving loop ---
+
+    def _heard(self, channel: str, payload: str) -> None:
+        if channel == PRESENCE_CHANNEL:
+            if payload != self.node and not self._presence_due:
+                self._presence_due = True
+                asyncio.get_running_loop().call_soon(self._read_presence)
+            return
+        room, position, *kind = json.loads(payload)
+        change: ChangeKind | None = kind[0] if kind and kind[0] in _CHANGE_KINDS else None
+        # Several notifications read off the socket at once go as one read per room.
+        if self.sequencer.heard(room, int(position), change):
+            if not self._delivery_due:
+                self._delivery_due = True
+                asyncio.get_running_loop().call_soon(self._deliver)
+        elif change is None and is_direct_room(room) and self.sequencer.delivered(room) is None:
+            asyncio.get_running_loop().call_soon(self._tell_direct, room, int(position))
+
+    def _deliver(self) -> None:
+        self._delivery_due = False
+        self.sequencer.deliver_heard()
+
+    def _tell_direct(self, room: str, position: int) -> None:
+        """A message in a direct room nobody here is in: tell the other person, wherever they are
+        on this node, as posting.py does on a single host (unless they are in the room on another
+        node, who delivers it to them)."""
+        pair = direct_pair(room) or ()
+        present = set(self.presence.elsewhere(room).values())
+        manager = self.rooms.manager
+        told = [
+            m for m in manager.all_members() if m.rich and m.identity in pair and m.identity not in present
+        ]
+        if not told:
+            return
+        try:
+            message = self.store.get(room, position)
+        except StorageFailed as exc:
+            log.debug("cluster: could not read a direct message: %s", exc)
+            return
+        if message is not None:
+            frame: DirectFrame = {"type": "direct", "room": room, "sender": message.sender}
+            manager.send_to(told, frame)
+
+    def _read_presence(self) -> None:
+        self._presence_due = False
+        try:
+            self.presence.read(time.monotonic())
+        except StorageFailed as exc:
+            log.debug("cluster: could not read the nodes' members: %s", exc)
+
+    def _connected(self) -> None:
+        # Listening again: what was stored meanwhile is in the tables.
+        try:
+            self.sequencer.catch_up_all()
+        except StorageFailed as exc:  # the store's own connection is still the broken one
+            log.debug("cluster: catching up after the reconnection failed once: %s", exc)
+            self._catch_up_due = True
+
+    def _lost(self) -> None:
+        self.presence.database_was_away()
+
+    # --- the heartbeat ---
+
+    async def _keep_up(self) -> None:
+        """Every PRESENCE_CHECK_SECONDS: the heartbeat row, rooms nobody here follows any more, and
+        the rooms whose reading failed."""
+        while True:
+            await asyncio.sleep(PRESENCE_CHECK_SECONDS)
+            try:
+                self.sequencer.prune()
+                if self._catch_up_due or self.sequencer.behind:
+                    self.sequencer.catch_up_all()
+                    self._catch_up_due = False
+                self.presence.tick(time.monotonic())
+            except StorageFailed as exc:
+                log.debug("cluster: the database is away: %s", exc)
+                self.presence.database_was_away()
+            except Exception:
+                log.exception("cluster: the heartbeat failed")
+
+
+async def start_cluster(rooms: ChatRooms, store: HistoryStore) -> ClusterNode | None:
+    """This node's part in a cluster when its history is on PostgreSQL; None on SQLite."""
+    if not isinstance(store, PostgresHistoryStore):
+        return None
+    node = ClusterNode(rooms, store)
+    await node.start()
+    return node

@@ -1,0 +1,58 @@
+"""A node whose listening connection is cut reads what it missed from the tables once it listens
+again: nothing more needs to be posted for its members to get it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psycopg
+import pytest
+
+from server.cluster.listener import RECONNECT_SECONDS
+from tests.support.room_client import RoomClient
+from tests.support.waiting import wait_for
+
+pytestmark = [pytest.mark.process, pytest.mark.serial]
+
+TIMEOUT = 60.0
+MISSED = 3
+
+
+def cut_listening_connections(url: str) -> int:
+    """Terminate every node's listening connection (the others stay); how many there were."""
+    with psycopg.connect(url, autocommit=True) as db:
+        rows = db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+        ).fetchall()
+    return len(rows)
+
+
+def test_a_node_that_lost_its_listening_connection_catches_up_from_the_tables(start_nodes, postgres_url):
+    writer_node, reader_node = start_nodes(2)
+
+    async def scenario() -> float:
+        reader = await RoomClient.join(reader_node.ws_base, "quiet", "Reader")
+        writer = await RoomClient.join(writer_node.ws_base, "quiet", "Writer")
+        first = await writer.post("before")
+        await reader.catch_up(first["id"])
+        assert cut_listening_connections(postgres_url) == 2
+        cut = time.monotonic()
+        # Stored while no node listens: no notification reaches the reader's node.
+        for n in range(MISSED):
+            await writer.post(f"missed {n}")
+        await reader.catch_up(first["id"] + MISSED)
+        took = time.monotonic() - cut
+        assert [reader.folded[i]["text"] for i in sorted(reader.folded)] == [
+            "before",
+            *(f"missed {n}" for n in range(MISSED)),
+        ]
+        await reader.close()
+        await writer.close()
+        return took
+
+    took = asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+    # Not before the node listens again, RECONNECT_SECONDS after the cut; soon after (a busy machine).
+    assert RECONNECT_SECONDS - 0.1 <= took <= RECONNECT_SECONDS + 3.0, took
+    wait_for(lambda: any("listening again" in line for line in reader_node.output), 10, "it listens again")
