@@ -12,10 +12,15 @@ checkpoint runs inside that COMMIT, on the event loop, and took 3 to 20 ms there
 hundred messages (a message and its search index write some nine pages): in a room paced at 20
 messages a second those were the slowest messages, a tenth of a second's deliveries late. What
 a commit guarantees is the same either way: the checkpoint only moves committed pages.
+
+For the same reason a new message's words go into the search index in a batch on the loop,
+SEARCH_INDEX_AFTER_SECONDS later (after its fan-out), not in its own commit (search.py); a search
+indexes whatever is still waiting first, so it finds every stored message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import threading
@@ -41,6 +46,7 @@ __all__ = [
     "AUTOCHECKPOINT_BACKSTOP_PAGES",
     "CHECKPOINT_AFTER_SECONDS",
     "SCHEMA_VERSION",
+    "SEARCH_INDEX_AFTER_SECONDS",
     "SqliteHistoryStore",
     "WalCheckpointer",
 ]
@@ -54,6 +60,9 @@ CHECKPOINT_AFTER_SECONDS = 1.0
 # (about 40 MiB): should the thread ever fall behind, the log does not grow without bound. Ten
 # times SQLite's default, so the thread (checkpointing ~20 pages a message a second) is always first.
 AUTOCHECKPOINT_BACKSTOP_PAGES = 10_000
+# A new message's words are indexed this long after it, together with whatever else came meanwhile:
+# at 20 messages a second a batch of ten, one FTS5 segment (and one merge's share) for all of them.
+SEARCH_INDEX_AFTER_SECONDS = 0.5
 
 # A message's size in the store, in SQL as history.message_size counts it in Python.
 _SIZE_SQL = (
@@ -180,6 +189,7 @@ class SqliteHistoryStore:
         # on the thread that opened it (the event loop's): sqlite3 refuses any other.
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._closed = False
+        self._index_timer: asyncio.TimerHandle | None = None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         # Checkpoints are the WalCheckpointer's; SQLite's own only past the backstop.
@@ -234,6 +244,7 @@ class SqliteHistoryStore:
         if self._closed:
             return
         self._closed = True
+        self._index_now()  # the TRUNCATE below is the checkpoint: no thread for it
         self.checkpointer.close()
         # A checkpoint folds the WAL into the main file so a copy of it alone is complete.
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -365,7 +376,33 @@ class SqliteHistoryStore:
         stats.size += size
         self._size += size
         self._keep_within_limits(room, stats)
+        self._index_soon()
         return message
+
+    def _index_soon(self) -> None:
+        if self._index_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a tool, a test): the next search, or the close, indexes it
+        self._index_timer = loop.call_later(SEARCH_INDEX_AFTER_SECONDS, self.index_pending)
+
+    def index_pending(self) -> None:
+        """Put the messages stored since the last batch into the search index (search.py)."""
+        if not self._closed and self._index_now():
+            self.checkpointer.written()
+
+    def _index_now(self) -> bool:
+        """Whether anything was indexed."""
+        timer, self._index_timer = self._index_timer, None
+        if timer is not None:
+            timer.cancel()
+        try:
+            return fulltext.index_pending(self._db) > 0
+        except sqlite3.Error as exc:  # still waiting: the next batch, search or open tries again
+            log.warning("could not index the newest messages for search: %s", exc)
+            return False
 
     def edit(self, room: str, message_id: int, text: str) -> StoredMessage:
         """Replace a kept message's text, at the room's next position."""
@@ -530,6 +567,7 @@ class SqliteHistoryStore:
         self, terms: list[fulltext.Term], rooms: list[str], offset: int, limit: int
     ) -> list[fulltext.SearchHit]:
         """Messages of `rooms` holding every term, newest first (server/storage/search.py)."""
+        self.index_pending()
         return fulltext.search(self._db, terms, rooms, offset, limit)
 
     def rooms(self) -> dict[str, int]:
