@@ -44,7 +44,8 @@ from server.storage.reactions import chunks as _chunks
 
 __all__ = [
     "AUTOCHECKPOINT_BACKSTOP_PAGES",
-    "CHECKPOINT_AFTER_SECONDS",
+    "CHECKPOINT_AFTER_COMMITS",
+    "CHECKPOINT_QUIET_SECONDS",
     "SCHEMA_VERSION",
     "SEARCH_INDEX_AFTER_SECONDS",
     "SqliteHistoryStore",
@@ -53,12 +54,17 @@ __all__ = [
 
 log = logging.getLogger("lanchat.history")
 
-# A checkpoint follows the first write after the last one by this long: at most one a second
-# however busy the rooms, and the log stays small (a second of messages is a few hundred pages).
-CHECKPOINT_AFTER_SECONDS = 1.0
+# A checkpoint waits for the rooms to be quiet this long (no commit meanwhile): the fsyncs of a
+# checkpoint slow the writes that meet them (the file system makes a write to a page being synced
+# wait), so they are best done between messages' bursts. Measured (tests/bench/fanout_check.py
+# --paced): a checkpoint a second under a steady 20 messages/s still put a few commits at 5-25 ms.
+CHECKPOINT_QUIET_SECONDS = 0.5
+# In rooms that never go quiet for that long, a checkpoint after this many commits anyway: about 2,500
+# pages of log (10 MiB), every 25 s at 20 messages a second.
+CHECKPOINT_AFTER_COMMITS = 500
 # SQLite's own checkpoint in a COMMIT stays on only as a backstop, for a log this many pages long
 # (about 40 MiB): should the thread ever fall behind, the log does not grow without bound. Ten
-# times SQLite's default, so the thread (checkpointing ~20 pages a message a second) is always first.
+# times SQLite's default and four times CHECKPOINT_AFTER_COMMITS' log, so the thread is always first.
 AUTOCHECKPOINT_BACKSTOP_PAGES = 10_000
 # A new message's words are indexed this long after it, together with whatever else came meanwhile:
 # at 20 messages a second a batch of ten, one FTS5 segment (and one merge's share) for all of them.
@@ -72,22 +78,33 @@ _SIZE_SQL = (
 
 
 class WalCheckpointer:
-    """Checkpoints a WAL database from a thread and a connection of its own, CHECKPOINT_AFTER_SECONDS
-    after a write: PASSIVE, so it never waits for (nor holds up) the writer, and SQLite releases
-    the GIL for its I/O and fsyncs. Started by the first write, so a store that is only read costs
-    no thread."""
+    """Checkpoints a WAL database from a thread and a connection of its own, once the writes have
+    been quiet for `quiet_seconds` (or `after_commits` came without such a pause): PASSIVE, so it
+    never waits for (nor holds up) the writer, and SQLite releases the GIL for its I/O and fsyncs.
+    Started by the first write, so a store that is only read costs no thread."""
 
-    def __init__(self, path: Path, after_seconds: float = CHECKPOINT_AFTER_SECONDS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        quiet_seconds: float = CHECKPOINT_QUIET_SECONDS,
+        after_commits: int = CHECKPOINT_AFTER_COMMITS,
+    ) -> None:
         self.path = path
-        self.after_seconds = after_seconds
+        self.quiet_seconds = quiet_seconds
+        self.after_commits = after_commits
         self.checkpoints = 0  # done so far (the tests wait on it)
+        self._commits = 0  # since the last checkpoint (counted without a lock: roughly is enough)
         self._written = threading.Event()
+        self._due = threading.Event()  # after_commits came: no waiting for quiet
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
 
     def written(self) -> None:
-        """A commit went into the log: a checkpoint follows within `after_seconds`. On the
-        writer's path: an attribute read, and a wake only when the thread is not already due."""
+        """A commit went into the log. On the writer's path: a count, an attribute read, and a
+        wake at most once per quiet period."""
+        self._commits += 1
+        if self._commits >= self.after_commits:
+            self._due.set()
         if self._written.is_set() or self._closing.is_set():
             return
         if self._thread is None:
@@ -99,6 +116,7 @@ class WalCheckpointer:
         """Stop the thread (a checkpoint under way finishes first)."""
         self._closing.set()
         self._written.set()
+        self._due.set()
         if self._thread is not None:
             self._thread.join()
 
@@ -107,10 +125,15 @@ class WalCheckpointer:
         try:
             while True:
                 self._written.wait()
-                if self._closing.wait(self.after_seconds):
-                    return
-                # Cleared before the checkpoint: a commit during it asks for the next one.
-                self._written.clear()
+                while True:  # until a quiet period passes with no commit, or the log is long
+                    self._written.clear()
+                    due = self._due.wait(self.quiet_seconds)
+                    if self._closing.is_set():
+                        return
+                    if due or not self._written.is_set():
+                        break
+                self._due.clear()
+                self._commits = 0
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error as exc:  # the next write asks again; the backstop stays

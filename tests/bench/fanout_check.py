@@ -372,13 +372,13 @@ class Served:
         return server_cpu(self.process)
 
 
-async def paced(workdir: Path, compared: Path | None = None) -> bool:
+async def paced(workdir: Path, compared: Path | None = None, rounds: int = PACED_ROUNDS) -> bool:
     """Each server's latency and CPU per delivery when messages come one at a time: figures only,
     it never fails."""
     with three_servers(workdir, compared) as servers:
         names = list(servers)
         results: dict[str, list[dict[str, float]]] = {name: [] for name in names}
-        for number in range(PACED_ROUNDS):
+        for number in range(rounds):
             for name in names[number % len(names) :] + names[: number % len(names)]:
                 port, process = servers[name]
                 served = Served(port, process)
@@ -455,6 +455,12 @@ def cli() -> None:
         metavar="DIR",
         help=f"also run lanchat from this checkout (a before) in the same run, as {COMPARED!r}",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=PACED_ROUNDS,
+        help=f"with --paced: rounds per server (default {PACED_ROUNDS}; more on a busy machine)",
+    )
     args = parser.parse_args()
     compared = args.compare_checkout.resolve() if args.compare_checkout else None
     size = Size(args.members, MESSAGES_BY_MEMBERS[args.members])
@@ -467,7 +473,7 @@ def cli() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lanchat-fanout-") as workdir:
         run = (
-            paced(Path(workdir), compared)
+            paced(Path(workdir), compared, args.rounds)
             if args.paced
             else check(Path(workdir), args.offer_deflate, size, compared)
         )

@@ -1,5 +1,5 @@
 """What a SQLite store does after a message rather than in its commit: the WAL checkpoint (its own
-thread, CHECKPOINT_AFTER_SECONDS later) and the search index (a batch on the loop,
+thread, once the writes are quiet) and the search index (a batch on the loop,
 SEARCH_INDEX_AFTER_SECONDS later). A real SQLite file each; the loop is a real asyncio loop."""
 
 import asyncio
@@ -8,9 +8,11 @@ import time
 from server.storage.search import query_terms
 from server.storage.sqlite_history import (
     AUTOCHECKPOINT_BACKSTOP_PAGES,
-    CHECKPOINT_AFTER_SECONDS,
+    CHECKPOINT_AFTER_COMMITS,
+    CHECKPOINT_QUIET_SECONDS,
     SEARCH_INDEX_AFTER_SECONDS,
     SqliteHistoryStore,
+    WalCheckpointer,
 )
 
 WAIT = 10.0
@@ -22,20 +24,20 @@ def indexed_rows(store: SqliteHistoryStore) -> int:
     return rows
 
 
-def test_a_commit_leaves_the_checkpoint_to_the_stores_thread_at_least_a_delay_later(tmp_path):
+def test_a_checkpoint_waits_for_the_writes_to_be_quiet_and_is_the_stores_threads(tmp_path):
     store = SqliteHistoryStore(tmp_path)
     try:
         (backstop,) = store._db.execute("PRAGMA wal_autocheckpoint").fetchone()
         assert backstop == AUTOCHECKPOINT_BACKSTOP_PAGES
         assert store.checkpointer._thread is None  # a store only read costs no thread
-        started = time.monotonic()
         store.append("general", "Ann", "hello")
         store.append("general", "Bob", "hi")  # the same checkpoint covers both
-        assert store.checkpointer.checkpoints == 0
+        last_commit = time.monotonic()
+        assert store.checkpointer.checkpoints == 0  # not in the commit
         while store.checkpointer.checkpoints == 0:
-            assert time.monotonic() - started < WAIT
+            assert time.monotonic() - last_commit < WAIT
             time.sleep(0.02)
-        assert time.monotonic() - started >= CHECKPOINT_AFTER_SECONDS
+        assert time.monotonic() - last_commit >= CHECKPOINT_QUIET_SECONDS
         assert store.checkpointer.checkpoints == 1
         # Everything committed went into the main file: nothing is left to checkpoint.
         (busy, log_frames, done) = store._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -43,6 +45,23 @@ def test_a_commit_leaves_the_checkpoint_to_the_stores_thread_at_least_a_delay_la
     finally:
         store.close()
     assert not store.checkpointer._thread.is_alive()
+
+
+def test_writes_that_never_go_quiet_get_a_checkpoint_after_so_many_commits(tmp_path):
+    SqliteHistoryStore(tmp_path).close()  # a WAL file to checkpoint
+    never_quiet = WalCheckpointer(tmp_path / SqliteHistoryStore.FILENAME, quiet_seconds=3600)
+    try:
+        for _ in range(CHECKPOINT_AFTER_COMMITS - 1):
+            never_quiet.written()
+        time.sleep(0.2)
+        assert never_quiet.checkpoints == 0
+        never_quiet.written()
+        started = time.monotonic()
+        while never_quiet.checkpoints == 0:
+            assert time.monotonic() - started < WAIT
+            time.sleep(0.02)
+    finally:
+        never_quiet.close()
 
 
 def test_a_message_is_indexed_for_search_a_delay_after_its_commit_on_the_loop(tmp_path):
