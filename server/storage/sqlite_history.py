@@ -9,9 +9,9 @@ crash loses nothing committed; a power cut may lose the last moments.
 Folding the log into the main file (a checkpoint, with its fsyncs) is the store's own thread's
 work (WalCheckpointer), not the commit's that happens to fill the log: SQLite's automatic
 checkpoint runs inside that COMMIT, on the event loop, and took 3 to 20 ms there about every
-hundred messages (a message and its search index write some nine pages): in a room paced at 20
-messages a second those were the slowest messages, a tenth of a second's deliveries late. What
-a commit guarantees is the same either way: the checkpoint only moves committed pages.
+hundred messages (a message and its search index wrote some nine pages): in a room paced at 20
+messages a second those were the slowest messages, each late for all its members. What a commit
+guarantees is the same either way: the checkpoint only moves committed pages.
 
 For the same reason a new message's words go into the search index in a batch on the loop,
 SEARCH_INDEX_AFTER_SECONDS later (after its fan-out), not in its own commit (search.py); a search
@@ -56,8 +56,8 @@ log = logging.getLogger("lanchat.history")
 
 # A checkpoint waits for the rooms to be quiet this long (no commit meanwhile): the fsyncs of a
 # checkpoint slow the writes that meet them (the file system makes a write to a page being synced
-# wait), so they are best done between messages' bursts. Measured (tests/bench/fanout_check.py
-# --paced): a checkpoint a second under a steady 20 messages/s still put a few commits at 5-25 ms.
+# wait), so they are best done between messages' bursts: a checkpoint each second under appends
+# paced at 60 a second still put a few commits at 5 to 25 ms (load 7 to 9, docs/benchmarks.md).
 CHECKPOINT_QUIET_SECONDS = 0.5
 # In rooms that never go quiet for that long, a checkpoint after this many commits anyway: about 2,500
 # pages of log (10 MiB), every 25 s at 20 messages a second.
