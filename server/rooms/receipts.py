@@ -45,6 +45,7 @@ from server.rooms.client_frames import Seen
 from server.rooms.hub import ConnectionManager
 from server.rooms.member import Member
 from server.rooms.rate_limit import RateLimiter
+from server.storage.sqlite_history import AUTOCHECKPOINT_BACKSTOP_PAGES
 
 __all__ = ["AUTHOR_LOOKBACK", "MAX_RECEIPTS_PER_ROOM", "ReadReceipts"]
 
@@ -88,6 +89,9 @@ class ReadReceipts:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # The history store's thread checkpoints this file (sqlite_history.py): receipts move only
+        # after messages, so its checkpoints cover theirs, and none runs in a receipt's commit.
+        self._db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_BACKSTOP_PAGES}")
         self._db.executescript(_SCHEMA)
         # The connections taking part, each with its own budget of seen frames.
         self._readers: dict[Member, RateLimiter] = {}

@@ -1,9 +1,15 @@
 """Full-text search over the history: an SQLite FTS5 index kept by triggers on `messages`.
 
-The store (history.py) never touches the index: triggers on its `messages` table add a message's
-words when it is inserted, replace them when its text changes (an edit) and drop them when the
-text is blanked (a delete) or the row goes (trimming). So every writer of the table, present and
-future, keeps the index right without knowing of it.
+Triggers on the store's `messages` table keep the index right whoever writes the table: an
+inserted message is numbered for the index at once (`search_rows`), an indexed message's words are
+replaced when its text changes (an edit) and dropped when the text is blanked (a delete) or the
+row goes (trimming). A new message's words go into the index a little later, in a batch
+(index_pending: the store calls it on its loop SEARCH_INDEX_AFTER_SECONDS after a message, before
+every search and when it opens or closes): written in each message's own transaction, FTS5 added
+some seven pages to every commit and merged its segments in some of them (up to 27 ms, on the
+event loop, before anyone heard of the message). What is numbered and not yet indexed is every
+row past the `indexed` mark in `search_meta`, so a crash in between loses nothing: the next open
+indexes it. A search always sees every stored message.
 
 Word forms: the index holds STEMS, not words. Each word (a run of letters and digits, as
 FTS5's unicode61 tokenizer splits) is lower-cased, `ё` read as the plain Cyrillic e (U+0435),
@@ -44,6 +50,7 @@ __all__ = [
     "SearchHit",
     "Term",
     "hit_frame",
+    "index_pending",
     "index_words",
     "install",
     "match_expression",
@@ -123,27 +130,32 @@ CREATE TABLE IF NOT EXISTS search_rows (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
 
-CREATE TRIGGER IF NOT EXISTS search_on_insert AFTER INSERT ON messages BEGIN
+CREATE TRIGGER IF NOT EXISTS search_on_delete AFTER DELETE ON messages BEGIN
+    DELETE FROM search_index
+        WHERE rowid = (SELECT seq FROM search_rows WHERE room = old.room AND id = old.id);
+    DELETE FROM search_rows WHERE room = old.room AND id = old.id;
+END;
+"""
+
+# Replaced whenever a file is opened: files from before batching had them index every insert.
+# A row past the `indexed` mark is not in the index yet: an edit leaves its words to index_pending.
+_BATCHED_TRIGGERS = """
+DROP TRIGGER IF EXISTS search_on_insert;
+DROP TRIGGER IF EXISTS search_on_update;
+CREATE TRIGGER search_on_insert AFTER INSERT ON messages BEGIN
     DELETE FROM search_index
         WHERE rowid = (SELECT seq FROM search_rows WHERE room = new.room AND id = new.id);
     DELETE FROM search_rows WHERE room = new.room AND id = new.id;
     INSERT INTO search_rows (room, id) VALUES (new.room, new.id);
-    INSERT INTO search_index (rowid, words)
-        SELECT seq, lanchat_search_words(new.text) FROM search_rows
-        WHERE room = new.room AND id = new.id AND new.text != '';
 END;
-CREATE TRIGGER IF NOT EXISTS search_on_update AFTER UPDATE OF text ON messages
+CREATE TRIGGER search_on_update AFTER UPDATE OF text ON messages
 WHEN old.text IS NOT new.text BEGIN
     DELETE FROM search_index
         WHERE rowid = (SELECT seq FROM search_rows WHERE room = old.room AND id = old.id);
     INSERT INTO search_index (rowid, words)
         SELECT seq, lanchat_search_words(new.text) FROM search_rows
-        WHERE room = new.room AND id = new.id AND new.text != '';
-END;
-CREATE TRIGGER IF NOT EXISTS search_on_delete AFTER DELETE ON messages BEGIN
-    DELETE FROM search_index
-        WHERE rowid = (SELECT seq FROM search_rows WHERE room = old.room AND id = old.id);
-    DELETE FROM search_rows WHERE room = old.room AND id = old.id;
+        WHERE room = new.room AND id = new.id AND new.text != ''
+        AND seq <= (SELECT value FROM search_meta WHERE key = 'indexed');
 END;
 """
 
@@ -159,7 +171,8 @@ DROP TABLE IF EXISTS search_rows;
 def install(db: sqlite3.Connection) -> None:
     """Register the stemming function on `db` (every connection that writes `messages` needs it)
     and make sure the index exists and is current: a file from before search, or indexed by
-    another SEARCH_INDEX_VERSION, is indexed here once, in one transaction."""
+    another SEARCH_INDEX_VERSION, is indexed here once, in one transaction; what a crash left
+    numbered and not yet indexed is indexed now."""
     db.create_function("lanchat_search_words", 1, index_words, deterministic=True)
     has_meta = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_meta'").fetchone()
     version = (
@@ -167,8 +180,26 @@ def install(db: sqlite3.Connection) -> None:
     )
     if version is not None and version[0] == SEARCH_INDEX_VERSION:
         db.executescript(_SCHEMA)  # no-op for a current file; the schema stays declared in one place
-        _secure_delete(db)
-        return
+    else:
+        _index_everything(db)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _split(_BATCHED_TRIGGERS):
+            db.execute(statement)
+        # A file without the mark was indexed by triggers that indexed every insert: all of it.
+        db.execute(
+            "INSERT OR IGNORE INTO search_meta (key, value)"
+            " SELECT 'indexed', COALESCE(MAX(seq), 0) FROM search_rows"
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    index_pending(db)
+    _secure_delete(db)
+
+
+def _index_everything(db: sqlite3.Connection) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         for statement in _split(_DROP + _SCHEMA):
@@ -184,11 +215,39 @@ def install(db: sqlite3.Connection) -> None:
         db.execute(
             "INSERT OR REPLACE INTO search_meta (key, value) VALUES ('version', ?)", (SEARCH_INDEX_VERSION,)
         )
+        db.execute(
+            "INSERT OR REPLACE INTO search_meta (key, value)"
+            " SELECT 'indexed', COALESCE(MAX(seq), 0) FROM search_rows"
+        )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    _secure_delete(db)
+
+
+def index_pending(db: sqlite3.Connection) -> int:
+    """Index the messages numbered past the `indexed` mark, in one transaction of their own (the
+    caller is in none), and move the mark past them; how many rows that covered. Numbers only grow
+    while the newest row stays, and trimming never takes a room's newest message, so a number at
+    or under the mark is never handed out again."""
+    (mark,) = db.execute("SELECT value FROM search_meta WHERE key = 'indexed'").fetchone()
+    (last,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM search_rows").fetchone()
+    if last <= mark:
+        return 0
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(
+            "INSERT INTO search_index (rowid, words) SELECT r.seq, lanchat_search_words(m.text)"
+            " FROM search_rows r JOIN messages m ON m.room = r.room AND m.id = r.id"
+            " WHERE r.seq > ? AND r.seq <= ? AND m.text != ''",
+            (mark, last),
+        )
+        db.execute("UPDATE search_meta SET value = ? WHERE key = 'indexed'", (last,))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return int(last - mark)
 
 
 def _secure_delete(db: sqlite3.Connection) -> None:

@@ -5,11 +5,25 @@ Writes run on the event loop thread: with WAL and synchronous=NORMAL a commit is
 write into the log without fsync (tens of microseconds), far cheaper than a hop to
 a worker thread, and it keeps store-then-broadcast one ordered step. A process
 crash loses nothing committed; a power cut may lose the last moments.
+
+Folding the log into the main file (a checkpoint, with its fsyncs) is the store's own thread's
+work (WalCheckpointer), not the commit's that happens to fill the log: SQLite's automatic
+checkpoint runs inside that COMMIT, on the event loop, and took 3 to 20 ms there about every
+hundred messages (a message and its search index wrote some nine pages): in a room paced at 20
+messages a second those were the slowest messages, each late for all its members. What a commit
+guarantees is the same either way: the checkpoint only moves committed pages.
+
+For the same reason a new message's words go into the search index in a batch on the loop,
+SEARCH_INDEX_AFTER_SECONDS later (after its fan-out), not in its own commit (search.py); a search
+indexes whatever is still waiting first, so it finds every stored message.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -28,13 +42,105 @@ from server.storage.history import (
 from server.storage.reactions import Reactions
 from server.storage.reactions import chunks as _chunks
 
-__all__ = ["SCHEMA_VERSION", "SqliteHistoryStore"]
+__all__ = [
+    "AUTOCHECKPOINT_BACKSTOP_PAGES",
+    "CHECKPOINT_AFTER_COMMITS",
+    "CHECKPOINT_QUIET_SECONDS",
+    "SCHEMA_VERSION",
+    "SEARCH_INDEX_AFTER_SECONDS",
+    "SqliteHistoryStore",
+    "WalCheckpointer",
+]
+
+log = logging.getLogger("lanchat.history")
+
+# A checkpoint waits for the rooms to be quiet this long (no commit meanwhile): the fsyncs of a
+# checkpoint slow the writes that meet them (the file system makes a write to a page being synced
+# wait), so they are best done between messages' bursts: a checkpoint each second under appends
+# paced at 60 a second still put a few commits at 5 to 25 ms (load 7 to 9, docs/benchmarks.md).
+CHECKPOINT_QUIET_SECONDS = 0.5
+# In rooms that never go quiet for that long, a checkpoint after this many commits anyway: about 2,500
+# pages of log (10 MiB), every 25 s at 20 messages a second.
+CHECKPOINT_AFTER_COMMITS = 500
+# SQLite's own checkpoint in a COMMIT stays on only as a backstop, for a log this many pages long
+# (about 40 MiB): should the thread ever fall behind, the log does not grow without bound. Ten
+# times SQLite's default and four times CHECKPOINT_AFTER_COMMITS' log, so the thread is always first.
+AUTOCHECKPOINT_BACKSTOP_PAGES = 10_000
+# A new message's words are indexed this long after it, together with whatever else came meanwhile:
+# at 20 messages a second a batch of ten, one FTS5 segment (and one merge's share) for all of them.
+SEARCH_INDEX_AFTER_SECONDS = 0.5
 
 # A message's size in the store, in SQL as history.message_size counts it in Python.
 _SIZE_SQL = (
     f"LENGTH(CAST(text AS BLOB)) + LENGTH(CAST(sender AS BLOB)) + COALESCE(LENGTH(client_id), 0)"
     f" + {ROW_OVERHEAD_BYTES}"
 )
+
+
+class WalCheckpointer:
+    """Checkpoints a WAL database from a thread and a connection of its own, once the writes have
+    been quiet for `quiet_seconds` (or `after_commits` came without such a pause): PASSIVE, so it
+    never waits for (nor holds up) the writer, and SQLite releases the GIL for its I/O and fsyncs.
+    Started by the first write, so a store that is only read costs no thread."""
+
+    def __init__(
+        self,
+        path: Path,
+        quiet_seconds: float = CHECKPOINT_QUIET_SECONDS,
+        after_commits: int = CHECKPOINT_AFTER_COMMITS,
+    ) -> None:
+        self.path = path
+        self.quiet_seconds = quiet_seconds
+        self.after_commits = after_commits
+        self.checkpoints = 0  # done so far (the tests wait on it)
+        self._commits = 0  # since the last checkpoint (counted without a lock: roughly is enough)
+        self._written = threading.Event()
+        self._due = threading.Event()  # after_commits came: no waiting for quiet
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def written(self) -> None:
+        """A commit went into the log. On the writer's path: a count, an attribute read, and a
+        wake at most once per quiet period."""
+        self._commits += 1
+        if self._commits >= self.after_commits:
+            self._due.set()
+        if self._written.is_set() or self._closing.is_set():
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="lanchat-wal-checkpoint", daemon=True)
+            self._thread.start()
+        self._written.set()
+
+    def close(self) -> None:
+        """Stop the thread (a checkpoint under way finishes first)."""
+        self._closing.set()
+        self._written.set()
+        self._due.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            while True:
+                self._written.wait()
+                while True:  # until a quiet period passes with no commit, or the log is long
+                    self._written.clear()
+                    due = self._due.wait(self.quiet_seconds)
+                    if self._closing.is_set():
+                        return
+                    if due or not self._written.is_set():
+                        break
+                self._due.clear()
+                self._commits = 0
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the next write asks again; the backstop stays
+                    log.warning("could not checkpoint %s: %s", self.path, exc)
+                self.checkpoints += 1
+        finally:
+            db.close()
 
 
 @dataclass(slots=True)
@@ -106,8 +212,12 @@ class SqliteHistoryStore:
         # on the thread that opened it (the event loop's): sqlite3 refuses any other.
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._closed = False
+        self._index_timer: asyncio.TimerHandle | None = None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints are the WalCheckpointer's; SQLite's own only past the backstop.
+        self._db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_BACKSTOP_PAGES}")
+        self.checkpointer = WalCheckpointer(self.path)
         # A deleted message's words must not linger in the file's free pages.
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
@@ -157,6 +267,8 @@ class SqliteHistoryStore:
         if self._closed:
             return
         self._closed = True
+        self._index_now()  # the TRUNCATE below is the checkpoint: no thread for it
+        self.checkpointer.close()
         # A checkpoint folds the WAL into the main file so a copy of it alone is complete.
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
@@ -254,6 +366,7 @@ class SqliteHistoryStore:
             self._db.execute("ROLLBACK")
             self._positions[room] = before
             raise
+        self.checkpointer.written()
 
     def append(
         self,
@@ -286,7 +399,33 @@ class SqliteHistoryStore:
         stats.size += size
         self._size += size
         self._keep_within_limits(room, stats)
+        self._index_soon()
         return message
+
+    def _index_soon(self) -> None:
+        if self._index_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a tool, a test): the next search, or the close, indexes it
+        self._index_timer = loop.call_later(SEARCH_INDEX_AFTER_SECONDS, self.index_pending)
+
+    def index_pending(self) -> None:
+        """Put the messages stored since the last batch into the search index (search.py)."""
+        if not self._closed and self._index_now():
+            self.checkpointer.written()
+
+    def _index_now(self) -> bool:
+        """Whether anything was indexed."""
+        timer, self._index_timer = self._index_timer, None
+        if timer is not None:
+            timer.cancel()
+        try:
+            return fulltext.index_pending(self._db) > 0
+        except sqlite3.Error as exc:  # still waiting: the next batch, search or open tries again
+            log.warning("could not index the newest messages for search: %s", exc)
+            return False
 
     def edit(self, room: str, message_id: int, text: str) -> StoredMessage:
         """Replace a kept message's text, at the room's next position."""
@@ -451,6 +590,7 @@ class SqliteHistoryStore:
         self, terms: list[fulltext.Term], rooms: list[str], offset: int, limit: int
     ) -> list[fulltext.SearchHit]:
         """Messages of `rooms` holding every term, newest first (server/storage/search.py)."""
+        self.index_pending()
         return fulltext.search(self._db, terms, rooms, offset, limit)
 
     def rooms(self) -> dict[str, int]:

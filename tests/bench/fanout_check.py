@@ -16,6 +16,10 @@ benchmark.
 The clients do not offer permessage-deflate. With it the seed design compresses each
 frame once per member while lanchat declines the extension, and the ratio (2x and more)
 would be mostly compression, hiding a slower fan-out; `--offer-deflate` shows that one.
+
+`--paced` measures latency with messages one at a time instead (`--rounds N` for more rounds),
+and `--compare-checkout DIR` adds lanchat from another checkout as one more server of the same
+run: a before and after on the same machine at the same moment.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import gc
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from bench_server import latency  # noqa: E402
 from load_client import Connection, connect, text_frame  # noqa: E402
 from seed_room import close_all, everyone_in, message_frame, until_all  # noqa: E402
+from serve_checkout import Serve  # noqa: E402
 
 from tests.support.server_process import ServeProcess  # noqa: E402
 
@@ -88,6 +94,8 @@ LANCHAT = "lanchat"
 RECEIPTS = "lanchat, receipts on"
 SEED = "seed design"
 BROADCAST = "websockets.broadcast"
+# `--compare-checkout DIR`: lanchat from another checkout too, as one more server of the same run.
+COMPARED = "lanchat, compared"
 # The room with receipts on: v2 members, each with an identity that takes part in receipts.
 RECEIPTS_ROOM = "fanout-receipts"
 # How long the receipts room's joins take to quiet down: presence past its budget is folded
@@ -138,9 +146,22 @@ def lanchat_process(workdir: Path) -> Iterator[tuple[int, psutil.Process]]:
 
 
 @contextmanager
-def three_servers(workdir: Path) -> Iterator[dict[str, tuple[int, psutil.Process]]]:
+def checkout_process(checkout: Path) -> Iterator[tuple[int, psutil.Process]]:
+    """lanchat from another checkout (its own server/ package, this venv)."""
+    os.environ["LANCHAT_DISCOVERY"] = "off"
+    with Serve(checkout, f"lanchat from {checkout}") as served:
+        assert served.process is not None
+        yield served.port, psutil.Process(served.process.pid)
+
+
+@contextmanager
+def three_servers(
+    workdir: Path, compared: Path | None = None
+) -> Iterator[dict[str, tuple[int, psutil.Process]]]:
     with ExitStack() as stack:
         servers = {LANCHAT: stack.enter_context(lanchat_process(workdir))}
+        if compared is not None:
+            servers[COMPARED] = stack.enter_context(checkout_process(compared))
         port = free_port()
         # Exactly what the tutorial says to run: uvicorn's defaults, nothing tuned.
         seed = [sys.executable, "-m", "uvicorn", "seed_baseline:app", "--host", HOST, "--port", str(port)]
@@ -303,8 +324,8 @@ def under_floor(rooms: dict[str, Room]) -> bool:
     )
 
 
-async def check(workdir: Path, offer_deflate: bool, size: Size) -> bool:
-    with three_servers(workdir) as servers:
+async def check(workdir: Path, offer_deflate: bool, size: Size, compared: Path | None = None) -> bool:
+    with three_servers(workdir, compared) as servers:
         rooms = {
             name: Room(name, process, await open_room(port, offer_deflate, size), size)
             for name, (port, process) in servers.items()
@@ -356,13 +377,13 @@ class Served:
         return server_cpu(self.process)
 
 
-async def paced(workdir: Path) -> bool:
+async def paced(workdir: Path, compared: Path | None = None, rounds: int = PACED_ROUNDS) -> bool:
     """Each server's latency and CPU per delivery when messages come one at a time: figures only,
     it never fails."""
-    with three_servers(workdir) as servers:
+    with three_servers(workdir, compared) as servers:
         names = list(servers)
         results: dict[str, list[dict[str, float]]] = {name: [] for name in names}
-        for number in range(PACED_ROUNDS):
+        for number in range(rounds):
             for name in names[number % len(names) :] + names[: number % len(names)]:
                 port, process = servers[name]
                 served = Served(port, process)
@@ -378,16 +399,24 @@ async def paced(workdir: Path) -> bool:
     def best(name: str, figure: str) -> float:
         return min(values[figure] for values in results[name])
 
+    def median_p99(name: str) -> float:
+        """The middle round's p99: on a busy machine the best round is whichever was quiet."""
+        return statistics.median(values["p99 ms"] for values in results[name])
+
     print()
-    print(f"{'best of rounds':22}  {'p50 ms':>8}  {'p99 ms':>8}  {'CPU us/delivery':>15}")
+    header = ("best of rounds", "p50 ms", "p99 ms", "median round's p99", "CPU us/delivery")
+    print(f"{header[0]:22}  {header[1]:>8}  {header[2]:>8}  {header[3]:>18}  {header[4]:>15}")
     for name in names:
         print(
-            f"{name:22}  {best(name, 'p50 ms'):8.2f}  {best(name, 'p99 ms'):8.2f}"
+            f"{name:22}  {best(name, 'p50 ms'):8.2f}  {best(name, 'p99 ms'):8.2f}  {median_p99(name):18.2f}"
             f"  {best(name, 'server CPU us/delivery'):15.2f}"
         )
-    for other in (SEED, BROADCAST):
+    for other in (SEED, BROADCAST, COMPARED):
+        if other not in results:
+            continue
         print(
-            f"lanchat/{other}: p99 {best(LANCHAT, 'p99 ms') / best(other, 'p99 ms'):.2f}x, CPU per delivery"
+            f"lanchat/{other}: p99 {best(LANCHAT, 'p99 ms') / best(other, 'p99 ms'):.2f}x"
+            f" (median round {median_p99(LANCHAT) / median_p99(other):.2f}x), CPU per delivery"
             f" {best(LANCHAT, 'server CPU us/delivery') / best(other, 'server CPU us/delivery'):.2f}x"
         )
     return True
@@ -431,7 +460,20 @@ def cli() -> None:
         default=MEMBERS,
         help="the room's size (500: one message from each member per burst)",
     )
+    parser.add_argument(
+        "--compare-checkout",
+        type=Path,
+        metavar="DIR",
+        help=f"also run lanchat from this checkout (a before) in the same run, as {COMPARED!r}",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=PACED_ROUNDS,
+        help=f"with --paced: rounds per server (default {PACED_ROUNDS}; more on a busy machine)",
+    )
     args = parser.parse_args()
+    compared = args.compare_checkout.resolve() if args.compare_checkout else None
     size = Size(args.members, MESSAGES_BY_MEMBERS[args.members])
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
@@ -441,7 +483,11 @@ def cli() -> None:
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lanchat-fanout-") as workdir:
-        run = paced(Path(workdir)) if args.paced else check(Path(workdir), args.offer_deflate, size)
+        run = (
+            paced(Path(workdir), compared, args.rounds)
+            if args.paced
+            else check(Path(workdir), args.offer_deflate, size, compared)
+        )
         try:
             import uvloop
         except ImportError:
