@@ -7,6 +7,8 @@ share (RoomState) and dispatches a member's frames to them.
 
 from __future__ import annotations
 
+import logging
+
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.frames import TokenFrame, json_number
 from server.protocol.limits import MAX_CLIENT_ID_CHARS
@@ -24,13 +26,16 @@ from server.rooms.queries import HistoryPage, RoomListPage, RoomSummary, SearchP
 from server.rooms.replay import Catchup, ChangeKind
 from server.rooms.room_tokens import grant_of
 from server.rooms.state import RoomState, Session
-from server.storage.history import StoredMessage
+from server.rooms.storing import database_away
+from server.storage.history import StorageFailed, StoredMessage
 
 # Token grants one connection keeps for revoking: a token lives ROOM_TOKEN_SECONDS and a fresh one
 # comes every half of that, so only the last few can still open anything.
 MAX_GRANTS_HELD = 4
 
 __all__ = ["MAX_GRANTS_HELD", "ChatRooms"]
+
+log = logging.getLogger("lanchat.rooms")
 
 
 class ChatRooms(RoomState):
@@ -139,6 +144,11 @@ class ChatRooms(RoomState):
                 change(self, member, frame)
         except Refused as refusal:
             self.manager.send(member, error_frame(refusal))
+        except StorageFailed as exc:
+            # What did not turn its own storage error into a refusal (a receipt, a hello's
+            # lookups) while a cluster's database is away: the member is told, never dropped.
+            log.warning("a frame in %r met the database away: %s", member.room, exc)
+            self.manager.send(member, error_frame(database_away()))
         return 0.0
 
     def leave(self, session: Session) -> None:

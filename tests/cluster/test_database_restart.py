@@ -12,6 +12,7 @@ import time
 import pytest
 
 from server.protocol.codes import ErrorCode
+from tests.support.frames import new_secret
 from tests.support.room_client import RoomClient
 
 pytestmark = [pytest.mark.process, pytest.mark.serial]
@@ -108,3 +109,35 @@ def test_nodes_listen_again_after_the_database_restarts_and_nothing_is_lost_or_d
     assert refused > 0  # the outage did refuse posts: the test saw what it is about
     for node in nodes:
         assert any("listening again" in line for line in node.output), node.output[-20:]
+
+
+def test_a_frame_that_meets_the_database_away_is_refused_and_its_member_stays(start_nodes, postgres_cluster):
+    (node,) = start_nodes(1)
+
+    async def scenario() -> None:
+        reader = await RoomClient.join(node.ws_base, "quiet", "Reader", secret=new_secret())
+        posted = await reader.post("read me")
+        # On this thread, not to_thread: a first import on a worker thread while the loop's
+        # thread imports too trips CPython 3.11's shared AST recursion counter (gh-106905), and
+        # pytest's later assertion rewriting then fails with "recursion depth mismatch".
+        postgres_cluster.stop()
+        try:
+            # A receipt asks the store for the room's position: the database is away.
+            await reader.send({"type": "seen", "id": posted["id"]})
+            refused = await reader.until_type("error")
+            assert refused["code"] == ErrorCode.STORAGE_FAILED, refused
+        finally:
+            postgres_cluster.start_server()
+        # Still connected: once the database is back (the node reconnects at its next call),
+        # the same socket posts again.
+        for _ in range(50):
+            await reader.send({"text": "still here", "sender": "Reader", "client_id": "still-here"})
+            answer = await reader.until(lambda frame: frame.get("client_id") == "still-here")
+            if answer["type"] != "error":
+                break
+            assert answer["code"] == ErrorCode.STORAGE_FAILED, answer
+            await asyncio.sleep(RESEND_SECONDS)
+        assert answer["type"] in ("ack", "message"), answer
+        await reader.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
