@@ -26,6 +26,7 @@ from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
 from server.storage.database_url import describe_database
 from server.storage.history import HistoryStore, StorageFailed
+from server.storage.pg_receipts import RECEIPTS_CHANNEL, PostgresReceipts
 from server.storage.pg_schema import migrate_component
 from server.storage.postgres_history import ROOMS_CHANNEL, PostgresHistoryStore
 
@@ -44,7 +45,11 @@ class ClusterNode:
         self.sequencer = RoomSequencer(rooms, store)
         self.presence = ClusterPresence(rooms, store, self.node)
         self.listener = Listener(
-            store.url, (ROOMS_CHANNEL, PRESENCE_CHANNEL), self._heard, self._connected, self._lost
+            store.url,
+            (ROOMS_CHANNEL, PRESENCE_CHANNEL, RECEIPTS_CHANNEL),
+            self._heard,
+            self._connected,
+            self._lost,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._delivery_due = False
@@ -74,6 +79,9 @@ class ClusterNode:
     # --- the listener's callbacks, on the serving loop ---
 
     def _heard(self, channel: str, payload: str) -> None:
+        if channel == RECEIPTS_CHANNEL:
+            self._heard_receipt(payload)
+            return
         if channel == PRESENCE_CHANNEL:
             if payload != self.node and not self._presence_due:
                 self._presence_due = True
@@ -88,6 +96,15 @@ class ClusterNode:
                 asyncio.get_running_loop().call_soon(self._deliver)
         elif change is None and is_direct_room(room) and self.sequencer.delivered(room) is None:
             asyncio.get_running_loop().call_soon(self._tell_direct, room, int(position))
+
+    def _heard_receipt(self, payload: str) -> None:
+        """A read receipt that moved through a node (pg_receipts.py): those of the others join
+        this node's next `receipts` frame of the room; its own went out already."""
+        room, identity, name, seen_id, before, origin = json.loads(payload)
+        receipts = self.rooms.receipts
+        if isinstance(receipts.store, PostgresReceipts) and origin == receipts.store.origin:
+            return
+        receipts.moved_elsewhere(room, {"identity": identity, "name": name, "id": int(seen_id)}, int(before))
 
     def _deliver(self) -> None:
         self._delivery_due = False
