@@ -113,6 +113,33 @@ async def test_a_receipt_that_waited_says_the_name_its_reader_took_meanwhile(tmp
     receipts.close()
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("elsewhere", "to_everyone"),
+    [({"reader 2": None}, True), ({"someone far": None}, False)],
+    ids=["a name also held here counts once", "a name only elsewhere tips the room over"],
+)
+async def test_on_a_cluster_node_a_rooms_size_for_receipts_counts_the_names_only_other_nodes_have(
+    tmp_path, elsewhere, to_everyone
+):
+    manager = ConnectionManager()
+    manager.elsewhere = lambda room: elsewhere  # what server/cluster/presence.py gives the hub
+    author = f"{0:016x}"
+    receipts = ReadReceipts(
+        SqliteReceipts(tmp_path / "history.sqlite3"),
+        manager,
+        authors=lambda room, after, up_to: [(5, author)],
+        everyone_up_to=3,  # the three connections here: at the size for everyone
+    )
+    sockets = [FakeSocket() for _ in range(3)]
+    readers = [_reader(receipts, number, socket) for number, socket in enumerate(sockets)]
+    receipts.seen(readers[1], Seen(5), last_id=5)
+    await settle()
+    assert len(sockets[0].receipts()) == 1  # the author is told either way
+    assert len(sockets[2].receipts()) == (1 if to_everyone else 0)
+    receipts.close()
+
+
 def test_the_protocol_document_states_the_receipt_policys_numbers_as_the_code_has_them():
     document = (Path(__file__).resolve().parents[2] / "server" / "protocol" / "PROTOCOL.md").read_text()
     assert (
