@@ -20,7 +20,7 @@ import psycopg
 from server.cluster.listener import Listener
 from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK_SECONDS, ClusterPresence
 from server.cluster.sequencer import RoomSequencer
-from server.protocol.frames import DirectFrame
+from server.protocol.frames import DirectFrame, SeenEntry
 from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
@@ -100,11 +100,17 @@ class ClusterNode:
     def _heard_receipt(self, payload: str) -> None:
         """A read receipt that moved through a node (pg_receipts.py): those of the others join
         this node's next `receipts` frame of the room; its own went out already."""
-        room, identity, name, seen_id, before, origin = json.loads(payload)
+        try:
+            room, identity, name, seen_id, before, origin = json.loads(payload)
+            receipt: SeenEntry = {"identity": str(identity), "name": str(name), "id": int(seen_id)}
+            before = int(before)
+        except (ValueError, TypeError) as exc:  # a node of another version: not worth going deaf
+            log.warning("cluster: a read receipt's notification of no known shape (%s): %r", exc, payload)
+            return
         receipts = self.rooms.receipts
         if isinstance(receipts.store, PostgresReceipts) and origin == receipts.store.origin:
             return
-        receipts.moved_elsewhere(room, {"identity": identity, "name": name, "id": int(seen_id)}, int(before))
+        receipts.moved_elsewhere(str(room), receipt, before)
 
     def _deliver(self) -> None:
         self._delivery_due = False

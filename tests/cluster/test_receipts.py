@@ -11,11 +11,13 @@ import threading
 import time
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from websockets.sync.client import connect
 
 from server.policy import RECEIPTS_SUMMARY_SECONDS
 from server.rooms.identity import identity_of
+from server.storage.pg_receipts import RECEIPTS_CHANNEL
 from tests.support.frames import frames_until, new_secret
 from tests.support.rooms import room_url
 
@@ -55,8 +57,11 @@ def nodes(start_nodes):
     return start_nodes(2)
 
 
-def test_a_reader_on_one_node_reaches_the_author_on_the_other_and_every_hello_lists_it(nodes):
+def test_a_reader_on_one_node_reaches_the_author_on_the_other_and_every_hello_lists_it(nodes, postgres_url):
     first, second = nodes
+    # A notification of no known shape (a node of another version, say) leaves the nodes listening.
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("SELECT pg_notify(%s, %s)", (RECEIPTS_CHANNEL, '["team", 1]'))
     ann_secret, bob_secret = new_secret(), new_secret()
     ann_id = identity_of(ann_secret)
     with member(second, "Bob", bob_secret) as (bob, bob_hello), member(first, "Ann", ann_secret) as (ann, _):
@@ -71,6 +76,9 @@ def test_a_reader_on_one_node_reaches_the_author_on_the_other_and_every_hello_li
         for node in (second, first):
             with member(node, "Cy", new_secret()) as (_, identified):
                 assert identified["seen"] == [receipt]
+    for node in nodes:
+        assert any("no known shape" in line for line in node.output), node.output[-20:]
+        assert not any("listening again" in line for line in node.output)
 
 
 def test_receipts_from_both_nodes_reach_a_reader_as_summaries_no_oftener_than_the_pace(nodes):
