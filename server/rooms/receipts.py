@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
 from collections.abc import Callable, Iterable
 
 from server.policy import (
@@ -46,9 +47,12 @@ from server.rooms.client_frames import Seen
 from server.rooms.hub import ConnectionManager
 from server.rooms.member import Member
 from server.rooms.rate_limit import RateLimiter
+from server.storage.history import StorageFailed
 from server.storage.receipts import ReceiptStore
 
 __all__ = ["AUTHOR_LOOKBACK", "MAX_RECEIPTS_PER_ROOM", "ReadReceipts"]
+
+log = logging.getLogger("lanchat.receipts")
 
 # Receipts one room keeps; past it the one that has seen least goes. Identities cost nothing to
 # make, so without a bound a client could grow a room's list (sent with every hello) for good.
@@ -91,16 +95,25 @@ class ReadReceipts:
 
     def hello(self, member: Member, identity: str, *, receipts: bool) -> list[SeenEntry] | None:
         """A member said hello as `identity`: the room's receipts when it takes part, else None."""
+        # A cluster's database may be away: the hello still identifies its member (as when
+        # receipts were per node); only the receipts are missing from its answer.
         if not receipts:
             self.leave(member)
-            self.store.forget(member.room, identity)
+            try:
+                self.store.forget(member.room, identity)
+            except StorageFailed as exc:  # its seen frames go to nobody all the same
+                log.warning("could not forget a receipt in %r, the database is away: %s", member.room, exc)
             return None
         if not member.rich:
             return None  # a seed-era client would not know the frames
         if member not in self._readers:
             self._readers_in[member.room] = self._readers_in.get(member.room, 0) + 1
         self._readers[member] = RateLimiter(SEEN_RATE_BURST, SEEN_RATE_PER_SECOND)
-        return self.in_room(member.room)
+        try:
+            return self.in_room(member.room)
+        except StorageFailed as exc:
+            log.warning("a hello in %r got no receipts, the database is away: %s", member.room, exc)
+            return []
 
     def leave(self, member: Member) -> None:
         if self._readers.pop(member, None) is None:

@@ -134,3 +134,18 @@ def test_opting_out_on_one_node_forgets_the_receipt_on_every_node(nodes):
     for node in (first, second):
         with member(node, "Cy", new_secret()) as (_, identified):
             assert identified["seen"] == []
+
+
+@pytest.mark.serial
+def test_a_hello_while_the_database_is_away_is_identified_without_receipts(start_nodes, postgres_cluster):
+    (node,) = start_nodes(1)
+    secret = new_secret()
+    with connect(room_url(node, "team", v=2, name="Ann")) as ws:
+        frames_until(ws, lambda f: f["type"] == "welcome")
+        postgres_cluster.stop()
+        try:
+            ws.send(json.dumps({"type": "hello", "secret": secret}))
+            identified = frames_until(ws, lambda f: f["type"] in ("identified", "error"), WITHIN)[-1]
+        finally:
+            postgres_cluster.start_server()
+    assert identified == {"type": "identified", "identity": identity_of(secret), "seen": []}
