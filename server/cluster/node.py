@@ -20,12 +20,13 @@ import psycopg
 from server.cluster.listener import Listener
 from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK_SECONDS, ClusterPresence
 from server.cluster.sequencer import RoomSequencer
-from server.protocol.frames import DirectFrame
+from server.protocol.frames import DirectFrame, SeenEntry
 from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
 from server.storage.database_url import describe_database
 from server.storage.history import HistoryStore, StorageFailed
+from server.storage.pg_receipts import RECEIPTS_CHANNEL, PostgresReceipts
 from server.storage.pg_schema import migrate_component
 from server.storage.postgres_history import ROOMS_CHANNEL, PostgresHistoryStore
 
@@ -44,7 +45,11 @@ class ClusterNode:
         self.sequencer = RoomSequencer(rooms, store)
         self.presence = ClusterPresence(rooms, store, self.node)
         self.listener = Listener(
-            store.url, (ROOMS_CHANNEL, PRESENCE_CHANNEL), self._heard, self._connected, self._lost
+            store.url,
+            (ROOMS_CHANNEL, PRESENCE_CHANNEL, RECEIPTS_CHANNEL),
+            self._heard,
+            self._connected,
+            self._lost,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._delivery_due = False
@@ -74,6 +79,9 @@ class ClusterNode:
     # --- the listener's callbacks, on the serving loop ---
 
     def _heard(self, channel: str, payload: str) -> None:
+        if channel == RECEIPTS_CHANNEL:
+            self._heard_receipt(payload)
+            return
         if channel == PRESENCE_CHANNEL:
             if payload != self.node and not self._presence_due:
                 self._presence_due = True
@@ -88,6 +96,21 @@ class ClusterNode:
                 asyncio.get_running_loop().call_soon(self._deliver)
         elif change is None and is_direct_room(room) and self.sequencer.delivered(room) is None:
             asyncio.get_running_loop().call_soon(self._tell_direct, room, int(position))
+
+    def _heard_receipt(self, payload: str) -> None:
+        """A read receipt that moved through a node (pg_receipts.py): those of the others join
+        this node's next `receipts` frame of the room; its own went out already."""
+        try:
+            room, identity, name, seen_id, before, origin = json.loads(payload)
+            receipt: SeenEntry = {"identity": str(identity), "name": str(name), "id": int(seen_id)}
+            before = int(before)
+        except (ValueError, TypeError) as exc:  # a node of another version: not worth going deaf
+            log.warning("cluster: a read receipt's notification of no known shape (%s): %r", exc, payload)
+            return
+        receipts = self.rooms.receipts
+        if isinstance(receipts.store, PostgresReceipts) and origin == receipts.store.origin:
+            return
+        receipts.moved_elsewhere(str(room), receipt, before)
 
     def _deliver(self) -> None:
         self._delivery_due = False

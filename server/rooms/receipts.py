@@ -1,9 +1,8 @@
 """Read receipts: how far each identity has seen each room, and who takes part.
 
 A client sends `seen` with the newest room position it has shown its person; the highest one per
-(room, identity) is kept, with the name the identity had then, in a table of the history's SQLite
-file (on a connection of its own, so the history store's schema and transactions stay its own;
-WAL and synchronous=NORMAL as there: a process crash loses nothing, a power cut the last moments).
+(room, identity) is kept, with the name the identity had then, where the history is
+(server/storage/receipts.py: the history's SQLite file, or a cluster's PostgreSQL database).
 
 Taking part is mutual, as Telegram's setting: a v2 connection whose hello left `receipts` on is
 sent the room's receipts (in its `identified` frame) and then what moves (`receipts` frames); a
@@ -21,15 +20,18 @@ it newly covers (as Telegram's groups): each author at most one frame per interv
 
 Only connections inside the room hear of it, so a private room's receipts reach only those who
 entered its password, and a direct room's only its two people.
+
+On a cluster's node, receipts kept through the other nodes arrive through `moved_elsewhere`
+(server/cluster/node.py hears them) and go out with this node's own, under the same bound; a
+room's size is then its connections here plus the names only other nodes have.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
-import sqlite3
+import logging
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from server.policy import (
     MAX_MEMBERS_PER_ROOM,
@@ -45,9 +47,12 @@ from server.rooms.client_frames import Seen
 from server.rooms.hub import ConnectionManager
 from server.rooms.member import Member
 from server.rooms.rate_limit import RateLimiter
-from server.storage.sqlite_history import AUTOCHECKPOINT_BACKSTOP_PAGES
+from server.storage.history import StorageFailed
+from server.storage.receipts import ReceiptStore
 
 __all__ = ["AUTHOR_LOOKBACK", "MAX_RECEIPTS_PER_ROOM", "ReadReceipts"]
+
+log = logging.getLogger("lanchat.receipts")
 
 # Receipts one room keeps; past it the one that has seen least goes. Identities cost nothing to
 # make, so without a bound a client could grow a room's list (sent with every hello) for good.
@@ -57,21 +62,11 @@ MAX_RECEIPTS_PER_ROOM = MAX_MEMBERS_PER_ROOM
 # everyone who ever wrote; the UI shows a receipt under one's latest message anyway.
 AUTHOR_LOOKBACK = 1000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS read_receipts (
-    room     TEXT    NOT NULL,
-    identity TEXT    NOT NULL,
-    name     TEXT    NOT NULL,
-    seen_id  INTEGER NOT NULL,
-    PRIMARY KEY (room, identity)
-) WITHOUT ROWID;
-"""
-
 
 class ReadReceipts:
     def __init__(
         self,
-        path: Path,
+        store: ReceiptStore,
         manager: ConnectionManager,
         max_per_room: int = MAX_RECEIPTS_PER_ROOM,
         *,
@@ -85,48 +80,53 @@ class ReadReceipts:
         self._authors = authors
         self.summary_seconds = summary_seconds
         self.everyone_up_to = everyone_up_to
-        # Autocommit on the event loop's thread, as the history store (see history.py).
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        # The history store's thread checkpoints this file (sqlite_history.py): receipts move only
-        # after messages, so its checkpoints cover theirs, and none runs in a receipt's commit.
-        self._db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_BACKSTOP_PAGES}")
-        self._db.executescript(_SCHEMA)
-        # The connections taking part, each with its own budget of seen frames.
+        self.store = store
+        # The connections taking part, each with its own budget of seen frames, and how many
+        # there are per room (a receipt from another node is for a room with any).
         self._readers: dict[Member, RateLimiter] = {}
+        self._readers_in: dict[str, int] = {}
         # Per room: the receipts that moved since its last `receipts` frame (identity -> the
         # receipt now, and where it stood before the first move), and when that frame went.
         self._moved: dict[str, dict[str, tuple[SeenEntry, int]]] = {}
         self._sent_at: dict[str, float] = {}
 
     def close(self) -> None:
-        self._db.close()
+        self.store.close()
 
     def hello(self, member: Member, identity: str, *, receipts: bool) -> list[SeenEntry] | None:
         """A member said hello as `identity`: the room's receipts when it takes part, else None."""
+        # A cluster's database may be away: the hello still identifies its member (as when
+        # receipts were per node); only the receipts are missing from its answer.
         if not receipts:
-            self._readers.pop(member, None)
-            self._db.execute(
-                "DELETE FROM read_receipts WHERE room = ? AND identity = ?", (member.room, identity)
-            )
+            self.leave(member)
+            try:
+                self.store.forget(member.room, identity)
+            except StorageFailed as exc:  # its seen frames go to nobody all the same
+                log.warning("could not forget a receipt in %r, the database is away: %s", member.room, exc)
             return None
         if not member.rich:
             return None  # a seed-era client would not know the frames
+        if member not in self._readers:
+            self._readers_in[member.room] = self._readers_in.get(member.room, 0) + 1
         self._readers[member] = RateLimiter(SEEN_RATE_BURST, SEEN_RATE_PER_SECOND)
-        return self.in_room(member.room)
+        try:
+            return self.in_room(member.room)
+        except StorageFailed as exc:
+            log.warning("a hello in %r got no receipts, the database is away: %s", member.room, exc)
+            return []
 
     def leave(self, member: Member) -> None:
-        self._readers.pop(member, None)
+        if self._readers.pop(member, None) is None:
+            return
+        left = self._readers_in[member.room] - 1
+        if left:
+            self._readers_in[member.room] = left
+        else:
+            del self._readers_in[member.room]
 
     def in_room(self, room: str) -> list[SeenEntry]:
         """The room's receipts, furthest seen first."""
-        rows = self._db.execute(
-            "SELECT identity, name, seen_id FROM read_receipts WHERE room = ?"
-            " ORDER BY seen_id DESC, identity",
-            (room,),
-        )
-        return [{"identity": identity, "name": name, "id": seen_id} for identity, name, seen_id in rows]
+        return self.store.in_room(room)
 
     def seen(self, member: Member, seen: Seen, last_id: int) -> None:
         """A member's seen frame, in a room whose last position is `last_id`: kept and told to the
@@ -153,11 +153,17 @@ class ReadReceipts:
             raise Refused(ErrorCode.SENDER_MISSING, "A seen frame needs a name (?name= when connecting).")
         if seen.id == 0:
             return
-        before = self._store(member.room, member.identity, member.name, seen.id)
+        before = self.store.keep(member.room, member.identity, member.name, seen.id, self.max_per_room)
         if before is not None:
             self._moved_on(
                 member.room, {"identity": member.identity, "name": member.name, "id": seen.id}, before
             )
+
+    def moved_elsewhere(self, room: str, receipt: SeenEntry, before: int) -> None:
+        """A receipt that moved through another node of a cluster (kept there already): it goes
+        out with the room's next `receipts` frame here, if anyone here takes part in the room."""
+        if room in self._readers_in:
+            self._moved_on(room, receipt, before)
 
     def _moved_on(self, room: str, receipt: SeenEntry, before: int) -> None:
         """A receipt moved: it goes out with the room's next `receipts` frame, sent at once when
@@ -185,7 +191,7 @@ class ReadReceipts:
         for reader in readers:
             if reader.identity in moved and reader.name is not None:
                 moved[reader.identity][0]["name"] = reader.name
-        if len(members) > self.everyone_up_to:
+        if self._room_size(room, members) > self.everyone_up_to:
             self._send_to_authors(room, moved, readers)
             return
         receipts = _furthest_first(receipt for receipt, _ in moved.values())
@@ -193,6 +199,15 @@ class ReadReceipts:
         alone = receipts[0]["identity"] if len(receipts) == 1 else None
         frame: ReceiptsFrame = {"type": "receipts", "room": room, "seen": receipts}
         self.manager.send_to([reader for reader in readers if reader.identity != alone], frame)
+
+    def _room_size(self, room: str, members: list[Member]) -> int:
+        """The room's connections here, plus on a cluster's node the names only other nodes have
+        (presence lists names, not connections: a person's tabs there count once)."""
+        elsewhere = self.manager.elsewhere
+        if elsewhere is None:
+            return len(members)
+        here = set(self.manager.names.members_of(room))
+        return len(members) + sum(1 for name in elsewhere(room) if name not in here)
 
     def _send_to_authors(
         self, room: str, moved: dict[str, tuple[SeenEntry, int]], readers: list[Member]
@@ -217,35 +232,6 @@ class ReadReceipts:
         for author, members in tabs.items():
             frame: ReceiptsFrame = {"type": "receipts", "room": room, "seen": _furthest_first(told[author])}
             self.manager.send_to(members, frame)
-
-    def _store(self, room: str, identity: str, name: str, seen_id: int) -> int | None:
-        """Keep a receipt if it is further than the one kept: where it stood before (0: nowhere),
-        or None when it was not further."""
-        row = self._db.execute(
-            "SELECT seen_id FROM read_receipts WHERE room = ? AND identity = ?", (room, identity)
-        ).fetchone()
-        if row is not None:
-            if row[0] >= seen_id:
-                return None
-            self._db.execute(
-                "UPDATE read_receipts SET name = ?, seen_id = ? WHERE room = ? AND identity = ?",
-                (name, seen_id, room, identity),
-            )
-            return int(row[0])  # the room keeps as many as before: no need to count them
-        self._db.execute(
-            "INSERT INTO read_receipts (room, identity, name, seen_id) VALUES (?, ?, ?, ?)",
-            (room, identity, name, seen_id),
-        )
-        (kept,) = self._db.execute("SELECT COUNT(*) FROM read_receipts WHERE room = ?", (room,)).fetchone()
-        if kept <= self.max_per_room:
-            return 0
-        # Past the bound, the receipts that have seen least go (ties: by identity, so it is stable).
-        self._db.execute(
-            "DELETE FROM read_receipts WHERE room = ? AND identity IN (SELECT identity FROM read_receipts"
-            " WHERE room = ? ORDER BY seen_id DESC, identity LIMIT -1 OFFSET ?)",
-            (room, room, self.max_per_room),
-        )
-        return 0
 
 
 def _furthest_first(receipts: Iterable[SeenEntry]) -> list[SeenEntry]:

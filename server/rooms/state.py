@@ -20,6 +20,7 @@ from server.rooms.private import PrivateRooms
 from server.rooms.rate_limit import RateLimiter
 from server.rooms.receipts import ReadReceipts
 from server.rooms.typing_pace import TypingPace
+from server.storage.engines import open_receipts
 from server.storage.history import HistoryStore
 
 __all__ = ["RoomState", "Sequencer", "Session"]
@@ -56,7 +57,7 @@ class RoomState:
     typing: TypingPace = field(init=False, default_factory=TypingPace)
 
     def __post_init__(self) -> None:
-        self.receipts = ReadReceipts(self.store.path, self.manager, authors=self.store.authors)
+        self.receipts = ReadReceipts(open_receipts(self.store), self.manager, authors=self.store.authors)
 
 
 @dataclass

@@ -138,7 +138,7 @@ def _room(room: str) -> str:
 def _delete(url: str, room: str, message_id: int) -> None:
     from server.storage.postgres_history import PostgresHistoryStore
 
-    # The store keeps a node's receipts file in a data folder; the command has none of its own.
+    # The store makes a node's data folder; the command has none of its own.
     with tempfile.TemporaryDirectory(prefix="lanchat-admin-") as scratch:
         store = PostgresHistoryStore(url, Path(scratch))
         try:

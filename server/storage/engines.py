@@ -1,4 +1,5 @@
-"""Which engine keeps the history: SQLite in the data folder unless a PostgreSQL URL is given."""
+"""Which engine keeps the history: SQLite in the data folder unless a PostgreSQL URL is given;
+the read receipts go where the history is."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from pathlib import Path
 
 from server.storage.database_url import is_postgres_url
 from server.storage.history import HistoryLimits, HistoryStore
+from server.storage.receipts import ReceiptStore, SqliteReceipts
 from server.storage.sqlite_history import SqliteHistoryStore
 
-__all__ = ["open_history"]
+__all__ = ["open_history", "open_receipts"]
 
 
 def open_history(data_dir: Path, limits: HistoryLimits, database_url: str | None = None) -> HistoryStore:
@@ -25,3 +27,17 @@ def open_history(data_dir: Path, limits: HistoryLimits, database_url: str | None
         raise ValueError(f"PostgreSQL needs psycopg ({exc}): pip install 'lanchat[postgres]'") from exc
 
     return PostgresHistoryStore(database_url, data_dir, limits)
+
+
+def open_receipts(store: HistoryStore) -> ReceiptStore:
+    """The read receipts beside `store`: a table of its SQLite file, or of its PostgreSQL
+    database (shared by a cluster's nodes)."""
+    if isinstance(store, SqliteHistoryStore):
+        return SqliteReceipts(store.path)
+    # Only a PostgreSQL store gets here, so psycopg is importable.
+    from server.storage.pg_receipts import PostgresReceipts
+    from server.storage.postgres_history import PostgresHistoryStore
+
+    if not isinstance(store, PostgresHistoryStore):
+        raise TypeError(f"no read receipts for a history kept by {type(store).__name__}")
+    return PostgresReceipts(store)

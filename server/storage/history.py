@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from server.protocol.frames import ReactionGroup
@@ -105,9 +104,6 @@ class HistoryStore(Protocol):
     their changes (edits, deletes, reactions) share: dense, increasing, never reused."""
 
     limits: HistoryLimits
-    # The SQLite file the host's own records beside the history live in (read receipts: on
-    # PostgreSQL still one file per node, until they move into the shared database).
-    path: Path
 
     @property
     def reactions(self) -> ReactionsView: ...

@@ -23,6 +23,7 @@ import psycopg
 
 from server.storage.database_url import describe_database
 from server.storage.history import StorageFailed, StoredMessage, message_size
+from server.storage.pg_receipts import PostgresReceipts
 from server.storage.postgres_history import PostgresHistoryStore, lexemes
 from server.storage.sqlite_history import SqliteHistoryStore
 
@@ -58,8 +59,9 @@ Step = Callable[[Path, sqlite3.Connection, Connection], list[Copied]]
 
 def migrate(data_dir: Path, database_url: str, more_steps: tuple[Step, ...] = ()) -> list[Copied]:
     """Copy what `data_dir` keeps into the database at `database_url`; what was copied. The
-    history is this module's; `more_steps` copy the parts that packages above storage own (the
-    rooms' bans and passwords: server/cluster/moving_in.py), in the same transaction."""
+    history and its read receipts are this module's; `more_steps` copy the parts that packages
+    above storage own (the rooms' bans and passwords: server/cluster/moving_in.py), in the same
+    transaction."""
     if not (data_dir / SqliteHistoryStore.FILENAME).is_file():
         raise MigrationRefused(f"{data_dir} holds no lanchat history ({SqliteHistoryStore.FILENAME})")
     # Opening each store brings its schema to this lanchat's version: an older data folder is
@@ -67,9 +69,14 @@ def migrate(data_dir: Path, database_url: str, more_steps: tuple[Step, ...] = ()
     SqliteHistoryStore(data_dir).close()
     source = sqlite3.connect(f"file:{data_dir / SqliteHistoryStore.FILENAME}?mode=ro", uri=True)
     try:
-        PostgresHistoryStore(database_url, data_dir).close()
+        history = PostgresHistoryStore(database_url, data_dir)
+        try:
+            PostgresReceipts(history).close()
+        finally:
+            history.close()
         with psycopg.connect(database_url) as target, target.transaction():
-            return [copied for step in (_history, *more_steps) for copied in step(data_dir, source, target)]
+            steps = (_history, _receipts, *more_steps)
+            return [copied for step in steps for copied in step(data_dir, source, target)]
     except psycopg.Error as exc:
         raise StorageFailed(f"{describe_database(database_url)}: {exc}") from exc
     finally:
@@ -102,6 +109,28 @@ def _history(data_dir: Path, db: sqlite3.Connection, target: Connection) -> list
             )
             reactions += len(batch)
     return [Copied("rooms", len(rooms)), Copied("messages", messages), Copied("reactions", reactions)]
+
+
+def _receipts(data_dir: Path, db: sqlite3.Connection, target: Connection) -> list[Copied]:
+    """The read receipts (server/storage/receipts.py keeps them in the history's file, once the
+    host has served): the higher of two wins, as a seen frame would."""
+    has_table = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'read_receipts'"
+    ).fetchone()
+    if has_table is None:
+        return [Copied("read receipts", 0)]
+    rows = db.execute("SELECT room, identity, name, seen_id FROM read_receipts ORDER BY room, identity")
+    copied = 0
+    with target.cursor() as cursor:
+        while batch := rows.fetchmany(_BATCH):
+            cursor.executemany(
+                "INSERT INTO read_receipts AS r (room, identity, name, seen_id) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (room, identity) DO UPDATE SET name = excluded.name, seen_id = excluded.seen_id"
+                " WHERE r.seen_id < excluded.seen_id",
+                batch,
+            )
+            copied += len(batch)
+    return [Copied("read receipts", copied)]
 
 
 def _copy_room(db: sqlite3.Connection, target: Connection, room: str, position: int) -> int:

@@ -54,14 +54,12 @@ from server.storage.history import (
 from server.storage.pg_schema import migrate_component, schema_versions
 from server.storage.search import SEARCH_INDEX_VERSION, SearchHit, Term, index_words
 
-__all__ = ["RECEIPTS_FILENAME", "ROOMS_CHANNEL", "SCHEMA_VERSION", "PostgresHistoryStore", "lexemes"]
+__all__ = ["ROOMS_CHANNEL", "SCHEMA_VERSION", "PostgresHistoryStore", "lexemes"]
 
 # A tsvector's lexeme holds at most this many bytes. array_to_tsvector does not check: a longer
 # one comes back cut (2,148 x's as 100, which a query could then find). A query is at most
 # MAX_SEARCH_QUERY_CHARS (200) characters, so leaving such words out loses no search.
 _MAX_LEXEME_BYTES = 2047
-# Read receipts stay in a SQLite file of each node's data folder in this increment.
-RECEIPTS_FILENAME = "receipts.sqlite3"
 _CONNECT_TIMEOUT_SECONDS = 10
 # Every stored message or change is announced on this channel (LISTEN/NOTIFY) to the nodes sharing
 # the database, inside its own transaction, so at its commit: the payload is a JSON array, [room,
@@ -225,7 +223,6 @@ class PostgresHistoryStore:
         self.url = url
         self.limits = limits or HistoryLimits()
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / RECEIPTS_FILENAME
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
         self._in_transaction = False
         self.reactions = PostgresReactions(self)

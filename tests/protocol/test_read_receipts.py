@@ -1,4 +1,5 @@
-"""Read receipts (server/receipts.py) through a real server thread and real WebSocket clients."""
+"""Read receipts (server/rooms/receipts.py) through a real server thread and real WebSocket
+clients, on each engine: SQLite in the data folder, and a PostgreSQL database (`--database`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ TIMEOUT = 10
 ANNA = "a" * 43
 BOB = "b" * 43
 CLARA = "c" * 43
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request) -> dict:
+    """The server thread's options for each engine in turn (the database before the server, so it
+    is dropped after the server stops)."""
+    if request.param == "sqlite":
+        return {}
+    return {"database_url": request.getfixturevalue("postgres_url")}
+
+
+@pytest.fixture
+def server_thread(data_dir, engine):
+    running = start_server_thread(data_dir, **engine)
+    yield running
+    running.stop()
 
 
 class Client:
@@ -281,9 +298,9 @@ def test_past_the_seen_burst_a_seen_frame_is_refused_but_messages_still_go(serve
     asyncio.run(scenario())
 
 
-def test_receipts_outlive_a_server_restart(data_dir, tmp_path):
+def test_receipts_outlive_a_server_restart(data_dir, engine):
     async def before():
-        server = start_server_thread(data_dir)
+        server = start_server_thread(data_dir, **engine)
         anna = await _join(server, "general", "Anna", secret=ANNA)
         bob = await _join(server, "general", "Bob", secret=BOB)
         one = await anna.post("Anna", "one")
@@ -295,7 +312,7 @@ def test_receipts_outlive_a_server_restart(data_dir, tmp_path):
         return one["id"]
 
     async def after(seen_id):
-        server = start_server_thread(data_dir)
+        server = start_server_thread(data_dir, **engine)
         try:
             anna = await _join(server, "general", "Anna", secret=ANNA)
             assert anna.identified["seen"] == [{"identity": identity_of(BOB), "name": "Bob", "id": seen_id}]

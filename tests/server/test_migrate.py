@@ -71,6 +71,7 @@ def test_a_migrated_host_gives_its_clients_the_same_rooms_on_postgresql(
         await ann.change({"type": "react", "id": answer["id"], "emoji": "👍", "on": True})
         await bob.change({"type": "react", "id": answer["id"], "emoji": "👍", "on": True})
         await bob.change({"type": "edit", "id": answer["id"], "text": "The report is done"})
+        await ann.send({"type": "seen", "id": answer["id"]})  # handled before her next post's ack
         gone = await ann.post("a typo nobody should find")
         await ann.change({"type": "delete", "id": gone["id"]})
         other = await RoomClient.join(old_host.ws_base, "отдел", "Ann", secret=ANN_SECRET)
@@ -92,6 +93,7 @@ def test_a_migrated_host_gives_its_clients_the_same_rooms_on_postgresql(
     assert done.returncode == 0, done.stderr
     assert "2  rooms" in done.stdout and "6  messages" in done.stdout and "2  reactions" in done.stdout
     assert "1  bans" in done.stdout and "1  private rooms" in done.stdout
+    assert "1  read receipts" in done.stdout
 
     cluster_node = serve_process(data_dir=tmp_path / "node", extra_args=("--database", postgres_url))
     for room, (replayed, folded) in before.items():
@@ -111,6 +113,12 @@ def test_a_migrated_host_gives_its_clients_the_same_rooms_on_postgresql(
         await ann.close()
 
     run(go_on())
+    with connect(room_url(cluster_node, "general", v=2, name="Cy")) as ws:
+        ws.send(json.dumps({"type": "hello", "secret": "c" * 43}))
+        identified = frames_until(ws, lambda frame: frame["type"] == "identified")[-1]
+    assert [(seen["identity"], seen["name"]) for seen in identified["seen"]] == [
+        (identity_of(ANN_SECRET), "Ann")
+    ]
     with connect(room_url(cluster_node, "general", v=2, name="Bob")) as ws:
         ws.send(json.dumps({"type": "hello", "secret": BOB_SECRET}))
         refused = frames_until(ws, lambda frame: frame["type"] == "error")[-1]

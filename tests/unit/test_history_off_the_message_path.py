@@ -5,8 +5,7 @@ SEARCH_INDEX_AFTER_SECONDS later). A real SQLite file each; the loop is a real a
 import asyncio
 import time
 
-from server.rooms.hub import ConnectionManager
-from server.rooms.receipts import ReadReceipts
+from server.storage.receipts import SqliteReceipts
 from server.storage.search import query_terms
 from server.storage.sqlite_history import (
     AUTOCHECKPOINT_BACKSTOP_PAGES,
@@ -127,7 +126,7 @@ def test_an_indexed_message_edited_later_is_indexed_again_at_once(tmp_path):
 
 def test_read_receipts_in_the_same_file_leave_checkpoints_to_the_stores_thread_too(tmp_path):
     store = SqliteHistoryStore(tmp_path)
-    receipts = ReadReceipts(store.path, ConnectionManager())
+    receipts = SqliteReceipts(store.path)
     try:
         (backstop,) = receipts._db.execute("PRAGMA wal_autocheckpoint").fetchone()
         assert backstop == AUTOCHECKPOINT_BACKSTOP_PAGES

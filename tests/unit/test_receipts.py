@@ -13,6 +13,7 @@ from server.rooms.client_frames import Seen
 from server.rooms.hub import ConnectionManager
 from server.rooms.member import Member
 from server.rooms.receipts import AUTHOR_LOOKBACK, MAX_RECEIPTS_PER_ROOM, ReadReceipts
+from server.storage.receipts import SqliteReceipts
 
 
 class FakeSocket:
@@ -50,7 +51,9 @@ def _reader(receipts: ReadReceipts, number: int, socket: FakeSocket | None = Non
 async def test_a_room_keeps_its_furthest_receipts_up_to_the_bound_and_drops_the_one_that_saw_least(tmp_path):
     assert MAX_RECEIPTS_PER_ROOM >= 1024
     limit = 3
-    receipts = ReadReceipts(tmp_path / "history.sqlite3", ConnectionManager(), max_per_room=limit)
+    receipts = ReadReceipts(
+        SqliteReceipts(tmp_path / "history.sqlite3"), ConnectionManager(), max_per_room=limit
+    )
     for number in range(limit):
         receipts.seen(_reader(receipts, number), Seen(10 + number), last_id=100)
     assert len(receipts.in_room("general")) == limit  # at the bound: all kept
@@ -63,7 +66,9 @@ async def test_a_room_keeps_its_furthest_receipts_up_to_the_bound_and_drops_the_
 @pytest.mark.anyio
 async def test_receipts_that_move_within_an_interval_reach_each_reader_as_one_frame_of_what_moved(tmp_path):
     # An interval no test outlasts: after the first frame, the next goes only when asked for.
-    receipts = ReadReceipts(tmp_path / "history.sqlite3", ConnectionManager(), summary_seconds=3600)
+    receipts = ReadReceipts(
+        SqliteReceipts(tmp_path / "history.sqlite3"), ConnectionManager(), summary_seconds=3600
+    )
     sockets = [FakeSocket() for _ in range(20)]
     readers = [_reader(receipts, number, socket) for number, socket in enumerate(sockets)]
     receipts.seen(readers[0], Seen(1), last_id=100)  # the room's first: told at once
@@ -92,7 +97,9 @@ async def test_receipts_that_move_within_an_interval_reach_each_reader_as_one_fr
 
 @pytest.mark.anyio
 async def test_a_receipt_that_waited_says_the_name_its_reader_took_meanwhile(tmp_path):
-    receipts = ReadReceipts(tmp_path / "history.sqlite3", ConnectionManager(), summary_seconds=3600)
+    receipts = ReadReceipts(
+        SqliteReceipts(tmp_path / "history.sqlite3"), ConnectionManager(), summary_seconds=3600
+    )
     watcher, reader = FakeSocket(), FakeSocket()
     _reader(receipts, 0, watcher)
     anna = _reader(receipts, 1, reader)
@@ -103,6 +110,33 @@ async def test_a_receipt_that_waited_says_the_name_its_reader_took_meanwhile(tmp
     receipts.send_moved("general")
     await settle()
     assert [frame["seen"][0]["name"] for frame in watcher.receipts()] == ["reader 1", "Anna K."]
+    receipts.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("elsewhere", "to_everyone"),
+    [({"reader 2": None}, True), ({"someone far": None}, False)],
+    ids=["a name also held here counts once", "a name only elsewhere tips the room over"],
+)
+async def test_on_a_cluster_node_a_rooms_size_for_receipts_counts_the_names_only_other_nodes_have(
+    tmp_path, elsewhere, to_everyone
+):
+    manager = ConnectionManager()
+    manager.elsewhere = lambda room: elsewhere  # what server/cluster/presence.py gives the hub
+    author = f"{0:016x}"
+    receipts = ReadReceipts(
+        SqliteReceipts(tmp_path / "history.sqlite3"),
+        manager,
+        authors=lambda room, after, up_to: [(5, author)],
+        everyone_up_to=3,  # the three connections here: at the size for everyone
+    )
+    sockets = [FakeSocket() for _ in range(3)]
+    readers = [_reader(receipts, number, socket) for number, socket in enumerate(sockets)]
+    receipts.seen(readers[1], Seen(5), last_id=5)
+    await settle()
+    assert len(sockets[0].receipts()) == 1  # the author is told either way
+    assert len(sockets[2].receipts()) == (1 if to_everyone else 0)
     receipts.close()
 
 
