@@ -61,7 +61,18 @@ export function useSettings(locale, { storage = appStorage } = {}) {
     locale.value = settings.language || systemLanguage()
   }
 
+  // In the window, settings.json is the truth. Until it has been read, a save (a room rejoined
+  // at start-up puts itself first among the recent ones) would write the page's defaults over
+  // it: "Send read receipts" switched off came back on after a restart. Such a save waits for
+  // the window's settings, then goes out with them.
+  let windowSettingsRead = false
+  let saveWaiting = false
+
   function save() {
+    if (desktop.desktopApi.value && !windowSettingsRead) {
+      saveWaiting = true
+      return
+    }
     desktop.saveSettings({ ...settings, recent: [...settings.recent], muted: [...settings.muted] })
   }
 
@@ -134,10 +145,20 @@ export function useSettings(locale, { storage = appStorage } = {}) {
   })
 
   apply(desktop.localSettings())
-  watch(desktop.desktopApi, async (api) => {
-    // The window's settings.json has notifications on unless the person switched them off.
-    if (api) apply({ notifications: true, ...(await desktop.loadSettings()) })
-  })
+  watch(
+    desktop.desktopApi,
+    async (api) => {
+      if (!api) return
+      // The window's settings.json has notifications on unless the person switched them off.
+      apply({ notifications: true, ...(await desktop.loadSettings()) })
+      windowSettingsRead = true
+      if (saveWaiting) {
+        saveWaiting = false
+        save()
+      }
+    },
+    { immediate: true },
+  )
 
   return {
     settings,

@@ -1,5 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { ref } from 'vue'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { nextTick, ref } from 'vue'
+import { desktopApi } from '../desktopBridge.js'
 import { FORMER_NAMES_MAX, MUTED_ROOMS_MAX, useSettings } from './useSettings.js'
 import { memoryStorage } from '../testing/FakeWebSocket.js'
 
@@ -13,6 +14,21 @@ beforeEach(() => {
   storage = memoryStorage()
 })
 
+afterEach(() => {
+  desktopApi.value = null
+})
+
+/** The window's bridge as pywebview offers it: its settings.json, answered a moment later. */
+function fakeWindow(file) {
+  let answer
+  const api = {
+    host_status: () => null,
+    get_settings: () => new Promise((resolve) => (answer = () => resolve({ ...file }))),
+    save_settings: async (settings) => Object.assign(file, settings),
+  }
+  return { api, answer: () => answer() }
+}
+
 describe('useSettings', () => {
   it('keeps "Send read receipts" on unless switched off, after a reload too', () => {
     const first = settingsFor()
@@ -20,6 +36,20 @@ describe('useSettings', () => {
     first.setReceipts(false)
     expect(stored().receipts).toBe(false)
     expect(settingsFor().settings.receipts).toBe(false)
+  })
+
+  it("never writes the page's defaults over the window's settings before it has read them", async () => {
+    const file = { receipts: false, recent: [] }
+    const window = fakeWindow(file)
+    const settings = settingsFor()
+    desktopApi.value = window.api
+    await nextTick()
+    settings.remember('127.0.0.1:8765', 'general') // a room rejoined at start-up
+    expect(file.receipts).toBe(false)
+    window.answer()
+    await new Promise((resolve) => setTimeout(resolve))
+    expect(settings.settings.receipts).toBe(false)
+    expect(file.receipts).toBe(false)
   })
 
   it('saves a rename at once, and it is still the name after a reload', () => {
