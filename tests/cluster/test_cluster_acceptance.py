@@ -1,12 +1,13 @@
 """The cluster as a whole (issue 27's acceptance): a real PostgreSQL, three real `lanchat serve`
 nodes and nginx in front (docs/cluster/nginx.conf, as documented). Thirty people in three rooms
 join through nginx, which spreads them over the nodes, and post at once under client_ids, with
-edits, reactions and a file uploaded through nginx. In the middle of it one node is killed
-(SIGSTOP, so that posts are on their way to it unanswered, then SIGKILL, by its PID): its people join again through nginx, reach the other nodes and resume with `?after=`,
-their outboxes sending again what was not acknowledged. Then PostgreSQL stops and starts again:
-posts meanwhile are refused with storage_failed and sent again, the nodes reconnect by themselves.
-At the end everyone in a room holds the same messages in the same order, each once, in the same
-final state, and the room's positions are dense.
+edits, reactions and a file uploaded through nginx. In the middle of it one node is killed by
+its PID (SIGSTOP first, so that posts are on their way to it unanswered, then SIGKILL): its
+people join again through nginx, reach the other nodes and resume with `?after=`, their outboxes
+sending again what was not acknowledged. Then PostgreSQL stops and starts again: posts meanwhile
+are refused with storage_failed and sent again, and the nodes reconnect by themselves. At the
+end everyone in a room holds the same messages in the same order, each once, in the same final
+state, and the room's positions are dense.
 
 The people are OutboxClients (tests/support/outbox_client.py): they behave as the UI's page does.
 """
