@@ -6,13 +6,13 @@ nothing lost or doubled."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 
 import pytest
 
 from server.protocol.codes import ErrorCode
 from tests.support.frames import new_secret
+from tests.support.outbox_client import RESEND_SECONDS, OutboxClient
 from tests.support.room_client import RoomClient
 
 pytestmark = [pytest.mark.process, pytest.mark.serial]
@@ -20,46 +20,6 @@ pytestmark = [pytest.mark.process, pytest.mark.serial]
 TIMEOUT = 120.0
 EACH = 30  # messages each client posts
 OUTAGE_SECONDS = 2.0
-RESEND_SECONDS = 0.3  # what the UI's outbox waits before sending a refused message again
-
-
-class Poster:
-    """A client that reads everything and posts like the UI's outbox: each message under its
-    client_id, sent again after a refusal until it is acknowledged."""
-
-    def __init__(self, client: RoomClient) -> None:
-        self.client = client
-        self.messages: list[dict] = []
-        self.refused = 0
-        self._answers: dict[str, asyncio.Future[dict]] = {}
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        while True:
-            frame = await self.client.recv()
-            if frame["type"] == "message":
-                self.messages.append(frame)
-            waiting = self._answers.get(frame.get("client_id", ""))
-            if frame["type"] in ("ack", "error") and waiting is not None and not waiting.done():
-                waiting.set_result(frame)
-
-    async def post(self, text: str) -> None:
-        client_id = secrets.token_hex(8)
-        while True:
-            answer = self._answers[client_id] = asyncio.get_running_loop().create_future()
-            await self.client.send({"text": text, "sender": self.client.name, "client_id": client_id})
-            frame = await asyncio.wait_for(answer, 30)
-            if frame["type"] == "ack":
-                return
-            assert frame["code"] == ErrorCode.STORAGE_FAILED, frame
-            self.refused += 1
-            await asyncio.sleep(RESEND_SECONDS)
-
-    async def until(self, count: int) -> None:
-        while len(self.messages) < count:
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.5)  # anything doubled would arrive now
-        self._reader.cancel()
 
 
 def test_nodes_listen_again_after_the_database_restarts_and_nothing_is_lost_or_doubled(
@@ -69,12 +29,17 @@ def test_nodes_listen_again_after_the_database_restarts_and_nothing_is_lost_or_d
 
     async def scenario() -> int:
         posters = [
-            Poster(await RoomClient.join(node.ws_base, "steady", f"P{n}")) for n, node in enumerate(nodes)
+            await OutboxClient.open(
+                lambda after, held, base=node.ws_base, name=f"P{n}": RoomClient.join(
+                    base, "steady", name, after=after, held=held
+                )
+            )
+            for n, node in enumerate(nodes)
         ]
 
-        async def post_all(poster: Poster) -> None:
+        async def post_all(poster: OutboxClient) -> None:
             for n in range(EACH):
-                await poster.post(f"{poster.client.name} {n}")
+                await poster.post(f"{poster.name} {n}")
                 await asyncio.sleep(0.05)
 
         async def restart() -> None:
@@ -87,14 +52,15 @@ def test_nodes_listen_again_after_the_database_restarts_and_nothing_is_lost_or_d
 
         await asyncio.gather(restart(), *(post_all(poster) for poster in posters))
         total = EACH * len(posters)
-        await asyncio.gather(*(poster.until(total) for poster in posters))
-        ids = [[frame["id"] for frame in poster.messages] for poster in posters]
+        await asyncio.gather(*(poster.reach(total) for poster in posters))
+        await asyncio.sleep(0.5)  # anything doubled would arrive now
+        ids = [poster.message_ids for poster in posters]
         assert ids[0] == list(range(1, total + 1)), ids[0]  # dense, in order, none twice
         assert ids[1] == ids[0]
-        texts = sorted(frame["text"] for frame in posters[0].messages)
+        texts = sorted(message["text"] for message in posters[0].client.folded.values())
         assert texts == sorted(f"P{p} {n}" for p in range(len(posters)) for n in range(EACH))
         for poster in posters:
-            await poster.client.close()
+            await poster.close()
         return sum(poster.refused for poster in posters)
 
     try:

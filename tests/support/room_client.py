@@ -26,6 +26,7 @@ class RoomClient:
         self.identity: str | None = None
         self.welcome: dict[str, Any] | None = None
         self.replayed: list[dict[str, Any]] = []  # frames before the welcome (or all, for a seed client)
+        self.read_on_join: list[dict[str, Any]] = []  # every frame `join` read, in order
         self.folded: dict[int, dict[str, Any]] = {}  # message id -> its current frame
         self.position = 0
 
@@ -40,15 +41,17 @@ class RoomClient:
         v2: bool = True,
         after: int | None = None,
         held: dict[int, dict[str, Any]] | None = None,
+        **connect_options: Any,
     ) -> RoomClient:
-        """Join; `held`: the messages a resuming client kept (its folded state when it left)."""
+        """Join; `held`: the messages a resuming client kept (its folded state when it left);
+        `connect_options` go to `websockets.connect` (TLS, the address to reach, the source)."""
         query: dict[str, Any] = {"name": name}
         if v2:
             query["v"] = 2
         if after is not None:
             query["after"] = after
         url = f"{base}/ws/{urllib.parse.quote(room)}?{urllib.parse.urlencode(query)}"
-        ws = await websockets.connect(url, open_timeout=TIMEOUT, max_size=None)
+        ws = await websockets.connect(url, open_timeout=TIMEOUT, max_size=None, **connect_options)
         client = cls(ws, room, name)
         client.folded = dict(held or {})
         client.position = after or 0
@@ -57,6 +60,7 @@ class RoomClient:
         waiting = ({"welcome"} if v2 else set()) | ({"identified"} if secret is not None else set())
         while waiting:
             frame = await client.recv()
+            client.read_on_join.append(frame)
             if frame["type"] == "welcome":
                 client.welcome = frame
                 client.position = max(client.position, frame["last_id"])
