@@ -161,10 +161,17 @@ class HistoryStore(Protocol):
         *,
         identity: str | None = None,
         reply_to: int | None = None,
+        announce: bool = True,
     ) -> StoredMessage:
         """Store a message at the room's next position; committed when this returns. Older
         messages may go to keep within the limits. DiskNearlyFull (nothing stored) when the
-        engine's disk is."""
+        engine's disk is. `announce=False`: other servers sharing the store are told of it only
+        by `announce`, once what goes with it (its files' records) is stored too."""
+        ...
+
+    def announce(self, room: str, position: int) -> None:
+        """Tell the other servers sharing this store that the room has `position` (nothing on a
+        store no other server shares)."""
         ...
 
     def edit(self, room: str, message_id: int, text: str) -> StoredMessage:

@@ -137,9 +137,9 @@ WITH taken AS (
     RETURNING id
 )
 SELECT stored.id, taken.count, taken.size, (SELECT COALESCE(SUM(size), 0) FROM room_history)
-FROM stored, taken, LATERAL (
-    SELECT pg_notify(%(channel)s, json_build_array(%(room)s::text, taken.last)::text)
-) AS told
+FROM stored, taken LEFT JOIN LATERAL (
+    SELECT pg_notify(%(channel)s, json_build_array(%(room)s::text, taken.last)::text) WHERE %(announce)s
+) AS told ON TRUE
 """
 
 
@@ -442,11 +442,13 @@ class PostgresHistoryStore:
         *,
         identity: str | None = None,
         reply_to: int | None = None,
+        announce: bool = True,
     ) -> StoredMessage:
         timestamp = time.time()
         row = self.execute(
             _APPEND,
             {
+                "announce": announce,
                 "channel": ROOMS_CHANNEL,
                 "room": room,
                 "size": message_size(sender, text, client_id),
@@ -466,6 +468,12 @@ class PostgresHistoryStore:
         host_size = others + message_size(sender, text, client_id)
         self._keep_within_limits(room, count, room_size, host_size)
         return message
+
+    def announce(self, room: str, position: int) -> None:
+        self.execute(
+            "SELECT pg_notify(%s, json_build_array(%s::text, %s::bigint)::text)",
+            (ROOMS_CHANNEL, room, position),
+        )
 
     def _take_position(self, room: str) -> int:
         """The room's next position, its counter row locked to the end of the caller's transaction."""

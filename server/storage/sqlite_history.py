@@ -368,6 +368,9 @@ class SqliteHistoryStore:
             raise
         self.checkpointer.written()
 
+    def announce(self, room: str, position: int) -> None:
+        """One server alone keeps this file: nobody else to tell."""
+
     def append(
         self,
         room: str,
@@ -377,9 +380,11 @@ class SqliteHistoryStore:
         *,
         identity: str | None = None,
         reply_to: int | None = None,
+        announce: bool = True,
     ) -> StoredMessage:
         """Store a message at the room's next position; committed when this returns. Older messages
-        may go to keep within the limits. Raises DiskNearlyFull (nothing stored) when the disk is."""
+        may go to keep within the limits. Raises DiskNearlyFull (nothing stored) when the disk is.
+        `announce`: nobody else shares this file, so there is nobody to tell."""
         self._check_free_space()
         with self._transaction(room):
             position = self._next_position(room)

@@ -40,8 +40,13 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
             message.client_id,
             identity=member.identity,
             reply_to=message.reply_to,
+            # Other servers of a cluster read the message when told of it: with files, only once
+            # their records are stored too, or another server's members would get it without them.
+            announce=not uploads,
         )
         attached = rooms.files.attach(room, stored.id, uploads) if rooms.files and uploads else []
+        if uploads:
+            rooms.store.announce(room, stored.id)
         if rooms.files is not None:
             # The history keeps within its limits by dropping a room's oldest messages: their
             # files go too.
