@@ -16,9 +16,8 @@ mode, used by one caller at a time (a lock), reconnected by the next call after 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -33,13 +32,12 @@ from server.files.index import (
 )
 from server.files.thumbnails import ImageFacts
 from server.storage.database_url import describe_database
-from server.storage.history import StorageFailed
+from server.storage.pg_connection import SharedConnection
 from server.storage.pg_schema import migrate_component
 
 __all__ = ["COMPONENT", "CONTENT_LOCK_SPACE", "PostgresFileIndex", "insert_moved_in"]
 
 COMPONENT = "files"
-_CONNECT_TIMEOUT_SECONDS = 10
 # Held (until the transaction ends) while an upload is weighed against the limits and added.
 _ADMIT_LOCK = 0x6C66716F  # "lfqo"
 # The first of two keys (the second: hashtext of the SHA-256) of the lock a node holds while it
@@ -99,33 +97,16 @@ class PostgresFileIndex:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._lock = threading.RLock()
-        self._conn: Connection | None = None
+        self._connection = SharedConnection(url)
         with self._transaction() as db:
             migrate_component(db, COMPONENT, _MIGRATIONS, describe_database(url))
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        """One transaction (a savepoint inside `admitting`'s); a database error leaves as
-        StorageFailed, and the next call reconnects."""
-        with self._lock:
-            try:
-                if self._conn is None or self._conn.closed or self._conn.broken:
-                    if self._conn is not None:
-                        self._conn.close()
-                    self._conn = psycopg.connect(
-                        self.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_SECONDS
-                    )
-                with self._conn.transaction():
-                    yield self._conn
-            except psycopg.Error as exc:
-                raise StorageFailed(f"{describe_database(self.url)}: {exc}") from exc
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        """One transaction (a savepoint inside one already open); StorageFailed on a database error."""
+        return self._connection.transaction()
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._connection.close()
 
     @contextmanager
     def admitting(self) -> Iterator[object]:

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from server.storage.database_url import describe_database
-from server.storage.history import StorageFailed
+from server.storage.pg_connection import SharedConnection
 from server.storage.pg_schema import migrate_component
 
 __all__ = [
@@ -40,7 +38,6 @@ __all__ = [
 ]
 
 COMPONENT = "room_state"
-_CONNECT_TIMEOUT_SECONDS = 10
 # The key that signs room tokens: made once by the first node, then every node's.
 _TOKEN_KEY = "room_tokens"
 _TOKEN_KEY_BYTES = 32
@@ -121,34 +118,18 @@ class PostgresRoomState:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._lock = threading.RLock()
-        self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._connection = SharedConnection(url)
         with self._transaction() as db:
             migrate_component(db, COMPONENT, _MIGRATIONS, describe_database(url))
 
     # --- the connection ---
 
-    @contextmanager
-    def _transaction(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
-        """One transaction; a database error leaves as StorageFailed, and the next call reconnects."""
-        with self._lock:
-            try:
-                if self._conn is None or self._conn.closed or self._conn.broken:
-                    if self._conn is not None:
-                        self._conn.close()
-                    self._conn = psycopg.connect(
-                        self.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_SECONDS
-                    )
-                with self._conn.transaction():
-                    yield self._conn
-            except psycopg.Error as exc:
-                raise StorageFailed(f"{describe_database(self.url)}: {exc}") from exc
+    def _transaction(self) -> AbstractContextManager[psycopg.Connection[tuple[Any, ...]]]:
+        """One transaction (a savepoint inside one already open); StorageFailed on a database error."""
+        return self._connection.transaction()
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._connection.close()
 
     @staticmethod
     def _changed(db: psycopg.Connection[tuple[Any, ...]]) -> None:
