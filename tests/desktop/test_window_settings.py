@@ -41,7 +41,8 @@ def test_a_rename_in_the_window_is_kept_across_a_restart_and_earlier_messages_st
     wait_for(lambda: "lanchat.formerNames" in first.api("storage_items"), 15)
     assert json.loads(first.api("storage_items")["lanchat.formerNames"]) == ["Anna"]
     first.command("close")
-    assert first.wait_exit(10) == 0
+    # How fast a window exits is test_window.py's; here only that it does (a busy machine).
+    assert first.wait_exit(30) == 0
 
     second = launch_app(data_dir=data, config_dir=config)
     second.js(UI_HELPERS)
@@ -64,9 +65,10 @@ def test_read_receipts_switched_off_in_the_window_stay_off_across_a_restart(laun
         lambda: json.loads((config / "settings.json").read_text(encoding="utf-8"))["receipts"] is False, 5
     )
     first.command("close")
-    assert first.wait_exit(10) == 0
+    # How fast a window exits is test_window.py's; here only that it does (a busy machine).
+    assert first.wait_exit(30) == 0
 
     second = launch_app(data_dir=data, config_dir=config)
     wait_for_js(second, f"{toggle}?.checked === false", timeout=15)
     second.command("close")
-    assert second.wait_exit(10) == 0
+    assert second.wait_exit(30) == 0

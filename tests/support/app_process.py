@@ -139,7 +139,12 @@ class AppProcess:
 
     def wait_exit(self, timeout: float) -> int:
         assert self.proc is not None
-        return self.proc.wait(timeout)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"the app did not exit within {timeout} s; its log:\n{self.stderr}"
+            ) from None
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
