@@ -1,13 +1,15 @@
 """A cluster node keeps the host's decisions as the shared database has them: bans, private rooms,
 the tokens' key and generations, and the host actions `lanchat admin` asks of every node.
 
-At start the node reads them all before it serves anyone (`load`). Then, every
-STATE_POLL_SECONDS, it asks the database whether anything changed (one small query; the rest
-only when something did) and for the host actions after the last it carried out, and applies
+At start the node reads them all before it serves anyone (`load`). Then, whenever the database
+tells it something changed (STATE_CHANNEL, heard by the node's listener: `wake`) and every
+STATE_POLL_SECONDS in any case (for what was said while it was not listening), it asks the
+database whether anything changed (one small query; the rest only when something did) and for
+the host actions after the last it carried out, and applies
 them to its own members as the host's window would: a new ban closes the connections it shuts
 out, a room made private or given another password asks its members for it again, a removed
 member is closed, a deleted message is taken back from everyone's screen. So whatever node a
-decision came through, every node enforces it within about a second; checks stay in memory,
+decision came through, every node enforces it within a round trip (a poll at worst); checks stay in memory,
 never a database round trip per connection or request. The poll runs in a worker thread: a
 database that is away or slow holds up no member, and the node keeps the last state it read
 (a ban stays a ban) until it can read again.
@@ -16,9 +18,11 @@ database that is away or slow holds up no member, and the node keeps the last st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from server.policy import STATE_POLL_SECONDS
 from server.rooms.bans import Ban
 from server.rooms.moderation import HostControls
 from server.rooms.private import PasswordHash
@@ -31,10 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["STATE_POLL_SECONDS", "SharedState", "open_shared_state"]
 
 log = logging.getLogger("lanchat.cluster")
-
-# How often a node asks the database for the host's decisions: the longest a ban, a new
-# password or an admin's action takes to reach a node's members.
-STATE_POLL_SECONDS = 1.0
 
 
 def open_shared_state(database_url: str | None) -> PostgresRoomState | None:
@@ -49,9 +49,13 @@ def open_shared_state(database_url: str | None) -> PostgresRoomState | None:
 
 
 class SharedState:
-    def __init__(self, rooms: ChatRooms, db: PostgresRoomState) -> None:
+    def __init__(
+        self, rooms: ChatRooms, db: PostgresRoomState, poll_seconds: float = STATE_POLL_SECONDS
+    ) -> None:
         self.rooms = rooms
         self.db = db
+        self.poll_seconds = poll_seconds
+        self._told = asyncio.Event()
         self.controls = HostControls(rooms)
         self._version = -1
         self._last_action = 0
@@ -62,11 +66,18 @@ class SharedState:
         self._last_action = self.db.last_action_id()
         self._apply_state(self.db.snapshot())
 
+    def wake(self) -> None:
+        """The database said the state changed: read it now (several at once: one read)."""
+        self._told.set()
+
     async def run(self) -> None:
-        """Poll until cancelled; a failed poll is logged and tried again at the next tick."""
+        """Read when told or polled, until cancelled; a failed read is logged and tried again at
+        the next tick."""
         failing = False
         while True:
-            await asyncio.sleep(STATE_POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._told.wait(), self.poll_seconds)
+            self._told.clear()
             try:
                 snapshot, actions = await asyncio.to_thread(self._read_changes)
             except StorageFailed as exc:

@@ -217,3 +217,19 @@ def test_wrong_passwords_count_on_every_node_together(nodes, postgres_url):
         locked = try_password(node, PASSWORD)
         assert locked["code"] == ErrorCode.PASSWORD_LOCKED
         assert PASSWORD_LOCKOUT_SECONDS - 10 < locked["retry_after"] <= PASSWORD_LOCKOUT_SECONDS
+
+
+def test_nodes_carry_out_what_they_are_told_without_waiting_for_a_poll(serve_process, postgres_url, tmp_path):
+    # Polls an hour apart: whatever reaches the members here came by the database's notification.
+    database = ("--database", postgres_url, "--state-poll-seconds", "3600")
+    first = serve_process(data_dir=tmp_path / "first", extra_args=database)
+    second = serve_process(data_dir=tmp_path / "second", extra_args=database)
+    secret = new_secret()
+    with member(second, "Mallory", secret=secret) as (mallory, frames), member(first, "Bob") as (bob, _):
+        identity = next(f for f in frames if f["type"] == "identified")["identity"]
+        done(admin(postgres_url, "ban", "identity", identity, "--name", "Mallory"))
+        frame, code = closed_with(mallory)
+        assert (frame["code"], code) == (ErrorCode.BANNED, CloseCode.BANNED)
+        done(admin(postgres_url, "remove", "team", "Bob"))
+        frame, code = closed_with(bob)
+        assert (frame["code"], code) == (ErrorCode.REMOVED, CloseCode.REMOVED)
