@@ -1,0 +1,85 @@
+"""Typing notices across two real `lanchat serve` nodes on one real PostgreSQL: a typist on one node
+reaches the room's members on the other (and nobody in another room), once each, and a node
+relays what other nodes tell it under its own room budget."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import psycopg
+import pytest
+
+from server.cluster.typing_notices import TYPING_CHANNEL
+from server.policy import TYPING_ROOM_BURST
+from tests.support.room_client import RoomClient
+
+pytestmark = pytest.mark.process
+
+TIMEOUT = 60.0
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, TIMEOUT))
+
+
+async def lists(client: RoomClient, name: str) -> None:
+    """Until `client`'s node lists `name` in its room (the other node's presence reached it)."""
+    if name not in (client.welcome or {}).get("members", []):
+        await client.until(lambda f: f["type"] == "presence" and f["event"] == "join" and f["name"] == name)
+
+
+async def frames_up_to_own_post(client: RoomClient, text: str) -> list[dict]:
+    """Every frame `client` reads until its own message `text` comes back: whatever its node sent
+    it before handling that post."""
+    read: list[dict] = []
+    await client.send({"text": text, "sender": client.name})
+    while not read or read[-1].get("text") != text:
+        read.append(await client.recv())
+    return read
+
+
+def test_a_typist_on_one_node_reaches_the_rooms_members_on_the_other_and_nobody_elsewhere(start_nodes):
+    first, second = start_nodes(2)
+
+    async def scenario() -> None:
+        bob = await RoomClient.join(second.ws_base, "lobby", "Bob")
+        cat = await RoomClient.join(second.ws_base, "other", "Cat")  # same node, another room
+        ann = await RoomClient.join(first.ws_base, "lobby", "Ann")
+        dan = await RoomClient.join(first.ws_base, "lobby", "Dan")  # Ann's node, Ann's room
+        await lists(ann, "Bob")
+        await ann.send({"type": "typing"})
+        typing = await bob.until(lambda f: f["type"] == "typing")
+        assert typing == {"type": "typing", "room": "lobby", "sender": "Ann"}
+        # Bob's node relayed it before it read Cat's post, so Cat would have it by now.
+        assert not [f for f in await frames_up_to_own_post(cat, "anyone?") if f["type"] == "typing"]
+        # Ann's node skips its own notice coming back: Dan has it once, Ann never.
+        dans = [f for f in await frames_up_to_own_post(dan, "dan here") if f["type"] == "typing"]
+        assert dans == [typing]
+        assert not [f for f in await frames_up_to_own_post(ann, "ann here") if f["type"] == "typing"]
+        for client in (ann, bob, cat, dan):
+            await client.close()
+
+    run(scenario())
+
+
+def test_a_node_relays_another_nodes_notices_under_its_own_room_budget(start_nodes, postgres_url):
+    (node,) = start_nodes(1)
+
+    async def scenario() -> None:
+        eve = await RoomClient.join(node.ws_base, "lobby", "Eve")
+        # A chatty node (the test speaks for it) tells of more typists at once than a room relays.
+        with psycopg.connect(postgres_url, autocommit=True) as db, db.transaction():
+            # One of no known shape first (a node of another version): the node goes on listening.
+            db.execute("SELECT pg_notify(%s, %s)", (TYPING_CHANNEL, '["lobby"]'))
+            for number in range(TYPING_ROOM_BURST + 3):
+                payload = json.dumps(["lobby", f"typist {number}", None, "a chatty node"])
+                db.execute("SELECT pg_notify(%s, %s)", (TYPING_CHANNEL, payload))
+        await eve.until(lambda f: f["type"] == "typing")
+        read = await frames_up_to_own_post(eve, "counted")
+        senders = [f["sender"] for f in read if f["type"] == "typing"]
+        assert len(senders) == TYPING_ROOM_BURST - 1, senders  # and the one read first
+        await eve.close()
+        assert any("typing notice of no known shape" in line for line in node.output)
+
+    run(scenario())
