@@ -2,7 +2,8 @@
 
 It hears the others through the database (LISTEN/NOTIFY on one dedicated connection: listener.py),
 delivers each room's messages and changes to its own members in position order (sequencer.py),
-shares who is in which room (presence.py), and tells the others of its members' typing
+shares who is in which room (presence.py), has shared_state.py read the host's decisions as
+soon as the database says they changed, and tells the others of its members' typing
 (typing_notices.py). Its store NOTIFYs every message and change it stores
 (postgres_history.ROOMS_CHANNEL) and every read receipt that moves (pg_receipts.RECEIPTS_CHANNEL).
 Nothing of this runs on SQLite.
@@ -16,6 +17,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 import psycopg
 
@@ -31,6 +33,7 @@ from server.rooms.service import ChatRooms
 from server.storage.database_url import describe_database
 from server.storage.history import HistoryStore, StorageFailed
 from server.storage.pg_receipts import RECEIPTS_CHANNEL, PostgresReceipts
+from server.storage.pg_room_state import STATE_CHANNEL
 from server.storage.pg_schema import migrate_component
 from server.storage.postgres_history import ROOMS_CHANNEL, PostgresHistoryStore
 
@@ -42,16 +45,23 @@ _CHANGE_KINDS: frozenset[str] = frozenset({"edit", "delete", "reaction"})
 
 
 class ClusterNode:
-    def __init__(self, rooms: ChatRooms, store: PostgresHistoryStore, node: str | None = None) -> None:
+    def __init__(
+        self,
+        rooms: ChatRooms,
+        store: PostgresHistoryStore,
+        node: str | None = None,
+        state_changed: Callable[[], None] | None = None,
+    ) -> None:
         self.rooms = rooms
         self.store = store
+        self.state_changed = state_changed  # the host's decisions changed (shared_state.SharedState.wake)
         self.node = node or secrets.token_hex(6)
         self.sequencer = RoomSequencer(rooms, store)
         self.presence = ClusterPresence(rooms, store, self.node)
         self.typing = TypingNotices(store.url, self.node, self.presence.elsewhere)
         self.listener = Listener(
             store.url,
-            (ROOMS_CHANNEL, PRESENCE_CHANNEL, RECEIPTS_CHANNEL, TYPING_CHANNEL),
+            (ROOMS_CHANNEL, PRESENCE_CHANNEL, RECEIPTS_CHANNEL, STATE_CHANNEL, TYPING_CHANNEL),
             self._heard,
             self._connected,
             self._lost,
@@ -91,6 +101,10 @@ class ClusterNode:
     # --- the listener's callbacks, on the serving loop ---
 
     def _heard(self, channel: str, payload: str) -> None:
+        if channel == STATE_CHANNEL:
+            if self.state_changed is not None:
+                self.state_changed()
+            return
         if channel == RECEIPTS_CHANNEL:
             self._heard_receipt(payload)
             return
@@ -204,10 +218,12 @@ class ClusterNode:
                 log.exception("cluster: the heartbeat failed")
 
 
-async def start_cluster(rooms: ChatRooms, store: HistoryStore) -> ClusterNode | None:
+async def start_cluster(
+    rooms: ChatRooms, store: HistoryStore, state_changed: Callable[[], None] | None = None
+) -> ClusterNode | None:
     """This node's part in a cluster when its history is on PostgreSQL; None on SQLite."""
     if not isinstance(store, PostgresHistoryStore):
         return None
-    node = ClusterNode(rooms, store)
+    node = ClusterNode(rooms, store, state_changed=state_changed)
     await node.start()
     return node

@@ -2,21 +2,24 @@
 the tokens' key and generations, the tokens' revoked grants, and the host actions `lanchat admin`
 asks of every node.
 
-At start the node reads them all before it serves anyone (`load`). Then, every
-STATE_POLL_SECONDS, it asks the database whether anything changed (one small query; the rest
-only when something did) and for the host actions after the last it carried out, and applies
+At start the node reads them all before it serves anyone (`load`). Then, whenever the database
+tells it something changed (STATE_CHANNEL, heard by the node's listener: `wake`) and every
+STATE_POLL_SECONDS in any case (for what was said while it was not listening), it asks the
+database whether anything changed (one small query; the rest only when something did) and for
+the host actions after the last it carried out, and applies
 them to its own members as the host's window would: a new ban closes the connections it shuts
 out, a room made private or given another password asks its members for it again, a removed
 member is closed, a deleted message is taken back from everyone's screen. So whatever node a
-decision came through, every node enforces it within about a second; checks stay in memory,
+decision came through, every node enforces it within a round trip (a poll at worst); checks stay in memory,
 never a database round trip per connection or request. The poll runs in a worker thread: a
 database that is away or slow holds up no member, and the node keeps the last state it read
 (a ban stays a ban) until it can read again.
 
 Removing or banning someone revokes the room tokens their connections held, but only the node
 those connections were on knows which grants those are: it writes them (`revoked_grants`) as soon
-as it has revoked them, and every node adopts the new rows at its poll. So a token revoked on one
-node stops opening the room's history and files on every node within about STATE_POLL_SECONDS.
+as it has revoked them, which notifies STATE_CHANNEL too, and every node adopts the new rows when
+told (or at its poll). So a token revoked on one node stops opening the room's history and files
+on every node within a round trip, STATE_POLL_SECONDS at worst.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from server.policy import STATE_POLL_SECONDS
 from server.rooms.bans import Ban
 from server.rooms.moderation import HostControls
 from server.rooms.private import PasswordHash
@@ -38,10 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["STATE_POLL_SECONDS", "SharedState", "open_shared_state"]
 
 log = logging.getLogger("lanchat.cluster")
-
-# How often a node asks the database for the host's decisions: the longest a ban, a new
-# password or an admin's action takes to reach a node's members.
-STATE_POLL_SECONDS = 1.0
 
 
 def open_shared_state(database_url: str | None) -> PostgresRoomState | None:
@@ -56,16 +56,19 @@ def open_shared_state(database_url: str | None) -> PostgresRoomState | None:
 
 
 class SharedState:
-    def __init__(self, rooms: ChatRooms, db: PostgresRoomState) -> None:
+    def __init__(
+        self, rooms: ChatRooms, db: PostgresRoomState, poll_seconds: float = STATE_POLL_SECONDS
+    ) -> None:
         self.rooms = rooms
         self.db = db
+        self.poll_seconds = poll_seconds
+        self._told = asyncio.Event()
         self.controls = HostControls(rooms)
         self._version = -1
         self._last_action = 0
         self._last_revoked = 0
-        # Grants this node revoked, not written yet; writing them wakes the poll at once.
+        # Grants this node revoked, not written yet; they wake the loop, which writes them at once.
         self._unshared: list[tuple[bytes, float]] = []
-        self._wake = asyncio.Event()
         rooms.private.tokens.revoked_here = self._revoked_here
 
     def load(self) -> None:
@@ -76,13 +79,18 @@ class SharedState:
         self.rooms.private.tokens.adopt_revoked(revoked)
         self._apply_state(self.db.snapshot())
 
+    def wake(self) -> None:
+        """The database said the state changed: read it now (several at once: one read)."""
+        self._told.set()
+
     async def run(self) -> None:
-        """Poll until cancelled; a failed poll is logged and tried again at the next tick."""
+        """Read when told or polled, until cancelled; a failed read is logged and tried again at
+        the next tick."""
         failing = False
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), STATE_POLL_SECONDS)
-            self._wake.clear()
+                await asyncio.wait_for(self._told.wait(), self.poll_seconds)
+            self._told.clear()
             try:
                 await self._share_revoked()
                 snapshot, actions, revoked = await asyncio.to_thread(self._read_changes)
@@ -103,7 +111,7 @@ class SharedState:
 
     def _revoked_here(self, revoked: list[tuple[bytes, float]]) -> None:
         self._unshared.extend(revoked)
-        self._wake.set()
+        self._told.set()
 
     async def _share_revoked(self) -> None:
         """Write the grants this node revoked; kept for the next poll if the database is away."""

@@ -1,9 +1,10 @@
 """`lanchat admin --database URL VERB ...`: the host's controls for a cluster, without a window.
 
-It writes the host's decision into the cluster's database and every node carries it out within
-STATE_POLL_SECONDS (server/cluster/shared_state.py): a ban closes the connections it shuts out
-on every node, a password asks a room's members for it on every node, a removed member is closed
-wherever it is connected, a deleted message leaves every screen. A local command: it reaches the
+It writes the host's decision into the cluster's database, whose notification has every node
+carry it out at once (within STATE_POLL_SECONDS if a node missed it; see
+server/cluster/shared_state.py): a ban closes the connections it shuts out on every node, a
+password asks a room's members for it on every node, a removed member is closed wherever it is
+connected, a deleted message leaves every screen. A local command: it reaches the
 database, never a node, so nothing on the network can moderate. A room's password is read from
 LANCHAT_ROOM_PASSWORD or typed at a prompt, never given on the command line (`ps` shows that).
 """

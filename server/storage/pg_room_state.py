@@ -6,9 +6,10 @@ every node to carry out.
 One node's window, or `lanchat admin`, writes here; every node reads it back (see
 server/cluster/shared_state.py). Every write moves one counter (`room_state_version`) in the same
 transaction, so a node learns whether anything changed with one small query and reads the rest
-only then. Host actions are rows in order (`host_actions.id`); a node carries out those after the
-last one it saw, so one missed poll loses nothing. Revoked grants are read the same way
-(`revoked_grants.id`), and go once their tokens would have expired anyway.
+only then; the same transaction NOTIFYs STATE_CHANNEL, so the nodes listening ask at once instead
+of at their next poll. Host actions are rows in order (`host_actions.id`); a node carries out those
+after the last one it saw, so one missed poll loses nothing. Revoked grants are read the same way
+(`revoked_grants.id`; their write NOTIFYs too), and go once their tokens would have expired anyway.
 
 Plain values only (dicts of str, float and int): the rooms package owns what they mean. Its own
 connection, in autocommit mode, used from one thread at a time (the caller's lock or its poller's
@@ -33,6 +34,7 @@ __all__ = [
     "COMPONENT",
     "HOST_ACTIONS_KEPT_SECONDS",
     "PASSWORD_FAILURES_KEPT_SECONDS",
+    "STATE_CHANNEL",
     "HostAction",
     "PostgresRoomState",
     "RoomStateSnapshot",
@@ -40,6 +42,9 @@ __all__ = [
 ]
 
 COMPONENT = "room_state"
+# Told (LISTEN/NOTIFY, no payload) at the commit of every change here, a host action included:
+# the nodes read the change then. Their poll stays, for what is said while one is not listening.
+STATE_CHANNEL = "lanchat_state"
 # The key that signs room tokens: made once by the first node, then every node's.
 _TOKEN_KEY = "room_tokens"
 _TOKEN_KEY_BYTES = 32
@@ -144,6 +149,7 @@ class PostgresRoomState:
     @staticmethod
     def _changed(db: psycopg.Connection[tuple[Any, ...]]) -> None:
         db.execute("UPDATE room_state_version SET version = version + 1")
+        db.execute(f'NOTIFY "{STATE_CHANNEL}"')
 
     # --- reading ---
 
@@ -335,6 +341,7 @@ class PostgresRoomState:
             db.execute("DELETE FROM revoked_grants WHERE expires <= EXTRACT(EPOCH FROM clock_timestamp())")
             with db.cursor() as cursor:
                 cursor.executemany("INSERT INTO revoked_grants (grant_id, expires) VALUES (%s, %s)", revoked)
+            db.execute(f'NOTIFY "{STATE_CHANNEL}"')  # the nodes read them now, not at their poll
 
     def add_action(self, action: dict[str, Any]) -> int:
         """Ask every node to carry out `action`; its id."""
@@ -346,6 +353,7 @@ class PostgresRoomState:
             row = db.execute(
                 "INSERT INTO host_actions (action) VALUES (%s) RETURNING id", (json.dumps(action),)
             ).fetchone()
+            db.execute(f'NOTIFY "{STATE_CHANNEL}"')
         assert row is not None
         return int(row[0])
 

@@ -256,5 +256,22 @@ def test_a_removed_or_banned_members_token_stops_opening_the_room_on_the_other_n
         assert history(tokens[1]) == 200  # only the removed member's
         done(admin(postgres_url, "ban", "identity", mallory_id, "--name", "Mallory"))
         banned = refused_within(mallory, tokens[1])
-    # The first node writes what it revoked at once; the second reads it at its next poll.
+    # The first node writes what it revoked at once, and the second reads it when the database
+    # tells it (at its next poll at worst).
     assert removed <= STATE_POLL_SECONDS + 1.5 and banned <= STATE_POLL_SECONDS + 1.5, (removed, banned)
+
+
+def test_nodes_carry_out_what_they_are_told_without_waiting_for_a_poll(serve_process, postgres_url, tmp_path):
+    # Polls an hour apart: whatever reaches the members here came by the database's notification.
+    database = ("--database", postgres_url, "--state-poll-seconds", "3600")
+    first = serve_process(data_dir=tmp_path / "first", extra_args=database)
+    second = serve_process(data_dir=tmp_path / "second", extra_args=database)
+    secret = new_secret()
+    with member(second, "Mallory", secret=secret) as (mallory, frames), member(first, "Bob") as (bob, _):
+        identity = next(f for f in frames if f["type"] == "identified")["identity"]
+        done(admin(postgres_url, "ban", "identity", identity, "--name", "Mallory"))
+        frame, code = closed_with(mallory)
+        assert (frame["code"], code) == (ErrorCode.BANNED, CloseCode.BANNED)
+        done(admin(postgres_url, "remove", "team", "Bob"))
+        frame, code = closed_with(bob)
+        assert (frame["code"], code) == (ErrorCode.REMOVED, CloseCode.REMOVED)
