@@ -1,6 +1,6 @@
 """Typing notices across two real `lanchat serve` nodes on one real PostgreSQL: a typist on one node
-reaches the room's members on the other (and nobody in another room), once each, and a node
-relays what other nodes tell it under its own room budget."""
+reaches the room's members on the other (and nobody in another room, nor at a private room's
+door), once each, and a node relays what other nodes tell it under its own room budget."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import json
 
 import psycopg
 import pytest
+import websockets
 
 from server.cluster.typing_notices import TYPING_CHANNEL
 from server.policy import TYPING_ROOM_BURST
 from tests.support.room_client import RoomClient
+from tests.support.rooms import PASSWORD, private_room_args
 
 pytestmark = pytest.mark.process
 
@@ -59,6 +61,41 @@ def test_a_typist_on_one_node_reaches_the_rooms_members_on_the_other_and_nobody_
         assert not [f for f in await frames_up_to_own_post(ann, "ann here") if f["type"] == "typing"]
         for client in (ann, bob, cat, dan):
             await client.close()
+
+    run(scenario())
+
+
+def test_in_a_private_room_only_those_who_entered_its_password_on_the_other_node_see_a_typist(
+    serve_process, postgres_url, tmp_path
+):
+    extra = ("--database", postgres_url, *private_room_args(tmp_path))
+    first = serve_process(data_dir=tmp_path / "first", extra_args=extra)
+    second = serve_process(data_dir=tmp_path / "second", extra_args=extra)
+
+    async def entered(node, name: str) -> RoomClient:
+        ws = await websockets.connect(f"{node.ws_base}/ws/team?v=2&name={name}", open_timeout=TIMEOUT)
+        await ws.send(json.dumps({"type": "password", "password": PASSWORD}))
+        client = RoomClient(ws, "team", name)
+        client.welcome = await client.until_type("welcome")
+        return client
+
+    async def scenario() -> None:
+        # At the door of the room on the second node: connected, no password sent.
+        waiting = await websockets.connect(f"{second.ws_base}/ws/team?v=2&name=Eve", open_timeout=TIMEOUT)
+        bob = await entered(second, "Bob")
+        ann = await entered(first, "Ann")
+        await lists(ann, "Bob")
+        await ann.send({"type": "typing"})
+        assert await bob.until(lambda f: f["type"] == "typing") == {
+            "type": "typing",
+            "room": "team",
+            "sender": "Ann",
+        }
+        with pytest.raises(TimeoutError):  # nothing of the room reaches the door
+            await asyncio.wait_for(waiting.recv(), 1.0)
+        for client in (ann, bob):
+            await client.close()
+        await waiting.close()
 
     run(scenario())
 
