@@ -1,6 +1,6 @@
 """A typing notice: sent to the room's other v2 members at the pace typing_pace.py sets, never stored.
 
-On a cluster's node it goes to the other nodes too (server/cluster/typing.py), and those relay it
+On a cluster's node it goes to the other nodes too (server/cluster/typing_notices.py), and those relay it
 to their own members of the room (`relay_from_elsewhere`) under their room budget."""
 
 from __future__ import annotations
