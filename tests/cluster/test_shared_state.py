@@ -1,6 +1,7 @@
 """`lanchat admin` and two real `lanchat serve` nodes on one real PostgreSQL: what the host decides
 (a password, a ban, removing a member, deleting a message) reaches the members of every node
-within a poll, and a room token one node gave opens the room on the other.
+within a poll, a room token one node gave opens the room on the other, and stops opening it
+there within a poll once its holder is removed or banned.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 
 import httpx
@@ -217,6 +219,46 @@ def test_wrong_passwords_count_on_every_node_together(nodes, postgres_url):
         locked = try_password(node, PASSWORD)
         assert locked["code"] == ErrorCode.PASSWORD_LOCKED
         assert PASSWORD_LOCKOUT_SECONDS - 10 < locked["retry_after"] <= PASSWORD_LOCKOUT_SECONDS
+
+
+@pytest.mark.serial
+def test_a_removed_or_banned_members_token_stops_opening_the_room_on_the_other_node_within_a_poll(
+    nodes, postgres_url
+):
+    first, second = nodes
+    done(admin(postgres_url, "password", "team", password=PASSWORD))
+    wait_for(lambda: not joins(first), WITHIN, "the password to reach the first node")
+
+    def history(token: str) -> int:
+        return httpx.get(
+            f"{second.url}api/rooms/team/messages", headers={ROOM_TOKEN_HEADER: token}
+        ).status_code
+
+    def refused_within(ws: ClientConnection, token: str) -> float:
+        """Once `ws` is closed on the first node: how long until its token opens nothing on the second."""
+        closed_with(ws)
+        start = time.monotonic()
+        wait_for(lambda: history(token) == 403, WITHIN, "the revoked token to be refused")
+        return time.monotonic() - start
+
+    with (
+        member(first, "Ann", secret=new_secret(), password=PASSWORD) as (ann, ann_frames),
+        member(first, "Mallory", secret=new_secret(), password=PASSWORD) as (mallory, mallory_frames),
+    ):
+        tokens = [
+            next(f for f in frames if f["type"] == "entered")["token"]
+            for frames in (ann_frames, mallory_frames)
+        ]
+        assert [history(token) for token in tokens] == [200, 200]  # one node's tokens open the other
+        mallory_id = next(f for f in mallory_frames if f["type"] == "identified")["identity"]
+        done(admin(postgres_url, "remove", "team", "Ann"))
+        removed = refused_within(ann, tokens[0])
+        assert history(tokens[1]) == 200  # only the removed member's
+        done(admin(postgres_url, "ban", "identity", mallory_id, "--name", "Mallory"))
+        banned = refused_within(mallory, tokens[1])
+    # The first node writes what it revoked at once, and the second reads it when the database
+    # tells it (at its next poll at worst).
+    assert removed <= STATE_POLL_SECONDS + 1.5 and banned <= STATE_POLL_SECONDS + 1.5, (removed, banned)
 
 
 def test_nodes_carry_out_what_they_are_told_without_waiting_for_a_poll(serve_process, postgres_url, tmp_path):
