@@ -448,8 +448,21 @@ export default {
         'Checked from this computer: something answers at {address}, but not with encryption (TLS).',
       tls_failed:
         'Checked from this computer: no encrypted connection (TLS 1.3) to {address} could be made.',
+      // Where the expected key came from is unknown here (identityChangedFrom has each source).
       identity_changed:
-        'Checked from this computer: the host at {address} presented another identity than the one this app trusts. Nothing was sent to it.',
+        'Checked from this computer: the host at {address} presented another identity than the one expected. Nothing was sent to it.',
+    },
+    // A changed identity, by where the key it was held to came from (the answer's expected_from),
+    // as the stop screen (hostIdentity.changedAt*) words it.
+    identityChangedFrom: {
+      pin: 'Checked from this computer: the host at {address} presented another identity than the one you trusted before. Nothing was sent to it.',
+      link: 'Checked from this computer: the host at {address} presented another identity than the one in the link you were given. Nothing was sent to it.',
+      list: 'Checked from this computer: the host at {address} presented another identity than the one it was listed with. Nothing was sent to it.',
+    },
+    identityChangedNext: {
+      pin: 'Safety code you trusted: {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, someone on the network may be posing as that host.',
+      link: 'Safety code in the link: {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, the link is wrong or someone on the network may be posing as that host.',
+      list: 'Safety code it was listed with: {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, someone on the network may be posing as that host.',
     },
     next: {
       not_tls:
