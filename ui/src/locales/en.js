@@ -349,6 +349,14 @@ export default {
     bannedIdentity: '{name} (person {value})',
     bannedAddress: '{name} (address {value})',
     unban: 'Lift the ban',
+    // Asked before a ban: who and what, with Cancel first. {identity}: the person's identity id,
+    // as the bans list shows it (bannedIdentity).
+    confirmBanIdentity:
+      'Ban {name} (person {identity}) from this server? They cannot join any room here, under any name, until you lift the ban.',
+    confirmBanAddress:
+      'Ban the address {address} ({name}) from this server? Nobody connecting from it can join any room here until you lift the ban.',
+    confirmBan: 'Ban',
+    cancel: 'Cancel',
     failed: 'Could not do that: {error}',
   },
   files: {
