@@ -238,6 +238,50 @@ describe('MemberList', () => {
     expect(ru.get('[data-testid="message-member"]').text()).toBe('Написать')
   })
 
+  it.each([
+    ['en', true, 'Conversation with', 'here', 'Bob is here'],
+    ['en', false, 'Conversation with', 'not here', 'Bob is not here'],
+    ['ru', true, 'Собеседник', 'здесь', 'Bob здесь'],
+    ['ru', false, 'Собеседник', 'не здесь', 'Bob не здесь'],
+  ])(
+    'shows a direct conversation’s other person, here or not, and no count (%s, here: %s)',
+    (locale, here, heading, presence, label) => {
+      const list = mountWithI18n(
+        MemberList,
+        {
+          props: {
+            members: here ? ['Anna', 'Bob'] : ['Anna'],
+            myName: 'Anna',
+            partner: { name: 'Bob', here },
+          },
+        },
+        locale,
+      )
+      expect(list.get('h2').text()).toBe(heading)
+      expect(list.get('section').attributes('aria-label')).toBe(label)
+      expect(list.findAll('[data-testid="member-name"]').map((name) => name.text())).toEqual([
+        'Bob',
+      ])
+      expect(list.get('[data-testid="partner-presence"]').text()).toBe(presence)
+      expect(list.get('.online').classes('away')).toBe(!here)
+      expect(list.text()).not.toMatch(/\(\d\)/)
+    },
+  )
+
+  it('offers the host’s menu for a direct conversation’s other person only while they are here', async () => {
+    desktopApi.value = fakeBridge()
+    const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+    const props = { members: ['Anna'], myName: 'Anna', hostControls: controls }
+    const away = mountWithI18n(MemberList, {
+      props: { ...props, partner: { name: 'Bob', here: false } },
+    })
+    expect(away.find('[data-testid="member-menu"]').exists()).toBe(false)
+    const here = mountWithI18n(MemberList, {
+      props: { ...props, members: ['Anna', 'Bob'], partner: { name: 'Bob', here: true } },
+    })
+    expect(here.findAll('[data-testid="member-menu"]')).toHaveLength(1)
+  })
+
   it('offers no "Message" before our own identity is known', () => {
     const list = mountWithI18n(MemberList, {
       props: { members: ['Bob'], memberIdentities: { Bob: 'ffffffffffffffff' }, canMessage: false },

@@ -337,6 +337,12 @@ export default {
     message: 'Message',
     with: 'Direct message with {name}',
     marker: 'Direct conversation',
+    // The panel and the narrow window's toggle show the other person where a room counts members.
+    partnerHeading: 'Conversation with',
+    here: 'here',
+    away: 'not here',
+    partnerHere: '{name} is here',
+    partnerAway: '{name} is not here',
   },
   moderation: {
     memberMenu: 'Host actions for {name}',

@@ -345,6 +345,11 @@ export default {
     message: 'Написать',
     with: 'Личная переписка с {name}',
     marker: 'Личная переписка',
+    partnerHeading: 'Собеседник',
+    here: 'здесь',
+    away: 'не здесь',
+    partnerHere: '{name} здесь',
+    partnerAway: '{name} не здесь',
   },
   moderation: {
     memberMenu: 'Действия владельца сервера: {name}',
