@@ -252,6 +252,7 @@ export default {
       'Others see when you have read their messages. Off: they do not, and you do not see theirs.',
     name: 'Others see you as',
     rename: 'Rename',
+    nameOnJoin: 'You choose your name when you join your first room.',
     renamed: 'Saved: your rooms now show you as {name}.',
     notifications: 'Notify me of new messages',
     notificationsHint:
