@@ -338,7 +338,7 @@ export default {
     message: 'Message',
     with: 'Direct message with {name}',
     marker: 'Direct conversation',
-    // The panel and the narrow window's toggle show the other person where a room counts members.
+    // The panel and the toggle of a narrow window show the other person where a room counts members.
     partnerHeading: 'Conversation with',
     here: 'here',
     away: 'not here',
@@ -356,7 +356,7 @@ export default {
     bannedIdentity: '{name} (person {value})',
     bannedAddress: '{name} (address {value})',
     unban: 'Lift the ban',
-    // Asked before a ban: who and what, with Cancel first. {identity}: the person's identity id,
+    // Asked before a ban: who and what, with Cancel first. {identity}: the identity id of the person,
     // as the bans list shows it (bannedIdentity).
     confirmBanIdentity:
       'Ban {name} (person {identity}) from this server? They cannot join any room here, under any name, until you lift the ban.',
@@ -467,7 +467,7 @@ export default {
       identity_changed:
         'Checked from this computer: the host at {address} presented another identity than the one expected. Nothing was sent to it.',
     },
-    // A changed identity, by where the key it was held to came from (the answer's expected_from),
+    // A changed identity, by where the key it was held to came from (expected_from in the answer),
     // as the stop screen (hostIdentity.changedAt*) words it.
     identityChangedFrom: {
       pin: 'Checked from this computer: the host at {address} presented another identity than the one you trusted before. Nothing was sent to it.',
