@@ -123,8 +123,10 @@ def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> 
         return f"asked every node to remove {args.name} from {room}"
     if args.verb == "delete":
         room = _room(args.room)
-        _delete(url, room, args.id)
-        state.add_action({"kind": "delete", "room": room, "id": args.id})
+        contents = _delete(url, room, args.id)
+        # The nodes take it off their members' screens, and remove the contents nothing uses now
+        # from the files' folder (this command has no --files-dir).
+        state.add_action({"kind": "delete", "room": room, "id": args.id, "contents": contents})
         return f"deleted message {args.id} of {room}"
     raise AdminError(f"no verb {args.verb!r}")  # argparse allows only the ones above
 
@@ -136,16 +138,31 @@ def _room(room: str) -> str:
         raise AdminError(str(exc)) from None
 
 
-def _delete(url: str, room: str, message_id: int) -> None:
+def _delete(url: str, room: str, message_id: int) -> list[str]:
+    """Delete the message and its files' records in one transaction, as a host's delete in the
+    window does (whether or not a node runs); the contents they used, for the nodes to remove."""
+    from server.files.pg_index import PostgresFileIndex
     from server.storage.postgres_history import PostgresHistoryStore
 
+    contents: set[str] = set()
     # The store makes a node's data folder; the command has none of its own.
     with tempfile.TemporaryDirectory(prefix="lanchat-admin-") as scratch:
         store = PostgresHistoryStore(url, Path(scratch))
+        files = PostgresFileIndex(url)
         try:
             message = store.get(room, message_id)
             if message is None:
                 raise AdminError(f"{room} keeps no message {message_id}")
-            store.delete(room, message_id)
+            if message.deleted:  # deleted already: what an older `lanchat admin` left of its files
+                contents |= files.remove_attachments(room, message_id, message_id)
+            store.delete(
+                room,
+                message_id,
+                along=lambda joint, _: contents.update(
+                    files.remove_attachments(room, message_id, message_id, joint)
+                ),
+            )
         finally:
+            files.close()
             store.close()
+    return sorted(contents)

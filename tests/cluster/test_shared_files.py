@@ -21,11 +21,14 @@ import psycopg
 import pytest
 from websockets.sync.client import connect
 
+from server.cluster.shared_state import STATE_POLL_SECONDS
 from server.files.pg_locks import TAKEOVER_POLL_SECONDS
 from server.web.files_routes import TAKEOVER_GRACE_SECONDS, UPLOAD_LOCK_WAIT_SECONDS
+from tests.support.admin_cli import admin, done
 from tests.support.file_host import file_host_args
 from tests.support.frames import frames_until
 from tests.support.tus_client import TusUpload, create_headers, sha256_b64
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.process
 
@@ -320,3 +323,54 @@ def _message_came(ws, frames: list[dict]) -> bool:
     with contextlib.suppress(TimeoutError):
         frames.append(json.loads(ws.recv(timeout=0)))
     return any(f["type"] == "message" for f in frames)
+
+
+def attachment_rows(url: str, message_id: int) -> int:
+    with psycopg.connect(url) as db:
+        row = db.execute(
+            "SELECT count(*) FROM file_attachments WHERE room = 'lobby' AND message_id = %s", (message_id,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_admin_delete_drops_the_messages_files_and_a_content_nothing_else_uses(
+    nodes, clients, postgres_url, shared_dir
+):
+    """As a host's delete in the window: the message's attachment records go with it (in its
+    transaction, so no download after the command returned), and its content from the shared
+    folder once no other message uses it (the nodes do that part, at their next poll)."""
+    first, _ = nodes
+    data = os.urandom(1000)
+    digest = hashlib.sha256(data).hexdigest()
+    content = shared_dir / "sha256" / digest[:2] / digest[2:]
+    sent = []
+    for name in ("first.bin", "same bytes.bin"):
+        upload = TusUpload.create(clients[0], "lobby", len(data), sha256_b64(data), name=name)
+        assert upload.patch(0, data).status_code == 204
+        sent.append(post_with(first, upload.upload_id))
+    (one,), (other,) = (frame["attachments"] for frame in sent)
+
+    assert "deleted message" in done(admin(postgres_url, "delete", "lobby", str(sent[0]["id"])))
+    assert attachment_rows(postgres_url, sent[0]["id"]) == 0
+    for client in clients:
+        assert client.get(one["url"]).status_code == 404
+        assert client.get(other["url"]).content == data
+    time.sleep(STATE_POLL_SECONDS + 1)  # the nodes carried the delete out: the content stays, in use
+    assert content.read_bytes() == data
+
+    done(admin(postgres_url, "delete", "lobby", str(sent[1]["id"])))
+    for client in clients:
+        assert client.get(other["url"]).status_code == 404
+    wait_for(lambda: not content.exists(), STATE_POLL_SECONDS + 4, "the unused content to go")
+
+
+def test_admin_delete_drops_the_files_records_with_no_node_running(nodes, clients, postgres_url):
+    first, second = nodes
+    upload = TusUpload.create(clients[0], "lobby", 5, sha256_b64(b"hello"), name="hello.txt")
+    assert upload.patch(0, b"hello").status_code == 204
+    posted = post_with(first, upload.upload_id)
+    first.stop()
+    second.stop()
+    assert attachment_rows(postgres_url, posted["id"]) == 1
+    done(admin(postgres_url, "delete", "lobby", str(posted["id"])))
+    assert attachment_rows(postgres_url, posted["id"]) == 0

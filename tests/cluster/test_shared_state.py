@@ -22,7 +22,8 @@ from server.cluster.shared_state import STATE_POLL_SECONDS
 from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
-from server.runtime.cli import DATABASE_URL_ENV, ROOM_PASSWORD_ENV
+from server.runtime.cli import DATABASE_URL_ENV
+from tests.support.admin_cli import admin, done
 from tests.support.frames import frames_until, new_secret
 from tests.support.rooms import room_url
 from tests.support.server_process import REPO_ROOT
@@ -33,26 +34,6 @@ pytestmark = pytest.mark.process
 PASSWORD = "correct horse battery"
 # A decision reaches a node's members at its next poll; the rest is the machine's own pace.
 WITHIN = STATE_POLL_SECONDS + 4
-
-
-def admin(url: str, *verb: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_URL_ENV, ROOM_PASSWORD_ENV)}
-    if password is not None:
-        env[ROOM_PASSWORD_ENV] = password
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", "admin", "--database", url, *verb],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def done(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @contextmanager
