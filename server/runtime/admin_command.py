@@ -1,10 +1,11 @@
 """`lanchat admin --database URL VERB ...`: the host's controls for a cluster, without a window.
 
-It writes the host's decision into the cluster's database, whose notification has every node
-carry it out at once (within STATE_POLL_SECONDS if a node missed it; see
-server/cluster/shared_state.py): a ban closes the connections it shuts out on every node, a
-password asks a room's members for it on every node, a removed member is closed wherever it is
-connected, a deleted message leaves every screen. A local command: it reaches the
+`members [ROOM]` reads who is where from the nodes' presence rows. The other verbs write the
+host's decision into the cluster's database, whose notification has every node carry it out at
+once (within STATE_POLL_SECONDS if a node missed it; see server/cluster/shared_state.py): a ban
+closes the connections it shuts out on every node, a password asks a room's members for it on
+every node, a removed member is closed wherever it is connected, a deleted message leaves every
+screen. A local command: it reaches the
 database, never a node, so nothing on the network can moderate. A room's password is read from
 LANCHAT_ROOM_PASSWORD or typed at a prompt, never given on the command line (`ps` shows that).
 """
@@ -23,6 +24,7 @@ from server.protocol.refusals import Refused
 from server.rooms.bans import MAX_BANS, BanList, ModerationError
 from server.rooms.moderation import MAX_REASON_CHARS
 from server.rooms.private import check_room_the_host_controls, hash_password, validate_password
+from server.rooms.validation import validate_room
 from server.runtime.cli import DATABASE_URL_ENV, ROOM_PASSWORD_ENV, cluster_database
 from server.storage.history import StorageFailed
 
@@ -44,6 +46,8 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"the cluster's database, postgresql://... (default: ${DATABASE_URL_ENV})",
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    members = verbs.add_parser("members", help="list who is in which room on which node")
+    members.add_argument("room", nargs="?", default=None, help="this room only")
     verbs.add_parser("bans", help="list the bans")
     ban = verbs.add_parser("ban", help="ban an identity or an address from every room of every node")
     ban.add_argument("kind", choices=("identity", "address"))
@@ -87,6 +91,8 @@ def admin_command(args: argparse.Namespace) -> int:
 
 
 def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> str:
+    if args.verb == "members":
+        return _members(url, None if args.room is None else _any_room(args.room))
     if args.verb == "bans":
         bans = state.snapshot().bans
         return "\n".join(f"{b['kind']} {b['value']} {b['name']}".rstrip() for b in bans) or "no bans"
@@ -129,6 +135,55 @@ def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> 
         state.add_action({"kind": "delete", "room": room, "id": args.id, "contents": contents})
         return f"deleted message {args.id} of {room}"
     raise AdminError(f"no verb {args.verb!r}")  # argparse allows only the ones above
+
+
+def _any_room(room: str) -> str:
+    try:
+        return validate_room(room)
+    except Refused as refusal:
+        raise AdminError(refusal.detail) from None
+
+
+def _members(url: str, only: str | None) -> str:
+    """The nodes' presence rows (server/cluster/presence.py) as a person reads them: each room
+    with its members, the node each is connected to and their identity; then the nodes."""
+    from server.cluster.presence import node_rows
+    from server.storage.pg_connection import SharedConnection
+
+    connection = SharedConnection(url)
+    try:
+        with connection.transaction() as db:
+            rows = node_rows(db)
+    finally:
+        connection.close()
+    by_room: dict[str, list[tuple[str, str, str | None]]] = {}
+    for row in rows:
+        if row.alive:
+            for room, names in row.members.items():
+                if only is None or room == only:
+                    by_room.setdefault(room, []).extend((name, row.node, who) for name, who in names.items())
+    lines = []
+    for room in sorted(by_room):
+        members = sorted(by_room[room], key=lambda member: (member[0].casefold(), member[1]))
+        lines.append(f"{room}: {len(members)} member{'' if len(members) == 1 else 's'}")
+        width = max(len(name) for name, _, _ in members)
+        for name, node, identity in members:
+            who = f"identity {identity}" if identity else "no identity (no hello yet)"
+            lines.append(f"  {name.ljust(width)}  on node {node}  {who}")
+    if not lines:
+        lines.append(f"nobody is in {only}" if only is not None else "nobody is in any room")
+    for row in rows:
+        if row.alive:
+            count = sum(len(names) for names in row.members.values())
+            lines.append(f"node {row.node}: {count} member{'' if count == 1 else 's'}, "
+                         f"last heartbeat {row.silent_for:.0f} s ago")  # fmt: skip
+        else:
+            lines.append(
+                f"node {row.node}: gone, no heartbeat for {row.silent_for:.0f} s (its members are not listed)"
+            )
+    if not rows:
+        lines.append("no node has run on this database")
+    return "\n".join(lines)
 
 
 def _room(room: str) -> str:
