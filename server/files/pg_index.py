@@ -32,6 +32,8 @@ from server.files.index import (
     upload_from_row,
 )
 from server.files.thumbnails import ImageFacts
+from server.protocol.codes import ErrorCode
+from server.protocol.refusals import Refused
 from server.storage.database_url import describe_database
 from server.storage.pg_connection import SharedConnection
 from server.storage.pg_schema import migrate_component
@@ -229,13 +231,16 @@ class PostgresFileIndex:
 
     def attach(self, attachments: list[Attachment], upload_ids: list[str], joint: object = None) -> None:
         """In one transaction: the attachments, in their order, replace the uploads they were. An
-        upload another node attached meanwhile (to another message) is not attached twice.
-        `joint`: the history store's transaction that stores their message (a connection to this
-        same database), which they then commit with; otherwise one of this index's own."""
+        upload another node attached meanwhile (to another message) is not attached twice: Refused,
+        and nothing of the transaction stays. `joint`: the history store's transaction that
+        stores their message (a connection to this same database), which they then commit with,
+        or roll back with it; otherwise one of this index's own."""
         with self._joined(joint) as db:
             for position, (attachment, upload_id) in enumerate(zip(attachments, upload_ids, strict=True)):
                 if not db.execute("DELETE FROM file_uploads WHERE id = %s", (upload_id,)).rowcount:
-                    continue
+                    raise Refused(
+                        ErrorCode.ATTACHMENT_INVALID, f"{attachment.name} was just sent with another message."
+                    )
                 db.execute(
                     f"INSERT INTO file_attachments ({ATTACHMENT_COLUMNS}, position)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",

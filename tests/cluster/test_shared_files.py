@@ -374,3 +374,38 @@ def test_admin_delete_drops_the_files_records_with_no_node_running(nodes, client
     assert attachment_rows(postgres_url, posted["id"]) == 1
     done(admin(postgres_url, "delete", "lobby", str(posted["id"])))
     assert attachment_rows(postgres_url, posted["id"]) == 0
+
+
+def test_one_upload_sent_through_two_nodes_at_once_is_attached_once_and_the_other_message_not_stored(
+    nodes, clients, postgres_url
+):
+    """Both nodes find the upload finished; the first to store its message takes the upload, and
+    the second's message, waiting for the room meanwhile, is refused and rolled back whole (no
+    message without its file, no file twice)."""
+    a, _ = clients
+    first, second = nodes
+    upload = TusUpload.create(a, "lobby", 4, sha256_b64(b"once"), name="once.txt")
+    assert upload.patch(0, b"once").status_code == 204
+    with (
+        psycopg.connect(postgres_url, autocommit=True) as watcher,
+        psycopg.connect(postgres_url) as holder,
+        connect(f"{first.ws_base}/ws/lobby?v=2&name=Ann") as ann,
+        connect(f"{second.ws_base}/ws/lobby?v=2&name=Bob") as bob,
+    ):
+        for ws in (ann, bob):
+            frames_until(ws, lambda f: f["type"] == "welcome")
+        holder.execute("SELECT 1 FROM file_uploads WHERE id = %s FOR UPDATE", (upload.upload_id,))
+        try:
+            for ws, name in ((ann, "Ann"), (bob, "Bob")):
+                ws.send(json.dumps({"type": "message", "sender": name, "text": name, "attachments":
+                                    [upload.upload_id], "client_id": f"from-{name}"}))  # fmt: skip
+                statement = "DELETE FROM file_uploads" if name == "Ann" else "INSERT INTO room_history"
+                wait_until(lambda s=statement: waiting_on_locks(watcher, s) == 1, 10, f"{name}'s post waits")
+        finally:
+            holder.commit()
+        (refused,) = [
+            f for f in frames_until(bob, lambda f: f["type"] == "error", 10) if f["type"] == "error"
+        ]
+        assert (refused["code"], refused["client_id"]) == ("attachment_invalid", "from-Bob")
+    history = a.get("/api/rooms/lobby/messages").json()["messages"]
+    assert [(m["text"], [f["name"] for f in m["attachments"]]) for m in history] == [("Ann", ["once.txt"])]

@@ -37,7 +37,11 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
 
         def with_files(joint: object, stored: StoredMessage) -> None:
             assert rooms.files is not None  # _attachable refused files otherwise
-            attached.extend(rooms.files.attach(room, stored.id, uploads, joint))
+            try:
+                attached.extend(rooms.files.attach(room, stored.id, uploads, joint))
+            except Refused as refusal:  # sent with another message meanwhile: this one is not stored
+                refusal.extra.update(pin)
+                raise
 
         stored = rooms.store.append(
             room,
