@@ -5,9 +5,9 @@ host's decision into the cluster's database, whose notification has every node c
 once (within STATE_POLL_SECONDS if a node missed it; see server/cluster/shared_state.py): a ban
 closes the connections it shuts out on every node, a password asks a room's members for it on
 every node, a removed member is closed wherever it is connected, a deleted message leaves every
-screen. A local command: it reaches the
-database, never a node, so nothing on the network can moderate. A room's password is read from
-LANCHAT_ROOM_PASSWORD or typed at a prompt, never given on the command line (`ps` shows that).
+screen. A local command: it reaches the database, never a node, so nothing on the network can
+moderate. A room's password is read from LANCHAT_ROOM_PASSWORD or typed at a prompt, never given
+on the command line (`ps` shows that).
 """
 
 from __future__ import annotations
