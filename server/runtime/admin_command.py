@@ -69,6 +69,14 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
     delete = verbs.add_parser("delete", help="delete a message, for everyone")
     delete.add_argument("room")
     delete.add_argument("id", type=int)
+    delete.add_argument(
+        "--files-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the files folder the nodes share: remove the message's files nothing else uses now "
+        "(otherwise the running nodes do)",
+    )
 
 
 def admin_command(args: argparse.Namespace) -> int:
@@ -129,7 +137,12 @@ def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> 
         return f"asked every node to remove {args.name} from {room}"
     if args.verb == "delete":
         room = _room(args.room)
+        if args.files_dir is not None and not (args.files_dir / "sha256").is_dir():
+            # Checked first: nothing deleted, and never a folder made where none was meant.
+            raise AdminError(f"{args.files_dir} holds no lanchat files (no sha256 folder in it)")
         contents = _delete(url, room, args.id)
+        if args.files_dir is not None:
+            _release(url, args.files_dir, contents)
         # The nodes take it off their members' screens, and remove the contents nothing uses now
         # from the files' folder (this command has no --files-dir).
         state.add_action({"kind": "delete", "room": room, "id": args.id, "contents": contents})
@@ -184,6 +197,21 @@ def _members(url: str, only: str | None) -> str:
     if not rows:
         lines.append("no node has run on this database")
     return "\n".join(lines)
+
+
+def _release(url: str, files_dir: Path, contents: list[str]) -> None:
+    """Remove the contents nothing uses any more from the shared folder, as a node would."""
+    from server.files.blobs import Blobs
+    from server.files.contents import drop_content_if_unused
+    from server.files.pg_index import PostgresFileIndex
+
+    files = PostgresFileIndex(url)
+    try:
+        blobs = Blobs(files_dir)
+        for sha256 in contents:
+            drop_content_if_unused(files, blobs, sha256)
+    finally:
+        files.close()
 
 
 def _room(room: str) -> str:

@@ -364,16 +364,36 @@ def test_admin_delete_drops_the_messages_files_and_a_content_nothing_else_uses(
     wait_for(lambda: not content.exists(), STATE_POLL_SECONDS + 4, "the unused content to go")
 
 
-def test_admin_delete_drops_the_files_records_with_no_node_running(nodes, clients, postgres_url):
+def test_admin_delete_drops_the_files_records_with_no_node_running(nodes, clients, postgres_url, shared_dir):
+    """No node to remove the contents: the records go all the same, and `--files-dir` removes
+    the contents from the shared folder too (a folder with no files in it is refused)."""
     first, second = nodes
-    upload = TusUpload.create(clients[0], "lobby", 5, sha256_b64(b"hello"), name="hello.txt")
-    assert upload.patch(0, b"hello").status_code == 204
-    posted = post_with(first, upload.upload_id)
+    posted = []
+    for data in (b"hello", b"world"):
+        upload = TusUpload.create(clients[0], "lobby", len(data), sha256_b64(data), name="file.txt")
+        assert upload.patch(0, data).status_code == 204
+        posted.append(post_with(first, upload.upload_id)["id"])
     first.stop()
     second.stop()
-    assert attachment_rows(postgres_url, posted["id"]) == 1
-    done(admin(postgres_url, "delete", "lobby", str(posted["id"])))
-    assert attachment_rows(postgres_url, posted["id"]) == 0
+    hello, world = (shared_dir / "sha256" / d[:2] / d[2:] for d in map(sha256_hex, (b"hello", b"world")))
+    assert attachment_rows(postgres_url, posted[0]) == 1
+
+    done(admin(postgres_url, "delete", "lobby", str(posted[0])))
+    assert attachment_rows(postgres_url, posted[0]) == 0
+    assert hello.exists()  # nobody to remove it (docs/cluster.md)
+
+    elsewhere = shared_dir.parent / "not-the-files"
+    elsewhere.mkdir()
+    refused = admin(postgres_url, "delete", "lobby", str(posted[1]), "--files-dir", str(elsewhere))
+    assert refused.returncode == 1 and "holds no lanchat files" in refused.stderr
+    assert list(elsewhere.iterdir()) == [] and attachment_rows(postgres_url, posted[1]) == 1
+    done(admin(postgres_url, "delete", "lobby", str(posted[1]), "--files-dir", str(shared_dir)))
+    assert attachment_rows(postgres_url, posted[1]) == 0
+    assert not world.exists() and hello.exists()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def test_one_upload_sent_through_two_nodes_at_once_is_attached_once_and_the_other_message_not_stored(
