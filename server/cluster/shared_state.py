@@ -162,6 +162,8 @@ class SharedState:
                 message = self.rooms.store.get(str(what["room"]), int(what["id"]))
                 if message is not None and message.deleted:
                     self.rooms.publish_change(message, "delete")
+                if self.rooms.files is not None:  # its records went with it; their contents here
+                    self.rooms.files.release_contents([str(c) for c in what.get("contents", [])])
             else:
                 log.error("host action %d is of no kind this node knows: %r", action.id, what)
         except (KeyError, TypeError, ValueError, StorageFailed) as exc:
