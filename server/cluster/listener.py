@@ -41,6 +41,7 @@ class Listener:
         self._connected = connected
         self._lost = lost
         self.listening = False
+        self.first_listening = asyncio.Event()  # set once LISTEN first took: the node hears the others
         self.connections = 0  # how many times listening started (a test reads it in the log)
 
     async def run(self) -> None:
@@ -76,6 +77,7 @@ class Listener:
             for channel in self.channels:
                 await conn.execute(f'LISTEN "{channel}"')
             self.listening = True
+            self.first_listening.set()
             self.connections += 1
             if self.connections > 1:
                 log.warning("cluster: listening again to %s", describe_database(self.url))

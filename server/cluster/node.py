@@ -41,6 +41,9 @@ __all__ = ["ClusterNode", "start_cluster"]
 
 log = logging.getLogger("lanchat.cluster")
 
+# How long a starting node waits for its listening connection before it serves anyway.
+FIRST_LISTEN_SECONDS = 10.0
+
 _CHANGE_KINDS: frozenset[str] = frozenset({"edit", "delete", "reaction"})
 
 
@@ -84,6 +87,13 @@ class ClusterNode:
             asyncio.create_task(self._keep_up()),
             asyncio.create_task(self.typing.run()),
         ]
+        # Serve once listening: a node that took members before it heard the others would leave
+        # what they say in between to the next catch-up. The database answered the migration just
+        # now; a listener that cannot start in time goes on trying, as after any loss.
+        try:
+            await asyncio.wait_for(self.listener.first_listening.wait(), FIRST_LISTEN_SECONDS)
+        except TimeoutError:
+            log.warning("cluster: not listening to %s yet; serving anyway", describe_database(self.store.url))
         log.info("cluster: node %s on %s", self.node, describe_database(self.store.url))
 
     async def stop(self) -> None:
