@@ -98,7 +98,7 @@ class PostgresFileIndex:
     def __init__(self, url: str) -> None:
         self.url = url
         self._connection = SharedConnection(url)
-        with self._transaction() as db:
+        with self._connection.transaction(seconds=None) as db:
             migrate_component(db, COMPONENT, _MIGRATIONS, describe_database(url))
 
     def _transaction(self) -> AbstractContextManager[Connection]:

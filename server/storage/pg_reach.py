@@ -1,0 +1,223 @@
+"""How long a PostgreSQL store call may take, and what a node does while its database is away.
+
+The stores' calls are synchronous on the serving event loop (history.py says why), so a call
+that waits holds every member of the node: pings, typing, every room. Two things bound that.
+
+**Each call is cut at STORE_CALL_TIMEOUT_SECONDS.** A database that hangs (SIGSTOP, a machine
+frozen while its kernel still answers TCP) or vanishes without a word (no RST, no reply) never
+ends a synchronous psycopg call by itself: libpq has no read timeout, and TCP keepalives and
+`tcp_user_timeout` see nothing wrong while the peer's kernel acknowledges. Two ways out were
+measured (see docs/benchmarks.md, "A store call's bound"):
+- a worker thread per store that runs each call while the loop waits for it with a timeout:
+  40 to 60 microseconds more per call on this machine's loopback (a `SELECT 1` took about 75),
+  the hand-over and the GIL going back and forth;
+- a watchdog: the calling thread writes down its deadline and its connection's socket, and one
+  thread of the process looks every WATCH_SECONDS; past the deadline it shuts the socket down
+  (`shutdown(2)` on a duplicate of the descriptor). libpq, waiting in poll(), then reads the end
+  of the stream at once and the call fails as for a database that went away: the connection is
+  broken, and the next call connects again. The call itself pays for two set operations under
+  an uncontended lock, below what the benchmark can tell from noise.
+The watchdog is what is used. It only ever shuts a socket down, never closes it: the descriptor
+stays libpq's, and the watchdog holds its lock while it shuts one down, so a call that just ended
+(its connection closed, its descriptor number reused by something else) is never touched.
+Connecting is bounded by psycopg's own `connect_timeout` (whole seconds, at least 2), inside the
+same deadline. `conn.cancel()` would not do: it opens a connection of its own to the same silent
+server and waits for its answer.
+
+**While the database is away, calls are refused at once.** A call that ran past its deadline, or
+could not connect, marks the database away for every store of this process on the same URL (the
+history, the rooms' shared state, the files' records, the receipts). Until it answers again,
+calls raise StorageFailed without touching the network: a vanished database costs a node one
+timeout, then every post is refused with storage_failed at once (the client's outbox sends it
+again) and the rest of the node goes on. A thread tries the database every PROBE_SECONDS (a new
+connection and `SELECT 1`, bounded the same way) and clears the mark when it answers, so the
+node recovers by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+
+from server.storage.database_url import describe_database
+from server.storage.history import StorageFailed
+
+__all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
+    "PROBE_SECONDS",
+    "STORE_CALL_TIMEOUT_SECONDS",
+    "WATCH_SECONDS",
+    "DatabaseReach",
+    "reach_of",
+]
+
+log = logging.getLogger("lanchat.storage")
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+# The longest a store call holds the serving loop: connecting, waiting for a lock on a shared
+# connection, and the statements together. A loopback call takes well under a millisecond and a
+# busy one a few; two seconds is far past anything a working database takes, and short enough that
+# a member's ping (every 25 s) and a person waiting on a post hardly notice one.
+STORE_CALL_TIMEOUT_SECONDS = 2.0
+# psycopg's connect timeout counts whole seconds, at least 2 (as libpq's).
+CONNECT_TIMEOUT_SECONDS = max(2, math.ceil(STORE_CALL_TIMEOUT_SECONDS))
+# How often the watchdog looks at the calls under way: a call is cut at most this much late.
+WATCH_SECONDS = 0.05
+# While the database is away, how often it is tried again.
+PROBE_SECONDS = 0.5
+
+
+class _Call:
+    __slots__ = ("db", "deadline", "fired")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.db: Connection | None = None  # once connected
+        self.fired = False
+
+
+class _Watchdog:
+    """One thread for the process, started with its first call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: set[_Call] = set()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, call: _Call) -> None:
+        with self._lock:
+            self._calls.add(call)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="lanchat-store-watchdog", daemon=True
+                )
+                self._thread.start()
+
+    def disarm(self, call: _Call) -> None:
+        with self._lock:
+            self._calls.discard(call)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            now = time.monotonic()
+            with self._lock:
+                for call in self._calls:
+                    if call.fired or call.db is None or now < call.deadline:
+                        continue
+                    call.fired = True
+                    _shut_down(call.db)
+
+
+def _shut_down(db: Connection) -> None:
+    """End the stream under libpq's feet, leaving the descriptor (and closing it) to libpq."""
+    try:
+        fd = os.dup(db.fileno())
+    except (OSError, psycopg.Error):
+        return  # closed meanwhile: nothing is waiting on it
+    with socket.socket(fileno=fd) as sock, suppress(OSError):  # closes the duplicate only
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_watchdog = _Watchdog()
+
+
+class DatabaseReach:
+    """One database as this process reaches it: its calls' bound and whether it is away."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.away: str | None = None  # why, while the database is away
+        self._lock = threading.Lock()
+        self._prober: threading.Thread | None = None
+
+    def connect(self) -> Connection:
+        """A new connection in autocommit mode, or StorageFailed (and the database away)."""
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg.Error as exc:
+            raise self._went_away(f"cannot connect: {exc}") from exc
+
+    @contextmanager
+    def call(
+        self, connection: Callable[[], Connection], deadline: float | None = None
+    ) -> Iterator[Connection]:
+        """One store call on the connection `connection()` gives (connecting if need be), cut at
+        `deadline` (monotonic; STORE_CALL_TIMEOUT_SECONDS from now by default). Any database error
+        leaves as StorageFailed; a call past its deadline marks the database away. Refused at once
+        while it is away."""
+        if self.away is not None:
+            raise StorageFailed(f"{describe_database(self.url)} is away ({self.away}); trying it again")
+        call = _Call(time.monotonic() + STORE_CALL_TIMEOUT_SECONDS if deadline is None else deadline)
+        _watchdog.arm(call)
+        try:
+            call.db = connection()
+            yield call.db
+        except (psycopg.Error, StorageFailed) as exc:
+            if call.fired:
+                raise self._went_away(f"no answer within {STORE_CALL_TIMEOUT_SECONDS:g} s") from exc
+            if isinstance(exc, StorageFailed):
+                raise
+            raise StorageFailed(f"{describe_database(self.url)}: {exc}") from exc
+        finally:
+            _watchdog.disarm(call)
+            if call.fired and call.db is not None:
+                call.db.close()  # it answered just as it was cut: the socket is shut all the same
+
+    def _went_away(self, why: str) -> StorageFailed:
+        with self._lock:
+            if self.away is None:
+                self.away = why
+                log.warning("storage: %s is away (%s); refusing store calls until it answers",
+                            describe_database(self.url), why)  # fmt: skip
+            if self._prober is None:
+                self._prober = threading.Thread(target=self._probe, name="lanchat-store-probe", daemon=True)
+                self._prober.start()
+        return StorageFailed(f"{describe_database(self.url)}: {why}")
+
+    def _probe(self) -> None:
+        while True:
+            time.sleep(PROBE_SECONDS)
+            if self._answers():
+                break
+        with self._lock:
+            self.away = None
+            self._prober = None
+        log.warning("storage: %s answers again", describe_database(self.url))
+
+    def _answers(self) -> bool:
+        call = _Call(time.monotonic() + STORE_CALL_TIMEOUT_SECONDS)
+        _watchdog.arm(call)
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as db:
+                call.db = db
+                db.execute("SELECT 1")
+            return not call.fired
+        except psycopg.Error:
+            return False
+        finally:
+            _watchdog.disarm(call)
+
+
+_reaches: dict[str, DatabaseReach] = {}
+_reaches_lock = threading.Lock()
+
+
+def reach_of(url: str) -> DatabaseReach:
+    """The process's one DatabaseReach for `url`: every store on that database learns from the
+    others' calls that it is away."""
+    with _reaches_lock:
+        reach = _reaches.get(url)
+        if reach is None:
+            reach = _reaches[url] = DatabaseReach(url)
+        return reach
