@@ -11,7 +11,8 @@ The PATCH lock that keeps two requests from writing one upload at once is pg_loc
 module keeps only the `wanted` counter it asks the holder through.
 
 Synchronous on the serving loop, as the history's PostgreSQL store: one connection in autocommit
-mode, used by one caller at a time (a lock), reconnected by the next call after a failure.
+mode, used by one caller at a time (a lock), reconnected by the next call after a failure, each
+call bounded as the history's (pg_connection.py, pg_reach.py).
 """
 
 from __future__ import annotations

@@ -5,18 +5,19 @@ that waits holds every member of the node: pings, typing, every room. Two things
 
 **Each call is cut at STORE_CALL_TIMEOUT_SECONDS.** A database that hangs (SIGSTOP, a machine
 frozen while its kernel still answers TCP) or vanishes without a word (no RST, no reply) never
-ends a synchronous psycopg call by itself: libpq has no read timeout, and TCP keepalives and
-`tcp_user_timeout` see nothing wrong while the peer's kernel acknowledges. Two ways out were
-measured (see docs/benchmarks.md, "A store call's bound"):
-- a worker thread per store that runs each call while the loop waits for it with a timeout:
-  40 to 60 microseconds more per call on this machine's loopback (a `SELECT 1` took about 75),
-  the hand-over and the GIL going back and forth;
+ends a synchronous psycopg call by itself: libpq has no read timeout; `tcp_user_timeout` and TCP
+keepalives would notice a machine that stopped acknowledging, but see nothing wrong with one whose
+kernel still acknowledges; `statement_timeout` needs a server that runs. Two ways out were
+measured (tests/bench/store_call_bound.py; docs/benchmarks.md, "A store call's bound"):
+- a worker thread that runs each call while the loop waits for it with a timeout: about 40
+  microseconds more per call on this machine's loopback, where a small indexed read takes about
+  45 (twice the time), the hand-over and the GIL going back and forth;
 - a watchdog: the calling thread writes down its deadline and its connection's socket, and one
   thread of the process looks every WATCH_SECONDS; past the deadline it shuts the socket down
   (`shutdown(2)` on a duplicate of the descriptor). libpq, waiting in poll(), then reads the end
   of the stream at once and the call fails as for a database that went away: the connection is
-  broken, and the next call connects again. The call itself pays for two set operations under
-  an uncontended lock, below what the benchmark can tell from noise.
+  broken, and the next call connects again. The call itself pays about 2 microseconds (an
+  object, two set operations under an uncontended lock), less than the benchmark's noise.
 The watchdog is what is used. It only ever shuts a socket down, never closes it: the descriptor
 stays libpq's, and the watchdog holds its lock while it shuts one down, so a call that just ended
 (its connection closed, its descriptor number reused by something else) is never touched.
@@ -29,9 +30,14 @@ could not connect, marks the database away for every store of this process on th
 history, the rooms' shared state, the files' records, the receipts). Until it answers again,
 calls raise StorageFailed without touching the network: a vanished database costs a node one
 timeout, then every post is refused with storage_failed at once (the client's outbox sends it
-again) and the rest of the node goes on. A thread tries the database every PROBE_SECONDS (a new
-connection and `SELECT 1`, bounded the same way) and clears the mark when it answers, so the
-node recovers by itself.
+again) and the rest of the node goes on. A thread tries the database at once and then every
+PROBE_SECONDS (a new connection and `SELECT 1`, bounded the same way) and clears the mark when it
+answers, so the node recovers by itself; a call cut only because its statement was slow clears it
+within a round trip.
+
+What a cut call did is not known: its statement may still commit (the database was only slow,
+or reads the bytes once it is back). A post goes again under its client id, which the store
+recognises, so it is stored once.
 """
 
 from __future__ import annotations
@@ -186,10 +192,10 @@ class DatabaseReach:
         return StorageFailed(f"{describe_database(self.url)}: {why}")
 
     def _probe(self) -> None:
-        while True:
+        # At once first: a call cut because its statement was slow (a search of a huge history),
+        # not because the database is gone, costs that call and no other.
+        while not self._answers():
             time.sleep(PROBE_SECONDS)
-            if self._answers():
-                break
         with self._lock:
             self.away = None
             self._prober = None

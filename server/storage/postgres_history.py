@@ -27,7 +27,9 @@ an asyncio one with a pool for when the rooms package awaits its store.
 Access is synchronous on the serving loop (see history.py): one connection in autocommit mode, so
 each statement is its own transaction unless a `transaction()` block groups several. A call that
 finds the connection broken (the database restarted) raises StorageFailed, and the next call
-connects again.
+connects again. Each call (a statement, or a `_transaction` block with all of its statements) is
+one call of pg_reach.py: cut at STORE_CALL_TIMEOUT_SECONDS, refused at once while the database
+is away, as are the other stores' on the same database in this process.
 """
 
 from __future__ import annotations
