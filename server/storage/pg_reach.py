@@ -26,14 +26,16 @@ same deadline. `conn.cancel()` would not do: it opens a connection of its own to
 server and waits for its answer.
 
 **While the database is away, calls are refused at once.** A call that ran past its deadline, or
-could not connect, marks the database away for every store of this process on the same URL (the
-history, the rooms' shared state, the files' records, the receipts). Until it answers again,
-calls raise StorageFailed without touching the network: a vanished database costs a node one
-timeout, then every post is refused with storage_failed at once (the client's outbox sends it
-again) and the rest of the node goes on. A thread tries the database at once and then every
-PROBE_SECONDS (a new connection and `SELECT 1`, bounded the same way) and clears the mark when it
-answers, so the node recovers by itself; a call cut only because its statement was slow clears it
-within a round trip.
+a connection that nothing answered in time, marks the database away for every store of this
+process on the same URL (the history, the rooms' shared state, the files' records, the receipts).
+Until it answers again, calls raise StorageFailed without touching the network: a vanished
+database costs a node one timeout, then every post is refused with storage_failed at once (the
+client's outbox sends it again) and the rest of the node goes on. A thread tries the database at
+once and then every PROBE_SECONDS (a new connection and `SELECT 1`, bounded the same way) and
+clears the mark when it answers, so the node recovers by itself; a call cut only because its
+statement was slow clears it within a round trip. A database that refuses (down while its machine
+is up, restarting) is not marked: meeting a refusal costs no wait, and the first call after its
+restart connects, as before.
 
 What a cut call did is not known: its statement may still commit (the database was only slow,
 or reads the bytes once it is back). A post goes again under its client id, which the store
@@ -148,11 +150,15 @@ class DatabaseReach:
         self._prober: threading.Thread | None = None
 
     def connect(self) -> Connection:
-        """A new connection in autocommit mode, or StorageFailed (and the database away)."""
+        """A new connection in autocommit mode, or StorageFailed: the database away when nothing
+        answered in time; a refusal (a database restarting, a machine up with no server on the
+        port) costs nothing to meet again, so the next call tries again."""
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg.errors.ConnectionTimeout as exc:
+            raise self._went_away(f"no answer to connect within {CONNECT_TIMEOUT_SECONDS} s") from exc
         except psycopg.Error as exc:
-            raise self._went_away(f"cannot connect: {exc}") from exc
+            raise StorageFailed(f"{describe_database(self.url)}: {exc}") from exc
 
     @contextmanager
     def call(
