@@ -7,7 +7,9 @@ restarted database costs the call that found out, no more.
 
 Each outermost transaction is one store call in pg_reach's sense: waiting for the connection
 (another thread's call holds it), connecting and the statements together take at most
-STORE_CALL_TIMEOUT_SECONDS, and none is tried while the database is away.
+STORE_CALL_TIMEOUT_SECONDS, and none is tried while the database is away. (One case goes past
+it: a call that waited for the connection and must then connect again gets psycopg's whole
+connect timeout, CONNECT_TIMEOUT_SECONDS, however little of its own time is left.)
 """
 
 from __future__ import annotations

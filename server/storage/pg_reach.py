@@ -86,11 +86,13 @@ PROBE_SECONDS = 0.5
 
 
 class _Call:
-    __slots__ = ("db", "deadline", "fired")
+    __slots__ = ("deadline", "fired", "socket")
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.db: Connection | None = None  # once connected
+        # The connection's descriptor, once connected, read by the calling thread: the watchdog
+        # never touches the connection itself (libpq's, and busy in that thread).
+        self.socket: int | None = None
         self.fired = False
 
 
@@ -121,19 +123,19 @@ class _Watchdog:
             now = time.monotonic()
             with self._lock:
                 for call in self._calls:
-                    if call.fired or call.db is None or now < call.deadline:
+                    if call.fired or call.socket is None or now < call.deadline:
                         continue
                     call.fired = True
-                    _shut_down(call.db)
+                    _shut_down(call.socket)
 
 
-def _shut_down(db: Connection) -> None:
+def _shut_down(descriptor: int) -> None:
     """End the stream under libpq's feet, leaving the descriptor (and closing it) to libpq."""
     try:
-        fd = os.dup(db.fileno())
-    except (OSError, psycopg.Error):
-        return  # closed meanwhile: nothing is waiting on it
-    with socket.socket(fileno=fd) as sock, suppress(OSError):  # closes the duplicate only
+        duplicate = os.dup(descriptor)
+    except OSError:
+        return
+    with socket.socket(fileno=duplicate) as sock, suppress(OSError):  # closes the duplicate only
         sock.shutdown(socket.SHUT_RDWR)
 
 
@@ -171,10 +173,12 @@ class DatabaseReach:
         if self.away is not None:
             raise StorageFailed(f"{describe_database(self.url)} is away ({self.away}); trying it again")
         call = _Call(time.monotonic() + STORE_CALL_TIMEOUT_SECONDS if deadline is None else deadline)
+        db: Connection | None = None
         _watchdog.arm(call)
         try:
-            call.db = connection()
-            yield call.db
+            db = connection()
+            call.socket = db.fileno()
+            yield db
         except (psycopg.Error, StorageFailed) as exc:
             if call.fired:
                 raise self._went_away(f"no answer within {STORE_CALL_TIMEOUT_SECONDS:g} s") from exc
@@ -183,8 +187,8 @@ class DatabaseReach:
             raise StorageFailed(f"{describe_database(self.url)}: {exc}") from exc
         finally:
             _watchdog.disarm(call)
-            if call.fired and call.db is not None:
-                call.db.close()  # it answered just as it was cut: the socket is shut all the same
+            if call.fired and db is not None:
+                db.close()  # it answered just as it was cut: the socket is shut all the same
 
     def _went_away(self, why: str) -> StorageFailed:
         with self._lock:
@@ -212,7 +216,7 @@ class DatabaseReach:
         _watchdog.arm(call)
         try:
             with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as db:
-                call.db = db
+                call.socket = db.fileno()
                 db.execute("SELECT 1")
             return not call.fired
         except psycopg.Error:
