@@ -3,6 +3,7 @@ machine that vanished, or hangs while its kernel still acknowledges), or Postgre
 with SIGSTOP. A post meets storage_failed within STORE_CALL_TIMEOUT_SECONDS; after that the node
 refuses store calls at once and answers everything else (typing, WebSocket pings, HTTP) as usual;
 when the database answers again, the client's resend is stored once and nothing is lost or doubled.
+The other nodes, whose database answers, go on meanwhile, and the silent node catches up after.
 
 Real `lanchat serve` nodes, a real PostgreSQL: the relay and the stopped cluster are this test's own.
 """
@@ -150,3 +151,57 @@ def test_a_silent_database_costs_one_bounded_wait_then_the_node_refuses_at_once_
             print(*node.output[-40:], sep="\n")
         assert any("is away" in line for line in node.output), node.output[-20:]
         assert any("answers again" in line for line in node.output), node.output[-20:]
+
+
+def test_the_other_nodes_go_on_while_one_nodes_database_is_silent_and_it_catches_up_when_it_answers(
+    postgres_url, start_nodes, serve_process, tmp_path
+):
+    (direct,) = start_nodes(1)
+    with _relay_silence(postgres_url) as (url, go_silent, resume):
+        silent = serve_process(data_dir=tmp_path / "silent", extra_args=("--database", url))
+
+        async def scenario() -> None:
+            here = await RoomClient.join(silent.ws_base, "talk", "Here", secret=new_secret())
+            there = await RoomClient.join(direct.ws_base, "talk", "There", secret=new_secret())
+            first = await there.post("first")
+            await here.catch_up(first["id"])
+            go_silent()
+            try:
+                frame = {"text": "from the silent node", "sender": "Here", "client_id": "here-1"}
+                await here.send(frame)
+                refused = await _answer(here, "here-1")
+                assert refused["type"] == "error" and refused["code"] == ErrorCode.STORAGE_FAILED, refused
+                for n in range(3):  # the other node stores and delivers as usual
+                    sent = time.monotonic()
+                    await there.post(f"meanwhile {n}")
+                    assert time.monotonic() - sent < AT_ONCE_SECONDS
+            finally:
+                resume()
+            started = time.monotonic()
+            while True:
+                await here.send(frame)
+                answer = await _answer(here, "here-1")
+                if answer["type"] != "error":
+                    break
+                assert time.monotonic() - started < BACK_WITHIN_SECONDS, "the node never stored it"
+                await asyncio.sleep(RESEND_SECONDS)
+            last = first["id"] + 4
+            await asyncio.wait_for(
+                asyncio.gather(here.catch_up(last), there.catch_up(last)), BACK_WITHIN_SECONDS
+            )
+            await asyncio.sleep(0.5)  # anything doubled would arrive now
+            for client in (here, there):
+                assert sorted(client.folded) == list(range(first["id"], last + 1)), client.folded
+            texts = {message["text"] for message in here.folded.values()}
+            assert texts == {"first", "from the silent node", "meanwhile 0", "meanwhile 1", "meanwhile 2"}
+            assert [here.folded[n]["text"] for n in sorted(here.folded)] == [
+                there.folded[n]["text"] for n in sorted(there.folded)
+            ]
+            await here.close()
+            await there.close()
+
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+        finally:
+            silent.stop()
+            print(*silent.output[-40:], sep="\n")
