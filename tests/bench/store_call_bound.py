@@ -22,13 +22,15 @@ The ways, each a PostgresHistoryStore on its own connection:
 
 Prints the median per call of each way and its ratio to the baseline's, and what the bound alone
 costs (entering and leaving a call, no statement): on a machine shared with other work the
-medians move by more than that from run to run.
+medians move by more than that from run to run. Last, the CPU the watchdog's thread takes when
+nothing is to be watched (the process sleeps IDLE_SECONDS), a node's fixed cost.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +52,7 @@ from tests.support.postgres import find_postgres_bin, running_cluster  # noqa: E
 ROOM = "bench"
 MESSAGES = 200
 PAGE = 50
+IDLE_SECONDS = 5.0
 # main before the bound (its store: synchronous, unbounded, 10 s to connect)
 BEFORE = "e821f6e"
 
@@ -133,6 +136,11 @@ def main() -> None:
         for each in (store, old, on_worker):
             each.close()
         pool.shutdown()
+        # What the watchdog's thread costs a node with nothing to watch: it looks every WATCH_SECONDS.
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        time.sleep(IDLE_SECONDS)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        idle = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / IDLE_SECONDS
     print(f"{args.rounds} rounds x {args.calls} calls, PostgreSQL on loopback; median microseconds per call")
     for kind in ("last_id", "page"):
         base = statistics.median(results[("before", kind)])
@@ -140,6 +148,7 @@ def main() -> None:
             median = statistics.median(results[(way, kind)])
             print(f"  {kind:8} {way:14} {median:8.1f} us   x{median / base:.2f}")
     print(f"  the watchdog's bound alone (no statement): {statistics.median(alone):.2f} us per call")
+    print(f"  the watchdog's thread with nothing to watch: {idle * 1000:.2f} ms of CPU per second")
 
 
 if __name__ == "__main__":
