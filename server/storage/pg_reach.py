@@ -74,8 +74,8 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 # The longest a store call holds the serving loop: connecting, waiting for a lock on a shared
 # connection, and the statements together. A loopback call takes well under a millisecond and a
-# busy one a few; two seconds is far past anything a working database takes, and short enough that
-# a member's ping (every 25 s) and a person waiting on a post hardly notice one.
+# busy one a few; two seconds is far past what a working database takes for any call a member's
+# frame makes, and far inside the server's ping timeout (20 s: no member is dropped for it).
 STORE_CALL_TIMEOUT_SECONDS = 2.0
 # psycopg's connect timeout counts whole seconds, at least 2 (as libpq's).
 CONNECT_TIMEOUT_SECONDS = max(2, math.ceil(STORE_CALL_TIMEOUT_SECONDS))
