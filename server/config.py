@@ -10,7 +10,12 @@ from pathlib import Path
 import platformdirs
 
 from server.files.store import UPLOAD_SWEEP_INTERVAL_SECONDS, FileLimits
-from server.policy import REQUEST_HEAD_TIMEOUT_SECONDS, ROOM_TOKEN_SECONDS, UPLOAD_BODY_IDLE_SECONDS
+from server.policy import (
+    REQUEST_HEAD_TIMEOUT_SECONDS,
+    ROOM_TOKEN_SECONDS,
+    STATE_POLL_SECONDS,
+    UPLOAD_BODY_IDLE_SECONDS,
+)
 from server.protocol.limits import EDIT_WINDOW_SECONDS
 from server.rooms.private import PasswordHash
 from server.storage.history import HistoryLimits
@@ -82,6 +87,9 @@ class ServerConfig:
     # Where the files' bytes go: None for `files/` in data_dir; a folder every node of a cluster
     # mounts (with database_url, their rows are in that database).
     files_dir: Path | None = None
+    # How often a cluster node reads the host's decisions from the database though not told of a
+    # change (it is told at once while its listening connection is up).
+    state_poll_seconds: float = STATE_POLL_SECONDS
     # Reverse proxies (nginx in front of a cluster's nodes), by address or network: a connection
     # from one is the client its X-Forwarded-For names, over the scheme X-Forwarded-Proto names,
     # and is not held to one address's connection cap (see server/web/client_limits.py).

@@ -100,3 +100,8 @@ MAX_CONNECTIONS_PER_LOOPBACK_ADDRESS = 640
 # the server answers 408 and closes (`lanchat serve --request-head-timeout`). A browser sends its
 # few KiB at once; a client trickling a header a byte at a time is only holding a connection.
 REQUEST_HEAD_TIMEOUT_SECONDS = 10.0
+
+# How often a cluster node asks its database for the host's decisions though not told of a change
+# (server/cluster/shared_state.py): the longest a ban, a new password or an admin's action takes
+# to reach a node's members when its notification was missed (its listening connection was away).
+STATE_POLL_SECONDS = 1.0

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 
 import psycopg
 
 from server.storage.database_url import describe_database
 
-__all__ = ["RECONNECT_SECONDS", "Listener"]
+__all__ = ["LISTENER_APPLICATION", "RECONNECT_SECONDS", "Listener"]
 
 log = logging.getLogger("lanchat.cluster")
 
 RECONNECT_SECONDS = 1.0
+# The listening connection's application_name, followed by the node's process id.
+LISTENER_APPLICATION = "lanchat listener"
 _CONNECT_TIMEOUT_SECONDS = 5
 
 
@@ -62,6 +65,8 @@ class Listener:
             # It only reads: without TCP keepalives a database machine that vanished (no FIN, no
             # RST) would leave it waiting forever. Dead after about 5 + 3 x 2 = 11 s of silence.
             connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+            # Says whose it is in pg_stat_activity (an operator, or a test cutting it, finds it).
+            application_name=f"{LISTENER_APPLICATION} {os.getpid()}",
             keepalives=1,
             keepalives_idle=5,
             keepalives_interval=2,

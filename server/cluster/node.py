@@ -2,8 +2,11 @@
 
 It hears the others through the database (LISTEN/NOTIFY on one dedicated connection: listener.py),
 delivers each room's messages and changes to its own members in position order (sequencer.py),
-and shares who is in which room (presence.py). Its store NOTIFYs every message and change it
-stores (postgres_history.ROOMS_CHANNEL). Nothing of this runs on SQLite.
+shares who is in which room (presence.py), has shared_state.py read the host's decisions as
+soon as the database says they changed, and tells the others of its members' typing
+(typing_notices.py). Its store NOTIFYs every message and change it stores
+(postgres_history.ROOMS_CHANNEL) and every read receipt that moves (pg_receipts.RECEIPTS_CHANNEL).
+Nothing of this runs on SQLite.
 """
 
 from __future__ import annotations
@@ -14,19 +17,23 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 import psycopg
 
 from server.cluster.listener import Listener
 from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK_SECONDS, ClusterPresence
 from server.cluster.sequencer import RoomSequencer
+from server.cluster.typing_notices import TYPING_CHANNEL, TypingNotices
 from server.protocol.frames import DirectFrame, SeenEntry
+from server.rooms.actions.typing_notice import relay_from_elsewhere
 from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
 from server.storage.database_url import describe_database
 from server.storage.history import HistoryStore, StorageFailed
 from server.storage.pg_receipts import RECEIPTS_CHANNEL, PostgresReceipts
+from server.storage.pg_room_state import STATE_CHANNEL
 from server.storage.pg_schema import migrate_component
 from server.storage.postgres_history import ROOMS_CHANNEL, PostgresHistoryStore
 
@@ -38,15 +45,23 @@ _CHANGE_KINDS: frozenset[str] = frozenset({"edit", "delete", "reaction"})
 
 
 class ClusterNode:
-    def __init__(self, rooms: ChatRooms, store: PostgresHistoryStore, node: str | None = None) -> None:
+    def __init__(
+        self,
+        rooms: ChatRooms,
+        store: PostgresHistoryStore,
+        node: str | None = None,
+        state_changed: Callable[[], None] | None = None,
+    ) -> None:
         self.rooms = rooms
         self.store = store
+        self.state_changed = state_changed  # the host's decisions changed (shared_state.SharedState.wake)
         self.node = node or secrets.token_hex(6)
         self.sequencer = RoomSequencer(rooms, store)
         self.presence = ClusterPresence(rooms, store, self.node)
+        self.typing = TypingNotices(store.url, self.node, self.presence.elsewhere)
         self.listener = Listener(
             store.url,
-            (ROOMS_CHANNEL, PRESENCE_CHANNEL, RECEIPTS_CHANNEL),
+            (ROOMS_CHANNEL, PRESENCE_CHANNEL, RECEIPTS_CHANNEL, STATE_CHANNEL, TYPING_CHANNEL),
             self._heard,
             self._connected,
             self._lost,
@@ -55,6 +70,7 @@ class ClusterNode:
         self._delivery_due = False
         self._presence_due = False
         self._catch_up_due = False
+        self._receipts_due = False
 
     async def start(self) -> None:
         """Create the cluster's tables if need be, hook into the rooms, start listening."""
@@ -62,7 +78,12 @@ class ClusterNode:
             migrate_component(db, "cluster", MIGRATIONS, describe_database(self.store.url))
         self.rooms.sequencer = self.sequencer
         self.rooms.manager.elsewhere = self.presence.elsewhere
-        self._tasks = [asyncio.create_task(self.listener.run()), asyncio.create_task(self._keep_up())]
+        self.rooms.typing_elsewhere = self.typing.tell
+        self._tasks = [
+            asyncio.create_task(self.listener.run()),
+            asyncio.create_task(self._keep_up()),
+            asyncio.create_task(self.typing.run()),
+        ]
         log.info("cluster: node %s on %s", self.node, describe_database(self.store.url))
 
     async def stop(self) -> None:
@@ -75,12 +96,21 @@ class ClusterNode:
             self.presence.leave()
         self.rooms.sequencer = None
         self.rooms.manager.elsewhere = None
+        self.rooms.typing_elsewhere = None
 
     # --- the listener's callbacks, on the serving loop ---
 
     def _heard(self, channel: str, payload: str) -> None:
+        if channel == STATE_CHANNEL:
+            if self.state_changed is not None:
+                self.state_changed()
+            return
         if channel == RECEIPTS_CHANNEL:
             self._heard_receipt(payload)
+            return
+        if channel == TYPING_CHANNEL:
+            if (typing := self.typing.heard(payload)) is not None:
+                relay_from_elsewhere(self.rooms, typing.room, typing.sender)
             return
         if channel == PRESENCE_CHANNEL:
             if payload != self.node and not self._presence_due:
@@ -145,12 +175,23 @@ class ClusterNode:
             log.debug("cluster: could not read the nodes' members: %s", exc)
 
     def _connected(self) -> None:
-        # Listening again: what was stored meanwhile is in the tables.
+        # Listening again: what was stored meanwhile is in the tables, and so are the receipts
+        # that moved (their notifications went to nobody here).
         try:
             self.sequencer.catch_up_all()
         except StorageFailed as exc:  # the store's own connection is still the broken one
             log.debug("cluster: catching up after the reconnection failed once: %s", exc)
             self._catch_up_due = True
+        if self.listener.connections > 1:
+            self._catch_up_receipts()
+
+    def _catch_up_receipts(self) -> None:
+        try:
+            self.rooms.receipts.catch_up()
+            self._receipts_due = False
+        except StorageFailed as exc:
+            log.debug("cluster: reading the receipts after the reconnection failed: %s", exc)
+            self._receipts_due = True
 
     def _lost(self) -> None:
         self.presence.database_was_away()
@@ -167,6 +208,8 @@ class ClusterNode:
                 if self._catch_up_due or self.sequencer.behind:
                     self.sequencer.catch_up_all()
                     self._catch_up_due = False
+                if self._receipts_due:
+                    self._catch_up_receipts()
                 self.presence.tick(time.monotonic())
             except StorageFailed as exc:
                 log.debug("cluster: the database is away: %s", exc)
@@ -175,10 +218,12 @@ class ClusterNode:
                 log.exception("cluster: the heartbeat failed")
 
 
-async def start_cluster(rooms: ChatRooms, store: HistoryStore) -> ClusterNode | None:
+async def start_cluster(
+    rooms: ChatRooms, store: HistoryStore, state_changed: Callable[[], None] | None = None
+) -> ClusterNode | None:
     """This node's part in a cluster when its history is on PostgreSQL; None on SQLite."""
     if not isinstance(store, PostgresHistoryStore):
         return None
-    node = ClusterNode(rooms, store)
+    node = ClusterNode(rooms, store, state_changed=state_changed)
     await node.start()
     return node

@@ -18,10 +18,15 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from server.protocol.frames import PresenceFrame
 from server.rooms.service import ChatRooms
 from server.storage.postgres_history import PostgresHistoryStore
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = [
     "HEARTBEAT_SECONDS",
@@ -32,6 +37,8 @@ __all__ = [
     "PRESENCE_CHANNEL",
     "PRESENCE_CHECK_SECONDS",
     "ClusterPresence",
+    "NodeRow",
+    "node_rows",
 ]
 
 log = logging.getLogger("lanchat.cluster")
@@ -59,6 +66,31 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 Members = dict[str, dict[str, str | None]]  # room -> name -> identity (None: no hello yet)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """A node's row as `lanchat admin members` shows it."""
+
+    node: str
+    silent_for: float  # seconds since its last heartbeat, by the database's clock
+    members: Members
+
+    @property
+    def alive(self) -> bool:
+        """Whether the nodes count its members (a dead node's row is kept a while, for whoever looks)."""
+        return self.silent_for < NODE_EXPIRY_SECONDS
+
+
+def node_rows(db: psycopg.Connection[tuple[Any, ...]]) -> list[NodeRow]:
+    """Every node's row, a dead node's too; none before any node has run on the database."""
+    row = db.execute("SELECT to_regclass('cluster_nodes')").fetchone()
+    if row is None or row[0] is None:
+        return []
+    rows = db.execute(
+        "SELECT node, EXTRACT(EPOCH FROM now() - seen)::float8, members FROM cluster_nodes ORDER BY node"
+    ).fetchall()
+    return [NodeRow(str(node), max(0.0, float(silent)), members) for node, silent, members in rows]
 
 
 class ClusterPresence:

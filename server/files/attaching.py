@@ -32,9 +32,12 @@ def attachable(index: FileRecords, room: str, upload_ids: list[str]) -> list[Sto
     return uploads
 
 
-def attach(index: FileRecords, room: str, message_id: int, uploads: list[StoredUpload]) -> list[Attachment]:
+def attach(
+    index: FileRecords, room: str, message_id: int, uploads: list[StoredUpload], joint: object = None
+) -> list[Attachment]:
     """The uploads become the message's attachments (each a new unguessable id); the upload
-    rows go, so one upload is attached once."""
+    rows go, so one upload is attached once. `joint`: the transaction storing the message
+    (history.AlongWithMessage)."""
     attachments = [
         Attachment(
             secrets.token_urlsafe(24),
@@ -51,7 +54,7 @@ def attach(index: FileRecords, room: str, message_id: int, uploads: list[StoredU
         )
         for upload in uploads
     ]
-    index.attach(attachments, [upload.id for upload in uploads])
+    index.attach(attachments, [upload.id for upload in uploads], joint)
     return attachments
 
 

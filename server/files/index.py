@@ -162,7 +162,9 @@ class FileRecords(Protocol):
     def unfinished_of(self, address: str | None) -> int: ...
     def bytes_stored(self, room: str | None) -> int: ...
     def content_used(self, sha256: str) -> bool: ...
-    def attach(self, attachments: list[Attachment], upload_ids: list[str]) -> None: ...
+    def attach(self, attachments: list[Attachment], upload_ids: list[str], joint: object = None) -> None:
+        """`joint`: the history's transaction storing the message (history.AlongWithMessage)."""
+
     def attachment(self, attachment_id: str) -> Attachment | None: ...
     def attachments_of(self, room: str, message_ids: list[int]) -> dict[int, list[Attachment]]: ...
     def remove_attachments(self, room: str, first_id: int, last_id: int) -> set[str]: ...
@@ -269,8 +271,11 @@ class FileIndex:
 
     # Attachments
 
-    def attach(self, attachments: list[Attachment], upload_ids: list[str]) -> None:
-        """In one transaction: the attachments, in their order, replace the uploads they were."""
+    def attach(self, attachments: list[Attachment], upload_ids: list[str], joint: object = None) -> None:
+        """In one transaction: the attachments, in their order, replace the uploads they were.
+        Never part of the history's (`joint` is None): on one host nobody else reads the message
+        before its files are stored."""
+        assert joint is None, "files.sqlite3 takes part in no other database's transaction"
         self._db.execute("BEGIN")
         try:
             for position, (attachment, upload_id) in enumerate(zip(attachments, upload_ids, strict=True)):

@@ -18,10 +18,11 @@ call bounded as the history's (pg_connection.py, pg_reach.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import psycopg
+from psycopg import pq
 
 from server.files.index import (
     ATTACHMENT_COLUMNS,
@@ -32,6 +33,8 @@ from server.files.index import (
     upload_from_row,
 )
 from server.files.thumbnails import ImageFacts
+from server.protocol.codes import ErrorCode
+from server.protocol.refusals import Refused
 from server.storage.database_url import describe_database
 from server.storage.pg_connection import SharedConnection
 from server.storage.pg_schema import migrate_component
@@ -108,6 +111,17 @@ class PostgresFileIndex:
 
     def close(self) -> None:
         self._connection.close()
+
+    def _joined(self, joint: object) -> AbstractContextManager[Connection]:
+        """The transaction a caller has open on another connection to this database, or one of ours."""
+        if joint is None:
+            return self._transaction()
+        if (
+            not isinstance(joint, psycopg.Connection)
+            or joint.info.transaction_status != pq.TransactionStatus.INTRANS
+        ):
+            raise TypeError(f"expected a psycopg connection inside a transaction, not {joint!r}")
+        return nullcontext(joint)
 
     @contextmanager
     def admitting(self) -> Iterator[object]:
@@ -216,13 +230,18 @@ class PostgresFileIndex:
 
     # Attachments
 
-    def attach(self, attachments: list[Attachment], upload_ids: list[str]) -> None:
+    def attach(self, attachments: list[Attachment], upload_ids: list[str], joint: object = None) -> None:
         """In one transaction: the attachments, in their order, replace the uploads they were. An
-        upload another node attached meanwhile (to another message) is not attached twice."""
-        with self._transaction() as db:
+        upload another node attached meanwhile (to another message) is not attached twice: Refused,
+        and nothing of the transaction stays. `joint`: the history store's transaction that
+        stores their message (a connection to this same database), which they then commit with,
+        or roll back with it; otherwise one of this index's own."""
+        with self._joined(joint) as db:
             for position, (attachment, upload_id) in enumerate(zip(attachments, upload_ids, strict=True)):
                 if not db.execute("DELETE FROM file_uploads WHERE id = %s", (upload_id,)).rowcount:
-                    continue
+                    raise Refused(
+                        ErrorCode.ATTACHMENT_INVALID, f"{attachment.name} was just sent with another message."
+                    )
                 db.execute(
                     f"INSERT INTO file_attachments ({ATTACHMENT_COLUMNS}, position)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -264,8 +283,9 @@ class PostgresFileIndex:
             found.setdefault(attachment.message_id, []).append(attachment)
         return found
 
-    def remove_attachments(self, room: str, first_id: int, last_id: int) -> set[str]:
-        with self._transaction() as db:
+    def remove_attachments(self, room: str, first_id: int, last_id: int, joint: object = None) -> set[str]:
+        """The contents they used; `joint` as for `attach` (`lanchat admin delete`)."""
+        with self._joined(joint) as db:
             rows = db.execute(
                 "DELETE FROM file_attachments WHERE room = %s AND message_id BETWEEN %s AND %s"
                 " RETURNING sha256",

@@ -13,6 +13,7 @@ messages. It opens the parts and hands each call to the one that owns it:
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from server.files.attaching import attach, attachable, detach_between
 from server.files.blobs import WRITE_BATCH_BYTES, Blobs
+from server.files.contents import drop_content_if_unused
 from server.files.index import DB_FILE, Attachment, FileIndex, FileRecords, StoredUpload
 from server.files.metadata import MAX_FILE_NAME_CHARS, decode_sha256, validate_file_name, validate_file_type
 from server.files.quota import (
@@ -65,6 +67,7 @@ __all__ = [
 ]
 
 FILES_DIR = "files"
+_SHA256_HEX = re.compile("[0-9a-f]{64}")
 
 
 # A part file no upload row names is left this long before it counts as litter, in a folder a
@@ -167,9 +170,13 @@ class FileStore:
         """The finished, verified uploads for `room` named by `upload_ids`, or Refused."""
         return attachable(self._index, room, upload_ids)
 
-    def attach(self, room: str, message_id: int, uploads: list[StoredUpload]) -> list[Attachment]:
-        """The uploads become the message's attachments; one upload is attached once."""
-        return attach(self._index, room, message_id, uploads)
+    def attach(
+        self, room: str, message_id: int, uploads: list[StoredUpload], joint: object = None
+    ) -> list[Attachment]:
+        """The uploads become the message's attachments; one upload is attached once. `joint`:
+        the history's transaction that stores the message, which they commit with (a cluster's:
+        history.AlongWithMessage)."""
+        return attach(self._index, room, message_id, uploads, joint)
 
     def attachment(self, attachment_id: str) -> Attachment | None:
         return self._index.attachment(attachment_id)
@@ -184,3 +191,10 @@ class FileStore:
 
     def detach_up_to(self, room: str, first_id: int, last_id: int) -> None:
         detach_between(self._index, self._blobs, room, first_id, last_id)
+
+    def release_contents(self, contents: list[str]) -> None:
+        """Contents whose attachments went elsewhere (`lanchat admin delete`, in the database):
+        each goes from the disk if nothing uses it any more."""
+        for sha256 in contents:
+            if _SHA256_HEX.fullmatch(sha256):  # a path under the folder, whoever wrote the action
+                drop_content_if_unused(self._index, self._blobs, sha256)

@@ -20,7 +20,7 @@ import ipaddress
 import json
 import socket
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "ConnectionDoctor",
     "Diagnosis",
     "DoctorBusy",
+    "ExpectedFrom",
     "Outcome",
     "Step",
     "may_diagnose",
@@ -106,6 +107,15 @@ class Outcome(StrEnum):
     ORIGIN_REFUSED = "origin_refused"  # lanchat refused the page's Origin
 
 
+class ExpectedFrom(StrEnum):
+    """Where the key the host is held to came from: the page words a changed identity after it
+    (a pin is a key the person trusted before; a link's or a list's was only ever claimed)."""
+
+    PIN = "pin"  # the window's pin store: trusted before
+    LINK = "link"  # a join link's #fp=
+    LIST = "list"  # the host's discovery announcement, as listed
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     address: str
@@ -116,6 +126,7 @@ class Diagnosis:
     protocol: int | None = None  # what the host's /api/health says it speaks
     fingerprint: bytes | None = None  # the key the host presented in the handshake
     expected: bytes | None = None  # the key the page expected of it
+    expected_from: ExpectedFrom | None = None  # where `expected` came from (None with no key)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +139,7 @@ class Diagnosis:
             "fingerprint": None if self.fingerprint is None else fingerprint_in_link(self.fingerprint),
             "safety_code": None if self.fingerprint is None else safety_code(self.fingerprint),
             "expected_safety_code": None if self.expected is None else safety_code(self.expected),
+            "expected_from": None if self.expected is None else self.expected_from,
         }
 
 
@@ -163,15 +175,21 @@ class ConnectionDoctor:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def diagnose(
-        self, address: str, origin: str, version: int, expected: bytes | None = None
+        self,
+        address: str,
+        origin: str,
+        version: int,
+        expected: bytes | None = None,
+        expected_from: ExpectedFrom = ExpectedFrom.LINK,
     ) -> Diagnosis:
         """`address` as the page has it (HOST:PORT, already checked by `parse_address`), the
-        page's Origin, the protocol version it speaks and the host's key it expects (its pin or
-        a link's, None when it knows none)."""
+        page's Origin, the protocol version it speaks and the host's key it expects (its pin, a
+        link's or a list's, as `expected_from` says; None when it knows none)."""
         if self._lock.locked():
             raise DoctorBusy
         async with self._lock:
-            return await _walk(address, origin, version, expected)
+            diagnosis = await _walk(address, origin, version, expected)
+        return replace(diagnosis, expected_from=None if expected is None else expected_from)
 
 
 async def _walk(address: str, origin: str, version: int, expected: bytes | None) -> Diagnosis:

@@ -23,7 +23,10 @@ entered its password, and a direct room's only its two people.
 
 On a cluster's node, receipts kept through the other nodes arrive through `moved_elsewhere`
 (server/cluster/node.py hears them) and go out with this node's own, under the same bound; a
-room's size is then its connections here plus the names only other nodes have.
+room's size is then its connections here plus the names only other nodes have. Those that moved
+while the node heard nothing (its listening connection lost) are found by `catch_up` once it
+listens again: per room it remembers how far each identity's receipt was when its readers were
+last told, and reads the table for what is further now.
 """
 
 from __future__ import annotations
@@ -89,6 +92,9 @@ class ReadReceipts:
         # receipt now, and where it stood before the first move), and when that frame went.
         self._moved: dict[str, dict[str, tuple[SeenEntry, int]]] = {}
         self._sent_at: dict[str, float] = {}
+        # Per room with readers: how far each identity's receipt is as its readers were told
+        # (their first one's hello, then every move), for `catch_up`. At most max_per_room each.
+        self._told: dict[str, dict[str, int]] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -106,14 +112,19 @@ class ReadReceipts:
             return None
         if not member.rich:
             return None  # a seed-era client would not know the frames
+        room = member.room
         if member not in self._readers:
-            self._readers_in[member.room] = self._readers_in.get(member.room, 0) + 1
+            self._readers_in[room] = self._readers_in.get(room, 0) + 1
         self._readers[member] = RateLimiter(SEEN_RATE_BURST, SEEN_RATE_PER_SECOND)
         try:
-            return self.in_room(member.room)
+            kept = self.in_room(room)
         except StorageFailed as exc:
-            log.warning("a hello in %r got no receipts, the database is away: %s", member.room, exc)
+            log.warning("a hello in %r got no receipts, the database is away: %s", room, exc)
+            self._told.setdefault(room, {})
             return []
+        if room not in self._told:  # the room's first reader: what it is told is what all were
+            self._told[room] = {receipt["identity"]: receipt["id"] for receipt in kept}
+        return kept
 
     def leave(self, member: Member) -> None:
         if self._readers.pop(member, None) is None:
@@ -123,6 +134,7 @@ class ReadReceipts:
             self._readers_in[member.room] = left
         else:
             del self._readers_in[member.room]
+            self._told.pop(member.room, None)
 
     def in_room(self, room: str) -> list[SeenEntry]:
         """The room's receipts, furthest seen first."""
@@ -165,9 +177,20 @@ class ReadReceipts:
         if room in self._readers_in:
             self._moved_on(room, receipt, before)
 
+    def catch_up(self) -> None:
+        """Send each room's readers here the receipts that are further in the table than they were
+        told: those that moved through other nodes while this one did not hear them. Raises
+        StorageFailed (the rooms not read yet are read at the next call)."""
+        for room, told in list(self._told.items()):
+            for receipt in self.in_room(room):
+                before = told.get(receipt["identity"], 0)
+                if receipt["id"] > before:
+                    self._moved_on(room, receipt, before)
+
     def _moved_on(self, room: str, receipt: SeenEntry, before: int) -> None:
         """A receipt moved: it goes out with the room's next `receipts` frame, sent at once when
         the last one went more than summary_seconds ago, else when that much has passed."""
+        self._remember_told(room, receipt)
         moved = self._moved.get(room)
         if moved is None:
             moved = self._moved[room] = {}
@@ -176,6 +199,16 @@ class ReadReceipts:
             loop.call_later(max(0.0, wait), self.send_moved, room)
         earlier = moved.get(receipt["identity"])
         moved[receipt["identity"]] = (receipt, before if earlier is None else earlier[1])
+
+    def _remember_told(self, room: str, receipt: SeenEntry) -> None:
+        told = self._told.get(room)
+        if told is None:
+            return
+        identity = receipt["identity"]
+        if receipt["id"] > told.get(identity, 0):
+            told[identity] = receipt["id"]
+        if len(told) > self.max_per_room:  # as the table does: the one that has seen least goes
+            del told[min(told, key=told.__getitem__)]
 
     def send_moved(self, room: str) -> None:
         """Send the room's readers the receipts that moved since its last `receipts` frame."""

@@ -6,6 +6,10 @@ so no number of tokens issued to others can push a member's token out (a table o
 once could be flooded until every private-room member's history failed). A token stops opening
 its room when it expires, when the room's password changes or the room opens (its generation
 moves on), or when its grant is revoked: the host removed or banned whoever held it.
+
+A grant is revoked by the node that knew whose it was (it bound it to a connection). A cluster's
+other nodes learn of it through their shared database (server/cluster/shared_state.py): a node
+hands what it revokes to `revoked_here`, and adopts what the others revoked (`adopt_revoked`).
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ class RoomTokens:
         self._generations: dict[bytes, int] = {}  # room digest -> times its tokens were revoked
         self._revoked: dict[bytes, float] = {}  # grant -> when its token would expire anyway
         self._bound: OrderedDict[bytes, tuple[str, float]] = OrderedDict()  # grant -> identity, expiry
+        # A cluster node's: given each batch of grants revoked here, with when each would expire.
+        self.revoked_here: Callable[[list[tuple[bytes, float]]], None] | None = None
 
     def issue(self, room: str) -> str:
         key = room_key(room)
@@ -111,8 +117,17 @@ class RoomTokens:
 
     def revoke(self, grants: Iterable[bytes]) -> None:
         expires = self._clock() + self.token_seconds
-        for grant in grants:
+        revoked = [(grant, expires) for grant in grants]
+        for grant, _ in revoked:
             self._revoked[grant] = expires
+        self._forget_expired()
+        if revoked and self.revoked_here is not None:
+            self.revoked_here(revoked)
+
+    def adopt_revoked(self, revoked: Iterable[tuple[bytes, float]]) -> None:
+        """Grants another node of the cluster revoked, each with when its token would expire."""
+        for grant, expires in revoked:
+            self._revoked[grant] = max(expires, self._revoked.get(grant, expires))
         self._forget_expired()
 
     def revoke_identity(self, identity: str) -> None:

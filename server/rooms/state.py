@@ -6,6 +6,7 @@ verb's module needs nothing of the facade that dispatches to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,6 +50,8 @@ class RoomState:
     edit_window_seconds: float = EDIT_WINDOW_SECONDS
     files: FileStore | None = None  # attachments; None: messages carry no files
     sequencer: Sequencer | None = None  # a cluster node's (server/cluster); None: a single host
+    # A cluster node's: tells the other nodes of a typing notice relayed here (room, name, identity).
+    typing_elsewhere: Callable[[str, str, str | None], None] | None = None
     receipts: ReadReceipts = field(init=False)
     addresses: dict[Member, str | None] = field(init=False, default_factory=dict)  # for bans
     address_limits: AddressRateLimits = field(init=False, default_factory=AddressRateLimits)

@@ -1,11 +1,13 @@
 """`lanchat admin --database URL VERB ...`: the host's controls for a cluster, without a window.
 
-It writes the host's decision into the cluster's database and every node carries it out within
-STATE_POLL_SECONDS (server/cluster/shared_state.py): a ban closes the connections it shuts out
-on every node, a password asks a room's members for it on every node, a removed member is closed
-wherever it is connected, a deleted message leaves every screen. A local command: it reaches the
-database, never a node, so nothing on the network can moderate. A room's password is read from
-LANCHAT_ROOM_PASSWORD or typed at a prompt, never given on the command line (`ps` shows that).
+`members [ROOM]` reads who is where from the nodes' presence rows. The other verbs write the
+host's decision into the cluster's database, whose notification has every node carry it out at
+once (within STATE_POLL_SECONDS if a node missed it; see server/cluster/shared_state.py): a ban
+closes the connections it shuts out on every node, a password asks a room's members for it on
+every node, a removed member is closed wherever it is connected, a deleted message leaves every
+screen. A local command: it reaches the database, never a node, so nothing on the network can
+moderate. A room's password is read from LANCHAT_ROOM_PASSWORD or typed at a prompt, never given
+on the command line (`ps` shows that).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from server.protocol.refusals import Refused
 from server.rooms.bans import MAX_BANS, BanList, ModerationError
 from server.rooms.moderation import MAX_REASON_CHARS
 from server.rooms.private import check_room_the_host_controls, hash_password, validate_password
+from server.rooms.validation import validate_room
 from server.runtime.cli import DATABASE_URL_ENV, ROOM_PASSWORD_ENV, cluster_database
 from server.storage.history import StorageFailed
 
@@ -43,6 +46,8 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"the cluster's database, postgresql://... (default: ${DATABASE_URL_ENV})",
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    members = verbs.add_parser("members", help="list who is in which room on which node")
+    members.add_argument("room", nargs="?", default=None, help="this room only")
     verbs.add_parser("bans", help="list the bans")
     ban = verbs.add_parser("ban", help="ban an identity or an address from every room of every node")
     ban.add_argument("kind", choices=("identity", "address"))
@@ -64,6 +69,14 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
     delete = verbs.add_parser("delete", help="delete a message, for everyone")
     delete.add_argument("room")
     delete.add_argument("id", type=int)
+    delete.add_argument(
+        "--files-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the files folder the nodes share: remove the message's files nothing else uses now "
+        "(otherwise the running nodes do)",
+    )
 
 
 def admin_command(args: argparse.Namespace) -> int:
@@ -86,6 +99,8 @@ def admin_command(args: argparse.Namespace) -> int:
 
 
 def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> str:
+    if args.verb == "members":
+        return _members(url, None if args.room is None else _any_room(args.room))
     if args.verb == "bans":
         bans = state.snapshot().bans
         return "\n".join(f"{b['kind']} {b['value']} {b['name']}".rstrip() for b in bans) or "no bans"
@@ -122,10 +137,81 @@ def _carry_out(args: argparse.Namespace, state: PostgresRoomState, url: str) -> 
         return f"asked every node to remove {args.name} from {room}"
     if args.verb == "delete":
         room = _room(args.room)
-        _delete(url, room, args.id)
-        state.add_action({"kind": "delete", "room": room, "id": args.id})
+        if args.files_dir is not None and not (args.files_dir / "sha256").is_dir():
+            # Checked first: nothing deleted, and never a folder made where none was meant.
+            raise AdminError(f"{args.files_dir} holds no lanchat files (no sha256 folder in it)")
+        contents = _delete(url, room, args.id)
+        if args.files_dir is not None:
+            _release(url, args.files_dir, contents)
+        # The nodes take it off their members' screens, and remove the contents nothing uses now
+        # from the files' folder (this command has no --files-dir).
+        state.add_action({"kind": "delete", "room": room, "id": args.id, "contents": contents})
         return f"deleted message {args.id} of {room}"
     raise AdminError(f"no verb {args.verb!r}")  # argparse allows only the ones above
+
+
+def _any_room(room: str) -> str:
+    try:
+        return validate_room(room)
+    except Refused as refusal:
+        raise AdminError(refusal.detail) from None
+
+
+def _members(url: str, only: str | None) -> str:
+    """The nodes' presence rows (server/cluster/presence.py) as a person reads them: each room
+    with its members, the node each is connected to and their identity; then the nodes."""
+    from server.cluster.presence import node_rows
+    from server.storage.pg_connection import SharedConnection
+
+    connection = SharedConnection(url)
+    try:
+        with connection.transaction() as db:
+            rows = node_rows(db)
+    finally:
+        connection.close()
+    by_room: dict[str, list[tuple[str, str, str | None]]] = {}
+    for row in rows:
+        if row.alive:
+            for room, names in row.members.items():
+                if only is None or room == only:
+                    by_room.setdefault(room, []).extend((name, row.node, who) for name, who in names.items())
+    lines = []
+    for room in sorted(by_room):
+        members = sorted(by_room[room], key=lambda member: (member[0].casefold(), member[1]))
+        lines.append(f"{room}: {len(members)} member{'' if len(members) == 1 else 's'}")
+        width = max(len(name) for name, _, _ in members)
+        for name, node, identity in members:
+            who = f"identity {identity}" if identity else "no identity (no hello yet)"
+            lines.append(f"  {name.ljust(width)}  on node {node}  {who}")
+    if not lines:
+        lines.append(f"nobody is in {only}" if only is not None else "nobody is in any room")
+    for row in rows:
+        if row.alive:
+            count = sum(len(names) for names in row.members.values())
+            lines.append(f"node {row.node}: {count} member{'' if count == 1 else 's'}, "
+                         f"last heartbeat {row.silent_for:.0f} s ago")  # fmt: skip
+        else:
+            lines.append(
+                f"node {row.node}: gone, no heartbeat for {row.silent_for:.0f} s (its members are not listed)"
+            )
+    if not rows:
+        lines.append("no node has run on this database")
+    return "\n".join(lines)
+
+
+def _release(url: str, files_dir: Path, contents: list[str]) -> None:
+    """Remove the contents nothing uses any more from the shared folder, as a node would."""
+    from server.files.blobs import Blobs
+    from server.files.contents import drop_content_if_unused
+    from server.files.pg_index import PostgresFileIndex
+
+    files = PostgresFileIndex(url)
+    try:
+        blobs = Blobs(files_dir)
+        for sha256 in contents:
+            drop_content_if_unused(files, blobs, sha256)
+    finally:
+        files.close()
 
 
 def _room(room: str) -> str:
@@ -135,16 +221,31 @@ def _room(room: str) -> str:
         raise AdminError(str(exc)) from None
 
 
-def _delete(url: str, room: str, message_id: int) -> None:
+def _delete(url: str, room: str, message_id: int) -> list[str]:
+    """Delete the message and its files' records in one transaction, as a host's delete in the
+    window does (whether or not a node runs); the contents they used, for the nodes to remove."""
+    from server.files.pg_index import PostgresFileIndex
     from server.storage.postgres_history import PostgresHistoryStore
 
+    contents: set[str] = set()
     # The store makes a node's data folder; the command has none of its own.
     with tempfile.TemporaryDirectory(prefix="lanchat-admin-") as scratch:
         store = PostgresHistoryStore(url, Path(scratch))
+        files = PostgresFileIndex(url)
         try:
             message = store.get(room, message_id)
             if message is None:
                 raise AdminError(f"{room} keeps no message {message_id}")
-            store.delete(room, message_id)
+            if message.deleted:  # deleted already: what an older `lanchat admin` left of its files
+                contents |= files.remove_attachments(room, message_id, message_id)
+            store.delete(
+                room,
+                message_id,
+                along=lambda joint, _: contents.update(
+                    files.remove_attachments(room, message_id, message_id, joint)
+                ),
+            )
         finally:
+            files.close()
             store.close()
+    return sorted(contents)

@@ -159,6 +159,14 @@ def _add_storage_arguments(parser: argparse.ArgumentParser, defaults: ServerConf
         " in --data)",
     )
     parser.add_argument(
+        "--state-poll-seconds",
+        type=positive_seconds,
+        default=defaults.state_poll_seconds,
+        metavar="SECONDS",
+        help="with --database: how often this node reads the host's decisions (bans, passwords,"
+        " `lanchat admin`) though the database did not tell it of a change (default: %(default)s)",
+    )
+    parser.add_argument(
         "--max-history-mib",
         type=int,
         default=defaults.history_limits.host_bytes // MIB,
@@ -319,6 +327,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             expiry_seconds=args.upload_expiry_seconds,
         ),
         upload_sweep_seconds=args.upload_sweep_seconds,
+        state_poll_seconds=args.state_poll_seconds,
         announce=args.announce,
         browse=args.browse,
         known_hosts=tuple(args.known_host),

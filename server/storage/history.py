@@ -18,7 +18,7 @@ room's post instead of the whole loop for that long.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +33,7 @@ __all__ = [
     "MIN_FREE_DISK_BYTES",
     "RETAIN_FRACTION",
     "ROW_OVERHEAD_BYTES",
+    "AlongWithMessage",
     "DiskNearlyFull",
     "HistoryLimits",
     "HistoryStore",
@@ -79,6 +80,14 @@ class StoredMessage:
     edited: float | None = None  # when it was last edited (seconds since the epoch)
     changed_at: int | None = None  # the position of its latest change (edit, delete, reaction)
     deleted: bool = False  # deleted by its sender or the host: `text` is ""
+
+
+# What is stored with a message (its files' records), called with the engine's transaction and the
+# message. On an engine other servers share (PostgreSQL: the psycopg connection, inside the
+# transaction that takes the position, stores the message and notifies them), so the message
+# commits with it or not at all, and no server reads the message without it. On one that nobody
+# else reads (SQLite: its other records are another database) with None, once the message is stored.
+AlongWithMessage = Callable[[object | None, StoredMessage], None]
 
 
 class StorageFailed(Exception):
@@ -165,17 +174,12 @@ class HistoryStore(Protocol):
         *,
         identity: str | None = None,
         reply_to: int | None = None,
-        announce: bool = True,
+        along: AlongWithMessage | None = None,
     ) -> StoredMessage:
         """Store a message at the room's next position; committed when this returns. Older
         messages may go to keep within the limits. DiskNearlyFull (nothing stored) when the
-        engine's disk is. `announce=False`: other servers sharing the store are told of it only
-        by `announce`, once what goes with it (its files' records) is stored too."""
-        ...
-
-    def announce(self, room: str, position: int) -> None:
-        """Tell the other servers sharing this store that the room has `position` (nothing on a
-        store no other server shares)."""
+        engine's disk is. `along`: what is stored with the message (its files' records); see
+        AlongWithMessage."""
         ...
 
     def edit(self, room: str, message_id: int, text: str) -> StoredMessage:

@@ -1,12 +1,15 @@
 """What the host decides about its rooms, kept in the PostgreSQL database a cluster's nodes share:
 bans, private rooms' password hashes, the key that signs room tokens, each room's token
-generation, and the host actions `lanchat admin` asks every node to carry out.
+generation, the room tokens' grants a node revoked, and the host actions `lanchat admin` asks
+every node to carry out.
 
 One node's window, or `lanchat admin`, writes here; every node reads it back (see
 server/cluster/shared_state.py). Every write moves one counter (`room_state_version`) in the same
 transaction, so a node learns whether anything changed with one small query and reads the rest
-only then. Host actions are rows in order (`host_actions.id`); a node carries out those after the
-last one it saw, so one missed poll loses nothing.
+only then; the same transaction NOTIFYs STATE_CHANNEL, so the nodes listening ask at once instead
+of at their next poll. Host actions are rows in order (`host_actions.id`); a node carries out those
+after the last one it saw, so one missed poll loses nothing. Revoked grants are read the same way
+(`revoked_grants.id`; their write NOTIFYs too), and go once their tokens would have expired anyway.
 
 Plain values only (dicts of str, float and int): the rooms package owns what they mean. Its own
 connection, in autocommit mode, used from one thread at a time (the caller's lock or its poller's
@@ -31,6 +34,7 @@ __all__ = [
     "COMPONENT",
     "HOST_ACTIONS_KEPT_SECONDS",
     "PASSWORD_FAILURES_KEPT_SECONDS",
+    "STATE_CHANNEL",
     "HostAction",
     "PostgresRoomState",
     "RoomStateSnapshot",
@@ -38,6 +42,9 @@ __all__ = [
 ]
 
 COMPONENT = "room_state"
+# Told (LISTEN/NOTIFY, no payload) at the commit of every change here, a host action included:
+# the nodes read the change then. Their poll stays, for what is said while one is not listening.
+STATE_CHANNEL = "lanchat_state"
 # The key that signs room tokens: made once by the first node, then every node's.
 _TOKEN_KEY = "room_tokens"
 _TOKEN_KEY_BYTES = 32
@@ -96,6 +103,14 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, address)
     );
     """,
+    """
+    CREATE TABLE revoked_grants (
+        id       BIGSERIAL        PRIMARY KEY,
+        grant_id BYTEA            NOT NULL,  -- a room token's grant (server/rooms/room_tokens.py)
+        expires  DOUBLE PRECISION NOT NULL   -- when its token stops anyway: seconds since the epoch
+    );
+    CREATE INDEX revoked_grants_expires ON revoked_grants (expires);
+    """,
 )
 
 
@@ -134,6 +149,7 @@ class PostgresRoomState:
     @staticmethod
     def _changed(db: psycopg.Connection[tuple[Any, ...]]) -> None:
         db.execute("UPDATE room_state_version SET version = version + 1")
+        db.execute(f'NOTIFY "{STATE_CHANNEL}"')
 
     # --- reading ---
 
@@ -171,6 +187,16 @@ class PostgresRoomState:
         with self._transaction() as db:
             row = db.execute("SELECT COALESCE(MAX(id), 0) FROM host_actions").fetchone()
         return int(row[0]) if row else 0
+
+    def revoked_after(self, after_id: int) -> tuple[int, list[tuple[bytes, float]]]:
+        """The grants revoked after row `after_id`, each with when its token would expire; and
+        the last row read (`after_id` when none)."""
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT id, grant_id, expires FROM revoked_grants WHERE id > %s ORDER BY id", (after_id,)
+            ).fetchall()
+        last = int(rows[-1][0]) if rows else after_id
+        return last, [(bytes(grant), float(expires)) for _, grant, expires in rows]
 
     def actions_after(self, after_id: int) -> list[HostAction]:
         with self._transaction() as db:
@@ -305,6 +331,18 @@ class PostgresRoomState:
             (room,),
         )
 
+    def revoke_grants(self, revoked: list[tuple[bytes, float]]) -> None:
+        """Tell every node these grants are revoked (each with when its token would expire anyway);
+        those whose tokens have expired go."""
+        with self._transaction() as db:
+            # Writers one at a time, so rows commit in the order of their ids: a node reading those
+            # after the last it read cannot miss one committed late under a lower id.
+            db.execute("LOCK TABLE revoked_grants IN SHARE ROW EXCLUSIVE MODE")
+            db.execute("DELETE FROM revoked_grants WHERE expires <= EXTRACT(EPOCH FROM clock_timestamp())")
+            with db.cursor() as cursor:
+                cursor.executemany("INSERT INTO revoked_grants (grant_id, expires) VALUES (%s, %s)", revoked)
+            db.execute(f'NOTIFY "{STATE_CHANNEL}"')  # the nodes read them now, not at their poll
+
     def add_action(self, action: dict[str, Any]) -> int:
         """Ask every node to carry out `action`; its id."""
         with self._transaction() as db:
@@ -315,6 +353,7 @@ class PostgresRoomState:
             row = db.execute(
                 "INSERT INTO host_actions (action) VALUES (%s) RETURNING id", (json.dumps(action),)
             ).fetchone()
+            db.execute(f'NOTIFY "{STATE_CHANNEL}"')
         assert row is not None
         return int(row[0])
 

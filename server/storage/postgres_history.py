@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from server.storage.database_url import describe_database
 from server.storage.history import (
     RETAIN_FRACTION,
     ROW_OVERHEAD_BYTES,
+    AlongWithMessage,
     HistoryLimits,
     StorageFailed,
     StoredMessage,
@@ -139,9 +140,7 @@ WITH taken AS (
     RETURNING id
 )
 SELECT stored.id, taken.count, taken.size, (SELECT COALESCE(SUM(size), 0) FROM room_history)
-FROM stored, taken LEFT JOIN LATERAL (
-    SELECT pg_notify(%(channel)s, json_build_array(%(room)s::text, taken.last)::text) WHERE %(announce)s
-) AS told ON TRUE
+FROM stored, taken, LATERAL pg_notify(%(channel)s, json_build_array(%(room)s::text, taken.last)::text)
 """
 
 
@@ -446,13 +445,37 @@ class PostgresHistoryStore:
         *,
         identity: str | None = None,
         reply_to: int | None = None,
-        announce: bool = True,
+        along: AlongWithMessage | None = None,
     ) -> StoredMessage:
+        """`along` runs in the transaction that stores the message: the room's row stays locked
+        and the notification unsent until both commit, so another node reads the message with
+        its files or not at all, and a later position waits for them (history.AlongWithMessage)."""
         timestamp = time.time()
+        with self._transaction() if along is not None else nullcontext():
+            row = self._append_row(room, sender, text, client_id, identity, reply_to, timestamp)
+            message = StoredMessage(room, row[0], sender, text, timestamp, client_id, identity, reply_to)
+            if along is not None:
+                along(self._conn, message)
+        _, count, room_size, others = row
+        # `others` counted this room's row as it was before the message.
+        host_size = others + message_size(sender, text, client_id)
+        self._keep_within_limits(room, count, room_size, host_size)
+        return message
+
+    def _append_row(
+        self,
+        room: str,
+        sender: str,
+        text: str,
+        client_id: str | None,
+        identity: str | None,
+        reply_to: int | None,
+        timestamp: float,
+    ) -> tuple[int, int, int, int]:
+        """The message's position, the room's count and size after it, and the host's size before."""
         row = self.execute(
             _APPEND,
             {
-                "announce": announce,
                 "channel": ROOMS_CHANNEL,
                 "room": room,
                 "size": message_size(sender, text, client_id),
@@ -467,17 +490,7 @@ class PostgresHistoryStore:
         ).fetchone()
         assert row is not None
         position, count, room_size, others = (int(value) for value in row)
-        message = StoredMessage(room, position, sender, text, timestamp, client_id, identity, reply_to)
-        # `others` counted this room's row as it was before the message.
-        host_size = others + message_size(sender, text, client_id)
-        self._keep_within_limits(room, count, room_size, host_size)
-        return message
-
-    def announce(self, room: str, position: int) -> None:
-        self.execute(
-            "SELECT pg_notify(%s, json_build_array(%s::text, %s::bigint)::text)",
-            (ROOMS_CHANNEL, room, position),
-        )
+        return position, count, room_size, others
 
     def _take_position(self, room: str) -> int:
         """The room's next position, its counter row locked to the end of the caller's transaction."""
@@ -502,12 +515,16 @@ class PostgresHistoryStore:
             self._notify_change(room, position, "edit")
         return replace(message, text=text, edited=edited, changed_at=position)
 
-    def delete(self, room: str, message_id: int) -> StoredMessage | None:
+    def delete(
+        self, room: str, message_id: int, *, along: AlongWithMessage | None = None
+    ) -> StoredMessage | None:
+        """`along`: what goes with the message (`lanchat admin` drops its files' records), in the
+        same transaction."""
         message = self.get(room, message_id)
         if message is None or message.deleted:
             return message
         with self._transaction():
-            position = self._take_position(room)
+            position = self._take_position(room)  # first, as append: one lock order for all
             self.execute(
                 "UPDATE messages SET text = '', deleted = TRUE, changed_at = %s, words = NULL"
                 " WHERE room = %s AND id = %s",
@@ -516,7 +533,10 @@ class PostgresHistoryStore:
             self.execute("DELETE FROM reactions WHERE room = %s AND message_id = %s", (room, message_id))
             self._resized(room, -len(message.text.encode()))
             self._notify_change(room, position, "delete")
-        return replace(message, text="", deleted=True, changed_at=position)
+            deleted = replace(message, text="", deleted=True, changed_at=position)
+            if along is not None:
+                along(self._conn, deleted)
+        return deleted
 
     def react(
         self, room: str, message_id: int, emoji: str, identity: str, name: str, on: bool

@@ -35,6 +35,7 @@ from server.storage.disk import FreeSpace
 from server.storage.history import (
     RETAIN_FRACTION,
     ROW_OVERHEAD_BYTES,
+    AlongWithMessage,
     HistoryLimits,
     StoredMessage,
     message_size,
@@ -368,9 +369,6 @@ class SqliteHistoryStore:
             raise
         self.checkpointer.written()
 
-    def announce(self, room: str, position: int) -> None:
-        """One server alone keeps this file: nobody else to tell."""
-
     def append(
         self,
         room: str,
@@ -380,11 +378,12 @@ class SqliteHistoryStore:
         *,
         identity: str | None = None,
         reply_to: int | None = None,
-        announce: bool = True,
+        along: AlongWithMessage | None = None,
     ) -> StoredMessage:
         """Store a message at the room's next position; committed when this returns. Older messages
         may go to keep within the limits. Raises DiskNearlyFull (nothing stored) when the disk is.
-        `announce`: nobody else shares this file, so there is nobody to tell."""
+        `along` is called once the message is stored: nobody else reads this file, so nobody can
+        read the message before it."""
         self._check_free_space()
         with self._transaction(room):
             position = self._next_position(room)
@@ -405,6 +404,8 @@ class SqliteHistoryStore:
         self._size += size
         self._keep_within_limits(room, stats)
         self._index_soon()
+        if along is not None:
+            along(None, message)
         return message
 
     def _index_soon(self) -> None:

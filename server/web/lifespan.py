@@ -57,8 +57,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if shared is not None:
         rooms.new_rooms = ClusterNewRoomLimits(shared)
     background = [asyncio.create_task(files.sweep_forever(config.upload_sweep_seconds))]
+    sync = None
     if shared is not None:
-        sync = SharedState(rooms, shared)
+        sync = SharedState(rooms, shared, config.state_poll_seconds)
         sync.load()
         background.append(asyncio.create_task(sync.run()))
     state.services = Services(asyncio.get_running_loop(), rooms, files, ConnectionDoctor())
@@ -71,7 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Imported here: a single host on SQLite never loads psycopg.
         from server.cluster.node import start_cluster
 
-        cluster = await start_cluster(rooms, store)
+        cluster = await start_cluster(rooms, store, sync.wake if sync is not None else None)
     try:
         yield
     finally:

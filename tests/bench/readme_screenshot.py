@@ -6,7 +6,8 @@
 Needs the built UI. Three people chat and send files through the real server in Chromium;
 the picture is Anna's window as the desktop app shows it: her page gets a stand-in for the
 window's bridge (hosting, the room password panel), so the sidebar shows her rooms, the
-Hosting section with the addresses others join at, and the settings; the header has Search.
+Hosting section with this host's safety code (the real server's TLS identity) and the addresses
+others join at, and the settings; the header has Search.
 Nothing leaves loopback: the addresses shown are the stand-in's words only.
 """
 
@@ -130,8 +131,8 @@ def main() -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             pages = {}
             for name, room in (("Anna", "design"), ("Bob", "design"), ("Chen", "design")):
-                # Tall enough for the sidebar's rooms, Hosting and Settings at once.
-                size = {"width": 1280, "height": 1180} if name == "Anna" else {"width": 1100, "height": 700}
+                # Tall enough for the sidebar's rooms, Hosting (with the safety code) and Settings.
+                size = {"width": 1280, "height": 1340} if name == "Anna" else {"width": 1100, "height": 700}
                 context = browser.new_context(viewport=size, locale=locale if name == "Anna" else "en-GB")
                 if name == "Anna":
                     context.add_init_script(WINDOW_BRIDGE)
@@ -183,11 +184,18 @@ def main() -> int:
             send_message(dana, "Pizza at 12:30?")
             send_message(dana, "Or the noodle place")
             anna.get_by_test_id("unread").wait_for()
-            chen.locator("#composer-text").press_sequentially("On my way", delay=20)
-            anna.get_by_text(words["typing"]).wait_for()
-            # The window hosts: its Hosting section opened by itself, with the address to give.
+            # Slowly: Chen's page sends a typing notice only while its rate budget has room (a
+            # notice never delays a message), and the read receipts just now spent some of it.
+            chen.locator("#composer-text").press_sequentially("On my way", delay=300)
+            anna.wait_for_function(
+                "(words) => document.querySelector('[data-testid=\"typing\"]')?.textContent === words",
+                arg=words["typing"],
+            )
+            # The window hosts: its Hosting section opened by itself, with this host's safety code
+            # and the address to give (its link carries the key: https://...#fp=).
             anna.get_by_test_id("hosting-on").wait_for()
-            anna.get_by_role("button", name=f"{words['copy']} http://192.168.1.20:8765/").wait_for()
+            anna.get_by_test_id("own-safety-code").wait_for()
+            anna.get_by_role("button", name=f"{words['copy']} https://192.168.1.20:8765/#fp=").wait_for()
             anna.get_by_test_id("image-preview").locator("img").evaluate("img => img.decode()")
             args.out.parent.mkdir(parents=True, exist_ok=True)
             anna.screenshot(path=str(args.out))

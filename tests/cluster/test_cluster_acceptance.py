@@ -228,12 +228,7 @@ def test_thirty_people_through_nginx_lose_nothing_when_a_node_dies_and_the_datab
         for p in members:
             assert p.message_ids == ids, p.name  # every message once, in the one order
             held = {i: shown(m) for i, m in p.client.folded.items()}
-            if p.name != people[0].name and with_file in held and not held[with_file][-1]:
-                # docs/cluster.md's limit: a node that read the message as part of a gap, in the
-                # moment before its file's record was stored, gave it without the file (loading
-                # the room shows it).
-                held[with_file] = shown(reference[with_file])
-            assert held == {i: shown(m) for i, m in reference.items()}, p.name
+            assert held == {i: shown(m) for i, m in reference.items()}, p.name  # the file too
             assert p.live_positions == sorted(set(p.live_positions)), p.name  # in order, none twice
         # Dense: every position of the room is a message or a change someone was given.
         seen = set(ids).union(*(p.update_seqs for p in members))

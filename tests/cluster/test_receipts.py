@@ -1,6 +1,7 @@
 """Read receipts across two real `lanchat serve` nodes on one real PostgreSQL: a reader on one node
 reaches the author on the other within the summary's pace, a hello on any node lists every
-node's receipts, and opting out on one node forgets the receipt for all.
+node's receipts, opting out on one node forgets the receipt for all, and a receipt that moved
+while a node did not listen reaches its members once it listens again.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from websockets.sync.client import connect
 
+from server.cluster.listener import LISTENER_APPLICATION, RECONNECT_SECONDS
 from server.policy import RECEIPTS_SUMMARY_SECONDS
 from server.rooms.identity import identity_of
 from server.storage.pg_receipts import RECEIPTS_CHANNEL
 from tests.support.frames import frames_until, new_secret
 from tests.support.rooms import room_url
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.process
 
@@ -149,3 +154,50 @@ def test_a_hello_while_the_database_is_away_is_identified_without_receipts(start
         finally:
             postgres_cluster.start_server()
     assert identified == {"type": "identified", "identity": identity_of(secret), "seen": []}
+
+
+@pytest.mark.serial
+def test_receipts_that_moved_while_a_node_did_not_listen_reach_its_members_once_it_listens_again(
+    nodes, postgres_url
+):
+    first, second = nodes
+    ann_secret = new_secret()
+    with member(first, "Bob", new_secret()) as (bob, _), member(second, "Ann", ann_secret) as (ann, _):
+        posted = post(bob, "Bob", "read me while the first node is deaf")
+        message(ann, "read me while the first node is deaf")
+        maintenance = make_conninfo(postgres_url, dbname="postgres")
+        with psycopg.connect(postgres_url, autocommit=True) as db, psycopg.connect(maintenance) as admin:
+            admin.autocommit = True
+            database = sql.Identifier(db.info.dbname)
+            # No new connection while the first node's listening one is cut: it cannot listen
+            # again until the test allows it (the connections open stay).
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(database))
+            try:
+                cut = db.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                    (f"{LISTENER_APPLICATION} {first.process.pid}",),
+                ).fetchall()
+                assert cut == [(True,)]
+                wait_for(
+                    lambda: any("lost the listening connection" in line for line in first.output),
+                    WITHIN,
+                    "the first node to notice",
+                )
+                ann.send(json.dumps({"type": "seen", "id": posted}))
+                wait_for(
+                    lambda: db.execute("SELECT seen_id FROM read_receipts").fetchall() == [(posted,)],
+                    WITHIN,
+                    "the receipt to be kept",
+                )
+                with pytest.raises(TimeoutError):  # its notification went to nobody on Bob's node
+                    frames_until(bob, lambda f: f["type"] == "receipts", RECEIPTS_SUMMARY_SECONDS + 1)
+            finally:
+                admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(database))
+        allowed = time.monotonic()
+        frame = frames_until(bob, lambda f: f["type"] == "receipts", WITHIN)[-1]
+        took = time.monotonic() - allowed
+    receipt = {"identity": identity_of(ann_secret), "name": "Ann", "id": posted}
+    assert frame == {"type": "receipts", "room": "team", "seen": [receipt]}
+    # At its next try to listen, RECONNECT_SECONDS at most; soon after (a busy machine).
+    assert took <= RECONNECT_SECONDS + 3.0, took
+    assert any("listening again" in line for line in first.output)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from server.cluster.limits import ClusterLockouts, ClusterNewRoomLimits
@@ -73,6 +75,24 @@ def test_host_actions_are_read_in_order_and_dropped_once_older_than_kept(state):
         )
     third = state.add_action({"kind": "remove", "room": "team", "name": "Cy"})
     assert [a.id for a in state.actions_after(0)] == [second, third]
+
+
+def test_revoked_grants_are_read_after_the_last_row_and_go_once_their_tokens_expired(state, postgres_url):
+    other_node = PostgresRoomState(postgres_url)
+    try:
+        now = time.time()
+        assert state.revoked_after(0) == (0, [])
+        state.revoke_grants([(b"expiring", now + 0.5), (b"lasting1", now + 600)])
+        last, revoked = other_node.revoked_after(0)
+        assert revoked == [(b"expiring", now + 0.5), (b"lasting1", now + 600)]
+        assert other_node.revoked_after(last) == (last, [])  # nothing new since
+        time.sleep(0.6)
+        state.revoke_grants([(b"lasting2", now + 600)])  # a write drops the rows that expired
+        assert [grant for grant, _ in other_node.revoked_after(last)[1]] == [b"lasting2"]
+        assert [grant for grant, _ in other_node.revoked_after(0)[1]] == [b"lasting1", b"lasting2"]
+        assert state.version() == 0  # not a change the whole snapshot is read again for
+    finally:
+        other_node.close()
 
 
 def test_a_password_pause_begins_at_the_limit_and_is_shared_through_the_database(state, postgres_url):

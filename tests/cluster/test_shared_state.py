@@ -1,14 +1,17 @@
 """`lanchat admin` and two real `lanchat serve` nodes on one real PostgreSQL: what the host decides
 (a password, a ban, removing a member, deleting a message) reaches the members of every node
-within a poll, and a room token one node gave opens the room on the other.
+within a poll, a room token one node gave opens the room on the other, and stops opening it
+there within a poll once its holder is removed or banned.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 
 import httpx
@@ -16,11 +19,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from server.cluster.presence import NODE_EXPIRY_SECONDS
 from server.cluster.shared_state import STATE_POLL_SECONDS
 from server.policy import PASSWORD_FAILURES_BEFORE_LOCKOUT, PASSWORD_LOCKOUT_SECONDS
 from server.protocol.codes import CloseCode, ErrorCode
 from server.protocol.limits import ROOM_TOKEN_HEADER
-from server.runtime.cli import DATABASE_URL_ENV, ROOM_PASSWORD_ENV
+from server.runtime.cli import DATABASE_URL_ENV
+from tests.support.admin_cli import admin, done
 from tests.support.frames import frames_until, new_secret
 from tests.support.rooms import room_url
 from tests.support.server_process import REPO_ROOT
@@ -31,26 +36,6 @@ pytestmark = pytest.mark.process
 PASSWORD = "correct horse battery"
 # A decision reaches a node's members at its next poll; the rest is the machine's own pace.
 WITHIN = STATE_POLL_SECONDS + 4
-
-
-def admin(url: str, *verb: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_URL_ENV, ROOM_PASSWORD_ENV)}
-    if password is not None:
-        env[ROOM_PASSWORD_ENV] = password
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", "admin", "--database", url, *verb],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def done(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @contextmanager
@@ -217,3 +202,100 @@ def test_wrong_passwords_count_on_every_node_together(nodes, postgres_url):
         locked = try_password(node, PASSWORD)
         assert locked["code"] == ErrorCode.PASSWORD_LOCKED
         assert PASSWORD_LOCKOUT_SECONDS - 10 < locked["retry_after"] <= PASSWORD_LOCKOUT_SECONDS
+
+
+@pytest.mark.serial
+def test_a_removed_or_banned_members_token_stops_opening_the_room_on_the_other_node_within_a_poll(
+    nodes, postgres_url
+):
+    first, second = nodes
+    done(admin(postgres_url, "password", "team", password=PASSWORD))
+    wait_for(lambda: not joins(first), WITHIN, "the password to reach the first node")
+
+    def history(token: str) -> int:
+        return httpx.get(
+            f"{second.url}api/rooms/team/messages", headers={ROOM_TOKEN_HEADER: token}
+        ).status_code
+
+    def refused_within(ws: ClientConnection, token: str) -> float:
+        """Once `ws` is closed on the first node: how long until its token opens nothing on the second."""
+        closed_with(ws)
+        start = time.monotonic()
+        wait_for(lambda: history(token) == 403, WITHIN, "the revoked token to be refused")
+        return time.monotonic() - start
+
+    with (
+        member(first, "Ann", secret=new_secret(), password=PASSWORD) as (ann, ann_frames),
+        member(first, "Mallory", secret=new_secret(), password=PASSWORD) as (mallory, mallory_frames),
+    ):
+        tokens = [
+            next(f for f in frames if f["type"] == "entered")["token"]
+            for frames in (ann_frames, mallory_frames)
+        ]
+        assert [history(token) for token in tokens] == [200, 200]  # one node's tokens open the other
+        mallory_id = next(f for f in mallory_frames if f["type"] == "identified")["identity"]
+        done(admin(postgres_url, "remove", "team", "Ann"))
+        removed = refused_within(ann, tokens[0])
+        assert history(tokens[1]) == 200  # only the removed member's
+        done(admin(postgres_url, "ban", "identity", mallory_id, "--name", "Mallory"))
+        banned = refused_within(mallory, tokens[1])
+    # The first node writes what it revoked at once, and the second reads it when the database
+    # tells it (at its next poll at worst).
+    assert removed <= STATE_POLL_SECONDS + 1.5 and banned <= STATE_POLL_SECONDS + 1.5, (removed, banned)
+
+
+def test_nodes_carry_out_what_they_are_told_without_waiting_for_a_poll(serve_process, postgres_url, tmp_path):
+    # Polls an hour apart: whatever reaches the members here came by the database's notification.
+    database = ("--database", postgres_url, "--state-poll-seconds", "3600")
+    first = serve_process(data_dir=tmp_path / "first", extra_args=database)
+    second = serve_process(data_dir=tmp_path / "second", extra_args=database)
+    secret = new_secret()
+    with member(second, "Mallory", secret=secret) as (mallory, frames), member(first, "Bob") as (bob, _):
+        identity = next(f for f in frames if f["type"] == "identified")["identity"]
+        done(admin(postgres_url, "ban", "identity", identity, "--name", "Mallory"))
+        frame, code = closed_with(mallory)
+        assert (frame["code"], code) == (ErrorCode.BANNED, CloseCode.BANNED)
+        done(admin(postgres_url, "remove", "team", "Bob"))
+        frame, code = closed_with(bob)
+        assert (frame["code"], code) == (ErrorCode.REMOVED, CloseCode.REMOVED)
+
+
+def test_admin_members_lists_who_is_in_which_room_on_which_node_and_the_nodes_gone(nodes, postgres_url):
+    first, second = nodes
+    secret = new_secret()
+    with (
+        member(first, "Ann", secret=secret) as (_, frames),
+        member(second, "bob") as _,
+        member(second, "Cy", room="lobby") as _,
+    ):
+        identity = next(f for f in frames if f["type"] == "identified")["identity"]
+
+        def listed() -> str:
+            return done(admin(postgres_url, "members"))
+
+        # Each node writes its row within PRESENCE_CHECK_SECONDS of a change.
+        wait_for(lambda: "lobby: 1 member" in listed() and "team: 2 members" in listed(), WITHIN, "both rows")
+        lines = listed().splitlines()
+        nodes_named = [line.split()[1].rstrip(":") for line in lines if line.startswith("node ")]
+        assert len(nodes_named) == 2
+        on = {line.split()[0]: line.split()[3] for line in lines if line.startswith("  ")}
+        assert on["Ann"] != on["bob"] == on["Cy"]  # two nodes, named as they name themselves
+        assert lines[:5] == [
+            "lobby: 1 member",
+            f"  Cy  on node {on['Cy']}  no identity (no hello yet)",
+            "team: 2 members",
+            f"  Ann  on node {on['Ann']}  identity {identity}",
+            f"  bob  on node {on['bob']}  no identity (no hello yet)",
+        ]
+        only_team = done(admin(postgres_url, "members", "team")).splitlines()
+        assert only_team[:3] == lines[2:5] and not any("lobby" in line for line in only_team)
+        assert done(admin(postgres_url, "members", "kitchen")).startswith("nobody is in kitchen\n")
+        refused = admin(postgres_url, "members", "no/slashes")
+        assert refused.returncode == 1 and refused.stderr.startswith("lanchat: ")
+
+        # A node killed outright leaves its row: after NODE_EXPIRY_SECONDS it is shown gone, and
+        # its members are no longer listed.
+        second.stop(signal.SIGKILL)
+        wait_for(lambda: f"node {on['bob']}: gone" in listed(), NODE_EXPIRY_SECONDS + WITHIN, "gone")
+        after = listed()
+        assert "bob" not in after and "lobby" not in after and f"  Ann  on node {on['Ann']}" in after

@@ -1,16 +1,18 @@
 """The window's first start at 1280x800 (Xvfb, no window manager): the Name field has the
-keyboard as it does in a browser tab, the sidebar leads with Join, the host tools sit folded under
-"Hosting", and Settings is in sight without scrolling. English and Russian."""
+keyboard as it does in a browser tab, and is the only one (Settings asks for no name yet), the
+sidebar leads with Join, the host tools sit folded under "Hosting", and Settings is in sight
+without scrolling. English and Russian."""
 
 from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.support.app_process import AppProcess, app_environment
-from tests.support.screenshots import screen_shot, virtual_screen
+from tests.support.screenshots import keep_for_review, screen_shot, virtual_screen
 from tests.support.window import click, require_built_ui, wait_for_js
 
 pytestmark = pytest.mark.window
@@ -30,15 +32,33 @@ FIRST_IN_SIDEBAR = """(() => {
 })()"""
 
 
+# The name fields shown anywhere on the page (the Join form's and Settings' have this autocomplete).
+NAME_FIELDS = """[...document.querySelectorAll('input[autocomplete="nickname"]')]
+  .filter((field) => field.offsetParent).map((field) => field.id)"""
+SHOTS = Path("/work/shots")
+
+
 @pytest.mark.parametrize(
-    ("language", "join_label", "rooms_heading", "hosting_label"),
+    ("language", "join_label", "rooms_heading", "hosting_label", "no_name_hint"),
     [
-        ("en", "+ Join a room", "Your rooms", "Hosting"),
-        ("ru", "+ Войти в комнату", "Ваши комнаты", "Свой сервер"),
+        (
+            "en",
+            "+ Join a room",
+            "Your rooms",
+            "Hosting",
+            "You choose your name when you join your first room.",
+        ),
+        (
+            "ru",
+            "+ Войти в комнату",
+            "Ваши комнаты",
+            "Свой сервер",
+            "Имя вы выберете, когда войдёте в первую комнату.",
+        ),
     ],
 )
 def test_a_first_start_types_into_name_leads_with_join_and_folds_the_host_tools(
-    tmp_path, language, join_label, rooms_heading, hosting_label
+    tmp_path, language, join_label, rooms_heading, hosting_label, no_name_hint
 ):
     if shutil.which("Xvfb") is None or shutil.which("import") is None:
         pytest.fail("needs Xvfb and ImageMagick's import")
@@ -69,8 +89,15 @@ def test_a_first_start_types_into_name_leads_with_join_and_folds_the_host_tools(
             assert app.js(f"{SHOWN}('#host-port')") is False
             assert app.js(f"{SHOWN}('[data-testid=\"room-privacy\"]')") is False
             assert app.js(SETTINGS_IN_SIGHT) is True
+            # One place to pick a name: the Join form's. Settings says so instead of a second
+            # empty Name field.
+            assert app.js(NAME_FIELDS) == ["join-name"]
+            assert app.js(f"{SHOWN}('[data-testid=\"settings-no-name\"]')") is True
+            assert no_name_hint in app.js(
+                "document.querySelector('[data-testid=\"settings-no-name\"]').textContent"
+            )
             time.sleep(0.5)  # the compositor-less X server draws its first frames
-            screen_shot(display, f"window-first-start-{language}")
+            keep_for_review(screen_shot(display, f"window-first-start-{language}"), SHOTS)
 
             click(app, '[data-testid="hosting-toggle"]')
             assert app.js(f"{TOGGLE}.getAttribute('aria-expanded')") == "true"

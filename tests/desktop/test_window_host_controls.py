@@ -70,10 +70,20 @@ def test_the_host_removes_bans_unbans_and_deletes_by_clicking_in_the_window(laun
             wait_for_js, app, "document.querySelector('[data-testid=\"deleted\"]')?.textContent.trim()"
         )
 
-        # Ban the person: closed with 4021, and the bans list names him.
+        # Ban the person: the menu asks first (Cancel has the focus); confirmed, he is closed
+        # with 4021, and the bans list names him.
         await asyncio.to_thread(click, app, '[data-testid="member-menu"]')
         await asyncio.to_thread(click, app, '[data-testid="ban-identity"]')
+        asked = await asyncio.to_thread(
+            wait_for_js,
+            app,
+            "document.activeElement?.dataset.testid === 'cancel-ban'"
+            " && document.querySelector('[data-testid=\"confirm-ban-question\"]').textContent",
+        )
+        assert app.api("host_bans") == [], "nobody is banned before the host confirms"
+        await asyncio.to_thread(click, app, '[data-testid="confirm-ban-button"]')
         banned = await _closed(bob)
+        assert asked.startswith("Ban Bob (person ")
         return removed, deleted, shown, banned
 
     removed, deleted, shown, banned = asyncio.run(scenario())

@@ -11,15 +11,18 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from server.peers.doctor import DOCTOR_HEADER
 from server.tls.safety_code import fingerprint_in_link, safety_code
-from tests.support.browser import join_room, screenshot
+from tests.support.browser import join_room, keep_for_review, screenshot
 from tests.support.ports import free_port
 from tests.support.tls_hosts import identity_in, serving_context
+
+SHOTS = Path("/work/shots")
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -165,21 +168,35 @@ def test_what_the_doctor_found_goes_once_the_address_is_corrected_and_its_rooms_
 @pytest.mark.parametrize(
     ("locale", "name", "what", "step"),
     [
-        ("en-US", "Name", "presented another identity", "failed: Host identity"),
-        ("ru-RU", "Имя", "предъявил не ту подлинность", "не пройден: Подлинность хоста"),
+        (
+            "en-US",
+            "Name",
+            "presented another identity than the one it was listed with",
+            "failed: Host identity",
+        ),
+        (
+            "ru-RU",
+            "Имя",
+            "предъявил не ту подлинность, с которой он был в списке хостов",  # noqa: RUF001
+            "не пройден: Подлинность хоста",
+        ),
     ],
 )
 def test_a_changed_identity_the_doctor_found_is_named_with_both_safety_codes(
     lanchat, new_page, plain_web_server, tmp_path, locale, name, what, step
 ):
     # The real doctor, asked to expect another key of the lanchat it checks: its answer is what
-    # the page gets back when it passes the fingerprint it pinned (the fetch is the boundary).
-    expected = identity_in(tmp_path / "the-key-pinned-before").fingerprint
-    query = urllib.parse.urlencode({"address": lanchat.host, "fp": fingerprint_in_link(expected)})
+    # the page gets back when it passes the fingerprint a host was listed with (the fetch is the
+    # boundary), and it says where that key came from.
+    expected = identity_in(tmp_path / "the-key-listed-before").fingerprint
+    query = urllib.parse.urlencode(
+        {"address": lanchat.host, "fp": fingerprint_in_link(expected), "fp_from": "list"}
+    )
     request = urllib.request.Request(f"{lanchat.url}api/diagnose?{query}", headers={DOCTOR_HEADER: "1"})
     with urllib.request.urlopen(request, timeout=20) as response:
         diagnosis = json.load(response)
     assert (diagnosis["outcome"], diagnosis["step"]) == ("identity_changed", "identity"), diagnosis
+    assert diagnosis["expected_from"] == "list"
     page = new_page(locale=locale)
     page.route(
         "**/api/diagnose?*", lambda route: route.fulfill(json=dict(diagnosis, address=plain_web_server))
@@ -196,17 +213,30 @@ def test_a_changed_identity_the_doctor_found_is_named_with_both_safety_codes(
 
 
 @pytest.mark.parametrize(
-    ("locale", "name", "what", "step"),
+    ("locale", "name", "what", "code", "step"),
     [
-        ("en-US", "Name", "presented another identity", "failed: Host identity"),
-        ("ru-RU", "Имя", "предъявил не ту подлинность", "не пройден: Подлинность хоста"),
+        (
+            "en-US",
+            "Name",
+            "presented another identity than the one in the link you were given",
+            "Safety code in the link:",
+            "failed: Host identity",
+        ),
+        (
+            "ru-RU",
+            "Имя",
+            "предъявил не ту подлинность, которая указана в полученной вами ссылке",
+            "Код безопасности в ссылке:",
+            "не пройден: Подлинность хоста",
+        ),
     ],
 )
-def test_a_failed_join_by_a_link_is_checked_against_the_links_fingerprint(
-    lanchat, new_page, web_server, tmp_path, locale, name, what, step
+def test_a_failed_join_by_a_link_is_checked_against_the_links_fingerprint_and_says_so(
+    lanchat, new_page, web_server, tmp_path, locale, name, what, code, step
 ):
     # The link names a key the host at that address does not hold: the doctor, asked with the
-    # link's fingerprint, stops at the identity step instead of going on to "not lanchat".
+    # link's fingerprint, stops at the identity step instead of going on to "not lanchat", and
+    # says the key was the link's (this browser trusted none before).
     named = identity_in(tmp_path / "the-key-the-link-names").fingerprint
     link = f"https://{web_server}/#fp={fingerprint_in_link(named)}"
     page = new_page(locale=locale)
@@ -214,7 +244,8 @@ def test_a_failed_join_by_a_link_is_checked_against_the_links_fingerprint(
     form.locator("button[type='submit']").click()
     doctor = page.locator("details [data-testid='connection-doctor']")
     expect(doctor.get_by_test_id("doctor-what")).to_contain_text(what)
-    expect(doctor.get_by_test_id("doctor-next")).to_contain_text(safety_code(named))
+    expect(doctor.get_by_test_id("doctor-next")).to_contain_text(f"{code} {safety_code(named)}")
+    expect(doctor.get_by_test_id("doctor-what")).not_to_contain_text("trusts")
     expect(doctor.locator("li.failed")).to_contain_text(step)
     doctor.scroll_into_view_if_needed()
-    screenshot(page, f"doctor-link-fingerprint-{locale}")
+    keep_for_review(screenshot(page, f"doctor-link-fingerprint-{locale}"), SHOTS)

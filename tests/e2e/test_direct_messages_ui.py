@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import join_room, message_texts, screenshot, send_message, wait_connected
+from tests.support.browser import (
+    join_room,
+    keep_for_review,
+    message_texts,
+    screenshot,
+    send_message,
+    wait_connected,
+)
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
@@ -15,6 +22,7 @@ expect = pytest.importorskip(
 ).expect
 
 SHOTS = Path("/work/shots/dm")
+SHOTS_ROOT = Path("/work/shots")
 
 
 def keep(path: Path) -> None:
@@ -35,6 +43,13 @@ def test_message_in_a_members_menu_opens_a_conversation_the_other_person_is_told
     expect(alice.get_by_role("heading", level=1)).to_have_text("Bob")
     expect(alice.get_by_test_id("direct-rooms")).to_contain_text("Bob")
     expect(alice.get_by_test_id("joined-rooms")).not_to_contain_text("Bob")
+    # Bob has not opened it yet: the panel shows him, not here, and no count of members.
+    panel = alice.locator("#room-members")
+    expect(panel).to_have_attribute("aria-label", "Bob is not here")
+    expect(panel.get_by_role("heading")).to_have_text("Conversation with")
+    expect(panel.get_by_test_id("member-name")).to_have_text(["Bob"])
+    expect(panel.get_by_test_id("partner-presence")).to_have_text("not here")
+    expect(alice.get_by_text("Members (")).to_have_count(0)
     send_message(alice, "just between us")
 
     direct = bob.get_by_test_id("direct-rooms")
@@ -46,7 +61,18 @@ def test_message_in_a_members_menu_opens_a_conversation_the_other_person_is_told
     expect(bob.get_by_test_id("message")).to_have_count(1)
     assert message_texts(bob) == ["just between us"]
     expect(bob.get_by_role("log")).not_to_contain_text("@dm:")  # the room is the person, not its name
-    keep(screenshot(bob, "direct-message-open"))
+    expect(bob.locator("#room-members").get_by_test_id("partner-presence")).to_have_text("here")
+    expect(bob.locator("#room-members")).to_have_attribute("aria-label", "Alice is here")
+    # Both in it now: Alice sees Bob here, in the panel and (narrow) on the panel's toggle.
+    expect(panel.get_by_test_id("partner-presence")).to_have_text("here")
+    expect(panel).to_have_attribute("aria-label", "Bob is here")
+    keep_for_review(screenshot(bob, "direct-message-open"), SHOTS_ROOT)
+    alice.set_viewport_size({"width": 420, "height": 760})
+    expect(alice.get_by_role("button", name="Bob is here")).to_be_visible()
+    keep_for_review(screenshot(alice, "direct-message-narrow"), SHOTS_ROOT)
+    # Bob leaves the conversation: Alice sees him gone, under the name she knows him by.
+    bob.close()
+    expect(alice.get_by_role("button", name="Bob is not here")).to_be_visible()
     assert alice.page_errors == [] and bob.page_errors == []
 
 
@@ -67,4 +93,16 @@ def test_the_direct_messages_section_speaks_russian(lanchat, new_page):
     anya.get_by_role("button", name="Действия: Борис").click()
     anya.get_by_role("menuitem", name="Написать").click()
     expect(anya.get_by_text("Личные сообщения")).to_be_visible()
+    panel = anya.locator("#room-members")
+    expect(panel.get_by_role("heading")).to_have_text("Собеседник")
+    expect(panel).to_have_attribute("aria-label", "Борис не здесь")
+    expect(panel.get_by_test_id("partner-presence")).to_have_text("не здесь")
+    expect(anya.get_by_text("Участники (")).to_have_count(0)
+    box = anya.get_by_label("Сообщение", exact=True)
+    box.fill("привет")
+    box.press("Enter")
+    boris.get_by_test_id("direct-rooms").get_by_role("button", name="Аня").first.click()
+    expect(panel).to_have_attribute("aria-label", "Борис здесь")
+    expect(panel.get_by_test_id("partner-presence")).to_have_text("здесь")
     keep(screenshot(anya, "direct-messages-ru"))
+    keep_for_review(screenshot(anya, "direct-messages-ru"), SHOTS_ROOT)

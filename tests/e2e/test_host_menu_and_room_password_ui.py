@@ -5,14 +5,18 @@ password panel never shows a direct conversation's internal id nor keeps a passw
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.support.browser import join_room, join_room_in_russian, open_hosting, screenshot
+from tests.support.browser import join_room, join_room_in_russian, keep_for_review, open_hosting, screenshot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(
     "playwright.sync_api", reason="the Python package `playwright` is not installed"
 ).expect
+
+SHOTS = Path("/work/shots")
 
 # Bob connects from loopback, as everyone does in this test; a ban is refused the way
 # desktop/host_controls.py rejects it: the refusal's code, then the sentence for the log.
@@ -59,6 +63,7 @@ WORDS = {
         "direct": "The conversation with Bob is direct",
         "why": "Enter the name of a room on this computer to give it a password.",
         "rooms": "Rooms",
+        "ban-question": "Ban Bob (person 0123456789abcdef) from this server?",
     },
     "ru-RU": {
         "failed": "Не получилось: на сервере уже столько блокировок, сколько он может хранить;",  # noqa: RUF001
@@ -67,6 +72,7 @@ WORDS = {
         "direct": "Разговор с Bob личный",  # noqa: RUF001
         "why": "Введите название комнаты на этом компьютере, чтобы поставить на неё пароль.",
         "rooms": "Комнаты",
+        "ban-question": "Заблокировать Bob (человек 0123456789abcdef) на этом сервере?",
     },
 }
 
@@ -89,8 +95,29 @@ def test_the_host_is_offered_only_bans_that_can_work_and_the_password_panel_name
     expect(menu.get_by_test_id("ban-identity")).to_be_enabled()
     expect(menu.get_by_test_id("ban-address")).to_have_count(0)  # loopback: the server refuses it
     screenshot(host, f"host-menu-{locale}-{width}")
+    # A ban asks first, naming the person and the identity, with Cancel focused: Enter there, and
+    # Escape, ban nobody.
     menu.get_by_test_id("ban-identity").click()
+    question = menu.get_by_role("alertdialog")
+    expect(question).to_contain_text(words["ban-question"])
+    expect(question.get_by_test_id("cancel-ban")).to_be_focused()
+    keep_for_review(screenshot(host, f"host-ban-question-{locale}-{width}"), SHOTS)
+    host.keyboard.press("Enter")
+    expect(menu).to_have_count(0)
+    host.get_by_role("button", name=words["menu"]).click()
+    menu.get_by_test_id("ban-identity").click()
+    expect(question.get_by_test_id("cancel-ban")).to_be_focused()
+    host.keyboard.press("Escape")
+    expect(menu).to_have_count(0)
+    expect(host.get_by_role("button", name=words["menu"])).to_be_focused()
+    assert host.evaluate("window.bridgeCalls.filter(([name]) => name.startsWith('ban_')).length") == 0
+    host.get_by_role("button", name=words["menu"]).click()
+    menu.get_by_test_id("ban-identity").click()
+    question.get_by_test_id("confirm-ban-button").click()
     expect(host.get_by_test_id("host-failure")).to_contain_text(words["failed"])
+    assert host.evaluate("window.bridgeCalls.filter(([name]) => name === 'ban_identity')") == [
+        ["ban_identity", "0123456789abcdef", "Bob"]
+    ]
     screenshot(host, f"host-refusal-{locale}-{width}")
 
     # A password typed for general, then the direct conversation with Bob opened.

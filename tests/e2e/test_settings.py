@@ -60,6 +60,32 @@ def test_a_rename_applies_to_every_room_at_once_and_survives_a_reload(lanchat, n
     assert anna.page_errors == [] and bob.page_errors == []
 
 
+@pytest.mark.parametrize(
+    ("locale", "name", "room", "join", "rooms", "others_see_you_as"),
+    [
+        ("en-US", "Name", "Room", "Join", None, "Others see you as"),
+        ("ru-RU", "Имя", "Комната", "Войти", "Комнаты", "Вас видят как"),  # noqa: RUF001
+    ],
+)
+def test_a_first_start_asks_for_the_name_in_one_place_and_settings_then_offers_renaming(
+    lanchat, new_page, locale, name, room, join, rooms, others_see_you_as
+):
+    page = new_page(locale=locale, width=1100 if rooms is None else 400)
+    page.goto(lanchat.url)
+    name_fields = page.locator('input[autocomplete="nickname"]:visible')
+    expect(name_fields).to_have_count(1)
+    expect(name_fields).to_have_id("join-name")
+    name_fields.fill("Anna")
+    page.get_by_label(room, exact=True).first.fill("general")
+    page.get_by_role("button", name=join, exact=True).first.click()
+    expect(page.get_by_role("log")).to_be_visible()
+    if rooms:
+        page.get_by_role("button", name=rooms).click()
+    expect(page.get_by_test_id("settings-panel").get_by_label(others_see_you_as)).to_have_value("Anna")
+    expect(page.get_by_test_id("settings-no-name")).to_have_count(0)
+    assert page.page_errors == []
+
+
 def test_a_name_changed_on_the_join_screen_is_saved_when_going_back(lanchat, new_page):
     page = new_page(locale="ru-RU", width=400, height=760)
     page.goto(lanchat.url)

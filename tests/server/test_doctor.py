@@ -35,13 +35,16 @@ def ask(
     headers: dict[str, str] | None = None,
     v: int | None = None,
     fp: bytes | None = None,
+    fp_from: str | None = None,
 ):
-    """(status, body) of GET /api/diagnose as this machine's page asks it (expecting the key `fp`)."""
+    """(status, body) of GET /api/diagnose as this machine's page asks it (expecting the key `fp`,
+    which it had from `fp_from`)."""
     query = urllib.parse.urlencode(
         {
             "address": address,
             **({"v": v} if v is not None else {}),
             **({"fp": fingerprint_in_link(fp)} if fp is not None else {}),
+            **({"fp_from": fp_from} if fp_from is not None else {}),
         }
     )
     request = urllib.request.Request(
@@ -150,8 +153,25 @@ def test_a_host_presenting_another_key_than_expected_is_an_identity_change_and_h
         done.wait(ANSWER_TIMEOUT_SECONDS + 5)
     assert (status, body["outcome"], body["step"]) == (200, "identity_changed", "identity"), body
     assert body["expected_safety_code"] == safety_code(expected)
+    assert body["expected_from"] == "link"  # the page gave no source: a fingerprint is a link's
     assert body["safety_code"] not in (None, body["expected_safety_code"])
     assert heard == [b""], "the doctor closed the connection without a word"
+
+
+def test_the_answer_says_where_the_expected_key_came_from_and_refuses_an_unknown_source(
+    doctor, host, tmp_path
+):
+    expected = identity_in(tmp_path / "another-key").fingerprint
+    for fp_from in ("link", "list"):
+        status, body = ask(doctor.port, host.host, fp=expected, fp_from=fp_from)
+        assert (status, body["outcome"], body["expected_from"]) == (200, "identity_changed", fp_from), body
+    # No key expected: no source either.
+    status, body = ask(doctor.port, host.host, fp_from="list")
+    assert (status, body["outcome"], body["expected_from"]) == (200, "ok", None), body
+    # Only the page's own two sources: "pin" is the window's to say, never the page's.
+    for fp_from in ("pin", "trusted", ""):
+        status, body = ask(doctor.port, host.host, fp=expected, fp_from=fp_from)
+        assert status == 400 and "fp_from must be link or list" in body["error"], body
 
 
 def test_a_port_answering_plain_http_is_named_as_not_speaking_tls(doctor):
@@ -424,6 +444,7 @@ def test_in_the_window_the_doctor_holds_a_host_to_the_windows_pin_before_any_lin
             status, body = ask(window_server.port, host.host, fp=fp)
             assert (status, body["outcome"], body["step"]) == (200, "identity_changed", "identity"), body
             assert body["expected_safety_code"] == safety_code(trusted_before)
+            assert body["expected_from"] == "pin"  # the page words it "the one you trusted before"
         # A host it holds no pin for is checked as before.
         status, body = ask(window_server.port, host.host.replace("127.0.0.1", "localhost"))
         assert (status, body["outcome"]) == (200, "ok"), body

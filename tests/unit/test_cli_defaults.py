@@ -26,6 +26,7 @@ GIVEN = {
     "--data": ["elsewhere"],
     "--database": ["postgresql://lanchat@127.0.0.1:5432/chat"],
     "--files-dir": ["/srv/lanchat-files"],
+    "--state-poll-seconds": ["5"],
     "--trusted-proxy": ["10.0.0.10"],
     "--ping-interval": ["5"],
     "--ping-timeout": ["6"],

@@ -117,6 +117,20 @@ def test_the_table_names_no_flag_the_command_does_not_have(heading):
     assert not unknown, f"docs/operations.md '{heading}' names flags that do not exist: {sorted(unknown)}"
 
 
+def admin_verbs_documented() -> set[str]:
+    """The first word of each row of the verb table under `lanchat admin` flags."""
+    section = OPERATIONS.read_text(encoding="utf-8").split("\n## `lanchat admin` flags\n", 1)[1]
+    section = section.split("\n## ", 1)[0].split("| verb | what it does |", 1)[1].split("\n\n", 1)[0]
+    return {
+        line.strip("| `").split()[0].strip("`") for line in section.splitlines()[2:] if line.startswith("| `")
+    }
+
+
+def test_every_admin_verb_is_in_the_verb_table_and_no_other():
+    verbs = next(a for a in admin_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert admin_verbs_documented() == set(verbs.choices)
+
+
 def test_the_tables_are_found_at_all():
     # A renamed heading would make the checks above pass on an empty table.
     assert len(table_rows("`lanchat serve` flags")) >= 20

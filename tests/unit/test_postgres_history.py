@@ -126,3 +126,31 @@ def test_a_dropped_connection_fails_one_call_and_the_next_connects_again(nodes, 
         store.append("r", "Ann", "lost with the connection")
     assert store.append("r", "Ann", "after").id == 2  # nothing half-stored, no position skipped
     assert [m.text for m in store.after("r", 0, 10)] == ["before", "after"]
+
+
+def test_what_goes_with_a_message_commits_with_it_or_the_message_is_not_stored_either(nodes, postgres_url):
+    store = nodes()
+    store.append("room", "Ann", "before")
+    with psycopg.connect(postgres_url, autocommit=True) as other:
+        other.execute("CREATE TABLE along_rows (message_id BIGINT)")
+        seen_inside: list[int] = []
+
+        def along(joint, message):
+            joint.execute("INSERT INTO along_rows VALUES (%s)", (message.id,))
+            # Another node sees neither the message nor the row before the commit.
+            seen_inside.append(other.execute("SELECT count(*) FROM messages").fetchone()[0])
+
+        stored = store.append("room", "Ann", "with rows", along=along)
+        assert seen_inside == [1]
+        assert other.execute("SELECT message_id FROM along_rows").fetchall() == [(stored.id,)]
+
+        def failing(joint, message):
+            joint.execute("INSERT INTO along_rows VALUES (%s)", (message.id,))
+            joint.execute("SELECT 1 / 0")
+
+        with pytest.raises(StorageFailed):
+            store.append("room", "Ann", "never", along=failing)
+        # Neither the message nor its rows; the position was not taken either.
+        assert [m.text for m in store.after("room", 0, 10)] == ["before", "with rows"]
+        assert other.execute("SELECT count(*) FROM along_rows").fetchone()[0] == 1
+        assert store.append("room", "Ann", "next").id == stored.id + 1

@@ -140,6 +140,28 @@ async def test_on_a_cluster_node_a_rooms_size_for_receipts_counts_the_names_only
     receipts.close()
 
 
+@pytest.mark.anyio
+async def test_catching_up_sends_the_receipts_kept_meanwhile_further_than_the_readers_were_told(tmp_path):
+    # The store, shared with another node of a cluster that keeps receipts this one never hears of.
+    store = SqliteReceipts(tmp_path / "history.sqlite3")
+    store.keep("general", "e" * 16, "Early", 3, MAX_RECEIPTS_PER_ROOM)  # before anyone here
+    receipts = ReadReceipts(store, ConnectionManager(), summary_seconds=3600)
+    socket = FakeSocket()
+    _reader(receipts, 0, socket)  # told of Early at 3 in its hello
+    store.keep("general", "e" * 16, "Early", 3, MAX_RECEIPTS_PER_ROOM)  # not further: nothing
+    store.keep("general", "f" * 16, "Far", 7, MAX_RECEIPTS_PER_ROOM)
+    receipts.catch_up()
+    await settle()
+    assert socket.receipts() == [
+        {"type": "receipts", "room": "general", "seen": [{"identity": "f" * 16, "name": "Far", "id": 7}]}
+    ]
+    receipts.catch_up()  # told already: nothing more
+    receipts.send_moved("general")
+    await settle()
+    assert len(socket.receipts()) == 1
+    receipts.close()
+
+
 def test_the_protocol_document_states_the_receipt_policys_numbers_as_the_code_has_them():
     document = (Path(__file__).resolve().parents[2] / "server" / "protocol" / "PROTOCOL.md").read_text()
     assert (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from server.rooms.private import PrivateRooms
-from server.rooms.room_tokens import grant_of
+from server.rooms.room_tokens import RoomTokens, grant_of
 
 
 class Clock:
@@ -54,6 +54,22 @@ def test_revoking_a_grant_or_the_identity_it_is_bound_to_closes_it_and_nothing_e
     rooms.tokens.bind([grant_of(second)], "a" * 16)
     rooms.tokens.revoke_identity("a" * 16)
     assert [rooms.token_valid("team", t) for t in (first, second, other)] == [False, False, True]
+
+
+def test_a_grant_revoked_on_one_node_is_handed_on_and_closes_the_token_on_another():
+    clock = Clock()
+    key = b"k" * 32  # a cluster's shared key: every node opens every node's tokens
+    here, there = RoomTokens(600, clock, key=key), RoomTokens(600, clock, key=key)
+    handed: list[list[tuple[bytes, float]]] = []
+    here.revoked_here = handed.append
+    token, other = here.issue("team"), here.issue("team")
+    here.bind([grant_of(token)], "a" * 16)
+    here.revoke_identity("a" * 16)
+    here.revoke([])  # nothing revoked: nothing handed on
+    assert handed == [[(grant_of(token), clock.now + 600)]]
+    assert there.opens(token, "team")  # until the other node adopts it
+    there.adopt_revoked(handed[0])
+    assert not there.opens(token, "team") and there.opens(other, "team")
 
 
 def test_a_new_password_revokes_every_token_of_its_room():

@@ -53,6 +53,19 @@ def test_a_room_forgotten_when_its_last_member_left_starts_with_a_full_budget():
     assert pace.relays(_typist(TYPING_ROOM_BURST + 1))
 
 
+def test_notices_from_other_nodes_spend_the_same_room_budget_as_the_nodes_own():
+    clock = Clock()
+    pace = TypingPace(clock)
+    assert all(pace.relays(_typist(number)) for number in range(TYPING_ROOM_BURST // 2))
+    relayed = [pace.relays_from_elsewhere("big") for _ in range(TYPING_ROOM_BURST)]
+    assert relayed == [True] * (TYPING_ROOM_BURST - TYPING_ROOM_BURST // 2) + [False] * (
+        TYPING_ROOM_BURST // 2
+    )
+    assert not pace.relays(_typist(TYPING_ROOM_BURST))  # and they leave none for the node's own
+    clock.now += TYPING_RELAY_SECONDS / TYPING_ROOM_BURST
+    assert pace.relays_from_elsewhere("big") and not pace.relays_from_elsewhere("big")
+
+
 def test_the_protocol_document_states_the_typing_pace_as_the_code_has_it():
     document = (Path(__file__).resolve().parents[2] / "server" / "protocol" / "PROTOCOL.md").read_text()
     assert f"at most once every {TYPING_RELAY_SECONDS:g} s per connection (`TYPING_RELAY_SECONDS`" in document

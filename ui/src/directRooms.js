@@ -22,3 +22,24 @@ export function directPair(room) {
   if (!isDirectRoom(room)) return null
   return room.slice(PREFIX.length).split(':')
 }
+
+/**
+ * The other person of a direct room, as its member list shows them: `{ name, here }`, or null for
+ * another room. They are found by identity once ours is known (a name says nothing: either of us
+ * may take any name), by "not one of our names" before; absent, they keep the name we know them by.
+ * @param {string} room
+ * @param {{ myIdentity: string|null, members: string[], memberIdentities: Record<string, string>,
+ *   isOwnName: (name: string) => boolean, knownName: string }} state
+ */
+export function directPartner(
+  room,
+  { myIdentity, members, memberIdentities, isOwnName, knownName },
+) {
+  const pair = directPair(room)
+  if (!pair) return null
+  const theirs = pair.includes(myIdentity) ? pair.find((id) => id !== myIdentity) : null
+  const isThem = (name) =>
+    theirs && name in memberIdentities ? memberIdentities[name] === theirs : !isOwnName(name)
+  const present = members.find(isThem)
+  return { name: present ?? knownName, here: present !== undefined }
+}

@@ -3,7 +3,7 @@ the room, acknowledge to the sender, and tell the other person of a direct conve
 
 from __future__ import annotations
 
-from server.files.store import StoredUpload
+from server.files.store import Attachment, StoredUpload
 from server.protocol.codes import ErrorCode
 from server.protocol.frames import AckFrame, DirectFrame
 from server.protocol.refusals import Refused
@@ -33,6 +33,16 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
             _check_reply(rooms, member, message)
         uploads = _attachable(rooms, room, message)
         _speak_as(rooms, member, message)
+        attached: list[Attachment] = []
+
+        def with_files(joint: object, stored: StoredMessage) -> None:
+            assert rooms.files is not None  # _attachable refused files otherwise
+            try:
+                attached.extend(rooms.files.attach(room, stored.id, uploads, joint))
+            except Refused as refusal:  # sent with another message meanwhile: this one is not stored
+                refusal.extra.update(pin)
+                raise
+
         stored = rooms.store.append(
             room,
             message.sender,
@@ -40,13 +50,11 @@ def post(rooms: RoomState, member: Member, message: ChatMessage) -> None:
             message.client_id,
             identity=member.identity,
             reply_to=message.reply_to,
-            # Other servers of a cluster read the message when told of it: with files, only once
-            # their records are stored too, or another server's members would get it without them.
-            announce=not uploads,
+            # The files' records in the message's own transaction: another server of a cluster
+            # that reads the message (told of it, or reading a gap before a later one) reads its
+            # files too, and a later message of the room waits for both.
+            along=with_files if uploads else None,
         )
-        attached = rooms.files.attach(room, stored.id, uploads) if rooms.files and uploads else []
-        if uploads:
-            rooms.store.announce(room, stored.id)
         if rooms.files is not None:
             # The history keeps within its limits by dropping a room's oldest messages: their
             # files go too.

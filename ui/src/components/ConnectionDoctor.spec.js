@@ -152,6 +152,36 @@ describe('the connection doctor on the join screen', () => {
     expect(steps[3].text()).toContain(step)
   })
 
+  // Whose key the host failed: the window's pin (trusted before), a join link's, a listing's.
+  it.each([
+    ['en', 'pin', 'than the one you trusted before.', 'Safety code you trusted: 11111'],
+    ['en', 'link', 'than the one in the link you were given.', 'Safety code in the link: 11111'],
+    ['en', 'list', 'than the one it was listed with.', 'Safety code it was listed with: 11111'],
+    ['ru', 'pin', 'которой вы доверяли раньше.', 'Код безопасности, которому вы доверяли: 11111'],
+    ['ru', 'link', 'которая указана в полученной вами ссылке.', 'Код безопасности в ссылке: 11111'],
+    ['ru', 'list', 'с которой он был в списке хостов.', 'Код безопасности из списка хостов: 11111'],
+  ])(
+    'says where the expected key of a changed identity came from (%s, %s)',
+    async (locale, from, what, next) => {
+      serverAnswering({
+        address: there,
+        outcome: 'identity_changed',
+        step: 'identity',
+        resolved: ['10.0.0.7'],
+        safety_code: '66666 77777 88888 99999 00000',
+        expected_safety_code: '11111 22222 33333 44444 55555',
+        expected_from: from,
+      })
+      const wrapper = mountJoin({}, locale)
+      await failJoinByAddress(wrapper)
+      const said = wrapper.get('[data-testid="doctor-what"]').text()
+      expect(said).toContain(what)
+      expect(said).not.toMatch(/this app trusts|доверяет это приложение/)
+      expect(wrapper.get('[data-testid="doctor-next"]').text()).toContain(next)
+      expect(wrapper.get('[data-testid="doctor-next"]').text()).toContain('66666 77777')
+    },
+  )
+
   it('says in Russian that nothing listens on the port', async () => {
     serverAnswering({ address: there, outcome: 'refused', step: 'connect', resolved: [] })
     const wrapper = mountJoin({}, 'ru')

@@ -116,7 +116,11 @@ describe('JoinScreen', () => {
       await wrapper.setProps({ joining: { ...joining, failure: { reason: 'closed' } } })
       await vi.waitFor(() => expect(asked.some((url) => url.includes('/api/diagnose?'))).toBe(true))
       const joinQuery = new URL(asked.find((url) => url.includes('/api/diagnose?'))).searchParams
-      expect([joinQuery.get('address'), joinQuery.get('fp')]).toEqual(['10.0.0.5:8765', fp])
+      expect([joinQuery.get('address'), joinQuery.get('fp'), joinQuery.get('fp_from')]).toEqual([
+        '10.0.0.5:8765',
+        fp,
+        'link',
+      ])
 
       // Show rooms with the link in the address field: its listing's doctor is asked the same.
       asked.length = 0

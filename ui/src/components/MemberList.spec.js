@@ -63,12 +63,16 @@ describe('MemberList', () => {
     await flushPromises()
     await list.get('[data-testid="ban-identity"]').trigger('click')
     await flushPromises()
+    await list.get('[data-testid="confirm-ban-button"]').trigger('click')
+    await flushPromises()
     expect(bridge.ban_identity).toHaveBeenCalledWith('0123456789abcdef', 'Bob')
 
     await list.get('[data-testid="member-menu"]').trigger('click')
     await flushPromises()
     expect(list.get('[data-testid="ban-address"]').text()).toContain('192.0.2.5')
     await list.get('[data-testid="ban-address"]').trigger('click')
+    await flushPromises()
+    await list.get('[data-testid="confirm-ban-button"]').trigger('click')
     await flushPromises()
     expect(list.get('[data-testid="host-failure"]').text()).toBe(
       'Could not do that: this server keeps as many bans as it can; lift one first.',
@@ -87,6 +91,8 @@ describe('MemberList', () => {
     await flushPromises()
     await list.get('[data-testid="ban-address"]').trigger('click')
     await flushPromises()
+    await list.get('[data-testid="confirm-ban-button"]').trigger('click')
+    await flushPromises()
     expect(list.get('[data-testid="host-failure"]').text()).toBe(
       'Не получилось: на сервере уже столько блокировок, сколько он может хранить; сначала снимите одну.',
     )
@@ -98,6 +104,101 @@ describe('MemberList', () => {
     expect(list.get('[data-testid="host-failure"]').text()).toBe(
       'Не получилось: сервер на этом компьютере не ответил. Попробуйте ещё раз.',
     )
+  })
+
+  it.each([
+    [
+      'en',
+      'ban-identity',
+      'Ban Bob (person 0123456789abcdef) from this server? They cannot join any room here, under any name, until you lift the ban.',
+      ['Cancel', 'Ban'],
+    ],
+    [
+      'en',
+      'ban-address',
+      'Ban the address 192.0.2.5 (Bob) from this server? Nobody connecting from it can join any room here until you lift the ban.',
+      ['Cancel', 'Ban'],
+    ],
+    [
+      'ru',
+      'ban-identity',
+      'Заблокировать Bob (человек 0123456789abcdef) на этом сервере? Этот человек не сможет войти ни в одну комнату здесь ни под каким именем, пока вы не снимете блокировку.',
+      ['Отмена', 'Заблокировать'],
+    ],
+    [
+      'ru',
+      'ban-address',
+      'Заблокировать адрес 192.0.2.5 (Bob) на этом сервере? Никто с этого адреса не сможет войти ни в одну комнату здесь, пока вы не снимете блокировку.',
+      ['Отмена', 'Заблокировать'],
+    ],
+  ])(
+    'asks before a ban (%s, %s), naming who and what, with Cancel focused; Cancel and Escape ban nobody',
+    async (locale, item, question, buttons) => {
+      const bridge = (desktopApi.value = fakeBridge())
+      bridge.ban_address.mockResolvedValue({})
+      const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+      const list = mountWithI18n(
+        MemberList,
+        {
+          props: { members: ['Anna', 'Bob'], myName: 'Anna', hostControls: controls },
+          attachTo: document.body,
+        },
+        locale,
+      )
+      const toggle = list.get('[data-testid="member-menu"]')
+      const askAgain = async () => {
+        await toggle.trigger('click')
+        await flushPromises()
+        await list.get(`[data-testid="${item}"]`).trigger('click')
+        await flushPromises()
+      }
+      await askAgain()
+      const dialog = list.get('[data-testid="confirm-ban"]')
+      expect(dialog.attributes('role')).toBe('alertdialog')
+      expect(list.get('[data-testid="confirm-ban-question"]').text()).toBe(question)
+      expect(dialog.findAll('button').map((button) => button.text())).toEqual(buttons)
+      expect(document.activeElement).toBe(list.get('[data-testid="cancel-ban"]').element)
+      // The menu's other items give way to the question.
+      expect(list.find('[data-testid="remove-member"]').exists()).toBe(false)
+
+      await list.get('[data-testid="cancel-ban"]').trigger('click')
+      await flushPromises()
+      expect(list.find('[data-testid="member-actions"]').exists()).toBe(false)
+
+      await askAgain()
+      document.activeElement.dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }),
+      )
+      await flushPromises()
+      expect(list.find('[data-testid="member-actions"]').exists()).toBe(false)
+      expect(document.activeElement).toBe(toggle.element)
+      expect(bridge.ban_identity).not.toHaveBeenCalled()
+      expect(bridge.ban_address).not.toHaveBeenCalled()
+
+      // Opened again, the menu asks nothing until a ban is chosen again.
+      await toggle.trigger('click')
+      await flushPromises()
+      expect(list.find('[data-testid="confirm-ban"]').exists()).toBe(false)
+      list.unmount()
+    },
+  )
+
+  it('bans exactly who the question named, even if the name changed hands meanwhile', async () => {
+    const bridge = (desktopApi.value = fakeBridge())
+    const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+    const list = mountWithI18n(MemberList, {
+      props: { members: ['Anna', 'Bob'], myName: 'Anna', hostControls: controls },
+    })
+    await list.get('[data-testid="member-menu"]').trigger('click')
+    await flushPromises()
+    await list.get('[data-testid="ban-identity"]').trigger('click')
+    await flushPromises()
+    bridge.host_members.mockResolvedValue([
+      { name: 'Bob', identity: 'fedcba9876543210', address: '192.0.2.6' },
+    ])
+    await list.get('[data-testid="confirm-ban-button"]').trigger('click')
+    await flushPromises()
+    expect(bridge.ban_identity.mock.calls).toEqual([['0123456789abcdef', 'Bob']])
   })
 
   it.each(['127.0.0.1', '127.4.5.6', '::1', '::ffff:127.0.0.1'])(
@@ -135,6 +236,50 @@ describe('MemberList', () => {
     const ru = mountWithI18n(MemberList, { props }, 'ru')
     await ru.get('[data-testid="member-menu"]').trigger('click')
     expect(ru.get('[data-testid="message-member"]').text()).toBe('Написать')
+  })
+
+  it.each([
+    ['en', true, 'Conversation with', 'here', 'Bob is here'],
+    ['en', false, 'Conversation with', 'not here', 'Bob is not here'],
+    ['ru', true, 'Собеседник', 'здесь', 'Bob здесь'],
+    ['ru', false, 'Собеседник', 'не здесь', 'Bob не здесь'],
+  ])(
+    'shows a direct conversation’s other person, here or not, and no count (%s, here: %s)',
+    (locale, here, heading, presence, label) => {
+      const list = mountWithI18n(
+        MemberList,
+        {
+          props: {
+            members: here ? ['Anna', 'Bob'] : ['Anna'],
+            myName: 'Anna',
+            partner: { name: 'Bob', here },
+          },
+        },
+        locale,
+      )
+      expect(list.get('h2').text()).toBe(heading)
+      expect(list.get('section').attributes('aria-label')).toBe(label)
+      expect(list.findAll('[data-testid="member-name"]').map((name) => name.text())).toEqual([
+        'Bob',
+      ])
+      expect(list.get('[data-testid="partner-presence"]').text()).toBe(presence)
+      expect(list.get('.online').classes('away')).toBe(!here)
+      expect(list.text()).not.toMatch(/\(\d\)/)
+    },
+  )
+
+  it('offers the host’s menu for a direct conversation’s other person only while they are here', async () => {
+    desktopApi.value = fakeBridge()
+    const controls = useHostControls(HOST, 'general', { ownHost: HOST })
+    const props = { members: ['Anna'], myName: 'Anna', hostControls: controls }
+    const away = mountWithI18n(MemberList, {
+      props: { ...props, partner: { name: 'Bob', here: false } },
+    })
+    expect(away.find('[data-testid="member-menu"]').exists()).toBe(false)
+    const here = mountWithI18n(MemberList, {
+      props: { ...props, members: ['Anna', 'Bob'], partner: { name: 'Bob', here: true } },
+    })
+    expect(here.findAll('[data-testid="member-menu"]')).toHaveLength(1)
   })
 
   it('offers no "Message" before our own identity is known', () => {

@@ -9,9 +9,9 @@ import { mountWithI18n } from '../testing/mountWithI18n.js'
 import { createAppI18n } from '../i18n.js'
 import { MAX_SENDER_CHARS } from '../protocol.js'
 
-function panel(locale = 'en', props = {}, NotificationImpl = null) {
+function panel(locale = 'en', props = {}, NotificationImpl = null, { name = 'Anna' } = {}) {
   const settings = useSettings(ref(locale), { storage: memoryStorage() })
-  settings.rename('Anna')
+  if (name) settings.rename(name)
   const scope = effectScope()
   const notifications = scope.run(() =>
     useNotifications({ t: createAppI18n(locale).global.t, settings, NotificationImpl }),
@@ -57,6 +57,22 @@ describe('SettingsPanel', () => {
       'Сохранено: в комнатах вас видят как Аня.',
     )
   })
+
+  it.each([
+    ['en', 'Others see you as', 'You choose your name when you join your first room.'],
+    ['ru', 'Вас видят как', 'Имя вы выберете, когда войдёте в первую комнату.'],
+  ])(
+    'asks for no name before the first one is chosen on the Join form, then offers renaming (%s)',
+    async (locale, label, hint) => {
+      const { wrapper, settings } = panel(locale, {}, null, { name: '' })
+      expect(wrapper.find('input#settings-name').exists()).toBe(false)
+      expect(wrapper.get('[data-testid="settings-no-name"]').text()).toBe(`${label}${hint}`)
+      settings.rename('Anna') // as the Join form does when the first room is joined
+      await flushPromises()
+      expect(wrapper.find('[data-testid="settings-no-name"]').exists()).toBe(false)
+      expect(wrapper.get('#settings-name').element.value).toBe('Anna')
+    },
+  )
 
   it('stops the Name field at the name limit, counted in characters', async () => {
     const { wrapper } = panel()

@@ -16,7 +16,7 @@ export const DOCTOR_HEADER = 'X-Lanchat-Doctor'
 
 /**
  * @param {{ serverHost: string, fetchImpl?: typeof fetch }} options  serverHost: "name:port" of our server
- * @returns {{ diagnosis: import('vue').Ref<null | { address: string, state: 'checking'|'done'|'unavailable', result: object | null }>, diagnose: (address: string, options?: { fingerprint?: string }) => Promise<void>, clear: () => void }}
+ * @returns {{ diagnosis: import('vue').Ref<null | { address: string, state: 'checking'|'done'|'unavailable', result: object | null }>, diagnose: (address: string, options?: { fingerprint?: string, fingerprintFrom?: 'link' | 'list' }) => Promise<void>, clear: () => void }}
  */
 export function useConnectionDoctor({
   serverHost,
@@ -25,11 +25,16 @@ export function useConnectionDoctor({
   const diagnosis = ref(null)
   let asked = 0 // only the latest question's answer is shown
 
-  async function diagnose(address, { fingerprint = '' } = {}) {
+  // fingerprintFrom: where the page had it (a join link, or the host's listing), so that the
+  // answer can say whose key a host failed; the window's pin, if it holds one, comes first.
+  async function diagnose(address, { fingerprint = '', fingerprintFrom = 'link' } = {}) {
     const ticket = ++asked
     diagnosis.value = { address, state: 'checking', result: null }
     const query = new URLSearchParams({ address, v: String(PROTOCOL_VERSION) })
-    if (fingerprint) query.set('fp', fingerprint) // as a join link's #fp= carries it
+    if (fingerprint) {
+      query.set('fp', fingerprint) // as a join link's #fp= carries it
+      query.set('fp_from', fingerprintFrom)
+    }
     let shown = { address, state: 'unavailable', result: null }
     const base = serverHost ? `http://${serverHost}` : ''
     const giveUpAt = Date.now() + DOCTOR_TIMEOUT_MS

@@ -53,10 +53,18 @@ describe('useConnectionDoctor', () => {
     await doctor.diagnose('10.0.0.1:8765', {
       fingerprint: 'JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U',
     })
+    await doctor.diagnose('10.0.0.1:8765', {
+      fingerprint: 'JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U',
+      fingerprintFrom: 'list',
+    })
     await doctor.diagnose('10.0.0.1:8765')
-    expect(urls.map((url) => url.searchParams.get('fp'))).toEqual([
-      'JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U',
-      null,
+    // Where the page had it goes with it (a link's by default); with no fingerprint, neither.
+    expect(
+      urls.map((url) => [url.searchParams.get('fp'), url.searchParams.get('fp_from')]),
+    ).toEqual([
+      ['JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U', 'link'],
+      ['JFyjrG_bEnBB1DPN2lqXdnFE_3Ei5kf13DD9mFP4c6U', 'list'],
+      [null, null],
     ])
   })
 

@@ -33,9 +33,11 @@ export function useHostControls(host, room, { ownHost = localServerHost() } = {}
 
   const remove = (name) => attempt((c) => c.remove(room, name))
 
-  async function ban(name, kind) {
+  /** Ban `name` by identity or address. `shown`: the connections the host confirmed the ban for
+   * (whoIs's answer when it asked): exactly those are banned, not whoever holds the name now. */
+  async function ban(name, kind, shown = null) {
     failure.value = ''
-    const targets = await whoIs(name)
+    const targets = shown ?? (await whoIs(name))
     const values = new Set(
       targets.map((member) => (kind === 'identity' ? member.identity : member.address)),
     )

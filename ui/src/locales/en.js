@@ -252,6 +252,7 @@ export default {
       'Others see when you have read their messages. Off: they do not, and you do not see theirs.',
     name: 'Others see you as',
     rename: 'Rename',
+    nameOnJoin: 'You choose your name when you join your first room.',
     renamed: 'Saved: your rooms now show you as {name}.',
     notifications: 'Notify me of new messages',
     notificationsHint:
@@ -337,6 +338,12 @@ export default {
     message: 'Message',
     with: 'Direct message with {name}',
     marker: 'Direct conversation',
+    // The panel and the toggle of a narrow window show the other person where a room counts members.
+    partnerHeading: 'Conversation with',
+    here: 'here',
+    away: 'not here',
+    partnerHere: '{name} is here',
+    partnerAway: '{name} is not here',
   },
   moderation: {
     memberMenu: 'Host actions for {name}',
@@ -349,6 +356,14 @@ export default {
     bannedIdentity: '{name} (person {value})',
     bannedAddress: '{name} (address {value})',
     unban: 'Lift the ban',
+    // Asked before a ban: who and what, with Cancel first. {identity}: the identity id of the person,
+    // as the bans list shows it (bannedIdentity).
+    confirmBanIdentity:
+      'Ban {name} (person {identity}) from this server? They cannot join any room here, under any name, until you lift the ban.',
+    confirmBanAddress:
+      'Ban the address {address} ({name}) from this server? Nobody connecting from it can join any room here until you lift the ban.',
+    confirmBan: 'Ban',
+    cancel: 'Cancel',
     failed: 'Could not do that: {error}',
   },
   files: {
@@ -448,8 +463,21 @@ export default {
         'Checked from this computer: something answers at {address}, but not with encryption (TLS).',
       tls_failed:
         'Checked from this computer: no encrypted connection (TLS 1.3) to {address} could be made.',
+      // Where the expected key came from is unknown here (identityChangedFrom has each source).
       identity_changed:
-        'Checked from this computer: the host at {address} presented another identity than the one this app trusts. Nothing was sent to it.',
+        'Checked from this computer: the host at {address} presented another identity than the one expected. Nothing was sent to it.',
+    },
+    // A changed identity, by where the key it was held to came from (expected_from in the answer),
+    // as the stop screen (hostIdentity.changedAt*) words it.
+    identityChangedFrom: {
+      pin: 'Checked from this computer: the host at {address} presented another identity than the one you trusted before. Nothing was sent to it.',
+      link: 'Checked from this computer: the host at {address} presented another identity than the one in the link you were given. Nothing was sent to it.',
+      list: 'Checked from this computer: the host at {address} presented another identity than the one it was listed with. Nothing was sent to it.',
+    },
+    identityChangedNext: {
+      pin: 'Safety code you trusted: {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, someone on the network may be posing as that host.',
+      link: 'Safety code in the link: {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, the link is wrong or someone on the network may be posing as that host.',
+      list: 'Safety code it was listed with: {expectedCode}; it presented {code}. Compare with the code in that computer’s Host panel: if they differ, someone on the network may be posing as that host.',
     },
     next: {
       not_tls:
