@@ -19,8 +19,10 @@ measured (tests/bench/store_call_bound.py; docs/benchmarks.md, "A store call's b
   broken, and the next call connects again. The call itself pays about 2 microseconds (an
   object, two set operations under an uncontended lock), less than the benchmark's noise.
 The watchdog is what is used. It only ever shuts a socket down, never closes it: the descriptor
-stays libpq's, and the watchdog holds its lock while it shuts one down, so a call that just ended
-(its connection closed, its descriptor number reused by something else) is never touched.
+stays libpq's. It holds its lock while it shuts one down, so a call that just ended (its
+connection closed, its descriptor number reused by something else) is never touched, and it
+shuts down only the socket it saw when it first looked at the call (libpq closes its descriptor
+itself when it finds a connection dead, and the number may be another's by the deadline).
 Connecting is bounded by psycopg's own `connect_timeout` (whole seconds, at least 2), inside the
 same deadline. `conn.cancel()` would not do: it opens a connection of its own to the same silent
 server and waits for its answer.
@@ -86,13 +88,17 @@ PROBE_SECONDS = 0.5
 
 
 class _Call:
-    __slots__ = ("deadline", "fired", "socket")
+    __slots__ = ("deadline", "fired", "inode", "socket")
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         # The connection's descriptor, once connected, read by the calling thread: the watchdog
         # never touches the connection itself (libpq's, and busy in that thread).
         self.socket: int | None = None
+        # The socket's identity, taken by the watchdog when it first sees the call: libpq closes
+        # its descriptor itself when it finds the connection dead, and the number may be another
+        # thread's file or socket by the deadline. Only the same socket is shut down.
+        self.inode: int | None = None
         self.fired = False
 
 
@@ -123,10 +129,21 @@ class _Watchdog:
             now = time.monotonic()
             with self._lock:
                 for call in self._calls:
-                    if call.fired or call.socket is None or now < call.deadline:
+                    if call.fired or call.socket is None:
                         continue
-                    call.fired = True
-                    _shut_down(call.socket)
+                    if call.inode is None:
+                        call.inode = _inode(call.socket)
+                    if now >= call.deadline:
+                        call.fired = True
+                        if call.inode is not None and _inode(call.socket) == call.inode:
+                            _shut_down(call.socket)
+
+
+def _inode(descriptor: int) -> int | None:
+    try:
+        return os.fstat(descriptor).st_ino
+    except OSError:
+        return None
 
 
 def _shut_down(descriptor: int) -> None:
