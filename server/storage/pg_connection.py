@@ -55,8 +55,7 @@ class SharedConnection:
         deadline = math.inf if seconds is None else time.monotonic() + seconds
         if not self._lock.acquire(timeout=-1 if seconds is None else seconds):
             raise StorageFailed(
-                f"{describe_database(self.url)}: another call held the connection for "
-                f"{STORE_CALL_TIMEOUT_SECONDS:g} s"
+                f"{describe_database(self.url)}: another call held the connection for {seconds:g} s"
             )
         try:
             if self._depth:  # inside this thread's call: its connection and its bound
