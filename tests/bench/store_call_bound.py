@@ -7,7 +7,8 @@ Run by hand from the repository root (not part of the test suite), about half a 
 
 One PostgreSQL this script starts (tests/support/postgres.py, on 127.0.0.1: a loopback round
 trip, the case where a fixed cost per call shows most), one room of 200 messages. Two calls,
-each way in turn, round after round (so drift in the machine's load hits all ways alike):
+each way in turn, round after round (so drift in the machine's load hits all ways alike), all
+three on one connection, a new one every round (its server process lands on either core):
 
 - `last_id`: one small indexed read, the cheapest call a node makes (a receipt, a catch-up check);
 - `page`: `after(room, id, 50)`, a page of 50 messages, what a resuming client costs per page.
@@ -93,10 +94,14 @@ def main() -> None:
     with running_cluster(bin_dir) as cluster, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         url = cluster.create_database()
+        # Written by a store of its own: a connection that wrote is not one that only read (its
+        # server process differs), and the ways must differ only in the calls' code.
+        filler = PostgresHistoryStore(url, folder / "filler")
+        for n in range(MESSAGES):
+            filler.append(ROOM, "Bench", f"message {n} " + "x" * 80)
+        filler.close()
         store = PostgresHistoryStore(url, folder / "now")
         old: Any = store_module_at(args.before, folder).PostgresHistoryStore(url, folder / "before")
-        for n in range(MESSAGES):
-            store.append(ROOM, "Bench", f"message {n} " + "x" * 80)
         pool = ThreadPoolExecutor(1)
         on_worker = old.__class__(url, folder / "worker")
 
@@ -115,14 +120,17 @@ def main() -> None:
                 "page": lambda: handed(on_worker.after, ROOM, middle, PAGE),
             },
         }
-        for calls in ways.values():  # warm: connections made, statements prepared
-            for call in calls.values():
-                per_call(call, 50)
         results: dict[tuple[str, str], list[float]] = {}
         order = list(ways)
         for round_ in range(args.rounds):
+            # One connection for all three ways, a new one each round: which core its server
+            # process shares with this one moves a call's time by more than the bound costs, so
+            # the ways differ only in the code that makes the call.
+            store.close()
+            old._conn = on_worker._conn = store._connection()
             for way in order[round_ % len(order) :] + order[: round_ % len(order)]:  # each way first in turn
                 for kind, call in ways[way].items():
+                    per_call(call, 50)  # connected, statements prepared
                     results.setdefault((way, kind), []).append(per_call(call, args.calls))
         # The bound's own cost, no statement: entering and leaving a call on an open connection.
         reach, connection = reach_of(url), store._connection()
@@ -133,8 +141,7 @@ def main() -> None:
                 with reach.call(lambda: connection):
                     pass
             alone.append((time.perf_counter() - started) / (args.calls * 10) * 1e6)
-        for each in (store, old, on_worker):
-            each.close()
+        store.close()  # the connection all three used
         pool.shutdown()
         # What the watchdog's thread costs a node with nothing to watch: it looks every WATCH_SECONDS.
         before = resource.getrusage(resource.RUSAGE_SELF)
