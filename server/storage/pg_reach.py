@@ -9,9 +9,9 @@ ends a synchronous psycopg call by itself: libpq has no read timeout; `tcp_user_
 keepalives would notice a machine that stopped acknowledging, but see nothing wrong with one whose
 kernel still acknowledges; `statement_timeout` needs a server that runs. Two ways out were
 measured (tests/bench/store_call_bound.py; docs/benchmarks.md, "A store call's bound"):
-- a worker thread that runs each call while the loop waits for it with a timeout: about 40
-  microseconds more per call on this machine's loopback, where a small indexed read takes about
-  45 (twice the time), the hand-over and the GIL going back and forth;
+- a worker thread that runs each call while the loop waits for it with a timeout: 30 to 60
+  microseconds more per call on this machine's loopback, where a small indexed read takes 32 to
+  39 (about twice the time), the hand-over and the GIL going back and forth;
 - a watchdog: the calling thread writes down its deadline and its connection's socket, and one
   thread of the process looks every WATCH_SECONDS; past the deadline it shuts the socket down
   (`shutdown(2)` on a duplicate of the descriptor). libpq, waiting in poll(), then reads the end
