@@ -11,7 +11,8 @@ The PATCH lock that keeps two requests from writing one upload at once is pg_loc
 module keeps only the `wanted` counter it asks the holder through.
 
 Synchronous on the serving loop, as the history's PostgreSQL store: one connection in autocommit
-mode, used by one caller at a time (a lock), reconnected by the next call after a failure.
+mode, used by one caller at a time (a lock), reconnected by the next call after a failure, each
+call bounded as the history's (pg_connection.py, pg_reach.py).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class PostgresFileIndex:
     def __init__(self, url: str) -> None:
         self.url = url
         self._connection = SharedConnection(url)
-        with self._transaction() as db:
+        with self._connection.transaction(seconds=None) as db:
             migrate_component(db, COMPONENT, _MIGRATIONS, describe_database(url))
 
     def _transaction(self) -> AbstractContextManager[Connection]:

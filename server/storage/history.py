@@ -9,9 +9,11 @@ module only; `engines.py` picks the engine from the configuration.
 The calls are synchronous, made on the serving event loop, as the rooms package has always made
 them: a room's store-then-broadcast stays one ordered step with no await in between. On SQLite a
 call costs tens of microseconds; on PostgreSQL it is one or two loopback round trips (the
-benchmark in tests/bench/storage_engines.py prints both). An asynchronous interface would let a
-slow database stall one room's post instead of the whole loop; it comes with the increment that
-makes the nodes listen to each other, which needs the loop's own connection anyway.
+benchmark in tests/bench/storage_engines.py prints both). On PostgreSQL a call holds the loop at
+most pg_reach.STORE_CALL_TIMEOUT_SECONDS (2 s) and then raises StorageFailed, and while the
+database does not answer, calls raise it at once: a database that hangs or vanishes costs a node
+one such wait, not one per call. An asynchronous interface would let a slow database hold one
+room's post instead of the whole loop for that long.
 """
 
 from __future__ import annotations
@@ -90,7 +92,9 @@ AlongWithMessage = Callable[[object | None, StoredMessage], None]
 
 class StorageFailed(Exception):
     """The engine could not read or write (a database gone away, a constraint it refused): nothing
-    of the call was stored. The SQLite engine raises sqlite3.Error instead, as it always has."""
+    of the call was stored, except after a call cut at its time bound, which the database may still
+    have carried out (a post's resend under its client id finds it). The SQLite engine raises
+    sqlite3.Error instead, as it always has."""
 
 
 class ReactionsView(Protocol):

@@ -15,9 +15,9 @@ while a room is busy; carrying the few fields lets the other nodes fold them int
 skip its own (it told its members already). Every field is bounded (a room name, an identity, a
 member name and two integers): far below NOTIFY's 8,000 bytes.
 
-Statements go through the history store's connection (its reconnection, its StorageFailed), in
-autocommit: each keep is one statement, plus one that trims a room past its bound when a new
-identity joined it.
+Statements go through the history store's connection (its reconnection, its time bound, its
+StorageFailed), in autocommit: each keep is one statement, plus one that trims a room past its
+bound when a new identity joined it.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ class PostgresRoomState:
     def __init__(self, url: str) -> None:
         self.url = url
         self._connection = SharedConnection(url)
-        with self._transaction() as db:
+        with self._connection.transaction(seconds=None) as db:
             migrate_component(db, COMPONENT, _MIGRATIONS, describe_database(url))
 
     # --- the connection ---

@@ -27,7 +27,9 @@ an asyncio one with a pool for when the rooms package awaits its store.
 Access is synchronous on the serving loop (see history.py): one connection in autocommit mode, so
 each statement is its own transaction unless a `transaction()` block groups several. A call that
 finds the connection broken (the database restarted) raises StorageFailed, and the next call
-connects again.
+connects again. Each call (a statement, or a `_transaction` block with all of its statements) is
+one call of pg_reach.py: cut at STORE_CALL_TIMEOUT_SECONDS, refused at once while the database
+is away, as are the other stores' on the same database in this process.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from server.storage.history import (
     StoredMessage,
     message_size,
 )
+from server.storage.pg_reach import reach_of
 from server.storage.pg_schema import migrate_component, schema_versions
 from server.storage.search import SEARCH_INDEX_VERSION, SearchHit, Term, index_words
 
@@ -61,7 +64,6 @@ __all__ = ["ROOMS_CHANNEL", "SCHEMA_VERSION", "PostgresHistoryStore", "lexemes"]
 # one comes back cut (2,148 x's as 100, which a query could then find). A query is at most
 # MAX_SEARCH_QUERY_CHARS (200) characters, so leaving such words out loses no search.
 _MAX_LEXEME_BYTES = 2047
-_CONNECT_TIMEOUT_SECONDS = 10
 # Every stored message or change is announced on this channel (LISTEN/NOTIFY) to the nodes sharing
 # the database, inside its own transaction, so at its commit: the payload is a JSON array, [room,
 # position] for a message and [room, position, kind] for a change (server/cluster reads the rows).
@@ -223,6 +225,7 @@ class PostgresHistoryStore:
         self.limits = limits or HistoryLimits()
         data_dir.mkdir(parents=True, exist_ok=True)
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._reach = reach_of(url)
         self._in_transaction = False
         self.reactions = PostgresReactions(self)
         try:
@@ -235,13 +238,10 @@ class PostgresHistoryStore:
     # --- the connection ---
 
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
-        # Never a new connection inside a transaction: its statements would commit on their own.
-        if self._conn is not None and self._in_transaction:
-            return self._conn
         if self._conn is None or self._conn.closed or self._conn.broken:
             if self._conn is not None:
                 self._conn.close()
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT_SECONDS)
+            self._conn = self._reach.connect()
         return self._conn
 
     @contextmanager
@@ -253,12 +253,16 @@ class PostgresHistoryStore:
             raise StorageFailed(f"{describe_database(self.url)}: {exc}") from exc
 
     def execute(self, query: str, params: Any = None) -> psycopg.Cursor[tuple[Any, ...]]:
-        with self._guard():
-            return self._connection().execute(query, params)
+        if self._in_transaction:  # a statement of the call under way (never a new connection:
+            assert self._conn is not None  # its statements would commit on their own)
+            return self._conn.execute(query, params)
+        with self._reach.call(self._connection) as db:
+            return db.execute(query, params)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        with self._guard(), self._connection().transaction():
+        """Several statements as one transaction, and one call (pg_reach's bound holds for all)."""
+        with self._reach.call(self._connection) as db, db.transaction():
             self._in_transaction = True
             try:
                 yield
