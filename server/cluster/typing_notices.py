@@ -26,6 +26,8 @@ from typing import NamedTuple
 import psycopg
 
 from server.cluster.listener import RECONNECT_SECONDS
+from server.protocol.refusals import Refused
+from server.rooms.validation import validate_room, validate_sender
 
 __all__ = ["MAX_TYPING_WAITING", "TYPING_CHANNEL", "HeardTyping", "TypingNotices"]
 
@@ -68,7 +70,17 @@ class TypingNotices:
         except (ValueError, TypeError) as exc:  # a node of another version: not worth going deaf
             log.warning("cluster: a typing notice of no known shape (%s): %r", exc, payload)
             return None
-        if node == self.node or not isinstance(room, str) or not isinstance(sender, str):
+        if node == self.node or not isinstance(room, str):
+            return None
+        # Any role that may connect to the database may NOTIFY: only a room and a name this
+        # node would take from its own members reach them (no name of a thousand characters,
+        # none with a bidi override that draws another person's name).
+        try:
+            as_sent = validate_room(room) == room and validate_sender(sender) == sender
+        except Refused:
+            as_sent = False
+        if not as_sent:
+            log.warning("cluster: a typing notice with a room or name no node sends: %r", payload)
             return None
         return HeardTyping(room, sender, identity if isinstance(identity, str) else None)
 
