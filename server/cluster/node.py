@@ -127,15 +127,23 @@ class ClusterNode:
                 self._presence_due = True
                 asyncio.get_running_loop().call_soon(self._read_presence)
             return
-        room, position, *kind = json.loads(payload)
-        change: ChangeKind | None = kind[0] if kind and kind[0] in _CHANGE_KINDS else None
+        try:
+            room, position, *kind = json.loads(payload)
+            if not isinstance(room, str) or not isinstance(position, int):
+                raise TypeError("expected [room, position, ...]")
+            change: ChangeKind | None = kind[0] if kind and kind[0] in _CHANGE_KINDS else None
+        except (ValueError, TypeError) as exc:
+            # Anyone who may connect may NOTIFY: raised here, it would cut the node's listening
+            # connection (and its presence would count the database away) at every such word.
+            log.warning("cluster: a room's notification of no known shape (%s): %r", exc, payload)
+            return
         # Several notifications read off the socket at once go as one read per room.
-        if self.sequencer.heard(room, int(position), change):
+        if self.sequencer.heard(room, position, change):
             if not self._delivery_due:
                 self._delivery_due = True
                 asyncio.get_running_loop().call_soon(self._deliver)
         elif change is None and is_direct_room(room) and self.sequencer.delivered(room) is None:
-            asyncio.get_running_loop().call_soon(self._tell_direct, room, int(position))
+            asyncio.get_running_loop().call_soon(self._tell_direct, room, position)
 
     def _heard_receipt(self, payload: str) -> None:
         """A read receipt that moved through a node (pg_receipts.py): those of the others join

@@ -91,3 +91,33 @@ def test_a_notification_of_a_position_not_stored_yet_loses_no_message_that_comes
         await writer.close()
 
     asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+
+
+def test_a_room_notification_of_no_known_shape_is_logged_and_the_node_goes_on_listening(
+    start_nodes, postgres_url
+):
+    writer_node, reader_node = start_nodes(2)
+    shapeless = [
+        "not json",
+        '{"room": "quiet"}',
+        '["quiet"]',
+        "[1, 2]",
+        '["quiet", "2"]',
+        '["quiet", 2, ["edit"]]',
+    ]
+
+    async def scenario() -> None:
+        reader = await RoomClient.join(reader_node.ws_base, "quiet", "Reader")
+        writer = await RoomClient.join(writer_node.ws_base, "quiet", "Writer")
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            for payload in shapeless:
+                db.execute("SELECT pg_notify(%s, %s)", (ROOMS_CHANNEL, payload))
+        await reader.catch_up((await writer.post("heard after them"))["id"])
+        await reader.close()
+        await writer.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+    for node in (writer_node, reader_node):
+        assert not any("listening failed" in line or "listening again" in line for line in node.output)
+        logged = [line for line in node.output if "a room's notification of no known shape" in line]
+        assert len(logged) == len(shapeless), logged
