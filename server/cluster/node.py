@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -26,10 +27,12 @@ from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK
 from server.cluster.sequencer import RoomSequencer
 from server.cluster.typing_notices import TYPING_CHANNEL, TypingNotices
 from server.protocol.frames import DirectFrame, SeenEntry
+from server.protocol.limits import IDENTITY_ID_CHARS
 from server.rooms.actions.typing_notice import relay_from_elsewhere
 from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
+from server.rooms.validation import as_a_member_has_them
 from server.storage.database_url import describe_database
 from server.storage.history import HistoryStore, StorageFailed
 from server.storage.pg_receipts import RECEIPTS_CHANNEL, PostgresReceipts
@@ -155,6 +158,10 @@ class ClusterNode:
         except (ValueError, TypeError) as exc:  # a node of another version: not worth going deaf
             log.warning("cluster: a read receipt's notification of no known shape (%s): %r", exc, payload)
             return
+        if not as_a_member_has_them(room, name) or not _is_identity(identity):
+            # Any role that may connect may NOTIFY: no name a member could not take reaches them.
+            log.warning("cluster: a read receipt with a room, name or identity no node sends: %r", payload)
+            return
         receipts = self.rooms.receipts
         if isinstance(receipts.store, PostgresReceipts) and origin == receipts.store.origin:
             return
@@ -234,6 +241,12 @@ class ClusterNode:
                 self.presence.database_was_away()
             except Exception:
                 log.exception("cluster: the heartbeat failed")
+
+
+def _is_identity(identity: object) -> bool:
+    return (
+        isinstance(identity, str) and re.fullmatch(f"[0-9a-f]{{{IDENTITY_ID_CHARS}}}", identity) is not None
+    )
 
 
 async def start_cluster(
