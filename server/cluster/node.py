@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -26,10 +27,12 @@ from server.cluster.presence import MIGRATIONS, PRESENCE_CHANNEL, PRESENCE_CHECK
 from server.cluster.sequencer import RoomSequencer
 from server.cluster.typing_notices import TYPING_CHANNEL, TypingNotices
 from server.protocol.frames import DirectFrame, SeenEntry
+from server.protocol.limits import IDENTITY_ID_CHARS
 from server.rooms.actions.typing_notice import relay_from_elsewhere
 from server.rooms.direct import direct_pair, is_direct_room
 from server.rooms.replay import ChangeKind
 from server.rooms.service import ChatRooms
+from server.rooms.validation import as_a_member_has_them
 from server.storage.database_url import describe_database
 from server.storage.history import HistoryStore, StorageFailed
 from server.storage.pg_receipts import RECEIPTS_CHANNEL, PostgresReceipts
@@ -127,15 +130,23 @@ class ClusterNode:
                 self._presence_due = True
                 asyncio.get_running_loop().call_soon(self._read_presence)
             return
-        room, position, *kind = json.loads(payload)
-        change: ChangeKind | None = kind[0] if kind and kind[0] in _CHANGE_KINDS else None
+        try:
+            room, position, *kind = json.loads(payload)
+            if not isinstance(room, str) or not isinstance(position, int):
+                raise TypeError("expected [room, position, ...]")
+            change: ChangeKind | None = kind[0] if kind and kind[0] in _CHANGE_KINDS else None
+        except (ValueError, TypeError) as exc:
+            # Anyone who may connect may NOTIFY: raised here, it would cut the node's listening
+            # connection (and its presence would count the database away) at every such word.
+            log.warning("cluster: a room's notification of no known shape (%s): %r", exc, payload)
+            return
         # Several notifications read off the socket at once go as one read per room.
-        if self.sequencer.heard(room, int(position), change):
+        if self.sequencer.heard(room, position, change):
             if not self._delivery_due:
                 self._delivery_due = True
                 asyncio.get_running_loop().call_soon(self._deliver)
         elif change is None and is_direct_room(room) and self.sequencer.delivered(room) is None:
-            asyncio.get_running_loop().call_soon(self._tell_direct, room, int(position))
+            asyncio.get_running_loop().call_soon(self._tell_direct, room, position)
 
     def _heard_receipt(self, payload: str) -> None:
         """A read receipt that moved through a node (pg_receipts.py): those of the others join
@@ -146,6 +157,10 @@ class ClusterNode:
             before = int(before)
         except (ValueError, TypeError) as exc:  # a node of another version: not worth going deaf
             log.warning("cluster: a read receipt's notification of no known shape (%s): %r", exc, payload)
+            return
+        if not as_a_member_has_them(room, name) or not _is_identity(identity):
+            # Any role that may connect may NOTIFY: no name a member could not take reaches them.
+            log.warning("cluster: a read receipt with a room, name or identity no node sends: %r", payload)
             return
         receipts = self.rooms.receipts
         if isinstance(receipts.store, PostgresReceipts) and origin == receipts.store.origin:
@@ -226,6 +241,12 @@ class ClusterNode:
                 self.presence.database_was_away()
             except Exception:
                 log.exception("cluster: the heartbeat failed")
+
+
+def _is_identity(identity: object) -> bool:
+    return (
+        isinstance(identity, str) and re.fullmatch(f"[0-9a-f]{{{IDENTITY_ID_CHARS}}}", identity) is not None
+    )
 
 
 async def start_cluster(

@@ -86,12 +86,30 @@ class RoomSequencer:
 
     def deliver_heard(self) -> None:
         """Deliver every room's news heard so far (several notifications, one read per room)."""
-        for room, position in list(self.behind.items()):
+        for room, heard in list(self.behind.items()):
             try:
+                # Never past the room's position in the table: any role that may connect to the
+                # database may NOTIFY, and a position told before it was stored would count as
+                # delivered here, so the message stored there later would never be.
+                position = self._within_table(room, heard)
                 self._deliver(room, position)
             except StorageFailed as exc:
-                log.warning("could not read room %r up to %d: %s", room, position, exc)
+                log.warning("could not read room %r up to %d: %s", room, heard, exc)
                 return  # the database is away: the listener's reconnection catches up
+
+    def _within_table(self, room: str, heard: int) -> int:
+        """`heard`, or the room's position in the table when that is less (a notification no
+        store call sent); what was heard past it is forgotten."""
+        position = self.store.position(room)
+        if heard <= position:
+            return heard
+        log.warning("room %r was said to reach %d, but the table has it at %d", room, heard, position)
+        self.behind[room] = position
+        kinds = self._kinds.get(room)
+        if kinds is not None:
+            for told in [p for p in kinds if p > position]:
+                del kinds[told]
+        return position
 
     def catch_up_all(self) -> None:
         """After a lost connection: read every followed room up to its position in the tables."""

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import psycopg
 
 from server.cluster.listener import RECONNECT_SECONDS
+from server.rooms.validation import as_a_member_has_them
 
 __all__ = ["MAX_TYPING_WAITING", "TYPING_CHANNEL", "HeardTyping", "TypingNotices"]
 
@@ -68,7 +69,13 @@ class TypingNotices:
         except (ValueError, TypeError) as exc:  # a node of another version: not worth going deaf
             log.warning("cluster: a typing notice of no known shape (%s): %r", exc, payload)
             return None
-        if node == self.node or not isinstance(room, str) or not isinstance(sender, str):
+        if node == self.node:
+            return None
+        # Any role that may connect to the database may NOTIFY: only a room and a name this
+        # node would take from its own members reach them (no name of a thousand characters,
+        # none with a bidi override that draws another person's name).
+        if not as_a_member_has_them(room, sender):
+            log.warning("cluster: a typing notice with a room or name no node sends: %r", payload)
             return None
         return HeardTyping(room, sender, identity if isinstance(identity, str) else None)
 

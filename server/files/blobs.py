@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -17,12 +18,17 @@ from typing import Any
 
 from server.files.thumbnails import ImageFacts, inspect_image
 
-__all__ = ["WRITE_BATCH_BYTES", "Blobs", "hash_batch", "hash_file", "unlink_all", "write_batch"]
+__all__ = ["SHA256_HEX", "WRITE_BATCH_BYTES", "Blobs", "hash_batch", "hash_file", "unlink_all", "write_batch"]
 
 # Bytes gathered before they are written (on one worker thread) and hashed (on another): large
 # enough that the hops cost nothing much, small enough that an upload holds little memory (a
 # batch in flight and one gathering).
 WRITE_BATCH_BYTES = 4 * 1024 * 1024
+
+# A content's name: its SHA-256 in lowercase hex. On a cluster the names come from database rows
+# (and `lanchat admin delete` removes what they name), so a path is made of nothing else:
+# "ab/etc/passwd" would be content_dir / "ab" / "/etc/passwd", which is /etc/passwd.
+SHA256_HEX = re.compile("[0-9a-f]{64}")
 
 # os.pwritev takes at most this many buffers at once (Linux's IOV_MAX).
 _IOV_MAX = 1024
@@ -42,10 +48,12 @@ class Blobs:
             folder.mkdir(parents=True, exist_ok=True)
 
     def content_path(self, sha256: str) -> Path:
-        return self.content_dir / sha256[:2] / sha256[2:]
+        """Raises ValueError for a name that is not a SHA-256 in hex (SHA256_HEX)."""
+        return self.content_dir / _digest(sha256)[:2] / sha256[2:]
 
     def thumbnail_path(self, sha256: str) -> Path:
-        return self.thumbnail_dir / sha256[:2] / f"{sha256[2:]}.webp"
+        """Raises ValueError as content_path."""
+        return self.thumbnail_dir / _digest(sha256)[:2] / f"{sha256[2:]}.webp"
 
     def part_path(self, upload_id: str) -> Path:
         return self.partial_dir / upload_id
@@ -85,6 +93,9 @@ class Blobs:
         unlink: unlinking them later races with nothing, and a crash before leaves litter the next
         open removes. Moved at once, so an upload of the same bytes finishing meanwhile stores its
         own copy instead of finding one about to go."""
+        if not SHA256_HEX.fullmatch(sha256):
+            log.warning("not removing %r: no content is named so", sha256)
+            return []
         moved = []
         for path in (self.content_path(sha256), self.thumbnail_path(sha256)):
             trash = self.partial_dir / f"gone-{secrets.token_urlsafe(12)}"
@@ -97,6 +108,12 @@ class Blobs:
                 continue
             moved.append(trash)
         return moved
+
+
+def _digest(sha256: str) -> str:
+    if not SHA256_HEX.fullmatch(sha256):
+        raise ValueError(f"a content is named by its SHA-256 in hex, not {sha256!r}")
+    return sha256
 
 
 def write_batch(path: Path, offset: int, chunks: list[bytes]) -> None:

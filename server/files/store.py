@@ -13,14 +13,13 @@ messages. It opens the parts and hands each call to the one that owns it:
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from server.files.attaching import attach, attachable, detach_between
-from server.files.blobs import WRITE_BATCH_BYTES, Blobs
+from server.files.blobs import SHA256_HEX, WRITE_BATCH_BYTES, Blobs
 from server.files.contents import drop_content_if_unused
 from server.files.index import DB_FILE, Attachment, FileIndex, FileRecords, StoredUpload
 from server.files.metadata import MAX_FILE_NAME_CHARS, decode_sha256, validate_file_name, validate_file_type
@@ -67,7 +66,6 @@ __all__ = [
 ]
 
 FILES_DIR = "files"
-_SHA256_HEX = re.compile("[0-9a-f]{64}")
 
 
 # A part file no upload row names is left this long before it counts as litter, in a folder a
@@ -196,5 +194,5 @@ class FileStore:
         """Contents whose attachments went elsewhere (`lanchat admin delete`, in the database):
         each goes from the disk if nothing uses it any more."""
         for sha256 in contents:
-            if _SHA256_HEX.fullmatch(sha256):  # a path under the folder, whoever wrote the action
+            if SHA256_HEX.fullmatch(sha256):  # a path under the folder, whoever wrote the action
                 drop_content_if_unused(self._index, self._blobs, sha256)

@@ -199,6 +199,8 @@ class ReadReceipts:
             loop.call_later(max(0.0, wait), self.send_moved, room)
         earlier = moved.get(receipt["identity"])
         moved[receipt["identity"]] = (receipt, before if earlier is None else earlier[1])
+        if len(moved) > self.max_per_room:  # as the table keeps them: the one seen least goes
+            del moved[min(moved, key=lambda identity: moved[identity][0]["id"])]
 
     def _remember_told(self, room: str, receipt: SeenEntry) -> None:
         told = self._told.get(room)

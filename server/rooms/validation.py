@@ -89,6 +89,18 @@ def validate_sender(sender: object, *, missing_ok: bool = False) -> str | None:
     return sender
 
 
+def as_a_member_has_them(room: object, name: object) -> bool:
+    """Whether `room` and `name` are exactly as a member's own would be once validated: for
+    what a cluster's node hears through its database, which any role that may connect may
+    NOTIFY (server/cluster)."""
+    if not isinstance(room, str) or not isinstance(name, str):
+        return False
+    try:
+        return validate_room(room) == room and validate_sender(name) == name
+    except Refused:
+        return False
+
+
 def validate_secret(secret: object) -> str:
     """The hello's identity secret."""
     if not isinstance(secret, str):

@@ -95,10 +95,11 @@ class _Call:
         # The connection's descriptor, once connected, read by the calling thread: the watchdog
         # never touches the connection itself (libpq's, and busy in that thread).
         self.socket: int | None = None
-        # The socket's identity, taken by the watchdog when it first sees the call: libpq closes
+        # The socket's identity (device and inode: an inode number alone may be a file's on
+        # another file system), taken by the watchdog when it first sees the call: libpq closes
         # its descriptor itself when it finds the connection dead, and the number may be another
         # thread's file or socket by the deadline. Only the same socket is shut down.
-        self.inode: int | None = None
+        self.inode: tuple[int, int] | None = None
         self.fired = False
 
 
@@ -126,33 +127,45 @@ class _Watchdog:
     def _watch(self) -> None:
         while True:
             time.sleep(WATCH_SECONDS)
-            now = time.monotonic()
-            with self._lock:
-                for call in self._calls:
-                    if call.fired or call.socket is None:
-                        continue
-                    if call.inode is None:
-                        call.inode = _inode(call.socket)
-                    if now >= call.deadline:
-                        call.fired = True
-                        if call.inode is not None and _inode(call.socket) == call.inode:
-                            _shut_down(call.socket)
+            try:
+                self._look(time.monotonic())
+            except Exception:  # the one thread that bounds every call: it must outlive a bug
+                log.exception("storage: the store calls' watchdog failed; it goes on")
+
+    def _look(self, now: float) -> None:
+        with self._lock:
+            for call in self._calls:
+                if call.fired or call.socket is None:
+                    continue
+                if call.inode is None:
+                    call.inode = _inode(call.socket)
+                if now >= call.deadline:
+                    call.fired = True
+                    if call.inode is not None and _inode(call.socket) == call.inode:
+                        _shut_down(call.socket)
 
 
-def _inode(descriptor: int) -> int | None:
+def _inode(descriptor: int) -> tuple[int, int] | None:
     try:
-        return os.fstat(descriptor).st_ino
+        facts = os.fstat(descriptor)
     except OSError:
         return None
+    return facts.st_dev, facts.st_ino
 
 
 def _shut_down(descriptor: int) -> None:
-    """End the stream under libpq's feet, leaving the descriptor (and closing it) to libpq."""
+    """End the stream under libpq's feet, leaving the descriptor (and closing it) to libpq. Nothing
+    but a socket is touched: anything else (never libpq's) is left as it is."""
     try:
         duplicate = os.dup(descriptor)
     except OSError:
         return
-    with socket.socket(fileno=duplicate) as sock, suppress(OSError):  # closes the duplicate only
+    try:
+        sock = socket.socket(fileno=duplicate)
+    except OSError:  # not a socket
+        os.close(duplicate)
+        return
+    with sock, suppress(OSError):  # closes the duplicate only
         sock.shutdown(socket.SHUT_RDWR)
 
 

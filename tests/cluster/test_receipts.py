@@ -6,6 +6,7 @@ while a node did not listen reaches its members once it listens again.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -20,7 +21,9 @@ from websockets.sync.client import connect
 
 from server.cluster.listener import LISTENER_APPLICATION, RECONNECT_SECONDS
 from server.policy import RECEIPTS_SUMMARY_SECONDS
+from server.protocol.limits import IDENTITY_ID_CHARS
 from server.rooms.identity import identity_of
+from server.rooms.receipts import MAX_RECEIPTS_PER_ROOM
 from server.storage.pg_receipts import RECEIPTS_CHANNEL
 from tests.support.frames import frames_until, new_secret
 from tests.support.rooms import room_url
@@ -201,3 +204,33 @@ def test_receipts_that_moved_while_a_node_did_not_listen_reach_its_members_once_
     # At its next try to listen, RECONNECT_SECONDS at most; soon after (a busy machine).
     assert took <= RECONNECT_SECONDS + 3.0, took
     assert any("listening again" in line for line in first.output)
+
+
+def test_receipts_heard_from_the_database_reach_members_only_as_a_node_sends_them_and_bounded(
+    start_nodes, postgres_url
+):
+    """Any role that may connect to the database may NOTIFY: a receipt with a name no member could
+    take reaches nobody, and however many are told at once, a frame lists at most
+    MAX_RECEIPTS_PER_ROOM, as the table keeps (the furthest)."""
+    (node,) = start_nodes(1)
+    told = 2 * MAX_RECEIPTS_PER_ROOM + 1
+    with member(node, "Bob", new_secret()) as (bob, _):
+        with psycopg.connect(postgres_url, autocommit=True) as db, db.transaction():
+            forged = ["team", "a" * IDENTITY_ID_CHARS, "\u202eecilA", told + 1, 0, "a forger"]
+            db.execute("SELECT pg_notify(%s, %s)", (RECEIPTS_CHANNEL, json.dumps(forged)))
+            for n in range(told):
+                receipt = ["team", f"{n:0{IDENTITY_ID_CHARS}x}", f"Reader {n}", n + 1, 0, "a node"]
+                db.execute("SELECT pg_notify(%s, %s)", (RECEIPTS_CHANNEL, json.dumps(receipt)))
+        frames = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                frame = json.loads(bob.recv(timeout=RECEIPTS_SUMMARY_SECONDS + 2))
+                if frame["type"] == "receipts":
+                    frames.append(frame)
+    assert frames
+    assert all(len(frame["seen"]) <= MAX_RECEIPTS_PER_ROOM for frame in frames), [
+        len(f["seen"]) for f in frames
+    ]
+    names = {entry["name"] for frame in frames for entry in frame["seen"]}
+    assert "\u202eecilA" not in names and f"Reader {told - 1}" in names
+    assert any("no node sends" in line for line in node.output)

@@ -392,6 +392,29 @@ def test_admin_delete_drops_the_files_records_with_no_node_running(nodes, client
     assert not world.exists() and hello.exists()
 
 
+def test_admin_delete_removes_nothing_outside_the_files_folder_whatever_a_row_names(
+    nodes, clients, postgres_url, shared_dir, tmp_path
+):
+    """The contents `lanchat admin delete --files-dir` removes are named by database rows: one
+    that names no SHA-256 (a path, which the folder joined would make absolute) removes nothing."""
+    first, second = nodes
+    upload = TusUpload.create(clients[0], "lobby", 5, sha256_b64(b"hello"), name="file.txt")
+    assert upload.patch(0, b"hello").status_code == 204
+    posted = post_with(first, upload.upload_id)["id"]
+    first.stop()
+    second.stop()
+    victim = tmp_path / "not-lanchats.txt"
+    victim.write_text("keep me")
+    with psycopg.connect(postgres_url) as db:
+        db.execute(
+            "UPDATE file_attachments SET sha256 = %s WHERE room = 'lobby' AND message_id = %s",
+            (f"ab{victim}", posted),
+        )
+    done(admin(postgres_url, "delete", "lobby", str(posted), "--files-dir", str(shared_dir)))
+    assert attachment_rows(postgres_url, posted) == 0
+    assert victim.read_text() == "keep me"
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

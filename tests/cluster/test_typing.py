@@ -11,8 +11,9 @@ import psycopg
 import pytest
 import websockets
 
-from server.cluster.typing_notices import TYPING_CHANNEL
+from server.cluster.typing_notices import MAX_TYPING_WAITING, TYPING_CHANNEL, TypingNotices
 from server.policy import TYPING_ROOM_BURST
+from server.protocol.limits import MAX_SENDER_CHARS
 from tests.support.room_client import RoomClient
 from tests.support.rooms import PASSWORD, private_room_args
 
@@ -118,5 +119,43 @@ def test_a_node_relays_another_nodes_notices_under_its_own_room_budget(start_nod
         assert len(senders) == TYPING_ROOM_BURST - 1, senders  # and the one read first
         await eve.close()
         assert any("typing notice of no known shape" in line for line in node.output)
+
+    run(scenario())
+
+
+def test_a_notice_with_a_name_or_room_no_node_would_send_reaches_nobody(start_nodes, postgres_url):
+    (node,) = start_nodes(1)
+    # Any role that may connect to the database may NOTIFY: a name a member could never take.
+    forged = ["\u202eecilA", "x" * (MAX_SENDER_CHARS + 1), " Ann", ""]
+
+    async def scenario() -> None:
+        eve = await RoomClient.join(node.ws_base, "lobby", "Eve")
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            for sender in forged:
+                payload = json.dumps(["lobby", sender, None, "a forger"])
+                db.execute("SELECT pg_notify(%s, %s)", (TYPING_CHANNEL, payload))
+            db.execute(
+                "SELECT pg_notify(%s, %s)", (TYPING_CHANNEL, json.dumps(["lobby", "Ann", None, "a node"]))
+            )
+        # Told in this order, so the first typing frame would be a forged one.
+        first = await eve.until(lambda f: f["type"] == "typing")
+        assert first == {"type": "typing", "room": "lobby", "sender": "Ann"}
+        read = await frames_up_to_own_post(eve, "who types?")
+        assert not [f for f in read if f["type"] == "typing"], read
+        await eve.close()
+        assert any("a room or name no node sends" in line for line in node.output)
+
+    run(scenario())
+
+
+def test_notices_waiting_for_the_connection_are_kept_up_to_the_limit_and_dropped_past_it():
+    async def scenario() -> None:
+        # Not running: nothing takes notices off the queue, as while its connection is made.
+        notices = TypingNotices("postgresql://unused", "this node", lambda room: {"Bob": None})
+        for number in range(MAX_TYPING_WAITING):
+            notices.tell("lobby", f"typist {number}", None)
+        assert notices.dropped == 0
+        notices.tell("lobby", "one too many", None)
+        assert notices.dropped == 1
 
     run(scenario())
