@@ -74,10 +74,9 @@ def wait_connected(app: AppProcess, timeout: float = 15) -> None:
 
 def join_in_the_window(app: AppProcess, name: str, room: str) -> None:
     """The first screen: type a name and a room, press Join, wait until the room is connected."""
-    app.js(UI_HELPERS)
-    # The first screen's first field: a window starting on a machine busy with other windows and
-    # browsers (CI) has shown it after more than 15 s.
-    wait_for_js(app, f"window.__ui.type('Name', {json.dumps(name)})", timeout=30)
+    # The first screen's first field. The helpers go in again while it is not there: a window
+    # still loading its page when they were first put in (CI's busy machine) drops them.
+    wait_for_js(app, f"if (!window.__ui) {{ {UI_HELPERS} }} window.__ui.type('Name', {json.dumps(name)})", 30)
     assert app.js(f"window.__ui.type('Room', {json.dumps(room)})")
     wait_for_js(app, "window.__ui.click('Join')")
     wait_connected(app)
