@@ -140,7 +140,7 @@ class Bridge:
             settings = self._settings.current
             if settings.hosting:
                 return self._hosting.start(settings.port)
-        return self._hosting.status()
+        return self._hosting.settled_status()
 
     @_our_page_only
     def start_hosting(self, port: int) -> HostStatus:

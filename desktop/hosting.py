@@ -71,6 +71,12 @@ class Hosting:
             "suggested_port": suggested_port,
         }
 
+    def settled_status(self) -> HostStatus:
+        """The status once a start or stop under way has finished: in between, the listener may
+        already be bound while its port is not known yet, and a caller would read "not hosting"."""
+        with self._lock:
+            return self.status()
+
     def start(self, port: object) -> HostStatus:
         """Accept peers from the network on `port`; hosting on another port moves there."""
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
