@@ -16,7 +16,7 @@ import psycopg
 
 from server.storage.database_url import describe_database
 
-__all__ = ["LISTENER_APPLICATION", "RECONNECT_SECONDS", "Listener"]
+__all__ = ["LISTENER_APPLICATION", "RECONNECT_SECONDS", "Listener", "connect_kept_alive"]
 
 log = logging.getLogger("lanchat.cluster")
 
@@ -60,19 +60,7 @@ class Listener:
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _listen(self) -> None:
-        conn = await psycopg.AsyncConnection.connect(
-            self.url,
-            autocommit=True,
-            # It only reads: without TCP keepalives a database machine that vanished (no FIN, no
-            # RST) would leave it waiting forever. Dead after about 5 + 3 x 2 = 11 s of silence.
-            connect_timeout=_CONNECT_TIMEOUT_SECONDS,
-            # Says whose it is in pg_stat_activity (an operator, or a test cutting it, finds it).
-            application_name=f"{LISTENER_APPLICATION} {os.getpid()}",
-            keepalives=1,
-            keepalives_idle=5,
-            keepalives_interval=2,
-            keepalives_count=3,
-        )
+        conn = await connect_kept_alive(self.url, LISTENER_APPLICATION)
         async with conn:
             for channel in self.channels:
                 await conn.execute(f'LISTEN "{channel}"')
@@ -84,3 +72,20 @@ class Listener:
             self._connected()
             async for notify in conn.notifies():
                 self._heard(notify.channel, notify.payload)
+
+
+async def connect_kept_alive(url: str, application: str) -> psycopg.AsyncConnection[tuple[object, ...]]:
+    """A connection of the node's own that mostly waits (to hear, or to be given something to
+    send), named `application` and this process's id in pg_stat_activity (an operator, or a test
+    cutting it, finds it). Without TCP keepalives a database machine that vanished (no FIN, no
+    RST) would leave it waiting forever: dead after about 5 + 3 x 2 = 11 s of silence."""
+    return await psycopg.AsyncConnection.connect(
+        url,
+        autocommit=True,
+        connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+        application_name=f"{application} {os.getpid()}",
+        keepalives=1,
+        keepalives_idle=5,
+        keepalives_interval=2,
+        keepalives_count=3,
+    )

@@ -19,13 +19,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import psycopg
 
-from server.cluster.listener import RECONNECT_SECONDS
+from server.cluster.listener import RECONNECT_SECONDS, connect_kept_alive
 from server.rooms.validation import as_a_member_has_them
 
 __all__ = ["MAX_TYPING_WAITING", "TYPING_CHANNEL", "HeardTyping", "TypingNotices"]
@@ -35,7 +34,6 @@ log = logging.getLogger("lanchat.cluster")
 TYPING_CHANNEL = "lanchat_typing"
 # Notices waiting for the connection: a few rooms' budgets' worth. Past it they are dropped.
 MAX_TYPING_WAITING = 64
-_CONNECT_TIMEOUT_SECONDS = 5
 
 
 class HeardTyping(NamedTuple):
@@ -94,16 +92,7 @@ class TypingNotices:
 
     async def _send(self) -> None:
         payload = await self._waiting.get()  # a node where nobody types holds no connection
-        conn = await psycopg.AsyncConnection.connect(
-            self.url,
-            autocommit=True,
-            connect_timeout=_CONNECT_TIMEOUT_SECONDS,
-            application_name=f"lanchat typing {os.getpid()}",
-            keepalives=1,
-            keepalives_idle=5,
-            keepalives_interval=2,
-            keepalives_count=3,
-        )
+        conn = await connect_kept_alive(self.url, "lanchat typing")
         async with conn:
             while True:
                 await conn.execute("SELECT pg_notify(%s, %s)", (TYPING_CHANNEL, payload))
